@@ -1,0 +1,49 @@
+# selfeval: `make help` lists the targets. `make run` and `make test` need nothing but Python 3.11+.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+YEAR ?= 2022
+export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
+export PREFECT_CLOUD_ENABLE_ORCHESTRATION_TELEMETRY ?= false
+export PREFECT_TELEMETRY_ENABLE_RESOURCE_METRICS ?= false
+
+.PHONY: help run test lint typecheck check lock sample clean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP) ## Create .venv and install selfeval with its dev extras (locked by constraints.txt)
+
+run: $(STAMP) ## Build the $(YEAR) reports of the bundled sample into var/warehouse.duckdb and out/
+	$(BIN)/selfeval run --year $(YEAR)
+
+test: $(STAMP) ## Run the whole test suite (PostgreSQL tests use SELFEVAL_TEST_PG_URL or 127.0.0.1:5432/test)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP) ## ruff (style, imports, no stray prints)
+	$(BIN)/ruff check flows tasks tests bench
+
+typecheck: $(STAMP) ## mypy
+	$(BIN)/mypy
+
+check: lint typecheck test ## Everything CI should see
+
+lock: ## Re-resolve dependencies and rewrite constraints.txt
+	rm -rf .lockenv && $(PYTHON) -m venv .lockenv && .lockenv/bin/pip install --quiet -e '.[dev]' \
+	  && .lockenv/bin/pip freeze --exclude-editable | grep -v '^-e' > constraints.txt && rm -rf .lockenv
+
+sample: $(STAMP) ## Regenerate data/sample (deterministic) from tasks/synth/sample.py
+	rm -rf data/sample/finance data/sample/statistics data/sample/registry
+	$(BIN)/python -m tasks.synth.sample data/sample
+
+clean: ## Remove the warehouse, reports and caches (keeps .venv)
+	rm -rf var out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Deployable Prefect flows and the ``selfeval`` command line."""

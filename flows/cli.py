@@ -1,0 +1,85 @@
+"""``selfeval``: run the yearly flow from a terminal or a scheduler.
+
+Exit codes (each with a one-line reason on stderr):
+0 success; 3 data refused (a fatal data-quality rule failed or an input is malformed;
+nothing of that department-year was loaded); 2 bad usage; 1 anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
+
+
+def _prefect_defaults() -> None:
+    """Settings Prefect must see before it is imported: no telemetry, our loggers in the UI."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_CLOUD_ENABLE_ORCHESTRATION_TELEMETRY", "false")
+    os.environ.setdefault("PREFECT_TELEMETRY_ENABLE_RESOURCE_METRICS", "false")
+    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "selfeval")
+    if not os.environ.get("PREFECT_API_URL"):
+        # The temporary server logs harmless shutdown noise at ERROR; the run's own logs are unaffected.
+        os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="selfeval", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="build the reports of a year")
+    run.add_argument("--year", type=int, required=True)
+    run.add_argument("--department", action="append", dest="departments", metavar="CODE",
+                     help="a department code; repeat for several (default: all)")
+    run.add_argument("--source", help="folder of finance/, statistics/, registry/, narrative/ "
+                                      "(default: the bundled sample)")
+    run.add_argument("--warehouse", help="SQLAlchemy URL (default: duckdb:///var/warehouse.duckdb)")
+    run.add_argument("--out", help="output folder (default: out)")
+    return parser
+
+
+def _fail(code: int, message: str) -> int:
+    print(f"selfeval: {message}", file=sys.stderr)
+    return code
+
+
+def run(args: argparse.Namespace) -> int:
+    _prefect_defaults()
+    from flows.self_evaluation import self_evaluation
+    from tasks.pipeline import DataRefused, UsageError
+
+    try:
+        state = self_evaluation(year=args.year, departments=args.departments, source=args.source,
+                                warehouse_url=args.warehouse, output_dir=args.out, return_state=True)
+    except UsageError as exc:
+        return _fail(EXIT_USAGE, str(exc))
+    result = state.result(raise_on_failure=False)
+    if isinstance(result, DataRefused):
+        _print_summary(result.summary)
+        return _fail(EXIT_REFUSED, str(result))
+    if isinstance(result, UsageError):
+        return _fail(EXIT_USAGE, str(result))
+    if isinstance(result, BaseException) or not state.is_completed():
+        return _fail(EXIT_ERROR, f"{type(result).__name__}: {result}" if result else str(state.message))
+    _print_summary(result)
+    return EXIT_OK
+
+
+def _print_summary(summary: object) -> None:
+    for o in getattr(summary, "outcomes", []):
+        where = o.reports.get("md", "") if o.status == "loaded" else "; ".join(o.reasons)
+        print(f"{o.department_code} {summary.year}: {o.status}  {where}")  # type: ignore[attr-defined]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "run":
+        return run(args)
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""The vocabulary of a 部门整体支出绩效自评报告: fund sources, expense types, programmes.
+
+These lists are fixed by the budget law and the finance bureau's forms, so they are code,
+not configuration; their order is the order the report writes them in.
+"""
+
+from __future__ import annotations
+
+# 资金来源, in the order the report lists them.
+FUND_SOURCES: tuple[tuple[str, str], ...] = (
+    ("GPB", "一般公共预算财政拨款"),
+    ("GFB", "政府性基金预算财政拨款"),
+    ("SOC", "国有资本经营预算财政拨款"),
+    ("OTH", "其他资金"),
+)
+FUND_SOURCE_NAMES = tuple(name for _, name in FUND_SOURCES)
+FUND_SOURCE_CODE = {name: code for code, name in FUND_SOURCES}
+
+# 支出性质.
+EXPENSE_TYPES: tuple[tuple[str, str], ...] = (("BASIC", "基本支出"), ("PROJECT", "项目支出"))
+EXPENSE_TYPE_NAMES = tuple(name for _, name in EXPENSE_TYPES)
+EXPENSE_TYPE_CODE = {name: code for code, name in EXPENSE_TYPES}
+
+# 收支决算总表 rows: the grand total, then the parts by fund source and by expense type.
+SUMMARY_TOTAL = "合计"
+SUMMARY_ITEMS = (SUMMARY_TOTAL, *FUND_SOURCE_NAMES, *EXPENSE_TYPE_NAMES)
+
+# Programmes in the enterprise registry's applications and certifications.
+PROGRAM_SRDI = "省级专精特新中小企业"
+PROGRAM_HITECH = "高新技术企业认定"
+PROGRAMS = (PROGRAM_SRDI, PROGRAM_HITECH)
+APPLICATION_RESULTS = ("通过", "未通过", "评审中")
+
+# Statistics indicators that the report reads; the bureau publishes more, which are kept too.
+INDICATOR_RD = "RD_EXP"
+INDUSTRY_ALL = "全部行业"
+
+# Money is held as integer 分 (fen) from staging to the warehouse; these convert units.
+FEN_PER_UNIT = {"分": 1, "元": 100, "万元": 1_000_000, "亿元": 10_000_000_000}

@@ -1,0 +1,132 @@
+"""The run as plain functions: choose departments, assemble staged data, decide per department.
+
+The Prefect flow sequences these; tests call them directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from tasks.quality.gate import QualityReport
+from tasks.quality.views import RunData
+from tasks.settings import EXPECTATIONS_DIR, PROJECT_ROOT, TEMPLATES_DIR
+from tasks.sources.errors import Problem
+from tasks.sources.extract import Extracted
+from tasks.warehouse.transform import with_first_applications
+
+
+class UsageError(ValueError):
+    """Bad parameters: an unknown department, a year with no data. The CLI exits 2."""
+
+
+class DataRefused(Exception):
+    """Some department-year was refused: a fatal data-quality rule failed or an input is malformed.
+
+    Carries the run summary; the CLI exits 3 and the flow run ends Failed with this message.
+    """
+
+    def __init__(self, summary: RunSummary):
+        self.summary = summary
+        super().__init__(summary.failure_message())
+
+
+@dataclass
+class DepartmentOutcome:
+    department_code: str
+    status: str  # "loaded", "refused", "skipped", "error"
+    reasons: list[str] = field(default_factory=list)
+    rules: list[str] = field(default_factory=list)
+    warnings: int = 0
+    reports: dict[str, str] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class RunSummary:
+    year: int
+    run_id: str
+    outcomes: list[DepartmentOutcome] = field(default_factory=list)
+
+    @property
+    def refused(self) -> list[DepartmentOutcome]:
+        return [o for o in self.outcomes if o.status == "refused"]
+
+    def as_dict(self) -> dict[str, object]:
+        return {"year": self.year, "run_id": self.run_id,
+                "departments": {o.department_code: o.status for o in self.outcomes}}
+
+    def failure_message(self) -> str:
+        parts = []
+        for o in self.refused:
+            what = ", ".join(o.rules) if o.rules else "; ".join(o.reasons[:1])
+            parts.append(f"{o.department_code} {self.year}: {what}")
+        return "data refused, nothing loaded for " + "; ".join(parts)
+
+
+def resolve_departments(available: pd.DataFrame, requested: list[str] | None) -> list[str]:
+    codes = list(available["department_code"])
+    if not requested:
+        return codes
+    unknown = [c for c in requested if c not in codes]
+    if unknown:
+        raise UsageError(f"unknown department code(s) {', '.join(unknown)}; known: {', '.join(codes)}")
+    return list(dict.fromkeys(requested))
+
+
+def assemble(year: int, departments: pd.DataFrame, chosen: list[str], *extracted: Extracted) -> RunData:
+    """One :class:`RunData` of the chosen departments that still have all their inputs."""
+    failed = {p.department for e in extracted for p in e.problems if p.department}
+    keep = [c for c in chosen if c not in failed]
+    frames: dict[str, pd.DataFrame] = {}
+    for e in extracted:
+        frames.update(e.frames)
+    if "applications" in frames and len(frames["applications"]):
+        frames["applications"] = with_first_applications(frames["applications"])
+    deps = departments[departments["department_code"].isin(keep)].reset_index(drop=True)
+    return RunData(year=year, departments=deps, frames=frames)
+
+
+def input_problems(chosen: list[str], *extracted: Extracted) -> dict[str, list[str]]:
+    """Errors per department, as messages: its own inputs' problems and any shared input's."""
+    shared: list[Problem] = [p for e in extracted for p in e.problems if p.department is None]
+    out: dict[str, list[str]] = {c: [str(p) for p in shared] for c in chosen}
+    for e in extracted:
+        for p in e.problems:
+            if p.department in out:
+                out[p.department].append(str(p))
+    return {c: ps for c, ps in out.items() if ps}
+
+
+def file_hashes(*extracted: Extracted) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for e in extracted:
+        out.update(e.files)
+    return out
+
+
+def code_version() -> str:
+    """A hash of the code, templates and rules that shape a report: a change to any of them
+    makes a department's earlier load stale."""
+    digest = hashlib.sha256()
+    roots = [PROJECT_ROOT / "tasks", PROJECT_ROOT / "flows", TEMPLATES_DIR, EXPECTATIONS_DIR]
+    for root in roots:
+        for path in sorted(p for p in Path(root).rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+            digest.update(str(path.relative_to(PROJECT_ROOT)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def quality_outcome(report: QualityReport, code: str) -> tuple[list[str], list[str]]:
+    """Fatal rule ids and their one-line reasons for a department."""
+    fatal = report.fatal(code)
+    return ([r.rule.rule_id for r in fatal],
+            [f"{r.rule.rule_id} {r.rule.label}: {r.failing_count} row(s); {r.example()}" for r in fatal])

@@ -1,0 +1,207 @@
+"""Run the rule registry through Great Expectations and say what each department may load.
+
+All departments of a run are checked together, one GX validation per view, and the
+failing rows are then attributed to departments by their ``department_code``: the cost of
+GX's machinery is paid per view, not per department.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from tasks.quality.rules import Rule, load_rules
+from tasks.quality.views import IDX, ROW, SOURCE, VIEWS, RunData
+
+log = logging.getLogger(__name__)
+
+FAILING_COLUMNS = ["rule", "severity", "department", "year", "field", "value_provided", "expected_value",
+                   "difference", "source_file", "row_number", "message"]
+_gx_lock = threading.Lock()
+_gx_state: dict[str, Any] = {}
+
+
+@dataclass
+class RuleResult:
+    """One rule's outcome for one department: the failing rows in DATA Act Broker columns."""
+
+    rule: Rule
+    department_code: str
+    failing: pd.DataFrame
+    error: str | None = None
+
+    @property
+    def success(self) -> bool:
+        return self.error is None and self.failing.empty
+
+    @property
+    def failing_count(self) -> int:
+        return len(self.failing) if self.error is None else 0
+
+    def example(self) -> str:
+        if self.error:
+            return self.error
+        if self.failing.empty:
+            return ""
+        row = self.failing.iloc[0]
+        where = f"{row['source_file']} row {row['row_number']}" if row["row_number"] != "" else row["source_file"]
+        parts = [f"{row['field']}={row['value_provided']}"]
+        if row["expected_value"] != "":
+            parts.append(f"expected {row['expected_value']}")
+        if row["difference"] != "":
+            parts.append(f"difference {row['difference']}")
+        return f"{where}: " + ", ".join(parts)
+
+
+@dataclass
+class QualityReport:
+    year: int
+    departments: list[str]
+    results: list[RuleResult] = field(default_factory=list)
+    validations: list[Any] = field(default_factory=list)  # GX suite results, for Data Docs
+
+    def for_department(self, code: str) -> list[RuleResult]:
+        return [r for r in self.results if r.department_code == code]
+
+    def fatal(self, code: str) -> list[RuleResult]:
+        return [r for r in self.for_department(code) if not r.success and r.rule.severity == "fatal"]
+
+    def warnings(self, code: str) -> list[RuleResult]:
+        return [r for r in self.for_department(code) if not r.success and r.rule.severity == "warning"]
+
+    def blocked(self, code: str) -> bool:
+        return bool(self.fatal(code))
+
+    def failing_rows(self, code: str, severity: str | None = None) -> pd.DataFrame:
+        frames = [r.failing for r in self.for_department(code)
+                  if not r.failing.empty and (severity is None or r.rule.severity == severity)]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=FAILING_COLUMNS)
+
+
+def _fen_text(value: Any) -> str:
+    if value is None or pd.isna(value):
+        return ""
+    fen = int(value)
+    sign = "-" if fen < 0 else ""
+    return f"{sign}{abs(fen) // 100}.{abs(fen) % 100:02d}"
+
+
+def _plain(value: Any) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def failing_rows(rule: Rule, rows: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Failing view rows as the DATA Act Broker reports them: provided, expected, difference, where."""
+    fmt = _fen_text if rule.unit == "fen" else _plain
+    provided_col = rule.provided or rule.field
+
+    def column(name: str | None, formatter: Any = fmt) -> list[str]:
+        if name is None or name not in rows.columns:
+            return [""] * len(rows)
+        return [formatter(v) for v in rows[name]]
+
+    provided = column(provided_col)
+    expected = column(rule.expected) if rule.expected else [rule.expected_text or ""] * len(rows)
+    difference = column(rule.difference, fmt if rule.unit == "fen" else _plain)
+    return pd.DataFrame({
+        "rule": rule.rule_id,
+        "severity": rule.severity,
+        "department": rows["department_code"].astype(str).to_numpy() if len(rows) else [],
+        "year": year,
+        "field": rule.field,
+        "value_provided": provided,
+        "expected_value": expected,
+        "difference": difference,
+        "source_file": [_plain(v) for v in rows[SOURCE]] if SOURCE in rows else [""] * len(rows),
+        "row_number": [_plain(v) for v in rows[ROW]] if ROW in rows else [""] * len(rows),
+        "message": rule.message,
+    }, columns=FAILING_COLUMNS)
+
+
+def _gx() -> Any:
+    """The process's ephemeral GX context and pandas data source, made on first use."""
+    if not _gx_state:
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        import tasks.quality.custom_expectations  # noqa: F401  (registers the custom types)
+
+        context = gx.get_context(mode="ephemeral")
+        context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        _gx_state["gx"] = gx
+        _gx_state["context"] = context
+        _gx_state["source"] = context.data_sources.add_pandas("selfeval")
+    return _gx_state
+
+
+def _batch_definition(view_name: str) -> Any:
+    state = _gx()
+    key = f"bd:{view_name}"
+    if key not in state:
+        asset = state["source"].add_dataframe_asset(view_name)
+        state[key] = asset.add_batch_definition_whole_dataframe(f"{view_name}-all")
+    return state[key]
+
+
+def parameters_for(year: int, ledger_tolerance_fen: int, yoy_bound: float) -> dict[str, Any]:
+    return {
+        "year": year,
+        "ledger_tolerance_fen": ledger_tolerance_fen,
+        "ledger_tolerance_neg_fen": -ledger_tolerance_fen,
+        "yoy_bound": yoy_bound,
+        "yoy_bound_neg": -yoy_bound,
+    }
+
+
+def run_gate(data: RunData, parameters: dict[str, Any], rules: tuple[Rule, ...] | None = None) -> QualityReport:
+    """Check ``data`` against every rule; each rule gets a result for each department of the run."""
+    rules = rules if rules is not None else load_rules()
+    report = QualityReport(year=data.year, departments=data.codes)
+    by_view: dict[str, list[Rule]] = defaultdict(list)
+    for rule in rules:
+        by_view[rule.view].append(rule)
+    with _gx_lock:
+        state = _gx()
+        gx = state["gx"]
+        for view_name, view_rules in by_view.items():
+            frame = VIEWS[view_name](data)
+            suite = gx.ExpectationSuite(name=f"{view_rules[0].suite}:{view_name}",
+                                        expectations=[dict(r.expectation) for r in view_rules])
+            batch = _batch_definition(view_name).get_batch(batch_parameters={"dataframe": frame})
+            outcome = batch.validate(suite, expectation_parameters=parameters,
+                                     result_format={"result_format": "COMPLETE",
+                                                    "unexpected_index_column_names": [IDX]})
+            report.validations.append(outcome)
+            by_id = {r.rule_id: r for r in view_rules}
+            for result in outcome.results:
+                rule = by_id[result.expectation_config.meta["rule_id"]]
+                _collect(report, rule, result, frame, data)
+    return report
+
+
+def _collect(report: QualityReport, rule: Rule, result: Any, frame: pd.DataFrame, data: RunData) -> None:
+    info = result.exception_info or {}
+    if info.get("raised_exception"):
+        message = f"the rule could not be evaluated: {info.get('exception_message')}"
+        log.error("%s %s", rule.rule_id, message)
+        for code in data.codes:
+            report.results.append(RuleResult(rule, code, pd.DataFrame(columns=FAILING_COLUMNS), error=message))
+        return
+    indexes = [row[IDX] for row in (result.result.get("unexpected_index_list") or [])]
+    bad = frame.iloc[sorted(set(int(i) for i in indexes))] if indexes else frame.iloc[0:0]
+    rows = failing_rows(rule, bad, data.year)
+    grouped = dict(tuple(rows.groupby("department"))) if len(rows) else {}
+    for code in data.codes:
+        failing = grouped.get(code, pd.DataFrame(columns=FAILING_COLUMNS))
+        report.results.append(RuleResult(rule, code, failing.reset_index(drop=True)))

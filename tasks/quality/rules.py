@@ -1,0 +1,69 @@
+"""The rule registry: every rule is an expectation in a reviewed GX suite file.
+
+Each expectation in ``expectations/*.json`` carries the DATA Act Broker-style metadata
+in its ``meta``: an id, a label, a message, a category (existence, accuracy,
+completeness), the view it checks and which columns hold the value provided, the value
+expected and their difference. GX's own ``severity`` says whether it is fatal
+(``critical``) or a warning. Adding a rule is one entry in a suite file plus its test.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from tasks.settings import EXPECTATIONS_DIR
+
+Severity = Literal["fatal", "warning"]
+CATEGORIES = ("existence", "accuracy", "completeness")
+SUITES = ("finance", "statistics", "registry", "reconciliation")
+
+
+@dataclass(frozen=True)
+class Rule:
+    rule_id: str
+    label: str
+    message: str
+    severity: Severity
+    category: str
+    suite: str
+    view: str
+    field: str
+    expectation: dict[str, Any] = dataclasses.field(hash=False, compare=False)
+    provided: str | None = None
+    expected: str | None = None
+    expected_text: str | None = None
+    difference: str | None = None
+    unit: str | None = None
+
+
+def read_suite(name: str, root: Path = EXPECTATIONS_DIR) -> dict[str, Any]:
+    return json.loads((root / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def rules_of(suite: dict[str, Any]) -> list[Rule]:
+    out = []
+    for exp in suite["expectations"]:
+        meta = exp["meta"]
+        out.append(Rule(
+            rule_id=meta["rule_id"], label=meta["label"], message=meta["message"],
+            severity="fatal" if exp.get("severity", "critical") == "critical" else "warning",
+            category=meta["category"], suite=suite["name"], view=meta["view"], field=meta["field"],
+            expectation=exp, provided=meta.get("provided"), expected=meta.get("expected"),
+            expected_text=meta.get("expected_text"), difference=meta.get("difference"), unit=meta.get("unit"),
+        ))
+    return out
+
+
+@lru_cache(maxsize=4)
+def load_rules(root: Path = EXPECTATIONS_DIR) -> tuple[Rule, ...]:
+    rules = [r for name in SUITES for r in rules_of(read_suite(name, root))]
+    ids = [r.rule_id for r in rules]
+    duplicated = {i for i in ids if ids.count(i) > 1}
+    if duplicated:
+        raise ValueError(f"rule ids used twice in {root}: {sorted(duplicated)}")
+    return tuple(rules)

@@ -1,0 +1,97 @@
+"""The narrative: what people write about a department-year, as a checked structured file.
+
+``narrative/<year>/<department>.yaml`` holds prose only. Where prose needs a figure it
+names it (``{{ srdi_applicants }}``) and the figure comes from the warehouse. Narrative
+text is rendered in Jinja2's sandbox, so a narrative file can name figures and use
+simple conditions but cannot reach into the program.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jinja2 import StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+class Measure(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    heading: str
+    text: str
+
+
+class Conclusion(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    summary: str
+    grade_override: str | None = None
+
+
+class PerformanceIndicator(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    level1: str
+    level2: str
+    name: str
+    figure: str
+    target: float
+    unit: str = ""
+    weight: float
+    method: str = "at_least"
+    deviation_reason: str | None = None
+
+
+class Narrative(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    department: str
+    year: int
+    functions: list[str] = Field(min_length=1)
+    goals: list[str] = Field(min_length=1)
+    key_tasks: list[str] = Field(min_length=1)
+    conclusion: Conclusion
+    task_analysis: str
+    achievements: str
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    problems: list[str] = Field(default_factory=list)
+    measures: list[Measure] = Field(default_factory=list)
+    performance_indicators: list[PerformanceIndicator] = Field(default_factory=list)
+
+
+class NarrativeError(Exception):
+    """A narrative file that is missing, malformed, or names something that does not exist."""
+
+
+def narrative_path(root: Path, year: int, department: str) -> Path:
+    return root / str(year) / f"{department}.yaml"
+
+
+def load_narrative(root: Path, year: int, department: str) -> Narrative:
+    path = narrative_path(root, year, department)
+    if not path.exists():
+        raise NarrativeError(f"narrative: {path}: the file does not exist; expected the department's "
+                             f"narrative for {year} (see docs/data-contract.md)")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        narrative = Narrative.model_validate(data)
+    except yaml.YAMLError as exc:
+        raise NarrativeError(f"narrative: {path}: not valid YAML: {exc}") from exc
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise NarrativeError(f"narrative: {path}, field {where}: {first['msg']}") from exc
+    if narrative.department != department or narrative.year != year:
+        raise NarrativeError(f"narrative: {path}: says department {narrative.department} year "
+                             f"{narrative.year}; expected {department} {year}")
+    return narrative
+
+
+_sandbox = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
+
+
+def render_text(text: str, context: dict[str, Any], where: str) -> str:
+    """Render one narrative text with figure names resolved; errors name the file and field."""
+    try:
+        return _sandbox.from_string(text).render(**context).strip()
+    except TemplateError as exc:
+        raise NarrativeError(f"narrative: {where}: {exc}") from exc

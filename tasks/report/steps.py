@@ -1,0 +1,23 @@
+"""Prefect tasks of the render stage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from tasks.report.build import render_department as render
+from tasks.report.render import QualityNote
+from tasks.settings import Settings
+from tasks.warehouse.steps import engine_for
+
+
+@task(name="render-report", cache_policy=NO_CACHE)
+def render_report(settings: Settings, department: str, year: int,
+                  quality_notes: list[QualityNote]) -> dict[str, Path]:
+    engine = engine_for(settings)
+    try:
+        return render(engine, settings, department, year, quality_notes)
+    finally:
+        engine.dispose()

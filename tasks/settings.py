@@ -1,0 +1,57 @@
+"""One settings object, from the environment (``SELFEVAL_*``, ``.env``) and run parameters.
+
+Engines, sources and clients are built from it by factories when a run starts, never at
+import time, so that a test or a deployment can point everything elsewhere by changing
+settings alone.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_DIR = PROJECT_ROOT / "data" / "sample"
+TEMPLATES_DIR = PROJECT_ROOT / "templates"
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SELFEVAL_", env_file=".env", extra="ignore")
+
+    source: str = Field(str(SAMPLE_DIR), description="Folder holding finance/, statistics/, registry/, narrative/")
+    finance_source: str | None = Field(None, description="Finance: a folder, an http(s) URL or a database URL")
+    statistics_source: str | None = Field(None, description="Statistics: a folder or an http(s) URL")
+    registry_source: str | None = Field(None, description="Enterprise registry: a folder or an http(s) URL")
+    narrative_dir: str | None = Field(None, description="Folder of narrative/<year>/<department>.yaml")
+    warehouse_url: str = Field("duckdb:///var/warehouse.duckdb", description="SQLAlchemy URL of the warehouse")
+    warehouse_password: SecretStr | None = Field(None, description="Password added to warehouse_url")
+    output_dir: Path = Field(Path("out"), description="Reports go to <output_dir>/<year>/<department>/")
+    report_config: Path = Field(PROJECT_ROOT / "templates" / "report.yaml",
+                                description="Rendering options: rounding, thresholds, appendices")
+    ledger_tolerance_wan: Decimal = Field(Decimal("0.01"),
+                                          description="Ledger against reported execution, in 万元")
+    yoy_warning_bound: float = Field(1.0, description="Year-over-year change beyond which to warn (1.0 = 100%)")
+    quarantine_dir: Path | None = Field(None, description="Defaults to <output_dir>/<year>/<department>/")
+    api_token: SecretStr | None = Field(None, description="Bearer token for the HTTP sources")
+    alert_webhook: SecretStr | None = Field(None, description="Webhook URL for data-quality alerts")
+
+    def location(self, source: str) -> str:
+        """Where ``source`` ("finance", "statistics", "registry") is read from."""
+        own = getattr(self, f"{source}_source")
+        return own if own else str(Path(self.source) / source)
+
+    def narrative_root(self) -> Path:
+        return Path(self.narrative_dir) if self.narrative_dir else Path(self.source) / "narrative"
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """A copy with run parameters applied; ``None`` means "keep the configured value"."""
+        values = {k: v for k, v in overrides.items() if v is not None}
+        return type(self)(**{**self.model_dump(), **values}) if values else self
+
+    def ledger_tolerance_fen(self) -> int:
+        return int(self.ledger_tolerance_wan * 1_000_000)

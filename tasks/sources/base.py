@@ -1,0 +1,68 @@
+"""The source interface and the factory that picks an implementation from a location.
+
+A location is a folder (files), an ``http(s)://`` URL (an API) or a SQLAlchemy URL (a
+database). Swapping one for another changes nothing downstream: every implementation
+returns :class:`RawTable` objects for the same contract datasets.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from tasks.sources.contract import Dataset, SourceName
+from tasks.sources.csv_reader import read_csv
+from tasks.sources.errors import Problem, SourceError
+from tasks.sources.raw import RawTable
+
+
+@runtime_checkable
+class Source(Protocol):
+    """Where one office's data comes from."""
+
+    name: SourceName
+
+    def read(self, dataset: Dataset, *, year: int | None = None, department: str | None = None) -> RawTable:
+        """The dataset (for a department-year when the dataset is per department), as received."""
+        ...
+
+    def describe(self) -> str:
+        """Where this source reads from, safe to log (no credentials)."""
+        ...
+
+
+class FileSource:
+    """A folder laid out as in ``docs/data-contract.md``: CSV in any accepted encoding."""
+
+    SUFFIXES = (".csv",)
+
+    def __init__(self, name: SourceName, root: Path | str):
+        self.name = name
+        self.root = Path(root)
+
+    def describe(self) -> str:
+        return str(self.root)
+
+    def path_for(self, dataset: Dataset, year: int | None, department: str | None) -> Path:
+        stem = Path(dataset.path.format(year=year, department=department)).with_suffix("")
+        for suffix in self.SUFFIXES:
+            candidate = self.root / stem.with_suffix(suffix)
+            if candidate.exists():
+                return candidate
+        return self.root / dataset.path.format(year=year, department=department)
+
+    def read(self, dataset: Dataset, *, year: int | None = None, department: str | None = None) -> RawTable:
+        path = self.path_for(dataset, year, department)
+        uri = str(path)
+        if not path.exists():
+            raise SourceError(Problem(self.name, uri, "the file does not exist",
+                                      expected=f"{dataset.title} at {dataset.path}", department=department))
+        return read_csv(path.read_bytes(), uri, dataset)
+
+
+def make_source(name: SourceName, location: str | Path) -> Source:
+    """The implementation of source ``name`` that reads from ``location`` (for now: a folder)."""
+    text = str(location)
+    if "://" in text:
+        raise ValueError(f"{name}: {text.split('://')[0]}:// sources are not supported; give a folder")
+    return FileSource(name, Path(text))

@@ -1,0 +1,205 @@
+"""The data contract as data: every dataset, its columns, types, units and keys.
+
+``docs/data-contract.md`` is the prose for people; this module is what the readers and
+the staging step enforce, and a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from tasks.domain import APPLICATION_RESULTS, EXPENSE_TYPE_NAMES, FUND_SOURCE_NAMES, PROGRAMS, SUMMARY_ITEMS
+
+Kind = Literal["text", "code", "money", "integer", "decimal", "date", "year", "enum", "uscc", "bool"]
+SourceName = Literal["finance", "statistics", "registry"]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    label: str
+    kind: Kind
+    required: bool = True
+    nullable: bool = False
+    choices: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    allow_negative: bool = False
+    description: str = ""
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        """Every header text that maps to this column, canonical name first."""
+        return (self.name, self.label, *self.aliases)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    source: SourceName
+    title: str
+    path: str  # file path under the source's folder; {year} and {department} are filled in
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    unit: str = "元"  # unit of money columns when the file does not declare one
+    per_department: bool = False
+    description: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(f"{self.name} has no column {name!r}")
+
+    @property
+    def money_columns(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.kind == "money")
+
+
+DEPARTMENTS = Dataset(
+    name="departments",
+    source="finance",
+    title="预算单位名录 (budget units)",
+    path="departments.csv",
+    key=("department_code",),
+    columns=(
+        Column("department_code", "部门编码", "code", aliases=("单位编码", "预算单位编码")),
+        Column("department_name", "部门名称", "text", aliases=("单位名称", "预算单位名称")),
+        Column("region_code", "行政区划代码", "code"),
+        Column("region_name", "行政区划", "text"),
+        Column("synthetic", "模拟数据", "bool", required=False,
+               description="是 when the department is invented for testing; 否 otherwise"),
+    ),
+)
+
+BUDGET_LINES = Dataset(
+    name="budget_lines",
+    source="finance",
+    title="预算指标明细 (budget and execution per budget line)",
+    path="{year}/{department}/budget_lines.csv",
+    key=("department_code", "line_id"),
+    per_department=True,
+    columns=(
+        Column("department_code", "部门编码", "code", aliases=("单位编码",)),
+        Column("line_id", "指标编号", "code", aliases=("指标文号",)),
+        Column("project_code", "项目编码", "code"),
+        Column("project_name", "项目名称", "text"),
+        Column("fund_source", "资金来源", "enum", choices=FUND_SOURCE_NAMES),
+        Column("expense_type", "支出性质", "enum", choices=EXPENSE_TYPE_NAMES, aliases=("支出类型",)),
+        Column("budget", "全年预算数", "money", aliases=("预算数", "年度预算数")),
+        Column("executed", "全年执行数", "money", aliases=("执行数", "支出数")),
+        Column("carryover", "年末结转和结余", "money", aliases=("结转结余", "年末结转结余")),
+    ),
+)
+
+PAYMENTS = Dataset(
+    name="payments",
+    source="finance",
+    title="国库集中支付明细 (treasury payment ledger, one row per payment)",
+    path="{year}/{department}/payments.csv",
+    key=("voucher_no",),
+    per_department=True,
+    columns=(
+        Column("voucher_no", "支付凭证号", "code", aliases=("凭证号",)),
+        Column("department_code", "部门编码", "code", aliases=("单位编码",)),
+        Column("line_id", "指标编号", "code", aliases=("指标文号",)),
+        Column("pay_date", "支付日期", "date"),
+        Column("payee", "收款人全称", "text", aliases=("收款人",)),
+        Column("economic_class", "支出经济分类", "code", aliases=("经济分类",)),
+        Column("amount", "支付金额", "money", aliases=("金额",)),
+    ),
+)
+
+SUMMARY = Dataset(
+    name="summary",
+    source="finance",
+    title="收支决算总表 (the department's own totals, as its 决算 states them)",
+    path="{year}/{department}/summary.csv",
+    key=("department_code", "item"),
+    per_department=True,
+    columns=(
+        Column("department_code", "部门编码", "code", aliases=("单位编码",)),
+        Column("item", "项目", "enum", choices=SUMMARY_ITEMS),
+        Column("budget", "全年预算数", "money", aliases=("预算数", "年度预算数")),
+        Column("executed", "全年执行数", "money", aliases=("执行数", "支出数")),
+        Column("carryover", "年末结转和结余", "money", aliases=("结转结余", "年末结转结余")),
+    ),
+)
+
+INDICATORS = Dataset(
+    name="indicators",
+    source="statistics",
+    title="统计指标 (statistics indicators by region, year and industry)",
+    path="indicators.csv",
+    key=("region_code", "year", "indicator_code", "industry"),
+    columns=(
+        Column("region_code", "行政区划代码", "code"),
+        Column("region_name", "行政区划", "text"),
+        Column("year", "年份", "year", aliases=("统计年度",)),
+        Column("indicator_code", "指标代码", "code"),
+        Column("indicator_name", "指标名称", "text"),
+        Column("industry", "行业", "text", aliases=("国民经济行业",)),
+        Column("value", "数值", "decimal", aliases=("指标值",)),
+        Column("unit", "计量单位", "text", aliases=("单位",)),
+    ),
+)
+
+ENTERPRISES = Dataset(
+    name="enterprises",
+    source="registry",
+    title="企业登记信息 (enterprise registry)",
+    path="enterprises.csv",
+    key=("uscc",),
+    columns=(
+        Column("uscc", "统一社会信用代码", "uscc"),
+        Column("name", "企业名称", "text"),
+        Column("region_code", "注册地行政区划代码", "code", aliases=("行政区划代码",)),
+        Column("industry", "所属行业", "text", aliases=("行业",)),
+        Column("established", "成立日期", "date"),
+        Column("status", "登记状态", "enum", choices=("存续", "在业", "注销", "吊销")),
+    ),
+)
+
+APPLICATIONS = Dataset(
+    name="applications",
+    source="registry",
+    title="企业申报与认定 (applications and certifications)",
+    path="applications.csv",
+    key=("application_id",),
+    columns=(
+        Column("application_id", "申报编号", "code"),
+        Column("uscc", "统一社会信用代码", "uscc"),
+        Column("program", "申报类型", "enum", choices=PROGRAMS),
+        Column("year", "申报年度", "year"),
+        Column("department_code", "受理部门编码", "code", aliases=("受理部门",)),
+        Column("submitted", "申报日期", "date"),
+        Column("result", "认定结果", "enum", choices=APPLICATION_RESULTS),
+    ),
+)
+
+INVESTMENT_PROJECTS = Dataset(
+    name="investment_projects",
+    source="registry",
+    title="招商引资项目 (investment projects, signed and registered)",
+    path="investment_projects.csv",
+    key=("project_id",),
+    unit="万元",
+    columns=(
+        Column("project_id", "项目编号", "code"),
+        Column("department_code", "招商部门编码", "code", aliases=("招商部门",)),
+        Column("project_name", "项目名称", "text"),
+        Column("uscc", "项目公司统一社会信用代码", "uscc", nullable=True,
+               description="empty until the project company is registered"),
+        Column("signed", "签约日期", "date"),
+        Column("registered", "注册日期", "date", nullable=True),
+        Column("agreed_investment", "协议投资额", "money"),
+        Column("agreed_output", "协议达产年产值或营收", "money"),
+    ),
+)
+
+DATASETS: dict[str, Dataset] = {
+    d.name: d
+    for d in (DEPARTMENTS, BUDGET_LINES, PAYMENTS, SUMMARY, INDICATORS, ENTERPRISES, APPLICATIONS,
+              INVESTMENT_PROJECTS)
+}

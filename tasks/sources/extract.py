@@ -1,0 +1,134 @@
+"""Extraction: read and stage each source for the departments of a run.
+
+A department whose own files are malformed is dropped from the run with its problem
+recorded; the others go on. A malformed shared input (statistics, registry) stops every
+department, since each report reads it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from tasks.sources.base import Source
+from tasks.sources.contract import (
+    APPLICATIONS,
+    BUDGET_LINES,
+    DEPARTMENTS,
+    ENTERPRISES,
+    INDICATORS,
+    INVESTMENT_PROJECTS,
+    PAYMENTS,
+    SUMMARY,
+    Dataset,
+)
+from tasks.sources.errors import Problem, SourceError
+from tasks.sources.staging import stage
+
+FINANCE_DATASETS = (BUDGET_LINES, PAYMENTS, SUMMARY)
+REGISTRY_DATASETS = (ENTERPRISES, APPLICATIONS, INVESTMENT_PROJECTS)
+
+
+@dataclass
+class Extracted:
+    """Staged frames of one source, with the files they came from and what went wrong."""
+
+    source: str
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)  # uri -> sha256
+    # Content hashes of each department's own inputs, for lineage and for skipping unchanged work.
+    department_files: dict[str, dict[str, str]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.problems)
+
+
+def _read(source: Source, dataset: Dataset, out: Extracted, **partition: object) -> pd.DataFrame:
+    raw = source.read(dataset, **partition)  # type: ignore[arg-type]
+    frame = stage(raw)
+    out.files[raw.uri] = raw.sha256
+    department = partition.get("department")
+    out.warnings.extend(
+        Problem(w.source, w.uri, w.message, w.row, w.column, w.expected, department=department,  # type: ignore[arg-type]
+                severity="warning")
+        for w in raw.warnings
+    )
+    if department is not None:
+        out.department_files.setdefault(str(department), {})[raw.uri] = raw.sha256
+    return frame
+
+
+def _with_department(problem: Problem, department: str | None) -> Problem:
+    return Problem(problem.source, problem.uri, problem.message, problem.row, problem.column,
+                   problem.expected, department=department, severity=problem.severity)
+
+
+def extract_departments(source: Source) -> tuple[pd.DataFrame, Extracted]:
+    out = Extracted(source.name)
+    try:
+        return _read(source, DEPARTMENTS, out), out
+    except SourceError as exc:
+        out.problems.append(exc.problem)
+        return pd.DataFrame(columns=[c.name for c in DEPARTMENTS.columns]), out
+
+
+def extract_finance(source: Source, year: int, departments: list[str]) -> Extracted:
+    """Budget lines, payments and totals of each department for ``year``; bad departments drop out."""
+    out = Extracted(source.name)
+    parts: dict[str, list[pd.DataFrame]] = {d.name: [] for d in FINANCE_DATASETS}
+    for code in departments:
+        try:
+            frames = {d.name: _read(source, d, out, year=year, department=code) for d in FINANCE_DATASETS}
+            for frame in frames.values():
+                _check_department(source, frame, code)
+        except SourceError as exc:
+            out.problems.append(_with_department(exc.problem, code))
+            out.department_files.pop(code, None)
+            continue
+        for name, frame in frames.items():
+            parts[name].append(frame)
+    for dataset in FINANCE_DATASETS:
+        out.frames[dataset.name] = (
+            pd.concat(parts[dataset.name], ignore_index=True) if parts[dataset.name]
+            else stage_empty(dataset)
+        )
+    return out
+
+
+def _check_department(source: Source, frame: pd.DataFrame, code: str) -> None:
+    """A department's folder holds only that department's records."""
+    stray = (frame["department_code"] != code).to_numpy()
+    if stray.any():
+        first = int(stray.argmax())
+        raise SourceError(Problem(
+            source.name, str(frame["_source"].iloc[first]),
+            f"department code {frame['department_code'].iloc[first]!r} in the folder of {code}",
+            row=int(frame["_row"].iloc[first]), column="部门编码 (department_code)", expected=code))
+
+
+def extract_shared(source: Source, datasets: tuple[Dataset, ...]) -> Extracted:
+    """Datasets every department reads (statistics, registry): any problem stops them all."""
+    out = Extracted(source.name)
+    for dataset in datasets:
+        try:
+            out.frames[dataset.name] = _read(source, dataset, out)
+        except SourceError as exc:
+            out.problems.append(exc.problem)
+            out.frames[dataset.name] = stage_empty(dataset)
+    return out
+
+
+def extract_statistics(source: Source) -> Extracted:
+    return extract_shared(source, (INDICATORS,))
+
+
+def extract_registry(source: Source) -> Extracted:
+    return extract_shared(source, REGISTRY_DATASETS)
+
+
+def stage_empty(dataset: Dataset) -> pd.DataFrame:
+    return pd.DataFrame(columns=[*(c.name for c in dataset.columns), "_row", "_source"])

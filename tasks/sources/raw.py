@@ -1,0 +1,39 @@
+"""Tables as received: text cells with original headers, plus where they came from."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from tasks.sources.contract import Dataset
+from tasks.sources.errors import Problem
+
+
+@dataclass
+class RawTable:
+    """One input as received. Every cell is text; headers are as the file wrote them.
+
+    ``first_row`` is the spreadsheet-style row number of the frame's first record, so that
+    staging can name rows the way the operator sees them in Excel or a text editor.
+    """
+
+    dataset: Dataset
+    source: str
+    uri: str
+    sha256: str
+    frame: pd.DataFrame
+    first_row: int = 2
+    unit: str | None = None
+    encoding: str | None = None
+    warnings: list[Problem] = field(default_factory=list)
+
+    def problem(self, message: str, row: int | None = None, column: str | None = None,
+                expected: str | None = None, severity: str = "error") -> Problem:
+        return Problem(self.source, self.uri, message, row=row, column=column, expected=expected,
+                       severity=severity)
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

@@ -1,0 +1,186 @@
+"""Staging: map received headers to the contract, type every cell, hold money exactly.
+
+Staging is where "what the file says" becomes "what the warehouse holds". It refuses a
+file at the first cell it cannot type and names that cell by file, row and column;
+content rules (keys, ranges, reconciliation) belong to :mod:`tasks.quality`.
+
+Money is held as integer 分 (``int64``): exact, and fast to sum.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from tasks.domain import FEN_PER_UNIT
+from tasks.sources.contract import Column
+from tasks.sources.errors import SourceError
+from tasks.sources.raw import RawTable
+
+ROW = "_row"
+SOURCE = "_source"
+UNIT_SUFFIX = re.compile(r"^(?P<name>.*?)\s*[（(]\s*(?P<unit>分|元|万元|亿元)\s*[)）]\s*$")
+ZERO_TOKENS = ("", "—", "-", "－", "——", "–")
+MONEY = re.compile(r"^(?P<sign>[+-]?)(?P<int>\d+)(?:\.(?P<frac>\d*))?$")
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日", "%Y%m%d")
+TRUE_TOKENS = {"是", "true", "True", "TRUE", "1", "Y", "y"}
+FALSE_TOKENS = {"否", "false", "False", "FALSE", "0", "N", "n", ""}
+
+
+def _split_unit(header: str) -> tuple[str, str | None]:
+    m = UNIT_SUFFIX.match(header)
+    return (m.group("name").strip(), m.group("unit")) if m else (header.strip(), None)
+
+
+def map_headers(raw: RawTable) -> tuple[dict[str, str], dict[str, str | None]]:
+    """Canonical column name for each received header, and each column's declared unit.
+
+    Raises when a required column is missing or two headers claim one column; an unknown
+    header becomes a warning on ``raw``.
+    """
+    dataset = raw.dataset
+    lookup = {h.strip(): c.name for c in dataset.columns for h in c.headers}
+    mapping: dict[str, str] = {}
+    units: dict[str, str | None] = {}
+    for header in raw.frame.columns:
+        base, unit = _split_unit(str(header))
+        name = lookup.get(base)
+        if name is None:
+            raw.warnings.append(raw.problem(
+                f"unknown column {header!r} is ignored", row=raw.first_row - 1, column=str(header),
+                expected="only the columns of the data contract", severity="warning"))
+            continue
+        if name in mapping.values():
+            first = next(h for h, n in mapping.items() if n == name)
+            raise SourceError(raw.problem(
+                f"columns {first!r} and {header!r} both give {dataset.column(name).label} ({name})",
+                row=raw.first_row - 1, column=str(header), expected="each column once"))
+        mapping[str(header)] = name
+        units[name] = unit
+    for col in dataset.columns:
+        if col.required and col.name not in mapping.values():
+            raise SourceError(raw.problem(
+                f"required column {col.label} ({col.name}) is missing", row=raw.first_row - 1,
+                column=col.label, expected=f"a column headed {col.label!r} (or {col.name!r})"))
+    return mapping, units
+
+
+class _Cells:
+    """Reports the first bad cell of a column, with the count of the others."""
+
+    def __init__(self, raw: RawTable, col: Column, header: str):
+        self.raw, self.col, self.header = raw, col, header
+
+    def fail(self, bad: np.ndarray | pd.Series, values: pd.Series, message: Callable[[str], str],
+             expected: str) -> None:
+        bad = np.asarray(bad, dtype=bool)
+        if not bad.any():
+            return
+        first = int(np.argmax(bad))
+        more = int(bad.sum()) - 1
+        note = f" ({more} more in this column)" if more else ""
+        raise SourceError(self.raw.problem(
+            message(str(values.iloc[first])) + note, row=self.raw.first_row + first,
+            column=f"{self.header} ({self.col.name})", expected=expected))
+
+
+def parse_money(values: pd.Series, unit: str, cells: _Cells, allow_negative: bool) -> np.ndarray:
+    """Exact amounts in 分 from decimal text in ``unit``; "—" and blanks are zero."""
+    scale_digits = len(str(FEN_PER_UNIT[unit])) - 1  # decimals that still land on a whole 分
+    text = values.astype("str").str.strip()
+    text = text.str.replace(r"[,，\s]", "", regex=True)
+    paren = text.str.match(r"^\(.*\)$")
+    text = text.where(~paren, "-" + text.str.slice(1, -1))
+    text = text.where(~text.isin(ZERO_TOKENS), "0")
+    parts = text.str.extract(MONEY)
+    cells.fail(parts["int"].isna(), values, lambda v: f"{v!r} is not an amount",
+               f"a number in {unit} such as 1234.56")
+    frac = parts["frac"].fillna("")
+    cells.fail(frac.str.len() > scale_digits, values,
+               lambda v: f"{v!r} is more precise than 1 分", f"at most {scale_digits} decimals in {unit}")
+    whole = parts["int"].astype("int64")
+    frac_fen = frac.str.pad(scale_digits, side="right", fillchar="0").replace("", "0").astype("int64")
+    fen = whole.to_numpy() * FEN_PER_UNIT[unit] + frac_fen.to_numpy()
+    negative = (parts["sign"] == "-").to_numpy()
+    fen = np.where(negative, -fen, fen)
+    if not allow_negative:
+        cells.fail(fen < 0, values, lambda v: f"{v!r} is negative", "an amount of zero or more")
+    return fen.astype("int64")
+
+
+def parse_date(values: pd.Series, cells: _Cells, nullable: bool) -> pd.Series:
+    text = values.astype("str").str.strip()
+    blank = text == ""
+    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[s]")
+    for fmt in DATE_FORMATS:
+        todo = parsed.isna() & ~blank
+        if not todo.any():
+            break
+        parsed[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+    if not nullable:
+        cells.fail(blank, values, lambda v: "the date is empty", "a date such as 2022-03-15")
+    cells.fail(parsed.isna() & ~blank, values, lambda v: f"{v!r} is not a date in a known format",
+               "a date written YYYY-MM-DD, such as 2022-03-15")
+    return parsed
+
+
+def stage(raw: RawTable) -> pd.DataFrame:
+    """Typed frame of ``raw`` with canonical columns plus ``_row`` and ``_source``."""
+    dataset = raw.dataset
+    mapping, units = map_headers(raw)
+    frame = raw.frame
+    out: dict[str, object] = {}
+    by_name = {v: k for k, v in mapping.items()}
+    for col in dataset.columns:
+        header = by_name.get(col.name)
+        if header is None:
+            continue
+        values = frame[header].astype("str")
+        cells = _Cells(raw, col, header)
+        stripped = values.str.strip()
+        blank = stripped == ""
+        if col.kind == "money":
+            unit = units.get(col.name) or raw.unit or dataset.unit
+            out[col.name] = parse_money(values, unit, cells, col.allow_negative)
+            continue
+        if col.kind == "date":
+            out[col.name] = parse_date(values, cells, col.nullable)
+            continue
+        if not col.nullable:
+            cells.fail(blank, values, lambda v: "the value is empty", f"a {col.kind} value")
+        if col.kind in ("integer", "year"):
+            number = pd.to_numeric(stripped.where(~blank), errors="coerce")
+            whole = number.notna() & (number == np.floor(number.fillna(0)))
+            cells.fail(~blank & ~whole, values, lambda v: f"{v!r} is not a whole number",
+                       "a year such as 2022" if col.kind == "year" else "a whole number")
+            if col.kind == "year":
+                cells.fail(~blank & ((number < 1949) | (number > 2100)), values,
+                           lambda v: f"{v!r} is not a plausible year", "a year between 1949 and 2100")
+            out[col.name] = number.astype("Int64" if col.nullable else "int64")
+        elif col.kind == "decimal":
+            number = pd.to_numeric(stripped.str.replace(",", "", regex=False).where(~blank), errors="coerce")
+            cells.fail(~blank & number.isna(), values, lambda v: f"{v!r} is not a number", "a number")
+            out[col.name] = number.astype("float64")
+        elif col.kind == "bool":
+            known = stripped.isin(TRUE_TOKENS | FALSE_TOKENS)
+            cells.fail(~known, values, lambda v: f"{v!r} is not yes or no", "是 or 否")
+            out[col.name] = stripped.isin(TRUE_TOKENS).to_numpy()
+        elif col.kind == "enum":
+            cells.fail(~blank & ~stripped.isin(col.choices), values, lambda v: f"{v!r} is not a known value",
+                       "one of " + " / ".join(col.choices))
+            out[col.name] = stripped.where(~blank)
+        elif col.kind == "uscc":
+            out[col.name] = stripped.str.upper().where(~blank)
+        else:  # text and code
+            out[col.name] = stripped.where(~blank)
+    typed = pd.DataFrame(out, index=frame.index)
+    for col in dataset.columns:
+        if col.name not in typed.columns:
+            typed[col.name] = pd.Series(pd.NA, index=frame.index, dtype="object")
+    typed = typed[[c.name for c in dataset.columns]]
+    typed[ROW] = np.arange(raw.first_row, raw.first_row + len(frame), dtype="int64")
+    typed[SOURCE] = pd.Categorical.from_codes(np.zeros(len(frame), dtype="int8"), categories=[raw.uri])
+    return typed.reset_index(drop=True)

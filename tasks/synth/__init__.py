@@ -1,0 +1,1 @@
+"""Generators of landing zones: the bundled sample and synthetic cities for benchmarks."""

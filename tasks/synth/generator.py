@@ -1,0 +1,421 @@
+"""Generate a landing zone (finance, statistics, registry) from department profiles.
+
+A profile states the aggregates a department should show; the generator invents records
+that add up to them exactly. The bundled sample is one profile per department
+(``tasks.synth.sample``); ``selfeval synth`` builds a city of random profiles.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tasks.domain import (
+    EXPENSE_TYPE_NAMES,
+    FUND_SOURCE_NAMES,
+    INDUSTRY_ALL,
+    PROGRAM_HITECH,
+    PROGRAM_SRDI,
+    SUMMARY_TOTAL,
+)
+from tasks.sources.contract import (
+    APPLICATIONS,
+    BUDGET_LINES,
+    DEPARTMENTS,
+    ENTERPRISES,
+    INDICATORS,
+    INVESTMENT_PROJECTS,
+    PAYMENTS,
+    SUMMARY,
+    Dataset,
+)
+from tasks.synth.parts import (
+    INDUSTRIES,
+    allocate,
+    company_names,
+    next_weekday,
+    random_dates,
+    random_usccs,
+    random_weights,
+)
+
+GUANGZHOU_DISTRICTS = (
+    ("440103", "荔湾区"), ("440104", "越秀区"), ("440105", "海珠区"), ("440106", "天河区"),
+    ("440111", "白云区"), ("440112", "黄埔区"), ("440113", "番禺区"), ("440114", "花都区"),
+    ("440115", "南沙区"), ("440117", "从化区"), ("440118", "增城区"),
+)
+RD_INDUSTRIES = ("工业", "建筑业", "服务业")
+
+# 基本支出 lines every department has: (name, economic class, weight, payee or None for suppliers).
+BASIC_LINES = (
+    ("在职人员工资福利", "30101", 0.50, "{dept}（工资统发）"),
+    ("社会保障缴费", "30108", 0.12, "广州市社会保险基金管理中心"),
+    ("住房公积金", "30113", 0.07, "广州住房公积金管理中心"),
+    ("日常公用经费", "30201", 0.16, None),
+    ("公务用车运行维护费", "30231", 0.02, None),
+    ("离退休人员经费", "30302", 0.13, "{dept}（离退休人员统发）"),
+)
+# Salary-like lines pay monthly rather than at random.
+MONTHLY_CLASSES = {"30101", "30108", "30113", "30302"}
+
+
+@dataclass
+class FinanceTarget:
+    """A department-year's aggregates in 分; the generator builds lines and payments to match."""
+
+    budget: int
+    basic_executed: int
+    project_executed: int
+    carryover: int = 0
+    fund_sources: dict[str, float] = field(default_factory=lambda: {FUND_SOURCE_NAMES[0]: 1.0})
+    projects: list[tuple[str, str]] = field(default_factory=list)  # (name, "subsidy" | "service")
+    payments: int = 4000
+    # Lines whose unspent budget goes to carryover first, then lapses.
+    unspent_lines: int = 2
+
+
+@dataclass
+class Investment:
+    signed: int  # year
+    registered: int | None
+    investment_wan: str  # 万元, as a decimal string: money is never a float here
+    output_wan: str
+    name: str
+
+
+@dataclass
+class RegistryTarget:
+    srdi: dict[int, int] = field(default_factory=dict)
+    hitech_first: dict[int, int] = field(default_factory=dict)
+    hitech_repeat: dict[int, int] = field(default_factory=dict)
+    investments: list[Investment] = field(default_factory=list)
+    firms: int = 1200
+
+
+@dataclass
+class DepartmentProfile:
+    code: str
+    name: str
+    region_code: str
+    region_name: str
+    synthetic: bool
+    finance: dict[int, FinanceTarget]
+    registry: RegistryTarget | None = None
+
+
+@dataclass
+class StatisticsTarget:
+    """Fixed R&D values for a region (万元, by year then industry); others are random walks."""
+
+    rd: dict[str, dict[int, dict[str, str]]] = field(default_factory=dict)
+    years: tuple[int, ...] = (2019, 2020, 2021, 2022)
+
+
+@dataclass
+class LandingZone:
+    departments: list[dict]
+    budget_lines: dict[tuple[int, str], pd.DataFrame]
+    payments: dict[tuple[int, str], pd.DataFrame]
+    summary: dict[tuple[int, str], pd.DataFrame]
+    indicators: pd.DataFrame
+    enterprises: pd.DataFrame
+    applications: pd.DataFrame
+    investment_projects: pd.DataFrame
+
+
+def _fen_text(fen: np.ndarray | pd.Series) -> pd.Series:
+    """Exact decimal text of amounts in 分, in 元 with two decimals."""
+    fen = np.asarray(fen, dtype="int64")
+    sign = np.where(fen < 0, "-", "")
+    a = np.abs(fen)
+    return pd.Series(sign, dtype="str") + pd.Series(a // 100).astype(str) + "." + pd.Series(a % 100).astype(
+        str
+    ).str.zfill(2)
+
+
+def build_finance(
+    profile: DepartmentProfile, year: int, target: FinanceTarget, rng: np.random.Generator,
+    suppliers: list[str], grantees: list[str],
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Budget lines, payment ledger and 决算总表 for one department-year."""
+    names = [n for n, _, _, _ in BASIC_LINES]
+    basic = allocate(target.basic_executed, [w for _, _, w, _ in BASIC_LINES], minimum=100)
+    projects = target.projects
+    proj = allocate(target.project_executed, random_weights(rng, len(projects), 0.9), minimum=100)
+    executed = np.concatenate([basic, proj])
+    n_lines = len(executed)
+    expense = [EXPENSE_TYPE_NAMES[0]] * len(BASIC_LINES) + [EXPENSE_TYPE_NAMES[1]] * len(projects)
+    # Fund sources: 基本支出 is always 一般公共预算; project lines are drawn by the profile's shares.
+    sources = list(target.fund_sources)
+    shares = np.array([target.fund_sources[s] for s in sources])
+    proj_sources = [sources[i] for i in rng.choice(len(sources), size=len(projects), p=shares / shares.sum())]
+    fund = [FUND_SOURCE_NAMES[0]] * len(BASIC_LINES) + proj_sources
+    # Unspent budget sits on a few project lines; carryover is taken from it.
+    unspent_total = target.budget - int(executed.sum())
+    if unspent_total < target.carryover:
+        raise ValueError(f"{profile.code} {year}: budget leaves less than the carryover")
+    budget = executed.copy()
+    carry = np.zeros(n_lines, dtype="int64")
+    k = min(target.unspent_lines, n_lines)
+    holders = np.sort(rng.choice(np.arange(len(BASIC_LINES), n_lines), size=k, replace=False))
+    budget[holders] += allocate(unspent_total, random_weights(rng, k))
+    carry[holders] = allocate(target.carryover, (budget - executed)[holders].astype("float64") + 1)
+    carry = np.minimum(carry, budget - executed)
+    line_ids = [f"ZB{year}-{profile.code[-4:]}-{i + 1:04d}" for i in range(n_lines)]
+    project_codes = [f"JB{i + 1:02d}" for i in range(len(BASIC_LINES))] + [
+        f"XM{year % 100:02d}{i + 1:03d}" for i in range(len(projects))
+    ]
+    lines = pd.DataFrame({
+        "department_code": profile.code,
+        "line_id": line_ids,
+        "project_code": project_codes,
+        "project_name": names + [p[0] for p in projects],
+        "fund_source": fund,
+        "expense_type": expense,
+        "budget": _fen_text(budget),
+        "executed": _fen_text(executed),
+        "carryover": _fen_text(carry),
+    })
+
+    # Payments: salary-like lines pay monthly; the rest split into many payments by size.
+    frames = []
+    total_exec = max(int(executed.sum()), 1)
+    kinds = {i: BASIC_LINES[i] for i in range(len(BASIC_LINES))}
+    for i in range(n_lines):
+        amount = int(executed[i])
+        if amount == 0:
+            continue
+        if i in kinds and kinds[i][1] in MONTHLY_CLASSES:
+            n = 12
+            dates = next_weekday(np.array(
+                [np.datetime64(f"{year}-{m:02d}-10") for m in range(1, 13)], dtype="datetime64[D]"
+            ))
+            parts = allocate(amount, 1 + rng.normal(0, 0.03, size=12).clip(-0.2, 0.2), minimum=1)
+            payees = np.array([str(kinds[i][3]).format(dept=profile.name)] * n)
+            eclass = np.array([kinds[i][1]] * n)
+        else:
+            n = int(max(2, min(amount // 100, round(target.payments * amount / total_exec))))
+            dates = np.sort(random_dates(rng, year, n))
+            parts = allocate(amount, random_weights(rng, n, 0.7), minimum=1)
+            if i in kinds:
+                named = kinds[i][3]
+                payee_pool = [named.format(dept=profile.name)] if named else suppliers
+                eclass_val = kinds[i][1]
+            elif projects[i - len(BASIC_LINES)][1] == "subsidy":
+                payee_pool, eclass_val = grantees, "31204"
+            else:
+                payee_pool, eclass_val = suppliers, "30227"
+            payees = np.array(payee_pool)[rng.integers(0, len(payee_pool), size=n)]
+            eclass = np.array([eclass_val] * n)
+        frames.append(pd.DataFrame({
+            "line_id": line_ids[i], "pay_date": dates, "payee": payees, "economic_class": eclass,
+            "amount_fen": parts,
+        }))
+    pay = pd.concat(frames, ignore_index=True).sort_values(["pay_date", "line_id"], kind="stable")
+    pay = pay.reset_index(drop=True)
+    payments = pd.DataFrame({
+        "voucher_no": [f"ZF{year}{profile.code[-4:]}{i + 1:07d}" for i in range(len(pay))],
+        "department_code": profile.code,
+        "line_id": pay["line_id"],
+        "pay_date": pd.Series(pay["pay_date"].to_numpy().astype("datetime64[D]").astype(str)),
+        "payee": pay["payee"],
+        "economic_class": pay["economic_class"],
+        "amount": _fen_text(pay["amount_fen"].to_numpy()),
+    })
+
+    # 决算总表: totals as the department reports them.
+    rows = [(SUMMARY_TOTAL, budget.sum(), executed.sum(), carry.sum())]
+    for src in FUND_SOURCE_NAMES:
+        m = np.array([f == src for f in fund])
+        rows.append((src, budget[m].sum(), executed[m].sum(), carry[m].sum()))
+    for et in EXPENSE_TYPE_NAMES:
+        m = np.array([e == et for e in expense])
+        rows.append((et, budget[m].sum(), executed[m].sum(), carry[m].sum()))
+    summary = pd.DataFrame({
+        "department_code": profile.code,
+        "item": [r[0] for r in rows],
+        "budget": _fen_text(np.array([r[1] for r in rows])),
+        "executed": _fen_text(np.array([r[2] for r in rows])),
+        "carryover": _fen_text(np.array([r[3] for r in rows])),
+    })
+    return lines, payments, summary
+
+
+def _add_firms(rng: np.random.Generator, rows: list[dict], taken_codes: set[str], taken_names: set[str],
+               region_code: str, n: int, start: int = 1995, end: int = 2021) -> list[str]:
+    """Append ``n`` invented enterprises of a district to ``rows``; returns the live ones' codes."""
+    industries = list(rng.choice(INDUSTRIES, size=n, p=[0.3, 0.08, 0.22, 0.15, 0.15, 0.10]))
+    codes = random_usccs(rng, region_code, n, taken_codes)
+    names = company_names(rng, "广州", industries, taken_names)
+    span = (dt.date(end, 12, 31) - dt.date(start, 1, 1)).days
+    alive = []
+    for code, name, industry in zip(codes, names, industries, strict=True):
+        established = dt.date(start, 1, 1) + dt.timedelta(days=int(rng.integers(0, span)))
+        status = "存续" if rng.random() > 0.03 else "注销"
+        rows.append({"uscc": code, "name": name, "region_code": region_code, "industry": industry,
+                     "established": established.isoformat(), "status": status})
+        if status == "存续":
+            alive.append(code)
+    return alive
+
+
+def _applications(rng: np.random.Generator, p: DepartmentProfile, r: RegistryTarget, alive: list[str]) -> list[dict]:
+    """高企 (first applications, then re-certification three years on) and 专精特新 applications."""
+    rows: list[dict] = []
+    suffix = p.code.split("-")[-1]
+    seq = {"SR": 0, "GQ": 0}
+
+    def add(kind: str, uscc: str, year: int, program: str, result: str) -> None:
+        seq[kind] += 1
+        month, day = int(rng.integers(3, 10)), int(rng.integers(1, 28))
+        rows.append({
+            "application_id": f"{kind}{year}{suffix}{seq[kind]:05d}", "uscc": uscc, "program": program,
+            "year": year, "department_code": p.code, "submitted": dt.date(year, month, day).isoformat(),
+            "result": result,
+        })
+
+    latest = max([*r.hitech_first, *r.srdi], default=0)
+    order = list(rng.permutation(alive))
+    passed_in: dict[int, list[str]] = {}
+    cursor = 0
+    for year in sorted(r.hitech_first):
+        firsts = order[cursor: cursor + r.hitech_first[year]]
+        cursor += r.hitech_first[year]
+        due = passed_in.get(year - 3, [])
+        repeats = list(rng.permutation(due))[: r.hitech_repeat.get(year, 0)] if due else []
+        passed_in[year] = []
+        for uscc in [*firsts, *repeats]:
+            pending = year == latest and rng.random() < 0.4
+            result = "评审中" if pending else ("通过" if rng.random() < 0.78 else "未通过")
+            if result == "通过":
+                passed_in[year].append(uscc)
+            add("GQ", uscc, year, PROGRAM_HITECH, result)
+    for year in sorted(r.srdi):
+        for uscc in rng.choice(alive, size=r.srdi[year], replace=False):
+            pending = year == latest and rng.random() < 0.5
+            result = "评审中" if pending else ("通过" if rng.random() < 0.6 else "未通过")
+            add("SR", str(uscc), year, PROGRAM_SRDI, result)
+    return rows
+
+
+def build_registry(
+    profiles: list[DepartmentProfile], rng: np.random.Generator, extra_firms_per_region: int = 120,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Enterprises of every district, and the applications and investments of the profiles."""
+    taken_codes: set[str] = set()
+    taken_names: set[str] = set()
+    ent_rows: list[dict] = []
+    for code, _ in GUANGZHOU_DISTRICTS:
+        _add_firms(rng, ent_rows, taken_codes, taken_names, code, extra_firms_per_region)
+    app_rows: list[dict] = []
+    inv_rows: list[dict] = []
+    for p in profiles:
+        r = p.registry
+        if r is None:
+            continue
+        alive = _add_firms(rng, ent_rows, taken_codes, taken_names, p.region_code, r.firms)
+        app_rows += _applications(rng, p, r, alive)
+        suffix = p.code.split("-")[-1]
+        for i, inv in enumerate(sorted(r.investments, key=lambda v: (v.signed, v.name))):
+            signed = dt.date(inv.signed, int(rng.integers(1, 12)), int(rng.integers(1, 28)))
+            uscc, registered = "", ""
+            if inv.registered is not None:
+                earliest = max(signed + dt.timedelta(days=20), dt.date(inv.registered, 1, 4))
+                latest_day = dt.date(inv.registered, 12, 28)
+                span = max((latest_day - earliest).days, 1)
+                reg_date = min(earliest + dt.timedelta(days=int(rng.integers(0, span))), latest_day)
+                registered = reg_date.isoformat()
+                uscc = random_usccs(rng, p.region_code, 1, taken_codes)[0]
+                name = company_names(rng, "广州", ["制造业"], taken_names)[0]
+                ent_rows.append({"uscc": uscc, "name": name, "region_code": p.region_code,
+                                 "industry": "制造业", "established": registered, "status": "存续"})
+            inv_rows.append({
+                "project_id": f"ZS{inv.signed}{suffix}{i + 1:03d}", "department_code": p.code,
+                "project_name": inv.name, "uscc": uscc, "signed": signed.isoformat(),
+                "registered": registered, "agreed_investment": inv.investment_wan,
+                "agreed_output": inv.output_wan,
+            })
+    enterprises = pd.DataFrame(ent_rows).sort_values(["region_code", "uscc"]).reset_index(drop=True)
+    applications = pd.DataFrame(app_rows, columns=[c.name for c in APPLICATIONS.columns])
+    applications = applications.sort_values(["year", "application_id"]).reset_index(drop=True)
+    investments = pd.DataFrame(inv_rows, columns=[c.name for c in INVESTMENT_PROJECTS.columns])
+    return enterprises, applications, investments
+
+
+def build_statistics(target: StatisticsTarget, rng: np.random.Generator) -> pd.DataFrame:
+    """R&D by industry, 规上工业总产值 and 规上工业增加值 for every district and year."""
+    rows = []
+    for region_code, region_name in GUANGZHOU_DISTRICTS:
+        fixed = target.rd.get(region_code, {})
+        base_rd = {ind: float(rng.uniform(2_000, 60_000)) for ind in RD_INDUSTRIES}
+        output = float(rng.uniform(300, 4_000))
+        for year in target.years:
+            rd_year = {}
+            for ind in RD_INDUSTRIES:
+                if year in fixed and ind in fixed[year]:
+                    rd_year[ind] = fixed[year][ind]
+                else:
+                    base_rd[ind] *= float(rng.uniform(0.95, 1.25))
+                    rd_year[ind] = f"{base_rd[ind]:.2f}"
+            total = sum(float(v) for v in rd_year.values())
+            for ind, v in [*rd_year.items(), (INDUSTRY_ALL, f"{total:.2f}")]:
+                rows.append((region_code, region_name, year, "RD_EXP", "R&D经费内部支出", ind, v, "万元"))
+            output *= float(rng.uniform(0.97, 1.12))
+            added = output * float(rng.uniform(0.22, 0.3))
+            rows.append((region_code, region_name, year, "GIOV", "规模以上工业总产值", INDUSTRY_ALL,
+                         f"{output:.2f}", "亿元"))
+            rows.append((region_code, region_name, year, "IVA", "规模以上工业增加值", INDUSTRY_ALL,
+                         f"{added:.2f}", "亿元"))
+    return pd.DataFrame(rows, columns=[c.name for c in INDICATORS.columns])
+
+
+def build_landing_zone(
+    profiles: list[DepartmentProfile], statistics: StatisticsTarget, seed: int,
+) -> LandingZone:
+    rng = np.random.default_rng(seed)
+    enterprises, applications, investments = build_registry(profiles, rng)
+    indicators = build_statistics(statistics, rng)
+    lines, pays, sums = {}, {}, {}
+    for p in profiles:
+        region_firms = enterprises[enterprises["region_code"] == p.region_code]
+        grantees = region_firms["name"].tolist()
+        suppliers = enterprises[
+            enterprises["industry"].isin(["信息传输、软件和信息技术服务业", "租赁和商务服务业", "科学研究和技术服务业"])
+        ]["name"].tolist()
+        for year, target in sorted(p.finance.items()):
+            lines[year, p.code], pays[year, p.code], sums[year, p.code] = build_finance(
+                p, year, target, rng, suppliers, grantees
+            )
+    departments = [
+        {"department_code": p.code, "department_name": p.name, "region_code": p.region_code,
+         "region_name": p.region_name, "synthetic": "是" if p.synthetic else "否"}
+        for p in profiles
+    ]
+    return LandingZone(departments, lines, pays, sums, indicators, enterprises, applications, investments)
+
+
+def write_csv(frame: pd.DataFrame, dataset: Dataset, path: Path, headers: str = "label") -> None:
+    """Write ``frame`` with the contract's Chinese labels (or canonical names) as headers."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cols = [c for c in dataset.columns if c.name in frame.columns]
+    out = frame[[c.name for c in cols]]
+    out.columns = [c.label if headers == "label" else c.name for c in cols]
+    out.to_csv(path, index=False, encoding="utf-8", quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+
+
+def write_landing_zone(zone: LandingZone, root: Path) -> None:
+    write_csv(pd.DataFrame(zone.departments), DEPARTMENTS, root / "finance" / "departments.csv")
+    for (year, code), frame in zone.budget_lines.items():
+        base = root / "finance" / str(year) / code
+        write_csv(frame, BUDGET_LINES, base / "budget_lines.csv")
+        write_csv(zone.payments[year, code], PAYMENTS, base / "payments.csv")
+        write_csv(zone.summary[year, code], SUMMARY, base / "summary.csv")
+    write_csv(zone.indicators, INDICATORS, root / "statistics" / "indicators.csv")
+    write_csv(zone.enterprises, ENTERPRISES, root / "registry" / "enterprises.csv")
+    write_csv(zone.applications, APPLICATIONS, root / "registry" / "applications.csv")
+    write_csv(zone.investment_projects, INVESTMENT_PROJECTS, root / "registry" / "investment_projects.csv")

@@ -1,0 +1,225 @@
+"""The bundled sample landing zone (``data/sample``): one real department, two synthetic ones.
+
+广州市荔湾区科技工业和信息化局's records are reconstructed: the published 2022 report gives
+only aggregates, so the records here are invented to add up to exactly those aggregates
+(12103.34 / 12103.27 万元, 74 专精特新 applicants, 63 first-time 高企 applicants, ...).
+The two other departments are wholly synthetic and are named "（模拟）".
+
+Rebuild with ``python -m tasks.synth.sample data/sample`` (deterministic: seed 20221231).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from tasks.domain import FUND_SOURCE_NAMES
+from tasks.synth.generator import (
+    DepartmentProfile,
+    FinanceTarget,
+    Investment,
+    RegistryTarget,
+    StatisticsTarget,
+    build_landing_zone,
+    write_landing_zone,
+)
+
+SEED = 20221231
+GPB, GFB, SOC, OTH = FUND_SOURCE_NAMES
+
+
+def yuan(text: str) -> int:
+    """元 with up to two decimals, as 分."""
+    whole, _, frac = text.partition(".")
+    return int(whole) * 100 + int((frac + "00")[:2])
+
+
+LIWAN_PROJECTS = [
+    ("科技创新专项资金", "subsidy"),
+    ("高新技术企业培育奖励", "subsidy"),
+    ("专精特新企业培育扶持资金", "subsidy"),
+    ("新三板华南基地运营服务经费", "service"),
+    ("春运道路运输安全保障经费", "service"),
+    ("交通行业安全生产监管经费", "service"),
+    ("村级工业园整治提升工作经费", "service"),
+    ("清洁生产审核补助资金", "subsidy"),
+    ("“散乱污”场所整治工作经费", "service"),
+    ("信息基础设施建设协调经费", "service"),
+    ("智慧城区建设运维经费", "service"),
+    ("核酸检测点视频监控建设经费", "service"),
+    ("无线电管理工作经费", "service"),
+    ("信息动员和科技装备动员工作经费", "service"),
+    ("工业投资和技术改造扶持资金", "subsidy"),
+    ("招商引资工作经费", "service"),
+    ("岭南V谷科技园提质发展经费", "service"),
+    ("西塱123工业园“工改工”项目经费", "service"),
+    ("优化营商环境工作经费", "service"),
+    ("科普工作经费", "service"),
+    ("科技人才和外国专家工作经费", "service"),
+    ("金融法人企业扶持奖励资金", "subsidy"),
+    ("汽车充电设施和加油站安全生产检查经费", "service"),
+    ("机关信息化运维经费", "service"),
+    ("经济运行监测分析经费", "service"),
+]
+
+LIWAN = DepartmentProfile(
+    code="440103-KGXJ",
+    name="广州市荔湾区科技工业和信息化局",
+    region_code="440103",
+    region_name="荔湾区",
+    synthetic=False,
+    finance={
+        # 2022: the published figures. 2624.03 + 9479.24 = 12103.27 万元 executed of 12103.34 budgeted.
+        2022: FinanceTarget(
+            budget=yuan("121033412.00"),
+            basic_executed=yuan("26240312.45"),
+            project_executed=yuan("94792387.10"),
+            carryover=0,
+            projects=LIWAN_PROJECTS,
+            payments=4000,
+        ),
+        # 2021 is not published with the reference; its figures are synthetic.
+        2021: FinanceTarget(
+            budget=yuan("108621530.00"),
+            basic_executed=yuan("25128840.37"),
+            project_executed=yuan("82041725.90"),
+            carryover=yuan("1235000.00"),
+            projects=LIWAN_PROJECTS[:22],
+            payments=3600,
+        ),
+    },
+    registry=RegistryTarget(
+        srdi={2021: 58, 2022: 74},
+        hitech_first={2013: 22, 2014: 25, 2015: 28, 2016: 30, 2017: 34, 2018: 38, 2019: 40, 2020: 42,
+                      2021: 45, 2022: 63},
+        hitech_repeat={2016: 12, 2017: 14, 2018: 15, 2019: 17, 2020: 19, 2021: 21, 2022: 24},
+        investments=[
+            Investment(2021, 2021, "12600.00", "18550.00", "荔湾数字创意产业园项目"),
+            Investment(2021, 2021, "8450.00", "11230.00", "花地河智能制造中试基地项目"),
+            Investment(2021, 2022, "15320.00", "20100.00", "白鹅潭生物医药研发中心项目"),
+            Investment(2021, 2022, "9870.00", "13460.00", "芳村跨境电商供应链总部项目"),
+            Investment(2021, 2022, "6540.00", "9120.00", "西关文化科技融合示范项目"),
+            Investment(2021, 2022, "11200.00", "15870.00", "岭南V谷工业软件研发项目"),
+            Investment(2021, 2022, "7310.00", "10040.00", "东沙新能源汽车零部件研发项目"),
+            Investment(2022, 2022, "51830.00", "72450.00", "白鹅潭湾区芯片设计总部项目"),
+            Investment(2022, 2022, "38260.00", "55980.00", "荔湾智能网联汽车研发中心项目"),
+            Investment(2022, 2022, "31475.00", "44120.00", "广佛同城先进材料产业项目"),
+            Investment(2022, 2022, "26940.00", "37860.00", "西塱工业互联网平台项目"),
+            Investment(2022, 2022, "22610.00", "31940.00", "岭南V谷数字健康产业项目"),
+            Investment(2022, 2022, "18325.00", "26150.00", "花地湾精密仪器研发项目"),
+            Investment(2022, None, "14870.00", "21230.00", "海龙围智慧物流科技项目"),
+            Investment(2022, None, "9740.00", "14370.00", "荔湾检验检测认证服务项目"),
+        ],
+        firms=1200,
+    ),
+)
+
+SWJ = DepartmentProfile(
+    code="440103-SWJ",
+    name="广州市荔湾区商务局（模拟）",
+    region_code="440103",
+    region_name="荔湾区",
+    synthetic=True,
+    finance={
+        2022: FinanceTarget(
+            budget=yuan("58236400.00"),
+            basic_executed=yuan("14826517.32"),
+            project_executed=yuan("40125883.15"),
+            carryover=yuan("2108000.00"),
+            fund_sources={GPB: 0.85, OTH: 0.15},
+            projects=[
+                ("促进外贸稳增长专项资金", "subsidy"), ("商贸流通业发展资金", "subsidy"),
+                ("老字号保护传承经费", "service"), ("消费促进活动经费", "service"),
+                ("招商推介活动经费", "service"), ("会展业扶持资金", "subsidy"),
+                ("电子商务发展资金", "subsidy"), ("商务执法工作经费", "service"),
+                ("市场监测与统计经费", "service"), ("粤港澳合作交流经费", "service"),
+            ],
+            payments=1800,
+        ),
+        2021: FinanceTarget(
+            budget=yuan("54110000.00"),
+            basic_executed=yuan("14100250.00"),
+            project_executed=yuan("37455120.48"),
+            carryover=yuan("1520000.00"),
+            fund_sources={GPB: 0.9, OTH: 0.1},
+            projects=[
+                ("促进外贸稳增长专项资金", "subsidy"), ("商贸流通业发展资金", "subsidy"),
+                ("老字号保护传承经费", "service"), ("消费促进活动经费", "service"),
+                ("招商推介活动经费", "service"), ("会展业扶持资金", "subsidy"),
+                ("商务执法工作经费", "service"), ("市场监测与统计经费", "service"),
+            ],
+            payments=1600,
+        ),
+    },
+    registry=RegistryTarget(
+        investments=[
+            Investment(2021, 2021, "8800.00", "12600.00", "荔湾商贸综合体项目（模拟）"),
+            Investment(2022, 2022, "23500.00", "41800.00", "白鹅潭国际商务中心项目（模拟）"),
+            Investment(2022, 2022, "12750.50", "20330.00", "西关美食文化街区项目（模拟）"),
+            Investment(2022, None, "6200.00", "9800.00", "跨境消费体验中心项目（模拟）"),
+        ],
+        firms=300,
+    ),
+)
+
+WTJ = DepartmentProfile(
+    code="440103-WTJ",
+    name="广州市荔湾区文化广电旅游体育局（模拟）",
+    region_code="440103",
+    region_name="荔湾区",
+    synthetic=True,
+    finance={
+        2022: FinanceTarget(
+            budget=yuan("83450000.00"),
+            basic_executed=yuan("21365480.66"),
+            project_executed=yuan("58803122.41"),
+            carryover=yuan("2650000.00"),
+            fund_sources={GPB: 0.7, GFB: 0.2, SOC: 0.05, OTH: 0.05},
+            projects=[
+                ("公共文化服务体系建设经费", "service"), ("非物质文化遗产保护经费", "service"),
+                ("全民健身活动经费", "service"), ("体育彩票公益金项目", "subsidy"),
+                ("文物保护修缮经费", "service"), ("旅游推广经费", "service"),
+                ("图书馆运行保障经费", "service"), ("文化馆运行保障经费", "service"),
+                ("广播电视公共服务经费", "service"), ("粤剧传承发展资金", "subsidy"),
+                ("文旅企业纾困扶持资金", "subsidy"), ("体育场馆免费低收费开放补助", "subsidy"),
+            ],
+            payments=2200,
+        ),
+        2021: FinanceTarget(
+            budget=yuan("79820000.00"),
+            basic_executed=yuan("20510330.00"),
+            project_executed=yuan("55280144.26"),
+            carryover=yuan("3100000.00"),
+            fund_sources={GPB: 0.75, GFB: 0.2, OTH: 0.05},
+            projects=[
+                ("公共文化服务体系建设经费", "service"), ("非物质文化遗产保护经费", "service"),
+                ("全民健身活动经费", "service"), ("体育彩票公益金项目", "subsidy"),
+                ("文物保护修缮经费", "service"), ("旅游推广经费", "service"),
+                ("图书馆运行保障经费", "service"), ("文化馆运行保障经费", "service"),
+            ],
+            payments=2000,
+        ),
+    },
+)
+
+# 荔湾区 R&D by industry (万元): 建筑业 and 服务业 grow by more than half in 2022, 工业 by a tenth.
+STATISTICS = StatisticsTarget(
+    rd={
+        "440103": {
+            2019: {"工业": "15210.44", "建筑业": "2650.18", "服务业": "7920.36"},
+            2020: {"工业": "16830.92", "建筑业": "2904.55", "服务业": "8810.07"},
+            2021: {"工业": "18640.35", "建筑业": "3215.60", "服务业": "9870.12"},
+            2022: {"工业": "20522.18", "建筑业": "5062.44", "服务业": "15102.77"},
+        }
+    }
+)
+
+PROFILES = [LIWAN, SWJ, WTJ]
+
+
+def build_sample(root: Path) -> None:
+    write_landing_zone(build_landing_zone(PROFILES, STATISTICS, SEED), root)
+
+
+if __name__ == "__main__":
+    build_sample(Path(sys.argv[1] if len(sys.argv) > 1 else "data/sample"))

@@ -1,0 +1,1 @@
+"""The warehouse: one schema for DuckDB and PostgreSQL, partition loads, report queries."""

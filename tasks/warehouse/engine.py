@@ -1,0 +1,46 @@
+"""Engines are made here from settings, never at import time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from tasks.warehouse.migrate import upgrade
+
+
+def warehouse_url(url: str, password: str | None = None) -> sa.URL:
+    """The URL with the password put in from the environment or a secret, when one is given."""
+    parsed = make_url(url)
+    if password and parsed.password is None:
+        parsed = parsed.set(password=password)
+    return parsed
+
+
+def make_engine(url: str | sa.URL, *, migrate: bool = True) -> sa.Engine:
+    """An engine for the warehouse at ``url``, with the schema brought up to date.
+
+    DuckDB is a file: its folder is created. PostgreSQL connections are checked before use,
+    so that a server restart between runs does not fail the first query.
+    """
+    parsed = make_url(url) if isinstance(url, str) else url
+    backend = parsed.get_backend_name()
+    if backend == "duckdb":
+        database = parsed.database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(parsed)
+    elif backend == "postgresql":
+        engine = sa.create_engine(parsed, pool_pre_ping=True)
+    else:
+        engine = sa.create_engine(parsed)
+    if migrate:
+        upgrade(engine)
+    return engine
+
+
+def safe_url(url: str | sa.URL) -> str:
+    """The URL with any password masked, for logs, artifacts and reports."""
+    parsed = make_url(url) if isinstance(url, str) else url
+    return parsed.render_as_string(hide_password=True)

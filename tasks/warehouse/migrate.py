@@ -1,0 +1,48 @@
+"""Bring a warehouse to the current schema with Alembic, on any supported engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.ddl.impl import DefaultImpl
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+class DuckDBImpl(DefaultImpl):
+    """Alembic has no DuckDB dialect of its own; DuckDB takes PostgreSQL-style DDL."""
+
+    __dialect__ = "duckdb"
+    transactional_ddl = True
+
+
+def alembic_config(connection: sa.Connection | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: sa.Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: sa.Engine, revision: str = "head") -> None:
+    """Apply every migration up to ``revision``; a no-op on an up-to-date warehouse."""
+    if revision == "head" and current_revision(engine) == head_revision():
+        return
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), revision)

@@ -1,0 +1,158 @@
+"""Named report queries: every figure of the report comes from one of these.
+
+Each is SQLAlchemy Core, so the same query runs on DuckDB and PostgreSQL and returns the
+same integers (money in 分) on both; formatting happens later, in :mod:`tasks.report`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import sqlalchemy as sa
+
+from tasks.warehouse import schema as s
+
+QUERIES: dict[str, str] = {}
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def named(description: str) -> Callable[[F], F]:
+    """Register a query function under its name, with what it answers (for ``selfeval explain``)."""
+
+    def register(fn: F) -> F:
+        QUERIES[fn.__name__] = description
+        return fn
+
+    return register
+
+
+@dataclass(frozen=True)
+class Split:
+    """Budget, execution (from the payment ledger) and carryover of one part of the spending."""
+
+    code: str
+    name: str
+    lines: int
+    budget_fen: int
+    executed_fen: int
+    carryover_fen: int
+
+
+def _ledger(department: str, year: int) -> sa.Subquery:
+    p = s.fct_payment
+    return (
+        sa.select(p.c.line_id, sa.func.sum(p.c.amount_fen).label("executed_fen"))
+        .where(p.c.department_code == department, p.c.year == year)
+        .group_by(p.c.line_id)
+        .subquery("ledger")
+    )
+
+
+def _split(conn: sa.Connection, department: str, year: int, dim: sa.Table, code_col: str, name_col: str,
+           line_col: str) -> list[Split]:
+    line = s.fct_budget_line
+    ledger = _ledger(department, year)
+    joined = dim.outerjoin(
+        line,
+        sa.and_(line.c[line_col] == dim.c[code_col], line.c.department_code == department, line.c.year == year),
+    ).outerjoin(ledger, ledger.c.line_id == line.c.line_id)
+    q = (
+        sa.select(
+            dim.c[code_col], dim.c[name_col],
+            sa.func.count(line.c.line_id),
+            sa.func.coalesce(sa.func.sum(line.c.budget_fen), 0),
+            sa.func.coalesce(sa.func.sum(ledger.c.executed_fen), 0),
+            sa.func.coalesce(sa.func.sum(line.c.carryover_fen), 0),
+        )
+        .select_from(joined)
+        .group_by(dim.c[code_col], dim.c[name_col], dim.c.sort_order)
+        .order_by(dim.c.sort_order)
+    )
+    return [Split(r[0], r[1], int(r[2]), int(r[3]), int(r[4]), int(r[5])) for r in conn.execute(q)]
+
+
+@named("Budget, ledger execution and carryover by 资金来源 (fct_budget_line ⋈ Σ fct_payment by 指标编号)")
+def spending_by_fund_source(conn: sa.Connection, department: str, year: int) -> list[Split]:
+    return _split(conn, department, year, s.dim_fund_source, "fund_source_code", "fund_source_name",
+                  "fund_source_code")
+
+
+@named("Budget, ledger execution and carryover by 支出性质 (fct_budget_line ⋈ Σ fct_payment by 指标编号)")
+def spending_by_expense_type(conn: sa.Connection, department: str, year: int) -> list[Split]:
+    return _split(conn, department, year, s.dim_expense_type, "expense_type_code", "expense_type_name",
+                  "expense_type_code")
+
+
+@named("The department's name and region (dim_department)")
+def department(conn: sa.Connection, department: str) -> dict[str, object]:
+    d = s.dim_department
+    row = conn.execute(sa.select(d).where(d.c.department_code == department)).mappings().first()
+    if row is None:
+        raise LookupError(f"department {department} is not in the warehouse")
+    return dict(row)
+
+
+@named("Distinct enterprises applying to a programme in a year, optionally first-time only (fct_application)")
+def applicants(conn: sa.Connection, department: str, year: int, program: str, first_only: bool = False) -> int:
+    a = s.fct_application
+    q = sa.select(sa.func.count(sa.distinct(a.c.uscc))).where(
+        a.c.department_code == department, a.c.year == year, a.c.program == program)
+    if first_only:
+        q = q.where(a.c.first_application.is_(True))
+    return int(conn.execute(q).scalar_one())
+
+
+@named("Indicator values of a region by industry for a year and the year before (fct_indicator_value)")
+def indicator_by_industry(
+    conn: sa.Connection, region: str, year: int, indicator: str
+) -> dict[str, tuple[float, float | None]]:
+    v = s.fct_indicator_value
+    rows = conn.execute(
+        sa.select(v.c.industry, v.c.year, v.c.value).where(
+            v.c.region_code == region, v.c.indicator_code == indicator, v.c.year.in_([year, year - 1]))
+        .order_by(v.c.industry, v.c.year)
+    ).all()
+    previous = {r.industry: float(r.value) for r in rows if r.year == year - 1}
+    current = {r.industry: float(r.value) for r in rows if r.year == year}
+    # Sorted here, by code point, not by the database: collations differ between engines.
+    return {k: (current[k], previous.get(k)) for k in sorted(current)}
+
+
+@dataclass(frozen=True)
+class Investments:
+    signed: int
+    registered: int
+    agreed_investment_fen: int
+    agreed_output_fen: int
+
+
+@named("Projects newly signed and newly registered in a year, with the signed projects' agreed "
+       "investment and output (fct_investment_project)")
+def investments(conn: sa.Connection, department: str, year: int) -> Investments:
+    p = s.fct_investment_project
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    signed = conn.execute(
+        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(p.c.agreed_investment_fen), 0),
+                  sa.func.coalesce(sa.func.sum(p.c.agreed_output_fen), 0))
+        .where(p.c.department_code == department, p.c.signed_date.between(start, end))
+    ).one()
+    registered = conn.execute(
+        sa.select(sa.func.count()).where(p.c.department_code == department,
+                                         p.c.registered_date.between(start, end))
+    ).scalar_one()
+    return Investments(int(signed[0]), int(registered), int(signed[1]), int(signed[2]))
+
+
+@named("Share of the year's ledger paid by the end of each quarter (fct_payment)")
+def paid_by_quarter(conn: sa.Connection, department: str, year: int) -> list[int]:
+    p = s.fct_payment
+    out = []
+    for q_end in (dt.date(year, 3, 31), dt.date(year, 6, 30), dt.date(year, 9, 30), dt.date(year, 12, 31)):
+        out.append(int(conn.execute(
+            sa.select(sa.func.coalesce(sa.func.sum(p.c.amount_fen), 0)).where(
+                p.c.department_code == department, p.c.year == year, p.c.pay_date <= q_end)
+        ).scalar_one()))
+    return out

@@ -1,0 +1,27 @@
+"""The run log: one row per flow run in ``ops_run``, written at the start and at the end."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import sqlalchemy as sa
+
+from tasks.warehouse import schema as s
+
+
+def start_run(engine: sa.Engine, run_id: str, year: int, parameters: dict[str, Any], code_version: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(s.ops_run.delete().where(s.ops_run.c.run_id == run_id))
+        conn.execute(s.ops_run.insert().values(
+            run_id=run_id, flow_run_id=run_id, year=year, started_at=dt.datetime.now(dt.UTC),
+            status="running", code_version=code_version,
+            parameters=json.dumps(parameters, ensure_ascii=False, sort_keys=True, default=str)))
+
+
+def finish_run(engine: sa.Engine, run_id: str, status: str, summary: dict[str, Any]) -> None:
+    with engine.begin() as conn:
+        conn.execute(s.ops_run.update().where(s.ops_run.c.run_id == run_id).values(
+            finished_at=dt.datetime.now(dt.UTC), status=status,
+            summary=json.dumps(summary, ensure_ascii=False, sort_keys=True, default=str)))

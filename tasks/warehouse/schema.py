@@ -1,0 +1,229 @@
+"""The warehouse schema, defined once in SQLAlchemy Core for every engine.
+
+A star: dimensions (department, period, fund source, expense type, project, enterprise,
+indicator) around facts (budget lines, reported totals, payments, applications,
+investment projects, indicator values), plus operational tables (runs, partitions,
+data-quality results, quarantine). Money is integer 分 (``*_fen``): exact on every engine.
+
+Every fact row carries lineage: the run that loaded it, the source it came from (a file
+path or URL or table, with the SHA-256 of its content), the row in that source, the load time.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+
+def lineage() -> list[sa.Column]:
+    return [
+        sa.Column("run_id", sa.String(64), nullable=False),
+        sa.Column("source_uri", sa.String(1024), nullable=False),
+        sa.Column("source_sha256", sa.String(64), nullable=False),
+        sa.Column("source_row", sa.Integer, nullable=True),
+        sa.Column("loaded_at", sa.DateTime(timezone=True), nullable=False),
+    ]
+
+
+LINEAGE_COLUMNS = ("run_id", "source_uri", "source_sha256", "source_row", "loaded_at")
+
+# Dimensions -----------------------------------------------------------------------------------
+
+dim_department = sa.Table(
+    "dim_department", metadata,
+    sa.Column("department_code", sa.String(64), primary_key=True),
+    sa.Column("department_name", sa.String(200), nullable=False),
+    sa.Column("region_code", sa.String(12), nullable=False),
+    sa.Column("region_name", sa.String(100), nullable=False),
+    sa.Column("synthetic", sa.Boolean, nullable=False),
+    *lineage(),
+)
+
+dim_period = sa.Table(
+    "dim_period", metadata,
+    sa.Column("year", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("start_date", sa.Date, nullable=False),
+    sa.Column("end_date", sa.Date, nullable=False),
+    sa.Column("label", sa.String(20), nullable=False),
+)
+
+dim_fund_source = sa.Table(
+    "dim_fund_source", metadata,
+    sa.Column("fund_source_code", sa.String(8), primary_key=True),
+    sa.Column("fund_source_name", sa.String(50), nullable=False, unique=True),
+    sa.Column("sort_order", sa.Integer, nullable=False),
+)
+
+dim_expense_type = sa.Table(
+    "dim_expense_type", metadata,
+    sa.Column("expense_type_code", sa.String(8), primary_key=True),
+    sa.Column("expense_type_name", sa.String(50), nullable=False, unique=True),
+    sa.Column("sort_order", sa.Integer, nullable=False),
+)
+
+dim_project = sa.Table(
+    "dim_project", metadata,
+    sa.Column("department_code", sa.String(64), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("project_code", sa.String(64), primary_key=True),
+    sa.Column("project_name", sa.String(200), nullable=False),
+    sa.Column("expense_type_code", sa.String(8), nullable=False),
+    *lineage(),
+)
+
+dim_enterprise = sa.Table(
+    "dim_enterprise", metadata,
+    sa.Column("uscc", sa.String(18), primary_key=True),
+    sa.Column("enterprise_name", sa.String(200), nullable=False),
+    sa.Column("region_code", sa.String(12), nullable=False),
+    sa.Column("industry", sa.String(100), nullable=False),
+    sa.Column("established", sa.Date, nullable=True),
+    sa.Column("status", sa.String(10), nullable=False),
+    *lineage(),
+)
+
+dim_indicator = sa.Table(
+    "dim_indicator", metadata,
+    sa.Column("indicator_code", sa.String(32), primary_key=True),
+    sa.Column("indicator_name", sa.String(100), nullable=False),
+    sa.Column("unit", sa.String(20), nullable=False),
+    *lineage(),
+)
+
+# Facts ----------------------------------------------------------------------------------------
+
+fct_budget_line = sa.Table(
+    "fct_budget_line", metadata,
+    sa.Column("department_code", sa.String(64), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("line_id", sa.String(64), primary_key=True),
+    sa.Column("project_code", sa.String(64), nullable=False),
+    sa.Column("fund_source_code", sa.String(8), nullable=False),
+    sa.Column("expense_type_code", sa.String(8), nullable=False),
+    sa.Column("budget_fen", sa.BigInteger, nullable=False),
+    sa.Column("reported_executed_fen", sa.BigInteger, nullable=False),
+    sa.Column("carryover_fen", sa.BigInteger, nullable=False),
+    *lineage(),
+)
+
+fct_reported_total = sa.Table(
+    "fct_reported_total", metadata,
+    sa.Column("department_code", sa.String(64), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("item", sa.String(50), primary_key=True),
+    sa.Column("budget_fen", sa.BigInteger, nullable=False),
+    sa.Column("executed_fen", sa.BigInteger, nullable=False),
+    sa.Column("carryover_fen", sa.BigInteger, nullable=False),
+    *lineage(),
+)
+
+fct_payment = sa.Table(
+    "fct_payment", metadata,
+    sa.Column("department_code", sa.String(64), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("voucher_no", sa.String(64), primary_key=True),
+    sa.Column("line_id", sa.String(64), nullable=False),
+    sa.Column("pay_date", sa.Date, nullable=False),
+    sa.Column("payee", sa.String(200), nullable=False),
+    sa.Column("economic_class", sa.String(16), nullable=False),
+    sa.Column("amount_fen", sa.BigInteger, nullable=False),
+    *lineage(),
+)
+
+fct_application = sa.Table(
+    "fct_application", metadata,
+    sa.Column("application_id", sa.String(64), primary_key=True),
+    sa.Column("department_code", sa.String(64), nullable=False, index=True),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("uscc", sa.String(18), nullable=False),
+    sa.Column("program", sa.String(50), nullable=False),
+    sa.Column("submitted", sa.Date, nullable=False),
+    sa.Column("result", sa.String(10), nullable=False),
+    sa.Column("first_application", sa.Boolean, nullable=False),
+    *lineage(),
+)
+
+fct_investment_project = sa.Table(
+    "fct_investment_project", metadata,
+    sa.Column("project_id", sa.String(64), primary_key=True),
+    sa.Column("department_code", sa.String(64), nullable=False, index=True),
+    sa.Column("project_name", sa.String(200), nullable=False),
+    sa.Column("uscc", sa.String(18), nullable=True),
+    sa.Column("signed_date", sa.Date, nullable=False),
+    sa.Column("registered_date", sa.Date, nullable=True),
+    sa.Column("agreed_investment_fen", sa.BigInteger, nullable=False),
+    sa.Column("agreed_output_fen", sa.BigInteger, nullable=False),
+    *lineage(),
+)
+
+fct_indicator_value = sa.Table(
+    "fct_indicator_value", metadata,
+    sa.Column("region_code", sa.String(12), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("indicator_code", sa.String(32), primary_key=True),
+    sa.Column("industry", sa.String(100), primary_key=True),
+    sa.Column("region_name", sa.String(100), nullable=False),
+    sa.Column("value", sa.Float, nullable=False),
+    sa.Column("unit", sa.String(20), nullable=False),
+    *lineage(),
+)
+
+# Operations -----------------------------------------------------------------------------------
+
+ops_run = sa.Table(
+    "ops_run", metadata,
+    sa.Column("run_id", sa.String(64), primary_key=True),
+    sa.Column("flow_run_id", sa.String(64), nullable=True),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("code_version", sa.String(64), nullable=False),
+    sa.Column("parameters", sa.Text, nullable=False),
+    sa.Column("summary", sa.Text, nullable=True),
+)
+
+ops_partition = sa.Table(
+    "ops_partition", metadata,
+    sa.Column("department_code", sa.String(64), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("run_id", sa.String(64), nullable=False),
+    sa.Column("inputs_sha256", sa.String(64), nullable=False),
+    sa.Column("code_version", sa.String(64), nullable=False),
+    sa.Column("loaded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("row_counts", sa.Text, nullable=False),
+)
+
+ops_dq_result = sa.Table(
+    "ops_dq_result", metadata,
+    sa.Column("run_id", sa.String(64), primary_key=True),
+    sa.Column("department_code", sa.String(64), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("rule_id", sa.String(32), primary_key=True),
+    sa.Column("suite", sa.String(50), nullable=False),
+    sa.Column("severity", sa.String(10), nullable=False),
+    sa.Column("category", sa.String(20), nullable=False),
+    sa.Column("success", sa.Boolean, nullable=False),
+    sa.Column("failing_rows", sa.Integer, nullable=False),
+    sa.Column("example", sa.Text, nullable=True),
+    sa.Column("checked_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+ops_quarantine = sa.Table(
+    "ops_quarantine", metadata,
+    sa.Column("run_id", sa.String(64), nullable=False, index=True),
+    sa.Column("department_code", sa.String(64), nullable=False),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("rule_id", sa.String(32), nullable=False),
+    sa.Column("severity", sa.String(10), nullable=False),
+    sa.Column("dataset", sa.String(50), nullable=False),
+    sa.Column("source_uri", sa.String(1024), nullable=True),
+    sa.Column("source_row", sa.Integer, nullable=True),
+    sa.Column("field", sa.String(64), nullable=True),
+    sa.Column("value_provided", sa.Text, nullable=True),
+    sa.Column("value_expected", sa.Text, nullable=True),
+    sa.Column("difference", sa.Text, nullable=True),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("quarantined_at", sa.DateTime(timezone=True), nullable=False),
+)

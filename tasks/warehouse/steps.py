@@ -1,0 +1,66 @@
+"""Prefect tasks of the load stage."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+from prefect.states import State
+
+from tasks.quality.views import RunData
+from tasks.settings import Settings
+from tasks.warehouse.engine import make_engine, warehouse_url
+from tasks.warehouse.load import load_partition
+from tasks.warehouse.runs import finish_run, start_run
+from tasks.warehouse.transform import build_partition
+
+
+def engine_for(settings: Settings) -> sa.Engine:
+    password = settings.warehouse_password.get_secret_value() if settings.warehouse_password else None
+    return make_engine(warehouse_url(settings.warehouse_url, password))
+
+
+def _transient(task: object, task_run: object, state: State) -> bool:
+    """Retry a load only when the database connection failed, not when the data is wrong."""
+    try:
+        state.result()
+    except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+        return bool(getattr(exc, "connection_invalidated", True))
+    except Exception:
+        return False
+    return False
+
+
+@task(name="load-department", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 2, 4],
+      retry_condition_fn=_transient)
+def load_department(data: RunData, department: str, settings: Settings, run_id: str, hashes: dict[str, str],
+                    code_version: str) -> dict[str, int]:
+    engine = engine_for(settings)
+    try:
+        partition = build_partition(data, department, run_id, dt.datetime.now(dt.UTC), hashes)
+        return load_partition(engine, partition, run_id, code_version)
+    finally:
+        engine.dispose()
+
+
+@task(name="prepare-warehouse", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 2, 4],
+      retry_condition_fn=_transient)
+def prepare_warehouse(settings: Settings, run_id: str, year: int, parameters: dict, code_version: str) -> None:
+    """Migrate the warehouse and log the run's start, before any data work: fail fast if unreachable."""
+    engine = engine_for(settings)
+    try:
+        start_run(engine, run_id, year, parameters, code_version)
+    finally:
+        engine.dispose()
+
+
+@task(name="close-run", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 2, 4],
+      retry_condition_fn=_transient)
+def close_run(settings: Settings, run_id: str, status: str, summary: dict) -> None:
+    engine = engine_for(settings)
+    try:
+        finish_run(engine, run_id, status, summary)
+    finally:
+        engine.dispose()

@@ -1,0 +1,104 @@
+"""Shared fixtures: the bundled sample, a real PostgreSQL schema per test, a Prefect server."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_CLOUD_ENABLE_ORCHESTRATION_TELEMETRY", "false")
+os.environ.setdefault("PREFECT_TELEMETRY_ENABLE_RESOURCE_METRICS", "false")
+os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample"
+REFERENCE = ROOT.parent / "shared" / "reference" / "liwan-2022-self-evaluation.txt"
+REFERENCE_COPY = ROOT / "tests" / "golden" / "liwan-2022-self-evaluation.txt"
+LIWAN = "440103-KGXJ"
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture(scope="session")
+def sample_dir() -> Path:
+    return SAMPLE
+
+
+@pytest.fixture
+def sample_copy(tmp_path: Path) -> Path:
+    """A writable copy of the bundled sample, for tests that change a record."""
+    target = tmp_path / "sample"
+    shutil.copytree(SAMPLE, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def reference_text() -> str:
+    path = REFERENCE_COPY if REFERENCE_COPY.exists() else REFERENCE
+    return path.read_text(encoding="utf-8")
+
+
+def first_difference(actual: str, expected: str) -> str | None:
+    """None when equal ignoring all whitespace; else where and how they first differ."""
+    a, b = re.sub(r"\s+", "", actual), re.sub(r"\s+", "", expected)
+    if a == b:
+        return None
+    n = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+    return (f"first difference at position {n} (of {len(a)} vs {len(b)} non-space characters):\n"
+            f"  rendered:  ...{a[max(0, n - 30):n + 30]}...\n"
+            f"  reference: ...{b[max(0, n - 30):n + 30]}...")
+
+
+def _pg_reachable(url: str) -> str | None:
+    import sqlalchemy as sa
+
+    try:
+        engine = sa.create_engine(url)
+        with engine.connect() as conn:
+            conn.execute(sa.text("select 1"))
+        engine.dispose()
+    except Exception as exc:  # any failure to connect means "not available"
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> str:
+    url = os.environ.get("SELFEVAL_TEST_PG_URL", DEFAULT_PG)
+    problem = _pg_reachable(url)
+    if problem:
+        message = f"PostgreSQL at {url} is unreachable ({problem})"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message + "; CI requires it")
+        pytest.skip(message + "; set SELFEVAL_TEST_PG_URL to run the PostgreSQL tests")
+    return url
+
+
+@pytest.fixture
+def pg_url(pg_server_url: str) -> Iterator[str]:
+    """A fresh, empty schema on the test server, dropped afterwards; the URL points into it."""
+    import sqlalchemy as sa
+
+    schema = f"selfeval_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(pg_server_url)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in pg_server_url else "?"
+    yield f"{pg_server_url}{sep}options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """A temporary Prefect server (with its own database) for the session's flow runs."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=60):
+        yield

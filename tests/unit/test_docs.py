@@ -1,0 +1,22 @@
+"""The documentation says what the code does."""
+
+from pathlib import Path
+
+from tasks.sources.contract import DATASETS
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_data_contract_documents_every_dataset_and_column():
+    text = (ROOT / "docs" / "data-contract.md").read_text(encoding="utf-8")
+    for dataset in DATASETS.values():
+        assert f"`{dataset.name}`" in text, dataset.name
+        for col in dataset.columns:
+            assert f"| `{col.name}` | {col.label} |" in text, f"{dataset.name}.{col.name}"
+
+
+def test_readme_starts_with_the_two_commands():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    first_block = text.split("```bash", 1)[1].split("```", 1)[0]
+    commands = [line.split("#")[0].strip() for line in first_block.strip().splitlines()]
+    assert commands[:2] == ["make run", "make test"]

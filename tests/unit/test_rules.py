@@ -1,0 +1,159 @@
+"""Every rule of the registry, on the bundled sample (passing) and on a mutated copy (failing)."""
+
+from __future__ import annotations
+
+import copy
+
+import pandas as pd
+import pytest
+
+from tasks.pipeline import assemble
+from tasks.quality.gate import FAILING_COLUMNS, parameters_for, run_gate
+from tasks.quality.rules import CATEGORIES, load_rules
+from tasks.quality.views import RunData
+from tasks.sources.base import make_source
+from tasks.sources.extract import extract_departments, extract_finance, extract_registry, extract_statistics
+from tasks.uscc import make_uscc
+
+LIWAN = "440103-KGXJ"
+PARAMS = parameters_for(2022, 10_000, 1.0)
+UNKNOWN = make_uscc("91", "440103", "ZZ000001".replace("Z", "W"))
+
+
+@pytest.fixture(scope="module")
+def base(sample_dir) -> RunData:
+    deps, _ = extract_departments(make_source("finance", sample_dir / "finance"))
+    fin = extract_finance(make_source("finance", sample_dir / "finance"), 2022, [LIWAN])
+    reg = extract_registry(make_source("registry", sample_dir / "registry"))
+    sta = extract_statistics(make_source("statistics", sample_dir / "statistics"))
+    return assemble(2022, deps, [LIWAN], fin, reg, sta)
+
+
+def mutated(base: RunData, name: str, change) -> RunData:
+    frames = copy.deepcopy(base.frames)
+    frames[name] = change(frames[name].copy())
+    return RunData(base.year, base.departments, frames)
+
+
+def dup(frame: pd.DataFrame, i: int = 0) -> pd.DataFrame:
+    return pd.concat([frame, frame.iloc[[i]]], ignore_index=True)
+
+
+def at(frame: pd.DataFrame, mask, column: str, value) -> pd.DataFrame:
+    frame.loc[mask, column] = value
+    return frame
+
+
+def unspent(frame):
+    return frame["budget"].iloc[0] - frame["executed"].iloc[0]
+
+
+def first(frame):
+    return frame.index == frame.index[0]
+
+
+def liwan_ind(f, year, industry="工业"):
+    return (f["region_code"] == "440103") & (f["year"] == year) & (f["indicator_code"] == "RD_EXP") & (
+        f["industry"] == industry)
+
+
+def tripled(f):
+    return f.loc[liwan_ind(f, 2021), "value"].iloc[0] * 3
+
+
+MUTATIONS = {
+    "FIN-001": ("budget_lines", lambda f: at(f, first(f), "executed", f["budget"].iloc[0] + 100)),
+    "FIN-002": ("budget_lines", lambda f: at(f, first(f), "carryover", unspent(f) + 1)),
+    "FIN-003": ("budget_lines", dup),
+    "FIN-004": ("payments", dup),
+    "FIN-005": ("payments", lambda f: at(f, first(f), "pay_date", pd.Timestamp("2021-12-31"))),
+    "FIN-006": ("payments", lambda f: at(f, first(f), "amount", 0)),
+    "FIN-007": ("summary", lambda f: f[f["item"] != "合计"]),
+    "FIN-008": ("summary", dup),
+    "REC-001": ("summary", lambda f: at(f, f["item"] == "其他资金", "executed", 1)),
+    "REC-002": ("summary", lambda f: at(f, f["item"] == "基本支出", "budget", 1)),
+    "REC-003": ("payments", lambda f: at(f, first(f), "amount", f["amount"].iloc[0] + 10_001)),
+    "REC-004": ("budget_lines", lambda f: at(f, first(f), "budget", f["budget"].iloc[0] + 1)),
+    "REC-005": ("payments", lambda f: at(f, first(f), "line_id", "NO-SUCH-LINE")),
+    "REC-006": ("applications", lambda f: at(f, f.index == f[f["department_code"] == LIWAN].index[0], "uscc", UNKNOWN)),
+    "REC-007": ("investment_projects", lambda f: at(f, f.index == f[f["uscc"].notna()].index[0], "uscc", UNKNOWN)),
+    "REG-001": ("enterprises", None),  # needs two frames: below
+    "REG-002": ("enterprises", None),
+    "REG-003": ("applications", lambda f: at(f, f.index == f[f["department_code"] == LIWAN].index[0], "uscc",
+                                             "91440103MA5C00000X")),
+    "REG-004": ("applications", lambda f: dup(f, int(f[f["department_code"] == LIWAN].index[0]))),
+    "REG-005": ("investment_projects", dup),
+    "REG-006": ("investment_projects", lambda f: at(f, f.index == f[f["registered"].notna()].index[0], "registered",
+                                                    pd.Timestamp("2000-01-01"))),
+    "STA-001": ("indicators", lambda f: dup(f, int(f[liwan_ind(f, 2022)].index[0]))),
+    "STA-002": ("indicators", lambda f: at(f, liwan_ind(f, 2022), "value", 1e12)),
+    "STA-003": ("indicators", lambda f: at(f, liwan_ind(f, 2022), "value", tripled(f))),
+}
+
+
+def referenced_enterprise_changed(base: RunData, rule: str) -> RunData:
+    """REG-001/002 need an enterprise that an application references: change or copy that one."""
+    frames = copy.deepcopy(base.frames)
+    apps, ent = frames["applications"], frames["enterprises"]
+    code = apps[apps["department_code"] == LIWAN]["uscc"].iloc[0]
+    i = ent.index[ent["uscc"] == code][0]
+    if rule == "REG-001":
+        broken = code[:17] + ("0" if code[17] != "0" else "1")
+        ent.loc[i, "uscc"] = broken
+        apps.loc[apps["uscc"] == code, "uscc"] = broken
+    else:
+        frames["enterprises"] = pd.concat([ent, ent.loc[[i]]], ignore_index=True)
+    return RunData(base.year, base.departments, frames)
+
+
+@pytest.fixture(scope="module")
+def baseline(base):
+    return run_gate(base, PARAMS)
+
+
+def test_registry_is_well_formed():
+    rules = load_rules()
+    assert len(rules) >= 20
+    assert {r.category for r in rules} <= set(CATEGORIES)
+    assert {r.severity for r in rules} == {"fatal", "warning"}
+    assert set(MUTATIONS) == {r.rule_id for r in rules}, "every rule needs a failing fixture here"
+
+
+def test_sample_passes_every_rule(baseline):
+    failed = [(r.rule.rule_id, r.example()) for r in baseline.for_department(LIWAN) if not r.success]
+    assert failed == []
+    assert not baseline.blocked(LIWAN)
+
+
+@pytest.mark.parametrize("rule_id", sorted(MUTATIONS))
+def test_each_rule_fails_on_its_fixture(base, rule_id):
+    name, change = MUTATIONS[rule_id]
+    data = referenced_enterprise_changed(base, rule_id) if change is None else mutated(base, name, change)
+    report = run_gate(data, PARAMS)
+    result = next(r for r in report.for_department(LIWAN) if r.rule.rule_id == rule_id)
+    assert not result.success, f"{rule_id} did not fire"
+    assert result.error is None
+    rows = result.failing
+    assert list(rows.columns) == FAILING_COLUMNS
+    assert (rows["rule"] == rule_id).all() and (rows["department"] == LIWAN).all()
+    assert rows["source_file"].str.endswith(".csv").all()
+    # A missing row (completeness) has no row number; every other failing row has one.
+    pattern = r"\d*" if result.rule.category == "completeness" else r"\d+"
+    assert rows["row_number"].str.fullmatch(pattern).all()
+    if result.rule.severity == "fatal":
+        assert report.blocked(LIWAN)
+
+
+def test_ledger_tolerance_is_a_parameter(base):
+    data = mutated(base, "payments", lambda f: at(f, first(f), "amount", f["amount"].iloc[0] + 9_999))
+    assert not run_gate(data, PARAMS).blocked(LIWAN)
+    assert run_gate(data, parameters_for(2022, 5_000, 1.0)).blocked(LIWAN)
+
+
+def test_failing_row_reports_provided_expected_and_difference(base):
+    name, change = MUTATIONS["FIN-001"]
+    report = run_gate(mutated(base, name, change), PARAMS)
+    row = report.fatal(LIWAN)[0].failing.iloc[0]
+    assert row["rule"] == "FIN-001" and row["field"] == "executed"
+    assert row["difference"] == "1.00"  # 100 分 over budget, in 元
+    assert row["row_number"] == "2" and row["source_file"].endswith("budget_lines.csv")

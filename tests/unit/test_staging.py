@@ -1,0 +1,94 @@
+"""Reading and typing CSV: exact money, units, and errors that name file, row and column."""
+
+import pytest
+
+from tasks.sources.contract import BUDGET_LINES, INVESTMENT_PROJECTS, PAYMENTS
+from tasks.sources.csv_reader import read_csv
+from tasks.sources.errors import SourceError
+from tasks.sources.staging import stage
+
+HEADER = "支付凭证号,部门编码,指标编号,支付日期,收款人全称,支出经济分类,支付金额\n"
+
+
+def staged(text: str, dataset=PAYMENTS, encoding="utf-8"):
+    return stage(read_csv(text.encode(encoding), "in/payments.csv", dataset))
+
+
+def test_money_is_exact_integer_fen_and_rows_are_numbered_like_a_spreadsheet():
+    frame = staged(HEADER + "V1,D,L1,2022-03-15,甲,30201,\"1,234.56\"\nV2,D,L1,2022/03/16,乙,30201,0.1\n")
+    assert frame["amount"].tolist() == [123456, 10]
+    assert str(frame["amount"].dtype) == "int64"
+    assert frame["_row"].tolist() == [2, 3]
+    assert frame["pay_date"].dt.day.tolist() == [15, 16]
+
+
+def test_units_from_header_suffix_and_unit_line():
+    text = "单位：万元\n" + HEADER.replace("支付金额", "支付金额") + "V1,D,L1,2022-03-15,甲,30201,1.5\n"
+    assert staged(text)["amount"].tolist() == [1_500_000]
+    text = HEADER.replace("支付金额", "支付金额（元）") + "V1,D,L1,2022-03-15,甲,30201,1.5\n"
+    assert staged(text)["amount"].tolist() == [150]
+
+
+def test_gbk_reads_the_same_as_utf8():
+    text = HEADER + "V1,D,L1,2022-03-15,广州某科技有限公司,30201,12.00\n"
+    assert staged(text, encoding="gbk").equals(staged(text))
+
+
+def test_dash_and_blank_are_zero_for_money():
+    text = "部门编码,指标编号,项目编码,项目名称,资金来源,支出性质,全年预算数,全年执行数,年末结转和结余\n" \
+           "D,L1,P1,项目,一般公共预算财政拨款,项目支出,100.00,—,\n"
+    frame = staged(text, BUDGET_LINES)
+    assert frame[["budget", "executed", "carryover"]].iloc[0].tolist() == [10000, 0, 0]
+
+
+@pytest.mark.parametrize(
+    ("body", "row", "column", "words"),
+    [
+        ("V1,D,L1,2022-03-15,甲,30201,abc\n", 2, "支付金额", "is not an amount"),
+        ("V1,D,L1,2022-03-15,甲,30201,1.00\nV2,D,L1,2022-03-15,甲,30201,-5\n", 3, "支付金额", "is negative"),
+        ("V1,D,L1,2022-03-15,甲,30201,1.001\n", 2, "支付金额", "more precise than 1 分"),
+        ("V1,D,L1,03/15/2022,甲,30201,1.00\n", 2, "支付日期", "not a date"),
+        ("V1,D,,2022-03-15,甲,30201,1.00\n", 2, "指标编号", "is empty"),
+    ],
+)
+def test_bad_cells_are_named_by_file_row_and_column(body, row, column, words):
+    with pytest.raises(SourceError) as err:
+        staged(HEADER + body)
+    problem = err.value.problem
+    assert problem.uri == "in/payments.csv"
+    assert problem.row == row
+    assert column in (problem.column or "")
+    assert words in problem.message
+    assert problem.expected
+
+
+def test_missing_required_column_and_unknown_extra_column():
+    with pytest.raises(SourceError, match="required column 支付金额"):
+        staged(HEADER.replace(",支付金额", "") + "V1,D,L1,2022-03-15,甲,30201\n")
+    raw = read_csv((HEADER.strip() + ",备注\nV1,D,L1,2022-03-15,甲,30201,1.00,x\n").encode(), "p.csv", PAYMENTS)
+    frame = stage(raw)
+    assert "备注" not in frame.columns
+    assert [w.severity for w in raw.warnings] == ["warning"] and "备注" in raw.warnings[0].message
+
+
+def test_nullable_columns_accept_blanks():
+    header = ("项目编号,招商部门编码,项目名称,项目公司统一社会信用代码,签约日期,注册日期,"
+              "协议投资额,协议达产年产值或营收\n")
+    frame = staged(header + "ZS1,D,项目,,2022-05-01,,100.5,200\n", INVESTMENT_PROJECTS)
+    assert frame["uscc"].isna().all() and frame["registered"].isna().all()
+    assert frame["agreed_investment"].tolist() == [100_500_000]  # 万元 by default
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (b"", "empty"),
+        (HEADER.encode(), "no records"),
+        (b"<!DOCTYPE html><html><body>502 Bad Gateway</body></html>", "HTML page"),
+        (HEADER.encode() + b"V1,D,L1,2022-03-15,x,30201,1.00,extra\n", "fields"),
+        (b"a,b,c\n1,2,3\n", "no header line"),
+    ],
+)
+def test_unreadable_files(data, words):
+    with pytest.raises(SourceError, match=words):
+        read_csv(data, "p.csv", PAYMENTS)
