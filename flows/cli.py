@@ -38,6 +38,11 @@ def _parser() -> argparse.ArgumentParser:
                                       "(default: the bundled sample)")
     run.add_argument("--warehouse", help="SQLAlchemy URL (default: duckdb:///var/warehouse.duckdb)")
     run.add_argument("--out", help="output folder (default: out)")
+    for name in ("finance", "statistics", "registry"):
+        run.add_argument(f"--{name}", dest=f"{name}_source", metavar="LOCATION",
+                         help=f"{name} from a folder, an http(s) API or a database URL (default: <source>/{name})")
+    run.add_argument("--narrative", dest="narrative_dir", metavar="DIR",
+                     help="folder of <year>/<department>.yaml (default: <source>/narrative)")
     return parser
 
 
@@ -53,7 +58,10 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         state = self_evaluation(year=args.year, departments=args.departments, source=args.source,
-                                warehouse_url=args.warehouse, output_dir=args.out, return_state=True)
+                                warehouse_url=args.warehouse, output_dir=args.out,
+                                finance_source=args.finance_source, statistics_source=args.statistics_source,
+                                registry_source=args.registry_source, narrative_dir=args.narrative_dir,
+                                return_state=True)
     except UsageError as exc:
         return _fail(EXIT_USAGE, str(exc))
     result = state.result(raise_on_failure=False)

@@ -13,11 +13,10 @@ from prefect.runtime import flow_run
 from prefect.states import Failed, State
 
 from tasks import pipeline as pl
-from tasks.artifacts import publish_department, publish_run
-from tasks.quality.steps import validate
-from tasks.report.narrative import NarrativeError, load_narrative
+from tasks.artifacts import publish_reports, publish_run
+from tasks.quality.steps import alert, record_quality, validate
 from tasks.report.render import QualityNote
-from tasks.report.steps import render_report
+from tasks.report.steps import check_narratives, render_report
 from tasks.settings import Settings
 from tasks.sources.steps import extract_departments, extract_finance, extract_registry, extract_statistics
 from tasks.warehouse.steps import close_run, load_department, prepare_warehouse
@@ -30,6 +29,10 @@ def self_evaluation(
     source: str | None = None,
     warehouse_url: str | None = None,
     output_dir: str | None = None,
+    finance_source: str | None = None,
+    statistics_source: str | None = None,
+    registry_source: str | None = None,
+    narrative_dir: str | None = None,
 ) -> pl.RunSummary | State:
     """Build each department's 部门整体支出绩效自评报告 for ``year`` from its source data.
 
@@ -37,8 +40,10 @@ def self_evaluation(
     nothing and gets no report; the others go on, and the run then ends Failed naming it.
     """
     log = get_run_logger()
-    settings = Settings().with_overrides(source=source, warehouse_url=warehouse_url,
-                                         output_dir=Path(output_dir) if output_dir else None)
+    settings = Settings().with_overrides(
+        source=source, warehouse_url=warehouse_url, output_dir=Path(output_dir) if output_dir else None,
+        finance_source=finance_source, statistics_source=statistics_source, registry_source=registry_source,
+        narrative_dir=narrative_dir)
     run_id = str(flow_run.get_id() or uuid.uuid4())
     summary = pl.RunSummary(year=year, run_id=run_id)
     version = pl.code_version()
@@ -50,34 +55,31 @@ def self_evaluation(
     statistics = extract_statistics(settings)
     registry = extract_registry(settings)
     problems = pl.input_problems(chosen, dept_extract, finance, statistics, registry)
-    for code in chosen:
-        try:
-            load_narrative(settings.narrative_root(), year, code)
-        except NarrativeError as exc:
-            problems.setdefault(code, []).append(str(exc))
+    pl.merge_problems(problems, check_narratives(settings, year, chosen))
 
     data = pl.assemble(year, catalogue, [c for c in chosen if c not in problems], finance, registry, statistics)
     report = validate(data, settings)
+    record_quality(report, settings, run_id)
+    alert(report, problems, settings, run_id)
     hashes = pl.file_hashes(dept_extract, finance, statistics, registry)
 
     for code in chosen:
         if code in problems:
-            summary.outcomes.append(pl.DepartmentOutcome(code, "refused", problems[code]))
+            outcome = pl.DepartmentOutcome(code, "refused", problems[code])
             log.error("%s %s refused: %s", code, year, "; ".join(problems[code]))
-            continue
-        rules, reasons = pl.quality_outcome(report, code)
-        notes = [QualityNote(r.rule.rule_id, r.rule.label, r.failing_count, r.example())
-                 for r in report.warnings(code)]
-        if rules:
-            outcome = pl.DepartmentOutcome(code, "refused", reasons, rules, len(notes))
+        elif report.blocked(code):
+            rules, reasons = pl.quality_outcome(report, code)
+            outcome = pl.DepartmentOutcome(code, "refused", reasons, rules, len(report.warnings(code)))
             log.error("%s %s refused by data-quality rules %s", code, year, ", ".join(rules))
         else:
+            notes = [QualityNote(r.rule.rule_id, r.rule.label, r.failing_count, r.example())
+                     for r in report.warnings(code)]
             rows = load_department(data, code, settings, run_id, hashes, version)
             paths = render_report(settings, code, year, notes)
             outcome = pl.DepartmentOutcome(code, "loaded", warnings=len(notes),
                                            reports={k: str(v) for k, v in paths.items()}, rows=rows)
+            publish_reports(outcome, year)
             log.info("%s %s loaded and rendered: %s", code, year, paths["md"])
-        publish_department(report, outcome, year, settings)
         summary.outcomes.append(outcome)
 
     publish_run(summary)

@@ -1,4 +1,5 @@
-"""What a run shows in the Prefect UI: a summary, a data-quality table, links to the reports."""
+"""What a run shows in the Prefect UI: per department-year, a data-quality table, a summary and a
+link to the Data Docs; per run, a summary with links to the reports."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from prefect.artifacts import create_link_artifact, create_markdown_artifact, cr
 
 from tasks.pipeline import DepartmentOutcome, RunSummary
 from tasks.quality.gate import QualityReport
-from tasks.settings import Settings
 
 
 def _key(*parts: object) -> str:
@@ -24,16 +24,44 @@ def quality_table(report: QualityReport, code: str) -> list[dict[str, object]]:
     ]
 
 
-def publish_department(report: QualityReport, outcome: DepartmentOutcome, year: int, settings: Settings) -> None:
-    code = outcome.department_code
-    if report.for_department(code):
-        create_table_artifact(
-            key=_key("data-quality", code, year), table=quality_table(report, code),
-            description=f"Data-quality rules for {code} {year}: {outcome.status}")
+def quality_markdown(report: QualityReport, code: str, files: dict[str, Path]) -> str:
+    fatal, warnings = report.fatal(code), report.warnings(code)
+    verdict = ("**Refused**: nothing of this department-year was loaded." if fatal
+               else "**Passed**" + (f" with {len(warnings)} warning(s), shown in the report's 数据质量说明." if warnings
+                                    else ": every rule holds."))
+    lines = [f"# 数据质量 {code} {report.year}", "", verdict, ""]
+    for title, results in (("Fatal", fatal), ("Warnings", warnings)):
+        if results:
+            lines += [f"## {title}", "", "| rule | label | failing rows | example |", "|---|---|---:|---|"]
+            lines += [f"| {r.rule.rule_id} | {r.rule.label} | {r.failing_count} | "
+                      f"{r.example().replace('|', '/')[:200]} |" for r in results]
+            lines.append("")
+    passed = sum(1 for r in report.for_department(code) if r.success)
+    lines.append(f"{passed} of {len(report.for_department(code))} rules passed.")
+    for label, path in files.items():
+        lines.append(f"- {label}: `{path}`")
+    return "\n".join(lines)
+
+
+def publish_quality(report: QualityReport, code: str, files: dict[str, Path]) -> None:
+    year = report.year
+    create_table_artifact(key=_key("data-quality", code, year), table=quality_table(report, code),
+                          description=f"Data-quality rules for {code} {year}")
+    create_markdown_artifact(key=_key("data-quality-summary", code, year),
+                             markdown=quality_markdown(report, code, files),
+                             description=f"Data-quality summary for {code} {year}")
+    if report.data_docs:
+        create_link_artifact(key=_key("data-docs", code, year), link=report.data_docs,
+                             link_text=f"Great Expectations Data Docs ({year})",
+                             description="The Data Docs site built for this run")
+
+
+def publish_reports(outcome: DepartmentOutcome, year: int) -> None:
     for fmt, path in outcome.reports.items():
-        create_link_artifact(key=_key("report", code, year, fmt), link=Path(path).resolve().as_uri(),
-                             link_text=f"{code} {year} report.{fmt}",
-                             description=f"{code} {year} report ({fmt})")
+        create_link_artifact(key=_key("report", outcome.department_code, year, fmt),
+                             link=Path(path).resolve().as_uri(),
+                             link_text=f"{outcome.department_code} {year} report.{fmt}",
+                             description=f"{outcome.department_code} {year} report ({fmt})")
 
 
 def publish_run(summary: RunSummary) -> None:

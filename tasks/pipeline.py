@@ -102,6 +102,11 @@ def input_problems(chosen: list[str], *extracted: Extracted) -> dict[str, list[s
     return {c: ps for c, ps in out.items() if ps}
 
 
+def merge_problems(problems: dict[str, list[str]], more: dict[str, list[str]]) -> None:
+    for code, messages in more.items():
+        problems.setdefault(code, []).extend(messages)
+
+
 def file_hashes(*extracted: Extracted) -> dict[str, str]:
     out: dict[str, str] = {}
     for e in extracted:

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     narrative_dir: str | None = Field(None, description="Folder of narrative/<year>/<department>.yaml")
     warehouse_url: str = Field("duckdb:///var/warehouse.duckdb", description="SQLAlchemy URL of the warehouse")
     warehouse_password: SecretStr | None = Field(None, description="Password added to warehouse_url")
+    warehouse_password_block: str | None = Field(
+        None, description="Name of a Prefect Secret block holding the warehouse password")
     output_dir: Path = Field(Path("out"), description="Reports go to <output_dir>/<year>/<department>/")
     report_config: Path = Field(PROJECT_ROOT / "templates" / "report.yaml",
                                 description="Rendering options: rounding, thresholds, appendices")
@@ -38,7 +40,13 @@ class Settings(BaseSettings):
     yoy_warning_bound: float = Field(1.0, description="Year-over-year change beyond which to warn (1.0 = 100%)")
     quarantine_dir: Path | None = Field(None, description="Defaults to <output_dir>/<year>/<department>/")
     api_token: SecretStr | None = Field(None, description="Bearer token for the HTTP sources")
+    api_token_block: str | None = Field(None, description="Prefect Secret block holding the API token")
+    statistics_api_token: SecretStr | None = Field(None, description="Token of the statistics API, if its own")
+    registry_api_token: SecretStr | None = Field(None, description="Token of the registry API, if its own")
     alert_webhook: SecretStr | None = Field(None, description="Webhook URL for data-quality alerts")
+    alert_block: str | None = Field(
+        None, description="Prefect notification block for alerts, as 'block-type/name' (e.g. slack-webhook/ops)")
+    alert_on_warnings: bool = Field(False, description="Alert on data-quality warnings too, not only on refusals")
 
     def location(self, source: str) -> str:
         """Where ``source`` ("finance", "statistics", "registry") is read from."""

@@ -18,7 +18,10 @@ os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
-REFERENCE = ROOT.parent / "shared" / "reference" / "liwan-2022-self-evaluation.txt"
+# The team's shared copy, next to the checkout (or at /work/shared); tests read the committed copy.
+REFERENCE = next((p for p in (ROOT.parent / "shared", Path("/work/shared"))
+                  if (p / "reference" / "liwan-2022-self-evaluation.txt").exists()),
+                 ROOT.parent / "shared") / "reference" / "liwan-2022-self-evaluation.txt"
 REFERENCE_COPY = ROOT / "tests" / "golden" / "liwan-2022-self-evaluation.txt"
 LIWAN = "440103-KGXJ"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -102,3 +105,47 @@ def prefect_harness() -> Iterator[None]:
 
     with prefect_test_harness(server_startup_timeout=60):
         yield
+
+
+class Receiver:
+    """A real HTTP server on loopback that records what is posted to it."""
+
+    def __init__(self) -> None:
+        import json
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.requests: list[dict] = []
+        self.status = 200
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                try:
+                    parsed = json.loads(body)
+                except ValueError:
+                    parsed = None
+                outer.requests.append({"path": self.path, "body": body, "json": parsed})
+                self.send_response(outer.status)
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    r = Receiver()
+    yield r
+    r.close()

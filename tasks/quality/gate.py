@@ -7,10 +7,12 @@ GX's machinery is paid per view, not per department.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -21,9 +23,10 @@ from tasks.quality.views import IDX, ROW, SOURCE, VIEWS, RunData
 log = logging.getLogger(__name__)
 
 FAILING_COLUMNS = ["rule", "severity", "department", "year", "field", "value_provided", "expected_value",
-                   "difference", "source_file", "row_number", "message"]
+                   "difference", "source_file", "row_number", "message", "record"]
 _gx_lock = threading.Lock()
 _gx_state: dict[str, Any] = {}
+DOCS_SITE = "selfeval"
 
 
 @dataclass
@@ -63,7 +66,8 @@ class QualityReport:
     year: int
     departments: list[str]
     results: list[RuleResult] = field(default_factory=list)
-    validations: list[Any] = field(default_factory=list)  # GX suite results, for Data Docs
+    validations: list[Any] = field(default_factory=list)  # GX suite results
+    data_docs: str | None = None  # file:// address of the run's Data Docs site, when built
 
     def for_department(self, code: str) -> list[RuleResult]:
         return [r for r in self.results if r.department_code == code]
@@ -101,6 +105,11 @@ def _plain(value: Any) -> str:
     return str(value)
 
 
+def _record(row: dict[str, Any]) -> str:
+    """The failing row as JSON, so a quarantined record can be fixed without its source at hand."""
+    return json.dumps({k: _plain(v) for k, v in row.items()}, ensure_ascii=False, sort_keys=True)
+
+
 def failing_rows(rule: Rule, rows: pd.DataFrame, year: int) -> pd.DataFrame:
     """Failing view rows as the DATA Act Broker reports them: provided, expected, difference, where."""
     fmt = _fen_text if rule.unit == "fen" else _plain
@@ -126,32 +135,35 @@ def failing_rows(rule: Rule, rows: pd.DataFrame, year: int) -> pd.DataFrame:
         "source_file": [_plain(v) for v in rows[SOURCE]] if SOURCE in rows else [""] * len(rows),
         "row_number": [_plain(v) for v in rows[ROW]] if ROW in rows else [""] * len(rows),
         "message": rule.message,
+        "record": [_record(r) for r in rows.drop(columns=[IDX], errors="ignore").to_dict("records")],
     }, columns=FAILING_COLUMNS)
 
 
-def _gx() -> Any:
-    """The process's ephemeral GX context and pandas data source, made on first use."""
-    if not _gx_state:
+def _gx_module() -> Any:
+    """Great Expectations, imported on first use (it takes seconds) with the custom types registered."""
+    if "gx" not in _gx_state:
         import great_expectations as gx
-        from great_expectations.data_context.types.base import ProgressBarsConfig
 
         import tasks.quality.custom_expectations  # noqa: F401  (registers the custom types)
 
-        context = gx.get_context(mode="ephemeral")
-        context.variables.progress_bars = ProgressBarsConfig(globally=False)
         _gx_state["gx"] = gx
-        _gx_state["context"] = context
-        _gx_state["source"] = context.data_sources.add_pandas("selfeval")
-    return _gx_state
+    return _gx_state["gx"]
 
 
-def _batch_definition(view_name: str) -> Any:
-    state = _gx()
-    key = f"bd:{view_name}"
-    if key not in state:
-        asset = state["source"].add_dataframe_asset(view_name)
-        state[key] = asset.add_batch_definition_whole_dataframe(f"{view_name}-all")
-    return state[key]
+def _context(docs_dir: Path | None) -> Any:
+    """A fresh ephemeral GX context for one run, with a Data Docs site in ``docs_dir`` if given."""
+    gx = _gx_module()
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    if docs_dir is not None:
+        context.add_data_docs_site(site_name=DOCS_SITE, site_config={
+            "class_name": "SiteBuilder",
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        })
+    return context
 
 
 def parameters_for(year: int, ledger_tolerance_fen: int, yoy_bound: float) -> dict[str, Any]:
@@ -164,29 +176,39 @@ def parameters_for(year: int, ledger_tolerance_fen: int, yoy_bound: float) -> di
     }
 
 
-def run_gate(data: RunData, parameters: dict[str, Any], rules: tuple[Rule, ...] | None = None) -> QualityReport:
-    """Check ``data`` against every rule; each rule gets a result for each department of the run."""
+def run_gate(data: RunData, parameters: dict[str, Any], rules: tuple[Rule, ...] | None = None,
+             docs_dir: Path | None = None) -> QualityReport:
+    """Check ``data`` against every rule; each rule gets a result for each department of the run.
+
+    With ``docs_dir``, the run's Great Expectations Data Docs site is built there.
+    """
     rules = rules if rules is not None else load_rules()
     report = QualityReport(year=data.year, departments=data.codes)
     by_view: dict[str, list[Rule]] = defaultdict(list)
     for rule in rules:
         by_view[rule.view].append(rule)
     with _gx_lock:
-        state = _gx()
-        gx = state["gx"]
+        gx = _gx_module()
+        context = _context(docs_dir)
+        source = context.data_sources.add_pandas("selfeval")
         for view_name, view_rules in by_view.items():
             frame = VIEWS[view_name](data)
-            suite = gx.ExpectationSuite(name=f"{view_rules[0].suite}:{view_name}",
-                                        expectations=[dict(r.expectation) for r in view_rules])
-            batch = _batch_definition(view_name).get_batch(batch_parameters={"dataframe": frame})
-            outcome = batch.validate(suite, expectation_parameters=parameters,
-                                     result_format={"result_format": "COMPLETE",
-                                                    "unexpected_index_column_names": [IDX]})
+            suite = context.suites.add(gx.ExpectationSuite(
+                name=f"{view_rules[0].suite}.{view_name}", expectations=[dict(r.expectation) for r in view_rules]))
+            batches = source.add_dataframe_asset(view_name).add_batch_definition_whole_dataframe(view_name)
+            definition = context.validation_definitions.add(
+                gx.ValidationDefinition(name=f"{data.year}.{view_name}", data=batches, suite=suite))
+            outcome = definition.run(
+                batch_parameters={"dataframe": frame}, expectation_parameters=parameters,
+                result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [IDX]})
             report.validations.append(outcome)
             by_id = {r.rule_id: r for r in view_rules}
             for result in outcome.results:
                 rule = by_id[result.expectation_config.meta["rule_id"]]
                 _collect(report, rule, result, frame, data)
+        if docs_dir is not None:
+            urls = context.build_data_docs(site_names=[DOCS_SITE])
+            report.data_docs = urls.get(DOCS_SITE)
     return report
 
 

@@ -1,16 +1,58 @@
-"""Prefect tasks of the data-quality gate."""
+"""Prefect tasks of the data-quality gate: check, record and publish, alert."""
 
 from __future__ import annotations
 
-from prefect import task
+from pathlib import Path
+
+from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from tasks.artifacts import publish_quality as publish_artifacts
+from tasks.quality import alerts
 from tasks.quality.gate import QualityReport, parameters_for, run_gate
+from tasks.quality.outputs import record_results, write_csv_reports
 from tasks.quality.views import RunData
+from tasks.report.render import report_dir
 from tasks.settings import Settings
+from tasks.warehouse.steps import engine_for
+
+
+def docs_dir(settings: Settings, year: int) -> Path:
+    return Path(settings.output_dir).resolve() / str(int(year)) / "data-docs"
 
 
 @task(name="validate", cache_policy=NO_CACHE)
 def validate(data: RunData, settings: Settings) -> QualityReport:
     params = parameters_for(data.year, settings.ledger_tolerance_fen(), settings.yoy_warning_bound)
-    return run_gate(data, params)
+    return run_gate(data, params, docs_dir=docs_dir(settings, data.year))
+
+
+@task(name="record-quality", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 2, 4])
+def record_quality(report: QualityReport, settings: Settings, run_id: str) -> dict[str, dict[str, str]]:
+    """Results into the warehouse, CSV reports per department-year, artifacts in the UI."""
+    engine = engine_for(settings)
+    try:
+        record_results(engine, report, run_id)
+    finally:
+        engine.dispose()
+    files: dict[str, dict[str, str]] = {}
+    for code in report.departments:
+        folder = report_dir(settings.output_dir, report.year, code)
+        written = write_csv_reports(folder, report, code)
+        files[code] = {k: str(v) for k, v in written.items()}
+        publish_artifacts(report, code, written)
+    return files
+
+
+@task(name="alert", cache_policy=NO_CACHE)
+def alert(report: QualityReport, input_problems: dict[str, list[str]], settings: Settings, run_id: str) -> int:
+    """Alert on every refused department-year (and warnings when configured); returns alerts sent."""
+    log = get_run_logger()
+    sent = 0
+    for item in alerts.alerts_for(report, input_problems, run_id, settings.alert_on_warnings):
+        alerts.emit(item)
+        problems = alerts.deliver(item, settings)
+        for problem in problems:
+            log.warning("%s %s: alert not delivered: %s", item.department, item.year, problem)
+        sent += not problems
+    return sent

@@ -123,8 +123,7 @@ def read_figures(conn: sa.Connection, department: str, year: int) -> Figures:
     rd = q.indicator_by_industry(conn, figs.region_code, year, INDICATOR_RD)
     growth_by_industry: dict[str, Decimal | None] = {}
     for industry, (now, before) in rd.items():
-        growth_by_industry[industry] = (
-            fmt.growth(Decimal(str(now)), Decimal(str(before))) if before is not None else None)
+        growth_by_industry[industry] = fmt.growth(now, before) if before is not None else None
     figs.add(Figure("rd_growth", growth_by_industry,
                     "、".join(f"{k} {fmt.percent(v)}%" for k, v in growth_by_industry.items()),
                     "indicator_by_industry", "R&D投入 同比增长 by industry", ("fct_indicator_value",),

@@ -8,9 +8,22 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from tasks.report.build import render_department as render
+from tasks.report.narrative import NarrativeError, load_narrative
 from tasks.report.render import QualityNote
 from tasks.settings import Settings
 from tasks.warehouse.steps import engine_for
+
+
+@task(name="check-narratives", cache_policy=NO_CACHE)
+def check_narratives(settings: Settings, year: int, departments: list[str]) -> dict[str, list[str]]:
+    """Each department's narrative must exist and be well-formed before its data is loaded."""
+    problems: dict[str, list[str]] = {}
+    for code in departments:
+        try:
+            load_narrative(settings.narrative_root(), year, code)
+        except NarrativeError as exc:
+            problems[code] = [str(exc)]
+    return problems
 
 
 @task(name="render-report", cache_policy=NO_CACHE)

@@ -13,7 +13,10 @@ from typing import Protocol, runtime_checkable
 from tasks.sources.contract import Dataset, SourceName
 from tasks.sources.csv_reader import read_csv
 from tasks.sources.errors import Problem, SourceError
+from tasks.sources.http_source import HttpSource
 from tasks.sources.raw import RawTable
+from tasks.sources.sql_source import SqlSource
+from tasks.sources.xlsx_reader import read_xlsx
 
 
 @runtime_checkable
@@ -32,9 +35,12 @@ class Source(Protocol):
 
 
 class FileSource:
-    """A folder laid out as in ``docs/data-contract.md``: CSV in any accepted encoding."""
+    """A folder laid out as in ``docs/data-contract.md``: CSV in any accepted encoding, or XLSX.
 
-    SUFFIXES = (".csv",)
+    For each dataset the ``.csv`` file is read when it exists, else the ``.xlsx`` of the same name.
+    """
+
+    SUFFIXES = (".csv", ".xlsx")
 
     def __init__(self, name: SourceName, root: Path | str):
         self.name = name
@@ -57,12 +63,27 @@ class FileSource:
         if not path.exists():
             raise SourceError(Problem(self.name, uri, "the file does not exist",
                                       expected=f"{dataset.title} at {dataset.path}", department=department))
+        if path.suffix.lower() == ".xlsx":
+            return read_xlsx(path.read_bytes(), uri, dataset)
         return read_csv(path.read_bytes(), uri, dataset)
 
 
-def make_source(name: SourceName, location: str | Path) -> Source:
-    """The implementation of source ``name`` that reads from ``location`` (for now: a folder)."""
+SQL_SCHEMES = ("postgresql", "postgres", "sqlite", "duckdb", "mysql", "mariadb", "oracle", "mssql")
+
+
+def make_source(name: SourceName, location: str | Path, token: str | None = None) -> Source:
+    """The implementation of source ``name`` that reads from ``location``.
+
+    ``http(s)://…`` is an API (``token`` is its bearer token); a SQLAlchemy URL is a database;
+    anything else is a folder.
+    """
     text = str(location)
-    if "://" in text:
-        raise ValueError(f"{name}: {text.split('://')[0]}:// sources are not supported; give a folder")
+    scheme = text.split("://", 1)[0].split("+", 1)[0].lower() if "://" in text else ""
+    if scheme in ("http", "https"):
+        return HttpSource(name, text, token=token)
+    if scheme in SQL_SCHEMES:
+        return SqlSource(name, text)
+    if scheme:
+        raise ValueError(f"{name}: {scheme}:// is not a supported source; give a folder, an http(s) URL "
+                         "or a database URL")
     return FileSource(name, Path(text))

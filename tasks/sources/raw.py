@@ -27,6 +27,8 @@ class RawTable:
     first_row: int = 2
     unit: str | None = None
     encoding: str | None = None
+    # Row numbers of the records when they are not consecutive (a spreadsheet's skipped total rows).
+    row_numbers: list[int] | None = None
     warnings: list[Problem] = field(default_factory=list)
 
     def problem(self, message: str, row: int | None = None, column: str | None = None,

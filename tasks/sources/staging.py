@@ -82,8 +82,10 @@ class _Cells:
         first = int(np.argmax(bad))
         more = int(bad.sum()) - 1
         note = f" ({more} more in this column)" if more else ""
+        numbers = self.raw.row_numbers
         raise SourceError(self.raw.problem(
-            message(str(values.iloc[first])) + note, row=self.raw.first_row + first,
+            message(str(values.iloc[first])) + note,
+            row=numbers[first] if numbers is not None else self.raw.first_row + first,
             column=f"{self.header} ({self.col.name})", expected=expected))
 
 
@@ -181,6 +183,7 @@ def stage(raw: RawTable) -> pd.DataFrame:
         if col.name not in typed.columns:
             typed[col.name] = pd.Series(pd.NA, index=frame.index, dtype="object")
     typed = typed[[c.name for c in dataset.columns]]
-    typed[ROW] = np.arange(raw.first_row, raw.first_row + len(frame), dtype="int64")
+    typed[ROW] = (np.asarray(raw.row_numbers, dtype="int64") if raw.row_numbers is not None
+                  else np.arange(raw.first_row, raw.first_row + len(frame), dtype="int64"))
     typed[SOURCE] = pd.Categorical.from_codes(np.zeros(len(frame), dtype="int8"), categories=[raw.uri])
     return typed.reset_index(drop=True)

@@ -2,30 +2,66 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
 import pandas as pd
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from tasks.settings import Settings
 from tasks.sources import extract as ex
-from tasks.sources.base import make_source
+from tasks.sources.base import Source, make_source
+from tasks.sources.contract import SourceName
+
+
+def api_token(settings: Settings, name: str) -> str | None:
+    """The source's own token, else the shared one, else the shared Prefect Secret block's."""
+    own = getattr(settings, f"{name}_api_token", None)
+    for secret in (own, settings.api_token):
+        if secret is not None:
+            return str(secret.get_secret_value())
+    if settings.api_token_block:
+        from prefect.blocks.system import Secret
+
+        block: Any = Secret.load(settings.api_token_block)
+        return str(block.get())
+    return None
+
+
+@contextmanager
+def opened(settings: Settings, name: SourceName) -> Iterator[Source]:
+    location = settings.location(name)
+    token = api_token(settings, name) if location.startswith(("http://", "https://")) else None
+    source = make_source(name, location, token=token)
+    try:
+        yield source
+    finally:
+        close = getattr(source, "close", None)
+        if close is not None:
+            close()
 
 
 @task(name="extract-departments", cache_policy=NO_CACHE)
 def extract_departments(settings: Settings) -> tuple[pd.DataFrame, ex.Extracted]:
-    return ex.extract_departments(make_source("finance", settings.location("finance")))
+    with opened(settings, "finance") as source:
+        return ex.extract_departments(source)
 
 
 @task(name="extract-finance", cache_policy=NO_CACHE)
 def extract_finance(settings: Settings, year: int, departments: list[str]) -> ex.Extracted:
-    return ex.extract_finance(make_source("finance", settings.location("finance")), year, departments)
+    with opened(settings, "finance") as source:
+        return ex.extract_finance(source, year, departments)
 
 
 @task(name="extract-statistics", cache_policy=NO_CACHE)
 def extract_statistics(settings: Settings) -> ex.Extracted:
-    return ex.extract_statistics(make_source("statistics", settings.location("statistics")))
+    with opened(settings, "statistics") as source:
+        return ex.extract_statistics(source)
 
 
 @task(name="extract-registry", cache_policy=NO_CACHE)
 def extract_registry(settings: Settings) -> ex.Extracted:
-    return ex.extract_registry(make_source("registry", settings.location("registry")))
+    with opened(settings, "registry") as source:
+        return ex.extract_registry(source)

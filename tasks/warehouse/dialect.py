@@ -12,6 +12,7 @@ import itertools
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -51,12 +52,14 @@ def load_lock(conn: sa.Connection) -> Iterator[None]:
     yield
 
 
-def _select_list(conn: sa.Connection, table: sa.Table, columns: list[str]) -> str:
-    """Column list casting each staged column to the table's type, e.g. timestamps to dates."""
-    parts = []
-    for col in columns:
-        sql_type = table.c[col].type.compile(dialect=conn.dialect)
-        parts.append(f'CAST("{col}" AS {sql_type}) AS "{col}"')
+def _sql_type(conn: sa.Connection, table: sa.Table, column: str) -> str:
+    return str(table.c[column].type.compile(dialect=conn.dialect))
+
+
+def _select_list(conn: sa.Connection, table: sa.Table, columns: list[str], constants: dict[str, Any]) -> str:
+    """Columns cast to the table's types (timestamps to dates, say), then constants as parameters."""
+    parts = [f'CAST("{c}" AS {_sql_type(conn, table, c)}) AS "{c}"' for c in columns]
+    parts += [f'CAST(:k_{c} AS {_sql_type(conn, table, c)}) AS "{c}"' for c in constants]
     return ", ".join(parts)
 
 
@@ -68,43 +71,86 @@ def _csv_for_copy(frame: pd.DataFrame) -> bytes:
     return buf.getvalue()
 
 
-def insert_frame(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> int:
-    """Insert every row of ``frame`` into ``table`` through the engine's bulk path."""
+def _python(value: Any) -> Any:
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    return value.item() if hasattr(value, "item") else value
+
+
+def split_constants(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Columns holding one value in every row, taken out of the frame.
+
+    A partition's lineage (its run, its source file and hash) is the same on every row; sent
+    once as a parameter instead of a million times as text, it costs the database nothing to parse.
+    """
+    constants: dict[str, Any] = {}
+    if len(frame) < 2:
+        return frame, constants
+    for col in frame.columns:
+        series = frame[col]
+        first = series.iloc[0]
+        if first is None or (not isinstance(first, str) and pd.isna(first)):
+            continue
+        if bool((series == first).all()):
+            constants[col] = _python(first)
+    return frame.drop(columns=list(constants)), constants
+
+
+def insert_frame(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame,
+                 constants: dict[str, Any] | None = None) -> int:
+    """Insert every row of ``frame`` (plus ``constants``, the same on each row) through the bulk path."""
     if frame.empty:
         return 0
-    columns = [c for c in frame.columns if c in table.c]
-    frame = frame[columns]
+    constants = {k: _python(v) for k, v in (constants or {}).items() if k in table.c}
+    frame = frame[[c for c in frame.columns if c in table.c and c not in constants]]
     dialect = name(conn)
+    if dialect == "postgresql":
+        frame, found = split_constants(frame)
+        constants = {**constants, **found}
+    columns = list(frame.columns)
+    targets = ", ".join(f'"{c}"' for c in [*columns, *constants])
+    params = {f"k_{c}": v for c, v in constants.items()}
     if dialect == "duckdb":
         raw = conn.connection.driver_connection
         assert raw is not None
         view = f"_selfeval_stage_{next(_counter)}"
         raw.register(view, frame)
         try:
-            cols = ", ".join(f'"{c}"' for c in columns)
-            raw.execute(f'INSERT INTO "{table.name}" ({cols}) SELECT {_select_list(conn, table, columns)} '
-                        f"FROM {view}")
+            conn.execute(sa.text(f'INSERT INTO "{table.name}" ({targets}) '
+                                 f"SELECT {_select_list(conn, table, columns, constants)} FROM {view}"), params)
         finally:
             raw.unregister(view)
     elif dialect == "postgresql":
+        # COPY the varying columns into a temporary table (no WAL, no indexes), then one
+        # INSERT ... SELECT adds the constants: the text the server parses is as small as it can be.
         raw = conn.connection.driver_connection
         assert raw is not None
-        cols = ", ".join(f'"{c}"' for c in columns)
+        stage = f"_selfeval_copy_{next(_counter)}"
+        ddl = ", ".join(f'"{c}" {_sql_type(conn, table, c)}' for c in columns)
+        conn.execute(sa.text(f'CREATE TEMPORARY TABLE "{stage}" ({ddl}) ON COMMIT DROP'))
         data = _csv_for_copy(frame)
-        with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({cols}) FROM STDIN (FORMAT csv)') as copy:
+        cols = ", ".join(f'"{c}"' for c in columns)
+        with raw.cursor() as cur, cur.copy(f'COPY "{stage}" ({cols}) FROM STDIN (FORMAT csv)') as copy:
             view_ = memoryview(data)
             for start in range(0, len(data), 1 << 20):
                 copy.write(view_[start:start + (1 << 20)])
+        select = ", ".join([*(f'"{c}"' for c in columns),
+                            *(f'CAST(:k_{c} AS {_sql_type(conn, table, c)})' for c in constants)])
+        conn.execute(sa.text(f'INSERT INTO "{table.name}" ({targets}) SELECT {select} FROM "{stage}"'), params)
+        conn.execute(sa.text(f'DROP TABLE "{stage}"'))
     else:
         records = frame.astype(object).where(frame.notna(), None).to_dict("records")
-        conn.execute(table.insert(), records)
+        conn.execute(table.insert(), [{**r, **constants} for r in records])
     return len(frame)
 
 
-def upsert_frame(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame, key: list[str]) -> int:
+def upsert_frame(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame, key: list[str],
+                 constants: dict[str, Any] | None = None) -> int:
     """Replace the rows of ``table`` whose ``key`` appears in ``frame``, then insert ``frame``."""
     if frame.empty:
         return 0
+    constants = {k: v for k, v in (constants or {}).items() if k in table.c}
+    frame = frame.assign(**{k: v for k, v in constants.items()}) if constants else frame
     frame = frame.drop_duplicates(subset=key, keep="last")
     dialect = name(conn)
     if dialect in ("duckdb", "postgresql"):

@@ -59,9 +59,11 @@ def load_partition(engine: sa.Engine, partition: Partition, run_id: str, code_ve
     with load_transaction(engine) as conn:
         for table, where in _scopes(partition).items():
             conn.execute(table.delete().where(where))
-            written[table.name] = dialect.insert_frame(conn, table, partition.tables[table.name])
+            written[table.name] = dialect.insert_frame(conn, table, partition.tables[table.name],
+                                                       partition.constants)
         for table, key in UPSERTS.items():
-            written[table.name] = dialect.upsert_frame(conn, table, partition.tables[table.name], key)
+            written[table.name] = dialect.upsert_frame(conn, table, partition.tables[table.name], key,
+                                                       partition.constants)
         record_partition(conn, partition, run_id, code_version)
     return written
 

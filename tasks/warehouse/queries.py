@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TypeVar
 
 import sqlalchemy as sa
@@ -108,15 +109,15 @@ def applicants(conn: sa.Connection, department: str, year: int, program: str, fi
 @named("Indicator values of a region by industry for a year and the year before (fct_indicator_value)")
 def indicator_by_industry(
     conn: sa.Connection, region: str, year: int, indicator: str
-) -> dict[str, tuple[float, float | None]]:
+) -> dict[str, tuple[Decimal, Decimal | None]]:
     v = s.fct_indicator_value
     rows = conn.execute(
         sa.select(v.c.industry, v.c.year, v.c.value).where(
             v.c.region_code == region, v.c.indicator_code == indicator, v.c.year.in_([year, year - 1]))
         .order_by(v.c.industry, v.c.year)
     ).all()
-    previous = {r.industry: float(r.value) for r in rows if r.year == year - 1}
-    current = {r.industry: float(r.value) for r in rows if r.year == year}
+    previous = {r.industry: Decimal(r.value) for r in rows if r.year == year - 1}
+    current = {r.industry: Decimal(r.value) for r in rows if r.year == year}
     # Sorted here, by code point, not by the database: collations differ between engines.
     return {k: (current[k], previous.get(k)) for k in sorted(current)}
 

@@ -5,6 +5,8 @@ indicator) around facts (budget lines, reported totals, payments, applications,
 investment projects, indicator values), plus operational tables (runs, partitions,
 data-quality results, quarantine). Money is integer 分 (``*_fen``): exact on every engine.
 
+Views (``mart_*``) are created by the migrations, as plain SQL both engines read alike.
+
 Every fact row carries lineage: the run that loaded it, the source it came from (a file
 path or URL or table, with the SHA-256 of its content), the row in that source, the load time.
 """
@@ -164,7 +166,7 @@ fct_indicator_value = sa.Table(
     sa.Column("indicator_code", sa.String(32), primary_key=True),
     sa.Column("industry", sa.String(100), primary_key=True),
     sa.Column("region_name", sa.String(100), nullable=False),
-    sa.Column("value", sa.Float, nullable=False),
+    sa.Column("value", sa.Numeric(20, 6), nullable=False),
     sa.Column("unit", sa.String(20), nullable=False),
     *lineage(),
 )
@@ -225,5 +227,6 @@ ops_quarantine = sa.Table(
     sa.Column("value_expected", sa.Text, nullable=True),
     sa.Column("difference", sa.Text, nullable=True),
     sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("record", sa.Text, nullable=True),
     sa.Column("quarantined_at", sa.DateTime(timezone=True), nullable=False),
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import sqlalchemy as sa
 from prefect import task
@@ -17,9 +18,20 @@ from tasks.warehouse.runs import finish_run, start_run
 from tasks.warehouse.transform import build_partition
 
 
+def warehouse_password(settings: Settings) -> str | None:
+    """The password from the environment, or else from the named Prefect Secret block."""
+    if settings.warehouse_password:
+        return settings.warehouse_password.get_secret_value()
+    if settings.warehouse_password_block:
+        from prefect.blocks.system import Secret
+
+        block: Any = Secret.load(settings.warehouse_password_block)
+        return str(block.get())
+    return None
+
+
 def engine_for(settings: Settings) -> sa.Engine:
-    password = settings.warehouse_password.get_secret_value() if settings.warehouse_password else None
-    return make_engine(warehouse_url(settings.warehouse_url, password))
+    return make_engine(warehouse_url(settings.warehouse_url, warehouse_password(settings)))
 
 
 def _transient(task: object, task_run: object, state: State) -> bool:

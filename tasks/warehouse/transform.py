@@ -28,6 +28,8 @@ class Partition:
     region_code: str
     tables: dict[str, pd.DataFrame]
     inputs_sha256: str
+    # Lineage the same on every row (the run and its load time): written once per table.
+    constants: dict[str, object] = field(default_factory=dict)
     row_counts: dict[str, int] = field(default_factory=dict)
 
 
@@ -45,15 +47,12 @@ def inputs_digest(files: dict[str, str]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _lineage(frame: pd.DataFrame, run_id: str, loaded_at: dt.datetime, hashes: dict[str, str]) -> pd.DataFrame:
-    out = frame.copy()
-    uri = out[SOURCE].astype(str)
-    out["run_id"] = run_id
-    out["source_uri"] = uri
-    out["source_sha256"] = uri.map(hashes).fillna("")
-    out["source_row"] = out[ROW].astype("int64")
-    out["loaded_at"] = pd.Timestamp(loaded_at)
-    return out.drop(columns=[ROW, SOURCE])
+def _lineage(frame: pd.DataFrame, hashes: dict[str, str]) -> pd.DataFrame:
+    """Per-row lineage: the source file, its content hash and the row in it."""
+    uri = frame[SOURCE].astype(str)
+    out = frame.drop(columns=[ROW, SOURCE]).assign(
+        source_uri=uri, source_sha256=uri.map(hashes).fillna(""), source_row=frame[ROW].astype("int64"))
+    return out
 
 
 def build_partition(
@@ -69,7 +68,7 @@ def build_partition(
         return frame[frame["department_code"] == code]
 
     def lin(frame: pd.DataFrame) -> pd.DataFrame:
-        return _lineage(frame, run_id, loaded_at, hashes)
+        return _lineage(frame, hashes)
 
     lines = mine("budget_lines")
     tables: dict[str, pd.DataFrame] = {}
@@ -121,4 +120,5 @@ def build_partition(
         department_code=code, year=year, region_code=region, tables=tables,
         inputs_sha256=inputs_digest(own_files),
         row_counts={name: len(frame) for name, frame in tables.items()},
+        constants={"run_id": run_id, "loaded_at": loaded_at},
     )

@@ -127,7 +127,7 @@ def upgrade() -> None:
     sa.Column('indicator_code', sa.String(length=32), nullable=False),
     sa.Column('industry', sa.String(length=100), nullable=False),
     sa.Column('region_name', sa.String(length=100), nullable=False),
-    sa.Column('value', sa.Float(), nullable=False),
+    sa.Column('value', sa.Numeric(precision=20, scale=6), nullable=False),
     sa.Column('unit', sa.String(length=20), nullable=False),
     sa.Column('run_id', sa.String(length=64), nullable=False),
     sa.Column('source_uri', sa.String(length=1024), nullable=False),

@@ -1,0 +1,99 @@
+"""Alerts when data is refused: a notification block or a plain webhook, and a Prefect event.
+
+The alert never replaces the failure it reports: a delivery problem is logged (without the
+webhook's address, which is a secret) and the run still ends Failed.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import httpx
+
+from tasks.quality.gate import QualityReport
+from tasks.settings import Settings
+
+log = logging.getLogger("selfeval.alerts")
+EVENT = "selfeval.data-quality.failed"
+
+
+@dataclass
+class Alert:
+    department: str
+    year: int
+    severity: str  # "fatal" or "warning"
+    rules: list[dict[str, Any]] = field(default_factory=list)
+    run_id: str = ""
+
+    @property
+    def rule_ids(self) -> list[str]:
+        return [r["rule"] for r in self.rules]
+
+    def text(self) -> str:
+        head = (f"selfeval: {self.department} {self.year} data refused, nothing loaded"
+                if self.severity == "fatal" else f"selfeval: {self.department} {self.year} data-quality warnings")
+        lines = [head]
+        for r in self.rules:
+            lines.append(f"- {r['rule']} {r['label']}: {r['failing_rows']} row(s). {r['example']}".rstrip())
+        return "\n".join(lines)
+
+    def payload(self) -> dict[str, Any]:
+        return {"event": EVENT, "text": self.text(), **asdict(self), "rule_ids": self.rule_ids}
+
+
+def alerts_for(report: QualityReport, input_problems: dict[str, list[str]], run_id: str,
+               include_warnings: bool) -> list[Alert]:
+    """One alert per refused department-year (and per warned one, if asked)."""
+    out = []
+    for code, problems in input_problems.items():
+        rules = [{"rule": "INPUT", "label": "输入文件无法读取", "failing_rows": 1, "example": p} for p in problems]
+        out.append(Alert(code, report.year, "fatal", rules, run_id))
+    for code in report.departments:
+        for severity, results in (("fatal", report.fatal(code)), ("warning", report.warnings(code))):
+            if not results or (severity == "warning" and (not include_warnings or report.blocked(code))):
+                continue
+            rules = [{"rule": r.rule.rule_id, "label": r.rule.label, "failing_rows": r.failing_count,
+                      "example": r.example()} for r in results]
+            out.append(Alert(code, report.year, severity, rules, run_id))
+    return out
+
+
+def deliver(alert: Alert, settings: Settings) -> list[str]:
+    """Send ``alert`` to every configured channel; returns what could not be delivered."""
+    problems = []
+    if settings.alert_block:
+        try:
+            from prefect.blocks.core import Block
+
+            block: Any = Block.load(settings.alert_block)
+            block.notify(body=alert.text(), subject=f"selfeval {alert.department} {alert.year}")
+        except Exception as exc:  # any failure to notify is reported, never raised
+            problems.append(f"notification block {settings.alert_block!r} failed: {type(exc).__name__}")
+    if settings.alert_webhook:
+        url = settings.alert_webhook.get_secret_value()
+        try:
+            response = httpx.post(url, json=alert.payload(), timeout=10.0)
+            if response.status_code >= 300:
+                problems.append(f"alert webhook answered HTTP {response.status_code}")
+        except httpx.HTTPError as exc:
+            problems.append(f"alert webhook unreachable ({type(exc).__name__})")  # the URL is a secret
+    for problem in problems:
+        log.warning("%s %s alert not delivered: %s", alert.department, alert.year, problem)
+    return problems
+
+
+def emit(alert: Alert) -> None:
+    """The Prefect event automations route on; a no-op without a Prefect server."""
+    if alert.severity != "fatal":
+        return
+    from prefect.events import emit_event
+
+    emit_event(
+        event=EVENT,
+        resource={"prefect.resource.id": f"selfeval.department-year.{alert.department}.{alert.year}",
+                  "selfeval.department": alert.department, "selfeval.year": str(alert.year)},
+        payload={"department": alert.department, "year": alert.year, "rules": alert.rule_ids,
+                 "run_id": alert.run_id, "text": alert.text()},
+    )

@@ -1,0 +1,148 @@
+"""Statistics and registry over HTTP JSON APIs, with paging, timeouts and retries.
+
+The protocol (docs/data-contract.md, "HTTP APIs"):
+``GET <base>/<endpoint>?page=N&page_size=M`` with ``Authorization: Bearer <token>`` answers
+``{"data": [record, ...], "page": N, "next_page": N+1 | null}``; records use the contract's
+column names. Server errors (5xx), timeouts and dropped connections are retried with
+exponential backoff; anything else fails at once with a message naming the URL (never the token).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pandas as pd
+
+from tasks.sources.contract import Dataset, SourceName
+from tasks.sources.errors import Problem, SourceError
+from tasks.sources.raw import RawTable
+
+log = logging.getLogger("selfeval.sources.http")
+
+ENDPOINTS = {
+    "indicators": "indicators",
+    "enterprises": "enterprises",
+    "applications": "applications",
+    "investment_projects": "investment-projects",
+}
+
+
+@dataclass(frozen=True)
+class HttpOptions:
+    timeout: float = 30.0
+    attempts: int = 3
+    backoff: float = 0.5  # seconds before the second attempt; doubles each time
+    page_size: int = 1000
+    max_pages: int = 10_000
+
+
+class HttpSource:
+    """One office's API. The token is held privately and sent only in the Authorization header."""
+
+    def __init__(self, name: SourceName, base_url: str, token: str | None = None,
+                 options: HttpOptions | None = None, transport: httpx.BaseTransport | None = None):
+        self.name = name
+        self.base_url = base_url.rstrip("/")
+        self.options = options or HttpOptions()
+        headers = {"Accept": "application/json", "User-Agent": "selfeval"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        self._client = httpx.Client(headers=headers, timeout=self.options.timeout, transport=transport,
+                                    follow_redirects=True)
+
+    def describe(self) -> str:
+        return self.base_url
+
+    def close(self) -> None:
+        self._client.close()
+
+    def read(self, dataset: Dataset, *, year: int | None = None, department: str | None = None) -> RawTable:
+        endpoint = ENDPOINTS.get(dataset.name)
+        url = f"{self.base_url}/{endpoint}"
+        if endpoint is None:
+            raise SourceError(Problem(self.name, self.base_url, f"this API does not offer {dataset.name}",
+                                      expected="a folder or a database for this dataset", department=department))
+        records: list[dict[str, Any]] = []
+        digest = hashlib.sha256()
+        page: int | None = 1
+        seen: set[int] = set()
+        while page is not None:
+            if page in seen:
+                raise self._fail(url, f"paging repeats page {page}", "next_page to advance and end with null")
+            if len(seen) >= self.options.max_pages:
+                raise self._fail(url, f"paging did not end after {self.options.max_pages} pages",
+                                 "next_page null on the last page")
+            seen.add(page)
+            body = self._get(url, {"page": page, "page_size": self.options.page_size})
+            digest.update(body)
+            payload = self._json(url, page, body)
+            data = payload.get("data")
+            if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+                raise self._fail(url, f"page {page} has no list of records under \"data\"",
+                                 '{"data": [{...}, ...], "next_page": ...}')
+            records.extend(data)
+            nxt = payload.get("next_page")
+            if nxt is not None and not isinstance(nxt, int):
+                raise self._fail(url, f"page {page} gives next_page {nxt!r}", "a page number or null")
+            page = nxt
+        columns = list(dict.fromkeys(k for r in records for k in r)) if records else [c.name for c in dataset.columns]
+        frame = pd.DataFrame([[_text(r.get(c)) for c in columns] for r in records], columns=columns, dtype="str")
+        if frame.empty:
+            raise self._fail(url, "the API returned no records", "at least one record")
+        # Row numbers of an API are record numbers, counted from 1 across pages.
+        return RawTable(dataset=dataset, source=self.name, uri=url, sha256=digest.hexdigest(), frame=frame,
+                        first_row=1)
+
+    def _fail(self, url: str, message: str, expected: str) -> SourceError:
+        return SourceError(Problem(self.name, url, message, expected=expected))
+
+    def _get(self, url: str, params: dict[str, Any]) -> bytes:
+        """The body of a successful GET, retrying server errors, timeouts and dropped connections."""
+        last = ""
+        for attempt in range(1, self.options.attempts + 1):
+            try:
+                response = self._client.get(url, params=params)
+            except httpx.TimeoutException:
+                last = f"did not answer within {self.options.timeout:g} s"
+            except httpx.TransportError as exc:  # refused, reset, dropped mid-answer
+                last = f"connection failed ({type(exc).__name__})"
+            else:
+                if response.status_code < 400:
+                    return response.content
+                if response.status_code < 500 and response.status_code != 429:
+                    hint = " (check the API token)" if response.status_code in (401, 403) else ""
+                    raise self._fail(url, f"answered HTTP {response.status_code}{hint}", "HTTP 200")
+                last = f"answered HTTP {response.status_code}"
+            if attempt < self.options.attempts:
+                delay = self.options.backoff * 2 ** (attempt - 1)
+                log.warning("%s %s (page %s): %s; retrying in %.1f s", self.name, url, params.get("page"), last, delay)
+                time.sleep(delay)
+        raise self._fail(url, f"{last}, {self.options.attempts} times (page {params.get('page')})",
+                         "an answer within the timeout, without server errors")
+
+    def _json(self, url: str, page: int, body: bytes) -> dict[str, Any]:
+        try:
+            payload = json.loads(body, parse_float=str)  # keep decimals exactly as sent
+        except json.JSONDecodeError as exc:
+            raise self._fail(url, f"page {page} is not valid JSON ({exc.msg} at character {exc.pos})",
+                             "a JSON object") from exc
+        except UnicodeDecodeError as exc:
+            raise self._fail(url, f"page {page} is not UTF-8 text", "JSON in UTF-8") from exc
+        if not isinstance(payload, dict):
+            raise self._fail(url, f"page {page} is JSON but not an object", '{"data": [...], "next_page": ...}')
+        return payload
+
+
+def _text(value: Any) -> str:
+    """A JSON value as the text a CSV would hold: numbers exactly as sent, null as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)

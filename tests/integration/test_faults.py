@@ -1,0 +1,88 @@
+"""Faults: a load killed half-way, and a PostgreSQL connection dropped during a run."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from tasks.warehouse import dialect
+from tasks.warehouse import schema as s
+from tasks.warehouse.engine import make_engine
+from tests.integration.warehouse_helpers import count, load_sample, sample_data, snapshot
+
+ROOT = Path(__file__).resolve().parents[2]
+LIWAN = "440103-KGXJ"
+
+
+def test_sigkill_mid_load_keeps_the_previous_partition(warehouse_url, tmp_path):
+    data, hashes = sample_data(departments=[LIWAN])
+    engine = make_engine(warehouse_url)
+    load_sample(engine, "first", data, hashes)
+    before = snapshot(engine)
+    payments = count(engine, s.fct_payment)
+    engine.dispose()  # DuckDB: one process may hold the file for writing
+
+    marker = tmp_path / "inside"
+    proc = subprocess.Popen([sys.executable, "-m", "tests.integration.kill_helper", warehouse_url, str(marker)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 120
+    while not marker.exists():
+        if proc.poll() is not None:
+            pytest.fail(f"helper ended before the stall: {proc.stdout.read().decode()[-2000:]}")  # type: ignore[union-attr]
+        if time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("helper never reached the middle of the load")
+        time.sleep(0.1)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+
+    engine = make_engine(warehouse_url)
+    after = snapshot(engine)
+    for name in before:
+        assert before[name].equals(after[name]), name
+    assert count(engine, s.fct_payment, run_id="killed-run") == 0
+    load_sample(engine, "next", data, hashes)
+    assert count(engine, s.fct_payment) == payments
+    assert count(engine, s.fct_payment, run_id="next") == payments
+    engine.dispose()
+
+
+def test_dropped_postgresql_connection_is_retried(prefect_harness, pg_url, pg_server_url, monkeypatch):
+    from prefect import flow
+
+    from tasks.settings import Settings
+    from tasks.warehouse.steps import load_department
+
+    data, hashes = sample_data(departments=[LIWAN])
+    real_insert = dialect.insert_frame
+    dropped: list[int] = []
+
+    def insert_after_a_drop(conn, table, frame, constants=None):  # type: ignore[no-untyped-def]
+        if not dropped:
+            pid = conn.execute(sa.text("select pg_backend_pid()")).scalar()
+            admin = sa.create_engine(pg_server_url)
+            with admin.connect() as other:
+                other.execute(sa.text("select pg_terminate_backend(:p)"), {"p": pid})
+            admin.dispose()
+            dropped.append(pid)
+        return real_insert(conn, table, frame, constants)
+
+    monkeypatch.setattr(dialect, "insert_frame", insert_after_a_drop)
+
+    @flow
+    def one_load() -> dict:
+        return load_department(data, LIWAN, Settings(warehouse_url=pg_url), "retry-run", hashes, "test")
+
+    state = one_load(return_state=True)
+    assert state.is_completed(), state.message
+    assert dropped, "the connection was never dropped"
+    engine = make_engine(pg_url)
+    assert count(engine, s.fct_payment, run_id="retry-run") == state.result()["fct_payment"] > 1000
+    engine.dispose()

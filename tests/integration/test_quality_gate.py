@@ -1,0 +1,137 @@
+"""The data-quality gate in a real run: refusal, quarantine, reports, alerts, warnings, artifacts."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pandas as pd
+import sqlalchemy as sa
+
+from flows.cli import main
+from tests.conftest import LIWAN
+
+OTHERS = ["440103-SWJ", "440103-WTJ"]
+
+
+def push_execution_above_budget(sample):
+    """One project line executes 1,000.00 元 more than its budget (ledger and totals follow)."""
+    path = sample / "finance" / "2022" / LIWAN / "budget_lines.csv"
+    rows = list(csv.reader(path.open(encoding="utf-8")))
+    rows[8][7] = f"{float(rows[8][6]) + 1000:.2f}"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+    return rows[8][1]  # the line's 指标编号
+
+
+def test_execution_above_budget_is_refused_quarantined_and_alerted(prefect_harness, sample_copy, tmp_path,
+                                                                 receiver, monkeypatch, capsys):
+    line = push_execution_above_budget(sample_copy)
+    monkeypatch.setenv("SELFEVAL_ALERT_WEBHOOK", receiver.url)
+    out, wh = tmp_path / "out", f"duckdb:///{tmp_path}/wh.duckdb"
+    code = main(["run", "--year", "2022", "--source", str(sample_copy), "--warehouse", wh, "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 3
+    assert "FIN-001" in err and LIWAN in err
+
+    engine = sa.create_engine(wh)
+    with engine.connect() as conn:
+        loaded = dict(conn.execute(sa.text(
+            "select department_code, count(*) from fct_budget_line group by department_code")).all())
+        quarantine = pd.read_sql(sa.text("select * from ops_quarantine"), conn)
+        results = pd.read_sql(sa.text("select * from ops_dq_result where department_code = :d"), conn,
+                              params={"d": LIWAN})
+    engine.dispose()
+    assert LIWAN not in loaded and set(loaded) == set(OTHERS)  # the others went on
+    assert set(quarantine["department_code"]) == {LIWAN}
+    fin001 = quarantine[quarantine["rule_id"] == "FIN-001"].iloc[0]
+    assert fin001["source_uri"].endswith("budget_lines.csv") and fin001["source_row"] == 9
+    assert "执行数不超过预算数" in fin001["reason"] and json.loads(fin001["record"])["line_id"] == line
+    assert not results[results["rule_id"] == "FIN-001"]["success"].iloc[0]
+
+    folder = out / "2022" / LIWAN
+    assert not (folder / "report.md").exists()
+    errors = pd.read_csv(folder / "data-quality-errors.csv", encoding="utf-8-sig", dtype=str)
+    assert list(errors.columns) == ["rule", "severity", "department", "year", "field", "value_provided",
+                                    "expected_value", "difference", "source_file", "row_number", "message"]
+    row = errors[errors["rule"] == "FIN-001"].iloc[0]
+    assert (row["field"], row["difference"], row["row_number"]) == ("executed", "1000.00", "9")
+    assert (folder / "quarantine.csv").exists()
+
+    assert len(receiver.requests) == 1
+    payload = receiver.requests[0]["json"]
+    assert payload["department"] == LIWAN and payload["year"] == 2022
+    assert "FIN-001" in payload["rule_ids"] and "FIN-001" in payload["text"]
+
+
+def test_an_undeliverable_alert_does_not_hide_the_failure(prefect_harness, sample_copy, tmp_path, receiver,
+                                                         monkeypatch, capsys, caplog):
+    push_execution_above_budget(sample_copy)
+    receiver.status = 500
+    monkeypatch.setenv("SELFEVAL_ALERT_WEBHOOK", receiver.url)
+    code = main(["run", "--year", "2022", "--department", LIWAN, "--source", str(sample_copy),
+                 "--warehouse", f"duckdb:///{tmp_path}/wh.duckdb", "--out", str(tmp_path / "out")])
+    captured = capsys.readouterr()
+    assert code == 3 and "FIN-001" in captured.err
+    assert len(receiver.requests) == 1
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "alert webhook answered HTTP 500" in logged
+    assert receiver.url not in logged + captured.out + captured.err  # the webhook address is a secret
+
+
+def test_notification_block_is_used_by_name(prefect_harness, sample_copy, tmp_path, receiver, monkeypatch):
+    from prefect.blocks.notifications import CustomWebhookNotificationBlock
+
+    CustomWebhookNotificationBlock(
+        name="selfeval-test", url=receiver.url, json_data={"text": "{{subject}}: {{body}}"},
+    ).save("selfeval-test-alerts", overwrite=True)
+    push_execution_above_budget(sample_copy)
+    monkeypatch.setenv("SELFEVAL_ALERT_BLOCK", "custom-webhook/selfeval-test-alerts")
+    code = main(["run", "--year", "2022", "--department", LIWAN, "--source", str(sample_copy),
+                 "--warehouse", f"duckdb:///{tmp_path}/wh.duckdb", "--out", str(tmp_path / "out")])
+    assert code == 3
+    assert len(receiver.requests) == 1
+    text = receiver.requests[0]["json"]["text"]
+    assert LIWAN in text and "2022" in text and "FIN-001" in text
+
+
+def test_a_warning_loads_and_annotates_the_report(prefect_harness, sample_copy, tmp_path):
+    from flows.self_evaluation import self_evaluation
+
+    path = sample_copy / "statistics" / "indicators.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    hit = (frame["行政区划代码"] == "440103") & (frame["年份"] == "2022") & (frame["行业"] == "工业")
+    frame.loc[hit & (frame["指标代码"] == "RD_EXP"), "数值"] = "61566.54"  # three times 2021: beyond the bound
+    frame.to_csv(path, index=False)
+    state = self_evaluation(year=2022, departments=[LIWAN], source=str(sample_copy),
+                            warehouse_url=f"duckdb:///{tmp_path}/wh.duckdb", output_dir=str(tmp_path / "out"),
+                            return_state=True)
+    assert state.is_completed(), state.message
+    folder = tmp_path / "out" / "2022" / LIWAN
+    text = (folder / "report.md").read_text(encoding="utf-8")
+    assert "附件：数据质量说明" in text and "STA-003" in text
+    warnings = pd.read_csv(folder / "data-quality-warnings.csv", encoding="utf-8-sig", dtype=str)
+    assert set(warnings["rule"]) == {"STA-003"} and not (folder / "data-quality-errors.csv").exists()
+
+
+def test_quality_results_show_as_artifacts(prefect_harness, tmp_path):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    from flows.self_evaluation import self_evaluation
+
+    state = self_evaluation(year=2022, departments=[LIWAN], warehouse_url=f"duckdb:///{tmp_path}/wh.duckdb",
+                            output_dir=str(tmp_path / "out"), return_state=True)
+    assert state.is_completed()
+    with get_client(sync_client=True) as client:
+        run_filter = ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id])
+        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(flow_run_id=run_filter))
+    by_key = {a.key: a for a in artifacts}
+    table = by_key[f"data-quality-{LIWAN.lower()}-2022"]
+    assert table.type == "table" and "FIN-001" in str(table.data)
+    assert by_key[f"data-quality-summary-{LIWAN.lower()}-2022"].type == "markdown"
+    docs = by_key[f"data-docs-{LIWAN.lower()}-2022"]
+    # Prefect stores a link artifact as markdown: "[text](address)".
+    assert "](file://" in str(docs.data) and "data-docs/index.html" in str(docs.data)
+    assert (tmp_path / "out" / "2022" / "data-docs" / "index.html").exists()
+    assert "report.html" in str(by_key[f"report-{LIWAN.lower()}-2022-html"].data)

@@ -1,0 +1,23 @@
+"""The reviewed suite files load into Great Expectations and carry the registry's metadata."""
+
+import pytest
+
+from tasks.quality.rules import CATEGORIES, SUITES, read_suite, rules_of
+from tasks.quality.views import VIEWS
+
+
+@pytest.mark.parametrize("name", SUITES)
+def test_every_suite_loads_into_great_expectations(name):
+    import great_expectations as gx
+
+    import tasks.quality.custom_expectations  # noqa: F401
+
+    raw = read_suite(name)
+    suite = gx.ExpectationSuite(**raw)
+    assert suite.name == name
+    assert len(suite.expectations) == len(raw["expectations"]) > 0
+    for rule in rules_of(raw):
+        assert rule.label and rule.message and rule.category in CATEGORIES
+        assert rule.severity in ("fatal", "warning")
+        assert rule.view in VIEWS, f"{rule.rule_id} names an unknown view {rule.view}"
+        assert rule.rule_id.split("-")[0] in {"FIN", "STA", "REG", "REC"}
