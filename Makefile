@@ -10,7 +10,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export PREFECT_CLOUD_ENABLE_ORCHESTRATION_TELEMETRY ?= false
 export PREFECT_TELEMETRY_ENABLE_RESOURCE_METRICS ?= false
 
-.PHONY: help run test lint typecheck check lock sample clean
+.PHONY: help run test lint typecheck check lock sample variants bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -41,9 +41,13 @@ lock: ## Re-resolve dependencies and rewrite constraints.txt
 	rm -rf .lockenv && $(PYTHON) -m venv .lockenv && .lockenv/bin/pip install --quiet -e '.[dev]' \
 	  && .lockenv/bin/pip freeze --exclude-editable | grep -v '^-e' > constraints.txt && rm -rf .lockenv
 
-sample: $(STAMP) ## Regenerate data/sample (deterministic) from tasks/synth/sample.py
+sample: $(STAMP) ## Regenerate data/sample (deterministic) from tasks/synth/sample.py, and its variants
 	rm -rf data/sample/finance data/sample/statistics data/sample/registry
 	$(BIN)/python -m tasks.synth.sample data/sample
+	$(MAKE) variants
+
+variants: $(STAMP) ## Regenerate data/variants (XLSX, GBK, API fixtures) from data/sample
+	$(BIN)/python -m tasks.synth.variants data/sample data/variants
 
 clean: ## Remove the warehouse, reports and caches (keeps .venv)
 	rm -rf var out .pytest_cache .mypy_cache .ruff_cache

@@ -55,6 +55,7 @@ def self_evaluation(
     statistics = extract_statistics(settings)
     registry = extract_registry(settings)
     problems = pl.input_problems(chosen, dept_extract, finance, statistics, registry)
+    input_warnings = pl.input_warnings(chosen, dept_extract, finance, statistics, registry)
     pl.merge_problems(problems, check_narratives(settings, year, chosen))
 
     data = pl.assemble(year, catalogue, [c for c in chosen if c not in problems], finance, registry, statistics)
@@ -72,8 +73,11 @@ def self_evaluation(
             outcome = pl.DepartmentOutcome(code, "refused", reasons, rules, len(report.warnings(code)))
             log.error("%s %s refused by data-quality rules %s", code, year, ", ".join(rules))
         else:
-            notes = [QualityNote(r.rule.rule_id, r.rule.label, r.failing_count, r.example())
-                     for r in report.warnings(code)]
+            notes = [QualityNote("INPUT", "输入文件提示", 1, w) for w in input_warnings.get(code, [])]
+            notes += [QualityNote(r.rule.rule_id, r.rule.label, r.failing_count, r.example())
+                      for r in report.warnings(code)]
+            for w in input_warnings.get(code, []):
+                log.warning("%s %s: %s", code, year, w)
             rows = load_department(data, code, settings, run_id, hashes, version)
             paths = render_report(settings, code, year, notes)
             outcome = pl.DepartmentOutcome(code, "loaded", warnings=len(notes),

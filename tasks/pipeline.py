@@ -102,6 +102,16 @@ def input_problems(chosen: list[str], *extracted: Extracted) -> dict[str, list[s
     return {c: ps for c, ps in out.items() if ps}
 
 
+def input_warnings(chosen: list[str], *extracted: Extracted) -> dict[str, list[str]]:
+    """Warnings about inputs (an ignored unknown column, say), per department that read them."""
+    out: dict[str, list[str]] = {c: [] for c in chosen}
+    for e in extracted:
+        for w in e.warnings:
+            for code in ([w.department] if w.department in out else chosen if w.department is None else []):
+                out[str(code)].append(str(w))
+    return {c: ws for c, ws in out.items() if ws}
+
+
 def merge_problems(problems: dict[str, list[str]], more: dict[str, list[str]]) -> None:
     for code, messages in more.items():
         problems.setdefault(code, []).extend(messages)

@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from tasks.domain import INDICATOR_RD, PROGRAM_HITECH, PROGRAM_SRDI
+from tasks.domain import EXPENSE_TYPES, FUND_SOURCES, INDICATOR_RD, PROGRAM_HITECH, PROGRAM_SRDI
 from tasks.report import formatting as fmt
 from tasks.warehouse import queries as q
 
@@ -49,6 +49,16 @@ class Figures:
 
 
 FINANCE_TABLES = ("fct_budget_line", "fct_payment")
+
+# Every figure read_figures gives, so that a narrative can be checked before any data is loaded.
+FIGURE_NAMES = frozenset({
+    "budget", "executed", "carryover", "execution_rate", "carryover_rate",
+    *(f"{kind}_{code}" for kind in ("fund", "share_fund") for code, _ in FUND_SOURCES),
+    *(f"{kind}_{code}" for kind in ("expense", "share_expense") for code, _ in EXPENSE_TYPES),
+    "paid_q1", "paid_q2", "paid_q3", "paid_q4",
+    "srdi_applicants", "hitech_first", "hitech_first_prev", "hitech_first_growth", "rd_growth",
+    "signed_projects", "registered_projects", "agreed_investment", "agreed_output",
+})
 
 
 def read_figures(conn: sa.Connection, department: str, year: int) -> Figures:

@@ -89,6 +89,19 @@ def load_narrative(root: Path, year: int, department: str) -> Narrative:
 _sandbox = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
 
 
+def check_narrative(narrative: Narrative, figure_names: frozenset[str], where: str) -> None:
+    """Render every text against placeholder figures, so an unknown name fails before loading."""
+    context: dict[str, Any] = dict.fromkeys(figure_names, "0")
+    context.update(narrative.parameters)
+    context.update(year=narrative.year, growth_above=lambda name, threshold: "", pct=lambda v, places=0: "0")
+    for field in ("task_analysis", "achievements"):
+        render_text(getattr(narrative, field), context, f"{where}, field {field}")
+    for i, indicator in enumerate(narrative.performance_indicators):
+        if indicator.figure not in figure_names:
+            raise NarrativeError(f"narrative: {where}, field performance_indicators.{i}.figure: "
+                                 f"{indicator.figure!r} is not a figure; expected one of {sorted(figure_names)}")
+
+
 def render_text(text: str, context: dict[str, Any], where: str) -> str:
     """Render one narrative text with figure names resolved; errors name the file and field."""
     try:

@@ -8,7 +8,8 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from tasks.report.build import render_department as render
-from tasks.report.narrative import NarrativeError, load_narrative
+from tasks.report.figures import FIGURE_NAMES
+from tasks.report.narrative import NarrativeError, check_narrative, load_narrative, narrative_path
 from tasks.report.render import QualityNote
 from tasks.settings import Settings
 from tasks.warehouse.steps import engine_for
@@ -20,7 +21,8 @@ def check_narratives(settings: Settings, year: int, departments: list[str]) -> d
     problems: dict[str, list[str]] = {}
     for code in departments:
         try:
-            load_narrative(settings.narrative_root(), year, code)
+            narrative = load_narrative(settings.narrative_root(), year, code)
+            check_narrative(narrative, FIGURE_NAMES, str(narrative_path(settings.narrative_root(), year, code)))
         except NarrativeError as exc:
             problems[code] = [str(exc)]
     return problems

@@ -13,7 +13,7 @@ from typing import Protocol, runtime_checkable
 from tasks.sources.contract import Dataset, SourceName
 from tasks.sources.csv_reader import read_csv
 from tasks.sources.errors import Problem, SourceError
-from tasks.sources.http_source import HttpSource
+from tasks.sources.http_source import HttpOptions, HttpSource
 from tasks.sources.raw import RawTable
 from tasks.sources.sql_source import SqlSource
 from tasks.sources.xlsx_reader import read_xlsx
@@ -71,7 +71,8 @@ class FileSource:
 SQL_SCHEMES = ("postgresql", "postgres", "sqlite", "duckdb", "mysql", "mariadb", "oracle", "mssql")
 
 
-def make_source(name: SourceName, location: str | Path, token: str | None = None) -> Source:
+def make_source(name: SourceName, location: str | Path, token: str | None = None,
+                http: HttpOptions | None = None) -> Source:
     """The implementation of source ``name`` that reads from ``location``.
 
     ``http(s)://…`` is an API (``token`` is its bearer token); a SQLAlchemy URL is a database;
@@ -80,7 +81,7 @@ def make_source(name: SourceName, location: str | Path, token: str | None = None
     text = str(location)
     scheme = text.split("://", 1)[0].split("+", 1)[0].lower() if "://" in text else ""
     if scheme in ("http", "https"):
-        return HttpSource(name, text, token=token)
+        return HttpSource(name, text, token=token, options=http)
     if scheme in SQL_SCHEMES:
         return SqlSource(name, text)
     if scheme:

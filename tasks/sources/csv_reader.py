@@ -79,10 +79,10 @@ def read_csv(data: bytes, uri: str, dataset: Dataset) -> RawTable:
                    row=1, expected=f"a header with {expected}")
     unit = declared_unit(head[:header_at])
     header = [h.strip() for h in head[header_at]]
-    bad_rows: list[tuple[int | None, int, int]] = []
+    bad_rows: list[tuple[int | None, int, int, str]] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
-        bad_rows.append((row.number, row.actual_columns, row.expected_columns))
+        bad_rows.append((row.number, row.actual_columns, row.expected_columns, row.text))
         return "skip"
 
     try:
@@ -99,8 +99,12 @@ def read_csv(data: bytes, uri: str, dataset: Dataset) -> RawTable:
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise fail(f"not readable as CSV: {str(exc).splitlines()[0]}") from exc
     if bad_rows:
-        number, actual, expected_n = bad_rows[0]
-        row = (number + header_at + 1) if number is not None else None
+        number, actual, expected_n, text = bad_rows[0]
+        if number is not None:
+            row: int | None = number + header_at + 1
+        else:  # pyarrow cannot count lines when values may hold newlines: find the record's line
+            at = data.find(text.encode("utf-8"))
+            row = data.count(b"\n", 0, at) + 1 if at >= 0 else None
         raise fail(f"the record has {actual} fields but the header has {expected_n}", row=row,
                    expected="one value per header column")
     if table.num_rows == 0:

@@ -24,7 +24,7 @@ from tasks.sources.contract import (
     Dataset,
 )
 from tasks.sources.errors import Problem, SourceError
-from tasks.sources.staging import stage
+from tasks.sources.staging import stage, stage_empty
 
 FINANCE_DATASETS = (BUDGET_LINES, PAYMENTS, SUMMARY)
 REGISTRY_DATASETS = (ENTERPRISES, APPLICATIONS, INVESTMENT_PROJECTS)
@@ -130,5 +130,3 @@ def extract_registry(source: Source) -> Extracted:
     return extract_shared(source, REGISTRY_DATASETS)
 
 
-def stage_empty(dataset: Dataset) -> pd.DataFrame:
-    return pd.DataFrame(columns=[*(c.name for c in dataset.columns), "_row", "_source"])

@@ -14,6 +14,7 @@ from tasks.settings import Settings
 from tasks.sources import extract as ex
 from tasks.sources.base import Source, make_source
 from tasks.sources.contract import SourceName
+from tasks.sources.http_source import HttpOptions
 
 
 def api_token(settings: Settings, name: str) -> str | None:
@@ -34,7 +35,9 @@ def api_token(settings: Settings, name: str) -> str | None:
 def opened(settings: Settings, name: SourceName) -> Iterator[Source]:
     location = settings.location(name)
     token = api_token(settings, name) if location.startswith(("http://", "https://")) else None
-    source = make_source(name, location, token=token)
+    http = HttpOptions(timeout=settings.http_timeout, attempts=settings.http_attempts, backoff=settings.http_backoff,
+                       page_size=settings.http_page_size, max_pages=settings.http_max_pages)
+    source = make_source(name, location, token=token, http=http)
     try:
         yield source
     finally:

@@ -23,7 +23,7 @@ import pandas as pd
 
 from tasks.domain import FEN_PER_UNIT
 from tasks.sources.contract import Dataset
-from tasks.sources.csv_reader import HEADER_SCAN_LINES, declared_unit, find_header
+from tasks.sources.csv_reader import HEADER_SCAN_LINES, declared_unit, find_header, known_headers
 from tasks.sources.errors import Problem, SourceError
 from tasks.sources.raw import RawTable, sha256_bytes
 from tasks.sources.staging import UNIT_SUFFIX, ZERO_TOKENS
@@ -31,7 +31,7 @@ from tasks.sources.staging import UNIT_SUFFIX, ZERO_TOKENS
 TOTAL_WORDS = ("合计", "总计", "小计")
 GRAND_TOTALS = ("合计", "总计")  # checked against the rows above; a 小计 covers a group we cannot see
 FOOTER = re.compile(r"^\s*(注|说明|备注|填表人|填报人|制表|审核|负责人)[:：\s]")
-HEADER_BAND = 3  # header rows a merged header may span above the lowest one
+HEADER_BAND = 3  # rows a merged header may span
 
 
 def cell_text(value: Any) -> str:
@@ -49,16 +49,33 @@ def cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def _header(rows: list[list[str]], leaf: int) -> list[str]:
-    width = max(len(r) for r in rows[: leaf + 1])
+def _header_band(rows: list[list[str]], first: int, names: set[str]) -> int:
+    """The last header row: header rows go on while a row still names a contract column."""
+    last = first
+    while (last + 1 < len(rows) and last + 1 - first < HEADER_BAND
+           and any(_base(cell) in names for cell in rows[last + 1])):
+        last += 1
+    return last
+
+
+def _base(header: str) -> str:
+    m = UNIT_SUFFIX.match(header)
+    return m.group("name").strip() if m else header.strip()
+
+
+def _header(rows: list[list[str]], first: int, last: int, names: set[str]) -> list[str]:
+    """Each column's name: its lowest header cell naming a contract column, else its lowest non-empty one.
+
+    A merged cell's text sits in its top-left cell: a column merged over both header rows has its
+    name in the upper row; a group label (预算执行情况) spans columns named in the lower row.
+    """
+    width = max(len(r) for r in rows[first: last + 1])
     header = []
     for col in range(width):
-        name = rows[leaf][col] if col < len(rows[leaf]) else ""
-        above = leaf - 1
-        while not name and above >= max(0, leaf - HEADER_BAND):
-            name = rows[above][col] if col < len(rows[above]) else ""
-            above -= 1
-        header.append(name or f"(column {col + 1})")
+        cells = [rows[r][col] if col < len(rows[r]) else "" for r in range(last, first - 1, -1)]
+        known = [c for c in cells if c and _base(c) in names]
+        other = [c for c in cells if c]
+        header.append(known[0] if known else other[0] if other else f"(column {col + 1})")
     return header
 
 
@@ -89,14 +106,16 @@ def read_xlsx(data: bytes, uri: str, dataset: Dataset) -> RawTable:
     except Exception as exc:  # calamine raises its own error types for damaged files
         raise fail(f"not a readable XLSX workbook ({str(exc).splitlines()[0][:80]}); the file may be truncated",
                    expected="an XLSX file as saved by Excel or the 决算 software") from exc
-    rows = [[cell_text(v) for v in r] for r in sheet]
-    leaf = find_header(rows[:HEADER_SCAN_LINES], dataset)
-    if leaf is None:
+    rows = [[v if type(v) is str else cell_text(v) for v in r] for r in sheet]
+    first = find_header(rows[:HEADER_SCAN_LINES], dataset)
+    if first is None:
         expected = "、".join(c.label for c in dataset.columns if c.required)
         raise fail(f"no header row naming the {dataset.name} columns in the first {HEADER_SCAN_LINES} rows",
                    row=1, expected=f"a header with {expected}")
-    header = _header(rows, leaf)
-    unit = declared_unit(rows[:leaf])
+    names = known_headers(dataset)
+    leaf = _header_band(rows, first, names)
+    header = _header(rows, first, leaf, names)
+    unit = declared_unit(rows[:first])
     keeps_totals = any(set(TOTAL_WORDS) & set(c.choices) for c in dataset.columns)
     records: list[list[str]] = []
     numbers: list[int] = []

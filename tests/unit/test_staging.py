@@ -92,3 +92,9 @@ def test_nullable_columns_accept_blanks():
 def test_unreadable_files(data, words):
     with pytest.raises(SourceError, match=words):
         read_csv(data, "p.csv", PAYMENTS)
+
+
+def test_amounts_too_large_for_64_bits_are_refused():
+    with pytest.raises(SourceError, match="too large"):
+        staged(HEADER + "V1,D,L1,2022-03-15,甲,30201,12345678901234567\n")
+    assert staged(HEADER + "V1,D,L1,2022-03-15,甲,30201,1234567890123456\n")["amount"].iloc[0] == 123456789012345600

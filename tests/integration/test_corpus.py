@@ -1,0 +1,108 @@
+"""The malformed-input corpus (tests/corpus/cases.yaml), each case through the real flow.
+
+For every case: the operator's message names the source, the file or URL, the row and the column
+where it can, and says what was expected; nothing of the department-year is in the warehouse; and
+another department of the same run (for a department's own file) loads as usual.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+import yaml
+
+from tests.conftest import LIWAN
+from tests.support.fake_api import FakeApi
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+CASES = yaml.safe_load((CORPUS / "cases.yaml").read_text(encoding="utf-8"))
+OTHER = "440103-SWJ"
+
+
+def test_the_corpus_is_large_enough():
+    assert len(CASES) >= 25
+    assert len({c["id"] for c in CASES}) == len(CASES)
+
+
+@pytest.fixture
+def fake_api():
+    api = FakeApi()
+    yield api
+    api.close()
+
+
+def place(case: dict, sample: Path) -> None:
+    target = sample / case["target"]
+    for sibling in target.parent.glob(target.stem + ".*"):
+        sibling.unlink()
+    if case.get("file"):
+        shutil.copy(CORPUS / "files" / case["file"], target)
+
+
+def rewrite_narrative(sample: Path, text: str) -> None:
+    path = sample / "narrative" / "2022" / f"{LIWAN}.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data.update(yaml.safe_load(text))
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+
+def rows_of(url: str, table: str, department: str) -> int:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(sa.text(f"select count(*) from {table} where department_code = :d"),
+                                    {"d": department}).scalar_one())
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_corpus_case(case, prefect_harness, sample_copy, tmp_path, fake_api, monkeypatch):
+    from flows.self_evaluation import self_evaluation
+
+    params: dict = {}
+    if "api" in case:
+        endpoint = case["api"].split("/")[1]
+        for fault in case.get("faults", []):
+            fake_api.fail(endpoint, fault)
+        if case.get("always"):
+            fake_api.always[endpoint] = case["always"]
+        monkeypatch.setenv("SELFEVAL_API_TOKEN", fake_api.token)
+        monkeypatch.setenv("SELFEVAL_HTTP_TIMEOUT", "1")
+        monkeypatch.setenv("SELFEVAL_HTTP_BACKOFF", "0.05")
+        monkeypatch.setenv("SELFEVAL_HTTP_MAX_PAGES", "50")
+        params = {"statistics_source": fake_api.url("statistics"), "registry_source": fake_api.url("registry")}
+    elif "narrative" in case:
+        rewrite_narrative(sample_copy, case["narrative"])
+    else:
+        place(case, sample_copy)
+    departments = [LIWAN] if case.get("scope") == "all" else [LIWAN, OTHER]
+    url = f"duckdb:///{tmp_path}/wh.duckdb"
+    state = self_evaluation(year=2022, departments=departments, source=str(sample_copy), warehouse_url=url,
+                            output_dir=str(tmp_path / "out"), return_state=True, **params)
+    result = state.result(raise_on_failure=False)
+    summary = getattr(result, "summary", result)
+    outcome = next(o for o in summary.outcomes if o.department_code == LIWAN)
+
+    if case.get("outcome") == "loaded":
+        assert state.is_completed(), state.message
+        assert outcome.status == "loaded" and outcome.warnings >= 1
+        text = (tmp_path / "out" / "2022" / LIWAN / "report.md").read_text(encoding="utf-8")
+        for part in case["expect"]:
+            assert part in text, f"{part!r} not in the report's 数据质量说明"
+        return
+
+    assert state.is_failed(), "a malformed input must fail the run"
+    message = "; ".join(outcome.reasons)
+    assert outcome.status == "refused", message
+    for part in case["expect"]:
+        assert part in message, f"{part!r} not in: {message}"
+    assert fake_api.token not in message + str(state.message)
+    for table in ("fct_budget_line", "fct_payment", "fct_application", "ops_partition"):
+        assert rows_of(url, table, LIWAN) == 0, f"{table} holds rows of a refused department-year"
+    if OTHER in departments:
+        assert next(o for o in summary.outcomes if o.department_code == OTHER).status == "loaded"
+        assert rows_of(url, "fct_payment", OTHER) > 0
