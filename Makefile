@@ -10,7 +10,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export PREFECT_CLOUD_ENABLE_ORCHESTRATION_TELEMETRY ?= false
 export PREFECT_TELEMETRY_ENABLE_RESOURCE_METRICS ?= false
 
-.PHONY: help run test lint typecheck check lock sample variants bench clean
+.PHONY: help system run test lint typecheck check lock sample variants bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -23,10 +23,15 @@ $(STAMP): pyproject.toml constraints.txt
 
 venv: $(STAMP) ## Create .venv and install selfeval with its dev extras (locked by constraints.txt)
 
-run: $(STAMP) ## Build the $(YEAR) reports of the bundled sample into var/warehouse.duckdb and out/
+system: ## Install the fonts and libraries the PDF needs, when missing (needs root and apt-get)
+	@deploy/system-packages.sh
+
+run: $(STAMP) system ## Build the $(YEAR) reports (md, html, docx, pdf) of the bundled sample into out/
 	$(BIN)/selfeval run --year $(YEAR)
+	$(BIN)/selfeval rollup --year $(YEAR)
 
 test: $(STAMP) ## Run the whole test suite (PostgreSQL tests use SELFEVAL_TEST_PG_URL or 127.0.0.1:5432/test)
+	@deploy/system-packages.sh --tests $(if $(filter true,$(CI)),--strict,)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP) ## ruff (style, imports, no stray prints)

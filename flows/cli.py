@@ -11,8 +11,12 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
+
+if TYPE_CHECKING:
+    from tasks.settings import Settings
 
 
 def _prefect_defaults() -> None:
@@ -43,6 +47,18 @@ def _parser() -> argparse.ArgumentParser:
                          help=f"{name} from a folder, an http(s) API or a database URL (default: <source>/{name})")
     run.add_argument("--narrative", dest="narrative_dir", metavar="DIR",
                      help="folder of <year>/<department>.yaml (default: <source>/narrative)")
+
+    explain = sub.add_parser("explain", help="how a figure of a report was obtained: query, sources, rules")
+    explain.add_argument("--year", type=int, required=True)
+    explain.add_argument("--department", required=True, metavar="CODE")
+    explain.add_argument("--figure", required=True, metavar="NAME", help="a figure name, e.g. executed")
+    explain.add_argument("--warehouse", help="SQLAlchemy URL (default: duckdb:///var/warehouse.duckdb)")
+
+    rollup = sub.add_parser("rollup", help="one summary across every department of a year in the warehouse")
+    rollup.add_argument("--year", type=int, required=True)
+    rollup.add_argument("--warehouse", help="SQLAlchemy URL (default: duckdb:///var/warehouse.duckdb)")
+    rollup.add_argument("--out", help="output folder (default: out)")
+    rollup.add_argument("--narrative", dest="narrative_dir", metavar="DIR")
     return parser
 
 
@@ -82,11 +98,55 @@ def _print_summary(summary: object) -> None:
         print(f"{o.department_code} {summary.year}: {o.status}  {where}")  # type: ignore[attr-defined]
 
 
+def _settings(args: argparse.Namespace) -> Settings:
+
+    from tasks.settings import Settings
+
+    return Settings().with_overrides(warehouse_url=getattr(args, "warehouse", None),
+                                     output_dir=getattr(args, "out", None),
+                                     narrative_dir=getattr(args, "narrative_dir", None))
+
+
+def explain(args: argparse.Namespace) -> int:
+    from tasks.report.figures import FIGURE_NAMES, read_figures
+    from tasks.report.provenance import provenance
+    from tasks.warehouse.steps import engine_for
+
+    if args.figure not in FIGURE_NAMES:
+        return _fail(EXIT_USAGE, f"unknown figure {args.figure!r}; known: {', '.join(sorted(FIGURE_NAMES))}")
+    engine = engine_for(_settings(args))
+    try:
+        with engine.connect() as conn:
+            figures = read_figures(conn, args.department, args.year)
+            entry = provenance(conn, figures)[args.figure]
+    except LookupError as exc:
+        return _fail(EXIT_USAGE, str(exc))
+    finally:
+        engine.dispose()
+    print("\n".join(entry.lines()))
+    return EXIT_OK
+
+
+def rollup(args: argparse.Namespace) -> int:
+    from tasks.report.rollup import write_rollup
+    from tasks.warehouse.steps import engine_for
+
+    settings = _settings(args)
+    engine = engine_for(settings)
+    try:
+        paths = write_rollup(engine, settings, args.year)
+    except LookupError as exc:
+        return _fail(EXIT_USAGE, str(exc))
+    finally:
+        engine.dispose()
+    print(f"roll-up {args.year}: {paths['html']}")
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.command == "run":
-        return run(args)
-    return EXIT_USAGE
+    commands = {"run": run, "explain": explain, "rollup": rollup}
+    return commands[args.command](args)
 
 
 if __name__ == "__main__":

@@ -50,6 +50,11 @@ def self_evaluation(
     prepare_warehouse(settings, run_id, year, {"year": year, "departments": departments}, version)
 
     catalogue, dept_extract = extract_departments(settings)
+    if dept_extract.failed:  # without the list of departments, nothing can be checked or loaded
+        summary.outcomes = [pl.DepartmentOutcome(code, "refused", [str(p) for p in dept_extract.problems])
+                            for code in departments or ["(all)"]]
+        close_run(settings, run_id, "refused", summary.as_dict())
+        return Failed(message=summary.failure_message(), data=pl.DataRefused(summary))
     chosen = pl.resolve_departments(catalogue, departments)
     finance = extract_finance(settings, year, chosen)
     statistics = extract_statistics(settings)

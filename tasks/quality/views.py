@@ -37,6 +37,24 @@ class RunData:
 
 
 ViewBuilder = Callable[[RunData], pd.DataFrame]
+
+# The datasets each view reads: which rules have checked a figure follows from this.
+VIEW_DATASETS: dict[str, tuple[str, ...]] = {
+    "budget_lines": ("budget_lines",),
+    "payments": ("payments",),
+    "summary": ("summary",),
+    "summary_items": ("summary",),
+    "summary_fund_parts": ("summary",),
+    "summary_expense_parts": ("summary",),
+    "lines_vs_summary": ("budget_lines", "summary"),
+    "ledger_vs_lines": ("budget_lines", "payments"),
+    "payment_lines": ("payments", "budget_lines"),
+    "applications": ("applications", "enterprises"),
+    "investment_projects": ("investment_projects", "enterprises"),
+    "enterprises": ("enterprises",),
+    "indicators": ("indicators",),
+    "indicator_yoy": ("indicators",),
+}
 VIEWS: dict[str, ViewBuilder] = {}
 
 

@@ -15,8 +15,8 @@ from typing import Any
 # Private-use characters never appear in office text, so they can delimit figure marks.
 OPEN, MID, CLOSE = "\ue000", "\ue001", "\ue002"
 MARK = re.compile(f"{OPEN}([^{MID}]*){MID}([^{CLOSE}]*){CLOSE}")
-TAG = re.compile(r"^=(title|h1|h2|h3|p|note|table|image|pagebreak)(?:\s(.*))?$")
-KINDS = ("title", "h1", "h2", "h3", "p", "note", "table", "image", "pagebreak")
+TAG = re.compile(r"^=(title|h1|h2|h3|p|note|table|image|pagebreak|appendix)(?:\s(.*))?$")
+KINDS = ("title", "h1", "h2", "h3", "p", "note", "table", "image", "pagebreak", "appendix")
 
 
 @dataclass
@@ -24,6 +24,14 @@ class Block:
     kind: str
     text: str = ""
     data: Any = field(default=None, compare=False)
+
+
+def text_part(blocks: list[Block]) -> list[Block]:
+    """The blocks before the appendix marker: the report's text."""
+    for i, block in enumerate(blocks):
+        if block.kind == "appendix":
+            return blocks[:i]
+    return blocks
 
 
 def mark(name: str, text: str) -> str:
@@ -43,7 +51,9 @@ def figure_names(text: str) -> list[str]:
 def parse_blocks(rendered: str, attachments: dict[str, Any] | None = None) -> list[Block]:
     """Blocks from the content template's output. A line without a tag continues the block before it.
 
-    ``=table key`` and ``=image key`` blocks take their data from ``attachments[key]``.
+    ``=table key`` and ``=image key`` blocks take their data from ``attachments[key]``; one whose
+    attachment is missing is dropped (a chart that could not be drawn leaves no empty frame).
+    ``=appendix`` marks where the text ends and the appended tables and charts begin.
     """
     attachments = attachments or {}
     blocks: list[Block] = []
@@ -55,6 +65,8 @@ def parse_blocks(rendered: str, attachments: dict[str, Any] | None = None) -> li
         if m:
             kind, text = m.group(1), (m.group(2) or "").strip()
             data = attachments.get(text) if kind in ("table", "image") else None
+            if kind in ("table", "image") and data is None:
+                continue
             blocks.append(Block(kind, text, data))
         elif blocks:
             blocks[-1].text += stripped

@@ -6,6 +6,7 @@ only side effect, and it refuses any path outside the output folder.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -17,10 +18,13 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup, escape
 
 from tasks.report import formatting as fmt
-from tasks.report.document import MARK, Block, mark, parse_blocks, plain
+from tasks.report.charts import Chart
+from tasks.report.document import MARK, Block, figure_names, mark, parse_blocks, plain, text_part
 from tasks.report.figures import Figures
 from tasks.report.narrative import Narrative, render_text
+from tasks.report.provenance import Provenance
 from tasks.report.score import Scorecard
+from tasks.report.tables import Table
 from tasks.settings import TEMPLATES_DIR
 
 SAFE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -43,6 +47,9 @@ class ReportInput:
     scorecard: Scorecard
     quality_notes: list[QualityNote] = field(default_factory=list)
     options: dict[str, Any] = field(default_factory=dict)
+    tables: dict[str, Table] = field(default_factory=dict)
+    charts: dict[str, Chart] = field(default_factory=dict)
+    provenance: dict[str, Provenance] = field(default_factory=dict)
 
 
 class FigureRefs:
@@ -113,8 +120,9 @@ def build_blocks(data: ReportInput, templates: Path = TEMPLATES_DIR) -> list[Blo
         quality_notes=data.quality_notes,
         options=data.options,
         cn=chinese_number,
+        appendices=data.options.get("appendices", True),
     )
-    return parse_blocks(rendered)
+    return parse_blocks(rendered, {**data.tables, **data.charts})
 
 
 CN_DIGITS = "零一二三四五六七八九"
@@ -128,23 +136,33 @@ def chinese_number(n: int) -> str:
     return ("" if tens == 1 else CN_DIGITS[tens]) + "十" + (CN_DIGITS[ones] if ones else "")
 
 
-def to_markdown(blocks: list[Block]) -> str:
-    """Plain paragraphs, one per block: the text as the published report reads."""
+def to_markdown(blocks: list[Block], with_appendix: bool = False) -> str:
+    """Plain paragraphs, one per block: the text as the published report reads.
+
+    The appended tables and charts are left out unless ``with_appendix`` (report.yaml:
+    ``appendices_in_markdown``), so that the text can be compared with the published report.
+    """
     out = []
-    for b in blocks:
+    for b in blocks if with_appendix else text_part(blocks):
         if b.kind in ("title", "h1", "h2", "h3", "p", "note"):
             out.append(plain(b.text))
+        elif b.kind == "table" and isinstance(b.data, Table):
+            rows = [b.data.header, ["---"] * len(b.data.header), *b.data.rows]
+            out.append(f"**{b.data.caption}**\n\n" + "\n".join("| " + " | ".join(r) + " |" for r in rows))
+            out += b.data.notes
+        elif b.kind == "image" and isinstance(b.data, Chart):
+            out.append(f"![{b.data.title}](charts/{b.data.key}.png)")
     return "\n\n".join(out) + "\n"
 
 
-def marked_html(text: str) -> Markup:
-    """Escape ``text`` and turn each figure mark into a link to its provenance entry."""
+def marked_html(text: str, page: str = "") -> Markup:
+    """Escape ``text`` and turn each figure mark into a link to its provenance entry on ``page``."""
     parts: list[str] = []
     last = 0
     for m in MARK.finditer(text):
         parts.append(str(escape(text[last:m.start()])))
         name, value = m.group(1), m.group(2)
-        parts.append(f'<a class="figure" href="#fig-{escape(name)}" data-figure="{escape(name)}">'
+        parts.append(f'<a class="figure" href="{escape(page)}#fig-{escape(name)}" data-figure="{escape(name)}">'
                      f"{escape(value)}</a>")
         last = m.end()
     parts.append(str(escape(text[last:])))
@@ -152,17 +170,26 @@ def marked_html(text: str) -> Markup:
 
 
 def to_html(blocks: list[Block], data: ReportInput, templates: Path = TEMPLATES_DIR) -> str:
-    env = _environment(templates)
+    """The report page; each figure links to its entry in ``provenance.html``."""
+    return _environment(templates).get_template("report.html.j2").render(
+        blocks=blocks, title=_title(data), provenance_page=PROVENANCE_HTML)
+
+
+def provenance_html(blocks: list[Block], data: ReportInput, templates: Path = TEMPLATES_DIR) -> str:
+    """How each figure of the report was obtained: query, sources with hashes, rules that checked it."""
     used: list[str] = []
     for b in blocks:
-        for m in MARK.finditer(b.text):
-            if m.group(1) not in used:
-                used.append(m.group(1))
-    return env.get_template("report.html.j2").render(
-        blocks=blocks,
-        title=f"{data.figures.department_name} {data.figures.year} 年部门整体支出绩效自评报告",
-        figures=[data.figures[name] for name in used],
-    )
+        used += [n for n in figure_names(b.text) if n not in used]
+    entries = [data.provenance[n] for n in used if n in data.provenance]
+    return _environment(templates).get_template("provenance.html.j2").render(
+        title=_title(data), entries=entries, report_page="report.html")
+
+
+def _title(data: ReportInput) -> str:
+    return f"{data.figures.department_name} {data.figures.year} 年部门整体支出绩效自评报告"
+
+
+PROVENANCE_HTML = "provenance.html"
 
 
 def report_dir(output_dir: Path, year: int, department: str) -> Path:
@@ -176,12 +203,40 @@ def report_dir(output_dir: Path, year: int, department: str) -> Path:
     return target
 
 
+FORMATS = ("md", "html", "docx", "pdf")
+
+
 def write_report(output_dir: Path, data: ReportInput, templates: Path = TEMPLATES_DIR) -> dict[str, Path]:
-    """Render every format into the department-year's folder; returns format → path."""
+    """Render every configured format into the department-year's folder; returns format → path."""
     blocks = build_blocks(data, templates)
     folder = report_dir(output_dir, data.figures.year, data.figures.department_code)
     folder.mkdir(parents=True, exist_ok=True)
-    paths = {"md": folder / "report.md", "html": folder / "report.html"}
-    paths["md"].write_text(to_markdown(blocks), encoding="utf-8")
-    paths["html"].write_text(to_html(blocks, data, templates), encoding="utf-8")
+    formats = [f for f in data.options.get("formats", FORMATS) if f in FORMATS]
+    paths: dict[str, Path] = {}
+    charts = folder / "charts"
+    if data.charts:
+        charts.mkdir(exist_ok=True)
+        for chart in data.charts.values():
+            (charts / f"{chart.key}.png").write_bytes(chart.png)
+    if "md" in formats:
+        paths["md"] = folder / "report.md"
+        paths["md"].write_text(to_markdown(blocks, data.options.get("appendices_in_markdown", False)),
+                               encoding="utf-8")
+    html = to_html(blocks, data, templates)
+    if "html" in formats:
+        paths["html"] = folder / "report.html"
+        paths["html"].write_text(html, encoding="utf-8")
+        paths["provenance"] = folder / PROVENANCE_HTML
+        paths["provenance"].write_text(provenance_html(blocks, data, templates), encoding="utf-8")
+    if "docx" in formats:
+        from tasks.report.docx_render import to_docx
+
+        paths["docx"] = folder / "report.docx"
+        created = dt.datetime(data.figures.year + 1, 1, 1, tzinfo=dt.UTC)  # fixed: equal reports, equal bytes
+        paths["docx"].write_bytes(to_docx(blocks, data.charts, created))
+    if "pdf" in formats:
+        from tasks.report.pdf_render import to_pdf
+
+        paths["pdf"] = folder / "report.pdf"
+        paths["pdf"].write_bytes(to_pdf(html, folder))
     return paths

@@ -11,6 +11,10 @@ from typing import Literal
 
 from tasks.domain import APPLICATION_RESULTS, EXPENSE_TYPE_NAMES, FUND_SOURCE_NAMES, PROGRAMS, SUMMARY_ITEMS
 
+# A department code names folders and files: letters, digits, "-", "_" and "." only, so that no
+# code can reach outside the landing zone or the output folder.
+DEPARTMENT_CODE = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
+
 Kind = Literal["text", "code", "money", "integer", "decimal", "date", "year", "enum", "uscc", "bool"]
 SourceName = Literal["finance", "statistics", "registry"]
 
@@ -26,6 +30,7 @@ class Column:
     aliases: tuple[str, ...] = ()
     allow_negative: bool = False
     description: str = ""
+    pattern: str | None = None  # a regular expression every value must match in full
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -64,7 +69,7 @@ DEPARTMENTS = Dataset(
     path="departments.csv",
     key=("department_code",),
     columns=(
-        Column("department_code", "部门编码", "code", aliases=("单位编码", "预算单位编码")),
+        Column("department_code", "部门编码", "code", aliases=("单位编码", "预算单位编码"), pattern=DEPARTMENT_CODE),
         Column("department_name", "部门名称", "text", aliases=("单位名称", "预算单位名称")),
         Column("region_code", "行政区划代码", "code"),
         Column("region_name", "行政区划", "text"),
@@ -81,7 +86,7 @@ BUDGET_LINES = Dataset(
     key=("department_code", "line_id"),
     per_department=True,
     columns=(
-        Column("department_code", "部门编码", "code", aliases=("单位编码",)),
+        Column("department_code", "部门编码", "code", aliases=("单位编码",), pattern=DEPARTMENT_CODE),
         Column("line_id", "指标编号", "code", aliases=("指标文号",)),
         Column("project_code", "项目编码", "code"),
         Column("project_name", "项目名称", "text"),
@@ -102,7 +107,7 @@ PAYMENTS = Dataset(
     per_department=True,
     columns=(
         Column("voucher_no", "支付凭证号", "code", aliases=("凭证号",)),
-        Column("department_code", "部门编码", "code", aliases=("单位编码",)),
+        Column("department_code", "部门编码", "code", aliases=("单位编码",), pattern=DEPARTMENT_CODE),
         Column("line_id", "指标编号", "code", aliases=("指标文号",)),
         Column("pay_date", "支付日期", "date"),
         Column("payee", "收款人全称", "text", aliases=("收款人",)),
@@ -119,7 +124,7 @@ SUMMARY = Dataset(
     key=("department_code", "item"),
     per_department=True,
     columns=(
-        Column("department_code", "部门编码", "code", aliases=("单位编码",)),
+        Column("department_code", "部门编码", "code", aliases=("单位编码",), pattern=DEPARTMENT_CODE),
         Column("item", "项目", "enum", choices=SUMMARY_ITEMS),
         Column("budget", "全年预算数", "money", aliases=("预算数", "年度预算数")),
         Column("executed", "全年执行数", "money", aliases=("执行数", "支出数")),
@@ -172,7 +177,7 @@ APPLICATIONS = Dataset(
         Column("uscc", "统一社会信用代码", "uscc"),
         Column("program", "申报类型", "enum", choices=PROGRAMS),
         Column("year", "申报年度", "year"),
-        Column("department_code", "受理部门编码", "code", aliases=("受理部门",)),
+        Column("department_code", "受理部门编码", "code", aliases=("受理部门",), pattern=DEPARTMENT_CODE),
         Column("submitted", "申报日期", "date"),
         Column("result", "认定结果", "enum", choices=APPLICATION_RESULTS),
     ),
@@ -187,7 +192,7 @@ INVESTMENT_PROJECTS = Dataset(
     unit="万元",
     columns=(
         Column("project_id", "项目编号", "code"),
-        Column("department_code", "招商部门编码", "code", aliases=("招商部门",)),
+        Column("department_code", "招商部门编码", "code", aliases=("招商部门",), pattern=DEPARTMENT_CODE),
         Column("project_name", "项目名称", "text"),
         Column("uscc", "项目公司统一社会信用代码", "uscc", nullable=True,
                description="empty until the project company is registered"),

@@ -140,6 +140,10 @@ def parse_date(values: pd.Series, cells: _Cells, nullable: bool) -> pd.Series:
     return parsed
 
 
+def _not_valid(label: str) -> Callable[[str], str]:
+    return lambda v: f"{v!r} is not a valid {label}"
+
+
 EMPTY_DTYPES = {"money": "int64", "integer": "int64", "year": "int64", "decimal": "float64", "bool": "bool",
                 "date": "datetime64[s]"}
 
@@ -198,6 +202,9 @@ def stage(raw: RawTable) -> pd.DataFrame:
         elif col.kind == "uscc":
             out[col.name] = stripped.str.upper().where(~blank)
         else:  # text and code
+            if col.pattern:
+                cells.fail(~blank & ~stripped.str.fullmatch(col.pattern), values, _not_valid(col.label),
+                           "letters, digits, '-', '_' or '.', at most 64 characters")
             out[col.name] = stripped.where(~blank)
     typed = pd.DataFrame(out, index=frame.index)
     for col in dataset.columns:

@@ -157,3 +157,73 @@ def paid_by_quarter(conn: sa.Connection, department: str, year: int) -> list[int
                 p.c.department_code == department, p.c.year == year, p.c.pay_date <= q_end)
         ).scalar_one()))
     return out
+
+
+@dataclass(frozen=True)
+class YearTotals:
+    year: int
+    budget_fen: int
+    executed_fen: int
+    carryover_fen: int
+
+
+@named("Budget, ledger execution and carryover of every year the warehouse holds for a department "
+       "(mart_department_year)")
+def department_years(conn: sa.Connection, department: str, up_to: int) -> list[YearTotals]:
+    rows = conn.execute(sa.text(
+        "SELECT year, budget_fen, executed_fen, carryover_fen FROM mart_department_year "
+        "WHERE department_code = :d AND year <= :y ORDER BY year"), {"d": department, "y": up_to}).all()
+    return [YearTotals(int(r[0]), int(r[1]), int(r[2]), int(r[3])) for r in rows]
+
+
+@named("Distinct applicants per year (all, or first-time only) for a programme (fct_application)")
+def applicants_by_year(conn: sa.Connection, department: str, program: str, years: list[int],
+                       first_only: bool = False) -> dict[int, int]:
+    a = s.fct_application
+    q = (sa.select(a.c.year, sa.func.count(sa.distinct(a.c.uscc)))
+         .where(a.c.department_code == department, a.c.program == program, a.c.year.in_(years))
+         .group_by(a.c.year))
+    if first_only:
+        q = q.where(a.c.first_application.is_(True))
+    counts = {int(y): int(n) for y, n in conn.execute(q)}
+    return {y: counts.get(y, 0) for y in years}
+
+
+@dataclass(frozen=True)
+class DepartmentYear:
+    department_code: str
+    department_name: str
+    synthetic: bool
+    budget_fen: int
+    executed_fen: int
+    carryover_fen: int
+
+
+@named("Every department of a year with its budget, ledger execution and carryover (mart_department_year)")
+def district_year(conn: sa.Connection, year: int) -> list[DepartmentYear]:
+    rows = conn.execute(sa.text(
+        "SELECT department_code, department_name, synthetic, budget_fen, executed_fen, carryover_fen "
+        "FROM mart_department_year WHERE year = :y"), {"y": year}).all()
+    out = [DepartmentYear(str(r[0]), str(r[1]), bool(r[2]), int(r[3]), int(r[4]), int(r[5])) for r in rows]
+    return sorted(out, key=lambda d: d.department_code)
+
+
+@named("The files or URLs (with content hashes) that rows of a table came from (lineage columns)")
+def sources_of(conn: sa.Connection, table: str, where: dict[str, object]) -> list[tuple[str, str, int]]:
+    t = s.metadata.tables[table]
+    q = sa.select(t.c.source_uri, t.c.source_sha256, sa.func.count()).group_by(t.c.source_uri, t.c.source_sha256)
+    for column, value in where.items():
+        if column in t.c:
+            q = q.where(t.c[column] == value)
+    return sorted((str(u), str(h), int(n)) for u, h, n in conn.execute(q))
+
+
+@named("Each data-quality rule's outcome for the run that loaded a department-year (ops_dq_result)")
+def rule_results(conn: sa.Connection, department: str, year: int) -> list[dict[str, object]]:
+    p, r = s.ops_partition, s.ops_dq_result
+    run = conn.execute(sa.select(p.c.run_id).where(p.c.department_code == department, p.c.year == year)).scalar()
+    if run is None:
+        return []
+    rows = conn.execute(sa.select(r.c.rule_id, r.c.severity, r.c.success, r.c.failing_rows).where(
+        r.c.run_id == run, r.c.department_code == department, r.c.year == year).order_by(r.c.rule_id))
+    return [dict(row._mapping) for row in rows]

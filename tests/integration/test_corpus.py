@@ -20,6 +20,7 @@ from tests.support.fake_api import FakeApi
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 CASES = yaml.safe_load((CORPUS / "cases.yaml").read_text(encoding="utf-8"))
 OTHER = "440103-SWJ"
+LIGHT = Path(__file__).resolve().parents[1] / "support" / "report-light.yaml"
 
 
 def test_the_corpus_is_large_enough():
@@ -63,6 +64,7 @@ def rows_of(url: str, table: str, department: str) -> int:
 def test_corpus_case(case, prefect_harness, sample_copy, tmp_path, fake_api, monkeypatch):
     from flows.self_evaluation import self_evaluation
 
+    monkeypatch.setenv("SELFEVAL_REPORT_CONFIG", str(LIGHT))
     params: dict = {}
     if "api" in case:
         endpoint = case["api"].split("/")[1]

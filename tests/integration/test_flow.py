@@ -38,7 +38,8 @@ def test_all_sample_departments_load_and_render(sample_run):
         folder = tmp / "out" / "2022" / code
         assert (folder / "report.md").stat().st_size > 500
         html = (folder / "report.html").read_text(encoding="utf-8")
-        assert 'href="#fig-budget"' in html and 'id="fig-budget"' in html
+        assert 'href="provenance.html#fig-budget"' in html
+        assert 'id="fig-budget"' in (folder / "provenance.html").read_text(encoding="utf-8")
 
 
 def test_warehouse_holds_the_partitions_with_lineage(sample_run):

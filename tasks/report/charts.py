@@ -1,0 +1,96 @@
+"""Charts of a report, as PNG bytes: budget against execution, and the trend over the years held.
+
+Matplotlib with the Agg backend (no display), in a CJK face from the distribution, so that the
+same PNG goes into the HTML, the DOCX and the PDF.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+CJK_FACES = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei")
+BLUE, ORANGE, GREY = "#2f5597", "#c55a11", "#7f7f7f"
+
+
+@dataclass(frozen=True)
+class Chart:
+    key: str
+    title: str
+    png: bytes
+
+
+@lru_cache(maxsize=1)
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib import font_manager
+
+    available = {f.name for f in font_manager.fontManager.ttflist}
+    faces = [f for f in CJK_FACES if f in available]
+    plt.rcParams.update({
+        "font.family": "sans-serif",
+        "font.sans-serif": [*faces, "DejaVu Sans"],
+        "axes.unicode_minus": False,
+        "figure.dpi": 150,
+        "svg.hashsalt": "selfeval",
+    })
+    return plt
+
+
+def cjk_font_available() -> bool:
+    from matplotlib import font_manager
+
+    _pyplot()
+    return any(f.name in CJK_FACES for f in font_manager.fontManager.ttflist)
+
+
+def _png(fig: Any) -> bytes:
+    buf = io.BytesIO()
+    # A fixed creation date keeps the bytes of a chart the same from run to run.
+    fig.savefig(buf, format="png", bbox_inches="tight", metadata={"Software": None})
+    _pyplot().close(fig)
+    return buf.getvalue()
+
+
+def budget_against_execution(title: str, labels: list[str], budget_wan: list[Decimal],
+                             executed_wan: list[Decimal], key: str) -> Chart:
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7.2, 3.4))
+    xs = range(len(labels))
+    width = 0.38
+    ax.bar([x - width / 2 for x in xs], [float(v) for v in budget_wan], width, label="年度预算数", color=BLUE)
+    ax.bar([x + width / 2 for x in xs], [float(v) for v in executed_wan], width, label="全年执行数", color=ORANGE)
+    for x, b, e in zip(xs, budget_wan, executed_wan, strict=True):
+        ax.annotate(f"{e:,.2f}", (x + width / 2, float(e)), ha="center", va="bottom", fontsize=7)
+        if b != e:
+            ax.annotate(f"{b:,.2f}", (x - width / 2, float(b)), ha="center", va="bottom", fontsize=7, color=GREY)
+    ax.set_xticks(list(xs), labels, fontsize=8)
+    ax.set_ylabel("万元")
+    ax.set_title(title, fontsize=11)
+    ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=4)
+    ax.spines[["top", "right"]].set_visible(False)
+    return Chart(key, title, _png(fig))
+
+
+def trend(title: str, years: list[int], series: dict[str, list[Decimal | None]], unit: str, key: str) -> Chart:
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7.2, 3.2))
+    for (name, values), color in zip(series.items(), (BLUE, ORANGE, GREY, "#548235"), strict=False):
+        points = [(y, float(v)) for y, v in zip(years, values, strict=True) if v is not None]
+        if not points:
+            continue
+        ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=name, color=color)
+        for y, v in points:
+            ax.annotate(f"{v:,.2f}", (y, v), textcoords="offset points", xytext=(0, 5), ha="center", fontsize=7)
+    ax.set_xticks(years, [f"{y}年" for y in years], fontsize=8)
+    ax.set_ylabel(unit)
+    ax.set_title(title, fontsize=11)
+    ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=4)
+    ax.spines[["top", "right"]].set_visible(False)
+    return Chart(key, title, _png(fig))

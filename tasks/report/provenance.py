@@ -1,0 +1,81 @@
+"""Where each figure of a report comes from: the query, the source files with their hashes, the rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from tasks.quality.rules import load_rules
+from tasks.quality.views import VIEW_DATASETS
+from tasks.report.figures import Figure, Figures
+from tasks.warehouse import queries as q
+
+TABLE_DATASETS = {
+    "fct_budget_line": "budget_lines",
+    "fct_payment": "payments",
+    "fct_reported_total": "summary",
+    "fct_application": "applications",
+    "fct_investment_project": "investment_projects",
+    "fct_indicator_value": "indicators",
+}
+
+
+@dataclass
+class Provenance:
+    figure: Figure
+    query_doc: str
+    sources: list[tuple[str, str, int]] = field(default_factory=list)  # uri, sha256, rows
+    rules: list[dict[str, Any]] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        f = self.figure
+        out = [f"{f.name} = {f.text}", f"  {f.description}", f"  query: {f.query} — {self.query_doc}"]
+        if f.parameters:
+            out.append("  parameters: " + ", ".join(f"{k}={v}" for k, v in f.parameters.items()))
+        out.append("  sources:")
+        out += [f"    {uri} (sha256 {sha[:16]}…, {rows} rows)" for uri, sha, rows in self.sources] or ["    —"]
+        out.append("  checked by:")
+        out += [f"    {r['rule_id']} {r['label']} [{r['severity']}]: "
+                f"{'passed' if r['success'] else str(r['failing_rows']) + ' failing row(s)'}" for r in self.rules] or [
+            "    —"]
+        return out
+
+
+def _scope(table: str, figure: Figure, figures: Figures) -> dict[str, object]:
+    params = figure.parameters
+    if table == "fct_indicator_value":
+        return {"region_code": figures.region_code}
+    scope: dict[str, object] = {"department_code": figures.department_code}
+    if table in ("fct_budget_line", "fct_payment", "fct_reported_total"):
+        scope["year"] = params.get("year", figures.year)
+    return scope
+
+
+def provenance(conn: sa.Connection, figures: Figures) -> dict[str, Provenance]:
+    """Provenance of every figure, read from the warehouse's lineage and data-quality results."""
+    results = {r["rule_id"]: r for r in q.rule_results(conn, figures.department_code, figures.year)}
+    rules_by_dataset: dict[str, list[str]] = {}
+    for rule in load_rules():
+        for dataset in VIEW_DATASETS.get(rule.view, ()):
+            rules_by_dataset.setdefault(dataset, []).append(rule.rule_id)
+    labels = {r.rule_id: r.label for r in load_rules()}
+    cache: dict[tuple[str, tuple[tuple[str, object], ...]], list[tuple[str, str, int]]] = {}
+    out = {}
+    for name, figure in figures.items.items():
+        sources: list[tuple[str, str, int]] = []
+        rule_ids: list[str] = []
+        for table in figure.tables:
+            where = _scope(table, figure, figures)
+            key = (table, tuple(sorted(where.items())))
+            if key not in cache:
+                cache[key] = q.sources_of(conn, table, where)
+            sources += [s for s in cache[key] if s not in sources]
+            for rule_id in rules_by_dataset.get(TABLE_DATASETS.get(table, ""), []):
+                if rule_id not in rule_ids:
+                    rule_ids.append(rule_id)
+        rules = [{"rule_id": r, "label": labels[r], **{k: v for k, v in results[r].items() if k != "rule_id"}}
+                 for r in sorted(rule_ids) if r in results]
+        out[name] = Provenance(figure, q.QUERIES.get(figure.query, ""), sources, rules)
+    return out

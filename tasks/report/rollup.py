@@ -1,0 +1,70 @@
+"""The district roll-up: one summary across every department of a year held in the warehouse."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from tasks.report import charts as ch
+from tasks.report import formatting as fmt
+from tasks.report.build import scorecard
+from tasks.report.figures import read_figures
+from tasks.report.narrative import NarrativeError, load_narrative
+from tasks.report.render import _environment
+from tasks.settings import TEMPLATES_DIR, Settings
+from tasks.warehouse import queries as q
+
+
+@dataclass
+class RollupRow:
+    department_code: str
+    department_name: str
+    synthetic: bool
+    budget: str
+    executed: str
+    rate: str
+    score: str
+    grade: str
+
+
+def rollup_rows(conn: sa.Connection, settings: Settings, year: int) -> list[RollupRow]:
+    rows = []
+    for d in q.district_year(conn, year):
+        rate = fmt.ratio(d.executed_fen, d.budget_fen)
+        try:
+            narrative = load_narrative(settings.narrative_root(), year, d.department_code)
+            card = scorecard(read_figures(conn, d.department_code, year), narrative, TEMPLATES_DIR / "scoring.yaml")
+            score, grade = f"{card.total:.2f}", card.grade + ("（部门自定）" if card.overridden else "")
+        except NarrativeError:
+            score, grade = "—", "—（无自评材料）"
+        rows.append(RollupRow(d.department_code, d.department_name, d.synthetic, fmt.wan(d.budget_fen),
+                              fmt.wan(d.executed_fen), f"{fmt.percent(rate, 2)}%", score, grade))
+    return rows
+
+
+def write_rollup(engine: sa.Engine, settings: Settings, year: int) -> dict[str, Path]:
+    with engine.connect() as conn:
+        rows = rollup_rows(conn, settings, year)
+    if not rows:
+        raise LookupError(f"the warehouse holds no department for {year}; run `selfeval run --year {year}` first")
+    folder = Path(settings.output_dir).resolve() / str(int(year))
+    folder.mkdir(parents=True, exist_ok=True)
+    chart = ch.budget_against_execution(
+        f"{year}年各部门预算与执行（万元）", [r.department_name.replace("广州市荔湾区", "") for r in rows],
+        [Decimal(r.budget) for r in rows], [Decimal(r.executed) for r in rows], "rollup")
+    (folder / "rollup.png").write_bytes(chart.png)
+    title = f"{year}年度部门整体支出绩效自评汇总"
+    header = ["部门编码", "部门", "年度预算数（万元）", "全年执行数（万元）", "执行率", "自评得分", "等级"]
+    lines = [title, "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for r in rows:
+        name = r.department_name + ("（模拟数据）" if r.synthetic and "模拟" not in r.department_name else "")
+        lines.append(f"| {r.department_code} | {name} | {r.budget} | {r.executed} | {r.rate} | {r.score} | {r.grade} |")
+    lines += ["", "![各部门预算与执行](rollup.png)", ""]
+    paths = {"md": folder / "rollup.md", "html": folder / "rollup.html"}
+    paths["md"].write_text("\n".join(lines), encoding="utf-8")
+    html = _environment(TEMPLATES_DIR).get_template("rollup.html.j2").render(title=title, header=header, rows=rows)
+    paths["html"].write_text(html, encoding="utf-8")
+    return paths

@@ -1,0 +1,172 @@
+"""The report as offices deliver it: PDF with embedded CJK faces, an editable DOCX, tables, charts,
+provenance, the district roll-up, and values from data that cannot inject HTML or escape the output."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from flows.cli import main
+from tests.conftest import LIWAN, first_difference
+
+
+@pytest.fixture(scope="module")
+def run_dir(prefect_harness, tmp_path_factory) -> Path:
+    from flows.self_evaluation import self_evaluation
+
+    tmp = tmp_path_factory.mktemp("outputs")
+    state = self_evaluation(year=2022, warehouse_url=f"duckdb:///{tmp}/wh.duckdb", output_dir=str(tmp / "out"),
+                            return_state=True)
+    assert state.is_completed(), state.message
+    return tmp
+
+
+def folder(run_dir: Path, code: str = LIWAN) -> Path:
+    return run_dir / "out" / "2022" / code
+
+
+def test_all_four_formats_and_charts(run_dir):
+    for code in ("440103-KGXJ", "440103-SWJ", "440103-WTJ"):
+        f = folder(run_dir, code)
+        for name in ("report.md", "report.html", "report.docx", "report.pdf", "provenance.html"):
+            assert (f / name).stat().st_size > 1000, f / name
+        assert {p.name for p in (f / "charts").glob("*.png")} >= {
+            "chart_fund_source.png", "chart_expense_type.png", "chart_trend.png"}
+
+
+def test_pdf_embeds_cjk_faces_and_gives_back_the_text(run_dir, reference_text):
+    pdf = folder(run_dir) / "report.pdf"
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    faces = [line for line in fonts.splitlines()[2:] if line.strip()]
+    assert faces and all(" yes yes yes " in line for line in faces), fonts  # embedded, subset, unicode
+    assert any("Noto-Serif-CJK-SC" in line for line in faces) and any("Noto-Sans-CJK-SC" in line for line in faces)
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    body = re.sub(r"—\s*\d+\s*—", "", text)  # page numbers of the footer
+    compact = re.sub(r"\s+", "", body)
+    assert re.sub(r"\s+", "", reference_text) in compact
+    assert "部门整体支出绩效自评表" in compact and "年度绩效指标完成情况表" in compact
+
+
+def test_the_pdf_faces_have_a_glyph_for_every_character(run_dir):
+    """No missing-glyph boxes: the body, heading and title faces cover every character of the report."""
+    from fontTools.ttLib import TTCollection
+    from matplotlib import font_manager
+
+    text = (folder(run_dir) / "report.md").read_text(encoding="utf-8")
+    for face in ("Noto Serif CJK SC", "Noto Sans CJK SC"):
+        path = font_manager.findfont(font_manager.FontProperties(family=face), fallback_to_default=False)
+        fonts = TTCollection(path).fonts if path.endswith(".ttc") else []
+        cmap = next(f.getBestCmap() for f in fonts if face in f["name"].getDebugName(1))
+        missing = sorted({c for c in text if not c.isspace() and ord(c) not in cmap})
+        assert missing == [], f"{face} lacks {missing}"
+
+
+def test_docx_uses_word_heading_styles_and_the_official_layout(run_dir):
+    import docx
+    from docx.oxml.ns import qn
+
+    document = docx.Document(str(folder(run_dir) / "report.docx"))
+    styles = [p.style.name for p in document.paragraphs]
+    assert styles[:2] == ["Title", "Title"]
+    assert styles.count("Heading 1") >= 4 and styles.count("Heading 2") >= 8
+    headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
+    assert headings[:4] == ["一、基本情况", "二、综合评价分析", "三、存在的主要问题", "四、下一步改进措施"]
+    section = document.sections[0]
+    measured = [section.page_width, section.page_height, section.top_margin, section.bottom_margin,
+                section.left_margin, section.right_margin]
+    assert [round(m.mm, 1) for m in measured] == [210, 297, 37, 35, 28, 26]  # A4, GB/T 9704 (Word keeps twips)
+    normal = document.styles["Normal"]
+    assert normal.font.size.pt == 16
+    assert normal.element.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋_GB2312"
+    assert document.styles["Heading 1"].element.rPr.rFonts.get(qn("w:eastAsia")) == "黑体"
+    assert document.styles["Heading 2"].element.rPr.rFonts.get(qn("w:eastAsia")) == "楷体_GB2312"
+    assert len(document.tables) == 2 and len(document.inline_shapes) >= 3
+    assert "全年预算数 12103.34 万元" in "\n".join(p.text for p in document.paragraphs)
+
+
+def test_every_figure_links_to_its_provenance(run_dir):
+    html = (folder(run_dir) / "report.html").read_text(encoding="utf-8")
+    provenance = (folder(run_dir) / "provenance.html").read_text(encoding="utf-8")
+    linked = set(re.findall(r'href="provenance\.html#fig-([a-z0-9_]+)"', html))
+    assert {"budget", "executed", "execution_rate", "srdi_applicants", "agreed_investment"} <= linked
+    for name in linked:
+        assert f'id="fig-{name}"' in provenance, name
+    payments = Path("data/sample/finance/2022") / LIWAN / "payments.csv"
+    assert hashlib.sha256(payments.read_bytes()).hexdigest() in provenance
+    assert "FIN-001 执行数不超过预算数" in provenance and "REC-003" in provenance
+
+
+def test_tables_carry_the_score(run_dir):
+    html = (folder(run_dir) / "report.html").read_text(encoding="utf-8")
+    assert "部门整体支出绩效自评表" in html and "年度绩效指标完成情况表" in html
+    for header in ("年度预算数（万元）", "全年执行数（万元）", "执行率", "分值", "得分", "一级指标", "二级指标",
+                   "三级指标", "年度指标值", "实际完成值", "偏差原因"):
+        assert f"<th>{header}</th>" in html
+    assert "自评等级：优秀" in html
+
+
+def test_explain_prints_query_sources_and_rules(run_dir, capsys):
+    code = main(["explain", "--year", "2022", "--department", LIWAN, "--figure", "executed",
+                 "--warehouse", f"duckdb:///{run_dir}/wh.duckdb"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "executed = 12103.27" in out and "spending_by_fund_source" in out
+    assert "payments.csv (sha256" in out and "REC-003 支付明细合计等于执行数 [fatal]: passed" in out
+    assert main(["explain", "--year", "2022", "--department", LIWAN, "--figure", "nope",
+                 "--warehouse", f"duckdb:///{run_dir}/wh.duckdb"]) == 2
+
+
+def test_district_rollup(run_dir):
+    code = main(["rollup", "--year", "2022", "--warehouse", f"duckdb:///{run_dir}/wh.duckdb",
+                 "--out", str(run_dir / "out")])
+    assert code == 0
+    text = (run_dir / "out" / "2022" / "rollup.md").read_text(encoding="utf-8")
+    assert "| 440103-KGXJ | 广州市荔湾区科技工业和信息化局 | 12103.34 | 12103.27 | 100.00% | 100.00 | 优秀 |" in text
+    assert text.count("| 440103-") == 3 and "（模拟）" in text
+    assert (run_dir / "out" / "2022" / "rollup.png").stat().st_size > 1000
+
+
+def test_values_from_data_are_escaped(prefect_harness, sample_copy, tmp_path):
+    from flows.self_evaluation import self_evaluation
+
+    hostile = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    path = sample_copy / "narrative" / "2022" / f"{LIWAN}.yaml"
+    narrative = yaml.safe_load(path.read_text(encoding="utf-8"))
+    narrative["functions"][0] = hostile
+    narrative["achievements"] = "{{ '<b>' }}" + narrative["achievements"]
+    path.write_text(yaml.safe_dump(narrative, allow_unicode=True), encoding="utf-8")
+    departments = sample_copy / "finance" / "departments.csv"
+    departments.write_text(departments.read_text(encoding="utf-8").replace(
+        "广州市荔湾区科技工业和信息化局", "广州市荔湾区科技工业和信息化局<iframe src=//evil>"), encoding="utf-8")
+    state = self_evaluation(year=2022, departments=[LIWAN], source=str(sample_copy),
+                            warehouse_url=f"duckdb:///{tmp_path}/wh.duckdb", output_dir=str(tmp_path / "out"),
+                            return_state=True)
+    assert state.is_completed(), state.message
+    out = tmp_path / "out" / "2022" / LIWAN
+    for name in ("report.html", "provenance.html"):
+        html = (out / name).read_text(encoding="utf-8")
+        assert "<script>" not in html and "<img src=x" not in html and "<iframe" not in html and "<b>" not in html
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html and "&lt;iframe src=//evil&gt;" in html
+    assert first_difference((out / "report.md").read_text(encoding="utf-8"), hostile) is not None
+
+
+def test_a_hostile_department_code_is_refused_and_writes_nothing_outside(prefect_harness, sample_copy, tmp_path):
+    from flows.self_evaluation import self_evaluation
+
+    departments = sample_copy / "finance" / "departments.csv"
+    departments.write_text(departments.read_text(encoding="utf-8").replace("440103-WTJ", "../../../tmp/evil"),
+                           encoding="utf-8")
+    state = self_evaluation(year=2022, source=str(sample_copy), warehouse_url=f"duckdb:///{tmp_path}/wh.duckdb",
+                            output_dir=str(tmp_path / "out"), return_state=True)
+    assert state.is_failed()
+    assert "'../../../tmp/evil' is not a valid 部门编码" in str(state.message)
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert all(str(p.resolve()).startswith(str(tmp_path.resolve())) for p in written)
+    assert not Path("/tmp/evil").exists()
