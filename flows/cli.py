@@ -10,12 +10,16 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
 
 if TYPE_CHECKING:
+    from prefect.states import State
+
     from tasks.settings import Settings
 
 
@@ -35,7 +39,7 @@ def _parser() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="build the reports of a year")
-    run.add_argument("--year", type=int, required=True)
+    run.add_argument("--year", type=int, help="report year (default: the current year, Asia/Shanghai)")
     run.add_argument("--department", action="append", dest="departments", metavar="CODE",
                      help="a department code; repeat for several (default: all)")
     run.add_argument("--source", help="folder of finance/, statistics/, registry/, narrative/ "
@@ -59,6 +63,11 @@ def _parser() -> argparse.ArgumentParser:
     rollup.add_argument("--warehouse", help="SQLAlchemy URL (default: duckdb:///var/warehouse.duckdb)")
     rollup.add_argument("--out", help="output folder (default: out)")
     rollup.add_argument("--narrative", dest="narrative_dir", metavar="DIR")
+
+    automations = sub.add_parser("automations", help="create the alerting automations on $PREFECT_API_URL")
+    automations.add_argument("--block", required=True, metavar="TYPE/NAME",
+                             help="the notification block to alert through, e.g. slack-webhook/ops")
+    automations.add_argument("--file", help="automation definitions (default: deploy/automations.yaml)")
     return parser
 
 
@@ -67,17 +76,55 @@ def _fail(code: int, message: str) -> int:
     return code
 
 
+@contextmanager
+def _progress_bar(departments: list[str] | None) -> Iterator[None]:
+    """A progress bar over departments on a terminal; a line per department otherwise."""
+    from tasks.progress import listen
+
+    if departments is not None and len(departments) == 1:
+        yield
+        return
+    if sys.stderr.isatty():
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        bar = Progress(TextColumn("[bold]departments"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                       TextColumn("{task.description}"), transient=False)
+        job = bar.add_task("", total=None)
+
+        def update(done: int, total: int, label: str) -> None:
+            bar.update(job, completed=done, total=total, description=label)
+
+        with bar:
+            stop = listen(update)
+            try:
+                yield
+            finally:
+                stop()
+        return
+
+    def line(done: int, total: int, label: str) -> None:
+        if label:
+            print(f"[{done}/{total}] {label}", file=sys.stderr)
+
+    stop = listen(line)
+    try:
+        yield
+    finally:
+        stop()
+
+
 def run(args: argparse.Namespace) -> int:
     _prefect_defaults()
-    from flows.self_evaluation import self_evaluation
+    from flows.self_evaluation import self_evaluation, with_runner
     from tasks.pipeline import DataRefused, UsageError
 
+    selected = with_runner(self_evaluation, _settings(args).dask_address)
     try:
-        state = self_evaluation(year=args.year, departments=args.departments, source=args.source,
-                                warehouse_url=args.warehouse, output_dir=args.out,
-                                finance_source=args.finance_source, statistics_source=args.statistics_source,
-                                registry_source=args.registry_source, narrative_dir=args.narrative_dir,
-                                return_state=True)
+        with _progress_bar(args.departments):
+            state = cast("State[Any]", selected(
+                year=args.year, departments=args.departments, source=args.source, warehouse_url=args.warehouse,
+                output_dir=args.out, finance_source=args.finance_source, statistics_source=args.statistics_source,
+                registry_source=args.registry_source, narrative_dir=args.narrative_dir, return_state=True))
     except UsageError as exc:
         return _fail(EXIT_USAGE, str(exc))
     result = state.result(raise_on_failure=False)
@@ -143,9 +190,24 @@ def rollup(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def automations(args: argparse.Namespace) -> int:
+    _prefect_defaults()
+    if not args.block:
+        return _fail(EXIT_USAGE, "name the notification block: --block <block-type>/<name>")
+    from tasks.automations import AUTOMATIONS_FILE, create_automations
+
+    try:
+        names = create_automations(args.block, Path(args.file) if args.file else AUTOMATIONS_FILE)
+    except ValueError as exc:  # Prefect says a block does not exist with a ValueError
+        return _fail(EXIT_USAGE, f"notification block {args.block!r}: {exc}")
+    for name in names:
+        print(f"automation: {name} -> {args.block}")
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    commands = {"run": run, "explain": explain, "rollup": rollup}
+    commands = {"run": run, "explain": explain, "rollup": rollup, "automations": automations}
     return commands[args.command](args)
 
 

@@ -1,31 +1,46 @@
 """The yearly flow: extract → validate → load → render, for each department of a year.
 
-The body only sequences named steps; what each step does lives in ``tasks/``.
+The body only sequences named steps; what each step does lives in ``tasks/``. The fan-out over
+departments (load and render) runs on the flow's task runner: threads by default, Dask when
+``SELFEVAL_DASK_ADDRESS`` names a scheduler (see :func:`with_runner`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
-from prefect import flow, get_run_logger
+from prefect import Flow, flow, get_run_logger
 from prefect.runtime import flow_run
 from prefect.states import Failed, State
+from pydantic import Field
 
 from tasks import pipeline as pl
 from tasks.artifacts import publish_reports, publish_run
+from tasks.progress import RunProgress
 from tasks.quality.steps import alert, record_quality, validate
 from tasks.report.render import QualityNote
-from tasks.report.steps import check_narratives, render_report
+from tasks.report.steps import check_narratives, rerender
 from tasks.settings import Settings
+from tasks.sources.contract import DEPARTMENT_CODE
 from tasks.sources.steps import extract_departments, extract_finance, extract_registry, extract_statistics
-from tasks.warehouse.steps import close_run, load_department, prepare_warehouse
+from tasks.warehouse.steps import close_run, load_and_render, prepare_warehouse
+
+TIMEZONE = ZoneInfo("Asia/Shanghai")
+
+# Parameters as the Prefect UI shows them: typed and bounded here, described (in Chinese and
+# English) in the flow's docstring, which is where Prefect reads parameter descriptions from.
+Year = Annotated[int | None, Field(ge=2000, le=2100)]
+Departments = Annotated[list[Annotated[str, Field(pattern=f"^{DEPARTMENT_CODE}$")]] | None, Field()]
 
 
 @flow(name="self-evaluation", log_prints=False, validate_parameters=True)
 def self_evaluation(
-    year: int,
-    departments: list[str] | None = None,
+    year: Year = None,
+    departments: Departments = None,
     source: str | None = None,
     warehouse_url: str | None = None,
     output_dir: str | None = None,
@@ -33,13 +48,27 @@ def self_evaluation(
     statistics_source: str | None = None,
     registry_source: str | None = None,
     narrative_dir: str | None = None,
+    rerender_only: bool = False,
 ) -> pl.RunSummary | State:
     """Build each department's 部门整体支出绩效自评报告 for ``year`` from its source data.
 
     A department whose data fails a fatal rule, or whose inputs are malformed, loads
     nothing and gets no report; the others go on, and the run then ends Failed naming it.
+
+    Args:
+        year: 报告年度；留空为本年度（北京时间） / Report year; empty for the current year (Asia/Shanghai).
+        departments: 部门编码，可多选；留空为全部部门 / Department codes; empty for every department.
+        source: 数据目录（含 finance、statistics、registry、narrative） / Landing-zone folder.
+        warehouse_url: 数据仓库地址（SQLAlchemy URL，不含密码） / Warehouse SQLAlchemy URL, without password.
+        output_dir: 报告输出目录 / Folder the reports are written to.
+        finance_source: 财政数据：目录或数据库 URL / Finance: a folder or a database URL.
+        statistics_source: 统计数据：目录或 API / Statistics: a folder or an API URL.
+        registry_source: 企业登记数据：目录或 API / Registry: a folder or an API URL.
+        narrative_dir: 自评材料（文字）目录 / Narrative folder.
+        rerender_only: 只重新生成报告，不重新入库 / Re-render the reports from the warehouse without reloading.
     """
     log = get_run_logger()
+    year = year or dt.datetime.now(TIMEZONE).year
     settings = Settings().with_overrides(
         source=source, warehouse_url=warehouse_url, output_dir=Path(output_dir) if output_dir else None,
         finance_source=finance_source, statistics_source=statistics_source, registry_source=registry_source,
@@ -47,7 +76,13 @@ def self_evaluation(
     run_id = str(flow_run.get_id() or uuid.uuid4())
     summary = pl.RunSummary(year=year, run_id=run_id)
     version = pl.code_version()
-    prepare_warehouse(settings, run_id, year, {"year": year, "departments": departments}, version)
+    prepare_warehouse(settings, run_id, year, {"year": year, "departments": departments,
+                                               "rerender_only": rerender_only}, version)
+    if rerender_only:
+        summary.outcomes = rerender(settings, year, departments)
+        publish_run(summary)
+        close_run(settings, run_id, "rerendered", summary.as_dict())
+        return summary
 
     catalogue, dept_extract = extract_departments(settings)
     if dept_extract.failed:  # without the list of departments, nothing can be checked or loaded
@@ -55,7 +90,8 @@ def self_evaluation(
                             for code in departments or ["(all)"]]
         close_run(settings, run_id, "refused", summary.as_dict())
         return Failed(message=summary.failure_message(), data=pl.DataRefused(summary))
-    chosen = pl.resolve_departments(catalogue, departments)
+    chosen = pl.resolve_departments(catalogue, departments or None)
+    progress = RunProgress(len(chosen), f"自评报告 {year}: departments done")
     finance = extract_finance(settings, year, chosen)
     statistics = extract_statistics(settings)
     registry = extract_registry(settings)
@@ -69,27 +105,33 @@ def self_evaluation(
     alert(report, problems, settings, run_id)
     hashes = pl.file_hashes(dept_extract, finance, statistics, registry)
 
+    outcomes: dict[str, pl.DepartmentOutcome] = {}
+    futures = {}
     for code in chosen:
         if code in problems:
-            outcome = pl.DepartmentOutcome(code, "refused", problems[code])
+            outcomes[code] = pl.DepartmentOutcome(code, "refused", problems[code])
             log.error("%s %s refused: %s", code, year, "; ".join(problems[code]))
+            progress.advance(f"{code} refused")
         elif report.blocked(code):
             rules, reasons = pl.quality_outcome(report, code)
-            outcome = pl.DepartmentOutcome(code, "refused", reasons, rules, len(report.warnings(code)))
+            outcomes[code] = pl.DepartmentOutcome(code, "refused", reasons, rules, len(report.warnings(code)))
             log.error("%s %s refused by data-quality rules %s", code, year, ", ".join(rules))
+            progress.advance(f"{code} refused")
         else:
             notes = [QualityNote("INPUT", "输入文件提示", 1, w) for w in input_warnings.get(code, [])]
             notes += [QualityNote(r.rule.rule_id, r.rule.label, r.failing_count, r.example())
                       for r in report.warnings(code)]
             for w in input_warnings.get(code, []):
                 log.warning("%s %s: %s", code, year, w)
-            rows = load_department(data, code, settings, run_id, hashes, version)
-            paths = render_report(settings, code, year, notes)
-            outcome = pl.DepartmentOutcome(code, "loaded", warnings=len(notes),
-                                           reports={k: str(v) for k, v in paths.items()}, rows=rows)
-            publish_reports(outcome, year)
-            log.info("%s %s loaded and rendered: %s", code, year, paths["md"])
-        summary.outcomes.append(outcome)
+            futures[code] = (load_and_render.submit(data.only(code), code, settings, run_id, hashes, version, notes),
+                             len(notes))
+    for code, (future, warnings) in futures.items():
+        rows, paths = future.result()
+        outcomes[code] = pl.DepartmentOutcome(code, "loaded", warnings=warnings, reports=paths, rows=rows)
+        publish_reports(outcomes[code], year)
+        log.info("%s %s loaded and rendered: %s", code, year, paths.get("md"))
+        progress.advance(f"{code} loaded")
+    summary.outcomes = [outcomes[c] for c in chosen]
 
     publish_run(summary)
     close_run(settings, run_id, "refused" if summary.refused else "completed", summary.as_dict())
@@ -98,3 +140,12 @@ def self_evaluation(
         # data, and its message names the departments and rules without a traceback.
         return Failed(message=summary.failure_message(), data=pl.DataRefused(summary))
     return summary
+
+
+def with_runner(selected: Flow[..., Any], dask_address: str | None) -> Flow[..., Any]:
+    """``selected`` with its department fan-out on the Dask scheduler at ``dask_address``, if any."""
+    if not dask_address:
+        return selected
+    from prefect_dask import DaskTaskRunner
+
+    return selected.with_options(task_runner=DaskTaskRunner(address=dask_address))  # type: ignore[arg-type]

@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     ledger_tolerance_wan: Decimal = Field(Decimal("0.01"),
                                           description="Ledger against reported execution, in 万元")
     yoy_warning_bound: float = Field(1.0, description="Year-over-year change beyond which to warn (1.0 = 100%)")
-    quarantine_dir: Path | None = Field(None, description="Defaults to <output_dir>/<year>/<department>/")
+    dask_address: str | None = Field(None, description="Dask scheduler (tcp://host:8786) for the department fan-out")
     api_token: SecretStr | None = Field(None, description="Bearer token for the HTTP sources")
     api_token_block: str | None = Field(None, description="Prefect Secret block holding the API token")
     http_timeout: float = Field(30.0, description="Seconds an API may take to answer one page")
@@ -62,8 +62,8 @@ class Settings(BaseSettings):
         return Path(self.narrative_dir) if self.narrative_dir else Path(self.source) / "narrative"
 
     def with_overrides(self, **overrides: Any) -> Settings:
-        """A copy with run parameters applied; ``None`` means "keep the configured value"."""
-        values = {k: v for k, v in overrides.items() if v is not None}
+        """A copy with run parameters applied; ``None`` or ``""`` means "keep the configured value"."""
+        values = {k: v for k, v in overrides.items() if v is not None and v != ""}
         return type(self)(**{**self.model_dump(), **values}) if values else self
 
     def ledger_tolerance_fen(self) -> int:

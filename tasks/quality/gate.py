@@ -114,6 +114,8 @@ def failing_rows(rule: Rule, rows: pd.DataFrame, year: int) -> pd.DataFrame:
     """Failing view rows as the DATA Act Broker reports them: provided, expected, difference, where."""
     fmt = _fen_text if rule.unit == "fen" else _plain
     provided_col = rule.provided or rule.field
+    fields = ([str(v) for v in rows[rule.field_column]] if rule.field_column and rule.field_column in rows
+              else rule.field)
 
     def column(name: str | None, formatter: Any = fmt) -> list[str]:
         if name is None or name not in rows.columns:
@@ -128,7 +130,7 @@ def failing_rows(rule: Rule, rows: pd.DataFrame, year: int) -> pd.DataFrame:
         "severity": rule.severity,
         "department": rows["department_code"].astype(str).to_numpy() if len(rows) else [],
         "year": year,
-        "field": rule.field,
+        "field": fields,
         "value_provided": provided,
         "expected_value": expected,
         "difference": difference,

@@ -39,6 +39,7 @@ class Rule:
     expected_text: str | None = None
     difference: str | None = None
     unit: str | None = None
+    field_column: str | None = None  # a view column naming the field row by row (budget, executed, ...)
 
 
 def read_suite(name: str, root: Path = EXPECTATIONS_DIR) -> dict[str, Any]:
@@ -55,6 +56,7 @@ def rules_of(suite: dict[str, Any]) -> list[Rule]:
             category=meta["category"], suite=suite["name"], view=meta["view"], field=meta["field"],
             expectation=exp, provided=meta.get("provided"), expected=meta.get("expected"),
             expected_text=meta.get("expected_text"), difference=meta.get("difference"), unit=meta.get("unit"),
+            field_column=meta.get("field_column"),
         ))
     return out
 

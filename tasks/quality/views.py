@@ -35,6 +35,24 @@ class RunData:
     def codes(self) -> list[str]:
         return list(self.departments["department_code"])
 
+    def only(self, code: str) -> RunData:
+        """This run's data as one department sees it: what a worker loading that department needs."""
+        deps = self.departments[self.departments["department_code"] == code].reset_index(drop=True)
+        regions = set(deps["region_code"])
+        frames = {}
+        for name, frame in self.frames.items():
+            if "department_code" in frame.columns:
+                frames[name] = frame[frame["department_code"] == code]
+            elif name == "indicators":
+                frames[name] = frame[frame["region_code"].isin(regions)]
+            else:
+                frames[name] = frame
+        used = set(frames.get("applications", pd.DataFrame(columns=["uscc"]))["uscc"]) | set(
+            frames.get("investment_projects", pd.DataFrame(columns=["uscc"]))["uscc"].dropna())
+        if "enterprises" in frames:
+            frames["enterprises"] = frames["enterprises"][frames["enterprises"]["uscc"].isin(used)]
+        return RunData(self.year, deps, frames)
+
 
 ViewBuilder = Callable[[RunData], pd.DataFrame]
 

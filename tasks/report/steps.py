@@ -7,11 +7,14 @@ from pathlib import Path
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from tasks.pipeline import DepartmentOutcome
+from tasks.quality.rules import load_rules
 from tasks.report.build import render_department as render
 from tasks.report.figures import FIGURE_NAMES
 from tasks.report.narrative import NarrativeError, check_narrative, load_narrative, narrative_path
 from tasks.report.render import QualityNote
 from tasks.settings import Settings
+from tasks.warehouse import queries as q
 from tasks.warehouse.steps import engine_for
 
 
@@ -36,3 +39,27 @@ def render_report(settings: Settings, department: str, year: int,
         return render(engine, settings, department, year, quality_notes)
     finally:
         engine.dispose()
+
+
+@task(name="rerender", cache_policy=NO_CACHE)
+def rerender(settings: Settings, year: int, departments: list[str] | None) -> list[DepartmentOutcome]:
+    """Render the reports of department-years already in the warehouse, without touching their data."""
+    engine = engine_for(settings)
+    outcomes = []
+    try:
+        with engine.connect() as conn:
+            held = q.loaded_departments(conn, year)
+            labels = {r.rule_id: r.label for r in load_rules()}
+            notes = {code: [QualityNote(str(w["rule_id"]), labels.get(str(w["rule_id"]), ""),
+                                        int(w["failing_rows"]), str(w["example"] or ""))  # type: ignore[call-overload]
+                            for w in q.recorded_warnings(conn, code, year)] for code in held}
+        for code in departments or held:
+            if code not in held:
+                outcomes.append(DepartmentOutcome(code, "refused", [f"{code} {year} is not in the warehouse"]))
+                continue
+            paths = render(engine, settings, code, year, notes[code])
+            outcomes.append(DepartmentOutcome(code, "rerendered", warnings=len(notes[code]),
+                                              reports={k: str(v) for k, v in paths.items()}))
+    finally:
+        engine.dispose()
+    return outcomes

@@ -227,3 +227,19 @@ def rule_results(conn: sa.Connection, department: str, year: int) -> list[dict[s
     rows = conn.execute(sa.select(r.c.rule_id, r.c.severity, r.c.success, r.c.failing_rows).where(
         r.c.run_id == run, r.c.department_code == department, r.c.year == year).order_by(r.c.rule_id))
     return [dict(row._mapping) for row in rows]
+
+
+@named("Department-years the warehouse holds for a year (ops_partition)")
+def loaded_departments(conn: sa.Connection, year: int) -> list[str]:
+    p = s.ops_partition
+    return sorted(str(r[0]) for r in conn.execute(sa.select(p.c.department_code).where(p.c.year == year)))
+
+
+@named("The data-quality warnings recorded when a department-year was loaded (ops_dq_result)")
+def recorded_warnings(conn: sa.Connection, department: str, year: int) -> list[dict[str, object]]:
+    p, r = s.ops_partition, s.ops_dq_result
+    run = conn.execute(sa.select(p.c.run_id).where(p.c.department_code == department, p.c.year == year)).scalar()
+    rows = conn.execute(sa.select(r.c.rule_id, r.c.failing_rows, r.c.example).where(
+        r.c.run_id == run, r.c.department_code == department, r.c.year == year, r.c.severity == "warning",
+        r.c.success.is_(False)).order_by(r.c.rule_id))
+    return [dict(row._mapping) for row in rows]

@@ -80,7 +80,7 @@ def test_one_changed_payment_changes_the_report(prefect_harness, sample_copy, tm
 
 def test_cli_exit_codes(prefect_harness, sample_copy, tmp_path, capsys):
     with pytest.raises(SystemExit) as usage:
-        main(["run"])
+        main(["run", "--year", "twenty"])
     assert usage.value.code == 2
     assert main(["run", "--year", "2022", "--department", "NOPE", "--source", str(sample_copy),
                  "--warehouse", f"duckdb:///{tmp_path}/a.duckdb", "--out", str(tmp_path / "o")]) == 2

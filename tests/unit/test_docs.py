@@ -20,3 +20,10 @@ def test_readme_starts_with_the_two_commands():
     first_block = text.split("```bash", 1)[1].split("```", 1)[0]
     commands = [line.split("#")[0].strip() for line in first_block.strip().splitlines()]
     assert commands[:2] == ["make run", "make test"]
+
+
+def test_deploy_guide_takes_fewer_than_ten_commands():
+    text = (ROOT / "deploy" / "README.md").read_text(encoding="utf-8")
+    block = text.split("## In production, on one machine", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
+    commands = [line for line in block.strip().splitlines() if line.strip() and not line.startswith("#")]
+    assert len(commands) < 10

@@ -1,0 +1,91 @@
+"""The deployments, as code: nightly, on demand (a form in the Prefect UI), and backfill.
+
+``python -m flows.deployments`` serves them against the server named by ``PREFECT_API_URL``;
+``make serve`` first starts a local server on 127.0.0.1 (see ``flows/serve.py``).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+from prefect.deployments.runner import RunnerDeployment
+from prefect.schedules import Cron
+
+from flows.backfill import backfill
+from flows.self_evaluation import self_evaluation, with_runner
+from tasks.settings import Settings
+
+NIGHTLY_CRON = "0 2 * * *"
+TIMEZONE = "Asia/Shanghai"
+TAGS = ["selfeval"]
+
+
+def known_departments(settings: Settings) -> list[str]:
+    """The department codes of the configured finance folder, for the UI's multi-select."""
+    location = settings.location("finance")
+    path = Path(location) / "departments.csv"
+    if "://" in location or not path.exists():
+        return []
+    with path.open(encoding="utf-8-sig") as f:
+        rows = list(csv.reader(f))
+    header = rows[0] if rows else []
+    col = next((i for i, h in enumerate(header) if h.strip() in ("部门编码", "department_code", "单位编码")), 0)
+    return sorted({r[col].strip() for r in rows[1:] if len(r) > col and r[col].strip()})
+
+
+def _form(deployment: RunnerDeployment, codes: list[str], year: int | None) -> None:
+    """Shape the Run form of the UI: a year box, a multi-select of known departments, plain text boxes.
+
+    The flow's own signature is general (optional values, any code); the deployment's schema is
+    what the UI draws and what the server enforces, so it is narrowed here to what an operator
+    should choose from.
+    """
+    schema: Any = getattr(deployment, "_parameter_openapi_schema", None)
+    if schema is None:  # a Prefect without this attribute: the form stays as the signature gives it
+        return
+    props = schema.properties
+    for name, prop in props.items():
+        keep = {k: prop[k] for k in ("title", "description", "position") if k in prop}
+        if name in ("year", "first_year", "last_year"):
+            props[name] = {**keep, "type": "integer", "minimum": 2000, "maximum": 2100,
+                           **({"default": year} if year and name != "first_year" else {})}
+        elif name == "departments":
+            items = {"type": "string", "enum": codes} if codes else {"type": "string"}
+            props[name] = {**keep, "type": "array", "items": items, "uniqueItems": True, "default": []}
+        elif prop.get("anyOf") and {"type": "string"} in prop["anyOf"]:
+            props[name] = {**keep, "type": "string", "default": ""}
+
+
+def deployments(settings: Settings | None = None) -> list[RunnerDeployment]:
+    settings = settings or Settings()
+    flow = with_runner(self_evaluation, settings.dask_address)
+    nightly = cast(RunnerDeployment, flow.to_deployment(
+        name="nightly", schedules=[Cron(NIGHTLY_CRON, timezone=TIMEZONE)], tags=TAGS,
+        description="每晚 02:00（北京时间）为全部部门生成本年度自评报告 / Every night at 02:00 Asia/Shanghai: "
+                    "the current year, every department.",
+        enforce_parameter_schema=True))
+    on_demand = cast(RunnerDeployment, flow.to_deployment(
+        name="on-demand", tags=TAGS, enforce_parameter_schema=True,
+        description="按需运行：选择年度、部门与数据来源 / On demand: choose the year, departments and sources."))
+    codes = known_departments(settings)
+    this_year = dt.datetime.now(ZoneInfo(TIMEZONE)).year
+    _form(on_demand, codes, this_year)
+    years = cast(RunnerDeployment, backfill.to_deployment(
+        name="backfill", tags=TAGS, enforce_parameter_schema=True,
+        description="补跑多个年度 / Run a range of years."))
+    _form(years, codes, this_year)
+    return [nightly, on_demand, years]
+
+
+def main() -> None:
+    from prefect import serve
+
+    serve(*deployments(), limit=4)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+"""A real Prefect server on a free loopback port, the deployments served against it, and Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+OUTPUT = Path(__file__).resolve().parent / "_output"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for(url: str, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(f"{url} did not answer within {seconds} s")
+
+
+class Stack:
+    def __init__(self, api: str, home: Path, sample: Path, out: Path, warehouse: str):
+        self.api, self.home, self.sample, self.out, self.warehouse = api, home, sample, out, warehouse
+        self.ui = api.removesuffix("/api")
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory) -> Iterator[Stack]:
+    """``prefect server start`` on a free port, and ``python -m flows.deployments`` serving against it."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing; `make test` installs it with apt-get (deploy/system-packages.sh)")
+    tmp = tmp_path_factory.mktemp("e2e")
+    sample = tmp / "sample"
+    shutil.copytree(ROOT / "data" / "sample", sample)
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    env = {**os.environ, "PREFECT_HOME": str(tmp / "prefect"), "PREFECT_API_URL": api, "PREFECT_UI_API_URL": api,
+           "PREFECT_SERVER_UI_API_URL": api, "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+           "SELFEVAL_SOURCE": str(sample), "SELFEVAL_OUTPUT_DIR": str(tmp / "out"),
+           "SELFEVAL_WAREHOUSE_URL": f"duckdb:///{tmp}/warehouse.duckdb",
+           "SELFEVAL_REPORT_CONFIG": str(ROOT / "tests" / "support" / "report-light.yaml")}
+    env.pop("PREFECT_SERVER_LOGGING_LEVEL", None)
+    logs = OUTPUT / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+                               "--port", str(port)], env=env, cwd=tmp,
+                              stdout=(logs / "server.log").open("wb"), stderr=subprocess.STDOUT)
+    served = None
+    try:
+        wait_for(f"{api}/health")
+        served = subprocess.Popen([sys.executable, "-m", "flows.deployments"], env=env, cwd=ROOT,
+                                  stdout=(logs / "serve.log").open("wb"), stderr=subprocess.STDOUT)
+        _wait_for_deployments(api)
+        yield Stack(api, tmp / "prefect", sample, tmp / "out", env["SELFEVAL_WAREHOUSE_URL"])
+    finally:
+        for proc in (served, server):
+            if proc is not None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+
+
+def _wait_for_deployments(api: str, seconds: float = 120) -> None:
+    import json
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        request = urllib.request.Request(f"{api}/deployments/filter", data=b"{}", method="POST",
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=5) as r:
+            names = {d["name"] for d in json.load(r)}
+        if {"nightly", "on-demand", "backfill"} <= names:
+            return
+        time.sleep(1)
+    raise TimeoutError("the deployments were not served")
+
+
+@pytest.fixture
+def browser_page():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1200})
+        yield page
+        browser.close()

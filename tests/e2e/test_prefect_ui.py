@@ -1,0 +1,99 @@
+"""Operators' path through the Prefect UI, in a real browser, against a real server and served deployments."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import urllib.request
+
+import pytest
+
+from tests.conftest import LIWAN
+from tests.e2e.conftest import OUTPUT, Stack
+
+pytestmark = pytest.mark.e2e
+
+
+def run_state(stack: Stack, run_id: str) -> str:
+    with urllib.request.urlopen(f"{stack.api}/flow_runs/{run_id}", timeout=10) as r:
+        return str(json.load(r)["state_type"])
+
+
+def test_custom_run_from_the_ui_form(stack, browser_page):
+    page = browser_page
+    page.goto(f"{stack.ui}/deployments")
+    page.get_by_role("link", name="on-demand", exact=True).click()
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.get_by_text("Custom run", exact=True).click()
+
+    page.get_by_role("spinbutton").fill("2022")  # the year
+    select = page.get_by_role("button", name="No items selected")  # the departments' multi-select
+    select.focus()
+    page.keyboard.press("Space")
+    page.get_by_role("option", name=LIWAN).wait_for(timeout=10_000)
+    assert [o.inner_text() for o in page.get_by_role("option").all()] == [
+        "440103-KGXJ", "440103-SWJ", "440103-WTJ"]
+    page.get_by_role("option", name=LIWAN).click()
+    page.get_by_text("Run Name", exact=True).click()  # closes the multi-select
+    page.get_by_role("option", name=LIWAN).wait_for(state="hidden", timeout=10_000)
+    run_name = page.get_by_role("textbox").first.input_value()
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(OUTPUT / "custom-run-form.png"), full_page=True)
+    page.get_by_role("button", name="Submit").click()
+
+    # The UI returns to the deployment's runs, where the new run is listed by its name.
+    page.wait_for_url(re.compile(r".*tab=Runs"), timeout=30_000)
+    page.get_by_role("link", name=run_name, exact=True).first.click()
+    page.wait_for_url(re.compile(r".*/runs/flow-run/.*"), timeout=30_000)
+    run_id = page.url.rsplit("/", 1)[-1].split("?")[0]
+    deadline = time.monotonic() + 240
+    while (state := run_state(stack, run_id)) not in ("COMPLETED", "FAILED", "CRASHED"):
+        assert time.monotonic() < deadline, f"the run is still {state}"
+        time.sleep(2)
+    assert state == "COMPLETED"
+    page.reload()
+    page.get_by_text("Completed", exact=True).first.wait_for(timeout=30_000)  # the run's state badge
+
+    page.get_by_text("Artifacts", exact=True).click()
+    for key in (f"data-quality-{LIWAN.lower()}-2022", f"report-{LIWAN.lower()}-2022-html"):
+        page.get_by_text(key).first.wait_for(timeout=30_000)
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(OUTPUT / "custom-run-completed.png"), full_page=True)
+    assert (stack.out / "2022" / LIWAN / "report.md").exists()
+
+
+def test_a_refused_run_fails_and_the_automation_alerts(stack, receiver, tmp_path):
+    from prefect.blocks.notifications import CustomWebhookNotificationBlock
+    from prefect.deployments import run_deployment
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.cli import main
+
+    bad = stack.sample.parent / "bad-sample"
+    import shutil
+
+    shutil.copytree(stack.sample, bad)
+    lines = bad / "finance" / "2022" / LIWAN / "budget_lines.csv"
+    text = lines.read_text(encoding="utf-8").splitlines()
+    cells = text[8].split(",")
+    cells[7] = f"{float(cells[6]) + 1000:.2f}"  # 全年执行数 above 全年预算数
+    text[8] = ",".join(cells)
+    lines.write_text("\n".join(text) + "\n", encoding="utf-8")
+
+    with temporary_settings(updates={PREFECT_API_URL: stack.api}):
+        CustomWebhookNotificationBlock(name="selfeval-e2e", url=receiver.url,
+                                       json_data={"text": "{{subject}}\n{{body}}"}).save("selfeval-e2e", overwrite=True)
+        assert main(["automations", "--block", "custom-webhook/selfeval-e2e"]) == 0
+        time.sleep(5)  # the server loads new automations on a short cycle
+        run = run_deployment("self-evaluation/on-demand", timeout=300,
+                             parameters={"year": 2022, "departments": [LIWAN], "source": str(bad)})
+    assert run.state is not None and run.state.is_failed(), run.state
+    assert "FIN-001" in (run.state.message or "")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not any(LIWAN in r["body"].decode() for r in receiver.requests):
+        time.sleep(1)
+    texts = [r["json"]["text"] for r in receiver.requests if r["json"]]
+    assert any(LIWAN in t and "2022" in t for t in texts), texts
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    (OUTPUT / "automation-notifications.json").write_text(json.dumps(texts, ensure_ascii=False, indent=1))
