@@ -51,6 +51,8 @@ def _parser() -> argparse.ArgumentParser:
                          help=f"{name} from a folder, an http(s) API or a database URL (default: <source>/{name})")
     run.add_argument("--narrative", dest="narrative_dir", metavar="DIR",
                      help="folder of <year>/<department>.yaml (default: <source>/narrative)")
+    run.add_argument("--force", action="store_true",
+                     help="process every department, even those whose inputs and code are unchanged")
 
     explain = sub.add_parser("explain", help="how a figure of a report was obtained: query, sources, rules")
     explain.add_argument("--year", type=int, required=True)
@@ -63,6 +65,15 @@ def _parser() -> argparse.ArgumentParser:
     rollup.add_argument("--warehouse", help="SQLAlchemy URL (default: duckdb:///var/warehouse.duckdb)")
     rollup.add_argument("--out", help="output folder (default: out)")
     rollup.add_argument("--narrative", dest="narrative_dir", metavar="DIR")
+
+    synth = sub.add_parser("synth", help="generate a synthetic city's landing zone (seeded, with planted faults)")
+    synth.add_argument("--out", required=True, help="folder to write the landing zone to (must not exist)")
+    synth.add_argument("--departments", type=int, default=60)
+    synth.add_argument("--years", type=int, nargs="+", default=[2022])
+    synth.add_argument("--payments", type=int, default=1_000_000, help="payment lines across all departments")
+    synth.add_argument("--enterprises", type=int, default=20_000)
+    synth.add_argument("--fault-rate", type=float, default=0.0, help="share of departments given one known fault")
+    synth.add_argument("--seed", type=int, default=7)
 
     automations = sub.add_parser("automations", help="create the alerting automations on $PREFECT_API_URL")
     automations.add_argument("--block", required=True, metavar="TYPE/NAME",
@@ -124,7 +135,8 @@ def run(args: argparse.Namespace) -> int:
             state = cast("State[Any]", selected(
                 year=args.year, departments=args.departments, source=args.source, warehouse_url=args.warehouse,
                 output_dir=args.out, finance_source=args.finance_source, statistics_source=args.statistics_source,
-                registry_source=args.registry_source, narrative_dir=args.narrative_dir, return_state=True))
+                registry_source=args.registry_source, narrative_dir=args.narrative_dir, force=args.force,
+                return_state=True))
     except UsageError as exc:
         return _fail(EXIT_USAGE, str(exc))
     result = state.result(raise_on_failure=False)
@@ -190,6 +202,22 @@ def rollup(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def synth(args: argparse.Namespace) -> int:
+    from tasks.synth.city import CitySpec, build_city
+
+    out = Path(args.out)
+    if out.exists() and any(out.iterdir()):
+        return _fail(EXIT_USAGE, f"{out} exists and is not empty")
+    if not 0 <= args.fault_rate <= 1:
+        return _fail(EXIT_USAGE, "--fault-rate is a share between 0 and 1")
+    spec = CitySpec(departments=args.departments, years=tuple(args.years), payments=args.payments,
+                    enterprises=args.enterprises, fault_rate=args.fault_rate, seed=args.seed)
+    expected = build_city(out, spec)
+    print(f"{out}: {args.departments} departments, {args.payments:,} payment lines, "
+          f"{len(expected)} planted faults (expected_faults.csv)")
+    return EXIT_OK
+
+
 def automations(args: argparse.Namespace) -> int:
     _prefect_defaults()
     if not args.block:
@@ -207,7 +235,7 @@ def automations(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    commands = {"run": run, "explain": explain, "rollup": rollup, "automations": automations}
+    commands = {"run": run, "explain": explain, "rollup": rollup, "automations": automations, "synth": synth}
     return commands[args.command](args)
 
 

@@ -27,7 +27,7 @@ from tasks.report.steps import check_narratives, rerender
 from tasks.settings import Settings
 from tasks.sources.contract import DEPARTMENT_CODE
 from tasks.sources.steps import extract_departments, extract_finance, extract_registry, extract_statistics
-from tasks.warehouse.steps import close_run, load_and_render, prepare_warehouse
+from tasks.warehouse.steps import close_run, find_unchanged, load_and_render, prepare_warehouse
 
 TIMEZONE = ZoneInfo("Asia/Shanghai")
 
@@ -49,6 +49,7 @@ def self_evaluation(
     registry_source: str | None = None,
     narrative_dir: str | None = None,
     rerender_only: bool = False,
+    force: bool = False,
 ) -> pl.RunSummary | State:
     """Build each department's 部门整体支出绩效自评报告 for ``year`` from its source data.
 
@@ -66,6 +67,7 @@ def self_evaluation(
         registry_source: 企业登记数据：目录或 API / Registry: a folder or an API URL.
         narrative_dir: 自评材料（文字）目录 / Narrative folder.
         rerender_only: 只重新生成报告，不重新入库 / Re-render the reports from the warehouse without reloading.
+        force: 即使数据与代码均未变化也重新处理 / Process departments even when their inputs and code are unchanged.
     """
     log = get_run_logger()
     year = year or dt.datetime.now(TIMEZONE).year
@@ -84,6 +86,7 @@ def self_evaluation(
         close_run(settings, run_id, "rerendered", summary.as_dict())
         return summary
 
+    clock = pl.Clock()
     catalogue, dept_extract = extract_departments(settings)
     if dept_extract.failed:  # without the list of departments, nothing can be checked or loaded
         summary.outcomes = [pl.DepartmentOutcome(code, "refused", [str(p) for p in dept_extract.problems])
@@ -92,46 +95,62 @@ def self_evaluation(
         return Failed(message=summary.failure_message(), data=pl.DataRefused(summary))
     chosen = pl.resolve_departments(catalogue, departments or None)
     progress = RunProgress(len(chosen), f"自评报告 {year}: departments done")
-    finance = extract_finance(settings, year, chosen)
-    statistics = extract_statistics(settings)
-    registry = extract_registry(settings)
-    problems = pl.input_problems(chosen, dept_extract, finance, statistics, registry)
-    input_warnings = pl.input_warnings(chosen, dept_extract, finance, statistics, registry)
-    pl.merge_problems(problems, check_narratives(settings, year, chosen))
-
-    data = pl.assemble(year, catalogue, [c for c in chosen if c not in problems], finance, registry, statistics)
-    report = validate(data, settings)
-    record_quality(report, settings, run_id)
-    alert(report, problems, settings, run_id)
-    hashes = pl.file_hashes(dept_extract, finance, statistics, registry)
-
+    fingerprints, skipped = find_unchanged(settings, year, chosen, version, force)
     outcomes: dict[str, pl.DepartmentOutcome] = {}
-    futures = {}
-    for code in chosen:
-        if code in problems:
-            outcomes[code] = pl.DepartmentOutcome(code, "refused", problems[code])
-            log.error("%s %s refused: %s", code, year, "; ".join(problems[code]))
-            progress.advance(f"{code} refused")
-        elif report.blocked(code):
-            rules, reasons = pl.quality_outcome(report, code)
-            outcomes[code] = pl.DepartmentOutcome(code, "refused", reasons, rules, len(report.warnings(code)))
-            log.error("%s %s refused by data-quality rules %s", code, year, ", ".join(rules))
-            progress.advance(f"{code} refused")
-        else:
-            notes = [QualityNote("INPUT", "输入文件提示", 1, w) for w in input_warnings.get(code, [])]
-            notes += [QualityNote(r.rule.rule_id, r.rule.label, r.failing_count, r.example())
-                      for r in report.warnings(code)]
-            for w in input_warnings.get(code, []):
-                log.warning("%s %s: %s", code, year, w)
-            futures[code] = (load_and_render.submit(data.only(code), code, settings, run_id, hashes, version, notes),
-                             len(notes))
-    for code, (future, warnings) in futures.items():
-        rows, paths = future.result()
-        outcomes[code] = pl.DepartmentOutcome(code, "loaded", warnings=warnings, reports=paths, rows=rows)
-        publish_reports(outcomes[code], year)
-        log.info("%s %s loaded and rendered: %s", code, year, paths.get("md"))
-        progress.advance(f"{code} loaded")
+    for code, last_run in skipped.items():
+        outcomes[code] = pl.DepartmentOutcome(code, "skipped", [f"inputs and code unchanged since run {last_run}"])
+        log.info("%s %s skipped: inputs and code unchanged since run %s", code, year, last_run)
+        progress.advance(f"{code} skipped")
+    todo = [c for c in chosen if c not in skipped]
+    clock.lap("plan")
+
+    if todo:
+        finance = extract_finance(settings, year, todo)
+        statistics = extract_statistics(settings)
+        registry = extract_registry(settings)
+        problems = pl.input_problems(todo, dept_extract, finance, statistics, registry)
+        input_warnings = pl.input_warnings(todo, dept_extract, finance, statistics, registry)
+        pl.merge_problems(problems, check_narratives(settings, year, todo))
+        clock.lap("extract")
+
+        data = pl.assemble(year, catalogue, [c for c in todo if c not in problems], finance, registry, statistics)
+        report = validate(data, settings)
+        record_quality(report, settings, run_id)
+        alert(report, problems, settings, run_id)
+        hashes = pl.file_hashes(dept_extract, finance, statistics, registry)
+        clock.lap("validate")
+
+        futures = {}
+        for code in todo:
+            if code in problems:
+                outcomes[code] = pl.DepartmentOutcome(code, "refused", problems[code])
+                log.error("%s %s refused: %s", code, year, "; ".join(problems[code]))
+                progress.advance(f"{code} refused")
+            elif report.blocked(code):
+                rules, reasons = pl.quality_outcome(report, code)
+                outcomes[code] = pl.DepartmentOutcome(code, "refused", reasons, rules, len(report.warnings(code)))
+                log.error("%s %s refused by data-quality rules %s", code, year, ", ".join(rules))
+                progress.advance(f"{code} refused")
+            else:
+                notes = [QualityNote("INPUT", "输入文件提示", 1, w) for w in input_warnings.get(code, [])]
+                notes += [QualityNote(r.rule.rule_id, r.rule.label, r.failing_count, r.example())
+                          for r in report.warnings(code)]
+                for w in input_warnings.get(code, []):
+                    log.warning("%s %s: %s", code, year, w)
+                futures[code] = (load_and_render.submit(data.only(code), code, settings, run_id, hashes, version,
+                                                        notes, fingerprints.get(code)), len(notes))
+        del data  # the workers hold their own slices; the run's frames can go
+        for code, (future, warnings) in futures.items():
+            rows, paths, seconds = future.result()
+            outcomes[code] = pl.DepartmentOutcome(code, "loaded", warnings=warnings, reports=paths, rows=rows)
+            clock.add("load (sum)", seconds["load"])
+            clock.add("render (sum)", seconds["render"])
+            publish_reports(outcomes[code], year)
+            log.info("%s %s loaded and rendered: %s", code, year, paths.get("md"))
+            progress.advance(f"{code} loaded")
+        clock.lap("load and render")
     summary.outcomes = [outcomes[c] for c in chosen]
+    summary.timings = clock.timings
 
     publish_run(summary)
     close_run(settings, run_id, "refused" if summary.refused else "completed", summary.as_dict())

@@ -70,5 +70,8 @@ def publish_run(summary: RunSummary) -> None:
     for o in summary.outcomes:
         detail = o.reports.get("html", "") if o.status == "loaded" else "; ".join(o.reasons)[:300]
         lines.append(f"| {o.department_code} | {o.status} | {o.warnings} | {detail.replace('|', '/')} |")
+    if summary.timings:
+        lines += ["", "| stage | seconds |", "|---|---:|"]
+        lines += [f"| {stage} | {seconds:.1f} |" for stage, seconds in summary.timings.items()]
     create_markdown_artifact(key=_key("run-summary", summary.year), markdown="\n".join(lines),
                              description=f"self-evaluation {summary.year}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,8 +16,10 @@ import pandas as pd
 from tasks.quality.gate import QualityReport
 from tasks.quality.views import RunData
 from tasks.settings import EXPECTATIONS_DIR, PROJECT_ROOT, TEMPLATES_DIR
+from tasks.sources.base import Source
 from tasks.sources.errors import Problem
 from tasks.sources.extract import Extracted
+from tasks.sources.raw import sha256_file
 from tasks.warehouse.transform import with_first_applications
 
 
@@ -51,13 +54,14 @@ class RunSummary:
     year: int
     run_id: str
     outcomes: list[DepartmentOutcome] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, for operators and benchmarks
 
     @property
     def refused(self) -> list[DepartmentOutcome]:
         return [o for o in self.outcomes if o.status == "refused"]
 
     def as_dict(self) -> dict[str, object]:
-        return {"year": self.year, "run_id": self.run_id,
+        return {"year": self.year, "run_id": self.run_id, "timings": self.timings,
                 "departments": {o.department_code: o.status for o in self.outcomes}}
 
     def failure_message(self) -> str:
@@ -66,6 +70,26 @@ class RunSummary:
             what = ", ".join(o.rules) if o.rules else "; ".join(o.reasons[:1])
             parts.append(f"{o.department_code} {self.year}: {what}")
         return "data refused, nothing loaded for " + "; ".join(parts)
+
+
+class Clock:
+    """Wall-clock seconds per stage of a run (``lap``), and summed seconds of parallel work (``add``)."""
+
+    def __init__(self) -> None:
+        import time
+
+        self._now = time.perf_counter
+        self._start = self._last = self._now()
+        self.timings: dict[str, float] = {}
+
+    def lap(self, stage: str) -> None:
+        now = self._now()
+        self.timings[stage] = round(self.timings.get(stage, 0.0) + now - self._last, 3)
+        self.timings["total"] = round(now - self._start, 3)
+        self._last = now
+
+    def add(self, stage: str, seconds: float) -> None:
+        self.timings[stage] = round(self.timings.get(stage, 0.0) + seconds, 3)
 
 
 def resolve_departments(available: pd.DataFrame, requested: list[str] | None) -> list[str]:
@@ -145,3 +169,46 @@ def quality_outcome(report: QualityReport, code: str) -> tuple[list[str], list[s
     fatal = report.fatal(code)
     return ([r.rule.rule_id for r in fatal],
             [f"{r.rule.rule_id} {r.rule.label}: {r.failing_count} row(s); {r.example()}" for r in fatal])
+
+
+def fingerprint(parts: dict[str, object]) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+def input_fingerprints(sources: dict[str, Source], narratives: Path, year: int, codes: list[str],
+                       context: dict[str, object]) -> dict[str, str | None]:
+    """What each department-year's report depends on, hashed before any data is read.
+
+    Its own finance files, the shared statistics and registry, its narrative, the code version and
+    the settings that change results (``context``). None when a source cannot be hashed cheaply
+    (an API, a database): such a department-year is always processed.
+    """
+    from tasks.sources.contract import DEPARTMENTS, FINANCE_DATASETS, INDICATORS, REGISTRY_DATASETS
+
+    shared: dict[str, str | None] = {"departments": sources["finance"].fingerprint(DEPARTMENTS)}
+    shared[INDICATORS.name] = sources["statistics"].fingerprint(INDICATORS)
+    for dataset in REGISTRY_DATASETS:
+        shared[dataset.name] = sources["registry"].fingerprint(dataset)
+    out: dict[str, str | None] = {}
+    for code in codes:
+        parts: dict[str, object] = {"shared": shared, "context": context, "year": year}
+        for dataset in FINANCE_DATASETS:
+            parts[dataset.name] = sources["finance"].fingerprint(dataset, year=year, department=code)
+        narrative = narratives / str(year) / f"{code}.yaml"
+        parts["narrative"] = sha256_file(narrative) if narrative.exists() else None
+        known = [v for k, v in parts.items() if k not in ("shared", "context", "year")] + list(shared.values())
+        out[code] = None if any(v is None for v in known) else fingerprint(parts)
+    return out
+
+
+def unchanged(fingerprints: dict[str, str | None], previous: dict[str, dict[str, str]], version: str,
+              reports: dict[str, bool]) -> dict[str, str]:
+    """Departments whose inputs and code are as when they were last loaded, and whose report exists:
+    department → the run that loaded them."""
+    out = {}
+    for code, digest in fingerprints.items():
+        before = previous.get(code)
+        if digest and before and before["inputs_sha256"] == digest and before["code_version"] == version \
+                and reports.get(code):
+            out[code] = before["run_id"]
+    return out

@@ -16,6 +16,8 @@ from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from tasks import yamlfile
+
 
 class Measure(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -72,7 +74,7 @@ def load_narrative(root: Path, year: int, department: str) -> Narrative:
         raise NarrativeError(f"narrative: {path}: the file does not exist; expected the department's "
                              f"narrative for {year} (see docs/data-contract.md)")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yamlfile.parse(path.read_text(encoding="utf-8"))
         narrative = Narrative.model_validate(data)
     except yaml.YAMLError as exc:
         raise NarrativeError(f"narrative: {path}: not valid YAML: {exc}") from exc

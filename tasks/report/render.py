@@ -7,13 +7,13 @@ only side effect, and it refuses any path outside the output folder.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
@@ -26,6 +26,7 @@ from tasks.report.provenance import Provenance
 from tasks.report.score import Scorecard
 from tasks.report.tables import Table
 from tasks.settings import TEMPLATES_DIR
+from tasks.yamlfile import read_config
 
 SAFE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -67,10 +68,12 @@ class FigureRefs:
 
 
 def load_options(path: Path) -> dict[str, Any]:
-    return yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+    return read_config(path) if path.exists() else {}
 
 
+@functools.lru_cache(maxsize=8)
 def _environment(templates: Path) -> Environment:
+    """One environment per template folder, so each template is compiled once per process, not per report."""
     env = Environment(
         loader=FileSystemLoader(str(templates)),
         undefined=StrictUndefined,

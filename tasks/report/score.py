@@ -15,10 +15,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from tasks.domain import FEN_PER_UNIT
 from tasks.report.formatting import quantize
+from tasks.yamlfile import read_config
 
 METHODS = ("at_least", "at_most", "info")
 
@@ -74,7 +73,7 @@ def indicator_from(entry: dict[str, Any], default_method: str = "at_least") -> I
 
 
 def load_scoring(path: Path) -> tuple[list[tuple[Decimal, str]], list[Indicator]]:
-    config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    config = read_config(path)
     grades = [(Decimal(str(g["min"])), g["grade"]) for g in config["grades"]]
     return sorted(grades, reverse=True), [indicator_from(e) for e in config["indicators"]]
 

@@ -14,7 +14,7 @@ from tasks.sources.contract import Dataset, SourceName
 from tasks.sources.csv_reader import read_csv
 from tasks.sources.errors import Problem, SourceError
 from tasks.sources.http_source import HttpOptions, HttpSource
-from tasks.sources.raw import RawTable
+from tasks.sources.raw import RawTable, sha256_file
 from tasks.sources.sql_source import SqlSource
 from tasks.sources.xlsx_reader import read_xlsx
 
@@ -31,6 +31,10 @@ class Source(Protocol):
 
     def describe(self) -> str:
         """Where this source reads from, safe to log (no credentials)."""
+        ...
+
+    def fingerprint(self, dataset: Dataset, *, year: int | None = None, department: str | None = None) -> str | None:
+        """A hash of the dataset's content without reading it as data, or None when it cannot be had cheaply."""
         ...
 
 
@@ -56,6 +60,10 @@ class FileSource:
             if candidate.exists():
                 return candidate
         return self.root / dataset.path.format(year=year, department=department)
+
+    def fingerprint(self, dataset: Dataset, *, year: int | None = None, department: str | None = None) -> str | None:
+        path = self.path_for(dataset, year, department)
+        return sha256_file(path) if path.exists() else None
 
     def read(self, dataset: Dataset, *, year: int | None = None, department: str | None = None) -> RawTable:
         path = self.path_for(dataset, year, department)

@@ -13,21 +13,14 @@ import pandas as pd
 
 from tasks.sources.base import Source
 from tasks.sources.contract import (
-    APPLICATIONS,
-    BUDGET_LINES,
     DEPARTMENTS,
-    ENTERPRISES,
+    FINANCE_DATASETS,
     INDICATORS,
-    INVESTMENT_PROJECTS,
-    PAYMENTS,
-    SUMMARY,
+    REGISTRY_DATASETS,
     Dataset,
 )
 from tasks.sources.errors import Problem, SourceError
 from tasks.sources.staging import stage, stage_empty
-
-FINANCE_DATASETS = (BUDGET_LINES, PAYMENTS, SUMMARY)
-REGISTRY_DATASETS = (ENTERPRISES, APPLICATIONS, INVESTMENT_PROJECTS)
 
 
 @dataclass

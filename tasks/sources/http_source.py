@@ -62,6 +62,9 @@ class HttpSource:
     def close(self) -> None:
         self._client.close()
 
+    def fingerprint(self, dataset: Dataset, *, year: int | None = None, department: str | None = None) -> str | None:
+        return None  # only reading the data tells whether it changed
+
     def read(self, dataset: Dataset, *, year: int | None = None, department: str | None = None) -> RawTable:
         endpoint = ENDPOINTS.get(dataset.name)
         url = f"{self.base_url}/{endpoint}"

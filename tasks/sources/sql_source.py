@@ -43,6 +43,9 @@ class SqlSource:
         if self._engine is not None:
             self._engine.dispose()
 
+    def fingerprint(self, dataset: Dataset, *, year: int | None = None, department: str | None = None) -> str | None:
+        return None  # only reading the data tells whether it changed
+
     def read(self, dataset: Dataset, *, year: int | None = None, department: str | None = None) -> RawTable:
         table_name = self.tables.get(dataset.name, dataset.name)
         uri = f"{self.describe()}#{table_name}"

@@ -375,10 +375,10 @@ def build_statistics(target: StatisticsTarget, rng: np.random.Generator) -> pd.D
 
 
 def build_landing_zone(
-    profiles: list[DepartmentProfile], statistics: StatisticsTarget, seed: int,
+    profiles: list[DepartmentProfile], statistics: StatisticsTarget, seed: int, extra_firms_per_region: int = 120,
 ) -> LandingZone:
     rng = np.random.default_rng(seed)
-    enterprises, applications, investments = build_registry(profiles, rng)
+    enterprises, applications, investments = build_registry(profiles, rng, extra_firms_per_region)
     indicators = build_statistics(statistics, rng)
     lines, pays, sums = {}, {}, {}
     for p in profiles:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import itertools
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -22,6 +23,7 @@ import sqlalchemy as sa
 _counter = itertools.count()
 # DuckDB allows one writer per database file; loads from threads of one process take turns.
 _duckdb_write_lock = threading.RLock()
+_waits = threading.local()  # seconds each thread spent waiting for its turn, for run timings
 # Any constant will do: it only has to be the same for every selfeval process.
 PG_LOAD_LOCK_KEY = 0x5E1FE7A1
 
@@ -38,10 +40,19 @@ def write_turn(engine: sa.Engine) -> Iterator[None]:
     writers in one process queue here; PostgreSQL needs no such turn (see :func:`load_lock`).
     """
     if engine.dialect.name == "duckdb":
+        asked = time.perf_counter()
         with _duckdb_write_lock:
+            _waits.seconds = getattr(_waits, "seconds", 0.0) + time.perf_counter() - asked
             yield
     else:
         yield
+
+
+def take_waited() -> float:
+    """Seconds this thread has waited in :func:`write_turn` since the last call (then reset)."""
+    seconds = getattr(_waits, "seconds", 0.0)
+    _waits.seconds = 0.0
+    return seconds
 
 
 @contextmanager

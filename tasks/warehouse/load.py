@@ -78,13 +78,13 @@ def record_partition(conn: sa.Connection, partition: Partition, run_id: str, cod
         loaded_at=dt.datetime.now(dt.UTC), row_counts=json.dumps(partition.row_counts, sort_keys=True)))
 
 
-def partition_state(engine: sa.Engine, department_code: str, year: int) -> dict[str, str] | None:
-    """What the warehouse last loaded for a department-year: input hash and code version."""
+def partition_states(engine: sa.Engine, year: int) -> dict[str, dict[str, str]]:
+    """What the warehouse last loaded for each department of a year: input fingerprint, code version, run."""
     t = s.ops_partition
     with engine.connect() as conn:
-        row = conn.execute(sa.select(t.c.inputs_sha256, t.c.code_version, t.c.run_id).where(
-            sa.and_(t.c.department_code == department_code, t.c.year == year))).first()
-    return dict(row._mapping) if row else None
+        rows = conn.execute(sa.select(t.c.department_code, t.c.inputs_sha256, t.c.code_version, t.c.run_id)
+                            .where(t.c.year == year)).mappings().all()
+    return {str(r["department_code"]): {k: str(v) for k, v in r.items()} for r in rows}
 
 
 def frame_of(engine: sa.Engine, query: sa.Select) -> pd.DataFrame:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,8 +15,10 @@ from tasks.quality.views import RunData
 from tasks.report.build import render_department
 from tasks.report.render import QualityNote
 from tasks.settings import Settings
+from tasks.sources.raw import sha256_file
+from tasks.warehouse.dialect import take_waited
 from tasks.warehouse.engine import make_engine, warehouse_url
-from tasks.warehouse.load import load_partition
+from tasks.warehouse.load import load_partition, partition_states
 from tasks.warehouse.runs import finish_run, start_run
 from tasks.warehouse.transform import build_partition
 
@@ -69,19 +72,55 @@ def load_department(data: RunData, department: str, settings: Settings, run_id: 
 @task(name="load-and-render", cache_policy=NO_CACHE, retries=5, retry_delay_seconds=[1, 2, 4, 8, 16],
       retry_jitter_factor=0.5, retry_condition_fn=_transient)
 def load_and_render(data: RunData, department: str, settings: Settings, run_id: str, hashes: dict[str, str],
-                    code_version: str, notes: list[QualityNote]) -> tuple[dict[str, int], dict[str, str]]:
+                    code_version: str, notes: list[QualityNote], fingerprint: str | None = None,
+                    ) -> tuple[dict[str, int], dict[str, str], dict[str, float]]:
     """One department-year, end to end: replace its partition, then render its report from the warehouse.
 
-    This is the unit the flow fans out over departments (on Dask when configured).
+    This is the unit the flow fans out over departments (on Dask when configured). Returns the rows
+    written, the report files, and the seconds spent loading and rendering.
     """
     engine = engine_for(settings)
     try:
+        start = time.perf_counter()
+        take_waited()
         partition = build_partition(data, department, run_id, dt.datetime.now(dt.UTC), hashes)
+        if fingerprint:
+            partition.inputs_sha256 = fingerprint
         rows = load_partition(engine, partition, run_id, code_version)
+        loaded = time.perf_counter()
         paths = render_department(engine, settings, department, data.year, notes)
+        rendered = time.perf_counter()
     finally:
         engine.dispose()
-    return rows, {k: str(v) for k, v in paths.items()}
+    # time spent queueing for DuckDB's single writer is not load work; it shows in the fan-out's wall time
+    seconds = {"load": loaded - start - take_waited(), "render": rendered - loaded}
+    return rows, {k: str(v) for k, v in paths.items()}, seconds
+
+
+@task(name="find-unchanged", cache_policy=NO_CACHE)
+def find_unchanged(settings: Settings, year: int, departments: list[str], code_version: str,
+                   force: bool) -> tuple[dict[str, str | None], dict[str, str]]:
+    """Fingerprint each department-year's inputs; those unchanged since their last load are skipped."""
+    from tasks.pipeline import input_fingerprints, unchanged
+    from tasks.report.render import report_dir
+    from tasks.sources.steps import opened
+
+    context = {"code_version": code_version, "tolerance": str(settings.ledger_tolerance_wan),
+               "yoy_bound": settings.yoy_warning_bound,
+               "report_config": sha256_file(settings.report_config) if settings.report_config.exists() else None}
+    with opened(settings, "finance") as fin, opened(settings, "statistics") as sta, \
+            opened(settings, "registry") as reg:
+        fingerprints = input_fingerprints({"finance": fin, "statistics": sta, "registry": reg},
+                                          settings.narrative_root(), year, departments, context)
+    if force:
+        return fingerprints, {}
+    engine = engine_for(settings)
+    try:
+        previous = partition_states(engine, year)
+    finally:
+        engine.dispose()
+    reports = {code: (report_dir(settings.output_dir, year, code) / "report.md").exists() for code in departments}
+    return fingerprints, unchanged(fingerprints, previous, code_version, reports)
 
 
 @task(name="prepare-warehouse", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 2, 4],

@@ -28,6 +28,7 @@ def refuse_one_line(sample: Path) -> None:
 def test_planted_secrets_appear_nowhere(prefect_harness, sample_copy, tmp_path, receiver, pg_url, monkeypatch):
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, LogFilter, LogFilterFlowRunId
+    from prefect.logging.handlers import APILogHandler
 
     from flows.self_evaluation import self_evaluation
 
@@ -49,6 +50,7 @@ def test_planted_secrets_appear_nowhere(prefect_harness, sample_copy, tmp_path, 
     assert all(r["authorization"] == f"Bearer {API_TOKEN}" for r in api.requests)
 
     run_id = state.state_details.flow_run_id
+    APILogHandler().flush()  # logs go to the server in background batches; read them all
     haystack = [str(state.message), str(state.result(raise_on_failure=False))]
     with get_client(sync_client=True) as client:
         run = client.read_flow_run(run_id)

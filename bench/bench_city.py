@@ -1,0 +1,216 @@
+"""The whole nightly flow on a synthetic city, at several scales, against a DuckDB-only floor.
+
+    .venv/bin/python -m bench.bench_city --points 10000 100000 1000000 5000000
+
+For each point: a city of 60 departments with that many payment lines (``selfeval synth``, cached
+under bench/_cache), a full run, a rerun with nothing changed, a rerun after one department's
+payments changed, and the floor (bench/floor.sql). Each runs in its own process, so that peak RSS
+is that run's own; one Prefect server serves them all and its start-up is not counted. Writes the
+"city" section of bench/results.md and bench/city.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CACHE = Path(__file__).resolve().parent / "_cache"
+YEAR = 2022
+
+
+def child(args: argparse.Namespace) -> None:
+    """One measured run in this process; prints a JSON line."""
+    out: dict[str, object] = {}
+    if args.mode == "floor":
+        import duckdb
+
+        sql = (ROOT / "bench" / "floor.sql").read_text(encoding="utf-8")
+        sql = sql.replace("{root}", args.root).replace("{year}", str(YEAR))
+        start = time.perf_counter()
+        con = duckdb.connect()
+        result = None
+        for statement in (s for s in sql.split(";\n") if s.strip()):
+            result = con.execute(statement)
+        assert result is not None
+        out["result"] = result.fetchall()[0]
+        out["seconds"] = time.perf_counter() - start
+    else:
+        os.environ["SELFEVAL_REPORT_CONFIG"] = str(ROOT / "templates" / "report-nightly.yaml")
+        from flows.self_evaluation import self_evaluation
+
+        start = time.perf_counter()
+        state = self_evaluation(year=YEAR, source=args.root, warehouse_url=args.warehouse, output_dir=args.out,
+                                return_state=True)
+        out["seconds"] = time.perf_counter() - start
+        summary = state.result(raise_on_failure=False)
+        summary = getattr(summary, "summary", summary)
+        out["state"] = state.type.value
+        out["timings"] = summary.timings
+        out["statuses"] = {s: sum(1 for o in summary.outcomes if o.status == s)
+                           for s in ("loaded", "skipped", "refused")}
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print("RESULT " + json.dumps(out, default=str))
+
+
+def run_child(mode: str, root: Path, warehouse: str, out: Path, env: dict[str, str]) -> dict:
+    cmd = [sys.executable, "-m", "bench.bench_city", "--child", mode, "--root", str(root),
+           "--warehouse", warehouse, "--out", str(out)]
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT ")), None)
+    if line is None:
+        raise RuntimeError(f"{mode} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return json.loads(line.removeprefix("RESULT "))
+
+
+def city(payments: int) -> tuple[Path, float]:
+    from tasks.synth.city import CitySpec, build_city
+
+    root = CACHE / f"city-60-{payments}"
+    if not (root / "expected_faults.csv").exists():
+        shutil.rmtree(root, ignore_errors=True)
+        start = time.perf_counter()
+        build_city(root, CitySpec(departments=60, years=(YEAR,), payments=payments,
+                                  enterprises=max(20_000, payments // 10), fault_rate=0.0, seed=7))
+        (root / "generated_in.txt").write_text(f"{time.perf_counter() - start:.1f}")
+    return root, float((root / "generated_in.txt").read_text())
+
+
+def touch_one_department(root: Path) -> str:
+    """Change one payment of the first department by one 分 (still within the ledger tolerance)."""
+    folder = sorted((root / "finance" / str(YEAR)).iterdir())[0]
+    path = folder / "payments.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    cells = lines[1].split(",")
+    fen = round(float(cells[-1]) * 100) + 1
+    cells[-1] = f"{fen // 100}.{fen % 100:02d}"
+    lines[1] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder.name
+
+
+def start_server(home: Path) -> tuple[subprocess.Popen, dict[str, str]]:
+    import socket
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    api = f"http://127.0.0.1:{port}/api"
+    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_API_URL": api, "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+           "PREFECT_LOGGING_LEVEL": "WARNING"}
+    server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port",
+                               str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(180):
+        try:
+            with urllib.request.urlopen(f"{api}/health", timeout=2):
+                return server, env
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError("the Prefect server did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--points", type=int, nargs="+", default=[10_000, 100_000, 1_000_000, 5_000_000])
+    parser.add_argument("--child")
+    parser.add_argument("--root")
+    parser.add_argument("--warehouse")
+    parser.add_argument("--out")
+    args = parser.parse_args()
+    if args.child:
+        args.mode = args.child
+        child(args)
+        return
+    from bench.common import write_section
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        server, env = start_server(tmp / "prefect")
+        try:
+            for points in args.points:
+                root, generated = city(points)
+                work = tmp / f"p{points}"
+                shutil.copytree(root, work / "zone")
+                warehouse = f"duckdb:///{work}/warehouse.duckdb"
+                full = run_child("full", work / "zone", warehouse, work / "out", env)
+                again = run_child("rerun", work / "zone", warehouse, work / "out", env)
+                touched = touch_one_department(work / "zone")
+                one = run_child("touched", work / "zone", warehouse, work / "out", env)
+                floor = run_child("floor", work / "zone", warehouse, work / "out", env)
+                rows.append({"points": points, "generated": generated, "full": full, "rerun": again,
+                             "touched": one, "touched_department": touched, "floor": floor})
+                print(json.dumps(rows[-1], default=str), flush=True)
+                shutil.rmtree(work)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    write_section("city", render(rows, args.points))
+    chart(rows)
+
+
+def render(rows: list[dict], points: list[int]) -> str:
+    lines = [
+        "## City scale: the nightly flow against a DuckDB-only floor",
+        "",
+        f"Command: `.venv/bin/python -m bench.bench_city --points {' '.join(str(p) for p in points)}`",
+        "",
+        "60 synthetic departments (`selfeval synth`), payment lines spread unevenly across them; warehouse DuckDB; "
+        "reports in Markdown and HTML with the score tables (templates/report-nightly.yaml). Wall times in seconds, "
+        "excluding the Prefect server's start-up. *load Σ* and *render Σ* are summed over departments (load without "
+        "the wait for DuckDB's single writer; renders overlap on the thread pool); *fan-out wall* is the wall time "
+        "of the load-and-render stage. *per 1M rows* is the flow's wall time divided by millions of payment lines. "
+        "Peak RSS is the flow process's own (each measurement runs in a fresh process).",
+        "",
+        "| payment lines | flow s | extract | validate | load Σ | render Σ | fan-out wall | per 1M rows s | "
+        "peak RSS MB | floor s | flow / floor | rerun unchanged s (% of full) | rerun, one department changed s |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        f, t = r["full"], r["full"]["timings"]
+        ratio = f["seconds"] / r["floor"]["seconds"]
+        per_million = f["seconds"] / (r["points"] / 1e6)
+        lines.append(
+            f"| {r['points']:,} | {f['seconds']:.1f} | {t.get('extract', 0):.1f} | {t.get('validate', 0):.1f} | "
+            f"{t.get('load (sum)', 0):.1f} | {t.get('render (sum)', 0):.1f} | {t.get('load and render', 0):.1f} | "
+            f"{per_million:.1f} | {f['peak_rss_mb']:.0f} | {r['floor']['seconds']:.2f} | {ratio:.1f} | "
+            f"{r['rerun']['seconds']:.1f} ({100 * r['rerun']['seconds'] / f['seconds']:.0f} %, "
+            f"{r['rerun']['statuses']['skipped']} skipped) | {r['touched']['seconds']:.1f} "
+            f"({r['touched']['statuses']['loaded']} reloaded) |")
+    lines += ["", "![flow and floor by scale](city.png)", "",
+              "City generation (not timed above): " + ", ".join(f"{r['points']:,} lines {r['generated']:.0f} s"
+                                                                 for r in rows) + "."]
+    return "\n".join(lines)
+
+
+def chart(rows: list[dict]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    xs = [r["points"] for r in rows]
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    ax.plot(xs, [r["full"]["seconds"] for r in rows], marker="o", label="flow (full run)")
+    ax.plot(xs, [r["floor"]["seconds"] for r in rows], marker="o", label="DuckDB-only floor")
+    ax.plot(xs, [r["rerun"]["seconds"] for r in rows], marker="o", label="rerun, nothing changed")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("payment lines (60 departments)")
+    ax.set_ylabel("seconds")
+    ax.legend(frameon=False)
+    ax.grid(alpha=0.3)
+    fig.savefig(Path(__file__).with_name("city.png"), dpi=120, bbox_inches="tight")
+
+
+if __name__ == "__main__":
+    main()

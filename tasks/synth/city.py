@@ -1,0 +1,166 @@
+"""A synthetic city for benchmarks and scale tests: many departments, large ledgers, planted faults.
+
+``selfeval synth --out DIR --departments 60 --payments 1000000 --enterprises 200000 --fault-rate 0.1``
+writes a landing zone in the data contract's layout (finance, statistics, registry, narrative),
+reproducible from its seed. With a fault rate, that share of departments gets one known fault, and
+``expected_faults.csv`` says which rules must refuse which department.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from tasks.domain import FUND_SOURCE_NAMES
+from tasks.synth.generator import (
+    GUANGZHOU_DISTRICTS,
+    DepartmentProfile,
+    FinanceTarget,
+    Investment,
+    RegistryTarget,
+    StatisticsTarget,
+    build_landing_zone,
+    write_landing_zone,
+)
+
+DEPARTMENT_KINDS = ("科技工业和信息化局", "商务局", "文化广电旅游体育局", "发展和改革局", "住房和建设局", "卫生健康局",
+                    "教育局", "民政局", "交通运输局", "生态环境分局")
+PROJECT_WORDS = ("专项资金", "工作经费", "扶持资金", "运行保障经费", "建设经费", "补助资金")
+FAULTS = {
+    "over_budget": ("FIN-001", "FIN-002"),
+    "ledger_gap": ("REC-003",),
+    "duplicate_voucher": ("FIN-004", "REC-003"),
+    "out_of_year": ("FIN-005",),
+}
+
+
+@dataclass(frozen=True)
+class CitySpec:
+    departments: int = 60
+    years: tuple[int, ...] = (2022,)
+    payments: int = 1_000_000  # across all departments and years
+    enterprises: int = 20_000
+    fault_rate: float = 0.0
+    seed: int = 7
+
+
+def _profiles(spec: CitySpec, rng: np.random.Generator) -> list[DepartmentProfile]:
+    weights = rng.lognormal(0, 0.5, spec.departments)
+    per_department = np.maximum(200, (spec.payments / len(spec.years) * weights / weights.sum()).astype(int))
+    profiles = []
+    for i in range(spec.departments):
+        region_code, region_name = GUANGZHOU_DISTRICTS[i % len(GUANGZHOU_DISTRICTS)]
+        kind = DEPARTMENT_KINDS[(i // len(GUANGZHOU_DISTRICTS)) % len(DEPARTMENT_KINDS)]
+        code = f"{region_code}-D{i + 1:03d}"
+        projects = [(f"{kind[:2]}{j + 1:02d}号{PROJECT_WORDS[j % len(PROJECT_WORDS)]}",
+                     "subsidy" if j % 3 == 0 else "service") for j in range(int(rng.integers(8, 30)))]
+        finance = {}
+        for year in spec.years:
+            basic = int(rng.integers(5_000_000, 40_000_000)) * 100
+            project = int(rng.integers(10_000_000, 150_000_000)) * 100
+            unspent = int(rng.integers(0, 2_000_000)) * 100
+            sources = {FUND_SOURCE_NAMES[0]: 0.8, FUND_SOURCE_NAMES[1]: 0.1, FUND_SOURCE_NAMES[3]: 0.1}
+            finance[year] = FinanceTarget(budget=basic + project + unspent, basic_executed=basic,
+                                          project_executed=project, carryover=unspent // 2, fund_sources=sources,
+                                          projects=projects, payments=int(per_department[i]))
+        registry = None
+        if i % 3 == 0:  # a third of departments handle applications and investment projects
+            first_year = min(spec.years)
+            registry = RegistryTarget(
+                srdi={y: int(rng.integers(10, 60)) for y in spec.years},
+                hitech_first={y: int(rng.integers(10, 40)) for y in range(first_year - 3, max(spec.years) + 1)},
+                investments=[Investment(y, y, f"{rng.integers(1000, 50000)}.00", f"{rng.integers(1000, 80000)}.00",
+                                        f"{region_name}招商项目{y}-{k + 1}") for y in spec.years for k in range(3)],
+                firms=max(200, spec.enterprises // max(1, spec.departments // 3) // 2))
+        profiles.append(DepartmentProfile(code, f"广州市{region_name}{kind}（模拟{i + 1:03d}）", region_code,
+                                          region_name, True, finance, registry))
+    return profiles
+
+
+def narrative(profile: DepartmentProfile, year: int) -> dict[str, object]:
+    has_registry = profile.registry is not None
+    achievements = ("全年预算执行率 {{ execution_rate }}%，项目支出 {{ expense_PROJECT }} 万元。" +
+                    ("全年省级“专精特新”申报企业 {{ srdi_applicants }} 家，新签约项目 {{ signed_projects }} 个。"
+                     if has_registry else ""))
+    return {
+        "department": profile.code, "year": year,
+        "functions": [f"负责{profile.region_name}相关领域的政策执行与公共服务。（模拟数据）"],
+        "goals": ["按计划完成年度重点工作任务。"],
+        "key_tasks": ["落实年度预算，推进重点项目。"],
+        "conclusion": {"summary": "各重点工作任务基本完成"},
+        "task_analysis": "{{ year }} 年本部门按计划推进各项工作。",
+        "achievements": achievements,
+        "problems": ["一是预算执行进度有待均衡。"],
+        "measures": [{"heading": "加强预算管理，围绕执行进度持续发力", "text": "一是加强项目前期论证。"}],
+    }
+
+
+def _plant(zone_root: Path, profiles: list[DepartmentProfile], spec: CitySpec,
+           rng: np.random.Generator) -> list[dict[str, object]]:
+    """Plant one fault in a share of department-years; returns the expected rule hits."""
+    expected: list[dict[str, object]] = []
+    kinds = list(FAULTS)
+    chosen = [p for p in profiles if rng.random() < spec.fault_rate]
+    for n, profile in enumerate(chosen):
+        year = spec.years[-1]
+        kind = kinds[n % len(kinds)]
+        folder = zone_root / "finance" / str(year) / profile.code
+        if kind == "over_budget":
+            path = folder / "budget_lines.csv"
+            lines = pd.read_csv(path, dtype=str, keep_default_na=False)
+            i = int(lines.index[lines["支出性质"] == "项目支出"][0])
+            old = Decimal(lines.loc[i, "全年预算数"])
+            new = Decimal(lines.loc[i, "全年执行数"]) - 1000
+            lines.loc[i, "全年预算数"] = f"{new:.2f}"
+            lines.to_csv(path, index=False, lineterminator="\n")
+            summary_path = folder / "summary.csv"
+            summary = pd.read_csv(summary_path, dtype=str, keep_default_na=False)
+            for item in ("合计", lines.loc[i, "资金来源"], "项目支出"):  # the totals follow, so only the line is wrong
+                hit = summary["项目"] == item
+                summary.loc[hit, "全年预算数"] = summary.loc[hit, "全年预算数"].map(
+                    lambda v, cut=old - new: f"{Decimal(v) - cut:.2f}")
+            summary.to_csv(summary_path, index=False, lineterminator="\n")
+            row = i + 2
+        else:
+            path = folder / "payments.csv"
+            pay = pd.read_csv(path, dtype=str, keep_default_na=False)
+            i = int(rng.integers(0, len(pay)))
+            if kind == "ledger_gap":
+                pay.loc[i, "支付金额"] = f"{float(pay.loc[i, '支付金额']) + 1000:.2f}"
+            elif kind == "duplicate_voucher":
+                pay = pd.concat([pay, pay.iloc[[i]]], ignore_index=True)
+            else:
+                pay.loc[i, "支付日期"] = f"{year - 1}-12-31"
+            pay.to_csv(path, index=False, lineterminator="\n")
+            row = i + 2
+        expected.append({"department_code": profile.code, "year": year, "fault": kind,
+                         "rules": ";".join(FAULTS[kind]), "file": str(path.relative_to(zone_root)), "row": row})
+    return expected
+
+
+def build_city(root: Path, spec: CitySpec) -> list[dict[str, object]]:
+    rng = np.random.default_rng(spec.seed)
+    profiles = _profiles(spec, rng)
+    zone = build_landing_zone(profiles, StatisticsTarget(years=tuple(range(min(spec.years) - 2,
+                                                                           max(spec.years) + 1))),
+                              spec.seed, extra_firms_per_region=max(10, spec.enterprises // 22))
+    write_landing_zone(zone, root)
+    for profile in profiles:
+        for year in spec.years:
+            path = root / "narrative" / str(year) / f"{profile.code}.yaml"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(yaml.safe_dump(narrative(profile, year), allow_unicode=True, sort_keys=False),
+                            encoding="utf-8")
+    expected = _plant(root, profiles, spec, rng)
+    with (root / "expected_faults.csv").open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=["department_code", "year", "fault", "rules", "file", "row"],
+                                lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(expected)
+    return expected

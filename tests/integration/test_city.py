@@ -1,0 +1,153 @@
+"""City scale: the synthetic city's planted faults are exactly what the gate refuses, and reruns skip
+what did not change (issue 8)."""
+
+from __future__ import annotations
+
+import csv
+import filecmp
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from flows.cli import main
+from tasks.synth.city import CitySpec, build_city
+
+SMALL = CitySpec(departments=8, years=(2022,), payments=4_000, enterprises=400, fault_rate=0.6, seed=11)
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("city") / "zone"
+    build_city(root, SMALL)
+    return root
+
+
+def _expected(root: Path) -> dict[str, set[str]]:
+    with (root / "expected_faults.csv").open(encoding="utf-8") as f:
+        return {r["department_code"]: set(r["rules"].split(";")) for r in csv.DictReader(f)}
+
+
+def _run(zone: Path, tmp: Path, **params):
+    from flows.self_evaluation import self_evaluation
+
+    state = self_evaluation(year=2022, source=str(zone), warehouse_url=f"duckdb:///{tmp}/wh.duckdb",
+                            output_dir=str(tmp / "out"), return_state=True, **params)
+    result = state.result(raise_on_failure=False)
+    return state, getattr(result, "summary", result)
+
+
+def test_the_city_is_reproducible_from_its_seed(city, tmp_path):
+    again = tmp_path / "again"
+    build_city(again, SMALL)
+    files = sorted(p.relative_to(city) for p in city.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(again) for p in again.rglob("*") if p.is_file())
+    _, mismatch, errors = filecmp.cmpfiles(city, again, [str(f) for f in files], shallow=False)
+    assert (mismatch, errors) == ([], [])
+    other = tmp_path / "other"
+    build_city(other, CitySpec(**{**SMALL.__dict__, "seed": 12}))
+    first = sorted((city / "finance" / "2022").iterdir())[0].name
+    assert not filecmp.cmp(city / "finance" / "2022" / first / "payments.csv",
+                           other / "finance" / "2022" / first / "payments.csv", shallow=False)
+
+
+def test_the_planted_faults_are_exactly_what_the_gate_refuses(prefect_harness, city, tmp_path):
+    expected = _expected(city)
+    assert 2 <= len(expected) < SMALL.departments  # some faulty, some clean: both sides are checked
+    state, summary = _run(city, tmp_path)
+    assert state.is_failed()
+    refused = {o.department_code: set(o.rules) for o in summary.outcomes if o.status == "refused"}
+    assert refused == expected
+    loaded = {o.department_code for o in summary.outcomes if o.status == "loaded"}
+    assert len(loaded) == SMALL.departments - len(expected)
+    engine = sa.create_engine(f"duckdb:///{tmp_path}/wh.duckdb")
+    with engine.connect() as conn:
+        in_warehouse = {r[0] for r in conn.execute(sa.text("select distinct department_code from fct_payment"))}
+    engine.dispose()
+    assert in_warehouse == loaded
+
+
+def _statuses(summary) -> dict[str, str]:
+    return {o.department_code: o.status for o in summary.outcomes}
+
+
+def _payment_count(tmp: Path) -> tuple[int, int]:
+    engine = sa.create_engine(f"duckdb:///{tmp}/wh.duckdb")
+    with engine.connect() as conn:
+        row = conn.execute(sa.text("select count(*), sum(amount_fen) from fct_payment")).one()
+    engine.dispose()
+    return row[0], row[1]
+
+
+def test_reruns_skip_what_did_not_change_and_redo_what_did(prefect_harness, sample_copy, tmp_path):
+    state, first = _run(sample_copy, tmp_path)
+    assert state.is_completed(), state.message
+    codes = sorted(_statuses(first))
+    assert set(_statuses(first).values()) == {"loaded"}
+    rows_before = _payment_count(tmp_path)
+
+    state, second = _run(sample_copy, tmp_path)
+    assert state.is_completed(), state.message
+    assert _statuses(second) == dict.fromkeys(codes, "skipped")
+    for outcome in second.outcomes:
+        assert outcome.reasons == [f"inputs and code unchanged since run {first.run_id}"]
+    assert "extract" not in second.timings  # nothing was read beyond hashing the files
+    assert _payment_count(tmp_path) == rows_before
+
+    # one payment of one department changes by one 分: that department alone is redone
+    changed = codes[1]
+    path = sample_copy / "finance" / "2022" / changed / "payments.csv"
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    amount = rows[1][-1]
+    rows[1][-1] = f"{float(amount) + 0.01:.2f}"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+    state, third = _run(sample_copy, tmp_path)
+    assert state.is_completed(), state.message
+    assert _statuses(third) == {c: "loaded" if c == changed else "skipped" for c in codes}
+    assert _payment_count(tmp_path) == (rows_before[0], rows_before[1] + 1)
+
+    # a report deleted from the output folder is rebuilt, even though the data did not change
+    (tmp_path / "out" / "2022" / codes[0] / "report.md").unlink()
+    state, fourth = _run(sample_copy, tmp_path)
+    assert _statuses(fourth) == {c: "loaded" if c == codes[0] else "skipped" for c in codes}
+    assert (tmp_path / "out" / "2022" / codes[0] / "report.md").exists()
+
+    # --force processes every department again
+    code = main(["run", "--year", "2022", "--source", str(sample_copy), "--warehouse",
+                 f"duckdb:///{tmp_path}/wh.duckdb", "--out", str(tmp_path / "out"), "--force"])
+    assert code == 0
+    engine = sa.create_engine(f"duckdb:///{tmp_path}/wh.duckdb")
+    with engine.connect() as conn:
+        runs = conn.execute(sa.text("select run_id from ops_partition where year = 2022")).scalars().all()
+    engine.dispose()
+    assert len(set(runs)) == 1 and runs[0] not in {first.run_id, third.run_id, fourth.run_id}
+    assert _payment_count(tmp_path) == (rows_before[0], rows_before[1] + 1)
+
+
+def test_a_narrative_change_alone_redoes_that_department(prefect_harness, sample_copy, tmp_path):
+    state, first = _run(sample_copy, tmp_path)
+    assert state.is_completed(), state.message
+    codes = sorted(_statuses(first))
+    narrative = sample_copy / "narrative" / "2022" / f"{codes[2]}.yaml"
+    narrative.write_text(narrative.read_text(encoding="utf-8") + "\n# reviewed\n", encoding="utf-8")
+    _, second = _run(sample_copy, tmp_path)
+    assert _statuses(second) == {c: "loaded" if c == codes[2] else "skipped" for c in codes}
+
+
+def test_synth_command_writes_a_city_and_refuses_to_overwrite(tmp_path, capsys):
+    out = tmp_path / "zone"
+    assert main(["synth", "--out", str(out), "--departments", "3", "--payments", "900", "--enterprises", "100",
+                 "--fault-rate", "1", "--seed", "3"]) == 0
+    assert "3 departments" in capsys.readouterr().out
+    assert len(list((out / "finance" / "2022").iterdir())) == 3
+    assert len(_expected(out)) == 3
+    with (out / "expected_faults.csv").open(encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            assert (out / row["file"]).exists() and int(row["row"]) >= 2
+    assert main(["synth", "--out", str(out)]) == 2
+    assert "not empty" in capsys.readouterr().err
+    shutil.rmtree(out)
+    assert main(["synth", "--out", str(out), "--fault-rate", "1.5"]) == 2
