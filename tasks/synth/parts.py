@@ -77,7 +77,8 @@ def random_usccs(rng: np.random.Generator, area_code: str, n: int, taken: set[st
     return out
 
 
-# Characters for invented company names: a head and a tail give 1,600 distinct brand names.
+# Characters for invented company names: a head and a tail give 1,600 distinct brand names
+# (64,000 with a second tail).
 _NAME_HEADS = "华穗荔粤珠越南新恒信诚联创智汇达通源博康嘉盛泰鸿锦宏瑞和丰安远明星海天龙凯骏维晟"
 _NAME_TAILS = "科技芯微数云光电能材医药装造创联讯网图链谷湾港峰泽航晖展信智研德美辰立拓宇铭捷雅"
 INDUSTRY_WORDS = {
@@ -96,8 +97,12 @@ def company_names(rng: np.random.Generator, city: str, industries: list[str], ta
     names = []
     for industry in industries:
         words = INDUSTRY_WORDS[industry]
+        # two-character brands give ~37,000 names in all; a city-sized registry needs a third character
+        wide = len(taken) >= 20_000
         while True:
             head = _NAME_HEADS[rng.integers(len(_NAME_HEADS))] + _NAME_TAILS[rng.integers(len(_NAME_TAILS))]
+            if wide:
+                head += _NAME_TAILS[rng.integers(len(_NAME_TAILS))]
             name = f"{city}{head}{words[rng.integers(len(words))]}有限公司"
             if name not in taken:
                 taken.add(name)
