@@ -10,7 +10,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export PREFECT_CLOUD_ENABLE_ORCHESTRATION_TELEMETRY ?= false
 export PREFECT_TELEMETRY_ENABLE_RESOURCE_METRICS ?= false
 
-.PHONY: help system run serve automations test lint typecheck check lock sample variants bench clean
+.PHONY: help venv system run serve automations test lint typecheck check lock sample variants bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -59,6 +59,12 @@ sample: $(STAMP) ## Regenerate data/sample (deterministic) from tasks/synth/samp
 
 variants: $(STAMP) ## Regenerate data/variants (XLSX, GBK, API fixtures) from data/sample
 	$(BIN)/python -m tasks.synth.variants data/sample data/variants
+
+bench: $(STAMP) ## Run every benchmark and rewrite bench/results.md (the city at 5M lines takes ~15 min)
+	$(BIN)/python -m bench.bench_load --rows 1000000
+	$(BIN)/python -m bench.bench_validate --rows 1000000
+	$(BIN)/python -m bench.bench_readers --rows 1000000
+	$(BIN)/python -m bench.bench_city --points 10000 100000 1000000 5000000
 
 clean: ## Remove the warehouse, reports and caches (keeps .venv)
 	rm -rf var out .pytest_cache .mypy_cache .ruff_cache

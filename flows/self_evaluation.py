@@ -139,7 +139,8 @@ def self_evaluation(
                     log.warning("%s %s: %s", code, year, w)
                 futures[code] = (load_and_render.submit(data.only(code), code, settings, run_id, hashes, version,
                                                         notes, fingerprints.get(code)), len(notes))
-        del data  # the workers hold their own slices; the run's frames can go
+        # the workers hold their own slices: the run's frames (shared with the extracts) can go
+        del data, finance, statistics, registry, report
         for code, (future, warnings) in futures.items():
             rows, paths, seconds = future.result()
             outcomes[code] = pl.DepartmentOutcome(code, "loaded", warnings=warnings, reports=paths, rows=rows)
