@@ -213,7 +213,8 @@ def synth(args: argparse.Namespace) -> int:
     spec = CitySpec(departments=args.departments, years=tuple(args.years), payments=args.payments,
                     enterprises=args.enterprises, fault_rate=args.fault_rate, seed=args.seed)
     expected = build_city(out, spec)
-    print(f"{out}: {args.departments} departments, {args.payments:,} payment lines, "
+    lines = sum(sum(1 for _ in p.open(encoding="utf-8")) - 1 for p in out.glob("finance/*/*/payments.csv"))
+    print(f"{out}: {args.departments} departments, {lines:,} payment lines, "
           f"{len(expected)} planted faults (expected_faults.csv)")
     return EXIT_OK
 

@@ -176,12 +176,14 @@ def fingerprint(parts: dict[str, object]) -> str:
 
 
 def input_fingerprints(sources: dict[str, Source], narratives: Path, year: int, codes: list[str],
-                       context: dict[str, object]) -> dict[str, str | None]:
+                       context: dict[str, object], earlier: dict[str, dict[int, str]] | None = None,
+                       ) -> dict[str, str | None]:
     """What each department-year's report depends on, hashed before any data is read.
 
     Its own finance files, the shared statistics and registry, its narrative, the code version and
-    the settings that change results (``context``). None when a source cannot be hashed cheaply
-    (an API, a database): such a department-year is always processed.
+    the settings that change results (``context``), and the fingerprints of its earlier years'
+    partitions in the warehouse (``earlier``: the report's trend reads them). None when a source
+    cannot be hashed cheaply (an API, a database): such a department-year is always processed.
     """
     from tasks.sources.contract import DEPARTMENTS, FINANCE_DATASETS, INDICATORS, REGISTRY_DATASETS
 
@@ -191,24 +193,26 @@ def input_fingerprints(sources: dict[str, Source], narratives: Path, year: int, 
         shared[dataset.name] = sources["registry"].fingerprint(dataset)
     out: dict[str, str | None] = {}
     for code in codes:
-        parts: dict[str, object] = {"shared": shared, "context": context, "year": year}
+        parts: dict[str, object] = {"shared": shared, "context": context, "year": year,
+                                    "earlier": {str(y): d for y, d in sorted((earlier or {}).get(code, {}).items())}}
         for dataset in FINANCE_DATASETS:
             parts[dataset.name] = sources["finance"].fingerprint(dataset, year=year, department=code)
         narrative = narratives / str(year) / f"{code}.yaml"
         parts["narrative"] = sha256_file(narrative) if narrative.exists() else None
-        known = [v for k, v in parts.items() if k not in ("shared", "context", "year")] + list(shared.values())
+        known = [v for k, v in parts.items() if k not in ("shared", "context", "year", "earlier")]
+        known += list(shared.values())
         out[code] = None if any(v is None for v in known) else fingerprint(parts)
     return out
 
 
 def unchanged(fingerprints: dict[str, str | None], previous: dict[str, dict[str, str]], version: str,
-              reports: dict[str, bool]) -> dict[str, str]:
-    """Departments whose inputs and code are as when they were last loaded, and whose report exists:
-    department → the run that loaded them."""
+              rendered: dict[str, bool]) -> dict[str, str]:
+    """Departments whose inputs and code are as when they were last loaded, and whose reports were
+    rendered from that load and are all still there: department → the run that loaded them."""
     out = {}
     for code, digest in fingerprints.items():
         before = previous.get(code)
         if digest and before and before["inputs_sha256"] == digest and before["code_version"] == version \
-                and reports.get(code):
+                and rendered.get(code):
             out[code] = before["run_id"]
     return out

@@ -40,6 +40,11 @@ FAULTS = {
 }
 
 
+# Twice the default ledger tolerance (0.01 万元 = 100 元): a duplicated payment this large trips REC-003.
+# The expected rule hits assume the default tolerance.
+LEDGER_BREAK_YUAN = 200
+
+
 @dataclass(frozen=True)
 class CitySpec:
     departments: int = 60
@@ -66,9 +71,12 @@ def _profiles(spec: CitySpec, rng: np.random.Generator) -> list[DepartmentProfil
             project = int(rng.integers(10_000_000, 150_000_000)) * 100
             unspent = int(rng.integers(0, 2_000_000)) * 100
             sources = {FUND_SOURCE_NAMES[0]: 0.8, FUND_SOURCE_NAMES[1]: 0.1, FUND_SOURCE_NAMES[3]: 0.1}
+            # the generator pays basic-expense lines monthly (12 payments each) and spreads the target
+            # over the rest in proportion to all execution: scale it so the ledger comes out near target
+            payments = int(per_department[i] * (basic + project) / project)
             finance[year] = FinanceTarget(budget=basic + project + unspent, basic_executed=basic,
                                           project_executed=project, carryover=unspent // 2, fund_sources=sources,
-                                          projects=projects, payments=int(per_department[i]))
+                                          projects=projects, payments=payments)
         registry = None
         if i % 3 == 0:  # a third of departments handle applications and investment projects
             first_year = min(spec.years)
@@ -130,15 +138,21 @@ def _plant(zone_root: Path, profiles: list[DepartmentProfile], spec: CitySpec,
         else:
             path = folder / "payments.csv"
             pay = pd.read_csv(path, dtype=str, keep_default_na=False)
-            i = int(rng.integers(0, len(pay)))
+            if kind == "duplicate_voucher":
+                # the copy must also break its line's ledger sum (REC-003) beyond the default tolerance
+                big = pay.index[pd.to_numeric(pay["支付金额"]) >= LEDGER_BREAK_YUAN]
+                i = int(big[rng.integers(0, len(big))])
+            else:
+                i = int(rng.integers(0, len(pay)))
+            row: int | str = i + 2
             if kind == "ledger_gap":
                 pay.loc[i, "支付金额"] = f"{float(pay.loc[i, '支付金额']) + 1000:.2f}"
             elif kind == "duplicate_voucher":
+                row = f"{i + 2};{len(pay) + 2}"  # the original and its copy, appended at the end
                 pay = pd.concat([pay, pay.iloc[[i]]], ignore_index=True)
             else:
                 pay.loc[i, "支付日期"] = f"{year - 1}-12-31"
             pay.to_csv(path, index=False, lineterminator="\n")
-            row = i + 2
         expected.append({"department_code": profile.code, "year": year, "fault": kind,
                          "rules": ";".join(FAULTS[kind]), "file": str(path.relative_to(zone_root)), "row": row})
     return expected

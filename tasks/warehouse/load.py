@@ -87,6 +87,22 @@ def partition_states(engine: sa.Engine, year: int) -> dict[str, dict[str, str]]:
     return {str(r["department_code"]): {k: str(v) for k, v in r.items()} for r in rows}
 
 
+def earlier_inputs(engine: sa.Engine, year: int) -> dict[str, dict[int, str]]:
+    """Input fingerprints of each department's partitions of years before ``year``.
+
+    A report reads those years too (the trend over the years the warehouse holds), so reloading one
+    of them makes the later report stale.
+    """
+    t = s.ops_partition
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(t.c.department_code, t.c.year, t.c.inputs_sha256)
+                            .where(t.c.year < year)).all()
+    out: dict[str, dict[int, str]] = {}
+    for code, earlier, digest in rows:
+        out.setdefault(str(code), {})[int(earlier)] = str(digest)
+    return out
+
+
 def frame_of(engine: sa.Engine, query: sa.Select) -> pd.DataFrame:
     with engine.connect() as conn:
         return pd.DataFrame(conn.execute(query).mappings().all())

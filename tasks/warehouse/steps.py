@@ -13,12 +13,13 @@ from prefect.states import State
 
 from tasks.quality.views import RunData
 from tasks.report.build import render_department
-from tasks.report.render import QualityNote
+from tasks.report.render import QualityNote, report_dir
+from tasks.report.stamp import clear_stamp, is_stamped, write_stamp
 from tasks.settings import Settings
 from tasks.sources.raw import sha256_file
 from tasks.warehouse.dialect import take_waited
 from tasks.warehouse.engine import make_engine, warehouse_url
-from tasks.warehouse.load import load_partition, partition_states
+from tasks.warehouse.load import earlier_inputs, load_partition, partition_states
 from tasks.warehouse.runs import finish_run, start_run
 from tasks.warehouse.transform import build_partition
 
@@ -83,12 +84,17 @@ def load_and_render(data: RunData, department: str, settings: Settings, run_id: 
     try:
         start = time.perf_counter()
         take_waited()
+        folder = report_dir(settings.output_dir, data.year, department)
+        if folder.exists():
+            clear_stamp(folder)  # the reports there are about to be stale
         partition = build_partition(data, department, run_id, dt.datetime.now(dt.UTC), hashes)
         if fingerprint:
             partition.inputs_sha256 = fingerprint
         rows = load_partition(engine, partition, run_id, code_version)
         loaded = time.perf_counter()
         paths = render_department(engine, settings, department, data.year, notes)
+        if fingerprint:
+            write_stamp(folder, fingerprint, paths)
         rendered = time.perf_counter()
     finally:
         engine.dispose()
@@ -102,25 +108,26 @@ def find_unchanged(settings: Settings, year: int, departments: list[str], code_v
                    force: bool) -> tuple[dict[str, str | None], dict[str, str]]:
     """Fingerprint each department-year's inputs; those unchanged since their last load are skipped."""
     from tasks.pipeline import input_fingerprints, unchanged
-    from tasks.report.render import report_dir
     from tasks.sources.steps import opened
 
     context = {"code_version": code_version, "tolerance": str(settings.ledger_tolerance_wan),
                "yoy_bound": settings.yoy_warning_bound,
                "report_config": sha256_file(settings.report_config) if settings.report_config.exists() else None}
-    with opened(settings, "finance") as fin, opened(settings, "statistics") as sta, \
-            opened(settings, "registry") as reg:
-        fingerprints = input_fingerprints({"finance": fin, "statistics": sta, "registry": reg},
-                                          settings.narrative_root(), year, departments, context)
-    if force:
-        return fingerprints, {}
     engine = engine_for(settings)
     try:
         previous = partition_states(engine, year)
+        earlier = earlier_inputs(engine, year)
     finally:
         engine.dispose()
-    reports = {code: (report_dir(settings.output_dir, year, code) / "report.md").exists() for code in departments}
-    return fingerprints, unchanged(fingerprints, previous, code_version, reports)
+    with opened(settings, "finance") as fin, opened(settings, "statistics") as sta, \
+            opened(settings, "registry") as reg:
+        fingerprints = input_fingerprints({"finance": fin, "statistics": sta, "registry": reg},
+                                          settings.narrative_root(), year, departments, context, earlier)
+    if force:
+        return fingerprints, {}
+    rendered = {code: is_stamped(report_dir(settings.output_dir, year, code), fingerprints[code])
+                for code in departments}
+    return fingerprints, unchanged(fingerprints, previous, code_version, rendered)
 
 
 @task(name="prepare-warehouse", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 2, 4],
