@@ -134,7 +134,7 @@ def _plant(zone_root: Path, profiles: list[DepartmentProfile], spec: CitySpec,
                 summary.loc[hit, "全年预算数"] = summary.loc[hit, "全年预算数"].map(
                     lambda v, cut=old - new: f"{Decimal(v) - cut:.2f}")
             summary.to_csv(summary_path, index=False, lineterminator="\n")
-            row = i + 2
+            row: int | str = i + 2
         else:
             path = folder / "payments.csv"
             pay = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -144,7 +144,7 @@ def _plant(zone_root: Path, profiles: list[DepartmentProfile], spec: CitySpec,
                 i = int(big[rng.integers(0, len(big))])
             else:
                 i = int(rng.integers(0, len(pay)))
-            row: int | str = i + 2
+            row = i + 2
             if kind == "ledger_gap":
                 pay.loc[i, "支付金额"] = f"{float(pay.loc[i, '支付金额']) + 1000:.2f}"
             elif kind == "duplicate_voucher":
