@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -51,17 +50,10 @@ def child(args: argparse.Namespace) -> None:
         out["timings"] = summary.timings
         out["statuses"] = {s: sum(1 for o in summary.outcomes if o.status == s)
                            for s in ("loaded", "skipped", "refused")}
+    from bench.common import peak_rss_mb
+
     out["peak_rss_mb"] = peak_rss_mb()
     print("RESULT " + json.dumps(out, default=str))
-
-
-def peak_rss_mb() -> float:
-    """This process's peak RSS since it started (VmHWM). Not ``ru_maxrss``: Linux carries that over
-    from the forking parent across exec, so a child of a large parent would report the parent's size."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run_floor(root: Path, year: int) -> tuple[Any, tuple]:

@@ -39,6 +39,13 @@ def best_of(n: int, fn: Callable[[], Any]) -> float:
 
 
 def peak_rss_mb() -> float:
+    """This process's peak RSS since it started (VmHWM). Not ``ru_maxrss`` alone: Linux carries that
+    over from the forking parent across exec, so a child of a large parent would report the parent's size."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

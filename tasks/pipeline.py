@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,8 +77,6 @@ class Clock:
     """Wall-clock seconds per stage of a run (``lap``), and summed seconds of parallel work (``add``)."""
 
     def __init__(self) -> None:
-        import time
-
         self._now = time.perf_counter
         self._start = self._last = self._now()
         self.timings: dict[str, float] = {}
@@ -205,14 +204,14 @@ def input_fingerprints(sources: dict[str, Source], narratives: Path, year: int, 
     return out
 
 
-def unchanged(fingerprints: dict[str, str | None], previous: dict[str, dict[str, str]], version: str,
+def unchanged(fingerprints: dict[str, str | None], previous: dict[str, dict[str, str]],
               rendered: dict[str, bool]) -> dict[str, str]:
-    """Departments whose inputs and code are as when they were last loaded, and whose reports were
-    rendered from that load and are all still there: department → the run that loaded them."""
+    """Departments whose inputs and code (the fingerprint covers the code version) are as when they
+    were last loaded, and whose reports were rendered from that load and are all still there:
+    department → the run that loaded them."""
     out = {}
     for code, digest in fingerprints.items():
         before = previous.get(code)
-        if digest and before and before["inputs_sha256"] == digest and before["code_version"] == version \
-                and rendered.get(code):
+        if digest and before and before["inputs_sha256"] == digest and rendered.get(code):
             out[code] = before["run_id"]
     return out

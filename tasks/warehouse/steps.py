@@ -127,7 +127,7 @@ def find_unchanged(settings: Settings, year: int, departments: list[str], code_v
         return fingerprints, {}
     rendered = {code: is_stamped(report_dir(settings.output_dir, year, code), fingerprints[code])
                 for code in departments}
-    return fingerprints, unchanged(fingerprints, previous, code_version, rendered)
+    return fingerprints, unchanged(fingerprints, previous, rendered)
 
 
 @task(name="prepare-warehouse", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 2, 4],
