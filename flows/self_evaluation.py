@@ -118,6 +118,8 @@ def self_evaluation(
         record_quality(report, settings, run_id)
         alert(report, problems, settings, run_id)
         hashes = pl.file_hashes(dept_extract, finance, statistics, registry)
+        roots = pl.landing_roots({name: settings.location(name) for name in ("finance", "statistics", "registry")},
+                                 settings.source)
         clock.lap("validate")
 
         futures = {}
@@ -132,10 +134,11 @@ def self_evaluation(
                 log.error("%s %s refused by data-quality rules %s", code, year, ", ".join(rules))
                 progress.advance(f"{code} refused")
             else:
-                notes = [QualityNote("INPUT", "输入文件提示", 1, w) for w in input_warnings.get(code, [])]
-                notes += [QualityNote(r.rule.rule_id, r.rule.label, r.failing_count, r.example())
-                          for r in report.warnings(code)]
-                for w in input_warnings.get(code, []):
+                notes = [QualityNote(*n) for n in pl.report_notes(
+                    input_warnings.get(code, []),
+                    [(r.rule.rule_id, r.rule.label, r.failing_count, r.example()) for r in report.warnings(code)],
+                    roots)]
+                for w in dict.fromkeys(input_warnings.get(code, [])):
                     log.warning("%s %s: %s", code, year, w)
                 futures[code] = (load_and_render.submit(data.only(code), code, settings, run_id, hashes, version,
                                                         notes, fingerprints.get(code)), len(notes))

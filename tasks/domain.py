@@ -36,4 +36,4 @@ INDICATOR_RD = "RD_EXP"
 INDUSTRY_ALL = "全部行业"
 
 # Money is held as integer 分 (fen) from staging to the warehouse; these convert units.
-FEN_PER_UNIT = {"分": 1, "元": 100, "万元": 1_000_000, "亿元": 10_000_000_000}
+FEN_PER_UNIT = {"分": 1, "元": 100, "千元": 100_000, "万元": 1_000_000, "亿元": 10_000_000_000}

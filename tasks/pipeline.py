@@ -135,6 +135,41 @@ def input_warnings(chosen: list[str], *extracted: Extracted) -> dict[str, list[s
     return {c: ws for c, ws in out.items() if ws}
 
 
+def landing_roots(locations: dict[str, str], landing_zone: str) -> dict[str, str]:
+    """Folder sources' absolute paths → how the report names them: relative to the landing zone
+    (``finance/``), or the source's name when it lives elsewhere. URLs are left out."""
+    zone = Path(landing_zone).resolve()
+    roots: dict[str, str] = {}
+    for name, location in locations.items():
+        if "://" in location:
+            continue
+        path = Path(location).resolve()
+        shown = path.relative_to(zone).as_posix() if path.is_relative_to(zone) else name
+        roots[str(path)] = shown
+        roots[location.rstrip("/")] = shown
+    return roots
+
+
+def without_server_paths(text: str, roots: dict[str, str]) -> str:
+    """``text`` with each root's path replaced by its name in the landing zone, longest first."""
+    for root in sorted(roots, key=len, reverse=True):
+        text = text.replace(root + "/", roots[root].rstrip("/") + "/" if roots[root] not in ("", ".") else "")
+    return text
+
+
+def report_notes(warnings: list[str], results: list[tuple[str, str, int, str]],
+                 roots: dict[str, str]) -> list[tuple[str, str, int, str]]:
+    """The notes of a report's 数据质量说明: input warnings, then rule warnings (id, label, rows,
+    example), each said once, naming files relative to the landing zone, never the server's paths."""
+    notes = [("INPUT", "输入文件提示", 1, w) for w in warnings] + list(results)
+    out: list[tuple[str, str, int, str]] = []
+    for rule_id, label, rows, example in notes:
+        note = (rule_id, label, rows, without_server_paths(example, roots))
+        if note not in out:
+            out.append(note)
+    return out
+
+
 def merge_problems(problems: dict[str, list[str]], more: dict[str, list[str]]) -> None:
     for code, messages in more.items():
         problems.setdefault(code, []).extend(messages)
@@ -166,8 +201,7 @@ def now() -> dt.datetime:
 def quality_outcome(report: QualityReport, code: str) -> tuple[list[str], list[str]]:
     """Fatal rule ids and their one-line reasons for a department."""
     fatal = report.fatal(code)
-    return ([r.rule.rule_id for r in fatal],
-            [f"{r.rule.rule_id} {r.rule.label}: {r.failing_count} row(s); {r.example()}" for r in fatal])
+    return [r.rule.rule_id for r in fatal], [r.reason() for r in fatal]
 
 
 def fingerprint(parts: dict[str, object]) -> str:

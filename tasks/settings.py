@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     ledger_tolerance_wan: Decimal = Field(Decimal("0.01"),
                                           description="Ledger against reported execution, in 万元")
     yoy_warning_bound: float = Field(1.0, description="Year-over-year change beyond which to warn (1.0 = 100%)")
+    jump_warning_factor: float = Field(
+        100.0, description="Warn when a department-year figure is this many times the year before's, or its budget")
     dask_address: str | None = Field(None, description="Dask scheduler (tcp://host:8786) for the department fan-out")
     api_token: SecretStr | None = Field(None, description="Bearer token for the HTTP sources")
     api_token_block: str | None = Field(None, description="Prefect Secret block holding the API token")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -31,7 +32,12 @@ DOCS_SITE = "selfeval"
 
 @dataclass
 class RuleResult:
-    """One rule's outcome for one department: the failing rows in DATA Act Broker columns."""
+    """One rule's outcome for one department: the failing rows in DATA Act Broker columns.
+
+    ``error`` says why the rule failed with no row to show: it could not be evaluated (GX raised, a
+    column it names is missing, its view could not be built), or it failed for the view as a whole
+    (a table-level expectation). Such a result fails: the gate never passes what it did not check.
+    """
 
     rule: Rule
     department_code: str
@@ -45,6 +51,12 @@ class RuleResult:
     @property
     def failing_count(self) -> int:
         return len(self.failing) if self.error is None else 0
+
+    def reason(self) -> str:
+        """One line for the operator: the rule, and what failed or why it could not run."""
+        if self.error:
+            return f"{self.rule.rule_id} {self.rule.label}: {self.error}"
+        return f"{self.rule.rule_id} {self.rule.label}: {self.failing_count} row(s); {self.example()}"
 
     def example(self) -> str:
         if self.error:
@@ -82,8 +94,20 @@ class QualityReport:
         return bool(self.fatal(code))
 
     def failing_rows(self, code: str, severity: str | None = None) -> pd.DataFrame:
-        frames = [r.failing for r in self.for_department(code)
-                  if not r.failing.empty and (severity is None or r.rule.severity == severity)]
+        """The failing rows of a department; a rule that failed with no rows (``error``) gets one row
+        saying why, so that the error report and the quarantine never leave it out."""
+        frames = []
+        for r in self.for_department(code):
+            if severity is not None and r.rule.severity != severity:
+                continue
+            if r.error:
+                frames.append(pd.DataFrame([{
+                    "rule": r.rule.rule_id, "severity": r.rule.severity, "department": code, "year": self.year,
+                    "field": r.rule.field, "value_provided": "", "expected_value": "", "difference": "",
+                    "source_file": "", "row_number": "", "message": r.error, "record": ""}],
+                    columns=FAILING_COLUMNS))
+            elif not r.failing.empty:
+                frames.append(r.failing)
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=FAILING_COLUMNS)
 
 
@@ -168,13 +192,17 @@ def _context(docs_dir: Path | None) -> Any:
     return context
 
 
-def parameters_for(year: int, ledger_tolerance_fen: int, yoy_bound: float) -> dict[str, Any]:
+def parameters_for(year: int, ledger_tolerance_fen: int, yoy_bound: float, jump_factor: float = 100.0,
+                   ) -> dict[str, Any]:
+    """The values the suites' ``$PARAMETER``s take: the report year, the ledger tolerance (分), the
+    statistics' year-over-year bound (1.0 = 100 %) and the factor beyond which a figure's jump warns."""
     return {
         "year": year,
         "ledger_tolerance_fen": ledger_tolerance_fen,
         "ledger_tolerance_neg_fen": -ledger_tolerance_fen,
         "yoy_bound": yoy_bound,
         "yoy_bound_neg": -yoy_bound,
+        "jump_factor": jump_factor,
     }
 
 
@@ -194,53 +222,116 @@ def run_gate(data: RunData, parameters: dict[str, Any], rules: tuple[Rule, ...] 
         context = _context(docs_dir)
         source = context.data_sources.add_pandas("selfeval")
         for view_name, view_rules in by_view.items():
-            frame = VIEWS[view_name](data)
-            suite = context.suites.add(gx.ExpectationSuite(
-                name=f"{view_rules[0].suite}.{view_name}", expectations=[dict(r.expectation) for r in view_rules]))
-            batches = source.add_dataframe_asset(view_name).add_batch_definition_whole_dataframe(view_name)
-            definition = context.validation_definitions.add(
-                gx.ValidationDefinition(name=f"{data.year}.{view_name}", data=batches, suite=suite))
-            outcome = definition.run(
-                batch_parameters={"dataframe": frame[_checked_columns(view_rules, frame)]},
-                expectation_parameters=parameters,
-                result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [IDX]})
+            try:
+                frame = VIEWS[view_name](data)
+                outcome = _validate_view(gx, context, source, view_name, view_rules, frame, data.year, parameters)
+            except Exception as exc:  # the view or GX itself failed: none of its rules was checked
+                why = f"the rule could not be evaluated: view {view_name!r} failed ({type(exc).__name__}: {exc})"
+                log.exception("%s: %s", ", ".join(r.rule_id for r in view_rules), why)
+                for rule in view_rules:
+                    _refuse_all(report, rule, data, why)
+                continue
             report.validations.append(outcome)
             by_id = {r.rule_id: r for r in view_rules}
+            seen: set[str] = set()
             for result in outcome.results:
                 rule = by_id[result.expectation_config.meta["rule_id"]]
+                seen.add(rule.rule_id)
                 _collect(report, rule, result, frame, data)
+            for rule in view_rules:  # GX returned no result for it: it was not checked
+                if rule.rule_id not in seen:
+                    _refuse_all(report, rule, data, "the rule could not be evaluated: Great Expectations "
+                                                    "returned no result for it")
         if docs_dir is not None:
             urls = context.build_data_docs(site_names=[DOCS_SITE])
             report.data_docs = urls.get(DOCS_SITE)
     return report
 
 
+def _validate_view(gx: Any, context: Any, source: Any, view_name: str, rules: list[Rule], frame: pd.DataFrame,
+                   year: int, parameters: dict[str, Any]) -> Any:
+    """One GX validation of ``rules`` on the view's frame."""
+    suite = context.suites.add(gx.ExpectationSuite(
+        name=f"{rules[0].suite}.{view_name}", expectations=[dict(r.expectation) for r in rules]))
+    batches = source.add_dataframe_asset(view_name).add_batch_definition_whole_dataframe(view_name)
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name=f"{year}.{view_name}", data=batches, suite=suite))
+    return definition.run(
+        batch_parameters={"dataframe": frame[_checked_columns(rules, frame)]},
+        expectation_parameters=parameters,
+        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [IDX]})
+
+
 def _checked_columns(rules: list[Rule], frame: pd.DataFrame) -> list[str]:
-    """The columns a view's expectations read, and the row index.
+    """The columns a view's expectations may read, and the row index.
 
     Great Expectations copies what it is given while it computes; handing it only these columns
     instead of whole records cut the gate's peak memory on a 1M-line ledger by a few hundred MB.
-    Failing rows are still reported whole, from the full view.
+    Failing rows are still reported whole, from the full view. Any column whose name appears in an
+    expectation's arguments is kept (``column``, ``column_A``/``column_B``, ``column_list``, a
+    ``row_condition``, ...): keeping one too many costs memory, leaving one out would make a rule run
+    on a frame that lacks it.
     """
     wanted = {IDX}
     for rule in rules:
-        kwargs = rule.expectation.get("kwargs", {})
-        if "column" in kwargs:
-            wanted.add(kwargs["column"])
-        wanted.update(kwargs.get("column_list", []))
+        wanted |= _names_in(rule.expectation.get("kwargs", {}))
     return [c for c in frame.columns if c in wanted]
 
 
-def _collect(report: QualityReport, rule: Rule, result: Any, frame: pd.DataFrame, data: RunData) -> None:
+def _names_in(value: Any) -> set[str]:
+    """Every string in ``value``, and every identifier inside those strings."""
+    if isinstance(value, str):
+        return {value, *re.findall(r"[A-Za-z_][A-Za-z0-9_]*", value)}
+    if isinstance(value, dict):
+        return set().union(*(_names_in(v) for v in value.values())) if value else set()
+    if isinstance(value, list | tuple):
+        return set().union(*(_names_in(v) for v in value)) if value else set()
+    return set()
+
+
+def evaluation_error(result: Any) -> str | None:
+    """Why GX could not evaluate an expectation, or None when it could.
+
+    GX 1.x reports an exception in one of two shapes: at the top of ``exception_info``
+    (``raised_exception``, ``exception_message``), or nested under the ids of the metric
+    configurations that raised (``{"MetricConfigurationID(...)": {"exception_message": ...}}``).
+    """
     info = result.exception_info or {}
+    if not isinstance(info, dict):
+        return None
     if info.get("raised_exception"):
-        message = f"the rule could not be evaluated: {info.get('exception_message')}"
-        log.error("%s %s", rule.rule_id, message)
-        for code in data.codes:
-            report.results.append(RuleResult(rule, code, pd.DataFrame(columns=FAILING_COLUMNS), error=message))
+        return str(info.get("exception_message") or "an exception was raised")
+    for nested in info.values():
+        if isinstance(nested, dict) and (nested.get("raised_exception") or nested.get("exception_message")
+                                         or nested.get("exception_traceback")):
+            message = nested.get("exception_message")
+            if not message and nested.get("exception_traceback"):
+                message = str(nested["exception_traceback"]).strip().splitlines()[-1]
+            return str(message or "an exception was raised")
+    return None
+
+
+def _refuse_all(report: QualityReport, rule: Rule, data: RunData, why: str) -> None:
+    for code in data.codes:
+        report.results.append(RuleResult(rule, code, pd.DataFrame(columns=FAILING_COLUMNS), error=why))
+
+
+def _collect(report: QualityReport, rule: Rule, result: Any, frame: pd.DataFrame, data: RunData) -> None:
+    """Attribute a GX result to departments; what cannot be attributed fails every department."""
+    error = evaluation_error(result)
+    if error is not None:
+        why = f"the rule could not be evaluated: {error}"
+        log.error("%s %s", rule.rule_id, why)
+        _refuse_all(report, rule, data, why)
         return
-    indexes = [row[IDX] for row in (result.result.get("unexpected_index_list") or [])]
+    indexes = [row[IDX] for row in ((result.result or {}).get("unexpected_index_list") or [])]
     bad = frame.iloc[sorted(set(int(i) for i in indexes))] if indexes else frame.iloc[0:0]
+    if not result.success and bad.empty:  # a table-level rule, or one GX cannot point at rows for
+        observed = (result.result or {}).get("observed_value")
+        _refuse_all(report, rule, data, "the rule failed for the data as a whole"
+                    + (f" (observed {observed})" if observed is not None else "")
+                    + ", with no row to attribute it to")
+        return
     rows = failing_rows(rule, bad, data.year)
     grouped = dict(tuple(rows.groupby("department"))) if len(rows) else {}
     for code in data.codes:

@@ -43,16 +43,16 @@ def write_csv_reports(folder: Path, report: QualityReport, code: str) -> dict[st
 
 
 def quarantine_rows(report: QualityReport, code: str) -> pd.DataFrame:
-    """The failing records of a refused department-year, each with its rule and reason."""
+    """The failing records of a refused department-year, each with its rule and reason.
+
+    A rule that could not be evaluated refuses the data too: it has a row with no record, whose
+    reason says why the rule could not run.
+    """
     rows = report.failing_rows(code, "fatal").copy()
     reasons = {r.rule.rule_id: f"{r.rule.rule_id} {r.rule.label}: {r.rule.message}" for r in report.fatal(code)}
-    rows["reason"] = rows["rule"].map(reasons)
-    errors = [r for r in report.fatal(code) if r.error]
-    if errors:  # a rule that could not be evaluated refuses the data too, with no row to show
-        rows = pd.concat([rows, pd.DataFrame([{
-            "rule": r.rule.rule_id, "severity": "fatal", "department": code, "year": report.year,
-            "field": r.rule.field, "message": r.rule.message, "reason": r.error} for r in errors])],
-            ignore_index=True)
+    errors = {r.rule.rule_id: r.reason() for r in report.fatal(code) if r.error}
+    rows["reason"] = [errors.get(rule) if record == "" and rule in errors else reasons.get(rule)
+                      for rule, record in zip(rows["rule"], rows["record"], strict=True)]
     return rows
 
 

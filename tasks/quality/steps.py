@@ -23,7 +23,8 @@ def docs_dir(settings: Settings, year: int) -> Path:
 
 @task(name="validate", cache_policy=NO_CACHE)
 def validate(data: RunData, settings: Settings) -> QualityReport:
-    params = parameters_for(data.year, settings.ledger_tolerance_fen(), settings.yoy_warning_bound)
+    params = parameters_for(data.year, settings.ledger_tolerance_fen(), settings.yoy_warning_bound,
+                            settings.jump_warning_factor)
     return run_gate(data, params, docs_dir=docs_dir(settings, data.year))
 
 

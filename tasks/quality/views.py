@@ -72,6 +72,7 @@ VIEW_DATASETS: dict[str, tuple[str, ...]] = {
     "enterprises": ("enterprises",),
     "indicators": ("indicators",),
     "indicator_yoy": ("indicators",),
+    "figure_scale": ("investment_projects", "summary"),
 }
 VIEWS: dict[str, ViewBuilder] = {}
 
@@ -272,3 +273,49 @@ def indicator_yoy(data: RunData) -> pd.DataFrame:
     out["yoy_change"] = (out["value"] / prev - 1).astype("float64")
     out["difference"] = out["value"] - out["previous"]
     return _finish(out)
+
+
+SCALED_FIGURES = {"agreed_investment": "协议投资额", "agreed_output": "协议达产年产值或营收"}
+
+
+@view("figure_scale")
+def figure_scale(data: RunData) -> pd.DataFrame:
+    """Each department-year money figure of the registry against the year before and the budget.
+
+    One row per department and figure (协议投资额, 协议达产年产值或营收 of the projects signed in the
+    year): ``provided`` (分), ``previous`` (the year before, 分), ``budget`` (the 决算总表's 合计 全年预算数,
+    分), ``jump`` = the larger of provided/previous and previous/provided (both above zero, else NaN)
+    and ``budget_scale`` = provided/budget. A file read in the wrong unit shows as a jump of 10,000×.
+    The row named is the year's largest project, the first place to look.
+    """
+    inv = data["investment_projects"]
+    inv = inv[inv["department_code"].isin(data.codes)]
+    year = inv["signed"].dt.year
+    s = data["summary"]
+    budget = s[s["item"] == SUMMARY_TOTAL].groupby("department_code")["budget"].sum()
+    now = inv[year == data.year]
+    before = inv[year == data.year - 1]
+    rows = []
+    for column, label in SCALED_FIGURES.items():
+        sums = now.groupby("department_code")[column].sum()
+        previous = before.groupby("department_code")[column].sum().reindex(sums.index)
+        largest = now.loc[now.groupby("department_code")[column].idxmax()].set_index("department_code") \
+            if len(now) else now.set_index("department_code")
+        provided = sums.astype("float64")
+        prev = previous.astype("float64")
+        both = (provided > 0) & (prev > 0)
+        scale = budget.reindex(sums.index).astype("float64")
+        rows.append(pd.DataFrame({
+            "department_code": sums.index,
+            "figure": label,
+            "provided": sums.to_numpy(dtype="int64"),
+            "previous": previous.fillna(0).to_numpy(dtype="int64"),
+            "budget": scale.fillna(0).to_numpy(dtype="int64"),
+            "jump": np.where(both, np.maximum(provided / prev.where(both, 1), prev / provided.where(both, 1)),
+                             np.nan),
+            "budget_scale": (provided / scale.where(scale > 0)).to_numpy(dtype="float64"),
+            SOURCE: largest[SOURCE].reindex(sums.index).astype(str).to_numpy(),
+            ROW: largest[ROW].reindex(sums.index).to_numpy(),
+        }))
+    columns = ["department_code", "figure", "provided", "previous", "budget", "jump", "budget_scale", SOURCE, ROW]
+    return _finish(pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=columns))

@@ -10,15 +10,17 @@ import csv
 import io
 import re
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from tasks.sources.contract import Dataset
 from tasks.sources.encoding import detect_encoding
 from tasks.sources.errors import Problem, SourceError
 from tasks.sources.raw import RawTable, sha256_bytes
+from tasks.sources.units import ACCEPTED, UnitLine, UnitLineError, declared_unit
 
-UNIT_LINE = re.compile(r"单位\s*[:：]\s*(分|元|万元|亿元)")
 HTML_START = re.compile(rb"^\s*(<!doctype html|<html|<head|<body|<\?xml)", re.IGNORECASE)
 HEADER_SCAN_LINES = 10
 
@@ -40,13 +42,56 @@ def find_header(lines: list[list[str]], dataset: Dataset) -> int | None:
     return None
 
 
-def declared_unit(lines: list[list[str]]) -> str | None:
-    for cells in lines:
-        for cell in cells:
-            m = UNIT_LINE.search(cell)
-            if m:
-                return m.group(1)
-    return None
+def unit_line(lines: list[list[str]], uri: str, dataset: Dataset, first_row: int = 1) -> UnitLine | None:
+    """The unit declared above the header, or None; a unit line that cannot be read is refused."""
+    try:
+        return declared_unit(lines, first_row)
+    except UnitLineError as exc:
+        raise SourceError(Problem(
+            dataset.source, uri, f"the unit line {getattr(exc, 'text', '')!r} is not understood: {exc}",
+            row=getattr(exc, "row", None), expected=ACCEPTED)) from exc
+
+
+def _physical_lines(body: bytes, first_line: int, records: int) -> np.ndarray | None:
+    """The line each record starts on, when blank lines or quoted line breaks make them differ from
+    the record count; None when records are one line each with nothing skipped (the common case).
+
+    ``first_line`` is the line number of ``body``'s first line.
+    """
+    quoted = b'"' in body
+    blank = body.startswith((b"\n", b"\r\n")) or b"\n\n" in body or b"\n\r\n" in body
+    if not quoted and not blank:
+        return None
+    if not quoted:  # records are the non-empty lines
+        codes = np.frombuffer(body, dtype=np.uint8)
+        ends = np.flatnonzero(codes == 10)
+        if len(body) and body[-1:] != b"\n":
+            ends = np.append(ends, len(body))
+        starts = np.concatenate(([0], ends[:-1] + 1))
+        lengths = ends - starts
+        crlf = (lengths > 0) & (codes[np.maximum(ends - 1, 0)] == 13)
+        numbers = np.flatnonzero(lengths - crlf > 0) + first_line
+    else:  # a quoted value may span lines: let the csv module say where each record starts
+        reader = csv.reader(io.StringIO(body.decode("utf-8", errors="replace"), newline=""))
+        found, previous = [], 0
+        for row in reader:
+            if row:
+                found.append(first_line + previous)
+            previous = reader.line_num
+        numbers = np.asarray(found, dtype="int64")
+    return numbers.astype("int64") if len(numbers) == records else None
+
+
+def _drop_blank_records(table: pa.Table) -> pa.Array | None:
+    """A mask of the records that hold something: a row of empty cells (",,,,") is a blank line."""
+    if table.num_rows == 0 or table.num_columns == 0:
+        return None
+    filled = None
+    for column in table.columns:
+        has = pc.not_equal(pc.utf8_trim_whitespace(column), "")
+        filled = has if filled is None else pc.or_(filled, has)
+    assert filled is not None
+    return None if pc.all(filled).as_py() else filled
 
 
 def read_csv(data: bytes, uri: str, dataset: Dataset) -> RawTable:
@@ -70,26 +115,39 @@ def read_csv(data: bytes, uri: str, dataset: Dataset) -> RawTable:
     elif encoding != "utf-8":
         data = data.decode(encoding).encode("utf-8")
 
-    head_text = data[:65536].decode("utf-8", errors="ignore").splitlines()[:HEADER_SCAN_LINES]
-    head = list(csv.reader(head_text))
+    # Lines as a text editor numbers them: split on "\n" only (a title may hold other line breaks).
+    head_text = [line.removesuffix("\r") for line in
+                 data[:65536].decode("utf-8", errors="ignore").split("\n")[:HEADER_SCAN_LINES]]
+    head = [next(csv.reader([line]), []) for line in head_text]
     header_at = find_header(head, dataset)
     if header_at is None:
         expected = "、".join(c.label for c in dataset.columns if c.required)
         raise fail(f"no header line naming the {dataset.name} columns in the first {HEADER_SCAN_LINES} lines",
                    row=1, expected=f"a header with {expected}")
-    unit = declared_unit(head[:header_at])
-    header = [h.strip() for h in head[header_at]]
+    unit = unit_line(head[:header_at], uri, dataset)
+    cells = [h.strip() for h in head[header_at]]
+    header = [h or f"(column {i + 1})" for i, h in enumerate(cells)]  # an Excel export's empty trailing columns
+    body_start = 0
+    for _ in range(header_at + 1):
+        body_start = data.find(b"\n", body_start) + 1
+        if body_start == 0:
+            body_start = len(data)
+            break
+    body = data[body_start:]
+    first_line = header_at + 2
     bad_rows: list[tuple[int | None, int, int, str]] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
         bad_rows.append((row.number, row.actual_columns, row.expected_columns, row.text))
         return "skip"
 
+    if not body.strip(b"\r\n"):
+        raise fail("the file has a header but no records", row=first_line,
+                   expected="at least one record below the header")
     try:
         table = pacsv.read_csv(
-            io.BytesIO(data),
-            read_options=pacsv.ReadOptions(skip_rows=header_at + 1, column_names=header,
-                                           block_size=1 << 22),
+            io.BytesIO(body),
+            read_options=pacsv.ReadOptions(column_names=header, block_size=1 << 22),
             parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
                 column_types={h: pa.string() for h in header},
@@ -99,17 +157,36 @@ def read_csv(data: bytes, uri: str, dataset: Dataset) -> RawTable:
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise fail(f"not readable as CSV: {str(exc).splitlines()[0]}") from exc
     if bad_rows:
-        number, actual, expected_n, text = bad_rows[0]
-        if number is not None:
-            row: int | None = number + header_at + 1
-        else:  # pyarrow cannot count lines when values may hold newlines: find the record's line
-            at = data.find(text.encode("utf-8"))
-            row = data.count(b"\n", 0, at) + 1 if at >= 0 else None
+        _, actual, expected_n, text = bad_rows[0]
+        at = body.find(text.encode("utf-8"))
+        row = first_line + body.count(b"\n", 0, at) if at >= 0 else None
         raise fail(f"the record has {actual} fields but the header has {expected_n}", row=row,
                    expected="one value per header column")
+    numbers = _physical_lines(body, first_line, table.num_rows)
+    filled = _drop_blank_records(table)
+    if filled is not None:
+        if numbers is None:
+            numbers = np.arange(first_line, first_line + table.num_rows, dtype="int64")
+        keep = filled.to_numpy(zero_copy_only=False)
+        table, numbers = table.filter(filled), numbers[keep]
     if table.num_rows == 0:
-        raise fail("the file has a header but no records", row=header_at + 2,
+        raise fail("the file has a header but no records", row=first_line,
                    expected="at least one record below the header")
+    warnings = []
+    for i, (name, given) in enumerate(zip(header, cells, strict=True)):
+        if given:
+            continue
+        column = table.column(i)
+        if pc.all(pc.equal(pc.utf8_trim_whitespace(column), "")).as_py():
+            continue  # a column with no header and no values is not a column
+        warnings.append(Problem(dataset.source, uri, f"{name} has no header but holds values; it is ignored",
+                                row=header_at + 1, column=name, expected="a header for every column with values",
+                                severity="warning"))
+    unnamed = [i for i, given in enumerate(cells) if not given]
+    if unnamed:
+        table = table.drop_columns([header[i] for i in unnamed])
     frame = table.to_pandas(types_mapper=lambda t: None)
     return RawTable(dataset=dataset, source=dataset.source, uri=uri, sha256=digest, frame=frame,
-                    first_row=header_at + 2, unit=unit, encoding=encoding)
+                    first_row=first_line, header_row=header_at + 1, unit=unit.unit if unit else None,
+                    unit_row=unit.row if unit else None, encoding=encoding,
+                    row_numbers=numbers, warnings=warnings)

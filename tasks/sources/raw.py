@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from tasks.sources.contract import Dataset
@@ -26,10 +28,14 @@ class RawTable:
     sha256: str
     frame: pd.DataFrame
     first_row: int = 2
-    unit: str | None = None
+    header_row: int | None = None  # the (last) header row, when not the row above ``first_row``
+    unit: str | None = None  # the money unit the file's unit line declares
+    unit_row: int | None = None  # the row of that unit line
     encoding: str | None = None
-    # Row numbers of the records when they are not consecutive (a spreadsheet's skipped total rows).
-    row_numbers: list[int] | None = None
+    sheet: str | None = None  # the workbook sheet read, for a workbook
+    # Row numbers of the records when they are not consecutive: blank lines, a value spanning lines,
+    # a spreadsheet's skipped total rows.
+    row_numbers: Sequence[int] | np.ndarray | None = None
     warnings: list[Problem] = field(default_factory=list)
 
     def problem(self, message: str, row: int | None = None, column: str | None = None,

@@ -21,20 +21,15 @@ from tasks.domain import FEN_PER_UNIT
 from tasks.sources.contract import Column, Dataset
 from tasks.sources.errors import SourceError
 from tasks.sources.raw import RawTable
+from tasks.sources.units import split_header_unit
 
 ROW = "_row"
 SOURCE = "_source"
-UNIT_SUFFIX = re.compile(r"^(?P<name>.*?)\s*[（(]\s*(?P<unit>分|元|万元|亿元)\s*[)）]\s*$")
 ZERO_TOKENS = ("", "—", "-", "－", "——", "–")
 MONEY = re.compile(r"^(?P<sign>[+-]?)(?P<int>\d+)(?:\.(?P<frac>\d*))?$")
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日", "%Y%m%d")
 TRUE_TOKENS = {"是", "true", "True", "TRUE", "1", "Y", "y"}
 FALSE_TOKENS = {"否", "false", "False", "FALSE", "0", "N", "n", ""}
-
-
-def _split_unit(header: str) -> tuple[str, str | None]:
-    m = UNIT_SUFFIX.match(header)
-    return (m.group("name").strip(), m.group("unit")) if m else (header.strip(), None)
 
 
 def map_headers(raw: RawTable) -> tuple[dict[str, str], dict[str, str | None]]:
@@ -48,24 +43,29 @@ def map_headers(raw: RawTable) -> tuple[dict[str, str], dict[str, str | None]]:
     mapping: dict[str, str] = {}
     units: dict[str, str | None] = {}
     for header in raw.frame.columns:
-        base, unit = _split_unit(str(header))
+        base, unit = split_header_unit(str(header))
         name = lookup.get(base)
         if name is None:
             raw.warnings.append(raw.problem(
-                f"unknown column {header!r} is ignored", row=raw.first_row - 1, column=str(header),
+                f"unknown column {header!r} is ignored", row=raw.header_row or raw.first_row - 1, column=str(header),
                 expected="only the columns of the data contract", severity="warning"))
             continue
         if name in mapping.values():
             first = next(h for h, n in mapping.items() if n == name)
             raise SourceError(raw.problem(
                 f"columns {first!r} and {header!r} both give {dataset.column(name).label} ({name})",
-                row=raw.first_row - 1, column=str(header), expected="each column once"))
+                row=raw.header_row or raw.first_row - 1, column=str(header), expected="each column once"))
+        if unit and raw.unit and unit != raw.unit and dataset.column(name).kind == "money":
+            raise SourceError(raw.problem(
+                f"the header says {unit} but the unit line (row {raw.unit_row}) says {raw.unit}",
+                row=raw.header_row or raw.first_row - 1, column=str(header),
+                expected="the same unit in the header and the unit line, or the unit in one place only"))
         mapping[str(header)] = name
         units[name] = unit
     for col in dataset.columns:
         if col.required and col.name not in mapping.values():
             raise SourceError(raw.problem(
-                f"required column {col.label} ({col.name}) is missing", row=raw.first_row - 1,
+                f"required column {col.label} ({col.name}) is missing", row=raw.header_row or raw.first_row - 1,
                 column=col.label, expected=f"a column headed {col.label!r} (or {col.name!r})"))
     return mapping, units
 

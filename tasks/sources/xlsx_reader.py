@@ -23,10 +23,11 @@ import pandas as pd
 
 from tasks.domain import FEN_PER_UNIT
 from tasks.sources.contract import Dataset
-from tasks.sources.csv_reader import HEADER_SCAN_LINES, declared_unit, find_header, known_headers
+from tasks.sources.csv_reader import HEADER_SCAN_LINES, find_header, known_headers, unit_line
 from tasks.sources.errors import Problem, SourceError
 from tasks.sources.raw import RawTable, sha256_bytes
-from tasks.sources.staging import UNIT_SUFFIX, ZERO_TOKENS
+from tasks.sources.staging import ZERO_TOKENS
+from tasks.sources.units import split_header_unit
 
 TOTAL_WORDS = ("合计", "总计", "小计")
 GRAND_TOTALS = ("合计", "总计")  # checked against the rows above; a 小计 covers a group we cannot see
@@ -59,8 +60,7 @@ def _header_band(rows: list[list[str]], first: int, names: set[str]) -> int:
 
 
 def _base(header: str) -> str:
-    m = UNIT_SUFFIX.match(header)
-    return m.group("name").strip() if m else header.strip()
+    return split_header_unit(header)[0]
 
 
 def _header(rows: list[list[str]], first: int, last: int, names: set[str]) -> list[str]:
@@ -115,7 +115,7 @@ def read_xlsx(data: bytes, uri: str, dataset: Dataset) -> RawTable:
     names = known_headers(dataset)
     leaf = _header_band(rows, first, names)
     header = _header(rows, first, leaf, names)
-    unit = declared_unit(rows[:first])
+    unit = unit_line(rows[:first], uri, dataset)
     keeps_totals = any(set(TOTAL_WORDS) & set(c.choices) for c in dataset.columns)
     records: list[list[str]] = []
     numbers: list[int] = []
@@ -137,7 +137,8 @@ def read_xlsx(data: bytes, uri: str, dataset: Dataset) -> RawTable:
                    expected="at least one record below the header")
     frame = pd.DataFrame(records, columns=header, dtype="str")
     raw = RawTable(dataset=dataset, source=dataset.source, uri=uri, sha256=sha256_bytes(data), frame=frame,
-                   first_row=numbers[0], unit=unit, encoding=None, row_numbers=numbers)
+                   first_row=numbers[0], header_row=leaf + 1, unit=unit.unit if unit else None,
+                   unit_row=unit.row if unit else None, encoding=None, row_numbers=numbers)
     _check_totals(raw, totals, header)
     return raw
 
@@ -149,11 +150,10 @@ def _check_totals(raw: RawTable, totals: list[tuple[int, list[str]]], header: li
         if row[0].replace(" ", "") not in GRAND_TOTALS:
             continue
         for col, name in enumerate(header):
-            base_unit = UNIT_SUFFIX.match(name)
-            base = base_unit.group("name").strip() if base_unit else name.strip()
+            base, header_unit = split_header_unit(name)
             if base not in money or not row[col]:
                 continue
-            unit = (base_unit.group("unit") if base_unit else None) or raw.unit or raw.dataset.unit
+            unit = header_unit or raw.unit or raw.dataset.unit
             stated = _money(row[col], unit)
             parts = [_money(v, unit) for v, n in zip(raw.frame[name], raw.row_numbers or [], strict=False)
                      if n < row_number]

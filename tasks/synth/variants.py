@@ -1,5 +1,6 @@
 """Other forms of the bundled sample, for the readers' tests: XLSX as the 决算 software exports it,
-CSV in GBK, and JSON records as the statistics and registry APIs serve them.
+CSV in GBK, CSV as Excel's "CSV UTF-8" saves it (BOM, CRLF, empty trailing columns), and JSON
+records as the statistics and registry APIs serve them.
 
 Every variant carries exactly the sample's data, so every one must give the byte-identical report.
 Rebuild with ``python -m tasks.synth.variants data/sample data/variants`` (``make variants``).
@@ -115,6 +116,20 @@ def write_gbk_variant(sample: Path, dest: Path) -> None:
         target.write_bytes(path.read_text(encoding="utf-8").encode("gbk"))
 
 
+def write_excel_csv_variant(sample: Path, dest: Path, empty_columns: int = 2) -> None:
+    """Every CSV as Excel's "CSV UTF-8" saves a sheet whose used range runs past the table: a BOM,
+    CRLF line ends, and empty trailing columns (a comma more per line for each)."""
+    for path in sorted(sample.glob("*/**/*.csv")):
+        rel = path.relative_to(sample)
+        if rel.parts[0] not in ("finance", "statistics", "registry"):
+            continue
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        lines = path.read_text(encoding="utf-8").splitlines()
+        text = "".join(line + "," * empty_columns + "\r\n" for line in lines)
+        target.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+
+
 def write_api_fixtures(sample: Path, dest: Path) -> None:
     """Statistics and registry records as the APIs serve them (contract names; numbers as JSON numbers)."""
     for source, names in (("statistics", ["indicators"]),
@@ -148,6 +163,7 @@ def write_variants(sample: Path, dest: Path) -> None:
         shutil.rmtree(dest)
     write_xlsx_variant(sample, dest / "xlsx")
     write_gbk_variant(sample, dest / "gbk")
+    write_excel_csv_variant(sample, dest / "excel-csv")
     write_api_fixtures(sample, dest / "api")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 import yaml
@@ -43,6 +44,22 @@ def place(case: dict, sample: Path) -> None:
         shutil.copy(CORPUS / "files" / case["file"], target)
 
 
+def edit(spec: dict, sample: Path) -> None:
+    """Change a sample file in place: lines inserted before given line numbers (of the result), cells
+    set on given lines (of the result), optionally CRLF line ends."""
+    path = sample / spec["target"]
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for number, text in sorted(spec.get("insert", {}).items()):
+        lines.insert(int(number) - 1, text)
+    header = lines[0].split(",")
+    for number, cells in spec.get("cells", {}).items():
+        values = lines[int(number) - 1].split(",")
+        for column, value in cells.items():
+            values[header.index(column)] = value
+        lines[int(number) - 1] = ",".join(values)
+    path.write_bytes(("\r\n" if spec.get("crlf") else "\n").join([*lines, ""]).encode("utf-8"))
+
+
 def rewrite_narrative(sample: Path, text: str) -> None:
     path = sample / "narrative" / "2022" / f"{LIWAN}.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -56,6 +73,16 @@ def rows_of(url: str, table: str, department: str) -> int:
         with engine.connect() as conn:
             return int(conn.execute(sa.text(f"select count(*) from {table} where department_code = :d"),
                                     {"d": department}).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def quarantined_rows(url: str, department: str) -> list[int]:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return sorted(int(r) for r in conn.execute(sa.text(
+                "select source_row from ops_quarantine where department_code = :d"), {"d": department}).scalars())
     finally:
         engine.dispose()
 
@@ -79,6 +106,8 @@ def test_corpus_case(case, prefect_harness, sample_copy, tmp_path, fake_api, mon
         params = {"statistics_source": fake_api.url("statistics"), "registry_source": fake_api.url("registry")}
     elif "narrative" in case:
         rewrite_narrative(sample_copy, case["narrative"])
+    elif "edit" in case:
+        edit(case["edit"], sample_copy)
     else:
         place(case, sample_copy)
     departments = [LIWAN] if case.get("scope") == "all" else [LIWAN, OTHER]
@@ -91,7 +120,11 @@ def test_corpus_case(case, prefect_harness, sample_copy, tmp_path, fake_api, mon
 
     if case.get("outcome") == "loaded":
         assert state.is_completed(), state.message
-        assert outcome.status == "loaded" and outcome.warnings >= 1
+        assert outcome.status == "loaded"
+        if "warnings" in case:
+            assert outcome.warnings == case["warnings"], outcome
+        else:
+            assert outcome.warnings >= 1
         text = (tmp_path / "out" / "2022" / LIWAN / "report.md").read_text(encoding="utf-8")
         for part in case["expect"]:
             assert part in text, f"{part!r} not in the report's 数据质量说明"
@@ -105,6 +138,12 @@ def test_corpus_case(case, prefect_harness, sample_copy, tmp_path, fake_api, mon
     assert fake_api.token not in message + str(state.message)
     for table in ("fct_budget_line", "fct_payment", "fct_application", "ops_partition"):
         assert rows_of(url, table, LIWAN) == 0, f"{table} holds rows of a refused department-year"
+    if "error_rows" in case:  # the error report, the quarantine file and table name the same lines
+        folder = tmp_path / "out" / "2022" / LIWAN
+        for name in ("data-quality-errors.csv", "quarantine.csv"):
+            rows = pd.read_csv(folder / name, dtype=str, encoding="utf-8-sig")
+            assert sorted(int(r) for r in rows["row_number"]) == case["error_rows"], name
+        assert quarantined_rows(url, LIWAN) == case["error_rows"]
     if OTHER in departments:
         assert next(o for o in summary.outcomes if o.department_code == OTHER).status == "loaded"
         assert rows_of(url, "fct_payment", OTHER) > 0

@@ -52,6 +52,21 @@ def test_gbk_csv(baseline, tmp_path):
     assert_identical(baseline, run(tmp_path, "gbk", source=str(VARIANTS / "gbk")))
 
 
+def test_excel_csv_utf8_exports(baseline, tmp_path):
+    """BOM, CRLF and two empty trailing columns in every file: no warning, the same report."""
+    from flows.self_evaluation import self_evaluation
+
+    data = (VARIANTS / "excel-csv" / "finance" / "2022" / "440103-KGXJ" / "payments.csv").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and b",,\r\n" in data
+    state = self_evaluation(year=2022, warehouse_url=f"duckdb:///{tmp_path}/x.duckdb", output_dir=str(tmp_path / "x"),
+                            source=str(VARIANTS / "excel-csv"), narrative_dir=str(SAMPLE / "narrative"),
+                            return_state=True)
+    assert state.is_completed(), state.message
+    outcomes = state.result().outcomes
+    assert len(outcomes) == 3 and all(o.status == "loaded" and o.warnings == 0 for o in outcomes), outcomes
+    assert_identical(baseline, tmp_path / "x" / "2022")
+
+
 def test_http_apis_with_a_dropped_connection_and_a_server_error(baseline, tmp_path, monkeypatch):
     api = FakeApi()
     try:

@@ -61,6 +61,16 @@ def tripled(f):
     return f.loc[liwan_ind(f, 2021), "value"].iloc[0] * 3
 
 
+def liwan_signed(f, year=2022):
+    return (f["department_code"] == LIWAN) & (f["signed"].dt.year == year)
+
+
+def in_yuan(f, mask):
+    """Amounts of ``mask`` as if a file in 元 had been read as 万元: 10,000 times too large."""
+    f.loc[mask, "agreed_investment"] = f.loc[mask, "agreed_investment"] * 10_000
+    return f
+
+
 MUTATIONS = {
     "FIN-001": ("budget_lines", lambda f: at(f, first(f), "executed", f["budget"].iloc[0] + 100)),
     "FIN-002": ("budget_lines", lambda f: at(f, first(f), "carryover", unspent(f) + 1)),
@@ -77,6 +87,8 @@ MUTATIONS = {
     "REC-005": ("payments", lambda f: at(f, first(f), "line_id", "NO-SUCH-LINE")),
     "REC-006": ("applications", lambda f: at(f, f.index == f[f["department_code"] == LIWAN].index[0], "uscc", UNKNOWN)),
     "REC-007": ("investment_projects", lambda f: at(f, f.index == f[f["uscc"].notna()].index[0], "uscc", UNKNOWN)),
+    "REC-008": ("investment_projects", lambda f: in_yuan(f, f.index == f[liwan_signed(f)].index[0])),
+    "REC-009": ("investment_projects", lambda f: in_yuan(f, f["department_code"] == LIWAN)),
     "REG-001": ("enterprises", None),  # needs two frames: below
     "REG-002": ("enterprises", None),
     "REG-003": ("applications", lambda f: at(f, f.index == f[f["department_code"] == LIWAN].index[0], "uscc",
@@ -157,3 +169,13 @@ def test_failing_row_reports_provided_expected_and_difference(base):
     assert row["rule"] == "FIN-001" and row["field"] == "executed"
     assert row["difference"] == "1.00"  # 100 分 over budget, in 元
     assert row["row_number"] == "2" and row["source_file"].endswith("budget_lines.csv")
+
+
+def test_the_jump_factor_is_a_parameter(base):
+    data = mutated(base, "investment_projects", lambda f: in_yuan(f, f["department_code"] == LIWAN))
+    warned = {r.rule.rule_id for r in run_gate(data, PARAMS).warnings(LIWAN)}
+    assert "REC-009" in warned and "REC-008" not in warned  # the whole file scaled: only the budget sees it
+    relaxed = parameters_for(2022, 10_000, 1.0, jump_factor=1e9)
+    assert not run_gate(data, relaxed).warnings(LIWAN)
+    strict = parameters_for(2022, 10_000, 1.0, jump_factor=2.0)  # the sample's own 3× growth then warns
+    assert "REC-008" in {r.rule.rule_id for r in run_gate(base, strict).warnings(LIWAN)}

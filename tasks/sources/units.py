@@ -1,0 +1,127 @@
+"""Units of money as offices write them: the unit line above a table, and a unit in a header.
+
+A unit line is read or refused, never guessed past. Accepted, full- or half-width, with or without
+brackets and 人民币: ``单位：元``, ``单位:元``, ``金额单位：人民币元``, ``（单位：万元）``,
+``单位：千元``, ``单位：元、%`` (a money unit beside units of rates or counts). A line that
+declares a unit nobody can read (``单位：美元``, ``单位：``, ``单位：万元、元``) is refused with the
+file, the line and the forms accepted; see ``docs/data-contract.md``.
+
+单位 is also the word for an organisation: ``填报单位：…``, ``编制单位：…``, ``单位名称：…`` are
+not unit lines, and pass. Any other mention of 单位 is read as a unit label, so that a line nobody
+anticipated is refused rather than passed over.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tasks.domain import FEN_PER_UNIT
+
+# Money units, as the forms write them; 人民币 before one is dropped (人民币元 is 元).
+MONEY_UNITS = tuple(FEN_PER_UNIT)
+# Units a unit line may list beside the money unit, for rate or count columns of the same table.
+OTHER_UNITS = ("%", "‰", "个", "家", "人", "人次", "户", "项", "件", "次", "天", "年", "月", "吨", "亩", "平方米")
+ACCEPTED = "单位：元 / 千元 / 万元 / 亿元 / 分 (人民币 and brackets optional; % or a count unit may follow after 、)"
+
+# 单位 in the sense of an organisation: inside these words it declares no unit.
+_ORGANISATION_BEFORE = ("填报", "编制", "预算", "主管", "报送", "申报", "填表", "制表", "部门", "建设", "实施", "承办",
+                        "所属", "使用", "归口", "责任", "执行", "管理", "上级", "下属", "基层", "用款", "收款",
+                        "付款", "核算", "项目", "业主", "审计", "牵头", "配合", "主办", "事业", "行政", "企业",
+                        "用人", "工作", "本", "各", "该")
+_ORGANISATION_AFTER = ("名称", "编码", "代码", "全称", "负责人", "性质", "类型", "盖章", "公章", "地址", "意见",
+                       "联系人", "电话", "(盖章)")
+_VALUE = re.compile(r"^\s*(?::|为|是)?\s*(?P<value>[^\s()\[\]【】,;|]*)")
+_SEPARATORS = re.compile(r"[、/;]|及|和")
+_HEADER_UNIT = re.compile(
+    r"^(?P<name>.*?)\s*\(\s*(?:单位\s*:?\s*)?(?:人民币)?(?P<money>分|元|千元|万元|亿元)\s*\)\s*$")
+
+
+class UnitLineError(ValueError):
+    """A unit line that says something other than one money unit: why, in words."""
+
+
+@dataclass(frozen=True)
+class UnitLine:
+    """The money unit a file declares, and the line (1-based, as a spreadsheet shows it) it is on."""
+
+    unit: str
+    row: int
+    text: str
+
+
+def normalise(text: str) -> str:
+    """NFKC: full-width colons, brackets, digits and percent signs become their ASCII forms."""
+    return unicodedata.normalize("NFKC", text)
+
+
+def _read_value(value: str) -> str | None:
+    """The money unit a declaration's value names, None when it names only rates or counts."""
+    tokens = [t.strip() for t in _SEPARATORS.split(value) if t.strip()]
+    tokens = [t[len("人民币"):] if t.startswith("人民币") and t != "人民币" else t for t in tokens]
+    tokens = [t for t in tokens if t != "人民币"]
+    if not tokens:
+        raise UnitLineError("it names no unit")
+    money = [t for t in tokens if t in MONEY_UNITS]
+    unknown = [t for t in tokens if t not in MONEY_UNITS and t not in OTHER_UNITS]
+    if unknown:
+        raise UnitLineError(f"{unknown[0]!r} is not a unit selfeval reads")
+    if len(set(money)) > 1:
+        raise UnitLineError(f"it names two money units ({'、'.join(money)})")
+    return money[0] if money else None
+
+
+def unit_of_line(text: str) -> str | bool | None:
+    """What one line says of units: a money unit, None (rates or counts only), or False (no unit line).
+
+    Raises :class:`UnitLineError` when the line declares a unit that cannot be read.
+    """
+    line = normalise(text).strip()
+    if "单位" not in line:
+        return False
+    found: list[str | None] = []
+    for m in re.finditer("单位", line):
+        before, after = line[: m.start()], line[m.end():]
+        if before.endswith(_ORGANISATION_BEFORE) or after.startswith(_ORGANISATION_AFTER):
+            continue
+        value = _VALUE.match(after)
+        found.append(_read_value(value.group("value") if value else ""))
+    if not found:
+        return False
+    money = {u for u in found if u is not None}
+    if len(money) > 1:
+        raise UnitLineError(f"it names two money units ({'、'.join(sorted(money))})")
+    return money.pop() if money else None
+
+
+def declared_unit(lines: Sequence[Sequence[str]], first_row: int = 1) -> UnitLine | None:
+    """The money unit declared by the lines above a header (each a list of cells), if any.
+
+    ``first_row`` is the row number of ``lines[0]``. Raises :class:`UnitLineError` (with the row in
+    its ``row`` attribute) for a unit line that cannot be read, or two lines that disagree.
+    """
+    found: UnitLine | None = None
+    for i, cells in enumerate(lines):
+        text = " ".join(c.strip() for c in cells if c and c.strip())
+        try:
+            unit = unit_of_line(text)
+        except UnitLineError as exc:
+            exc.row = first_row + i  # type: ignore[attr-defined]
+            exc.text = text  # type: ignore[attr-defined]
+            raise
+        if not isinstance(unit, str):
+            continue
+        if found is not None and found.unit != unit:
+            error = UnitLineError(f"it says {unit}, but row {found.row} says {found.unit}")
+            error.row, error.text = first_row + i, text  # type: ignore[attr-defined]
+            raise error
+        found = found or UnitLine(unit, first_row + i, text)
+    return found
+
+
+def split_header_unit(header: str) -> tuple[str, str | None]:
+    """A header and the money unit it carries in brackets: ``协议投资额（元）`` → (协议投资额, 元)."""
+    m = _HEADER_UNIT.match(normalise(header).strip())
+    return (m.group("name").strip(), m.group("money")) if m else (normalise(header).strip(), None)

@@ -1,0 +1,158 @@
+"""The gate fails closed: a rule that cannot run, or fails with no row to show, refuses.
+
+Each rule here is built from a suite entry as a reviewer would write it; the data is the bundled
+sample for two departments, changed so that FIN-001 (execution within budget) refuses one of them.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, ClassVar
+
+import pandas as pd
+import pytest
+from great_expectations.execution_engine import PandasExecutionEngine
+from great_expectations.expectations.expectation import ColumnMapExpectation
+from great_expectations.expectations.metrics.map_metric_provider import (
+    ColumnMapMetricProvider,
+    column_condition_partial,
+)
+
+from tasks.pipeline import assemble, quality_outcome
+from tasks.quality.gate import parameters_for, run_gate
+from tasks.quality.outputs import quarantine_rows
+from tasks.quality.rules import Rule, rules_of
+from tasks.quality.views import RunData
+from tasks.sources.base import make_source
+from tasks.sources.extract import extract_departments, extract_finance, extract_registry, extract_statistics
+
+LIWAN, OTHER = "440103-KGXJ", "440103-SWJ"
+PARAMS = parameters_for(2022, 10_000, 1.0)
+
+
+class ColumnValuesExplode(ColumnMapMetricProvider):
+    condition_metric_name = "column_values.selfeval_test_explode"
+
+    @column_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column: pd.Series, **kwargs: Any) -> pd.Series:
+        raise RuntimeError("boom inside the metric")
+
+
+class ExpectColumnValuesToSelfevalTestExplode(ColumnMapExpectation):
+    """A test-only expectation whose metric always raises."""
+
+    map_metric: ClassVar[str] = "column_values.selfeval_test_explode"
+    success_keys: ClassVar[tuple[str, ...]] = ("mostly",)
+
+
+def rule(type_: str, kwargs: dict[str, Any], *, rule_id: str = "TST-001", view: str = "budget_lines",
+         severity: str = "critical") -> Rule:
+    return rules_of({"name": "finance", "expectations": [{
+        "type": type_, "kwargs": kwargs, "severity": severity,
+        "meta": {"rule_id": rule_id, "label": "测试规则", "message": "A test rule.", "category": "accuracy",
+                 "view": view, "field": "executed", "provided": "executed", "expected": "budget"}}]})[0]
+
+
+@pytest.fixture(scope="module")
+def base(sample_dir) -> RunData:
+    finance = make_source("finance", sample_dir / "finance")
+    deps, _ = extract_departments(finance)
+    fin = extract_finance(finance, 2022, [LIWAN, OTHER])
+    reg = extract_registry(make_source("registry", sample_dir / "registry"))
+    sta = extract_statistics(make_source("statistics", sample_dir / "statistics"))
+    return assemble(2022, deps, [LIWAN, OTHER], fin, reg, sta)
+
+
+@pytest.fixture(scope="module")
+def over_budget(base) -> RunData:
+    """LIWAN's first budget line executes 1.00 元 more than its budget: FIN-001 refuses it."""
+    frames = copy.deepcopy(base.frames)
+    lines = frames["budget_lines"]
+    first = lines.index[lines["department_code"] == LIWAN][0]
+    lines.loc[first, "executed"] = lines.loc[first, "budget"] + 100
+    return RunData(base.year, base.departments, frames)
+
+
+def outcome(report, rule_id: str, code: str):
+    return next(r for r in report.for_department(code) if r.rule.rule_id == rule_id)
+
+
+def test_fin_001_refuses_the_fixture(over_budget):
+    report = run_gate(over_budget, PARAMS)
+    assert report.blocked(LIWAN) and "FIN-001" in quality_outcome(report, LIWAN)[0]
+    assert not report.blocked(OTHER)
+
+
+def test_a_column_pair_rule_fires_on_data_that_breaks_it(base, over_budget):
+    pair = rule("expect_column_pair_values_a_to_be_greater_than_b",
+                {"column_A": "budget", "column_B": "executed", "or_equal": True})
+    assert run_gate(base, PARAMS, rules=(pair,)).for_department(LIWAN)[0].success
+    report = run_gate(over_budget, PARAMS, rules=(pair,))
+    result = outcome(report, "TST-001", LIWAN)
+    assert not result.success and result.error is None
+    assert len(result.failing) == 1 and result.failing.iloc[0]["row_number"] == "2"
+    assert report.blocked(LIWAN) and not report.blocked(OTHER)
+
+
+def test_a_row_condition_reads_its_columns(over_budget):
+    # Only rows with executed > budget are checked, and those must have over_budget <= 0: fails.
+    conditional = rule("expect_column_values_to_be_between",
+                       {"column": "over_budget", "max_value": 0, "row_condition": "executed > budget",
+                        "condition_parser": "pandas"})
+    report = run_gate(over_budget, PARAMS, rules=(conditional,))
+    result = outcome(report, "TST-001", LIWAN)
+    assert result.error is None, result.error
+    assert not result.success and len(result.failing) == 1
+
+
+@pytest.mark.parametrize("broken", [
+    ("expect_column_values_to_be_between", {"column": "bugdet", "max_value": 0}),
+    ("expect_column_pair_values_a_to_be_greater_than_b", {"column_A": "budget", "column_B": "exectued"}),
+    ("expect_column_values_to_selfeval_test_explode", {"column": "budget"}),
+], ids=["misspelled-column", "misspelled-column-B", "metric-raises"])
+def test_a_rule_that_cannot_be_evaluated_refuses_every_department(base, broken):
+    report = run_gate(base, PARAMS, rules=(rule(*broken),))  # on data every real rule passes
+    for code in (LIWAN, OTHER):
+        result = outcome(report, "TST-001", code)
+        assert not result.success and report.blocked(code)
+        assert "could not be evaluated" in result.error
+        rules, reasons = quality_outcome(report, code)
+        assert rules == ["TST-001"] and reasons[0].startswith("TST-001 测试规则: the rule could not be evaluated")
+        quarantined = quarantine_rows(report, code)
+        assert list(quarantined["rule"]) == ["TST-001"] and "could not be evaluated" in quarantined["reason"][0]
+        errors = report.failing_rows(code, "fatal")
+        assert list(errors["rule"]) == ["TST-001"] and "could not be evaluated" in errors["message"][0]
+
+
+def test_the_exception_is_named(base):
+    report = run_gate(base, PARAMS, rules=(rule("expect_column_values_to_selfeval_test_explode",
+                                                {"column": "budget"}),))
+    assert "boom inside the metric" in outcome(report, "TST-001", LIWAN).error
+
+
+def test_a_misspelled_column_names_the_column(base):
+    report = run_gate(base, PARAMS, rules=(rule("expect_column_values_to_be_between",
+                                                {"column": "bugdet", "max_value": 0}),))
+    assert "bugdet" in outcome(report, "TST-001", LIWAN).error
+
+
+def test_a_warning_that_cannot_run_warns_without_refusing(base):
+    report = run_gate(base, PARAMS, rules=(rule("expect_column_values_to_be_between",
+                                                {"column": "bugdet", "max_value": 0}, severity="warning"),))
+    assert not report.blocked(LIWAN)
+    assert "could not be evaluated" in report.warnings(LIWAN)[0].error
+
+
+def test_a_table_level_failure_refuses_every_department(base):
+    count = rule("expect_table_row_count_to_equal", {"value": 1})
+    report = run_gate(base, PARAMS, rules=(count,))
+    for code in (LIWAN, OTHER):
+        result = outcome(report, "TST-001", code)
+        assert report.blocked(code) and "as a whole" in result.error
+
+
+def test_a_rule_on_an_unknown_view_refuses(base):
+    report = run_gate(base, PARAMS, rules=(rule("expect_column_values_to_be_between",
+                                                {"column": "x", "max_value": 0}, view="no_such_view"),))
+    assert report.blocked(LIWAN) and report.blocked(OTHER)
+    assert "could not be evaluated" in outcome(report, "TST-001", LIWAN).error

@@ -1,0 +1,141 @@
+"""Unit lines, header units, row numbers after blank lines, Excel's empty columns, report notes."""
+
+from __future__ import annotations
+
+import pytest
+
+from tasks.pipeline import landing_roots, report_notes, without_server_paths
+from tasks.sources.contract import INVESTMENT_PROJECTS, PAYMENTS
+from tasks.sources.csv_reader import read_csv
+from tasks.sources.errors import SourceError
+from tasks.sources.staging import stage
+from tasks.sources.units import UnitLineError, declared_unit, split_header_unit, unit_of_line
+
+HEADER = "支付凭证号,部门编码,指标编号,支付日期,收款人全称,支出经济分类,支付金额"
+RECORD = "V{n},D,L1,2022-03-15,甲,30201,1.50"
+
+
+@pytest.mark.parametrize(("line", "unit"), [
+    ("单位：元", "元"), ("单位:元", "元"), ("单位 元", "元"), ("金额单位：人民币元", "元"), ("（单位：万元）", "万元"),
+    ("(单位:万元)", "万元"), ("单位：千元", "千元"), ("单位：亿元", "亿元"), ("单位：分", "分"), ("单位：元、%", "元"),
+    ("单位：万元/个", "万元"), ("单位：人民币万元", "万元"), ("2022年度收支决算总表（单位：万元）", "万元"),
+    ("表中金额单位为万元", "万元"), ("编制单位：荔湾区科工信局    金额单位：元", "元"), ("单位：%", None),
+    ("填报单位：广州市荔湾区科技工业和信息化局", False), ("单位名称：某局", False), ("国库集中支付明细表", False),
+])
+def test_unit_lines_offices_write(line, unit):
+    assert unit_of_line(line) == unit
+
+
+@pytest.mark.parametrize(("line", "why"), [
+    ("单位：美元", "'美元' is not a unit"), ("单位：", "names no unit"), ("单位：万元、元", "two money units"),
+    ("单位：广州市某局", "is not a unit"),
+])
+def test_unit_lines_nobody_can_read_are_refused(line, why):
+    with pytest.raises(UnitLineError, match=why):
+        unit_of_line(line)
+
+
+def test_two_unit_lines_that_disagree_are_refused_naming_the_second():
+    with pytest.raises(UnitLineError) as caught:
+        declared_unit([["单位：万元"], [""], ["金额单位：元"]])
+    assert caught.value.row == 3  # type: ignore[attr-defined]
+
+
+def test_header_units():
+    assert split_header_unit("协议投资额（元）") == ("协议投资额", "元")
+    assert split_header_unit("全年预算数(千元)") == ("全年预算数", "千元")
+    assert split_header_unit("金额（人民币元）") == ("金额", "元")
+    assert split_header_unit("支付金额") == ("支付金额", None)
+
+
+def read(text: str | bytes, dataset=PAYMENTS):
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return read_csv(data, "finance/2022/D/payments.csv", dataset)
+
+
+def test_a_unit_line_that_is_not_understood_names_file_line_and_forms():
+    with pytest.raises(SourceError) as caught:
+        read("2022年支付明细\n单位：港币\n" + HEADER + "\n" + RECORD.format(n=1) + "\n")
+    problem = caught.value.problem
+    assert problem.row == 2 and problem.uri.endswith("payments.csv")
+    assert "'单位：港币' is not understood" in problem.message and "单位：元 / 千元 / 万元" in str(problem.expected)
+
+
+def test_the_unit_line_applies_in_any_form():
+    for line, fen in (("金额单位：人民币元", 150), ("（单位：千元）", 150_000), ("单位：万元", 1_500_000)):
+        assert stage(read(f"{line}\n{HEADER}\n{RECORD.format(n=1)}\n"))["amount"].tolist() == [fen], line
+
+
+def test_a_header_unit_that_disagrees_with_the_unit_line_is_refused():
+    header = INVESTMENT_PROJECTS.columns
+    names = ",".join(c.label + ("（元）" if c.name == "agreed_investment" else "") for c in header)
+    record = "P1,D,项目,,2022-01-03,,100.00,200.00"
+    with pytest.raises(SourceError) as caught:
+        stage(read(f"单位：万元\n{names}\n{record}\n", INVESTMENT_PROJECTS))
+    problem = caught.value.problem
+    assert (problem.row, problem.column) == (2, "协议投资额（元）")
+    assert "the header says 元 but the unit line (row 1) says 万元" in problem.message
+    same = names.replace("（元）", "（万元）")
+    assert stage(read(f"单位：万元\n{same}\n{record}\n", INVESTMENT_PROJECTS))["agreed_investment"].tolist() == [
+        1_000_000 * 100]
+
+
+def lines_with(blank_at: dict[int, str], bad_at: int, crlf: bool = False, quoted_at: int | None = None) -> bytes:
+    """A payments file of 30 lines: ``blank_at`` lines hold the given text, ``bad_at`` has a bad date."""
+    lines = [HEADER]
+    for number in range(2, 31):
+        if number in blank_at:
+            lines.append(blank_at[number])
+        elif number == bad_at:
+            lines.append(RECORD.format(n=number).replace("2022-03-15", "2022-13-45"))
+        elif number == quoted_at:
+            lines.append(RECORD.format(n=number).replace(",甲,", ',"甲\n乙",'))
+        else:
+            lines.append(RECORD.format(n=number))
+    return (("\r\n" if crlf else "\n").join(lines) + "\n").encode("utf-8")
+
+
+@pytest.mark.parametrize(("blanks", "crlf"), [
+    ({11: ""}, False), ({11: ""}, True), ({2: "", 11: "", 12: ""}, False), ({11: ",,,,,,"}, False),
+    ({11: "", 15: ",,,,,,"}, True),
+])
+def test_rows_are_named_by_the_line_an_editor_shows_after_blank_lines(blanks, crlf):
+    with pytest.raises(SourceError) as caught:
+        stage(read(lines_with(blanks, 21, crlf)))
+    assert caught.value.problem.row == 21
+    frame = stage(read(lines_with(blanks, 0, crlf)))
+    expected = [n for n in range(2, 31) if n not in blanks]
+    assert frame["_row"].tolist() == expected
+
+
+def test_a_quoted_line_break_moves_later_rows_down():
+    data = lines_with({11: ""}, 21, quoted_at=5)  # the record of line 5 ends on line 6
+    with pytest.raises(SourceError) as caught:
+        stage(read(data))
+    assert caught.value.problem.row == 22
+
+
+def test_excel_csv_utf8_empty_trailing_columns_are_not_columns():
+    text = "\ufeff" + HEADER + ",,\r\n" + "".join(RECORD.format(n=n) + ",,\r\n" for n in range(1, 4))
+    raw = read(text)
+    assert raw.warnings == [] and len(raw.frame.columns) == 7
+    assert stage(raw)["_row"].tolist() == [2, 3, 4]
+
+
+def test_an_empty_header_over_values_is_a_warning_naming_the_column():
+    text = HEADER + ",\n" + "".join(RECORD.format(n=n) + ",x\n" for n in range(1, 3))
+    raw = read(text)
+    assert [w.column for w in raw.warnings] == ["(column 8)"] and "holds values" in raw.warnings[0].message
+
+
+def test_report_notes_name_files_in_the_landing_zone_once(tmp_path):
+    zone = tmp_path / "landing"
+    roots = landing_roots({"finance": str(zone / "finance"), "registry": str(tmp_path / "elsewhere"),
+                           "statistics": "https://stats.example/api"}, str(zone))
+    warning = f"finance: {zone}/finance/2022/D/payments.csv, row 1, column 备注: unknown column '备注' is ignored"
+    notes = report_notes([warning, warning], [("REC-008", "跃变", 1, f"{tmp_path}/elsewhere/x.csv row 3: v=1")],
+                         roots)
+    assert [n[3] for n in notes] == [
+        "finance: finance/2022/D/payments.csv, row 1, column 备注: unknown column '备注' is ignored",
+        "registry/x.csv row 3: v=1"]
+    assert str(tmp_path) not in without_server_paths(warning, roots)
