@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     finance_source: str | None = Field(None, description="Finance: a folder, an http(s) URL or a database URL")
     statistics_source: str | None = Field(None, description="Statistics: a folder or an http(s) URL")
     registry_source: str | None = Field(None, description="Enterprise registry: a folder or an http(s) URL")
+    sheets: dict[str, str] = Field(
+        default_factory=dict, description='Workbook sheet per dataset, as JSON: {"budget_lines": "预算执行"}')
     narrative_dir: str | None = Field(None, description="Folder of narrative/<year>/<department>.yaml")
     warehouse_url: str = Field("duckdb:///var/warehouse.duckdb", description="SQLAlchemy URL of the warehouse")
     warehouse_password: SecretStr | None = Field(None, description="Password added to warehouse_url")

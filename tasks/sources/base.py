@@ -7,6 +7,7 @@ returns :class:`RawTable` objects for the same contract datasets.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -16,7 +17,26 @@ from tasks.sources.errors import Problem, SourceError
 from tasks.sources.http_source import HttpOptions, HttpSource
 from tasks.sources.raw import RawTable, sha256_file
 from tasks.sources.sql_source import SqlSource
-from tasks.sources.xlsx_reader import read_xlsx
+from tasks.sources.workbook_reader import read_workbook
+
+# A file reader: its bytes, the name to report it by, the dataset, and the sheet to read (workbooks).
+Reader = Callable[[bytes, str, Dataset, "str | None"], RawTable]
+
+
+def _csv(data: bytes, uri: str, dataset: Dataset, sheet: str | None) -> RawTable:
+    return read_csv(data, uri, dataset)
+
+
+# The file forms a folder source reads, in the order they are looked for: every form calamine reads.
+READERS: dict[str, Reader] = {
+    ".csv": _csv,
+    ".xlsx": read_workbook,
+    ".xlsm": read_workbook,
+    ".xlsb": read_workbook,
+    ".xls": read_workbook,  # Excel 97-2003
+    ".et": read_workbook,  # WPS 表格
+    ".ods": read_workbook,  # OpenDocument
+}
 
 
 @runtime_checkable
@@ -39,48 +59,53 @@ class Source(Protocol):
 
 
 class FileSource:
-    """A folder laid out as in ``docs/data-contract.md``: CSV in any accepted encoding, or XLSX.
+    """A folder laid out as in ``docs/data-contract.md``: each dataset as CSV (any accepted encoding)
+    or a workbook, in the first form of :data:`READERS` found under the dataset's name.
 
-    For each dataset the ``.csv`` file is read when it exists, else the ``.xlsx`` of the same name.
+    ``sheets`` names the sheet to read per dataset (``{"budget_lines": "预算执行"}``); without it a
+    workbook's first visible sheet holding the contract header is read.
     """
 
-    SUFFIXES = (".csv", ".xlsx")
-
-    def __init__(self, name: SourceName, root: Path | str):
+    def __init__(self, name: SourceName, root: Path | str, sheets: Mapping[str, str] | None = None):
         self.name = name
         self.root = Path(root)
+        self.sheets = dict(sheets or {})
 
     def describe(self) -> str:
         return str(self.root)
 
-    def path_for(self, dataset: Dataset, year: int | None, department: str | None) -> Path:
+    def candidates(self, dataset: Dataset, year: int | None, department: str | None) -> list[Path]:
+        """Every path the dataset is looked for at, in order."""
         stem = Path(dataset.path.format(year=year, department=department)).with_suffix("")
-        for suffix in self.SUFFIXES:
-            candidate = self.root / stem.with_suffix(suffix)
-            if candidate.exists():
-                return candidate
-        return self.root / dataset.path.format(year=year, department=department)
+        return [self.root / stem.with_suffix(suffix) for suffix in READERS]
+
+    def path_for(self, dataset: Dataset, year: int | None, department: str | None) -> Path | None:
+        return next((p for p in self.candidates(dataset, year, department) if p.is_file()), None)
 
     def fingerprint(self, dataset: Dataset, *, year: int | None = None, department: str | None = None) -> str | None:
         path = self.path_for(dataset, year, department)
-        return sha256_file(path) if path.exists() else None
+        return sha256_file(path) if path is not None else None
 
     def read(self, dataset: Dataset, *, year: int | None = None, department: str | None = None) -> RawTable:
         path = self.path_for(dataset, year, department)
-        uri = str(path)
-        if not path.exists():
-            raise SourceError(Problem(self.name, uri, "the file does not exist",
-                                      expected=f"{dataset.title} at {dataset.path}", department=department))
-        if path.suffix.lower() == ".xlsx":
-            return read_xlsx(path.read_bytes(), uri, dataset)
-        return read_csv(path.read_bytes(), uri, dataset)
+        if path is None:
+            looked = self.candidates(dataset, year, department)
+            first = looked[0]
+            raise SourceError(Problem(
+                self.name, str(first),
+                "the file does not exist in any accepted form; looked for " + ", ".join(str(p) for p in looked),
+                expected=f"{dataset.title} as {first.name} or a workbook of the same name "
+                         f"({', '.join(s.lstrip('.') for s in READERS if s != '.csv')})",
+                department=department))
+        reader = READERS[path.suffix.lower()]
+        return reader(path.read_bytes(), str(path), dataset, self.sheets.get(dataset.name))
 
 
 SQL_SCHEMES = ("postgresql", "postgres", "sqlite", "duckdb", "mysql", "mariadb", "oracle", "mssql")
 
 
 def make_source(name: SourceName, location: str | Path, token: str | None = None,
-                http: HttpOptions | None = None) -> Source:
+                http: HttpOptions | None = None, sheets: Mapping[str, str] | None = None) -> Source:
     """The implementation of source ``name`` that reads from ``location``.
 
     ``http(s)://…`` is an API (``token`` is its bearer token); a SQLAlchemy URL is a database;
@@ -95,4 +120,4 @@ def make_source(name: SourceName, location: str | Path, token: str | None = None
     if scheme:
         raise ValueError(f"{name}: {scheme}:// is not a supported source; give a folder, an http(s) URL "
                          "or a database URL")
-    return FileSource(name, Path(text))
+    return FileSource(name, Path(text), sheets)

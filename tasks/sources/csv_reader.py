@@ -42,14 +42,15 @@ def find_header(lines: list[list[str]], dataset: Dataset) -> int | None:
     return None
 
 
-def unit_line(lines: list[list[str]], uri: str, dataset: Dataset, first_row: int = 1) -> UnitLine | None:
+def unit_line(lines: list[list[str]], uri: str, dataset: Dataset, first_row: int = 1,
+              sheet: str | None = None) -> UnitLine | None:
     """The unit declared above the header, or None; a unit line that cannot be read is refused."""
     try:
         return declared_unit(lines, first_row)
     except UnitLineError as exc:
         raise SourceError(Problem(
             dataset.source, uri, f"the unit line {getattr(exc, 'text', '')!r} is not understood: {exc}",
-            row=getattr(exc, "row", None), expected=ACCEPTED)) from exc
+            row=getattr(exc, "row", None), expected=ACCEPTED, sheet=sheet)) from exc
 
 
 def _physical_lines(body: bytes, first_line: int, records: int) -> np.ndarray | None:

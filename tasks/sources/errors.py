@@ -17,9 +17,12 @@ class Problem:
     expected: str | None = None
     department: str | None = None
     severity: str = "error"  # "error" stops the department-year; "warning" is reported only
+    sheet: str | None = None  # the workbook sheet, for a workbook
 
     def __str__(self) -> str:
         where = [f"{self.source}: {self.uri}"]
+        if self.sheet is not None:
+            where.append(f"sheet {self.sheet}")
         if self.row is not None:
             where.append(f"row {self.row}")
         if self.column is not None:

@@ -7,7 +7,7 @@ department, since each report reads it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -45,19 +45,15 @@ def _read(source: Source, dataset: Dataset, out: Extracted, **partition: object)
     frame = stage(raw)
     out.files[raw.uri] = raw.sha256
     department = partition.get("department")
-    out.warnings.extend(
-        Problem(w.source, w.uri, w.message, w.row, w.column, w.expected, department=department,  # type: ignore[arg-type]
-                severity="warning")
-        for w in raw.warnings
-    )
+    out.warnings.extend(replace(w, department=department, severity="warning")  # type: ignore[arg-type]
+                        for w in raw.warnings)
     if department is not None:
         out.department_files.setdefault(str(department), {})[raw.uri] = raw.sha256
     return frame
 
 
 def _with_department(problem: Problem, department: str | None) -> Problem:
-    return Problem(problem.source, problem.uri, problem.message, problem.row, problem.column,
-                   problem.expected, department=department, severity=problem.severity)
+    return replace(problem, department=department)
 
 
 def extract_departments(source: Source) -> tuple[pd.DataFrame, Extracted]:

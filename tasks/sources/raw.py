@@ -41,7 +41,7 @@ class RawTable:
     def problem(self, message: str, row: int | None = None, column: str | None = None,
                 expected: str | None = None, severity: str = "error") -> Problem:
         return Problem(self.source, self.uri, message, row=row, column=column, expected=expected,
-                       severity=severity)
+                       severity=severity, sheet=self.sheet)
 
 
 def sha256_bytes(data: bytes) -> str:

@@ -37,7 +37,7 @@ def opened(settings: Settings, name: SourceName) -> Iterator[Source]:
     token = api_token(settings, name) if location.startswith(("http://", "https://")) else None
     http = HttpOptions(timeout=settings.http_timeout, attempts=settings.http_attempts, backoff=settings.http_backoff,
                        page_size=settings.http_page_size, max_pages=settings.http_max_pages)
-    source = make_source(name, location, token=token, http=http)
+    source = make_source(name, location, token=token, http=http, sheets=settings.sheets)
     try:
         yield source
     finally:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+import subprocess
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -158,13 +159,34 @@ def _canonical(dataset: Dataset, header: str) -> str:
     raise KeyError(header)
 
 
+def write_xls_variant(xlsx: Path, dest: Path) -> bool:
+    """The XLSX exports re-saved as Excel 97-2003 .xls by LibreOffice, as an office's older system
+    saves them. Dev-only: needs ``soffice`` (Debian's libreoffice-calc-nogui); returns False, keeping
+    the committed files, when it is not installed. No Python library writes .xls and is still kept."""
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        print("soffice not found: data/variants/xls is kept as committed", file=sys.stderr)
+        return False
+    for path in sorted(p for p in xlsx.rglob("*") if p.is_file()):
+        target = dest / path.relative_to(xlsx).parent
+        target.mkdir(parents=True, exist_ok=True)
+        if path.suffix != ".xlsx":  # departments.csv
+            shutil.copy(path, target / path.name)
+            continue
+        subprocess.run([soffice, "--headless", "--convert-to", "xls", "--outdir", str(target), str(path)],
+                       check=True, capture_output=True, timeout=120)
+    return True
+
+
 def write_variants(sample: Path, dest: Path) -> None:
-    if dest.exists():
-        shutil.rmtree(dest)
-    write_xlsx_variant(sample, dest / "xlsx")
-    write_gbk_variant(sample, dest / "gbk")
-    write_excel_csv_variant(sample, dest / "excel-csv")
-    write_api_fixtures(sample, dest / "api")
+    for name, write in (("xlsx", write_xlsx_variant), ("gbk", write_gbk_variant),
+                        ("excel-csv", write_excel_csv_variant), ("api", write_api_fixtures)):
+        if (dest / name).exists():
+            shutil.rmtree(dest / name)
+        write(sample, dest / name)
+    if shutil.which("soffice"):
+        shutil.rmtree(dest / "xls", ignore_errors=True)
+    write_xls_variant(dest / "xlsx" / "finance", dest / "xls" / "finance")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,8 @@
-"""XLSX as the 决算 software exports it.
+"""Workbooks as offices export them: XLSX, Excel 97-2003 .xls, WPS .et, .xlsm, .xlsb and .ods.
+
+calamine reads every one of these forms (it tells them by content, not by name). The sheet read is
+the one named in configuration (``SELFEVAL_SHEETS``), else the first *visible* worksheet whose first
+rows hold the contract's header: a hidden 下拉列表 sheet of drop-down values is passed over.
 
 What such a sheet has, and what this reader does with it:
 - title rows above the header, and a ``单位：元`` / ``单位：万元`` line: skipped, the unit kept;
@@ -7,8 +11,12 @@ What such a sheet has, and what this reader does with it:
 - a 合计 / 总计 / 小计 row inside the table: taken out of the records, and checked against the
   rows above it, so that a sheet whose total disagrees with its rows is refused;
 - "—" or an empty cell for zero, thousands separators: handled by staging like CSV;
+- a number is read as Excel shows it, to 15 significant digits: a formula's binary noise
+  (``=SUM(...)`` giving 121032699.55000001, ``=B2/10000`` giving 12103.341199999997) is gone, and a
+  value really more precise than 1 分 is still refused by staging;
 - a note below the table (注：…, 说明：…, 填表人…): ignored.
-Rows keep their Excel row numbers, so errors point at the row the operator sees.
+Rows keep their Excel row numbers, and messages name the sheet, so errors point at the cell the
+operator sees.
 """
 
 from __future__ import annotations
@@ -42,7 +50,10 @@ def cell_text(value: Any) -> str:
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
+        if value.is_integer():
+            return str(int(value))
+        # Excel keeps and shows 15 significant digits; the rest is the binary noise of a formula.
+        return format(Decimal(format(value, ".15g")), "f")
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
     if isinstance(value, dt.date):
@@ -91,31 +102,65 @@ def _money(text: str, unit: str) -> Decimal | None:
         return None
 
 
-def read_xlsx(data: bytes, uri: str, dataset: Dataset) -> RawTable:
-    """Read the first sheet of an XLSX workbook into a :class:`RawTable`."""
-    from python_calamine import CalamineWorkbook
+def _sheet_rows(book: Any, name: str) -> list[list[str]]:
+    sheet = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    return [[v if type(v) is str else cell_text(v) for v in r] for r in sheet]
 
-    def fail(message: str, row: int | None = None, expected: str | None = None) -> SourceError:
-        return SourceError(Problem(dataset.source, uri, message, row=row, expected=expected))
+
+def read_workbook(data: bytes, uri: str, dataset: Dataset, sheet: str | None = None) -> RawTable:
+    """Read a workbook's contract sheet into a :class:`RawTable`.
+
+    ``sheet`` names the sheet to read; without it, the first visible worksheet whose first
+    ``HEADER_SCAN_LINES`` rows hold a header naming the contract's columns. Raises
+    :class:`SourceError` naming the file, the sheet, the row and what was expected.
+    """
+    from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
+
+    def fail(message: str, row: int | None = None, expected: str | None = None,
+             in_sheet: str | None = None) -> SourceError:
+        return SourceError(Problem(dataset.source, uri, message, row=row, expected=expected, sheet=in_sheet))
 
     if not data:
-        raise fail("the file is empty", expected="an XLSX workbook")
+        raise fail("the file is empty", expected="a workbook (.xlsx, .xls, .et, .ods)")
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheet = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        sheets = list(book.sheets_metadata)
     except Exception as exc:  # calamine raises its own error types for damaged files
-        raise fail(f"not a readable XLSX workbook ({str(exc).splitlines()[0][:80]}); the file may be truncated",
-                   expected="an XLSX file as saved by Excel or the 决算 software") from exc
-    rows = [[v if type(v) is str else cell_text(v) for v in r] for r in sheet]
-    first = find_header(rows[:HEADER_SCAN_LINES], dataset)
-    if first is None:
-        expected = "、".join(c.label for c in dataset.columns if c.required)
-        raise fail(f"no header row naming the {dataset.name} columns in the first {HEADER_SCAN_LINES} rows",
-                   row=1, expected=f"a header with {expected}")
+        raise fail(f"not a readable workbook ({str(exc).splitlines()[0][:80]}); the file may be truncated",
+                   expected="an XLSX, XLS, ET or ODS file as saved by Excel, WPS or the 决算 software") from exc
+    required = "、".join(c.label for c in dataset.columns if c.required)
+    if sheet is not None:
+        if sheet not in [m.name for m in sheets]:
+            raise fail(f"the workbook has no sheet named {sheet!r}",
+                       expected="one of " + ", ".join(repr(m.name) for m in sheets))
+        chosen, rows = sheet, _sheet_rows(book, sheet)
+        first = find_header(rows[:HEADER_SCAN_LINES], dataset)
+        if first is None:
+            raise fail(f"no header row naming the {dataset.name} columns in the first {HEADER_SCAN_LINES} rows",
+                       row=1, expected=f"a header with {required}", in_sheet=sheet)
+    else:
+        passed: list[str] = []
+        chosen, rows, first = "", [], None
+        for meta in sheets:
+            if meta.typ != SheetTypeEnum.WorkSheet or meta.visible != SheetVisibleEnum.Visible:
+                passed.append(f"{meta.name!r} (hidden)" if meta.typ == SheetTypeEnum.WorkSheet
+                              else f"{meta.name!r} (not a worksheet)")
+                continue
+            rows = _sheet_rows(book, meta.name)
+            first = find_header(rows[:HEADER_SCAN_LINES], dataset)
+            if first is not None:
+                chosen = meta.name
+                break
+            passed.append(f"{meta.name!r} (no header)")
+        if first is None:
+            raise fail(f"no visible sheet has a header row naming the {dataset.name} columns in its first "
+                       f"{HEADER_SCAN_LINES} rows; sheets: {', '.join(passed) or 'none'}",
+                       row=1, expected=f"a header with {required}, or the sheet named in SELFEVAL_SHEETS")
+    assert first is not None
     names = known_headers(dataset)
     leaf = _header_band(rows, first, names)
     header = _header(rows, first, leaf, names)
-    unit = unit_line(rows[:first], uri, dataset)
+    unit = unit_line(rows[:first], uri, dataset, sheet=chosen)
     keeps_totals = any(set(TOTAL_WORDS) & set(c.choices) for c in dataset.columns)
     records: list[list[str]] = []
     numbers: list[int] = []
@@ -134,11 +179,11 @@ def read_xlsx(data: bytes, uri: str, dataset: Dataset) -> RawTable:
         numbers.append(i + 1)
     if not records:
         raise fail("the sheet has a header but no records", row=leaf + 2,
-                   expected="at least one record below the header")
+                   expected="at least one record below the header", in_sheet=chosen)
     frame = pd.DataFrame(records, columns=header, dtype="str")
     raw = RawTable(dataset=dataset, source=dataset.source, uri=uri, sha256=sha256_bytes(data), frame=frame,
                    first_row=numbers[0], header_row=leaf + 1, unit=unit.unit if unit else None,
-                   unit_row=unit.row if unit else None, encoding=None, row_numbers=numbers)
+                   unit_row=unit.row if unit else None, encoding=None, sheet=chosen, row_numbers=numbers)
     _check_totals(raw, totals, header)
     return raw
 
