@@ -6,9 +6,8 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-from pathlib import Path
+import logging
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -18,6 +17,12 @@ from prefect.schedules import Cron
 from flows.backfill import backfill
 from flows.self_evaluation import self_evaluation, with_runner
 from tasks.settings import Settings
+from tasks.sources.base import make_source
+from tasks.sources.contract import DEPARTMENTS
+from tasks.sources.errors import SourceError
+from tasks.sources.staging import stage
+
+log = logging.getLogger("selfeval.deployments")
 
 NIGHTLY_CRON = "0 2 * * *"
 TIMEZONE = "Asia/Shanghai"
@@ -25,16 +30,21 @@ TAGS = ["selfeval"]
 
 
 def known_departments(settings: Settings) -> list[str]:
-    """The department codes of the configured finance folder, for the UI's multi-select."""
+    """The department codes of the configured finance folder, for the UI's multi-select.
+
+    Read as a run reads them (any accepted encoding, header aliases, XLSX, a title line).
+    Empty, so that the form takes any code, when finance is an API or a database (not read
+    while serving) or its departments file cannot be read (a warning says why).
+    """
     location = settings.location("finance")
-    path = Path(location) / "departments.csv"
-    if "://" in location or not path.exists():
+    if "://" in location:
         return []
-    with path.open(encoding="utf-8-sig") as f:
-        rows = list(csv.reader(f))
-    header = rows[0] if rows else []
-    col = next((i for i, h in enumerate(header) if h.strip() in ("部门编码", "department_code", "单位编码")), 0)
-    return sorted({r[col].strip() for r in rows[1:] if len(r) > col and r[col].strip()})
+    try:
+        frame = stage(make_source("finance", location).read(DEPARTMENTS))
+    except (SourceError, OSError) as exc:
+        log.warning("selfeval: the on-demand and backfill forms will not list departments: %s", exc)
+        return []
+    return sorted({str(code) for code in frame["department_code"].dropna()})
 
 
 def _form(deployment: RunnerDeployment, codes: list[str], year: int | None) -> None:

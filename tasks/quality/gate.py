@@ -224,24 +224,39 @@ def run_gate(data: RunData, parameters: dict[str, Any], rules: tuple[Rule, ...] 
         for view_name, view_rules in by_view.items():
             try:
                 frame = VIEWS[view_name](data)
-                outcome = _validate_view(gx, context, source, view_name, view_rules, frame, data.year, parameters)
-            except Exception as exc:  # the view or GX itself failed: none of its rules was checked
+            except Exception as exc:  # without its view, none of the view's rules can be checked
                 why = f"the rule could not be evaluated: view {view_name!r} failed ({type(exc).__name__}: {exc})"
                 log.exception("%s: %s", ", ".join(r.rule_id for r in view_rules), why)
                 for rule in view_rules:
                     _refuse_all(report, rule, data, why)
                 continue
-            report.validations.append(outcome)
-            by_id = {r.rule_id: r for r in view_rules}
-            seen: set[str] = set()
-            for result in outcome.results:
-                rule = by_id[result.expectation_config.meta["rule_id"]]
-                seen.add(rule.rule_id)
-                _collect(report, rule, result, frame, data)
-            for rule in view_rules:  # GX returned no result for it: it was not checked
-                if rule.rule_id not in seen:
-                    _refuse_all(report, rule, data, "the rule could not be evaluated: Great Expectations "
-                                                    "returned no result for it")
+            # One validation per view; if GX refuses it as a whole (one rule's arguments are malformed),
+            # each rule is tried alone, so that only the broken one fails, at its own severity.
+            groups = [view_rules]
+            while groups:
+                group = groups.pop(0)
+                try:
+                    outcome = _validate_view(gx, context, source, view_name, group, frame, data.year, parameters,
+                                             suffix=f".{group[0].rule_id}" if len(group) < len(view_rules) else "")
+                except Exception as exc:
+                    if len(group) > 1:
+                        groups.extend([rule] for rule in group)
+                        continue
+                    why = f"the rule could not be evaluated: {type(exc).__name__}: {str(exc)[:300]}"
+                    log.error("%s %s", group[0].rule_id, why)
+                    _refuse_all(report, group[0], data, why)
+                    continue
+                report.validations.append(outcome)
+                by_id = {r.rule_id: r for r in group}
+                seen: set[str] = set()
+                for result in outcome.results:
+                    rule = by_id[result.expectation_config.meta["rule_id"]]
+                    seen.add(rule.rule_id)
+                    _collect(report, rule, result, frame, data)
+                for rule in group:  # GX returned no result for it: it was not checked
+                    if rule.rule_id not in seen:
+                        _refuse_all(report, rule, data, "the rule could not be evaluated: Great Expectations "
+                                                        "returned no result for it")
         if docs_dir is not None:
             urls = context.build_data_docs(site_names=[DOCS_SITE])
             report.data_docs = urls.get(DOCS_SITE)
@@ -249,13 +264,14 @@ def run_gate(data: RunData, parameters: dict[str, Any], rules: tuple[Rule, ...] 
 
 
 def _validate_view(gx: Any, context: Any, source: Any, view_name: str, rules: list[Rule], frame: pd.DataFrame,
-                   year: int, parameters: dict[str, Any]) -> Any:
-    """One GX validation of ``rules`` on the view's frame."""
+                   year: int, parameters: dict[str, Any], suffix: str = "") -> Any:
+    """One GX validation of ``rules`` on the view's frame (``suffix`` names a part of the view's rules)."""
+    name = f"{view_name}{suffix}"
     suite = context.suites.add(gx.ExpectationSuite(
-        name=f"{rules[0].suite}.{view_name}", expectations=[dict(r.expectation) for r in rules]))
-    batches = source.add_dataframe_asset(view_name).add_batch_definition_whole_dataframe(view_name)
+        name=f"{rules[0].suite}.{name}", expectations=[dict(r.expectation) for r in rules]))
+    batches = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe(name)
     definition = context.validation_definitions.add(
-        gx.ValidationDefinition(name=f"{year}.{view_name}", data=batches, suite=suite))
+        gx.ValidationDefinition(name=f"{year}.{name}", data=batches, suite=suite))
     return definition.run(
         batch_parameters={"dataframe": frame[_checked_columns(rules, frame)]},
         expectation_parameters=parameters,
@@ -272,6 +288,8 @@ def _checked_columns(rules: list[Rule], frame: pd.DataFrame) -> list[str]:
     ``row_condition``, ...): keeping one too many costs memory, leaving one out would make a rule run
     on a frame that lacks it.
     """
+    if any(str(rule.expectation.get("type", "")).startswith("expect_table_") for rule in rules):
+        return list(frame.columns)  # a rule on the table's shape sees the whole view
     wanted = {IDX}
     for rule in rules:
         wanted |= _names_in(rule.expectation.get("kwargs", {}))

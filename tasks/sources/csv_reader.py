@@ -75,10 +75,13 @@ def _physical_lines(body: bytes, first_line: int, records: int) -> np.ndarray | 
     else:  # a quoted value may span lines: let the csv module say where each record starts
         reader = csv.reader(io.StringIO(body.decode("utf-8", errors="replace"), newline=""))
         found, previous = [], 0
-        for row in reader:
-            if row:
-                found.append(first_line + previous)
-            previous = reader.line_num
+        try:
+            for row in reader:
+                if row:
+                    found.append(first_line + previous)
+                previous = reader.line_num
+        except csv.Error:  # a stray quote: pyarrow has read the records; number them one per line
+            return None
         numbers = np.asarray(found, dtype="int64")
     return numbers.astype("int64") if len(numbers) == records else None
 

@@ -30,10 +30,14 @@ ACCEPTED = "单位：元 / 千元 / 万元 / 亿元 / 分 (人民币 and bracket
 _ORGANISATION_BEFORE = ("填报", "编制", "预算", "主管", "报送", "申报", "填表", "制表", "部门", "建设", "实施", "承办",
                         "所属", "使用", "归口", "责任", "执行", "管理", "上级", "下属", "基层", "用款", "收款",
                         "付款", "核算", "项目", "业主", "审计", "牵头", "配合", "主办", "事业", "行政", "企业",
-                        "用人", "工作", "本", "各", "该")
+                        "用人", "工作", "重点", "成员", "市直", "区直", "区属", "市属", "直属", "来源", "相关", "有关",
+                        "二级", "下级", "联系", "本", "各", "该")
 _ORGANISATION_AFTER = ("名称", "编码", "代码", "全称", "负责人", "性质", "类型", "盖章", "公章", "地址", "意见",
                        "联系人", "电话", "(盖章)")
-_VALUE = re.compile(r"^\s*(?::|为|是)?\s*(?P<value>[^\s()\[\]【】,;|]*)")
+_VALUE = re.compile(r"^\s*(?::|为|是)?\s*\(?\s*(?P<value>[^\s()\[\]【】,;|]*)")
+# A unit written without 单位: （金额：元）, a line that is only （万元）.
+_AMOUNT = re.compile(r"(?:^|(?<=[\s(\[【,;、|]))金额\s*:\s*(?P<value>[^\s()\[\]【】,;|]*)")
+_BARE = re.compile(r"^\(?\s*(?:人民币)?(?P<value>分|元|千元|万元|亿元)(?:人民币)?\s*\)?$")
 _SEPARATORS = re.compile(r"[、/;]|及|和")
 _HEADER_UNIT = re.compile(
     r"^(?P<name>.*?)\s*\(\s*(?:单位\s*:?\s*)?(?:人民币)?(?P<money>分|元|千元|万元|亿元)\s*\)\s*$")
@@ -60,7 +64,7 @@ def normalise(text: str) -> str:
 def _read_value(value: str) -> str | None:
     """The money unit a declaration's value names, None when it names only rates or counts."""
     tokens = [t.strip() for t in _SEPARATORS.split(value) if t.strip()]
-    tokens = [t[len("人民币"):] if t.startswith("人民币") and t != "人民币" else t for t in tokens]
+    tokens = [t.removeprefix("人民币").removesuffix("人民币") or t for t in tokens]
     tokens = [t for t in tokens if t != "人民币"]
     if not tokens:
         raise UnitLineError("it names no unit")
@@ -78,9 +82,18 @@ def unit_of_line(text: str) -> str | bool | None:
 
     Raises :class:`UnitLineError` when the line declares a unit that cannot be read.
     """
-    line = normalise(text).strip()
+    line = normalise(text).strip().replace("∶", ":").rstrip("。.")
+    line = re.sub(r"人民币\s+", "人民币", re.sub(r"(?<=[千万亿])\s+(?=元)", "", line))
+    line = re.sub(r"人民币\s*\(", "(", line)
+    bare = _BARE.match(line)
+    if bare:
+        return bare.group("value")
     if "单位" not in line:
-        return False
+        amount = [_read_value(m.group("value")) for m in _AMOUNT.finditer(line)]
+        money = {u for u in amount if u is not None}
+        if len(money) > 1:
+            raise UnitLineError(f"it names two money units ({'、'.join(sorted(money))})")
+        return money.pop() if money else False
     found: list[str | None] = []
     for m in re.finditer("单位", line):
         before, after = line[: m.start()], line[m.end():]

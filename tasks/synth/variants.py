@@ -165,7 +165,7 @@ def write_xls_variant(xlsx: Path, dest: Path) -> bool:
     the committed files, when it is not installed. No Python library writes .xls and is still kept."""
     soffice = shutil.which("soffice")
     if soffice is None:
-        print("soffice not found: data/variants/xls is kept as committed", file=sys.stderr)
+        sys.stderr.write("soffice not found: data/variants/xls is kept as committed\n")
         return False
     for path in sorted(p for p in xlsx.rglob("*") if p.is_file()):
         target = dest / path.relative_to(xlsx).parent

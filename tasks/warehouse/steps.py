@@ -58,18 +58,6 @@ def _transient(task: object, task_run: object, state: State) -> bool:
     return False
 
 
-@task(name="load-department", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 2, 4],
-      retry_condition_fn=_transient)
-def load_department(data: RunData, department: str, settings: Settings, run_id: str, hashes: dict[str, str],
-                    code_version: str) -> dict[str, int]:
-    engine = engine_for(settings)
-    try:
-        partition = build_partition(data, department, run_id, dt.datetime.now(dt.UTC), hashes)
-        return load_partition(engine, partition, run_id, code_version)
-    finally:
-        engine.dispose()
-
-
 @task(name="load-and-render", cache_policy=NO_CACHE, retries=5, retry_delay_seconds=[1, 2, 4, 8, 16],
       retry_jitter_factor=0.5, retry_condition_fn=_transient)
 def load_and_render(data: RunData, department: str, settings: Settings, run_id: str, hashes: dict[str, str],
@@ -111,7 +99,8 @@ def find_unchanged(settings: Settings, year: int, departments: list[str], code_v
     from tasks.sources.steps import opened
 
     context = {"code_version": code_version, "tolerance": str(settings.ledger_tolerance_wan),
-               "yoy_bound": settings.yoy_warning_bound,
+               "yoy_bound": settings.yoy_warning_bound, "jump_factor": settings.jump_warning_factor,
+               "sheets": settings.sheets,
                "report_config": sha256_file(settings.report_config) if settings.report_config.exists() else None}
     engine = engine_for(settings)
     try:

@@ -54,35 +54,48 @@ def test_sigkill_mid_load_keeps_the_previous_partition(warehouse_url, tmp_path):
     engine.dispose()
 
 
-def test_dropped_postgresql_connection_is_retried(prefect_harness, pg_url, pg_server_url, monkeypatch):
-    from prefect import flow
+def test_dropped_postgresql_connection_is_retried(prefect_harness, pg_url, pg_server_url, tmp_path, monkeypatch):
+    """The flow's own load step (``load-and-render``, as the flow submits it, under its own retry
+    policy) survives a PostgreSQL connection killed in the middle of writing a partition."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+    from prefect.context import TaskRunContext
 
-    from tasks.settings import Settings
-    from tasks.warehouse.steps import load_department
+    from flows.self_evaluation import self_evaluation
+    from tasks.pipeline import RunSummary
 
-    data, hashes = sample_data(departments=[LIWAN])
     real_insert = dialect.insert_frame
-    dropped: list[int] = []
+    dropped: list[str] = []  # the task that was writing when its connection was killed
 
-    def insert_after_a_drop(conn, table, frame, constants=None):  # type: ignore[no-untyped-def]
+    def insert_after_a_drop(conn, table, frame, constants=None):
         if not dropped:
             pid = conn.execute(sa.text("select pg_backend_pid()")).scalar()
             admin = sa.create_engine(pg_server_url)
             with admin.connect() as other:
                 other.execute(sa.text("select pg_terminate_backend(:p)"), {"p": pid})
             admin.dispose()
-            dropped.append(pid)
+            context = TaskRunContext.get()
+            dropped.append(context.task.name if context else "(outside a task)")
         return real_insert(conn, table, frame, constants)
 
     monkeypatch.setattr(dialect, "insert_frame", insert_after_a_drop)
-
-    @flow
-    def one_load() -> dict:
-        return load_department(data, LIWAN, Settings(warehouse_url=pg_url), "retry-run", hashes, "test")
-
-    state = one_load(return_state=True)
+    state = self_evaluation(year=2022, departments=[LIWAN], warehouse_url=pg_url,
+                            output_dir=str(tmp_path / "out"), return_state=True)
     assert state.is_completed(), state.message
-    assert dropped, "the connection was never dropped"
+    assert dropped == ["load-and-render"], "the connection was not dropped in the middle of the flow's load"
+
+    with get_client(sync_client=True) as client:
+        task_runs = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id])))
+    loads = [r for r in task_runs if r.task_key.startswith("load_and_render")]
+    assert len(loads) == 1, [r.name for r in task_runs]
+    assert loads[0].run_count == 2 and loads[0].state is not None and loads[0].state.is_completed()
+
+    summary = state.result()
+    assert isinstance(summary, RunSummary)
+    (outcome,) = summary.outcomes
+    assert outcome.status == "loaded" and (tmp_path / "out" / "2022" / LIWAN / "report.pdf").exists()
     engine = make_engine(pg_url)
-    assert count(engine, s.fct_payment, run_id="retry-run") == state.result()["fct_payment"] > 1000
+    assert count(engine, s.fct_payment, run_id=summary.run_id) == outcome.rows["fct_payment"] > 1000
+    assert count(engine, s.fct_payment) == outcome.rows["fct_payment"]  # the killed attempt left nothing
     engine.dispose()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 import yaml
 
 from flows.cli import main
-from tests.conftest import LIWAN, first_difference
+from tests.conftest import LIWAN, SAMPLE
 
 
 @pytest.fixture(scope="module")
@@ -139,7 +140,8 @@ def test_values_from_data_are_escaped(prefect_harness, sample_copy, tmp_path):
     path = sample_copy / "narrative" / "2022" / f"{LIWAN}.yaml"
     narrative = yaml.safe_load(path.read_text(encoding="utf-8"))
     narrative["functions"][0] = hostile
-    narrative["achievements"] = "{{ '<b>' }}" + narrative["achievements"]
+    achievements = narrative["achievements"]
+    narrative["achievements"] = "{{ '<b>' }}" + achievements
     path.write_text(yaml.safe_dump(narrative, allow_unicode=True), encoding="utf-8")
     departments = sample_copy / "finance" / "departments.csv"
     departments.write_text(departments.read_text(encoding="utf-8").replace(
@@ -153,20 +155,69 @@ def test_values_from_data_are_escaped(prefect_harness, sample_copy, tmp_path):
         html = (out / name).read_text(encoding="utf-8")
         assert "<script>" not in html and "<img src=x" not in html and "<iframe" not in html and "<b>" not in html
     html = (out / "report.html").read_text(encoding="utf-8")
-    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html and "&lt;iframe src=//evil&gt;" in html
-    assert first_difference((out / "report.md").read_text(encoding="utf-8"), hostile) is not None
+    assert hostile not in html
+    assert "<p>1.&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;</p>" in html
+    assert '<div class="title">广州市荔湾区科技工业和信息化局&lt;iframe src=//evil&gt;</div>' in html
+    assert f"<p>&lt;b&gt;{achievements[:20]}" in html  # what the narrative's own {{ }} gives is escaped too
+    # report.md is the report as plain text, not HTML: values from data appear exactly as written,
+    # neither dropped nor entity-encoded
+    md = (out / "report.md").read_text(encoding="utf-8")
+    lines = md.splitlines()
+    assert lines[0] == "广州市荔湾区科技工业和信息化局<iframe src=//evil>"
+    assert f"1.{hostile}" in lines
+    assert any(line.startswith(f"<b>{achievements[:20]}") for line in lines)
+    assert "&lt;" not in md and "&gt;" not in md and "&#34;" not in md
 
 
-def test_a_hostile_department_code_is_refused_and_writes_nothing_outside(prefect_harness, sample_copy, tmp_path):
+HOSTILE = "../../../tmp/evil"
+
+
+def paths_under(root: Path) -> dict[Path, tuple[int, int] | None]:
+    """Every file (with its mtime and size) and folder (None) under ``root``."""
+    return {p: (p.stat().st_mtime_ns, p.stat().st_size) if p.is_file() else None for p in root.rglob("*")}
+
+
+def test_a_hostile_department_code_is_refused_and_writes_nothing_outside(prefect_harness, tmp_path, monkeypatch):
+    """A department code that climbs out of its folder is refused, and the run writes nothing outside its
+    output folder and its warehouse's folder.
+
+    The output folder, the warehouse's folder and the working folder all lie three levels below
+    tmp_path/run, so the code's three ``..`` from out/2022, the warehouse's folder or the working folder
+    land inside tmp_path, where they are watched. The hostile department's inputs are planted where its
+    climb out of finance/2022 and narrative/2022 leads, so that nothing but the refusal keeps it from
+    being loaded and rendered.
+    """
     from flows.self_evaluation import self_evaluation
 
-    departments = sample_copy / "finance" / "departments.csv"
-    departments.write_text(departments.read_text(encoding="utf-8").replace("440103-WTJ", "../../../tmp/evil"),
-                           encoding="utf-8")
-    state = self_evaluation(year=2022, source=str(sample_copy), warehouse_url=f"duckdb:///{tmp_path}/wh.duckdb",
-                            output_dir=str(tmp_path / "out"), return_state=True)
+    victim = "440103-WTJ"
+    source = tmp_path / "data" / "sample"
+    shutil.copytree(SAMPLE, source)
+    departments = source / "finance" / "departments.csv"
+    departments.write_bytes(departments.read_bytes().replace(victim.encode(), HOSTILE.encode()))
+    planted = tmp_path / "data" / "tmp" / "evil"
+    assert (source / "finance" / "2022" / HOSTILE).resolve() == planted
+    assert (source / "narrative" / "2022" / f"{HOSTILE}.yaml").resolve() == planted.with_suffix(".yaml")
+    planted.mkdir(parents=True)
+    for f in (source / "finance" / "2022" / victim).iterdir():
+        (planted / f.name).write_bytes(f.read_bytes().replace(victim.encode(), HOSTILE.encode()))
+    narrative = source / "narrative" / "2022" / f"{victim}.yaml"
+    planted.with_suffix(".yaml").write_bytes(narrative.read_bytes().replace(victim.encode(), HOSTILE.encode()))
+
+    run = tmp_path / "run"
+    out, warehouse, cwd = run / "a" / "b" / "out", run / "w" / "x" / "y", run / "c" / "d" / "e"
+    for d in (out / "2022", warehouse, cwd):
+        d.mkdir(parents=True)
+    landings = {(d / HOSTILE).resolve() for d in (out / "2022", warehouse, cwd)}
+    assert landings == {run / "a" / "tmp" / "evil", run / "tmp" / "evil"}
+    monkeypatch.chdir(cwd)
+    before = paths_under(tmp_path)
+
+    state = self_evaluation(year=2022, source=str(source), warehouse_url=f"duckdb:///{warehouse}/wh.duckdb",
+                            output_dir=str(out), return_state=True)
+
+    after = paths_under(tmp_path)
+    written = sorted(p for p in after if p not in before or before[p] != after[p])
+    assert [p for p in written if out not in p.parents and warehouse not in p.parents] == []
+    assert [p for p in landings if p.exists()] == []
     assert state.is_failed()
     assert "'../../../tmp/evil' is not a valid 部门编码" in str(state.message)
-    written = [p for p in tmp_path.rglob("*") if p.is_file()]
-    assert all(str(p.resolve()).startswith(str(tmp_path.resolve())) for p in written)
-    assert not Path("/tmp/evil").exists()

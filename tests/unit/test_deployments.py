@@ -1,10 +1,18 @@
 """The deployments as code: schedule, the UI form's schema, schema enforcement."""
 
+import logging
 import os
+from pathlib import Path
+
+import pytest
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-from flows.deployments import NIGHTLY_CRON, TIMEZONE, deployments
+from flows.deployments import NIGHTLY_CRON, TIMEZONE, deployments, known_departments
+from tasks.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE_CODES = ["440103-KGXJ", "440103-SWJ", "440103-WTJ"]
 
 
 def by_name():
@@ -31,3 +39,30 @@ def test_on_demand_form_offers_known_departments_and_described_fields():
 def test_backfill_takes_a_range_of_years():
     schema = by_name()["backfill"]._parameter_openapi_schema
     assert {"first_year", "last_year"} <= set(schema.required)
+
+
+def test_known_departments_reads_a_gbk_departments_file():
+    gbk = ROOT / "data" / "variants" / "gbk" / "finance"
+    with pytest.raises(UnicodeDecodeError):  # the file really is GBK, not UTF-8
+        (gbk / "departments.csv").read_bytes().decode("utf-8")
+    assert known_departments(Settings(finance_source=str(ROOT / "data" / "sample" / "finance"))) == SAMPLE_CODES
+    assert known_departments(Settings(finance_source=str(gbk))) == SAMPLE_CODES
+
+
+def test_known_departments_takes_the_header_aliases(tmp_path):
+    """The code under the alias 预算单位编码, and not in the first column."""
+    lines = (ROOT / "data" / "sample" / "finance" / "departments.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("部门编码,部门名称,")
+    rows = [line.split(",") for line in ["预算单位编码" + lines[0].removeprefix("部门编码"), *lines[1:]]]
+    swapped = [",".join([r[1], r[0], *r[2:]]) for r in rows]
+    (tmp_path / "departments.csv").write_text("\n".join(swapped) + "\n", encoding="utf-8")
+    assert known_departments(Settings(finance_source=str(tmp_path))) == SAMPLE_CODES
+
+
+def test_known_departments_of_an_unreadable_file_are_none_and_say_why(tmp_path, caplog):
+    (tmp_path / "departments.csv").write_text("<!DOCTYPE html><html><body>502 Bad Gateway</body></html>\n",
+                                              encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="selfeval.deployments"):
+        assert known_departments(Settings(finance_source=str(tmp_path))) == []
+    assert any("departments.csv" in r.getMessage() and "HTML" in r.getMessage() for r in caplog.records), \
+        caplog.text

@@ -21,7 +21,7 @@ from great_expectations.expectations.metrics.map_metric_provider import (
 from tasks.pipeline import assemble, quality_outcome
 from tasks.quality.gate import parameters_for, run_gate
 from tasks.quality.outputs import quarantine_rows
-from tasks.quality.rules import Rule, rules_of
+from tasks.quality.rules import Rule, load_rules, rules_of
 from tasks.quality.views import RunData
 from tasks.sources.base import make_source
 from tasks.sources.extract import extract_departments, extract_finance, extract_registry, extract_statistics
@@ -156,3 +156,20 @@ def test_a_rule_on_an_unknown_view_refuses(base):
                                                 {"column": "x", "max_value": 0}, view="no_such_view"),))
     assert report.blocked(LIWAN) and report.blocked(OTHER)
     assert "could not be evaluated" in outcome(report, "TST-001", LIWAN).error
+
+
+def test_one_malformed_rule_fails_alone_at_its_own_severity(over_budget):
+    broken = rule("expect_column_values_to_be_between", {"column": "budget"}, rule_id="TST-002",
+                  severity="warning")  # no bounds: GX refuses the whole suite
+    fin_001 = next(r for r in load_rules() if r.rule_id == "FIN-001")
+    report = run_gate(over_budget, PARAMS, rules=(fin_001, broken))
+    assert outcome(report, "FIN-001", LIWAN).error is None and not outcome(report, "FIN-001", LIWAN).success
+    assert outcome(report, "FIN-001", OTHER).success and not report.blocked(OTHER)
+    assert "could not be evaluated" in outcome(report, "TST-002", OTHER).error
+    assert [r.rule.rule_id for r in report.warnings(OTHER)] == ["TST-002"]
+
+
+def test_a_rule_on_the_table_shape_sees_the_whole_view(base):
+    shape = rule("expect_table_column_count_to_be_between", {"max_value": 3})
+    report = run_gate(base, PARAMS, rules=(shape,))
+    assert report.blocked(LIWAN), "the budget_lines view has more than 3 columns"
