@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -53,31 +54,54 @@ def unit_line(lines: list[list[str]], uri: str, dataset: Dataset, first_row: int
             row=getattr(exc, "row", None), expected=ACCEPTED, sheet=sheet)) from exc
 
 
-def _physical_lines(body: bytes, first_line: int, records: int) -> np.ndarray | None:
+@dataclass(frozen=True)
+class _Lines:
+    """Where a CSV body's lines start, and the bytes they start with: one scan decides whether
+    records can be numbered by count (nothing skipped, no value spanning lines) or need a closer look.
+    """
+
+    ends: np.ndarray  # offsets of the "\n" ending each line
+    heads: np.ndarray  # bool[256]: which bytes begin some line
+    quoted: bool
+
+    @classmethod
+    def of(cls, body: bytes) -> _Lines:
+        codes = np.frombuffer(body, dtype=np.uint8)
+        ends = np.flatnonzero(codes == 10)
+        starts = ends + 1
+        starts = np.concatenate(([0], starts[starts < len(codes)])) if len(codes) else starts[:0]
+        heads = np.bincount(codes[starts], minlength=256).astype(bool) if len(starts) else np.zeros(256, bool)
+        return cls(ends, heads, b'"' in body)
+
+    def starts_with(self, chars: bytes) -> bool:
+        return bool(self.heads[list(chars)].any())
+
+
+def _physical_lines(body: bytes, lines: _Lines, first_line: int, records: int) -> np.ndarray | None:
     """The line each record starts on, when blank lines or quoted line breaks make them differ from
     the record count; None when records are one line each with nothing skipped (the common case).
 
     ``first_line`` is the line number of ``body``'s first line.
     """
-    quoted = b'"' in body
-    blank = body.startswith((b"\n", b"\r\n")) or b"\n\n" in body or b"\n\r\n" in body
-    if not quoted and not blank:
+    blank = lines.starts_with(b"\n\r")
+    spaces = lines.starts_with(b" \t")  # perhaps a line of spaces
+    if not lines.quoted and not blank and not spaces:
         return None
-    if not quoted:  # records are the non-empty lines
+    if not lines.quoted and not spaces:  # records are the non-empty lines
         codes = np.frombuffer(body, dtype=np.uint8)
-        ends = np.flatnonzero(codes == 10)
+        ends = lines.ends
         if len(body) and body[-1:] != b"\n":
             ends = np.append(ends, len(body))
         starts = np.concatenate(([0], ends[:-1] + 1))
         lengths = ends - starts
         crlf = (lengths > 0) & (codes[np.maximum(ends - 1, 0)] == 13)
         numbers = np.flatnonzero(lengths - crlf > 0) + first_line
-    else:  # a quoted value may span lines: let the csv module say where each record starts
+    else:  # a quoted value may span lines, a line may be spaces: the csv module says where records start
         reader = csv.reader(io.StringIO(body.decode("utf-8", errors="replace"), newline=""))
         found, previous = [], 0
         try:
             for row in reader:
-                if row:
+                if row and not (len(row) == 1 and not row[0].strip()):  # a line of spaces is blank too
                     found.append(first_line + previous)
                 previous = reader.line_num
         except csv.Error:  # a stray quote: pyarrow has read the records; number them one per line
@@ -86,9 +110,24 @@ def _physical_lines(body: bytes, first_line: int, records: int) -> np.ndarray | 
     return numbers.astype("int64") if len(numbers) == records else None
 
 
-def _drop_blank_records(table: pa.Table) -> pa.Array | None:
-    """A mask of the records that hold something: a row of empty cells (",,,,") is a blank line."""
-    if table.num_rows == 0 or table.num_columns == 0:
+def _ragged_line(body: bytes, first_line: int, width: int) -> int | None:
+    """The line the first record with other than ``width`` fields starts on (blank lines skipped)."""
+    reader = csv.reader(io.StringIO(body.decode("utf-8", errors="replace"), newline=""))
+    previous = 0
+    try:
+        for row in reader:
+            if row and len(row) != width and not (len(row) == 1 and not row[0].strip()):
+                return first_line + previous
+            previous = reader.line_num
+    except csv.Error:
+        return None
+    return None
+
+
+def _drop_blank_records(table: pa.Table, lines: _Lines) -> pa.Array | None:
+    """A mask of the records that hold something: a row of empty cells (",,,,") is a blank line.
+    None when every record holds something (a blank record starts with a comma, quote or space)."""
+    if table.num_rows == 0 or table.num_columns == 0 or not lines.starts_with(b',"\r \t'):
         return None
     filled = None
     for column in table.columns:
@@ -106,7 +145,7 @@ def read_csv(data: bytes, uri: str, dataset: Dataset) -> RawTable:
         return SourceError(Problem(dataset.source, uri, message, row=row, column=column, expected=expected))
 
     digest = sha256_bytes(data)
-    if not data.strip():
+    if re.fullmatch(rb"\s*", data):  # stops at the first character that is not a space
         raise fail("the file is empty", expected="a header line and at least one record")
     if looks_like_html(data):
         raise fail("this is an HTML page, not CSV (perhaps an error page saved as .csv)",
@@ -142,10 +181,12 @@ def read_csv(data: bytes, uri: str, dataset: Dataset) -> RawTable:
     bad_rows: list[tuple[int | None, int, int, str]] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
+        if row.actual_columns == 1 and not row.text.strip():
+            return "skip"  # a line of spaces is a blank line
         bad_rows.append((row.number, row.actual_columns, row.expected_columns, row.text))
         return "skip"
 
-    if not body.strip(b"\r\n"):
+    if re.fullmatch(rb"[\r\n]*", body):
         raise fail("the file has a header but no records", row=first_line,
                    expected="at least one record below the header")
     try:
@@ -162,12 +203,15 @@ def read_csv(data: bytes, uri: str, dataset: Dataset) -> RawTable:
         raise fail(f"not readable as CSV: {str(exc).splitlines()[0]}") from exc
     if bad_rows:
         _, actual, expected_n, text = bad_rows[0]
-        at = body.find(text.encode("utf-8"))
-        row = first_line + body.count(b"\n", 0, at) if at >= 0 else None
+        row = _ragged_line(body, first_line, len(header))
+        if row is None:
+            at = body.find(text.encode("utf-8"))
+            row = first_line + body.count(b"\n", 0, at) if at >= 0 else None
         raise fail(f"the record has {actual} fields but the header has {expected_n}", row=row,
                    expected="one value per header column")
-    numbers = _physical_lines(body, first_line, table.num_rows)
-    filled = _drop_blank_records(table)
+    lines = _Lines.of(body)
+    numbers = _physical_lines(body, lines, first_line, table.num_rows)
+    filled = _drop_blank_records(table, lines)
     if filled is not None:
         if numbers is None:
             numbers = np.arange(first_line, first_line + table.num_rows, dtype="int64")

@@ -90,11 +90,18 @@ class _Cells:
             column=f"{self.header} ({self.col.name})", expected=expected))
 
 
-def _arrow(values: pd.Series) -> pa.Array:
+def _arrow(values: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """The column as Arrow strings: without a copy when pandas already holds it in Arrow (pandas 3)."""
+    if isinstance(values.array, pd.arrays.ArrowStringArray):
+        arrow = pa.array(values.array)
+        if pa.types.is_large_string(arrow.type):
+            arrow = arrow.cast(pa.string())  # the kernels below mix it with string scalars; offsets only
+        if pa.types.is_string(arrow.type):
+            return arrow
     return pa.array(values.astype("str").to_numpy(dtype=object), type=pa.string())
 
 
-def normalised(text: pa.Array) -> pa.Array:
+def normalised(text: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     """NFKC, as an IME's full-width forms need: ４５９１２．０９ → 45912.09, （１２．００） → (12.00),
     １，２３４ → 1,234, ２０２２年１月３日 → 2022年1月3日; the minus sign − becomes -. All-ASCII text
     (the common case) is returned as it is, at the cost of one scan."""
@@ -122,13 +129,19 @@ def parse_money(values: pd.Series, unit: str, cells: _Cells, allow_negative: boo
     paren = pc.match_substring_regex(text, r"^\(.*\)$")
     text = pc.if_else(paren, pc.binary_join_element_wise("-", pc.utf8_slice_codeunits(text, 1, -1), ""), text)
     text = pc.if_else(pc.is_in(text, value_set=pa.array(ZERO_TOKENS)), "0", text)
-    units = "|".join(sorted(FEN_PER_UNIT, key=len, reverse=True))
-    parts = pc.extract_regex(text, rf"^(?P<sign>[+-]?)(?P<int>\d+)(?:\.(?P<frac>\d*))?(?:人民币)?(?P<unit>{units})?$")
-    cells.fail(pc.is_null(parts).to_numpy(zero_copy_only=False), values,
-               lambda v: f"{v!r} is not an amount", f"a number in {unit} such as 1234.56")
-    written = pc.struct_field(parts, "unit")  # 45912.09元: a unit written in the cell must be the column's
-    cells.fail(pc.and_(pc.not_equal(written, ""), pc.not_equal(written, unit)).to_numpy(zero_copy_only=False),
-               values, lambda v: f"{v!r} is not in the column's unit", f"an amount in {unit}")
+    if pc.any(pc.or_(pc.ends_with(text, "元"), pc.ends_with(text, "分"))).as_py():
+        units = "|".join(sorted(FEN_PER_UNIT, key=len, reverse=True))
+        pattern = rf"^(?P<sign>[+-]?)(?P<int>\d+)(?:\.(?P<frac>\d*))?(?:人民币)?(?P<unit>{units})?$"
+        parts = pc.extract_regex(text, pattern)
+        cells.fail(pc.is_null(parts).to_numpy(zero_copy_only=False), values,
+                   lambda v: f"{v!r} is not an amount", f"a number in {unit} such as 1234.56")
+        written = pc.struct_field(parts, "unit")  # 45912.09元: a unit written in the cell must be the column's
+        cells.fail(pc.and_(pc.not_equal(written, ""), pc.not_equal(written, unit)).to_numpy(zero_copy_only=False),
+                   values, lambda v: f"{v!r} is not in the column's unit", f"an amount in {unit}")
+    else:  # no cell carries a unit (the common case): the plain pattern is faster
+        parts = pc.extract_regex(text, r"^(?P<sign>[+-]?)(?P<int>\d+)(?:\.(?P<frac>\d*))?$")
+        cells.fail(pc.is_null(parts).to_numpy(zero_copy_only=False), values,
+                   lambda v: f"{v!r} is not an amount", f"a number in {unit} such as 1234.56")
     max_digits = 19 - len(str(FEN_PER_UNIT[unit]))  # so that the amount in 分 fits in 64 bits
     cells.fail(pc.greater(pc.utf8_length(pc.struct_field(parts, "int")), max_digits).to_numpy(zero_copy_only=False),
                values, lambda v: f"{v!r} is too large", f"at most {max_digits} digits before the point in {unit}")
@@ -153,28 +166,49 @@ DATE_FORMS = ("a date written year first: 2022-03-15 (YYYY-MM-DD), 2022/3/15, 20
               "20220315; month-first and day-first forms such as 03/15/2022 are ambiguous")
 
 
+def _civil_dates(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Dates (``datetime64[s]``) from year, month and day numbers, and which of them exist."""
+    ok = (month >= 1) & (month <= 12) & (day >= 1) & (year >= 1) & (year <= 9999)
+    y, m, d = np.where(ok, year, 1970), np.where(ok, month, 1), np.where(ok, day, 1)
+    first = (y - 1970).astype("datetime64[Y]").astype("datetime64[M]") + (m - 1).astype("timedelta64[M]")
+    following = first + np.timedelta64(1, "M")
+    dates = first.astype("datetime64[D]") + (d - 1).astype("timedelta64[D]")
+    ok &= dates < following.astype("datetime64[D]")  # no 30 February
+    return dates.astype("datetime64[s]"), ok
+
+
 def parse_date(values: pd.Series, cells: _Cells, nullable: bool) -> pd.Series:
     """Dates from text in any year-first form (:data:`DATE`), full-width digits included."""
     text = pc.utf8_trim_whitespace(normalised(_arrow(values)))
     blank = pc.equal(text, "").to_numpy(zero_copy_only=False)
+    # Fast path for YYYY-MM-DD: Arrow's strptime, whose day is checked against the text (it would
+    # roll 2022-02-30 over to 2 March). Everything else goes through the pattern below.
+    iso = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
+    candidate = pc.and_kleene(pc.is_valid(iso), pc.equal(pc.utf8_length(text), 10))
+    day_text = pc.if_else(candidate, pc.utf8_slice_codeunits(text, 8, 10), "0")
+    fast = pc.fill_null(pc.and_(candidate, pc.equal(pc.day(pc.fill_null(iso, 0)),
+                                                    pc.cast(day_text, pa.int64()))), False)
+    fast_np = fast.to_numpy(zero_copy_only=False)
+    if fast_np.all():
+        return pd.Series(iso.to_numpy(zero_copy_only=False).astype("datetime64[s]"), index=values.index,
+                         dtype="datetime64[s]")
     parts = pc.extract_regex(text, DATE)
     matched = pc.is_valid(parts).to_numpy(zero_copy_only=False)
 
     def number(name: str, fallback: str | None = None) -> np.ndarray:
-        field = pc.struct_field(parts, name)
+        field = pc.fill_null(pc.struct_field(parts, name), "")
         if fallback is not None:
-            field = pc.if_else(pc.equal(field, ""), pc.struct_field(parts, fallback), field)
-        field = pc.if_else(pc.equal(field, ""), "0", pc.fill_null(field, "0"))
-        return pc.cast(field, pa.int64()).to_numpy(zero_copy_only=False)
+            field = pc.if_else(pc.equal(field, ""), pc.fill_null(pc.struct_field(parts, fallback), ""), field)
+        field = pc.if_else(pc.equal(field, ""), "0", field)
+        return np.asarray(pc.cast(field, pa.int64()).to_numpy(zero_copy_only=False), dtype="int64")
 
-    parsed = pd.to_datetime(pd.DataFrame({"year": number("y"), "month": number("m", "m8"),
-                                          "day": number("d", "d8")}), errors="coerce")
-    parsed = pd.Series(parsed.to_numpy(dtype="datetime64[s]"), index=values.index)
-    parsed[~matched] = pd.NaT
+    dates, exists = _civil_dates(number("y"), number("m", "m8"), number("d", "d8"))
+    valid = matched & exists
+    parsed = pd.Series(np.where(valid, dates, np.datetime64("NaT", "s")), index=values.index,
+                       dtype="datetime64[s]")
     if not nullable:
         cells.fail(blank, values, lambda v: "the date is empty", "a date such as 2022-03-15")
-    cells.fail(parsed.isna().to_numpy() & ~blank, values, lambda v: f"{v!r} is not a date in a known format",
-               DATE_FORMS)
+    cells.fail(~valid & ~blank, values, lambda v: f"{v!r} is not a date in a known format", DATE_FORMS)
     return parsed
 
 

@@ -100,7 +100,7 @@ def lines_with(blank_at: dict[int, str], bad_at: int, crlf: bool = False, quoted
 
 @pytest.mark.parametrize(("blanks", "crlf"), [
     ({11: ""}, False), ({11: ""}, True), ({2: "", 11: "", 12: ""}, False), ({11: ",,,,,,"}, False),
-    ({11: "", 15: ",,,,,,"}, True),
+    ({11: "", 15: ",,,,,,"}, True), ({11: "   "}, False), ({11: "\t", 30: " "}, True),
 ])
 def test_rows_are_named_by_the_line_an_editor_shows_after_blank_lines(blanks, crlf):
     with pytest.raises(SourceError) as caught:
@@ -142,3 +142,29 @@ def test_report_notes_name_files_in_the_landing_zone_once(tmp_path):
         "finance: finance/2022/D/payments.csv, row 1, column 备注: unknown column '备注' is ignored",
         "registry/x.csv row 3: v=1"]
     assert str(tmp_path) not in without_server_paths(warning, roots)
+
+
+def test_a_short_record_is_named_by_its_own_line_not_an_earlier_one_like_it():
+    lines = lines_with({9: ""}, 0).decode().splitlines()
+    lines[11] = lines[2].rsplit(",", 1)[0]  # line 12: line 3 without its amount, a prefix of line 3
+    with pytest.raises(SourceError) as caught:
+        read("\n".join(lines) + "\n")
+    assert caught.value.problem.row == 12 and "has 6 fields but the header has 7" in caught.value.problem.message
+
+
+@pytest.mark.parametrize("dates", [
+    ["2022-01-03", "2022-12-31"],
+    ["2022.01.03", "2022.1.3", "2022-1-3", "2022年1月3日", "２０２２．０１．０３", "20220103"],
+])
+def test_year_first_dates_in_any_form(dates):
+    body = "".join(RECORD.format(n=i).replace("2022-03-15", d) + "\n" for i, d in enumerate(dates))
+    staged = stage(read(HEADER + "\n" + body))["pay_date"]
+    assert [d.strftime("%m-%d") for d in staged] == ["01-03" if d != "2022-12-31" else "12-31" for d in dates]
+
+
+@pytest.mark.parametrize("bad", ["2022-02-30", "2023-02-29", "01/03/2022", "3/1/22", "2022-13-01", "2022-04-31"])
+def test_dates_that_do_not_exist_or_are_ambiguous_are_refused(bad):
+    body = RECORD.format(n=1) + "\n" + RECORD.format(n=2).replace("2022-03-15", bad) + "\n"
+    with pytest.raises(SourceError) as caught:
+        stage(read(HEADER + "\n" + body))
+    assert caught.value.problem.row == 3 and f"{bad!r} is not a date" in caught.value.problem.message
