@@ -40,7 +40,7 @@ def known_departments(settings: Settings) -> list[str]:
     if "://" in location:
         return []
     try:
-        frame = stage(make_source("finance", location).read(DEPARTMENTS))
+        frame = stage(make_source("finance", location, sheets=settings.sheets).read(DEPARTMENTS))
     except (SourceError, OSError) as exc:
         log.warning("selfeval: the on-demand and backfill forms will not list departments: %s", exc)
         return []

@@ -80,7 +80,16 @@ class FileSource:
         return [self.root / stem.with_suffix(suffix) for suffix in READERS]
 
     def path_for(self, dataset: Dataset, year: int | None, department: str | None) -> Path | None:
-        return next((p for p in self.candidates(dataset, year, department) if p.is_file()), None)
+        """The first form found, in the order of :data:`READERS`; a suffix in capitals
+        (``BUDGET_LINES.XLS``, as Windows systems save it) counts too."""
+        looked = self.candidates(dataset, year, department)
+        found = next((p for p in looked if p.is_file()), None)
+        if found is not None or not looked[0].parent.is_dir():
+            return found
+        stem = looked[0].stem.lower()
+        by_suffix = {p.suffix.lower(): p for p in looked[0].parent.iterdir()
+                     if p.is_file() and p.stem.lower() == stem and p.suffix.lower() in READERS}
+        return next((by_suffix[s] for s in READERS if s in by_suffix), None)
 
     def fingerprint(self, dataset: Dataset, *, year: int | None = None, department: str | None = None) -> str | None:
         path = self.path_for(dataset, year, department)

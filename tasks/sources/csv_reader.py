@@ -20,7 +20,7 @@ from tasks.sources.contract import Dataset
 from tasks.sources.encoding import detect_encoding
 from tasks.sources.errors import Problem, SourceError
 from tasks.sources.raw import RawTable, sha256_bytes
-from tasks.sources.units import ACCEPTED, UnitLine, UnitLineError, declared_unit
+from tasks.sources.units import ACCEPTED, UnitLine, UnitLineError, declared_unit, split_header_unit
 
 HTML_START = re.compile(rb"^\s*(<!doctype html|<html|<head|<body|<\?xml)", re.IGNORECASE)
 HEADER_SCAN_LINES = 10
@@ -38,7 +38,7 @@ def find_header(lines: list[list[str]], dataset: Dataset) -> int | None:
     """Index of the header line: the first line naming at least two of the contract's columns."""
     names = known_headers(dataset)
     for i, cells in enumerate(lines):
-        if sum(1 for c in cells if c.strip() in names) >= min(2, len(dataset.columns)):
+        if sum(1 for c in cells if split_header_unit(c)[0] in names) >= min(2, len(dataset.columns)):
             return i
     return None
 

@@ -135,6 +135,10 @@ def declared_unit(lines: Sequence[Sequence[str]], first_row: int = 1) -> UnitLin
 
 
 def split_header_unit(header: str) -> tuple[str, str | None]:
-    """A header and the money unit it carries in brackets: ``协议投资额（元）`` → (协议投资额, 元)."""
-    m = _HEADER_UNIT.match(normalise(header).strip())
-    return (m.group("name").strip(), m.group("money")) if m else (normalise(header).strip(), None)
+    """A header and the money unit it carries in brackets: ``协议投资额（元）`` → (协议投资额, 元).
+
+    Spaces and line breaks inside a header are dropped (``全年\\n预算数`` is 全年预算数).
+    """
+    text = re.sub(r"\s+", "", normalise(header))  # a line break typed with Alt+Enter, stray spaces
+    m = _HEADER_UNIT.match(text)
+    return (m.group("name"), m.group("money")) if m else (text, None)

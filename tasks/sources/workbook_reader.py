@@ -31,11 +31,11 @@ import pandas as pd
 
 from tasks.domain import FEN_PER_UNIT
 from tasks.sources.contract import Dataset
-from tasks.sources.csv_reader import HEADER_SCAN_LINES, find_header, known_headers, unit_line
+from tasks.sources.csv_reader import HEADER_SCAN_LINES, find_header, known_headers, looks_like_html, unit_line
 from tasks.sources.errors import Problem, SourceError
 from tasks.sources.raw import RawTable, sha256_bytes
 from tasks.sources.staging import ZERO_TOKENS
-from tasks.sources.units import split_header_unit
+from tasks.sources.units import normalise, split_header_unit
 
 TOTAL_WORDS = ("合计", "总计", "小计")
 GRAND_TOTALS = ("合计", "总计")  # checked against the rows above; a 小计 covers a group we cannot see
@@ -102,9 +102,40 @@ def _money(text: str, unit: str) -> Decimal | None:
         return None
 
 
-def _sheet_rows(book: Any, name: str) -> list[list[str]]:
-    sheet = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-    return [[v if type(v) is str else cell_text(v) for v in r] for r in sheet]
+def _missing_required(rows: list[list[str]], at: int, dataset: Dataset) -> int:
+    """How many required contract columns the header at ``at`` (and the two rows below) does not name."""
+    named = {_base(c) for r in rows[at: at + HEADER_BAND] for c in r}
+    return sum(1 for c in dataset.columns if c.required and not (set(c.headers) & named))
+
+
+def _sheet_rows(book: Any, name: str) -> tuple[list[list[str]], list[list[Any]]]:
+    """The sheet's cells as text (as a CSV export would have them), and as calamine gave them."""
+    values = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    return [[v if type(v) is str else cell_text(v) for v in r] for r in values], values
+
+
+# A number in a money column within this many 分 of a whole 分 is that 分: binary noise of a formula
+# (=A1-B1 giving 0.009999999776482582, =B2/10000 giving 12103.341199999997) is far below it, a
+# real third decimal of a 元 amount (57521.585) far above it.
+FEN_TOLERANCE = 1e-3
+
+
+def _snapped(value: Any, unit: str) -> str | None:
+    """A float money cell as the exact amount it stands for, when it is within FEN_TOLERANCE of a 分."""
+    if type(value) is not float or value != value or value in (float("inf"), float("-inf")):
+        return None
+    scale = FEN_PER_UNIT[unit]
+    fen = value * scale
+    whole = round(fen)
+    if abs(fen - whole) > FEN_TOLERANCE:
+        return None
+    digits = len(str(scale)) - 1
+    return format(Decimal(whole).scaleb(-digits), "f") if digits else str(whole)
+
+
+def _total_word(text: str) -> str:
+    """A cell's text as a total label would be compared: no spaces of any width, no colon."""
+    return re.sub(r"\s+", "", normalise(text)).rstrip(":")
 
 
 def read_workbook(data: bytes, uri: str, dataset: Dataset, sheet: str | None = None) -> RawTable:
@@ -122,46 +153,57 @@ def read_workbook(data: bytes, uri: str, dataset: Dataset, sheet: str | None = N
 
     if not data:
         raise fail("the file is empty", expected="a workbook (.xlsx, .xls, .et, .ods)")
+    if looks_like_html(data):
+        raise fail("this is an HTML page saved under a workbook's name (a web system's 导出Excel), not a workbook",
+                   expected="a workbook as Excel or WPS saves it, or the table saved as CSV")
+    if not data.startswith((b"PK\x03\x04", bytes.fromhex("d0cf11e0a1b11ae1"))) and b"\x00" not in data[:4096]:
+        raise fail("this is text saved under a workbook's name, not a workbook",
+                   expected="a workbook as Excel or WPS saves it, or the text saved as .csv")
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = list(book.sheets_metadata)
     except Exception as exc:  # calamine raises its own error types for damaged files
-        raise fail(f"not a readable workbook ({str(exc).splitlines()[0][:80]}); the file may be truncated",
+        raise fail(f"not a readable workbook ({str(exc).splitlines()[0][:80]}); the file may be damaged or truncated",
                    expected="an XLSX, XLS, ET or ODS file as saved by Excel, WPS or the 决算 software") from exc
     required = "、".join(c.label for c in dataset.columns if c.required)
     if sheet is not None:
         if sheet not in [m.name for m in sheets]:
             raise fail(f"the workbook has no sheet named {sheet!r}",
                        expected="one of " + ", ".join(repr(m.name) for m in sheets))
-        chosen, rows = sheet, _sheet_rows(book, sheet)
+        chosen, (rows, values) = sheet, _sheet_rows(book, sheet)
         first = find_header(rows[:HEADER_SCAN_LINES], dataset)
         if first is None:
             raise fail(f"no header row naming the {dataset.name} columns in the first {HEADER_SCAN_LINES} rows",
                        row=1, expected=f"a header with {required}", in_sheet=sheet)
     else:
         passed: list[str] = []
-        chosen, rows, first = "", [], None
+        found: list[tuple[int, str, list[list[str]], list[list[Any]], int]] = []
         for meta in sheets:
             if meta.typ != SheetTypeEnum.WorkSheet or meta.visible != SheetVisibleEnum.Visible:
                 passed.append(f"{meta.name!r} (hidden)" if meta.typ == SheetTypeEnum.WorkSheet
                               else f"{meta.name!r} (not a worksheet)")
                 continue
-            rows = _sheet_rows(book, meta.name)
-            first = find_header(rows[:HEADER_SCAN_LINES], dataset)
-            if first is not None:
-                chosen = meta.name
-                break
-            passed.append(f"{meta.name!r} (no header)")
-        if first is None:
+            rows, values = _sheet_rows(book, meta.name)
+            at = find_header(rows[:HEADER_SCAN_LINES], dataset)
+            if at is None:
+                passed.append(f"{meta.name!r} (no header)")
+                continue
+            found.append((_missing_required(rows, at, dataset), meta.name, rows, values, at))
+            if found[-1][0] == 0:
+                break  # a sheet with every required column: the first such is read
+        if not found:
             raise fail(f"no visible sheet has a header row naming the {dataset.name} columns in its first "
                        f"{HEADER_SCAN_LINES} rows; sheets: {', '.join(passed) or 'none'}",
                        row=1, expected=f"a header with {required}, or the sheet named in SELFEVAL_SHEETS")
+        # the sheet that names most required columns (a 汇总 sheet before the 明细 one loses to it)
+        _, chosen, rows, values, first = min(found, key=lambda f: f[0])
     assert first is not None
     names = known_headers(dataset)
     leaf = _header_band(rows, first, names)
     header = _header(rows, first, leaf, names)
     unit = unit_line(rows[:first], uri, dataset, sheet=chosen)
     keeps_totals = any(set(TOTAL_WORDS) & set(c.choices) for c in dataset.columns)
+    money_units = _money_units(header, dataset, unit.unit if unit else None)
     records: list[list[str]] = []
     numbers: list[int] = []
     totals: list[tuple[int, list[str]]] = []
@@ -172,7 +214,12 @@ def read_workbook(data: bytes, uri: str, dataset: Dataset, sheet: str | None = N
             continue
         if FOOTER.match(texts[0]):
             break
-        if not keeps_totals and texts[0].replace(" ", "") in TOTAL_WORDS:
+        for col, money_unit in money_units.items():  # formula noise: the whole 分 the cell stands for
+            if col < len(values[i]):
+                exact = _snapped(values[i][col], money_unit)
+                if exact is not None:
+                    row[col] = exact
+        if not keeps_totals and _total_word(texts[0]) in TOTAL_WORDS:
             totals.append((i + 1, row))
             continue
         records.append(row[: len(header)])
@@ -181,6 +228,9 @@ def read_workbook(data: bytes, uri: str, dataset: Dataset, sheet: str | None = N
         raise fail("the sheet has a header but no records", row=leaf + 2,
                    expected="at least one record below the header", in_sheet=chosen)
     frame = pd.DataFrame(records, columns=header, dtype="str")
+    unnamed = [h for h in header if h.startswith("(column ") and not frame[h].str.strip().any()]
+    frame = frame.drop(columns=unnamed)  # the used range wider than the table: not columns
+    header = [h for h in header if h not in unnamed]
     raw = RawTable(dataset=dataset, source=dataset.source, uri=uri, sha256=sha256_bytes(data), frame=frame,
                    first_row=numbers[0], header_row=leaf + 1, unit=unit.unit if unit else None,
                    unit_row=unit.row if unit else None, encoding=None, sheet=chosen, row_numbers=numbers)
@@ -188,25 +238,46 @@ def read_workbook(data: bytes, uri: str, dataset: Dataset, sheet: str | None = N
     return raw
 
 
+def _plain_amount(fen: Decimal | int, unit: str) -> str:
+    """An amount in 分 written in ``unit`` with no more decimals than it needs."""
+    digits = len(str(FEN_PER_UNIT[unit])) - 1
+    return format(Decimal(fen).scaleb(-digits), "f")
+
+
+def _money_units(header: list[str], dataset: Dataset, file_unit: str | None) -> dict[int, str]:
+    """The money columns of a header (by position) and the unit each is written in."""
+    money = {h.strip() for c in dataset.columns if c.kind == "money" for h in c.headers}
+    out = {}
+    for col, name in enumerate(header):
+        base, header_unit = split_header_unit(name)
+        if base in money:
+            out[col] = header_unit or file_unit or dataset.unit
+    return out
+
+
 def _check_totals(raw: RawTable, totals: list[tuple[int, list[str]]], header: list[str]) -> None:
-    """A 合计 row must equal the sum of the records above it, column by money column."""
+    """A 合计 row must equal the sum of the records it stands for, column by money column: the rows
+    above it, or every row when it stands above them all (as 决算 tables often put it)."""
     money = {h.strip(): c for c in raw.dataset.columns if c.kind == "money" for h in c.headers}
+    numbers = list(raw.row_numbers or [])
     for row_number, row in totals:
-        if row[0].replace(" ", "") not in GRAND_TOTALS:
+        label = next((c for c in row if c), "")
+        if _total_word(label) not in GRAND_TOTALS:
             continue
+        above = any(n < row_number for n in numbers)
         for col, name in enumerate(header):
             base, header_unit = split_header_unit(name)
             if base not in money or not row[col]:
                 continue
             unit = header_unit or raw.unit or raw.dataset.unit
             stated = _money(row[col], unit)
-            parts = [_money(v, unit) for v, n in zip(raw.frame[name], raw.row_numbers or [], strict=False)
-                     if n < row_number]
+            parts = [_money(v, unit) for v, n in zip(raw.frame[name], numbers, strict=False)
+                     if n < row_number or not above]
             if stated is None or any(p is None for p in parts):
                 continue  # staging names the unreadable cell
             added = sum(p for p in parts if p is not None)
             if added != stated:
                 raise SourceError(raw.problem(
-                    f"the {row[0] or '合计'} row states {row[col]} but the rows above add up to "
-                    f"{added / FEN_PER_UNIT[unit]:f}", row=row_number, column=name,
-                    expected="a total equal to the sum of its rows"))
+                    f"the {label or '合计'} row states {row[col]} but the rows "
+                    f"{'above' if above else 'below'} add up to {_plain_amount(added, unit)}",
+                    row=row_number, column=name, expected="a total equal to the sum of its rows"))
