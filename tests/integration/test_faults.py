@@ -84,12 +84,20 @@ def test_dropped_postgresql_connection_is_retried(prefect_harness, pg_url, pg_se
     assert state.is_completed(), state.message
     assert dropped == ["load-and-render"], "the connection was not dropped in the middle of the flow's load"
 
-    with get_client(sync_client=True) as client:
-        task_runs = client.read_task_runs(
-            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id])))
-    loads = [r for r in task_runs if r.task_key.startswith("load_and_render")]
+    # Task-run states reach the server as events, a moment after the flow returns: wait for them.
+    deadline = time.monotonic() + 60
+    while True:
+        with get_client(sync_client=True) as client:
+            task_runs = client.read_task_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id])))
+        loads = [r for r in task_runs if r.task_key.startswith("load_and_render")]
+        settled = (len(loads) == 1 and loads[0].state is not None and loads[0].state.is_completed()
+                   and loads[0].run_count == 2)
+        if settled or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
     assert len(loads) == 1, [r.name for r in task_runs]
-    assert loads[0].run_count == 2 and loads[0].state is not None and loads[0].state.is_completed()
+    assert loads[0].run_count == 2 and loads[0].state is not None and loads[0].state.is_completed(), loads[0]
 
     summary = state.result()
     assert isinstance(summary, RunSummary)
