@@ -13,6 +13,7 @@ import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -106,29 +107,29 @@ def write_xlsx_variant(sample: Path, dest: Path) -> None:
             write_finance_xlsx(path, dataset, target, names[code], year)
 
 
-def write_gbk_variant(sample: Path, dest: Path) -> None:
-    """Every CSV of the three sources re-encoded in GBK, as other offices send them."""
+def _source_csvs(sample: Path, dest: Path) -> Iterator[tuple[str, Path]]:
+    """Each CSV of the three sources as text, with where its variant goes (its folder made)."""
     for path in sorted(sample.glob("*/**/*.csv")):
         rel = path.relative_to(sample)
         if rel.parts[0] not in ("finance", "statistics", "registry"):
             continue
         target = dest / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(path.read_text(encoding="utf-8").encode("gbk"))
+        yield path.read_text(encoding="utf-8"), target
+
+
+def write_gbk_variant(sample: Path, dest: Path) -> None:
+    """Every CSV of the three sources re-encoded in GBK, as other offices send them."""
+    for text, target in _source_csvs(sample, dest):
+        target.write_bytes(text.encode("gbk"))
 
 
 def write_excel_csv_variant(sample: Path, dest: Path, empty_columns: int = 2) -> None:
     """Every CSV as Excel's "CSV UTF-8" saves a sheet whose used range runs past the table: a BOM,
     CRLF line ends, and empty trailing columns (a comma more per line for each)."""
-    for path in sorted(sample.glob("*/**/*.csv")):
-        rel = path.relative_to(sample)
-        if rel.parts[0] not in ("finance", "statistics", "registry"):
-            continue
-        target = dest / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        lines = path.read_text(encoding="utf-8").splitlines()
-        text = "".join(line + "," * empty_columns + "\r\n" for line in lines)
-        target.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    for text, target in _source_csvs(sample, dest):
+        lines = "".join(line + "," * empty_columns + "\r\n" for line in text.splitlines())
+        target.write_bytes(b"\xef\xbb\xbf" + lines.encode("utf-8"))
 
 
 def write_api_fixtures(sample: Path, dest: Path) -> None:
