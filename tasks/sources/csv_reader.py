@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -97,31 +98,30 @@ def _physical_lines(body: bytes, lines: _Lines, first_line: int, records: int) -
         crlf = (lengths > 0) & (codes[np.maximum(ends - 1, 0)] == 13)
         numbers = np.flatnonzero(lengths - crlf > 0) + first_line
     else:  # a quoted value may span lines, a line may be spaces: the csv module says where records start
-        reader = csv.reader(io.StringIO(body.decode("utf-8", errors="replace"), newline=""))
-        found, previous = [], 0
         try:
-            for row in reader:
-                if row and not (len(row) == 1 and not row[0].strip()):  # a line of spaces is blank too
-                    found.append(first_line + previous)
-                previous = reader.line_num
+            numbers = np.asarray([line for line, _ in _records(body, first_line)], dtype="int64")
         except csv.Error:  # a stray quote: pyarrow has read the records; number them one per line
             return None
-        numbers = np.asarray(found, dtype="int64")
     return numbers.astype("int64") if len(numbers) == records else None
+
+
+def _records(body: bytes, first_line: int) -> Iterator[tuple[int, list[str]]]:
+    """Each record of ``body`` with the line it starts on; blank lines and lines of spaces are skipped.
+    Raises ``csv.Error`` on a stray quote."""
+    reader = csv.reader(io.StringIO(body.decode("utf-8", errors="replace"), newline=""))
+    previous = 0
+    for row in reader:
+        if row and not (len(row) == 1 and not row[0].strip()):
+            yield first_line + previous, row
+        previous = reader.line_num
 
 
 def _ragged_line(body: bytes, first_line: int, width: int) -> int | None:
     """The line the first record with other than ``width`` fields starts on (blank lines skipped)."""
-    reader = csv.reader(io.StringIO(body.decode("utf-8", errors="replace"), newline=""))
-    previous = 0
     try:
-        for row in reader:
-            if row and len(row) != width and not (len(row) == 1 and not row[0].strip()):
-                return first_line + previous
-            previous = reader.line_num
+        return next((line for line, row in _records(body, first_line) if len(row) != width), None)
     except csv.Error:
         return None
-    return None
 
 
 def _drop_blank_records(table: pa.Table, lines: _Lines) -> pa.Array | None:

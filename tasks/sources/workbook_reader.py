@@ -8,12 +8,14 @@ What such a sheet has, and what this reader does with it:
 - title rows above the header, and a ``单位：元`` / ``单位：万元`` line: skipped, the unit kept;
 - merged header cells over two header rows: a column's name is its lowest header cell that is
   not empty (a merged cell's text sits in its top-left cell only);
-- a 合计 / 总计 / 小计 row inside the table: taken out of the records, and checked against the
-  rows above it, so that a sheet whose total disagrees with its rows is refused;
+- a 合计 / 总计 / 小计 row inside the table (its label in the first non-empty cell, spaced or with a
+  colon): taken out of the records, and a 合计 / 总计 checked against the rows above it (or below it,
+  when it stands above them all), so that a sheet whose total disagrees with its rows is refused;
 - "—" or an empty cell for zero, thousands separators: handled by staging like CSV;
-- a number is read as Excel shows it, to 15 significant digits: a formula's binary noise
-  (``=SUM(...)`` giving 121032699.55000001, ``=B2/10000`` giving 12103.341199999997) is gone, and a
-  value really more precise than 1 分 is still refused by staging;
+- a formula's binary noise: a money cell within FEN_TOLERANCE of a whole 分 is that 分
+  (``=SUM(...)`` giving 121032699.55000001, ``=B2/10000`` giving 12103.341199999997, ``=G3-H3``
+  giving 0.009999999776482582); a value really more precise than 1 分 is still refused by staging,
+  shown at Excel's 15 significant digits, as other numbers are read;
 - a note below the table (注：…, 说明：…, 填表人…): ignored.
 Rows keep their Excel row numbers, and messages name the sheet, so errors point at the cell the
 operator sees.
@@ -129,8 +131,7 @@ def _snapped(value: Any, unit: str) -> str | None:
     whole = round(fen)
     if abs(fen - whole) > FEN_TOLERANCE:
         return None
-    digits = len(str(scale)) - 1
-    return format(Decimal(whole).scaleb(-digits), "f") if digits else str(whole)
+    return _plain_amount(whole, unit)
 
 
 def _total_word(text: str) -> str:
