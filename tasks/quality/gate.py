@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -18,8 +17,10 @@ from typing import Any
 
 import pandas as pd
 
+from tasks.quality.gx_duckdb import close_kept_connection, keep_duckdb_connections_open
 from tasks.quality.rules import Rule, load_rules
-from tasks.quality.views import IDX, ROW, SOURCE, VIEWS, RunData
+from tasks.quality.rundb import IDX, RunDatabase, check_views, run_database
+from tasks.quality.views import ROW, SOURCE, RunData
 
 log = logging.getLogger(__name__)
 
@@ -207,104 +208,93 @@ def parameters_for(year: int, ledger_tolerance_fen: int, yoy_bound: float, jump_
 
 
 def run_gate(data: RunData, parameters: dict[str, Any], rules: tuple[Rule, ...] | None = None,
-             docs_dir: Path | None = None) -> QualityReport:
+             docs_dir: Path | None = None, scratch: Path | None = None,
+             memory_limit: str | None = None) -> QualityReport:
     """Check ``data`` against every rule; each rule gets a result for each department of the run.
 
-    With ``docs_dir``, the run's Great Expectations Data Docs site is built there.
+    The data is staged in a run database (:mod:`tasks.quality.rundb`, DuckDB in ``scratch``, at most
+    ``memory_limit`` of memory before it spills), the rule views are built there in SQL, and Great
+    Expectations checks them with its SQL engine, one validation per view. With ``docs_dir``, the
+    run's Data Docs site is built there.
     """
     rules = rules if rules is not None else load_rules()
     report = QualityReport(year=data.year, departments=data.codes)
     by_view: dict[str, list[Rule]] = defaultdict(list)
     for rule in rules:
         by_view[rule.view].append(rule)
-    with _gx_lock:
+    known = set(check_views())
+    with _gx_lock, run_database(scratch, memory_limit) as db:
+        db.build(data.year, data.departments, data.frames)
         gx = _gx_module()
+        keep_duckdb_connections_open()
         context = _context(docs_dir)
-        source = context.data_sources.add_pandas("selfeval")
-        for view_name, view_rules in by_view.items():
-            try:
-                frame = VIEWS[view_name](data)
-            except Exception as exc:  # without its view, none of the view's rules can be checked
-                why = f"the rule could not be evaluated: view {view_name!r} failed ({type(exc).__name__}: {exc})"
-                log.exception("%s: %s", ", ".join(r.rule_id for r in view_rules), why)
-                for rule in view_rules:
-                    _refuse_all(report, rule, data, why)
-                continue
-            # One validation per view; if GX refuses it as a whole (one rule's arguments are malformed),
-            # each rule is tried alone, so that only the broken one fails, at its own severity.
-            groups = [view_rules]
-            while groups:
-                group = groups.pop(0)
-                try:
-                    outcome = _validate_view(gx, context, source, view_name, group, frame, data.year, parameters,
-                                             suffix=f".{group[0].rule_id}" if len(group) < len(view_rules) else "")
-                except Exception as exc:
-                    if len(group) > 1:
-                        groups.extend([rule] for rule in group)
-                        continue
-                    why = f"the rule could not be evaluated: {type(exc).__name__}: {str(exc)[:300]}"
-                    log.error("%s %s", group[0].rule_id, why)
-                    _refuse_all(report, group[0], data, why)
+        source = context.data_sources.add_sql("selfeval", connection_string=db.url)
+        try:
+            for view_name, view_rules in by_view.items():
+                why = None
+                if view_name not in known:
+                    why = f"the rule could not be evaluated: view {view_name!r} does not exist"
+                elif view_name in db.failed:
+                    why = (f"the rule could not be evaluated: view {view_name!r} could not be built "
+                           f"({db.failed[view_name]})")
+                if why is not None:  # without its view, none of the view's rules can be checked
+                    log.error("%s: %s", ", ".join(r.rule_id for r in view_rules), why)
+                    for rule in view_rules:
+                        _refuse_all(report, rule, data, why)
                     continue
-                report.validations.append(outcome)
-                by_id = {r.rule_id: r for r in group}
-                seen: set[str] = set()
-                for result in outcome.results:
-                    rule = by_id[result.expectation_config.meta["rule_id"]]
-                    seen.add(rule.rule_id)
-                    _collect(report, rule, result, frame, data)
-                for rule in group:  # GX returned no result for it: it was not checked
-                    if rule.rule_id not in seen:
-                        _refuse_all(report, rule, data, "the rule could not be evaluated: Great Expectations "
-                                                        "returned no result for it")
-        if docs_dir is not None:
-            urls = context.build_data_docs(site_names=[DOCS_SITE])
-            report.data_docs = urls.get(DOCS_SITE)
+                asset = source.add_table_asset(view_name, table_name=f"chk_{view_name}")
+                _check_view(gx, context, asset, view_name, view_rules, db, data, parameters, report)
+            if docs_dir is not None:
+                urls = context.build_data_docs(site_names=[DOCS_SITE])
+                report.data_docs = urls.get(DOCS_SITE)
+        finally:
+            close_kept_connection(source.get_execution_engine())
     return report
 
 
-def _validate_view(gx: Any, context: Any, source: Any, view_name: str, rules: list[Rule], frame: pd.DataFrame,
-                   year: int, parameters: dict[str, Any], suffix: str = "") -> Any:
-    """One GX validation of ``rules`` on the view's frame (``suffix`` names a part of the view's rules)."""
+def _check_view(gx: Any, context: Any, asset: Any, view_name: str, view_rules: list[Rule], db: RunDatabase,
+                data: RunData, parameters: dict[str, Any], report: QualityReport) -> None:
+    """One validation of a view's rules; if GX refuses it as a whole (one rule's arguments are
+    malformed), each rule is tried alone, so that only the broken one fails, at its own severity."""
+    groups = [view_rules]
+    while groups:
+        group = groups.pop(0)
+        try:
+            outcome = _validate_view(gx, context, asset, view_name, group, data.year, parameters,
+                                     suffix=f".{group[0].rule_id}" if len(group) < len(view_rules) else "")
+        except Exception as exc:
+            if len(group) > 1:
+                groups.extend([rule] for rule in group)
+                continue
+            why = f"the rule could not be evaluated: {type(exc).__name__}: {str(exc)[:300]}"
+            log.error("%s %s", group[0].rule_id, why)
+            _refuse_all(report, group[0], data, why)
+            continue
+        report.validations.append(outcome)
+        by_id = {r.rule_id: r for r in group}
+        seen: set[str] = set()
+        for result in outcome.results:
+            rule = by_id[result.expectation_config.meta["rule_id"]]
+            seen.add(rule.rule_id)
+            _collect(report, rule, result, db, view_name, data)
+        for rule in group:  # GX returned no result for it: it was not checked
+            if rule.rule_id not in seen:
+                _refuse_all(report, rule, data, "the rule could not be evaluated: Great Expectations "
+                                                "returned no result for it")
+
+
+def _validate_view(gx: Any, context: Any, asset: Any, view_name: str, rules: list[Rule], year: int,
+                   parameters: dict[str, Any], suffix: str = "") -> Any:
+    """One GX validation of ``rules`` on the view's table (``suffix`` names a part of the view's rules)."""
     name = f"{view_name}{suffix}"
     suite = context.suites.add(gx.ExpectationSuite(
         name=f"{rules[0].suite}.{name}", expectations=[dict(r.expectation) for r in rules]))
-    batches = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe(name)
+    batches = asset.add_batch_definition_whole_table(name)
     definition = context.validation_definitions.add(
         gx.ValidationDefinition(name=f"{year}.{name}", data=batches, suite=suite))
     return definition.run(
-        batch_parameters={"dataframe": frame[_checked_columns(rules, frame)]},
         expectation_parameters=parameters,
         result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [IDX]})
-
-
-def _checked_columns(rules: list[Rule], frame: pd.DataFrame) -> list[str]:
-    """The columns a view's expectations may read, and the row index.
-
-    Great Expectations copies what it is given while it computes; handing it only these columns
-    instead of whole records cut the gate's peak memory on a 1M-line ledger by a few hundred MB.
-    Failing rows are still reported whole, from the full view. Any column whose name appears in an
-    expectation's arguments is kept (``column``, ``column_A``/``column_B``, ``column_list``, a
-    ``row_condition``, ...): keeping one too many costs memory, leaving one out would make a rule run
-    on a frame that lacks it.
-    """
-    if any(str(rule.expectation.get("type", "")).startswith("expect_table_") for rule in rules):
-        return list(frame.columns)  # a rule on the table's shape sees the whole view
-    wanted = {IDX}
-    for rule in rules:
-        wanted |= _names_in(rule.expectation.get("kwargs", {}))
-    return [c for c in frame.columns if c in wanted]
-
-
-def _names_in(value: Any) -> set[str]:
-    """Every string in ``value``, and every identifier inside those strings."""
-    if isinstance(value, str):
-        return {value, *re.findall(r"[A-Za-z_][A-Za-z0-9_]*", value)}
-    if isinstance(value, dict):
-        return set().union(*(_names_in(v) for v in value.values())) if value else set()
-    if isinstance(value, list | tuple):
-        return set().union(*(_names_in(v) for v in value)) if value else set()
-    return set()
 
 
 def evaluation_error(result: Any) -> str | None:
@@ -334,7 +324,26 @@ def _refuse_all(report: QualityReport, rule: Rule, data: RunData, why: str) -> N
         report.results.append(RuleResult(rule, code, pd.DataFrame(columns=FAILING_COLUMNS), error=why))
 
 
-def _collect(report: QualityReport, rule: Rule, result: Any, frame: pd.DataFrame, data: RunData) -> None:
+def _failing_view_rows(rule: Rule, result: Any, db: RunDatabase, view_name: str) -> pd.DataFrame | None:
+    """The view rows a failed GX result points at: by ``_idx`` where GX lists them; else (GX's SQL
+    engine lists only the values for multi-column rules such as compound uniqueness) every row
+    holding one of the failing values, which for a map rule (its verdict a function of the values
+    in its columns) are exactly the failing rows. None when the result names neither."""
+    outcome = result.result or {}
+    indexes = [int(row[IDX]) for row in (outcome.get("unexpected_index_list") or [])]
+    if indexes:
+        return db.rows(view_name, indexes)
+    values = outcome.get("unexpected_list") or []
+    kwargs = rule.expectation.get("kwargs", {})
+    if values and isinstance(values[0], dict):
+        return db.rows_with_values(view_name, pd.DataFrame(values))
+    if values and isinstance(kwargs.get("column"), str):
+        return db.rows_with_values(view_name, pd.DataFrame({kwargs["column"]: values}))
+    return None
+
+
+def _collect(report: QualityReport, rule: Rule, result: Any, db: RunDatabase, view_name: str,
+             data: RunData) -> None:
     """Attribute a GX result to departments; what cannot be attributed fails every department."""
     error = evaluation_error(result)
     if error is not None:
@@ -342,15 +351,14 @@ def _collect(report: QualityReport, rule: Rule, result: Any, frame: pd.DataFrame
         log.error("%s %s", rule.rule_id, why)
         _refuse_all(report, rule, data, why)
         return
-    indexes = [row[IDX] for row in ((result.result or {}).get("unexpected_index_list") or [])]
-    bad = frame.iloc[sorted(set(int(i) for i in indexes))] if indexes else frame.iloc[0:0]
-    if not result.success and bad.empty:  # a table-level rule, or one GX cannot point at rows for
+    bad = _failing_view_rows(rule, result, db, view_name)
+    if not result.success and (bad is None or bad.empty):  # a table-level rule, or no row to point at
         observed = (result.result or {}).get("observed_value")
         _refuse_all(report, rule, data, "the rule failed for the data as a whole"
                     + (f" (observed {observed})" if observed is not None else "")
                     + ", with no row to attribute it to")
         return
-    rows = failing_rows(rule, bad, data.year)
+    rows = failing_rows(rule, bad, data.year) if bad is not None else pd.DataFrame(columns=FAILING_COLUMNS)
     grouped = dict(tuple(rows.groupby("department"))) if len(rows) else {}
     for code in data.codes:
         failing = grouped.get(code, pd.DataFrame(columns=FAILING_COLUMNS))

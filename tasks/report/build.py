@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from tasks.domain import PROGRAM_HITECH, PROGRAM_SRDI
 from tasks.report import charts as ch
 from tasks.report.figures import Figures, read_figures
-from tasks.report.formatting import FEN_PER_WAN, ratio
+from tasks.report.formatting import FEN_PER_WAN
 from tasks.report.narrative import Narrative, NarrativeError, load_narrative
 from tasks.report.provenance import provenance
 from tasks.report.render import QualityNote, ReportInput, load_options, write_report
@@ -84,7 +84,3 @@ def render_department(engine: sa.Engine, settings: Settings, department: str, ye
     with engine.connect() as conn:
         data = report_input(conn, settings, department, year, quality_notes)
     return write_report(settings.output_dir, data)
-
-
-def execution_rate(budget_fen: int, executed_fen: int) -> Decimal | None:
-    return ratio(executed_fen, budget_fen)

@@ -43,13 +43,6 @@ def _pyplot() -> Any:
     return plt
 
 
-def cjk_font_available() -> bool:
-    from matplotlib import font_manager
-
-    _pyplot()
-    return any(f.name in CJK_FACES for f in font_manager.fontManager.ttflist)
-
-
 def _png(fig: Any) -> bytes:
     buf = io.BytesIO()
     # A fixed creation date keeps the bytes of a chart the same from run to run.

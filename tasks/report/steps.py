@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
@@ -29,16 +27,6 @@ def check_narratives(settings: Settings, year: int, departments: list[str]) -> d
         except NarrativeError as exc:
             problems[code] = [str(exc)]
     return problems
-
-
-@task(name="render-report", cache_policy=NO_CACHE)
-def render_report(settings: Settings, department: str, year: int,
-                  quality_notes: list[QualityNote]) -> dict[str, Path]:
-    engine = engine_for(settings)
-    try:
-        return render(engine, settings, department, year, quality_notes)
-    finally:
-        engine.dispose()
 
 
 @task(name="rerender", cache_policy=NO_CACHE)

@@ -38,9 +38,3 @@ def make_engine(url: str | sa.URL, *, migrate: bool = True) -> sa.Engine:
     if migrate:
         upgrade(engine)
     return engine
-
-
-def safe_url(url: str | sa.URL) -> str:
-    """The URL with any password masked, for logs, artifacts and reports."""
-    parsed = make_url(url) if isinstance(url, str) else url
-    return parsed.render_as_string(hide_password=True)

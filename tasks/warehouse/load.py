@@ -12,7 +12,6 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import pandas as pd
 import sqlalchemy as sa
 
 from tasks.warehouse import dialect
@@ -101,8 +100,3 @@ def earlier_inputs(engine: sa.Engine, year: int) -> dict[str, dict[int, str]]:
     for code, earlier, digest in rows:
         out.setdefault(str(code), {})[int(earlier)] = str(digest)
     return out
-
-
-def frame_of(engine: sa.Engine, query: sa.Select) -> pd.DataFrame:
-    with engine.connect() as conn:
-        return pd.DataFrame(conn.execute(query).mappings().all())

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 import pandas as pd
 import pytest
-from great_expectations.execution_engine import PandasExecutionEngine
+from great_expectations.execution_engine import PandasExecutionEngine, SqlAlchemyExecutionEngine
 from great_expectations.expectations.expectation import ColumnMapExpectation
 from great_expectations.expectations.metrics.map_metric_provider import (
     ColumnMapMetricProvider,
@@ -35,6 +35,10 @@ class ColumnValuesExplode(ColumnMapMetricProvider):
 
     @column_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column: pd.Series, **kwargs: Any) -> pd.Series:
+        raise RuntimeError("boom inside the metric")
+
+    @column_condition_partial(engine=SqlAlchemyExecutionEngine)
+    def _sqlalchemy(cls, column: Any, **kwargs: Any) -> Any:
         raise RuntimeError("boom inside the metric")
 
 
@@ -95,10 +99,11 @@ def test_a_column_pair_rule_fires_on_data_that_breaks_it(base, over_budget):
 
 
 def test_a_row_condition_reads_its_columns(over_budget):
-    # Only rows with executed > budget are checked, and those must have over_budget <= 0: fails.
+    # Only rows with executed > 0 are checked (a condition on a column the expectation does not
+    # check), and those must have over_budget <= 0: fails on the one line over budget.
     conditional = rule("expect_column_values_to_be_between",
-                       {"column": "over_budget", "max_value": 0, "row_condition": "executed > budget",
-                        "condition_parser": "pandas"})
+                       {"column": "over_budget", "max_value": 0, "row_condition": {
+                           "type": "comparison", "column": {"name": "executed"}, "operator": ">", "parameter": 0}})
     report = run_gate(over_budget, PARAMS, rules=(conditional,))
     result = outcome(report, "TST-001", LIWAN)
     assert result.error is None, result.error

@@ -3,7 +3,8 @@
 import pytest
 
 from tasks.quality.rules import CATEGORIES, SUITES, read_suite, rules_of
-from tasks.quality.views import VIEWS
+from tasks.quality.rundb import check_views
+from tasks.quality.views import VIEW_DATASETS
 
 
 @pytest.mark.parametrize("name", SUITES)
@@ -19,5 +20,10 @@ def test_every_suite_loads_into_great_expectations(name):
     for rule in rules_of(raw):
         assert rule.label and rule.message and rule.category in CATEGORIES
         assert rule.severity in ("fatal", "warning")
-        assert rule.view in VIEWS, f"{rule.rule_id} names an unknown view {rule.view}"
+        assert rule.view in check_views(), f"{rule.rule_id} names an unknown view {rule.view}"
         assert rule.rule_id.split("-")[0] in {"FIN", "STA", "REG", "REC"}
+
+
+def test_every_rule_view_says_which_datasets_it_reads():
+    """Provenance names the rules that checked a figure through the datasets their views read."""
+    assert set(check_views()) == set(VIEW_DATASETS)

@@ -1,0 +1,170 @@
+"""The run database: an embedded DuckDB file where a run's staged data is checked.
+
+Why DuckDB, whatever the warehouse: it runs in the process (no server to reach from a worker), reads
+Arrow and pandas without copying, spills to disk beyond ``memory_limit``, and Great Expectations' SQL
+engine runs on it once its connection is kept open (``tasks/quality/gx_duckdb.py``). The warehouse
+(DuckDB or PostgreSQL) receives only what passed the gate.
+
+Layout (all created per run, in a scratch folder deleted at the end):
+
+- ``stg_<dataset>``: a dataset as extracted, with ``_source``/``_row`` lineage and ``_seq`` (its
+  position in the extract);
+- ``stg_departments``, ``ref_summary_items`` (from :mod:`tasks.domain`), ``run_params`` (``year``);
+- ``int_*`` views (``sql/intermediate.sql``): each measure defined once;
+- ``chk_<view>`` tables (``sql/checks.sql``): what each rule checks, one row per thing checked, with
+  ``_idx`` numbering the rows for Great Expectations' failing-row lists.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from tasks.domain import EXPENSE_TYPE_NAMES, FUND_SOURCE_NAMES, SUMMARY_TOTAL
+
+log = logging.getLogger(__name__)
+
+SQL_DIR = Path(__file__).with_name("sql")
+IDX = "_idx"
+_NAME = re.compile(r"^-- name: ([a-z_][a-z0-9_]*)\s*$", re.MULTILINE)
+
+
+@lru_cache(maxsize=4)
+def named_queries(filename: str) -> dict[str, str]:
+    """The blocks of ``sql/<filename>``, each starting at a ``-- name: X`` line: name → SELECT text.
+
+    Raises ValueError when a name is used twice.
+    """
+    text = (SQL_DIR / filename).read_text(encoding="utf-8")
+    parts = _NAME.split(text)
+    out: dict[str, str] = {}
+    for name, body in zip(parts[1::2], parts[2::2], strict=True):
+        if name in out:
+            raise ValueError(f"{SQL_DIR / filename}: the name {name!r} is used twice")
+        out[name] = body.strip().rstrip(";")
+    return out
+
+
+def check_views() -> tuple[str, ...]:
+    """The names of the rule views (``sql/checks.sql``): the values a rule's ``view`` may take."""
+    return tuple(named_queries("checks.sql"))
+
+
+def summary_items() -> pd.DataFrame:
+    """``ref_summary_items``: each 决算总表 item and the breakdown it is a part of."""
+    rows = [(SUMMARY_TOTAL, "total")] + [(n, "资金来源") for n in FUND_SOURCE_NAMES] + [
+        (n, "支出性质") for n in EXPENSE_TYPE_NAMES]
+    return pd.DataFrame(rows, columns=["item", "part_of"]).astype("str")
+
+
+@dataclass
+class RunDatabase:
+    """One run's DuckDB file, its SQLAlchemy engine and a connection holding it open.
+
+    Use :func:`run_database` as a context manager; ``url`` is what Great Expectations connects to.
+    """
+
+    folder: Path
+    engine: sa.Engine
+    connection: sa.Connection
+    failed: dict[str, str] = field(default_factory=dict)  # view → why it could not be built
+
+    @property
+    def url(self) -> str:
+        return str(self.engine.url)
+
+    @property
+    def duckdb(self) -> Any:
+        """The DuckDB connection under SQLAlchemy's, for bulk registration of frames."""
+        return self.connection.connection.driver_connection
+
+    def stage(self, name: str, frame: pd.DataFrame) -> None:
+        """``frame`` as table ``stg_<name>``, with ``_seq`` = its row position. Arrow-backed columns
+        are read without a copy; categorical ones become DuckDB ENUMs."""
+        con = self.duckdb
+        staged = frame.reset_index(drop=True)
+        con.register("_incoming", staged)
+        try:
+            con.execute(f'CREATE OR REPLACE TABLE "stg_{name}" AS '
+                        "SELECT *, CAST(row_number() OVER () - 1 AS BIGINT) AS _seq FROM _incoming")
+        finally:
+            con.unregister("_incoming")
+
+    def build(self, year: int, departments: pd.DataFrame, frames: dict[str, pd.DataFrame]) -> None:
+        """Stage the run's frames and build the intermediate views and the rule views.
+
+        A view that cannot be built (a dataset missing, a column absent) is named in ``failed`` with
+        the reason; the rules on it then refuse rather than pass.
+        """
+        con = self.duckdb
+        self.stage("departments", departments)
+        self.stage("summary_items_ref", summary_items())
+        con.execute('CREATE OR REPLACE VIEW ref_summary_items AS SELECT item, part_of FROM "stg_summary_items_ref"')
+        con.execute("CREATE OR REPLACE TABLE run_params AS SELECT CAST(? AS INTEGER) AS year", [int(year)])
+        for name, frame in frames.items():
+            self.stage(name, frame)
+        for name, query in named_queries("intermediate.sql").items():
+            try:
+                con.execute(f'CREATE OR REPLACE VIEW "{name}" AS {query}')
+            except Exception as exc:  # a view on a dataset this run lacks; checks on it fail below
+                log.info("intermediate view %s not built: %s", name, exc)
+        for name, query in named_queries("checks.sql").items():
+            try:
+                con.execute(f'CREATE OR REPLACE TABLE "chk_{name}" AS {query}')
+            except Exception as exc:
+                self.failed[name] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
+        self.connection.commit()
+
+    def rows(self, view: str, indexes: list[int]) -> pd.DataFrame:
+        """The rows of rule view ``view`` numbered ``indexes`` (``_idx``), in that order."""
+        con = self.duckdb
+        return con.execute(f'SELECT * FROM "chk_{view}" WHERE {IDX} IN (SELECT unnest(?)) ORDER BY {IDX}',
+                           [sorted(set(indexes))]).df()
+
+    def rows_with_values(self, view: str, values: pd.DataFrame) -> pd.DataFrame:
+        """The rows of rule view ``view`` whose columns named in ``values`` hold one of its rows' values
+        (NULL matching NULL), in ``_idx`` order. For failing values that GX reports without their rows."""
+        con = self.duckdb
+        con.register("_values", values.drop_duplicates())
+        try:
+            match = " AND ".join(f'v."{c}" IS NOT DISTINCT FROM c."{c}"' for c in values.columns)
+            return con.execute(f'SELECT c.* FROM "chk_{view}" c WHERE EXISTS (SELECT 1 FROM _values v WHERE {match}) '
+                               f"ORDER BY c.{IDX}").df()
+        finally:
+            con.unregister("_values")
+
+    def close(self) -> None:
+        self.connection.close()
+        self.engine.dispose()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@contextmanager
+def run_database(scratch: Path | None = None, memory_limit: str | None = None) -> Iterator[RunDatabase]:
+    """A new run database in a folder under ``scratch`` (the system's temporary folder by default),
+    deleted with everything in it when the context ends. ``memory_limit`` (DuckDB's syntax, "1GB")
+    bounds DuckDB's memory; beyond it, joins and sorts spill into the same folder."""
+    folder = Path(tempfile.mkdtemp(prefix="selfeval-run-", dir=scratch))
+    engine = sa.create_engine(f"duckdb:///{folder / 'run.duckdb'}", poolclass=sa.pool.NullPool)
+    connection = engine.connect()
+    db = RunDatabase(folder, engine, connection)
+    db.duckdb.execute(f"SET temp_directory = '{folder / 'spill'}'")
+    if memory_limit:
+        if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", memory_limit.strip(), re.IGNORECASE):
+            raise ValueError(f"memory limit {memory_limit!r}: expected a size such as 1GB or 512MiB")
+        db.duckdb.execute(f"SET memory_limit = '{memory_limit.strip()}'")
+    try:
+        yield db
+    finally:
+        db.close()

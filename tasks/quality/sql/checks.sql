@@ -1,0 +1,153 @@
+-- Rule views: what each rule of the registry (expectations/*.json, meta "view") checks, one row per
+-- thing checked, with the department it belongs to and the file (_source) and line (_row) it came
+-- from. Each block, named by its "-- name:" line, is materialised as table chk_<name> in the run
+-- database; _idx numbers its rows (GX reports failing rows by it), in the order of the source files.
+-- provided / expected / difference are what the error report shows (分 for money).
+
+-- name: budget_lines
+SELECT * EXCLUDE (_seq),
+       executed - budget AS over_budget,
+       budget - executed AS unspent,
+       carryover - (budget - executed) AS carryover_excess,
+       row_number() OVER (ORDER BY _seq) - 1 AS _idx
+FROM stg_budget_lines
+
+-- name: payments
+SELECT * EXCLUDE (_seq),
+       CAST(year(pay_date) AS BIGINT) AS pay_year,
+       row_number() OVER (ORDER BY _seq) - 1 AS _idx
+FROM stg_payments
+
+-- name: summary
+SELECT * EXCLUDE (_seq), row_number() OVER (ORDER BY _seq) - 1 AS _idx
+FROM stg_summary
+
+-- name: summary_items
+-- One row per department and 决算总表 item it must state (合计); present says whether it does. A
+-- missing row has no line number, but still names the file it is missing from.
+WITH files AS (
+    SELECT department_code, first(_source ORDER BY _seq) AS _source FROM stg_summary GROUP BY department_code
+)
+SELECT f.department_code, r.item, t._row, f._source, t._row IS NOT NULL AS present,
+       row_number() OVER (ORDER BY f.department_code, t._seq) - 1 AS _idx
+FROM files f
+CROSS JOIN (SELECT item FROM ref_summary_items WHERE part_of = 'total') r
+LEFT JOIN int_summary_totals t ON t.department_code = f.department_code
+
+-- name: summary_fund_parts
+WITH m(measure, k) AS (VALUES ('budget', 1), ('executed', 2), ('carryover', 3))
+SELECT t.department_code, '资金来源' AS "check", m.measure,
+       CAST(coalesce(CASE m.measure WHEN 'budget' THEN p.budget WHEN 'executed' THEN p.executed
+                                    ELSE p.carryover END, 0) AS BIGINT) AS provided,
+       CASE m.measure WHEN 'budget' THEN t.budget WHEN 'executed' THEN t.executed ELSE t.carryover END AS expected,
+       t._source, t._row, provided - expected AS difference,
+       row_number() OVER (ORDER BY m.k, t._seq) - 1 AS _idx
+FROM int_summary_totals t CROSS JOIN m
+LEFT JOIN int_summary_part_sums p ON p.department_code = t.department_code AND p.part_of = '资金来源'
+
+-- name: summary_expense_parts
+WITH m(measure, k) AS (VALUES ('budget', 1), ('executed', 2), ('carryover', 3))
+SELECT t.department_code, '支出性质' AS "check", m.measure,
+       CAST(coalesce(CASE m.measure WHEN 'budget' THEN p.budget WHEN 'executed' THEN p.executed
+                                    ELSE p.carryover END, 0) AS BIGINT) AS provided,
+       CASE m.measure WHEN 'budget' THEN t.budget WHEN 'executed' THEN t.executed ELSE t.carryover END AS expected,
+       t._source, t._row, provided - expected AS difference,
+       row_number() OVER (ORDER BY m.k, t._seq) - 1 AS _idx
+FROM int_summary_totals t CROSS JOIN m
+LEFT JOIN int_summary_part_sums p ON p.department_code = t.department_code AND p.part_of = '支出性质'
+
+-- name: lines_vs_summary
+-- Budget lines added up against the 决算总表's 合计, measure by measure.
+WITH m(measure, k) AS (VALUES ('budget', 1), ('executed', 2), ('carryover', 3))
+SELECT t.department_code, m.measure,
+       CAST(coalesce(CASE m.measure WHEN 'budget' THEN l.budget WHEN 'executed' THEN l.executed
+                                    ELSE l.carryover END, 0) AS BIGINT) AS provided,
+       CASE m.measure WHEN 'budget' THEN t.budget WHEN 'executed' THEN t.executed ELSE t.carryover END AS expected,
+       t._source, t._row, provided - expected AS difference,
+       row_number() OVER (ORDER BY m.k, t._seq) - 1 AS _idx
+FROM int_summary_totals t CROSS JOIN m
+LEFT JOIN int_line_sums l ON l.department_code = t.department_code
+
+-- name: ledger_vs_lines
+-- Each budget line's reported execution against the sum of its payments.
+SELECT l.department_code, l.line_id, l.project_name, l.executed, l._row, l._source,
+       coalesce(g.ledger_fen, 0) AS provided, l.executed AS expected, provided - expected AS difference,
+       row_number() OVER (ORDER BY l._seq) - 1 AS _idx
+FROM stg_budget_lines l
+LEFT JOIN int_line_ledger g ON g.department_code = l.department_code AND g.line_id = l.line_id
+
+-- name: payment_lines
+-- Each payment with whether its 指标编号 is one of its department's budget lines.
+SELECT p.department_code, p.voucher_no, p.line_id, p._row, p._source, k.line_id IS NOT NULL AS line_known,
+       row_number() OVER (ORDER BY p._seq) - 1 AS _idx
+FROM stg_payments p
+LEFT JOIN (SELECT DISTINCT department_code, line_id FROM stg_budget_lines) k
+       ON k.department_code = p.department_code AND k.line_id = p.line_id
+
+-- name: applications
+SELECT a.* EXCLUDE (_seq),
+       coalesce(a.uscc IN (SELECT uscc FROM stg_enterprises), false) AS enterprise_known,
+       row_number() OVER (ORDER BY a._seq) - 1 AS _idx
+FROM int_department_applications a
+
+-- name: investment_projects
+SELECT i.* EXCLUDE (_seq),
+       i.uscc IS NULL OR coalesce(i.uscc IN (SELECT uscc FROM stg_enterprises), false) AS enterprise_known,
+       CAST(date_diff('day', i.signed, i.registered) AS DOUBLE) AS days_to_register,
+       row_number() OVER (ORDER BY i._seq) - 1 AS _idx
+FROM int_department_investments i
+
+-- name: enterprises
+SELECT * EXCLUDE (_seq, _ref_seq), row_number() OVER (ORDER BY _ref_seq, _seq) - 1 AS _idx
+FROM int_department_enterprises
+
+-- name: indicators
+SELECT * EXCLUDE (_seq, _department_seq), row_number() OVER (ORDER BY _seq, _department_seq) - 1 AS _idx
+FROM int_department_indicators
+
+-- name: indicator_yoy
+-- The report year's indicator values against the year before, as a relative change.
+SELECT n.* EXCLUDE (_seq, _department_seq), b.value AS previous, n.value AS provided, b.value AS expected,
+       CAST(n.value / nullif(b.value, 0) - 1 AS DOUBLE) AS yoy_change, n.value - b.value AS difference,
+       row_number() OVER (ORDER BY n._seq, n._department_seq, b._seq) - 1 AS _idx
+FROM int_department_indicators n
+JOIN int_department_indicators b
+  ON b.department_code = n.department_code AND b.region_code = n.region_code
+ AND b.indicator_code = n.indicator_code AND b.industry IS NOT DISTINCT FROM n.industry
+ AND b.year = n.year - 1
+WHERE n.year = (SELECT year FROM run_params)
+
+-- name: figure_scale
+-- Each department-year money figure of the registry (协议投资额, 协议达产年产值或营收 of the projects
+-- signed in the year, 分) against the year before (previous) and the 决算总表's 合计 全年预算数 (budget).
+-- jump = the larger of provided/previous and previous/provided (both above zero, else NULL);
+-- budget_scale = provided/budget. A file read in the wrong unit shows as a jump of 10,000x. The line
+-- named is the year's largest project, the first place to look.
+WITH f(k, figure) AS (VALUES (1, '协议投资额'), (2, '协议达产年产值或营收')),
+inv AS (
+    SELECT i.department_code, year(i.signed) AS y, i._source, i._row, i._seq, f.k, f.figure,
+           CASE f.k WHEN 1 THEN i.agreed_investment ELSE i.agreed_output END AS v
+    FROM stg_investment_projects i CROSS JOIN f
+    WHERE i.department_code IN (SELECT department_code FROM stg_departments)
+),
+now AS (
+    SELECT department_code, k, figure, CAST(sum(v) AS BIGINT) AS provided,
+           first(_source ORDER BY v DESC NULLS LAST, _seq) AS _source,
+           first(_row ORDER BY v DESC NULLS LAST, _seq) AS _row
+    FROM inv WHERE y = (SELECT year FROM run_params) GROUP BY department_code, k, figure
+),
+before AS (
+    SELECT department_code, k, CAST(sum(v) AS BIGINT) AS previous
+    FROM inv WHERE y = (SELECT year FROM run_params) - 1 GROUP BY department_code, k
+),
+budget AS (SELECT department_code, CAST(sum(budget) AS BIGINT) AS budget FROM int_summary_totals GROUP BY department_code)
+SELECT now.department_code, now.figure, now.provided, coalesce(before.previous, 0) AS previous,
+       coalesce(budget.budget, 0) AS budget,
+       CASE WHEN now.provided > 0 AND before.previous > 0
+            THEN greatest(now.provided / before.previous, before.previous / now.provided) END AS jump,
+       CASE WHEN budget.budget > 0 THEN now.provided / budget.budget END AS budget_scale,
+       now._source, now._row,
+       row_number() OVER (ORDER BY now.k, now.department_code) - 1 AS _idx
+FROM now
+LEFT JOIN before ON before.department_code = now.department_code AND before.k = now.k
+LEFT JOIN budget ON budget.department_code = now.department_code

@@ -1,0 +1,74 @@
+-- Intermediate models: each measure the gate reads, defined once, in SQL over the staged tables.
+--
+-- Staged tables (tasks/quality/rundb.py): stg_<dataset> with the contract's columns, the lineage
+-- columns _source (file) and _row (physical line) and _seq (position in the extract); stg_departments
+-- (the run's departments); ref_summary_items (item, part_of: 'total', '资金来源' or '支出性质', from
+-- tasks/domain.py); run_params (year). Money is integer 分.
+--
+-- Each block is one view, named by its "-- name:" line.
+
+-- name: int_line_ledger
+-- Each budget line's execution as the payment ledger's sum (分), and its number of payments.
+SELECT department_code, line_id, CAST(sum(amount) AS BIGINT) AS ledger_fen, count(*) AS payments
+FROM stg_payments
+GROUP BY department_code, line_id
+
+-- name: int_summary_totals
+-- The 决算总表's 合计 row(s) of each department.
+SELECT s.*
+FROM stg_summary s
+WHERE s.item IN (SELECT item FROM ref_summary_items WHERE part_of = 'total')
+
+-- name: int_summary_part_sums
+-- The 决算总表's parts added up per department and breakdown (资金来源, 支出性质).
+SELECT s.department_code, r.part_of,
+       CAST(sum(s.budget) AS BIGINT) AS budget,
+       CAST(sum(s.executed) AS BIGINT) AS executed,
+       CAST(sum(s.carryover) AS BIGINT) AS carryover
+FROM stg_summary s JOIN ref_summary_items r ON r.item = s.item AND r.part_of <> 'total'
+GROUP BY s.department_code, r.part_of
+
+-- name: int_line_sums
+-- The budget lines added up per department.
+SELECT department_code,
+       CAST(sum(budget) AS BIGINT) AS budget,
+       CAST(sum(executed) AS BIGINT) AS executed,
+       CAST(sum(carryover) AS BIGINT) AS carryover
+FROM stg_budget_lines
+GROUP BY department_code
+
+-- name: int_department_applications
+-- Registry applications that belong to a department-year: the department's own, up to the year.
+SELECT a.*
+FROM stg_applications a
+WHERE a.department_code IN (SELECT department_code FROM stg_departments)
+  AND a.year <= (SELECT year FROM run_params)
+
+-- name: int_department_investments
+-- Investment projects that belong to a department-year: the department's own, signed up to the year.
+SELECT i.*
+FROM stg_investment_projects i
+WHERE i.department_code IN (SELECT department_code FROM stg_departments)
+  AND year(i.signed) <= (SELECT year FROM run_params)
+
+-- name: int_department_enterprises
+-- Registry enterprises each department's applications and investment projects refer to.
+-- _ref_seq orders them as the references first appear (applications, then projects).
+WITH refs AS (
+    SELECT department_code, uscc, min(seq) AS _ref_seq
+    FROM (
+        SELECT department_code, uscc, _seq AS seq FROM int_department_applications
+        UNION ALL
+        SELECT department_code, uscc, (SELECT count(*) FROM stg_applications) + _seq
+        FROM int_department_investments WHERE uscc IS NOT NULL
+    ) AS r
+    GROUP BY department_code, uscc
+)
+SELECT refs.department_code, e.*, refs._ref_seq
+FROM refs JOIN stg_enterprises e ON e.uscc = refs.uscc
+
+-- name: int_department_indicators
+-- Statistics of each department's region, for the years up to the report's year.
+SELECT i.*, d.department_code, d._seq AS _department_seq
+FROM stg_indicators i JOIN stg_departments d ON d.region_code = i.region_code
+WHERE i.year <= (SELECT year FROM run_params)

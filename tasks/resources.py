@@ -1,0 +1,76 @@
+"""Factories of a run's resources, built from :class:`~tasks.settings.Settings` when a step needs them.
+
+The one place where secrets are resolved (from the environment or a Prefect Secret block) and where
+warehouse engines and sources are opened. Nothing here runs at import time; the Prefect steps
+(``flows/steps``) and the command line call these per run, and dispose of what they get.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import SecretStr
+
+from tasks.settings import Settings
+from tasks.sources.base import Source, make_source
+from tasks.sources.contract import SourceName
+from tasks.sources.http_source import HttpOptions
+from tasks.warehouse.engine import make_engine, warehouse_url
+from tasks.warehouse.migrate import upgrade
+
+
+def secret(value: SecretStr | None, block: str | None = None) -> str | None:
+    """A secret's value: from the setting when set, else from the named Prefect Secret block, else None."""
+    if value is not None:
+        return value.get_secret_value()
+    if block:
+        from prefect.blocks.system import Secret
+
+        loaded: Any = Secret.load(block)
+        return str(loaded.get())
+    return None
+
+
+def warehouse_password(settings: Settings) -> str | None:
+    """The warehouse password from the environment, or else from the named Prefect Secret block."""
+    return secret(settings.warehouse_password, settings.warehouse_password_block)
+
+
+def engine_for(settings: Settings, *, migrate: bool = False) -> sa.Engine:
+    """An engine on the configured warehouse. The schema is migrated once per run, by the run's
+    first step (``migrate_warehouse``); pass ``migrate=True`` where no run has prepared it."""
+    return make_engine(warehouse_url(settings.warehouse_url, warehouse_password(settings)), migrate=migrate)
+
+
+def migrate_warehouse(settings: Settings) -> None:
+    """Bring the configured warehouse to the current schema (a no-op when it is)."""
+    engine = engine_for(settings)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+def api_token(settings: Settings, name: str) -> str | None:
+    """The source's own token, else the shared one, else the shared Prefect Secret block's."""
+    own = getattr(settings, f"{name}_api_token", None)
+    return secret(own) or secret(settings.api_token, settings.api_token_block)
+
+
+@contextmanager
+def opened(settings: Settings, name: SourceName) -> Iterator[Source]:
+    """The source ``name`` ("finance", "statistics", "registry") as configured, closed on exit."""
+    location = settings.location(name)
+    token = api_token(settings, name) if location.startswith(("http://", "https://")) else None
+    http = HttpOptions(timeout=settings.http_timeout, attempts=settings.http_attempts, backoff=settings.http_backoff,
+                       page_size=settings.http_page_size, max_pages=settings.http_max_pages)
+    source = make_source(name, location, token=token, http=http, sheets=settings.sheets)
+    try:
+        yield source
+    finally:
+        close = getattr(source, "close", None)
+        if close is not None:
+            close()
