@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from tasks.quality.gx_duckdb import close_kept_connection, keep_duckdb_connections_open
+from tasks.quality.gx_duckdb import keep_duckdb_connections_open, release
 from tasks.quality.rules import Rule, load_rules
 from tasks.quality.rundb import IDX, RunDatabase, check_views, run_database
 from tasks.quality.views import ROW, SOURCE, RunData
@@ -248,7 +248,7 @@ def run_gate(data: RunData, parameters: dict[str, Any], rules: tuple[Rule, ...] 
                 urls = context.build_data_docs(site_names=[DOCS_SITE])
                 report.data_docs = urls.get(DOCS_SITE)
         finally:
-            close_kept_connection(source.get_execution_engine())
+            release(source)
     return report
 
 

@@ -14,6 +14,8 @@ and the test then tells to delete this module.
 
 from __future__ import annotations
 
+from typing import Any
+
 DIALECT = "duckdb"
 
 
@@ -37,12 +39,17 @@ def keep_duckdb_connections_open() -> None:
         engine._PERSISTED_CONNECTION_DIALECTS = (*dialects, _Dialect(DIALECT))  # type: ignore[assignment]
 
 
-def close_kept_connection(execution_engine: object) -> None:
-    """Close the connection GX kept open for an execution engine, and its pool (a run's end)."""
+def release(datasource: object) -> None:
+    """Close every connection a GX SQL datasource holds: the one kept open for its execution engine,
+    and the pools of its engines (the execution engine's, and the one ``test_connection`` made).
+
+    A DuckDB in-memory database lives while any connection to it does: without this, each run's
+    database stayed in memory after the run.
+    """
+    execution_engine: Any = datasource.get_execution_engine()  # type: ignore[attr-defined]
     connection = getattr(execution_engine, "_connection", None)
     if connection is not None:
         connection.close()
-        execution_engine._connection = None  # type: ignore[attr-defined]
-    engine = getattr(execution_engine, "engine", None)
-    if engine is not None:
-        engine.dispose()
+        execution_engine._connection = None
+    execution_engine.engine.dispose()
+    datasource.get_engine().dispose()  # type: ignore[attr-defined]

@@ -1,18 +1,23 @@
-"""The run database: an embedded DuckDB file where a run's staged data is checked.
+"""The run database: an embedded DuckDB database where a run's staged data is checked.
 
 Why DuckDB, whatever the warehouse: it runs in the process (no server to reach from a worker), reads
-Arrow and pandas without copying, spills to disk beyond ``memory_limit``, and Great Expectations' SQL
-engine runs on it once its connection is kept open (``tasks/quality/gx_duckdb.py``). The warehouse
-(DuckDB or PostgreSQL) receives only what passed the gate.
+Arrow and pandas frames without copying, spills to disk beyond ``memory_limit``, and Great
+Expectations' SQL engine runs on it once its connection is kept open (``tasks/quality/gx_duckdb.py``).
+The warehouse (DuckDB or PostgreSQL) receives only what passed the gate.
 
-Layout (all created per run, in a scratch folder deleted at the end):
+The database lives in memory under a name of its own (``duckdb:///:memory:<name>``), which GX's
+engine opens as a second connection to the same database; what does not fit in ``memory_limit``
+spills into a scratch folder, deleted with the database at the end. Measured on a 1M-line ledger
+(``bench/bench_validate.py``), staging into a file instead took 1.1 s against 0.5 s.
+
+Layout, all created per run:
 
 - ``stg_<dataset>``: a dataset as extracted, with ``_source``/``_row`` lineage and ``_seq`` (its
   position in the extract);
 - ``stg_departments``, ``ref_summary_items`` (from :mod:`tasks.domain`), ``run_params`` (``year``);
 - ``int_*`` views (``sql/intermediate.sql``): each measure defined once;
-- ``chk_<view>`` tables (``sql/checks.sql``): what each rule checks, one row per thing checked, with
-  ``_idx`` numbering the rows for Great Expectations' failing-row lists.
+- ``chk_<view>`` views (``sql/checks.sql``): what each rule checks, one row per thing checked, with
+  ``_idx`` identifying the rows for Great Expectations' failing-row lists.
 """
 
 from __future__ import annotations
@@ -28,7 +33,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import sqlalchemy as sa
 
 from tasks.domain import EXPENSE_TYPE_NAMES, FUND_SOURCE_NAMES, SUMMARY_TOTAL
@@ -70,7 +77,7 @@ def summary_items() -> pd.DataFrame:
 
 @dataclass
 class RunDatabase:
-    """One run's DuckDB file, its SQLAlchemy engine and a connection holding it open.
+    """One run's DuckDB database, its SQLAlchemy engine and a connection holding it open.
 
     Use :func:`run_database` as a context manager; ``url`` is what Great Expectations connects to.
     """
@@ -90,14 +97,15 @@ class RunDatabase:
         return self.connection.connection.driver_connection
 
     def stage(self, name: str, frame: pd.DataFrame) -> None:
-        """``frame`` as table ``stg_<name>``, with ``_seq`` = its row position. Arrow-backed columns
-        are read without a copy; categorical ones become DuckDB ENUMs."""
+        """``frame`` as table ``stg_<name>``, with ``_seq`` = its row position. Handed to DuckDB as
+        Arrow (pandas' Arrow-backed columns without a copy): at 5M payments, 0.8 s against 1.25 s for
+        DuckDB's pandas scan."""
         con = self.duckdb
-        staged = frame.reset_index(drop=True)
+        staged = pa.Table.from_pandas(frame, preserve_index=False).append_column(
+            "_seq", pa.array(np.arange(len(frame), dtype="int64")))
         con.register("_incoming", staged)
         try:
-            con.execute(f'CREATE OR REPLACE TABLE "stg_{name}" AS '
-                        "SELECT *, CAST(row_number() OVER () - 1 AS BIGINT) AS _seq FROM _incoming")
+            con.execute(f'CREATE OR REPLACE TABLE "stg_{name}" AS SELECT * FROM _incoming')
         finally:
             con.unregister("_incoming")
 
@@ -121,7 +129,7 @@ class RunDatabase:
                 log.info("intermediate view %s not built: %s", name, exc)
         for name, query in named_queries("checks.sql").items():
             try:
-                con.execute(f'CREATE OR REPLACE TABLE "chk_{name}" AS {query}')
+                con.execute(f'CREATE OR REPLACE VIEW "chk_{name}" AS {query}')
             except Exception as exc:
                 self.failed[name] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
         self.connection.commit()
@@ -152,11 +160,14 @@ class RunDatabase:
 
 @contextmanager
 def run_database(scratch: Path | None = None, memory_limit: str | None = None) -> Iterator[RunDatabase]:
-    """A new run database in a folder under ``scratch`` (the system's temporary folder by default),
-    deleted with everything in it when the context ends. ``memory_limit`` (DuckDB's syntax, "1GB")
-    bounds DuckDB's memory; beyond it, joins and sorts spill into the same folder."""
+    """A new run database, spilling into a folder under ``scratch`` (the system's temporary folder by
+    default); both are gone when the context ends. ``memory_limit`` (a size: "1GB", "512MiB") bounds
+    DuckDB's memory; beyond it, tables, joins and sorts spill into the folder.
+
+    Raises ValueError for a memory limit that is not a size.
+    """
     folder = Path(tempfile.mkdtemp(prefix="selfeval-run-", dir=scratch))
-    engine = sa.create_engine(f"duckdb:///{folder / 'run.duckdb'}", poolclass=sa.pool.NullPool)
+    engine = sa.create_engine(f"duckdb:///:memory:{folder.name}", poolclass=sa.pool.NullPool)
     connection = engine.connect()
     db = RunDatabase(folder, engine, connection)
     db.duckdb.execute(f"SET temp_directory = '{folder / 'spill'}'")

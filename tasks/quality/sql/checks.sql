@@ -1,7 +1,8 @@
 -- Rule views: what each rule of the registry (expectations/*.json, meta "view") checks, one row per
 -- thing checked, with the department it belongs to and the file (_source) and line (_row) it came
--- from. Each block, named by its "-- name:" line, is materialised as table chk_<name> in the run
--- database; _idx numbers its rows (GX reports failing rows by it), in the order of the source files.
+-- from. Each block, named by its "-- name:" line, is view chk_<name> in the run database. _idx
+-- identifies its rows (GX reports failing rows by it) and orders them as the source files do: a
+-- staged row's _seq where a view has one row per staged row, else a row_number().
 -- provided / expected / difference are what the error report shows (分 for money).
 
 -- name: budget_lines
@@ -9,17 +10,17 @@ SELECT * EXCLUDE (_seq),
        executed - budget AS over_budget,
        budget - executed AS unspent,
        carryover - (budget - executed) AS carryover_excess,
-       row_number() OVER (ORDER BY _seq) - 1 AS _idx
+       _seq AS _idx
 FROM stg_budget_lines
 
 -- name: payments
 SELECT * EXCLUDE (_seq),
        CAST(year(pay_date) AS BIGINT) AS pay_year,
-       row_number() OVER (ORDER BY _seq) - 1 AS _idx
+       _seq AS _idx
 FROM stg_payments
 
 -- name: summary
-SELECT * EXCLUDE (_seq), row_number() OVER (ORDER BY _seq) - 1 AS _idx
+SELECT * EXCLUDE (_seq), _seq AS _idx
 FROM stg_summary
 
 -- name: summary_items
@@ -72,14 +73,14 @@ LEFT JOIN int_line_sums l ON l.department_code = t.department_code
 -- Each budget line's reported execution against the sum of its payments.
 SELECT l.department_code, l.line_id, l.project_name, l.executed, l._row, l._source,
        coalesce(g.ledger_fen, 0) AS provided, l.executed AS expected, provided - expected AS difference,
-       row_number() OVER (ORDER BY l._seq) - 1 AS _idx
+       l._seq AS _idx
 FROM stg_budget_lines l
 LEFT JOIN int_line_ledger g ON g.department_code = l.department_code AND g.line_id = l.line_id
 
 -- name: payment_lines
 -- Each payment with whether its 指标编号 is one of its department's budget lines.
 SELECT p.department_code, p.voucher_no, p.line_id, p._row, p._source, k.line_id IS NOT NULL AS line_known,
-       row_number() OVER (ORDER BY p._seq) - 1 AS _idx
+       p._seq AS _idx
 FROM stg_payments p
 LEFT JOIN (SELECT DISTINCT department_code, line_id FROM stg_budget_lines) k
        ON k.department_code = p.department_code AND k.line_id = p.line_id
@@ -87,14 +88,14 @@ LEFT JOIN (SELECT DISTINCT department_code, line_id FROM stg_budget_lines) k
 -- name: applications
 SELECT a.* EXCLUDE (_seq),
        coalesce(a.uscc IN (SELECT uscc FROM stg_enterprises), false) AS enterprise_known,
-       row_number() OVER (ORDER BY a._seq) - 1 AS _idx
+       a._seq AS _idx
 FROM int_department_applications a
 
 -- name: investment_projects
 SELECT i.* EXCLUDE (_seq),
        i.uscc IS NULL OR coalesce(i.uscc IN (SELECT uscc FROM stg_enterprises), false) AS enterprise_known,
        CAST(date_diff('day', i.signed, i.registered) AS DOUBLE) AS days_to_register,
-       row_number() OVER (ORDER BY i._seq) - 1 AS _idx
+       i._seq AS _idx
 FROM int_department_investments i
 
 -- name: enterprises
