@@ -40,8 +40,9 @@ serve: $(STAMP) system ## Start a Prefect server on 127.0.0.1:4200 and serve the
 automations: $(STAMP) ## Create the alerting automations on $$PREFECT_API_URL; BLOCK=<type>/<name> of a notification block
 	$(BIN)/selfeval automations --block "$(BLOCK)"
 
-lint: $(STAMP) ## ruff (style, imports, no stray prints)
+lint: $(STAMP) ## ruff (style, imports, no stray prints) and import-linter (the rooms' layers, .importlinter)
 	$(BIN)/ruff check flows tasks tests bench
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP) ## mypy
 	$(BIN)/mypy

@@ -169,11 +169,11 @@ def _settings(args: argparse.Namespace) -> Settings:
 def explain(args: argparse.Namespace) -> int:
     from tasks.report.figures import FIGURE_NAMES, read_figures
     from tasks.report.provenance import provenance
-    from tasks.warehouse.steps import engine_for
+    from tasks.resources import engine_for
 
     if args.figure not in FIGURE_NAMES:
         return _fail(EXIT_USAGE, f"unknown figure {args.figure!r}; known: {', '.join(sorted(FIGURE_NAMES))}")
-    engine = engine_for(_settings(args))
+    engine = engine_for(_settings(args), migrate=True)  # no run has prepared it
     try:
         with engine.connect() as conn:
             figures = read_figures(conn, args.department, args.year)
@@ -188,10 +188,10 @@ def explain(args: argparse.Namespace) -> int:
 
 def rollup(args: argparse.Namespace) -> int:
     from tasks.report.rollup import write_rollup
-    from tasks.warehouse.steps import engine_for
+    from tasks.resources import engine_for
 
     settings = _settings(args)
-    engine = engine_for(settings)
+    engine = engine_for(settings, migrate=True)  # no run has prepared it
     try:
         paths = write_rollup(engine, settings, args.year)
     except LookupError as exc:

@@ -18,16 +18,16 @@ from prefect.runtime import flow_run
 from prefect.states import Failed, State
 from pydantic import Field
 
+from flows.steps.quality import alert, record_quality, validate
+from flows.steps.report import check_narratives, render_department, rerender
+from flows.steps.sources import extract_departments, extract_finance, extract_registry, extract_statistics
+from flows.steps.warehouse import close_run, find_unchanged, load, prepare_warehouse
 from tasks import pipeline as pl
 from tasks.artifacts import publish_reports, publish_run
 from tasks.progress import RunProgress
-from tasks.quality.steps import alert, record_quality, validate
 from tasks.report.render import QualityNote
-from tasks.report.steps import check_narratives, rerender
 from tasks.settings import Settings
 from tasks.sources.contract import DEPARTMENT_CODE
-from tasks.sources.steps import extract_departments, extract_finance, extract_registry, extract_statistics
-from tasks.warehouse.steps import close_run, find_unchanged, load_and_render, prepare_warehouse
 
 TIMEZONE = ZoneInfo("Asia/Shanghai")
 
@@ -124,31 +124,26 @@ def self_evaluation(
 
         futures = {}
         for code in todo:
-            if code in problems:
-                outcomes[code] = pl.DepartmentOutcome(code, "refused", problems[code])
-                log.error("%s %s refused: %s", code, year, "; ".join(problems[code]))
+            decision = pl.decide(code, year, problems.get(code, []), report, input_warnings.get(code, []), roots)
+            if decision.outcome is not None:
+                outcomes[code] = decision.outcome
+                log.error("%s", decision.log)
                 progress.advance(f"{code} refused")
-            elif report.blocked(code):
-                rules, reasons = pl.quality_outcome(report, code)
-                outcomes[code] = pl.DepartmentOutcome(code, "refused", reasons, rules, len(report.warnings(code)))
-                log.error("%s %s refused by data-quality rules %s", code, year, ", ".join(rules))
-                progress.advance(f"{code} refused")
-            else:
-                notes = [QualityNote(*n) for n in pl.report_notes(
-                    input_warnings.get(code, []),
-                    [(r.rule.rule_id, r.rule.label, r.failing_count, r.example()) for r in report.warnings(code)],
-                    roots)]
-                for w in dict.fromkeys(input_warnings.get(code, [])):
-                    log.warning("%s %s: %s", code, year, w)
-                futures[code] = (load_and_render.submit(data.only(code), code, settings, run_id, hashes, version,
-                                                        notes, fingerprints.get(code)), len(notes))
+                continue
+            for w in dict.fromkeys(input_warnings.get(code, [])):
+                log.warning("%s %s: %s", code, year, w)
+            notes = [QualityNote(*n) for n in decision.notes]
+            loaded = load.submit(data.only(code), code, settings, run_id, hashes, version, fingerprints.get(code))
+            rendered = render_department.submit(settings, code, year, notes, fingerprints.get(code),
+                                                wait_for=[loaded], return_state=False)
+            futures[code] = (loaded, rendered, len(notes))
         # the workers hold their own slices: the run's frames (shared with the extracts) can go
         del data, finance, statistics, registry, report
-        for code, (future, warnings) in futures.items():
-            rows, paths, seconds = future.result()
+        for code, (loaded, rendered, warnings) in futures.items():
+            (rows, load_seconds), (paths, render_seconds) = loaded.result(), rendered.result()
             outcomes[code] = pl.DepartmentOutcome(code, "loaded", warnings=warnings, reports=paths, rows=rows)
-            clock.add("load (sum)", seconds["load"])
-            clock.add("render (sum)", seconds["render"])
+            clock.add("load (sum)", load_seconds)
+            clock.add("render (sum)", render_seconds)
             publish_reports(outcomes[code], year)
             log.info("%s %s loaded and rendered: %s", code, year, paths.get("md"))
             progress.advance(f"{code} loaded")

@@ -170,6 +170,38 @@ def report_notes(warnings: list[str], results: list[tuple[str, str, int, str]],
     return out
 
 
+@dataclass
+class Decision:
+    """What happens to one department-year after the gate: refused (``outcome`` says why), or loaded
+    with these notes in its report's 数据质量说明 (rule id, label, failing rows, example)."""
+
+    department_code: str
+    outcome: DepartmentOutcome | None = None
+    notes: list[tuple[str, str, int, str]] = field(default_factory=list)
+    log: str = ""
+
+    @property
+    def refused(self) -> bool:
+        return self.outcome is not None
+
+
+def decide(code: str, year: int, problems: list[str], report: QualityReport, warnings: list[str],
+           roots: dict[str, str]) -> Decision:
+    """The policy, as one pure function: a department-year with an input problem (a malformed file, a
+    missing narrative) is refused on input; else one that fails a fatal rule (or a rule that could not
+    be evaluated) is refused by the gate; else it is loaded, its report noting the input warnings and
+    the warning rules that failed, in files named relative to the landing zone (``roots``)."""
+    if problems:
+        return Decision(code, DepartmentOutcome(code, "refused", problems),
+                        log=f"{code} {year} refused: {'; '.join(problems)}")
+    if report.blocked(code):
+        rules, reasons = quality_outcome(report, code)
+        return Decision(code, DepartmentOutcome(code, "refused", reasons, rules, len(report.warnings(code))),
+                        log=f"{code} {year} refused by data-quality rules {', '.join(rules)}")
+    failed = [(r.rule.rule_id, r.rule.label, r.failing_count, r.example()) for r in report.warnings(code)]
+    return Decision(code, notes=report_notes(warnings, failed, roots))
+
+
 def merge_problems(problems: dict[str, list[str]], more: dict[str, list[str]]) -> None:
     for code, messages in more.items():
         problems.setdefault(code, []).extend(messages)

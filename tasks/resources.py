@@ -74,3 +74,22 @@ def opened(settings: Settings, name: SourceName) -> Iterator[Source]:
         close = getattr(source, "close", None)
         if close is not None:
             close()
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A dropped database connection, or another process holding the DuckDB file: worth a retry."""
+    if "Could not set lock on file" in str(exc):
+        return True
+    if isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError):
+        return bool(getattr(exc, "connection_invalidated", True))
+    return False
+
+
+def dropped_connection(task: object, task_run: object, state: Any) -> bool:
+    """A Prefect ``retry_condition_fn``: retry a step only when the database connection failed, not
+    when the data is wrong."""
+    try:
+        state.result()
+    except Exception as exc:
+        return is_transient(exc)
+    return False

@@ -7,9 +7,10 @@ settings alone.
 
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -22,6 +23,11 @@ EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SELFEVAL_", env_file=".env", extra="ignore")
+
+    # The settings that change a run's results, and nothing else: a department-year's fingerprint
+    # covers them (a change redoes every department), and the gate's parameters come from them.
+    RESULT_SETTINGS: ClassVar[tuple[str, ...]] = (
+        "ledger_tolerance_wan", "yoy_warning_bound", "jump_warning_factor", "sheets", "report_config")
 
     source: str = Field(str(SAMPLE_DIR), description="Folder holding finance/, statistics/, registry/, narrative/")
     finance_source: str | None = Field(None, description="Finance: a folder, an http(s) URL or a database URL")
@@ -69,6 +75,17 @@ class Settings(BaseSettings):
         """A copy with run parameters applied; ``None`` or ``""`` means "keep the configured value"."""
         values = {k: v for k, v in overrides.items() if v is not None and v != ""}
         return type(self)(**{**self.model_dump(), **values}) if values else self
+
+    def result_settings(self) -> dict[str, object]:
+        """The values of :attr:`RESULT_SETTINGS`, as the fingerprint hashes them (a file setting by its
+        content's SHA-256, None when the file is absent)."""
+        out: dict[str, object] = {}
+        for name in self.RESULT_SETTINGS:
+            value = getattr(self, name)
+            if isinstance(value, Path):
+                value = hashlib.sha256(value.read_bytes()).hexdigest() if value.is_file() else None
+            out[name] = str(value) if isinstance(value, Decimal) else value
+        return out
 
     def ledger_tolerance_fen(self) -> int:
         return int(self.ledger_tolerance_wan * 1_000_000)

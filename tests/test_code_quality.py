@@ -1,4 +1,4 @@
-"""ruff and mypy run with the tests, so that CI (which runs `make test`) keeps the code clean."""
+"""ruff, mypy and import-linter run with the tests, so that CI (which runs `make test`) keeps the code clean."""
 
 import shutil
 import subprocess
@@ -29,4 +29,10 @@ def test_ruff():
 
 def test_mypy():
     result = subprocess.run([tool("mypy")], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_rooms_form_layers():
+    """sources < quality < warehouse < report < pipeline, resources < artifacts < flows (.importlinter)."""
+    result = subprocess.run([tool("lint-imports")], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -21,6 +21,7 @@ from tasks.quality.gx_duckdb import keep_duckdb_connections_open, release
 from tasks.quality.rules import Rule, load_rules
 from tasks.quality.rundb import IDX, RunDatabase, check_views, run_database
 from tasks.quality.views import ROW, SOURCE, RunData
+from tasks.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -205,6 +206,13 @@ def parameters_for(year: int, ledger_tolerance_fen: int, yoy_bound: float, jump_
         "yoy_bound_neg": -yoy_bound,
         "jump_factor": jump_factor,
     }
+
+
+def gate_parameters(settings: Settings, year: int) -> dict[str, Any]:
+    """The suites' parameters for ``year`` from the settings that change results
+    (``Settings.RESULT_SETTINGS``: the ledger tolerance, the year-over-year bound, the jump factor)."""
+    return parameters_for(year, settings.ledger_tolerance_fen(), settings.yoy_warning_bound,
+                          settings.jump_warning_factor)
 
 
 def run_gate(data: RunData, parameters: dict[str, Any], rules: tuple[Rule, ...] | None = None,

@@ -1,4 +1,5 @@
-"""What the gate leaves behind: CSV reports, the quarantine, and the results in the warehouse.
+"""What the gate leaves behind: CSV reports and the quarantine (the warehouse records them too:
+:mod:`tasks.warehouse.quality_records`).
 
 CSV columns follow the DATA Act Broker's error and warning reports: rule, field, value provided,
 expected value, difference, source file, row number (plus severity, department, year, message).
@@ -6,14 +7,11 @@ expected value, difference, source file, row number (plus severity, department, 
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pandas as pd
-import sqlalchemy as sa
 
 from tasks.quality.gate import FAILING_COLUMNS, QualityReport
-from tasks.warehouse import schema as s
 
 REPORT_COLUMNS = [c for c in FAILING_COLUMNS if c != "record"]
 ERRORS_CSV = "data-quality-errors.csv"
@@ -54,35 +52,3 @@ def quarantine_rows(report: QualityReport, code: str) -> pd.DataFrame:
     rows["reason"] = [errors.get(rule) if record == "" and rule in errors else reasons.get(rule)
                       for rule, record in zip(rows["rule"], rows["record"], strict=True)]
     return rows
-
-
-def record_results(engine: sa.Engine, report: QualityReport, run_id: str) -> None:
-    """Every rule's outcome per department into ``ops_dq_result``; refused rows into ``ops_quarantine``."""
-    now = dt.datetime.now(dt.UTC)
-    results = [{
-        "run_id": run_id, "department_code": r.department_code, "year": report.year, "rule_id": r.rule.rule_id,
-        "suite": r.rule.suite, "severity": r.rule.severity, "category": r.rule.category, "success": r.success,
-        "failing_rows": r.failing_count, "example": r.example()[:2000] or None, "checked_at": now,
-    } for r in report.results]
-    quarantined = []
-    for code in report.departments:
-        if not report.blocked(code):
-            continue
-        for row in quarantine_rows(report, code).to_dict("records"):
-            quarantined.append({
-                "run_id": run_id, "department_code": code, "year": report.year, "rule_id": row["rule"],
-                "severity": "fatal", "dataset": next((r.rule.view for r in report.fatal(code)
-                                                      if r.rule.rule_id == row["rule"]), ""),
-                "source_uri": row.get("source_file") or None,
-                "source_row": int(row["row_number"]) if str(row.get("row_number") or "").isdigit() else None,
-                "field": row.get("field"), "value_provided": row.get("value_provided"),
-                "value_expected": row.get("expected_value"), "difference": row.get("difference"),
-                "reason": row["reason"], "record": row.get("record"), "quarantined_at": now,
-            })
-    with engine.begin() as conn:
-        conn.execute(s.ops_dq_result.delete().where(s.ops_dq_result.c.run_id == run_id))
-        conn.execute(s.ops_quarantine.delete().where(s.ops_quarantine.c.run_id == run_id))
-        if results:
-            conn.execute(s.ops_dq_result.insert(), results)
-        if quarantined:
-            conn.execute(s.ops_quarantine.insert(), quarantined)

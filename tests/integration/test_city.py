@@ -210,24 +210,24 @@ def test_a_reloaded_earlier_year_redoes_the_later_report(prefect_harness, sample
 
 def test_a_render_that_failed_after_its_load_is_redone(prefect_harness, sample_copy, tmp_path, monkeypatch):
     """The load commits before rendering; a failed render must not leave the department looking done."""
-    import tasks.warehouse.steps as steps
+    import flows.steps.report as steps
 
     state, first = _run(sample_copy, tmp_path)
     codes = sorted(_statuses(first))
     victim = codes[1]
     narrative = sample_copy / "narrative" / "2022" / f"{victim}.yaml"
     narrative.write_text(narrative.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
-    real = steps.render_department
+    real = steps.render
 
     def failing(engine, settings, department, year, notes=None):
         if department == victim:
             raise RuntimeError("renderer crashed")
         return real(engine, settings, department, year, notes)
 
-    monkeypatch.setattr(steps, "render_department", failing)
+    monkeypatch.setattr(steps, "render", failing)
     state, _ = _run(sample_copy, tmp_path)
     assert not state.is_completed()
-    monkeypatch.setattr(steps, "render_department", real)
+    monkeypatch.setattr(steps, "render", real)
     state, third = _run(sample_copy, tmp_path)
     assert state.is_completed(), state.message
     assert _statuses(third) == {c: "loaded" if c == victim else "skipped" for c in codes}

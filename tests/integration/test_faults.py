@@ -55,7 +55,7 @@ def test_sigkill_mid_load_keeps_the_previous_partition(warehouse_url, tmp_path):
 
 
 def test_dropped_postgresql_connection_is_retried(prefect_harness, pg_url, pg_server_url, tmp_path, monkeypatch):
-    """The flow's own load step (``load-and-render``, as the flow submits it, under its own retry
+    """The flow's own load step (``load``, as the flow submits it, under its own retry
     policy) survives a PostgreSQL connection killed in the middle of writing a partition."""
     from prefect.context import TaskRunContext
 
@@ -83,11 +83,11 @@ def test_dropped_postgresql_connection_is_retried(prefect_harness, pg_url, pg_se
     state = self_evaluation(year=2022, departments=[LIWAN], warehouse_url=pg_url,
                             output_dir=str(tmp_path / "out"), return_state=True)
     assert state.is_completed(), state.message
-    assert dropped == ["load-and-render"], "the connection was not dropped in the middle of the flow's load"
+    assert dropped == ["load"], "the connection was not dropped in the middle of the flow's load"
     # The same task run of the flow's load step tried again (its retry policy), not a new one: read from
     # the task's own run context, so the check does not wait on the server's event ingestion.
     first_task, first_run, first_count = attempts[0]
-    assert (first_task, first_count) == ("load-and-render", 1)
+    assert (first_task, first_count) == ("load", 1)
     assert any(run == first_run and count == 2 for _, run, count in attempts), attempts
 
     summary = state.result()

@@ -35,8 +35,8 @@ def test_postgresql_reports_are_byte_identical(prefect_harness, duckdb_reports, 
 def test_password_comes_from_a_prefect_secret_block(prefect_harness, pg_url):
     from prefect.blocks.system import Secret
 
+    from tasks.resources import engine_for
     from tasks.settings import Settings
-    from tasks.warehouse.steps import engine_for
 
     Secret(value="s3cret-from-block").save("selfeval-test-warehouse-password", overwrite=True)
     engine = engine_for(Settings(warehouse_url=pg_url, warehouse_password_block="selfeval-test-warehouse-password"))

@@ -1,19 +1,22 @@
-"""Prefect tasks of the render stage."""
+"""Prefect tasks of the report: check the narratives, render a department-year, re-render."""
 
 from __future__ import annotations
+
+import time
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from tasks.pipeline import DepartmentOutcome
+from tasks.pipeline import DepartmentOutcome, report_notes
 from tasks.quality.rules import load_rules
 from tasks.report.build import render_department as render
 from tasks.report.figures import FIGURE_NAMES
 from tasks.report.narrative import NarrativeError, check_narrative, load_narrative, narrative_path
-from tasks.report.render import QualityNote
+from tasks.report.render import QualityNote, report_dir
+from tasks.report.stamp import write_stamp
+from tasks.resources import dropped_connection, engine_for
 from tasks.settings import Settings
 from tasks.warehouse import queries as q
-from tasks.warehouse.steps import engine_for
 
 
 @task(name="check-narratives", cache_policy=NO_CACHE)
@@ -29,6 +32,28 @@ def check_narratives(settings: Settings, year: int, departments: list[str]) -> d
     return problems
 
 
+@task(name="render", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 2, 4],
+      retry_condition_fn=dropped_connection)
+def render_department(settings: Settings, department: str, year: int, notes: list[QualityNote],
+                      fingerprint: str | None = None) -> tuple[dict[str, str], float]:
+    """Render one loaded department-year's report in every format, from the warehouse.
+
+    A separate task from the load, so that a render retried (a dropped connection) does not reload.
+    With ``fingerprint``, a render stamp records that every file was rendered from that load.
+    Returns the report files by format and the seconds spent.
+    """
+    engine = engine_for(settings)
+    try:
+        start = time.perf_counter()
+        paths = render(engine, settings, department, year, notes)
+        if fingerprint:
+            write_stamp(report_dir(settings.output_dir, year, department), fingerprint, paths)
+        seconds = time.perf_counter() - start
+    finally:
+        engine.dispose()
+    return {k: str(v) for k, v in paths.items()}, seconds
+
+
 @task(name="rerender", cache_policy=NO_CACHE)
 def rerender(settings: Settings, year: int, departments: list[str] | None) -> list[DepartmentOutcome]:
     """Render the reports of department-years already in the warehouse, without touching their data."""
@@ -38,9 +63,9 @@ def rerender(settings: Settings, year: int, departments: list[str] | None) -> li
         with engine.connect() as conn:
             held = q.loaded_departments(conn, year)
             labels = {r.rule_id: r.label for r in load_rules()}
-            notes = {code: [QualityNote(str(w["rule_id"]), labels.get(str(w["rule_id"]), ""),
-                                        int(w["failing_rows"]), str(w["example"] or ""))  # type: ignore[call-overload]
-                            for w in q.recorded_warnings(conn, code, year)] for code in held}
+            notes = {code: [QualityNote(*n) for n in report_notes([], [
+                (str(w["rule_id"]), labels.get(str(w["rule_id"]), ""), int(w["failing_rows"]),  # type: ignore[call-overload]
+                 str(w["example"] or "")) for w in q.recorded_warnings(conn, code, year)], {})] for code in held}
         for code in departments or held:
             if code not in held:
                 outcomes.append(DepartmentOutcome(code, "refused", [f"{code} {year} is not in the warehouse"]))

@@ -9,12 +9,13 @@ from prefect.cache_policies import NO_CACHE
 
 from tasks.artifacts import publish_quality as publish_artifacts
 from tasks.quality import alerts
-from tasks.quality.gate import QualityReport, parameters_for, run_gate
-from tasks.quality.outputs import record_results, write_csv_reports
+from tasks.quality.gate import QualityReport, gate_parameters, run_gate
+from tasks.quality.outputs import write_csv_reports
 from tasks.quality.views import RunData
 from tasks.report.render import report_dir
+from tasks.resources import engine_for
 from tasks.settings import Settings
-from tasks.warehouse.steps import engine_for
+from tasks.warehouse.quality_records import record_results
 
 
 def docs_dir(settings: Settings, year: int) -> Path:
@@ -23,8 +24,7 @@ def docs_dir(settings: Settings, year: int) -> Path:
 
 @task(name="validate", cache_policy=NO_CACHE)
 def validate(data: RunData, settings: Settings) -> QualityReport:
-    params = parameters_for(data.year, settings.ledger_tolerance_fen(), settings.yoy_warning_bound,
-                            settings.jump_warning_factor)
+    params = gate_parameters(settings, data.year)
     return run_gate(data, params, docs_dir=docs_dir(settings, data.year))
 
 

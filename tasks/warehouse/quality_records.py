@@ -1,0 +1,44 @@
+"""The gate's results in the warehouse: every rule's outcome per department-year (``ops_dq_result``)
+and the records of refused department-years (``ops_quarantine``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from tasks.quality.gate import QualityReport
+from tasks.quality.outputs import quarantine_rows
+from tasks.warehouse import schema as s
+
+
+def record_results(engine: sa.Engine, report: QualityReport, run_id: str) -> None:
+    """Every rule's outcome per department into ``ops_dq_result``; refused rows into ``ops_quarantine``."""
+    now = dt.datetime.now(dt.UTC)
+    results = [{
+        "run_id": run_id, "department_code": r.department_code, "year": report.year, "rule_id": r.rule.rule_id,
+        "suite": r.rule.suite, "severity": r.rule.severity, "category": r.rule.category, "success": r.success,
+        "failing_rows": r.failing_count, "example": r.example()[:2000] or None, "checked_at": now,
+    } for r in report.results]
+    quarantined = []
+    for code in report.departments:
+        if not report.blocked(code):
+            continue
+        for row in quarantine_rows(report, code).to_dict("records"):
+            quarantined.append({
+                "run_id": run_id, "department_code": code, "year": report.year, "rule_id": row["rule"],
+                "severity": "fatal", "dataset": next((r.rule.view for r in report.fatal(code)
+                                                      if r.rule.rule_id == row["rule"]), ""),
+                "source_uri": row.get("source_file") or None,
+                "source_row": int(row["row_number"]) if str(row.get("row_number") or "").isdigit() else None,
+                "field": row.get("field"), "value_provided": row.get("value_provided"),
+                "value_expected": row.get("expected_value"), "difference": row.get("difference"),
+                "reason": row["reason"], "record": row.get("record"), "quarantined_at": now,
+            })
+    with engine.begin() as conn:
+        conn.execute(s.ops_dq_result.delete().where(s.ops_dq_result.c.run_id == run_id))
+        conn.execute(s.ops_quarantine.delete().where(s.ops_quarantine.c.run_id == run_id))
+        if results:
+            conn.execute(s.ops_dq_result.insert(), results)
+        if quarantined:
+            conn.execute(s.ops_quarantine.insert(), quarantined)

@@ -1,0 +1,76 @@
+"""The per-department policy after the gate (tasks.pipeline.decide): refused on input, refused by a
+fatal rule, or loaded with the warnings its report will note. A pure function: no flow, no database."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from tasks.pipeline import decide
+from tasks.quality.gate import FAILING_COLUMNS, QualityReport, RuleResult
+from tasks.quality.rules import rules_of
+
+CODE = "440103-KGXJ"
+ROOTS = {"/srv/landing/finance": "finance"}
+
+
+def rule(rule_id: str, severity: str) -> object:
+    return rules_of({"name": "finance", "expectations": [{
+        "type": "expect_column_values_to_be_between", "kwargs": {"column": "x"}, "severity": severity,
+        "meta": {"rule_id": rule_id, "label": f"标签{rule_id}", "message": "m", "category": "accuracy",
+                 "view": "budget_lines", "field": "executed"}}]})[0]
+
+
+def failing(rule_id: str, where: str = "/srv/landing/finance/2022/budget_lines.csv") -> pd.DataFrame:
+    return pd.DataFrame([{**dict.fromkeys(FAILING_COLUMNS, ""), "rule": rule_id, "department": CODE,
+                          "field": "executed", "value_provided": "5.00", "source_file": where,
+                          "row_number": "7"}], columns=FAILING_COLUMNS)
+
+
+def report(*results: tuple[str, str, pd.DataFrame | None, str | None]) -> QualityReport:
+    out = QualityReport(2022, [CODE])
+    for rule_id, severity, rows, error in results:
+        out.results.append(RuleResult(rule(rule_id, severity), CODE,  # type: ignore[arg-type]
+                                      rows if rows is not None else pd.DataFrame(columns=FAILING_COLUMNS), error))
+    return out
+
+
+def test_an_input_problem_refuses_before_any_rule_is_read():
+    decision = decide(CODE, 2022, ["budget_lines.csv row 3: 预算数 is not a number"],
+                      report(("FIN-001", "critical", failing("FIN-001"), None)), [], ROOTS)
+    assert decision.refused and decision.outcome.status == "refused"
+    assert decision.outcome.reasons == ["budget_lines.csv row 3: 预算数 is not a number"]
+    assert decision.outcome.rules == [] and decision.notes == []
+    assert "refused" in decision.log
+
+
+def test_a_fatal_rule_refuses_naming_the_rule_and_counting_warnings():
+    decision = decide(CODE, 2022, [], report(("FIN-001", "critical", failing("FIN-001"), None),
+                                             ("REC-008", "warning", failing("REC-008"), None)), [], ROOTS)
+    assert decision.refused
+    assert decision.outcome.rules == ["FIN-001"] and decision.outcome.warnings == 1
+    assert decision.outcome.reasons[0].startswith("FIN-001 标签FIN-001: 1 row(s)")
+    assert "FIN-001" in decision.log
+
+
+def test_a_rule_that_could_not_be_evaluated_refuses():
+    decision = decide(CODE, 2022, [], report(("FIN-001", "critical", None, "the rule could not be evaluated: x")),
+                      [], ROOTS)
+    assert decision.refused and decision.outcome.rules == ["FIN-001"]
+    assert "could not be evaluated" in decision.outcome.reasons[0]
+
+
+def test_warnings_load_with_notes_naming_files_in_the_landing_zone():
+    decision = decide(CODE, 2022, [], report(("FIN-001", "critical", None, None),
+                                             ("REC-008", "warning", failing("REC-008"), None)),
+                      ["/srv/landing/finance/2022/payments.csv: column 备注 ignored",
+                       "/srv/landing/finance/2022/payments.csv: column 备注 ignored"], ROOTS)
+    assert not decision.refused and decision.outcome is None
+    assert decision.notes == [
+        ("INPUT", "输入文件提示", 1, "finance/2022/payments.csv: column 备注 ignored"),
+        ("REC-008", "标签REC-008", 1, "finance/2022/budget_lines.csv row 7: executed=5.00"),
+    ]
+
+
+def test_a_clean_department_loads_with_no_notes():
+    decision = decide(CODE, 2022, [], report(("FIN-001", "critical", None, None)), [], ROOTS)
+    assert not decision.refused and decision.notes == []

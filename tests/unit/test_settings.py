@@ -1,0 +1,37 @@
+"""The settings that change results are one list, read by the rerun fingerprint and by the gate."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from tasks.quality.gate import gate_parameters
+from tasks.settings import Settings
+
+CHANGED = {"ledger_tolerance_wan": Decimal("0.05"), "yoy_warning_bound": 2.5, "jump_warning_factor": 7.0,
+           "sheets": {"budget_lines": "预算执行"}}
+
+
+def test_every_result_setting_is_a_setting():
+    assert set(Settings.RESULT_SETTINGS) <= set(Settings.model_fields)
+
+
+@pytest.mark.parametrize("name", Settings.RESULT_SETTINGS)
+def test_each_result_setting_changes_the_fingerprint_parts(name, tmp_path):
+    base = Settings()
+    if name == "report_config":
+        other = tmp_path / "report.yaml"
+        other.write_text(base.report_config.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+        changed = base.with_overrides(report_config=other)
+    else:
+        changed = base.with_overrides(**{name: CHANGED[name]})
+    assert changed.result_settings()[name] != base.result_settings()[name]
+    assert set(base.result_settings()) == set(Settings.RESULT_SETTINGS)
+
+
+def test_the_gate_reads_its_parameters_from_the_result_settings():
+    params = gate_parameters(Settings().with_overrides(**CHANGED), 2023)
+    assert params["year"] == 2023
+    assert params["ledger_tolerance_fen"] == 50_000 and params["ledger_tolerance_neg_fen"] == -50_000
+    assert params["yoy_bound"] == 2.5 and params["jump_factor"] == 7.0
