@@ -64,7 +64,6 @@ def _parser() -> argparse.ArgumentParser:
     rollup.add_argument("--year", type=int, required=True)
     rollup.add_argument("--warehouse", help="SQLAlchemy URL (default: duckdb:///var/warehouse.duckdb)")
     rollup.add_argument("--out", help="output folder (default: out)")
-    rollup.add_argument("--narrative", dest="narrative_dir", metavar="DIR")
 
     synth = sub.add_parser("synth", help="generate a synthetic city's landing zone (seeded, with planted faults)")
     synth.add_argument("--out", required=True, help="folder to write the landing zone to (must not exist)")

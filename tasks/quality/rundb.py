@@ -68,6 +68,28 @@ def check_views() -> tuple[str, ...]:
     return tuple(named_queries("checks.sql"))
 
 
+_STAGED = re.compile(r"\bstg_([a-z_]+)")
+_INTERMEDIATE = re.compile(r"\b(int_[a-z_]+)")
+_NOT_DATASETS = {"departments", "summary_items_ref"}
+
+
+@lru_cache(maxsize=1)
+def view_datasets() -> dict[str, tuple[str, ...]]:
+    """Each rule view → the datasets it reads, found in its SQL: the ``stg_<dataset>`` tables it names,
+    directly or through the ``int_*`` views it uses. Provenance names the rules that checked a figure
+    through these."""
+    intermediate = named_queries("intermediate.sql")
+
+    def reads(sql: str, seen: frozenset[str] = frozenset()) -> set[str]:
+        out = set(_STAGED.findall(sql)) - _NOT_DATASETS
+        for name in set(_INTERMEDIATE.findall(sql)) - seen:
+            if name in intermediate:
+                out |= reads(intermediate[name], seen | {name})
+        return out
+
+    return {name: tuple(sorted(reads(sql))) for name, sql in named_queries("checks.sql").items()}
+
+
 def summary_items() -> pd.DataFrame:
     """``ref_summary_items``: each 决算总表 item and the breakdown it is a part of."""
     rows = [(SUMMARY_TOTAL, "total")] + [(n, "资金来源") for n in FUND_SOURCE_NAMES] + [

@@ -1,4 +1,4 @@
-"""The run's staged data (:class:`RunData`) and which datasets each rule view reads.
+"""The run's extracted data (:class:`RunData`), as the loader takes it.
 
 The rule views themselves are SQL (``tasks/quality/sql/checks.sql``), built in the run database
 (:mod:`tasks.quality.rundb`). What stays here is the in-memory form of a run's extracted data, as the
@@ -46,26 +46,6 @@ class RunData:
         if "enterprises" in frames:
             frames["enterprises"] = frames["enterprises"][frames["enterprises"]["uscc"].isin(used)]
         return RunData(self.year, deps, frames)
-
-
-# The datasets each view reads: which rules have checked a figure follows from this.
-VIEW_DATASETS: dict[str, tuple[str, ...]] = {
-    "budget_lines": ("budget_lines",),
-    "payments": ("payments",),
-    "summary": ("summary",),
-    "summary_items": ("summary",),
-    "summary_fund_parts": ("summary",),
-    "summary_expense_parts": ("summary",),
-    "lines_vs_summary": ("budget_lines", "summary"),
-    "ledger_vs_lines": ("budget_lines", "payments"),
-    "payment_lines": ("payments", "budget_lines"),
-    "applications": ("applications", "enterprises"),
-    "investment_projects": ("investment_projects", "enterprises"),
-    "enterprises": ("enterprises",),
-    "indicators": ("indicators",),
-    "indicator_yoy": ("indicators",),
-    "figure_scale": ("investment_projects", "summary"),
-}
 
 
 # The loader's scope of a department-year in the registry; the gate's is int_department_* in SQL.

@@ -18,7 +18,9 @@ from tasks.report.render import QualityNote, ReportInput, load_options, write_re
 from tasks.report.score import Scorecard, indicator_from, load_scoring, score
 from tasks.report.tables import execution_table, indicators_table
 from tasks.settings import TEMPLATES_DIR, Settings
+from tasks.sources.raw import sha256_file
 from tasks.warehouse import queries as q
+from tasks.warehouse.load import record_score
 
 
 def scorecard(figures: Figures, narrative: Narrative, scoring_path: Path) -> Scorecard:
@@ -81,6 +83,13 @@ def report_input(conn: sa.Connection, settings: Settings, department: str, year:
 
 def render_department(engine: sa.Engine, settings: Settings, department: str, year: int,
                       quality_notes: list[QualityNote] | None = None) -> dict[str, Path]:
+    """Render a loaded department-year's report in every configured format, then publish its 总分 and
+    等级 to ``mart_score`` (with the report.md's SHA-256), where the roll-up reads them."""
     with engine.connect() as conn:
         data = report_input(conn, settings, department, year, quality_notes)
-    return write_report(settings.output_dir, data)
+    paths = write_report(settings.output_dir, data)
+    card = data.scorecard
+    md = paths.get("md")
+    record_score(engine, department, year, card.total, card.grade, card.computed_grade, card.overridden,
+                 sha256_file(md) if md is not None else None)
+    return paths

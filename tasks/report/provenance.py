@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from tasks.quality.rules import load_rules
-from tasks.quality.views import VIEW_DATASETS
+from tasks.quality.rundb import view_datasets
 from tasks.report.figures import Figure, Figures
 from tasks.warehouse import queries as q
 
@@ -58,7 +58,7 @@ def provenance(conn: sa.Connection, figures: Figures) -> dict[str, Provenance]:
     results = {r["rule_id"]: r for r in q.rule_results(conn, figures.department_code, figures.year)}
     rules_by_dataset: dict[str, list[str]] = {}
     for rule in load_rules():
-        for dataset in VIEW_DATASETS.get(rule.view, ()):
+        for dataset in view_datasets().get(rule.view, ()):
             rules_by_dataset.setdefault(dataset, []).append(rule.rule_id)
     labels = {r.rule_id: r.label for r in load_rules()}
     cache: dict[tuple[str, tuple[tuple[str, object], ...]], list[tuple[str, str, int]]] = {}

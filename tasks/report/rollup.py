@@ -10,9 +10,6 @@ import sqlalchemy as sa
 
 from tasks.report import charts as ch
 from tasks.report import formatting as fmt
-from tasks.report.build import scorecard
-from tasks.report.figures import read_figures
-from tasks.report.narrative import NarrativeError, load_narrative
 from tasks.report.render import _environment
 from tasks.settings import TEMPLATES_DIR, Settings
 from tasks.warehouse import queries as q
@@ -30,16 +27,18 @@ class RollupRow:
     grade: str
 
 
-def rollup_rows(conn: sa.Connection, settings: Settings, year: int) -> list[RollupRow]:
+def rollup_rows(conn: sa.Connection, year: int) -> list[RollupRow]:
+    """One row per department-year in the warehouse: budget and execution from ``mart_department_year``,
+    总分 and 等级 as its report published them (``mart_score``; "—" until its report is rendered)."""
+    scores = q.published_scores(conn, year)
     rows = []
     for d in q.district_year(conn, year):
         rate = fmt.ratio(d.executed_fen, d.budget_fen)
-        try:
-            narrative = load_narrative(settings.narrative_root(), year, d.department_code)
-            card = scorecard(read_figures(conn, d.department_code, year), narrative, TEMPLATES_DIR / "scoring.yaml")
-            score, grade = f"{card.total:.2f}", card.grade + ("（部门自定）" if card.overridden else "")
-        except NarrativeError:
-            score, grade = "—", "—（无自评材料）"
+        published = scores.get(d.department_code)
+        if published is None:
+            score, grade = "—", "—（报告未生成）"
+        else:
+            score, grade = f"{published.total:.2f}", published.grade + ("（部门自定）" if published.overridden else "")
         rows.append(RollupRow(d.department_code, d.department_name, d.synthetic, fmt.wan(d.budget_fen),
                               fmt.wan(d.executed_fen), f"{fmt.percent(rate, 2)}%", score, grade))
     return rows
@@ -47,7 +46,7 @@ def rollup_rows(conn: sa.Connection, settings: Settings, year: int) -> list[Roll
 
 def write_rollup(engine: sa.Engine, settings: Settings, year: int) -> dict[str, Path]:
     with engine.connect() as conn:
-        rows = rollup_rows(conn, settings, year)
+        rows = rollup_rows(conn, year)
     if not rows:
         raise LookupError(f"the warehouse holds no department for {year}; run `selfeval run --year {year}` first")
     folder = Path(settings.output_dir).resolve() / str(int(year))

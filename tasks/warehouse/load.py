@@ -11,6 +11,7 @@ import datetime as dt
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 
 import sqlalchemy as sa
 
@@ -64,7 +65,25 @@ def load_partition(engine: sa.Engine, partition: Partition, run_id: str, code_ve
             written[table.name] = dialect.upsert_frame(conn, table, partition.tables[table.name], key,
                                                        partition.constants)
         record_partition(conn, partition, run_id, code_version)
+        # the published score was of the data this load replaces: gone until the report is rendered
+        conn.execute(s.mart_score.delete().where(sa.and_(s.mart_score.c.department_code == partition.department_code,
+                                                         s.mart_score.c.year == partition.year)))
     return written
+
+
+def record_score(engine: sa.Engine, department: str, year: int, total: Decimal, grade: str, computed_grade: str,
+                 overridden: bool, report_sha256: str | None) -> None:
+    """A rendered report's 总分 and 等级 into ``mart_score`` (replacing the department-year's row).
+
+    ``total`` is in points (0-100, 2 decimals); ``grade`` is the one published (the department's own
+    when it overrode ``computed_grade``); ``report_sha256`` is the SHA-256 of its report.md, if any.
+    """
+    t = s.mart_score
+    with dialect.write_turn(engine), engine.begin() as conn:
+        conn.execute(t.delete().where(sa.and_(t.c.department_code == department, t.c.year == year)))
+        conn.execute(t.insert().values(
+            department_code=department, year=year, total=total, grade=grade, computed_grade=computed_grade,
+            overridden=overridden, report_sha256=report_sha256, rendered_at=dt.datetime.now(dt.UTC)))
 
 
 def record_partition(conn: sa.Connection, partition: Partition, run_id: str, code_version: str) -> None:

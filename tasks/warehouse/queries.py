@@ -208,6 +208,20 @@ def district_year(conn: sa.Connection, year: int) -> list[DepartmentYear]:
     return sorted(out, key=lambda d: d.department_code)
 
 
+@dataclass
+class PublishedScore:
+    total: Decimal
+    grade: str
+    overridden: bool
+
+
+@named("Each department-year's 总分 and 等级 as its rendered report published them (mart_score)")
+def published_scores(conn: sa.Connection, year: int) -> dict[str, PublishedScore]:
+    t = s.mart_score
+    rows = conn.execute(sa.select(t.c.department_code, t.c.total, t.c.grade, t.c.overridden).where(t.c.year == year))
+    return {str(r[0]): PublishedScore(Decimal(str(r[1])), str(r[2]), bool(r[3])) for r in rows}
+
+
 @named("The files or URLs (with content hashes) that rows of a table came from (lineage columns)")
 def sources_of(conn: sa.Connection, table: str, where: dict[str, object]) -> list[tuple[str, str, int]]:
     t = s.metadata.tables[table]

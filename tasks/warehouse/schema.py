@@ -230,3 +230,17 @@ ops_quarantine = sa.Table(
     sa.Column("record", sa.Text, nullable=True),
     sa.Column("quarantined_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# Scores and grades as published (the 自评表's 总分 and 等级), written when a report is rendered;
+# the roll-up reads them rather than scoring again.
+mart_score = sa.Table(
+    "mart_score", metadata,
+    sa.Column("department_code", sa.String(64), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("total", sa.Numeric(6, 2), nullable=False),
+    sa.Column("grade", sa.String(20), nullable=False),
+    sa.Column("computed_grade", sa.String(20), nullable=False),
+    sa.Column("overridden", sa.Boolean, nullable=False),
+    sa.Column("report_sha256", sa.String(64), nullable=True),
+    sa.Column("rendered_at", sa.DateTime(timezone=True), nullable=False),
+)

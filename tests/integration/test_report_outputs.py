@@ -133,6 +133,41 @@ def test_district_rollup(run_dir):
     assert (run_dir / "out" / "2022" / "rollup.png").stat().st_size > 1000
 
 
+def test_the_rollup_reads_the_published_scores_not_the_narratives(run_dir, tmp_path, monkeypatch):
+    """Scores and grades are stored when a report is rendered (mart_score, with the report.md's hash);
+    the roll-up reads them. A narrative edited after the render does not change the roll-up, and a
+    department-year reloaded but not yet rendered shows no score."""
+    import sqlalchemy as sa
+
+    from tasks.sources.raw import sha256_file
+
+    engine = sa.create_engine(f"duckdb:///{run_dir}/wh.duckdb")
+    with engine.connect() as conn:
+        published = {r[0]: (str(r[1]), r[2], r[3]) for r in conn.execute(sa.text(
+            "SELECT department_code, total, grade, report_sha256 FROM mart_score WHERE year = 2022"))}
+    assert len(published) == 3
+    assert published[LIWAN][:2] == ("100.00", "优秀")
+    assert published[LIWAN][2] == sha256_file(folder(run_dir) / "report.md")
+
+    landing = tmp_path / "landing"
+    shutil.copytree(SAMPLE, landing)
+    for path in (landing / "narrative" / "2022").glob("*.yaml"):
+        path.write_text("not: [a narrative", encoding="utf-8")  # unreadable: a re-score would fail
+    monkeypatch.setenv("SELFEVAL_SOURCE", str(landing))
+    assert main(["rollup", "--year", "2022", "--warehouse", f"duckdb:///{run_dir}/wh.duckdb",
+                 "--out", str(tmp_path / "out")]) == 0
+    text = (tmp_path / "out" / "2022" / "rollup.md").read_text(encoding="utf-8")
+    assert "| 100.00 | 优秀 |" in text
+
+    with engine.begin() as conn:  # what a load does to a department-year until its report is rendered
+        conn.execute(sa.text("DELETE FROM mart_score WHERE department_code = :c AND year = 2022"), {"c": LIWAN})
+    engine.dispose()
+    assert main(["rollup", "--year", "2022", "--warehouse", f"duckdb:///{run_dir}/wh.duckdb",
+                 "--out", str(tmp_path / "out")]) == 0
+    text = (tmp_path / "out" / "2022" / "rollup.md").read_text(encoding="utf-8")
+    assert "| 12103.34 | 12103.27 | 100.00% | — | —（报告未生成） |" in text
+
+
 def test_values_from_data_are_escaped(prefect_harness, sample_copy, tmp_path):
     from flows.self_evaluation import self_evaluation
 
