@@ -12,6 +12,7 @@ is that run's own; one Prefect server serves them all and its start-up is not co
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -19,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -141,6 +143,10 @@ def main() -> None:
     parser.add_argument("--root")
     parser.add_argument("--warehouse")
     parser.add_argument("--out")
+    parser.add_argument("--pg-server", default=os.environ.get(
+        "SELFEVAL_BENCH_PG_SERVER", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
+        help="a PostgreSQL server (any database on it) where a scratch database per point is made for the "
+             "PostgreSQL column; 'none' to leave the column out")
     args = parser.parse_args()
     if args.child:
         args.mode = args.child
@@ -165,6 +171,11 @@ def main() -> None:
                 floor = run_child("floor", work / "zone", warehouse, work / "out", env)
                 row = {"points": points, "generated": generated, "full": full, "rerun": again,
                        "touched": one, "touched_department": touched, "floor": floor}
+                if args.pg_server != "none":
+                    with scratch_database(args.pg_server, f"selfeval_bench_{points}") as pg_url:
+                        row["postgres"] = run_child("full", work / "zone", pg_url, work / "out-pg", env)
+                    expect(row, "the PostgreSQL run loads all 60 departments",
+                           row["postgres"]["statuses"]["loaded"] == 60)
                 expect(row, "the full run loads all 60 departments",
                        full["state"] == "COMPLETED" and full["statuses"]["loaded"] == 60)
                 expect(row, "the rerun skips all 60", again["statuses"]["skipped"] == 60)
@@ -180,6 +191,23 @@ def main() -> None:
             server.wait(timeout=30)
     write_section("city", render(rows, args.points))
     chart(rows)
+
+
+@contextlib.contextmanager
+def scratch_database(server_url: str, name: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database on ``server_url``'s server; dropped afterwards. Yields its URL."""
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        yield sa.make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def render(rows: list[dict], points: list[int]) -> str:
@@ -198,8 +226,8 @@ def render(rows: list[dict], points: list[int]) -> str:
         "",
         "| target lines | payment lines | flow s | extract | validate | load Σ | render Σ | load + render wall | "
         "per 1M rows s | peak RSS MB | floor s | flow / floor | rerun unchanged s (% of full) | "
-        "rerun, one department changed s |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "rerun, one department changed s (% of full) | PostgreSQL: flow s | PostgreSQL: flow / floor |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         f, t = r["full"], r["full"]["timings"]
@@ -213,7 +241,9 @@ def render(rows: list[dict], points: list[int]) -> str:
             f"{per_million:.1f} | {f['peak_rss_mb']:.0f} | {r['floor']['seconds']:.2f} | {ratio:.1f} | "
             f"{r['rerun']['seconds']:.1f} ({100 * r['rerun']['seconds'] / f['seconds']:.0f} %, "
             f"{r['rerun']['statuses']['skipped']} skipped) | {r['touched']['seconds']:.1f} "
-            f"({r['touched']['statuses']['loaded']} reloaded) |")
+            f"({100 * r['touched']['seconds'] / f['seconds']:.0f} %, {r['touched']['statuses']['loaded']} reloaded) | "
+            + (f"{r['postgres']['seconds']:.1f} | {r['postgres']['seconds'] / r['floor']['seconds']:.1f} |"
+               if "postgres" in r else "— | — |"))
     lines += ["", "![flow and floor by scale](city.png)", "",
               "City generation (not timed above): " + ", ".join(f"{r['points']:,} lines {r['generated']:.0f} s"
                                                                  for r in rows) + "."]
