@@ -262,14 +262,18 @@ def run_gate(data: RunData, parameters: dict[str, Any], rules: tuple[Rule, ...] 
 
 def _check_view(gx: Any, context: Any, asset: Any, view_name: str, view_rules: list[Rule], db: RunDatabase,
                 data: RunData, parameters: dict[str, Any], report: QualityReport) -> None:
-    """One validation of a view's rules; if GX refuses it as a whole (one rule's arguments are
-    malformed), each rule is tried alone, so that only the broken one fails, at its own severity."""
+    """Check a view's rules in two passes: all of them in one validation asking only for a verdict
+    (``BOOLEAN_ONLY``: the nightly case, where every rule passes, costs least), then the rules that did
+    not pass cleanly again, with every failing row (``COMPLETE``). A rule whose first verdict is not a
+    clean pass is never counted as passed: its second result decides, and a rule with no second
+    result refuses. If GX refuses a validation as a whole (one rule's arguments are malformed), each
+    rule is tried alone, so that only the broken one fails, at its own severity."""
     groups = [view_rules]
     while groups:
         group = groups.pop(0)
+        part = f".{group[0].rule_id}" if len(group) < len(view_rules) else ""
         try:
-            outcome = _validate_view(gx, context, asset, view_name, group, data.year, parameters,
-                                     suffix=f".{group[0].rule_id}" if len(group) < len(view_rules) else "")
+            verdicts = _validate_view(gx, context, asset, view_name, group, data.year, parameters, suffix=part)
         except Exception as exc:
             if len(group) > 1:
                 groups.extend([rule] for rule in group)
@@ -278,31 +282,57 @@ def _check_view(gx: Any, context: Any, asset: Any, view_name: str, view_rules: l
             log.error("%s %s", group[0].rule_id, why)
             _refuse_all(report, group[0], data, why)
             continue
-        report.validations.append(outcome)
+        report.validations.append(verdicts)
         by_id = {r.rule_id: r for r in group}
-        seen: set[str] = set()
-        for result in outcome.results:
-            rule = by_id[result.expectation_config.meta["rule_id"]]
-            seen.add(rule.rule_id)
-            _collect(report, rule, result, db, view_name, data)
-        for rule in group:  # GX returned no result for it: it was not checked
-            if rule.rule_id not in seen:
-                _refuse_all(report, rule, data, "the rule could not be evaluated: Great Expectations "
-                                                "returned no result for it")
+        recheck: list[Rule] = []
+        for result in verdicts.results:
+            rule = by_id.pop(result.expectation_config.meta["rule_id"])
+            if result.success is True and evaluation_error(result) is None:
+                for code in data.codes:
+                    report.results.append(RuleResult(rule, code, pd.DataFrame(columns=FAILING_COLUMNS)))
+            else:
+                recheck.append(rule)
+        for rule in by_id.values():  # GX returned no result for it: it was not checked
+            _refuse_all(report, rule, data, "the rule could not be evaluated: Great Expectations "
+                                            "returned no result for it")
+        if recheck:
+            _detail(gx, context, asset, view_name, recheck, db, data, parameters, report, part)
+
+
+def _detail(gx: Any, context: Any, asset: Any, view_name: str, rules: list[Rule], db: RunDatabase,
+            data: RunData, parameters: dict[str, Any], report: QualityReport, part: str) -> None:
+    """The second pass: ``rules`` (which did not pass) validated again with their failing rows."""
+    try:
+        outcome = _validate_view(gx, context, asset, view_name, rules, data.year, parameters,
+                                 suffix=f"{part}.detail", complete=True)
+    except Exception as exc:
+        why = f"the rule could not be evaluated: {type(exc).__name__}: {str(exc)[:300]}"
+        for rule in rules:
+            log.error("%s %s", rule.rule_id, why)
+            _refuse_all(report, rule, data, why)
+        return
+    report.validations.append(outcome)
+    by_id = {r.rule_id: r for r in rules}
+    for result in outcome.results:
+        _collect(report, by_id.pop(result.expectation_config.meta["rule_id"]), result, db, view_name, data)
+    for rule in by_id.values():
+        _refuse_all(report, rule, data, "the rule could not be evaluated: Great Expectations "
+                                        "returned no result for it")
 
 
 def _validate_view(gx: Any, context: Any, asset: Any, view_name: str, rules: list[Rule], year: int,
-                   parameters: dict[str, Any], suffix: str = "") -> Any:
-    """One GX validation of ``rules`` on the view's table (``suffix`` names a part of the view's rules)."""
+                   parameters: dict[str, Any], suffix: str = "", complete: bool = False) -> Any:
+    """One GX validation of ``rules`` on the view (``suffix`` names a part of the view's rules): the
+    verdicts only, or with ``complete`` every failing row's ``_idx`` and values."""
     name = f"{view_name}{suffix}"
     suite = context.suites.add(gx.ExpectationSuite(
         name=f"{rules[0].suite}.{name}", expectations=[dict(r.expectation) for r in rules]))
     batches = asset.add_batch_definition_whole_table(name)
     definition = context.validation_definitions.add(
         gx.ValidationDefinition(name=f"{year}.{name}", data=batches, suite=suite))
-    return definition.run(
-        expectation_parameters=parameters,
-        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [IDX]})
+    result_format = ({"result_format": "COMPLETE", "unexpected_index_column_names": [IDX]} if complete
+                     else {"result_format": "BOOLEAN_ONLY"})
+    return definition.run(expectation_parameters=parameters, result_format=result_format)
 
 
 def evaluation_error(result: Any) -> str | None:

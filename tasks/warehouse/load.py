@@ -65,10 +65,14 @@ def load_partition(engine: sa.Engine, partition: Partition, run_id: str, code_ve
             written[table.name] = dialect.upsert_frame(conn, table, partition.tables[table.name], key,
                                                        partition.constants)
         record_partition(conn, partition, run_id, code_version)
-        # the published score was of the data this load replaces: gone until the report is rendered
-        conn.execute(s.mart_score.delete().where(sa.and_(s.mart_score.c.department_code == partition.department_code,
-                                                         s.mart_score.c.year == partition.year)))
+        clear_score(conn, partition.department_code, partition.year)
     return written
+
+
+def clear_score(conn: sa.Connection, department: str, year: int) -> None:
+    """The published score was of the data a load replaces: gone until the report is rendered again."""
+    t = s.mart_score
+    conn.execute(t.delete().where(sa.and_(t.c.department_code == department, t.c.year == year)))
 
 
 def record_score(engine: sa.Engine, department: str, year: int, total: Decimal, grade: str, computed_grade: str,
