@@ -398,6 +398,9 @@ def _collect(report: QualityReport, rule: Rule, result: Any, db: RunDatabase, vi
         return
     rows = failing_rows(rule, bad, data.year) if bad is not None else pd.DataFrame(columns=FAILING_COLUMNS)
     grouped = dict(tuple(rows.groupby("department"))) if len(rows) else {}
+    if not result.success and not set(grouped) & set(data.codes):
+        log.warning("%s failed only on rows of departments outside this run (%s): no department of the run "
+                    "is refused for it", rule.rule_id, ", ".join(sorted(map(str, grouped))) or "none")
     for code in data.codes:
         failing = grouped.get(code, pd.DataFrame(columns=FAILING_COLUMNS))
         report.results.append(RuleResult(rule, code, failing.reset_index(drop=True)))

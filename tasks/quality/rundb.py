@@ -188,16 +188,17 @@ def run_database(scratch: Path | None = None, memory_limit: str | None = None) -
 
     Raises ValueError for a memory limit that is not a size.
     """
+    if memory_limit and not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", memory_limit.strip(), re.IGNORECASE):
+        raise ValueError(f"memory limit {memory_limit!r}: expected a size such as 1GB or 512MiB")
     folder = Path(tempfile.mkdtemp(prefix="selfeval-run-", dir=scratch))
     engine = sa.create_engine(f"duckdb:///:memory:{folder.name}", poolclass=sa.pool.NullPool)
     connection = engine.connect()
     db = RunDatabase(folder, engine, connection)
-    db.duckdb.execute(f"SET temp_directory = '{folder / 'spill'}'")
-    if memory_limit:
-        if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", memory_limit.strip(), re.IGNORECASE):
-            raise ValueError(f"memory limit {memory_limit!r}: expected a size such as 1GB or 512MiB")
-        db.duckdb.execute(f"SET memory_limit = '{memory_limit.strip()}'")
     try:
+        spill = str(folder / "spill").replace("'", "''")
+        db.duckdb.execute(f"SET temp_directory = '{spill}'")
+        if memory_limit:
+            db.duckdb.execute(f"SET memory_limit = '{memory_limit.strip()}'")
         yield db
     finally:
         db.close()

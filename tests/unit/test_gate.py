@@ -178,3 +178,26 @@ def test_a_rule_on_the_table_shape_sees_the_whole_view(base):
     shape = rule("expect_table_column_count_to_be_between", {"max_value": 3})
     report = run_gate(base, PARAMS, rules=(shape,))
     assert report.blocked(LIWAN), "the budget_lines view has more than 3 columns"
+
+
+def test_a_department_with_no_summary_rows_is_refused(base):
+    """FIN-007 lists the run's departments, not those the 决算总表 happens to hold: a department whose
+    summary rows are all missing (an API that returned none, say) is refused, not passed."""
+    frames = copy.deepcopy(base.frames)
+    frames["summary"] = frames["summary"][frames["summary"]["department_code"] != LIWAN]
+    report = run_gate(RunData(base.year, base.departments, frames), PARAMS, rules=tuple(
+        r for r in load_rules() if r.rule_id == "FIN-007"))
+    assert report.blocked(LIWAN) and not report.blocked(OTHER)
+    (row,) = outcome(report, "FIN-007", LIWAN).failing.to_dict("records")
+    assert row["row_number"] == "" and row["value_provided"] == "合计"  # the item it does not state
+
+
+def test_a_bad_memory_limit_leaves_nothing_behind(tmp_path):
+    from tasks.quality.rundb import run_database
+
+    with pytest.raises(ValueError, match="memory limit 'lots'"), run_database(tmp_path, "lots"):
+        pass
+    assert list(tmp_path.iterdir()) == []
+    with run_database(tmp_path, "256MB") as db:
+        assert db.duckdb.execute("SELECT current_setting('memory_limit')").fetchone()[0].startswith("2")
+    assert list(tmp_path.iterdir()) == []

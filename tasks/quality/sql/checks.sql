@@ -24,16 +24,18 @@ SELECT * EXCLUDE (_seq), _seq AS _idx
 FROM stg_summary
 
 -- name: summary_items
--- One row per department and 决算总表 item it must state (合计); present says whether it does. A
--- missing row has no line number, but still names the file it is missing from.
+-- One row per department of the run and 决算总表 item it must state (合计); present says whether it
+-- does. A department with no 决算总表 rows at all fails too. A missing row has no line number, but
+-- still names the file it is missing from, when the department has one.
 WITH files AS (
     SELECT department_code, first(_source ORDER BY _seq) AS _source FROM stg_summary GROUP BY department_code
 )
-SELECT f.department_code, r.item, t._row, f._source, t._row IS NOT NULL AS present,
-       row_number() OVER (ORDER BY f.department_code, t._seq) - 1 AS _idx
-FROM files f
+SELECT d.department_code, r.item, t._row, f._source, t._row IS NOT NULL AS present,
+       row_number() OVER (ORDER BY d.department_code, r.item, t._seq) - 1 AS _idx
+FROM stg_departments d
 CROSS JOIN (SELECT item FROM ref_summary_items WHERE part_of = 'total') r
-LEFT JOIN int_summary_totals t ON t.department_code = f.department_code
+LEFT JOIN files f ON f.department_code = d.department_code
+LEFT JOIN stg_summary t ON t.department_code = d.department_code AND t.item = r.item
 
 -- name: summary_fund_parts
 WITH m(measure, k) AS (VALUES ('budget', 1), ('executed', 2), ('carryover', 3))
