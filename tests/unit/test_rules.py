@@ -179,3 +179,17 @@ def test_the_jump_factor_is_a_parameter(base):
     assert not run_gate(data, relaxed).warnings(LIWAN)
     strict = parameters_for(2022, 10_000, 1.0, jump_factor=2.0)  # the sample's own 3× growth then warns
     assert "REC-008" in {r.rule.rule_id for r in run_gate(base, strict).warnings(LIWAN)}
+
+
+def test_rec_003_names_the_lines_figure_and_the_ledgers(base):
+    """The error row reads as the budget line states it: executed = the line's 全年执行数, expected = the
+    sum of its payments, difference = the first minus the second (in 元)."""
+    name, change = MUTATIONS["REC-003"]
+    data = mutated(base, name, change)
+    row = run_gate(data, PARAMS).fatal(LIWAN)[0].failing.iloc[0]
+    lines = data["budget_lines"]
+    line = lines[(lines["department_code"] == LIWAN) & (lines["line_id"] == data["payments"]["line_id"].iloc[0])]
+    executed = int(line["executed"].iloc[0])
+    assert (row["rule"], row["field"]) == ("REC-003", "executed")
+    assert row["value_provided"] == f"{executed // 100}.{executed % 100:02d}"
+    assert row["difference"] == "-100.01"  # the ledger is 100.01 元 above the line's figure
