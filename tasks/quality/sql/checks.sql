@@ -38,38 +38,25 @@ LEFT JOIN files f ON f.department_code = d.department_code
 LEFT JOIN stg_summary t ON t.department_code = d.department_code AND t.item = r.item
 
 -- name: summary_fund_parts
-WITH m(measure, k) AS (VALUES ('budget', 1), ('executed', 2), ('carryover', 3))
-SELECT t.department_code, '资金来源' AS "check", m.measure,
-       CAST(coalesce(CASE m.measure WHEN 'budget' THEN p.budget WHEN 'executed' THEN p.executed
-                                    ELSE p.carryover END, 0) AS BIGINT) AS provided,
-       CASE m.measure WHEN 'budget' THEN t.budget WHEN 'executed' THEN t.executed ELSE t.carryover END AS expected,
-       t._source, t._row, provided - expected AS difference,
-       row_number() OVER (ORDER BY m.k, t._seq) - 1 AS _idx
-FROM int_summary_totals t CROSS JOIN m
-LEFT JOIN int_summary_part_sums p ON p.department_code = t.department_code AND p.part_of = '资金来源'
+-- The 决算总表's 资金来源 parts added up against its 合计, measure by measure.
+SELECT t.department_code, '资金来源' AS "check", t.measure, coalesce(p.part_sum, 0) AS provided, t.total AS expected,
+       t._source, t._row, provided - expected AS difference, row_number() OVER (ORDER BY t.k, t._seq) - 1 AS _idx
+FROM int_summary_total_measures t LEFT JOIN int_summary_parts_by_measure p
+  ON p.department_code = t.department_code AND p.measure = t.measure AND p.part_of = '资金来源'
 
 -- name: summary_expense_parts
-WITH m(measure, k) AS (VALUES ('budget', 1), ('executed', 2), ('carryover', 3))
-SELECT t.department_code, '支出性质' AS "check", m.measure,
-       CAST(coalesce(CASE m.measure WHEN 'budget' THEN p.budget WHEN 'executed' THEN p.executed
-                                    ELSE p.carryover END, 0) AS BIGINT) AS provided,
-       CASE m.measure WHEN 'budget' THEN t.budget WHEN 'executed' THEN t.executed ELSE t.carryover END AS expected,
-       t._source, t._row, provided - expected AS difference,
-       row_number() OVER (ORDER BY m.k, t._seq) - 1 AS _idx
-FROM int_summary_totals t CROSS JOIN m
-LEFT JOIN int_summary_part_sums p ON p.department_code = t.department_code AND p.part_of = '支出性质'
+-- The 决算总表's 支出性质 parts added up against its 合计, measure by measure.
+SELECT t.department_code, '支出性质' AS "check", t.measure, coalesce(p.part_sum, 0) AS provided, t.total AS expected,
+       t._source, t._row, provided - expected AS difference, row_number() OVER (ORDER BY t.k, t._seq) - 1 AS _idx
+FROM int_summary_total_measures t LEFT JOIN int_summary_parts_by_measure p
+  ON p.department_code = t.department_code AND p.measure = t.measure AND p.part_of = '支出性质'
 
 -- name: lines_vs_summary
 -- Budget lines added up against the 决算总表's 合计, measure by measure.
-WITH m(measure, k) AS (VALUES ('budget', 1), ('executed', 2), ('carryover', 3))
-SELECT t.department_code, m.measure,
-       CAST(coalesce(CASE m.measure WHEN 'budget' THEN l.budget WHEN 'executed' THEN l.executed
-                                    ELSE l.carryover END, 0) AS BIGINT) AS provided,
-       CASE m.measure WHEN 'budget' THEN t.budget WHEN 'executed' THEN t.executed ELSE t.carryover END AS expected,
-       t._source, t._row, provided - expected AS difference,
-       row_number() OVER (ORDER BY m.k, t._seq) - 1 AS _idx
-FROM int_summary_totals t CROSS JOIN m
-LEFT JOIN int_line_sums l ON l.department_code = t.department_code
+SELECT t.department_code, t.measure, coalesce(p.part_sum, 0) AS provided, t.total AS expected,
+       t._source, t._row, provided - expected AS difference, row_number() OVER (ORDER BY t.k, t._seq) - 1 AS _idx
+FROM int_summary_total_measures t LEFT JOIN int_line_sums_by_measure p
+  ON p.department_code = t.department_code AND p.measure = t.measure
 
 -- name: ledger_vs_lines
 -- Each budget line's reported execution (provided, as the line states it) against the sum of its

@@ -19,23 +19,32 @@ SELECT s.*
 FROM stg_summary s
 WHERE s.item IN (SELECT item FROM ref_summary_items WHERE part_of = 'total')
 
--- name: int_summary_part_sums
--- The 决算总表's parts added up per department and breakdown (资金来源, 支出性质).
-SELECT s.department_code, r.part_of,
-       CAST(sum(s.budget) AS BIGINT) AS budget,
-       CAST(sum(s.executed) AS BIGINT) AS executed,
-       CAST(sum(s.carryover) AS BIGINT) AS carryover
-FROM stg_summary s JOIN ref_summary_items r ON r.item = s.item AND r.part_of <> 'total'
-GROUP BY s.department_code, r.part_of
+-- name: int_measures
+-- The three measures of a budget line or a 决算总表 row, in the order reports and rules list them.
+SELECT * FROM (VALUES ('budget', 1), ('executed', 2), ('carryover', 3)) AS m(measure, k)
 
--- name: int_line_sums
--- The budget lines added up per department.
-SELECT department_code,
-       CAST(sum(budget) AS BIGINT) AS budget,
-       CAST(sum(executed) AS BIGINT) AS executed,
-       CAST(sum(carryover) AS BIGINT) AS carryover
-FROM stg_budget_lines
-GROUP BY department_code
+-- name: int_summary_total_measures
+-- Each department's 合计, one row per measure (total, 分), with the 合计 row's file and line.
+SELECT t.department_code, m.measure, m.k,
+       CASE m.measure WHEN 'budget' THEN t.budget WHEN 'executed' THEN t.executed ELSE t.carryover END AS total,
+       t._source, t._row, t._seq
+FROM int_summary_totals t CROSS JOIN int_measures m
+
+-- name: int_summary_parts_by_measure
+-- The 决算总表's parts added up per department, breakdown (part_of: 资金来源, 支出性质) and measure (分).
+SELECT s.department_code, r.part_of, m.measure,
+       CAST(sum(CASE m.measure WHEN 'budget' THEN s.budget WHEN 'executed' THEN s.executed
+                               ELSE s.carryover END) AS BIGINT) AS part_sum
+FROM stg_summary s JOIN ref_summary_items r ON r.item = s.item AND r.part_of <> 'total' CROSS JOIN int_measures m
+GROUP BY s.department_code, r.part_of, m.measure
+
+-- name: int_line_sums_by_measure
+-- The budget lines added up per department and measure (分).
+SELECT l.department_code, m.measure,
+       CAST(sum(CASE m.measure WHEN 'budget' THEN l.budget WHEN 'executed' THEN l.executed
+                               ELSE l.carryover END) AS BIGINT) AS part_sum
+FROM stg_budget_lines l CROSS JOIN int_measures m
+GROUP BY l.department_code, m.measure
 
 -- name: int_department_applications
 -- Registry applications that belong to a department-year: the department's own, up to the year.
