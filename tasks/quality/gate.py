@@ -30,6 +30,9 @@ FAILING_COLUMNS = ["rule", "severity", "department", "year", "field", "value_pro
 _gx_lock = threading.Lock()
 _gx_state: dict[str, Any] = {}
 DOCS_SITE = "selfeval"
+# How a refusal names a rule that was not checked (tests and operators read these words).
+UNEVALUATED = "the rule could not be evaluated"
+NO_RESULT = f"{UNEVALUATED}: Great Expectations returned no result for it"
 
 
 @dataclass
@@ -222,8 +225,8 @@ def run_gate(data: RunData, parameters: dict[str, Any], rules: tuple[Rule, ...] 
 
     The data is staged in a run database (:mod:`tasks.quality.rundb`, DuckDB in ``scratch``, at most
     ``memory_limit`` of memory before it spills), the rule views are built there in SQL, and Great
-    Expectations checks them with its SQL engine, one validation per view. With ``docs_dir``, the
-    run's Data Docs site is built there.
+    Expectations checks them with its SQL engine, view by view (:func:`_check_view`). With
+    ``docs_dir``, the run's Data Docs site is built there.
     """
     rules = rules if rules is not None else load_rules()
     report = QualityReport(year=data.year, departments=data.codes)
@@ -241,9 +244,9 @@ def run_gate(data: RunData, parameters: dict[str, Any], rules: tuple[Rule, ...] 
             for view_name, view_rules in by_view.items():
                 why = None
                 if view_name not in known:
-                    why = f"the rule could not be evaluated: view {view_name!r} does not exist"
+                    why = f"{UNEVALUATED}: view {view_name!r} does not exist"
                 elif view_name in db.failed:
-                    why = (f"the rule could not be evaluated: view {view_name!r} could not be built "
+                    why = (f"{UNEVALUATED}: view {view_name!r} could not be built "
                            f"({db.failed[view_name]})")
                 if why is not None:  # without its view, none of the view's rules can be checked
                     log.error("%s: %s", ", ".join(r.rule_id for r in view_rules), why)
@@ -264,9 +267,9 @@ def _check_view(gx: Any, context: Any, asset: Any, view_name: str, view_rules: l
                 data: RunData, parameters: dict[str, Any], report: QualityReport) -> None:
     """Check a view's rules in two passes: all of them in one validation asking only for a verdict
     (``BOOLEAN_ONLY``: the nightly case, where every rule passes, costs least), then the rules that did
-    not pass cleanly again, with every failing row (``COMPLETE``). A rule whose first verdict is not a
-    clean pass is never counted as passed: its second result decides, and a rule with no second
-    result refuses. If GX refuses a validation as a whole (one rule's arguments are malformed), each
+    not pass cleanly again, with every failing row (``COMPLETE``). A rule passes on a clean first
+    verdict, or when its second result names no failing row; an error in either pass, or no result,
+    refuses. If GX refuses a validation as a whole (one rule's arguments are malformed), each
     rule is tried alone, so that only the broken one fails, at its own severity."""
     groups = [view_rules]
     while groups:
@@ -278,7 +281,7 @@ def _check_view(gx: Any, context: Any, asset: Any, view_name: str, view_rules: l
             if len(group) > 1:
                 groups.extend([rule] for rule in group)
                 continue
-            why = f"the rule could not be evaluated: {type(exc).__name__}: {str(exc)[:300]}"
+            why = _raised(exc)
             log.error("%s %s", group[0].rule_id, why)
             _refuse_all(report, group[0], data, why)
             continue
@@ -293,8 +296,7 @@ def _check_view(gx: Any, context: Any, asset: Any, view_name: str, view_rules: l
             else:
                 recheck.append(rule)
         for rule in by_id.values():  # GX returned no result for it: it was not checked
-            _refuse_all(report, rule, data, "the rule could not be evaluated: Great Expectations "
-                                            "returned no result for it")
+            _refuse_all(report, rule, data, NO_RESULT)
         if recheck:
             _detail(gx, context, asset, view_name, recheck, db, data, parameters, report, part)
 
@@ -306,7 +308,7 @@ def _detail(gx: Any, context: Any, asset: Any, view_name: str, rules: list[Rule]
         outcome = _validate_view(gx, context, asset, view_name, rules, data.year, parameters,
                                  suffix=f"{part}.detail", complete=True)
     except Exception as exc:
-        why = f"the rule could not be evaluated: {type(exc).__name__}: {str(exc)[:300]}"
+        why = _raised(exc)
         for rule in rules:
             log.error("%s %s", rule.rule_id, why)
             _refuse_all(report, rule, data, why)
@@ -316,8 +318,7 @@ def _detail(gx: Any, context: Any, asset: Any, view_name: str, rules: list[Rule]
     for result in outcome.results:
         _collect(report, by_id.pop(result.expectation_config.meta["rule_id"]), result, db, view_name, data)
     for rule in by_id.values():
-        _refuse_all(report, rule, data, "the rule could not be evaluated: Great Expectations "
-                                        "returned no result for it")
+        _refuse_all(report, rule, data, NO_RESULT)
 
 
 def _validate_view(gx: Any, context: Any, asset: Any, view_name: str, rules: list[Rule], year: int,
@@ -357,6 +358,11 @@ def evaluation_error(result: Any) -> str | None:
     return None
 
 
+def _raised(exc: Exception) -> str:
+    """Why a validation that raised could not evaluate its rules."""
+    return f"{UNEVALUATED}: {type(exc).__name__}: {str(exc)[:300]}"
+
+
 def _refuse_all(report: QualityReport, rule: Rule, data: RunData, why: str) -> None:
     for code in data.codes:
         report.results.append(RuleResult(rule, code, pd.DataFrame(columns=FAILING_COLUMNS), error=why))
@@ -385,7 +391,7 @@ def _collect(report: QualityReport, rule: Rule, result: Any, db: RunDatabase, vi
     """Attribute a GX result to departments; what cannot be attributed fails every department."""
     error = evaluation_error(result)
     if error is not None:
-        why = f"the rule could not be evaluated: {error}"
+        why = f"{UNEVALUATED}: {error}"
         log.error("%s %s", rule.rule_id, why)
         _refuse_all(report, rule, data, why)
         return

@@ -84,7 +84,7 @@ def record_score(engine: sa.Engine, department: str, year: int, total: Decimal, 
     """
     t = s.mart_score
     with dialect.write_turn(engine), engine.begin() as conn:
-        conn.execute(t.delete().where(sa.and_(t.c.department_code == department, t.c.year == year)))
+        clear_score(conn, department, year)
         conn.execute(t.insert().values(
             department_code=department, year=year, total=total, grade=grade, computed_grade=computed_grade,
             overridden=overridden, report_sha256=report_sha256, rendered_at=dt.datetime.now(dt.UTC)))

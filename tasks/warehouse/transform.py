@@ -18,7 +18,14 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from tasks.domain import EXPENSE_TYPE_CODE, FUND_SOURCE_CODE
-from tasks.quality.views import ROW, SOURCE, RunData, department_enterprises
+from tasks.quality.views import (
+    ROW,
+    SOURCE,
+    RunData,
+    department_applications,
+    department_enterprises,
+    department_investments,
+)
 
 
 @dataclass
@@ -94,15 +101,13 @@ def build_partition(
     pay = mine("payments")
     tables["fct_payment"] = lin(pay.assign(year=year, amount_fen=pay["amount"]))
 
-    apps = data["applications"]
-    apps = apps[(apps["department_code"] == code) & (apps["year"] <= year)]
-    tables["fct_application"] = lin(apps)
-    inv = data["investment_projects"]
-    inv = inv[(inv["department_code"] == code) & (inv["signed"].dt.year <= year)]
+    scope = RunData(year, dept, data.frames)  # the registry rows this department-year owns
+    tables["fct_application"] = lin(department_applications(scope))
+    inv = department_investments(scope)
     tables["fct_investment_project"] = lin(inv.assign(
         signed_date=inv["signed"], registered_date=inv["registered"],
         agreed_investment_fen=inv["agreed_investment"], agreed_output_fen=inv["agreed_output"]))
-    refs = department_enterprises(RunData(year, dept, data.frames))
+    refs = department_enterprises(scope)
     tables["dim_enterprise"] = lin(
         refs.drop(columns=["department_code"]).drop_duplicates(subset=["uscc"]).rename(
             columns={"name": "enterprise_name"}))
