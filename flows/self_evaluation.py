@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections import deque
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -18,7 +19,7 @@ from prefect.runtime import flow_run
 from prefect.states import Failed, State
 from pydantic import Field
 
-from flows.steps.quality import alert, record_quality, validate
+from flows.steps.quality import alert, record_quality, staging_database, validate
 from flows.steps.report import check_narratives, render_department, rerender
 from flows.steps.sources import extract_departments, extract_finance, extract_registry, extract_statistics
 from flows.steps.warehouse import close_run, find_unchanged, load, prepare_warehouse
@@ -105,49 +106,57 @@ def self_evaluation(
     clock.lap("plan")
 
     if todo:
-        finance = extract_finance(settings, year, todo)
-        statistics = extract_statistics(settings)
-        registry = extract_registry(settings)
-        problems = pl.input_problems(todo, dept_extract, finance, statistics, registry)
-        input_warnings = pl.input_warnings(todo, dept_extract, finance, statistics, registry)
-        pl.merge_problems(problems, check_narratives(settings, year, todo))
-        clock.lap("extract")
+        # The run database holds the finance datasets from extraction to the last load; memory holds
+        # one department's rows at a time (settings.run_memory_limit bounds the database itself).
+        with staging_database(settings) as db:
+            finance = extract_finance(settings, year, todo, db.append)
+            statistics = extract_statistics(settings)
+            registry = extract_registry(settings)
+            problems = pl.input_problems(todo, dept_extract, finance, statistics, registry)
+            input_warnings = pl.input_warnings(todo, dept_extract, finance, statistics, registry)
+            pl.merge_problems(problems, check_narratives(settings, year, todo))
+            clock.lap("extract")
 
-        data = pl.assemble(year, catalogue, [c for c in todo if c not in problems], finance, registry, statistics)
-        report = validate(data, settings)
-        record_quality(report, settings, run_id)
-        alert(report, problems, settings, run_id)
-        hashes = pl.file_hashes(dept_extract, finance, statistics, registry)
-        roots = pl.landing_roots({name: settings.location(name) for name in ("finance", "statistics", "registry")},
-                                 settings.source)
-        clock.lap("validate")
+            data = pl.assemble(year, catalogue, [c for c in todo if c not in problems], finance, registry,
+                               statistics, staged=db)
+            report = validate(data, settings)
+            record_quality(report, settings, run_id)
+            alert(report, problems, settings, run_id)
+            hashes = pl.file_hashes(dept_extract, finance, statistics, registry)
+            roots = pl.landing_roots({name: settings.location(name) for name in ("finance", "statistics", "registry")},
+                                     settings.source)
+            clock.lap("validate")
 
-        futures = {}
-        for code in todo:
-            decision = pl.decide(code, year, problems.get(code, []), report, input_warnings.get(code, []), roots)
-            if decision.outcome is not None:
-                outcomes[code] = decision.outcome
-                log.error("%s", decision.log)
-                progress.advance(f"{code} refused")
-                continue
-            for w in dict.fromkeys(input_warnings.get(code, [])):
-                log.warning("%s %s: %s", code, year, w)
-            notes = [QualityNote(*n) for n in decision.notes]
-            loaded = load.submit(data.only(code), code, settings, run_id, hashes, version, fingerprints.get(code))
-            rendered = render_department.submit(settings, code, year, notes, fingerprints.get(code),
-                                                wait_for=[loaded], return_state=False)
-            futures[code] = (loaded, rendered, len(notes))
-        # the workers hold their own slices: the run's frames (shared with the extracts) can go
-        del data, finance, statistics, registry, report
-        for code, (loaded, rendered, warnings) in futures.items():
-            (rows, load_seconds), (paths, render_seconds) = loaded.result(), rendered.result()
-            outcomes[code] = pl.DepartmentOutcome(code, "loaded", warnings=warnings, reports=paths, rows=rows)
-            clock.add("load (sum)", load_seconds)
-            clock.add("render (sum)", render_seconds)
-            publish_reports(outcomes[code], year)
-            log.info("%s %s loaded and rendered: %s", code, year, paths.get("md"))
-            progress.advance(f"{code} loaded")
-        clock.lap("load and render")
+            # Loads go out a window at a time (settings.load_window), each with its own department's
+            # rows read from the run database; renders follow their loads and are collected at the end.
+            window: deque[str] = deque()
+            futures = {}
+            for code in todo:
+                decision = pl.decide(code, year, problems.get(code, []), report, input_warnings.get(code, []), roots)
+                if decision.outcome is not None:
+                    outcomes[code] = decision.outcome
+                    log.error("%s", decision.log)
+                    progress.advance(f"{code} refused")
+                    continue
+                for w in dict.fromkeys(input_warnings.get(code, [])):
+                    log.warning("%s %s: %s", code, year, w)
+                while len(window) >= settings.load_window:
+                    futures[window.popleft()][0].wait()
+                notes = [QualityNote(*n) for n in decision.notes]
+                loaded = load.submit(data.only(code), code, settings, run_id, hashes, version, fingerprints.get(code))
+                rendered = render_department.submit(settings, code, year, notes, fingerprints.get(code),
+                                                    wait_for=[loaded], return_state=False)
+                futures[code] = (loaded, rendered, len(notes))
+                window.append(code)
+            for code, (loaded, rendered, warnings) in futures.items():
+                (rows, load_seconds), (paths, render_seconds) = loaded.result(), rendered.result()
+                outcomes[code] = pl.DepartmentOutcome(code, "loaded", warnings=warnings, reports=paths, rows=rows)
+                clock.add("load (sum)", load_seconds)
+                clock.add("render (sum)", render_seconds)
+                publish_reports(outcomes[code], year)
+                log.info("%s %s loaded and rendered: %s", code, year, paths.get("md"))
+                progress.advance(f"{code} loaded")
+            clock.lap("load and render")
     summary.outcomes = [outcomes[c] for c in chosen]
     summary.timings = clock.timings
 

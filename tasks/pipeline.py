@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from tasks.quality.gate import QualityReport
+from tasks.quality.rundb import RunDatabase
 from tasks.quality.views import RunData
 from tasks.settings import EXPECTATIONS_DIR, PROJECT_ROOT, TEMPLATES_DIR
 from tasks.sources.base import Source
@@ -101,8 +102,10 @@ def resolve_departments(available: pd.DataFrame, requested: list[str] | None) ->
     return list(dict.fromkeys(requested))
 
 
-def assemble(year: int, departments: pd.DataFrame, chosen: list[str], *extracted: Extracted) -> RunData:
-    """One :class:`RunData` of the chosen departments that still have all their inputs."""
+def assemble(year: int, departments: pd.DataFrame, chosen: list[str], *extracted: Extracted,
+             staged: RunDatabase | None = None) -> RunData:
+    """One :class:`RunData` of the chosen departments that still have all their inputs; ``staged`` is
+    the run database the finance datasets were appended to, when they were (see ``extract_finance``)."""
     failed = {p.department for e in extracted for p in e.problems if p.department}
     keep = [c for c in chosen if c not in failed]
     frames: dict[str, pd.DataFrame] = {}
@@ -111,7 +114,7 @@ def assemble(year: int, departments: pd.DataFrame, chosen: list[str], *extracted
     if "applications" in frames and len(frames["applications"]):
         frames["applications"] = with_first_applications(frames["applications"])
     deps = departments[departments["department_code"].isin(keep)].reset_index(drop=True)
-    return RunData(year=year, departments=deps, frames=frames)
+    return RunData(year=year, departments=deps, frames=frames, staged=staged)
 
 
 def input_problems(chosen: list[str], *extracted: Extracted) -> dict[str, list[str]]:

@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     yoy_warning_bound: float = Field(1.0, description="Year-over-year change beyond which to warn (1.0 = 100%)")
     jump_warning_factor: float = Field(
         100.0, description="Warn when a department-year figure is this many times the year before's, or its budget")
+    run_memory_limit: str = Field(
+        "512MB", description="Memory of the run database before it spills to scratch_dir (512MB, 2GB)")
+    scratch_dir: Path | None = Field(None, description="Folder the run database spills into (the system's temp folder)")
+    load_window: int = Field(4, ge=1, description="Department loads in flight at once; each holds its own rows")
     dask_address: str | None = Field(None, description="Dask scheduler (tcp://host:8786) for the department fan-out")
     api_token: SecretStr | None = Field(None, description="Bearer token for the HTTP sources")
     api_token_block: str | None = Field(None, description="Prefect Secret block holding the API token")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from prefect import get_run_logger, task
@@ -11,6 +12,7 @@ from tasks.artifacts import publish_quality as publish_artifacts
 from tasks.quality import alerts
 from tasks.quality.gate import QualityReport, gate_parameters, run_gate
 from tasks.quality.outputs import write_csv_reports
+from tasks.quality.rundb import RunDatabase, run_database
 from tasks.quality.views import RunData
 from tasks.report.render import report_dir
 from tasks.resources import engine_for
@@ -22,10 +24,17 @@ def docs_dir(settings: Settings, year: int) -> Path:
     return Path(settings.output_dir).resolve() / str(int(year)) / "data-docs"
 
 
+def staging_database(settings: Settings) -> AbstractContextManager[RunDatabase]:
+    """The run database a run's finance datasets are staged into and checked in (a context manager;
+    gone, with what it spilled, when the context ends)."""
+    return run_database(settings.scratch_dir, settings.run_memory_limit)
+
+
 @task(name="validate", cache_policy=NO_CACHE)
 def validate(data: RunData, settings: Settings) -> QualityReport:
     params = gate_parameters(settings, data.year)
-    return run_gate(data, params, docs_dir=docs_dir(settings, data.year))
+    return run_gate(data, params, docs_dir=docs_dir(settings, data.year), scratch=settings.scratch_dir,
+                    memory_limit=settings.run_memory_limit)
 
 
 @task(name="record-quality", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 2, 4])

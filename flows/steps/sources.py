@@ -18,9 +18,10 @@ def extract_departments(settings: Settings) -> tuple[pd.DataFrame, ex.Extracted]
 
 
 @task(name="extract-finance", cache_policy=NO_CACHE)
-def extract_finance(settings: Settings, year: int, departments: list[str]) -> ex.Extracted:
+def extract_finance(settings: Settings, year: int, departments: list[str],
+                    sink: ex.Sink | None = None) -> ex.Extracted:
     with opened(settings, "finance") as source:
-        return ex.extract_finance(source, year, departments)
+        return ex.extract_finance(source, year, departments, sink)
 
 
 @task(name="extract-statistics", cache_policy=NO_CACHE)

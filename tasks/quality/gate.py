@@ -11,6 +11,7 @@ import json
 import logging
 import threading
 from collections import defaultdict
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -224,7 +225,8 @@ def run_gate(data: RunData, parameters: dict[str, Any], rules: tuple[Rule, ...] 
     """Check ``data`` against every rule; each rule gets a result for each department of the run.
 
     The data is staged in a run database (:mod:`tasks.quality.rundb`, DuckDB in ``scratch``, at most
-    ``memory_limit`` of memory before it spills), the rule views are built there in SQL, and Great
+    ``memory_limit`` of memory before it spills; or ``data.staged``, the run's own, which is left open
+    for the load), the rule views are built there in SQL, and Great
     Expectations checks them with its SQL engine, view by view (:func:`_check_view`). With
     ``docs_dir``, the run's Data Docs site is built there.
     """
@@ -234,7 +236,8 @@ def run_gate(data: RunData, parameters: dict[str, Any], rules: tuple[Rule, ...] 
     for rule in rules:
         by_view[rule.view].append(rule)
     known = set(check_views())
-    with _gx_lock, run_database(scratch, memory_limit) as db:
+    staging = nullcontext(data.staged) if data.staged is not None else run_database(scratch, memory_limit)
+    with _gx_lock, staging as db:
         db.build(data.year, data.departments, data.frames)
         gx = _gx_module()
         keep_duckdb_connections_open()

@@ -108,6 +108,9 @@ class RunDatabase:
     engine: sa.Engine
     connection: sa.Connection
     failed: dict[str, str] = field(default_factory=dict)  # view → why it could not be built
+    # Datasets appended one part at a time (:meth:`append`): their pandas dtypes and rows so far.
+    dtypes: dict[str, pd.Series] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -131,6 +134,45 @@ class RunDatabase:
         finally:
             con.unregister("_incoming")
 
+    def append(self, name: str, frame: pd.DataFrame) -> None:
+        """Add ``frame``'s rows to ``stg_<name>`` (created by the first part), ``_seq`` going on from the
+        rows already there. Extraction hands each department's part over as soon as it is typed, so no
+        whole-ledger frame is ever held: the run database keeps it, spilling beyond its memory limit.
+
+        Raises ValueError when a part's columns differ from the first part's; a part's dtypes are cast to
+        the first part's.
+        """
+        con = self.duckdb
+        if name not in self.dtypes:
+            self.dtypes[name] = frame.dtypes
+            self.counts[name] = 0
+            self.stage(name, frame)
+        else:
+            first = self.dtypes[name]
+            if list(frame.columns) != list(first.index):
+                raise ValueError(f"stg_{name}: a part with columns {list(frame.columns)} after {list(first.index)}")
+            if not frame.dtypes.equals(first):
+                frame = frame.astype(first.to_dict())
+            staged = pa.Table.from_pandas(frame, preserve_index=False).append_column(
+                "_seq", pa.array(np.arange(len(frame), dtype="int64") + self.counts[name]))
+            con.register("_incoming", staged)
+            try:
+                con.execute(f'INSERT INTO "stg_{name}" SELECT * FROM _incoming')
+            finally:
+                con.unregister("_incoming")
+        self.counts[name] += len(frame)
+
+    def staged(self) -> tuple[str, ...]:
+        """The datasets staged part by part with :meth:`append`."""
+        return tuple(self.dtypes)
+
+    def department_frame(self, name: str, department: str) -> pd.DataFrame:
+        """Department ``department``'s rows of an appended dataset, in extract order, with the dtypes
+        they were staged with: what the loader of that department-year needs, and nothing more."""
+        table = self.duckdb.sql(f'SELECT * EXCLUDE (_seq) FROM "stg_{name}" WHERE department_code = $1 '
+                                f"ORDER BY _seq", params=[department]).to_arrow_table()
+        return _as_staged(table, self.dtypes[name])
+
     def build(self, year: int, departments: pd.DataFrame, frames: dict[str, pd.DataFrame]) -> None:
         """Stage the run's frames and build the intermediate views and the rule views.
 
@@ -142,7 +184,8 @@ class RunDatabase:
         self.stage("summary_items", summary_items(), table="ref_summary_items")
         con.execute("CREATE OR REPLACE TABLE run_params AS SELECT CAST(? AS INTEGER) AS year", [int(year)])
         for name, frame in frames.items():
-            self.stage(name, frame)
+            if name not in self.dtypes:  # an appended dataset is staged already
+                self.stage(name, frame)
         for name, query in named_queries("intermediate.sql").items():
             try:
                 con.execute(f'CREATE OR REPLACE VIEW "{name}" AS {query}')
@@ -177,6 +220,16 @@ class RunDatabase:
         self.connection.close()
         self.engine.dispose()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _as_staged(table: pa.Table, dtypes: pd.Series) -> pd.DataFrame:
+    """An Arrow result back as the frame it was staged from: same columns, same pandas dtypes."""
+    frame = table.to_pandas()
+    out = {}
+    for column, dtype in dtypes.items():
+        values = frame[column]
+        out[column] = values if values.dtype == dtype else values.astype(dtype)
+    return pd.DataFrame(out, index=pd.RangeIndex(len(frame)))
 
 
 @contextmanager

@@ -8,8 +8,12 @@ loader hands it to the warehouse, one department at a time.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from tasks.quality.rundb import RunDatabase
 
 ROW, SOURCE = "_row", "_source"
 
@@ -21,6 +25,9 @@ class RunData:
     year: int
     departments: pd.DataFrame  # department_code, department_name, region_code, ...
     frames: dict[str, pd.DataFrame]
+    # The run database, when finance datasets were appended to it department by department instead of
+    # being held here as frames (:meth:`RunDatabase.append`); :meth:`only` reads a department's rows back.
+    staged: RunDatabase | None = None
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.frames[name]
@@ -34,6 +41,9 @@ class RunData:
         deps = self.departments[self.departments["department_code"] == code].reset_index(drop=True)
         regions = set(deps["region_code"])
         frames = {}
+        if self.staged is not None:
+            for name in self.staged.staged():
+                frames[name] = self.staged.department_frame(name, code)
         for name, frame in self.frames.items():
             if "department_code" in frame.columns:
                 frames[name] = frame[frame["department_code"] == code]

@@ -7,6 +7,7 @@ department, since each report reads it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
@@ -20,7 +21,7 @@ from tasks.sources.contract import (
     Dataset,
 )
 from tasks.sources.errors import Problem, SourceError
-from tasks.sources.staging import stage, stage_empty
+from tasks.sources.staging import conform, stage, stage_empty
 
 
 @dataclass
@@ -65,10 +66,21 @@ def extract_departments(source: Source) -> tuple[pd.DataFrame, Extracted]:
         return pd.DataFrame(columns=[c.name for c in DEPARTMENTS.columns]), out
 
 
-def extract_finance(source: Source, year: int, departments: list[str]) -> Extracted:
-    """Budget lines, payments and totals of each department for ``year``; bad departments drop out."""
+# Takes one department's typed part of a dataset: (dataset name, frame).
+Sink = Callable[[str, pd.DataFrame], None]
+
+
+def extract_finance(source: Source, year: int, departments: list[str], sink: Sink | None = None) -> Extracted:
+    """Budget lines, payments and totals of each department for ``year``; bad departments drop out.
+
+    Without ``sink``, the result holds each dataset as one frame. With it, each department's parts go
+    to ``sink`` as soon as they are typed (conformed to :func:`contract_dtypes`, so parts stack), and
+    the result holds no finance frames: memory then holds one department's files at a time. A dataset
+    no department delivered reaches ``sink`` as one empty part.
+    """
     out = Extracted(source.name)
     parts: dict[str, list[pd.DataFrame]] = {d.name: [] for d in FINANCE_DATASETS}
+    delivered = False
     for code in departments:
         try:
             frames = {d.name: _read(source, d, out, year=year, department=code) for d in FINANCE_DATASETS}
@@ -78,8 +90,18 @@ def extract_finance(source: Source, year: int, departments: list[str]) -> Extrac
             out.problems.append(_with_department(exc.problem, code))
             out.department_files.pop(code, None)
             continue
+        if sink is not None:
+            for dataset in FINANCE_DATASETS:
+                sink(dataset.name, conform(frames[dataset.name], dataset))
+            delivered = True
+            continue
         for name, frame in frames.items():
             parts[name].append(frame)
+    if sink is not None:
+        if not delivered:
+            for dataset in FINANCE_DATASETS:
+                sink(dataset.name, conform(stage_empty(dataset), dataset))
+        return out
     for dataset in FINANCE_DATASETS:
         out.frames[dataset.name] = (
             pd.concat(parts[dataset.name], ignore_index=True) if parts[dataset.name]

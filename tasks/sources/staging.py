@@ -226,6 +226,23 @@ def stage_empty(dataset: Dataset) -> pd.DataFrame:
     return pd.DataFrame({**columns, ROW: pd.Series(dtype="int64"), SOURCE: pd.Series(dtype="str")})
 
 
+def contract_dtypes(dataset: Dataset) -> dict[str, str]:
+    """The pandas dtype of each column of a staged ``dataset`` (contract columns, ``_row``, ``_source``)
+    whatever a file held: an optional column a file lacks is typed as if present, and ``_source`` is
+    text. Parts of one dataset conformed to these can be stacked part by part."""
+    dtypes = {c.name: ("Int64" if c.nullable and c.kind in ("integer", "year")
+                       else EMPTY_DTYPES.get(c.kind, "str")) for c in dataset.columns}
+    return {**dtypes, ROW: "int64", SOURCE: "str"}
+
+
+def conform(frame: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
+    """``frame`` (from :func:`stage`) with the dtypes of :func:`contract_dtypes`; columns already of
+    that dtype are not copied."""
+    dtypes = contract_dtypes(dataset)
+    return pd.DataFrame({c: frame[c] if str(frame[c].dtype) == t else frame[c].astype(t)
+                         for c, t in dtypes.items()}, index=frame.index)
+
+
 def stage(raw: RawTable) -> pd.DataFrame:
     """Typed frame of ``raw`` with canonical columns plus ``_row`` and ``_source``."""
     dataset = raw.dataset
