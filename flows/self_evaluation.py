@@ -130,7 +130,7 @@ def self_evaluation(
             # Loads go out a window at a time (settings.load_window), each with its own department's
             # rows read from the run database; renders follow their loads and are collected at the end.
             window: deque[str] = deque()
-            futures = {}
+            futures: dict[str, tuple[Any, Any, int]] = {}
             for code in todo:
                 decision = pl.decide(code, year, problems.get(code, []), report, input_warnings.get(code, []), roots)
                 if decision.outcome is not None:
