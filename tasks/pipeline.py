@@ -114,6 +114,8 @@ def assemble(year: int, departments: pd.DataFrame, chosen: list[str], *extracted
     if "applications" in frames and len(frames["applications"]):
         frames["applications"] = with_first_applications(frames["applications"])
     deps = departments[departments["department_code"].isin(keep)].reset_index(drop=True)
+    if staged is not None:
+        staged.flush()  # the parts still waiting go into the database, and out of memory
     return RunData(year=year, departments=deps, frames=frames, staged=staged)
 
 

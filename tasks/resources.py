@@ -42,7 +42,8 @@ def warehouse_password(settings: Settings) -> str | None:
 def engine_for(settings: Settings, *, migrate: bool = False) -> sa.Engine:
     """An engine on the configured warehouse. The schema is migrated once per run, by the run's
     first step (``migrate_warehouse``); pass ``migrate=True`` where no run has prepared it."""
-    return make_engine(warehouse_url(settings.warehouse_url, warehouse_password(settings)), migrate=migrate)
+    return make_engine(warehouse_url(settings.warehouse_url, warehouse_password(settings)), migrate=migrate,
+                       memory_limit=settings.warehouse_memory_limit)
 
 
 def migrate_warehouse(settings: Settings) -> None:

@@ -49,9 +49,11 @@ class Settings(BaseSettings):
     jump_warning_factor: float = Field(
         100.0, description="Warn when a department-year figure is this many times the year before's, or its budget")
     run_memory_limit: str = Field(
-        "512MB", description="Memory of the run database before it spills to scratch_dir (512MB, 2GB)")
+        "256MB", description="Memory of the run database before it spills to scratch_dir (512MB, 2GB)")
+    warehouse_memory_limit: str | None = Field(
+        "256MB", description="Memory a DuckDB warehouse may use in a run's process (empty: DuckDB's 80 % of RAM)")
     scratch_dir: Path | None = Field(None, description="Folder the run database spills into (the system's temp folder)")
-    load_window: int = Field(4, ge=1, description="Department loads in flight at once; each holds its own rows")
+    load_window: int = Field(2, ge=1, description="Department loads in flight at once; each holds its own rows")
     dask_address: str | None = Field(None, description="Dask scheduler (tcp://host:8786) for the department fan-out")
     api_token: SecretStr | None = Field(None, description="Bearer token for the HTTP sources")
     api_token_block: str | None = Field(None, description="Prefect Secret block holding the API token")

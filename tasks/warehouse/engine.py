@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
@@ -18,11 +19,13 @@ def warehouse_url(url: str, password: str | None = None) -> sa.URL:
     return parsed
 
 
-def make_engine(url: str | sa.URL, *, migrate: bool = True) -> sa.Engine:
+def make_engine(url: str | sa.URL, *, migrate: bool = True, memory_limit: str | None = None) -> sa.Engine:
     """An engine for the warehouse at ``url``, with the schema brought up to date.
 
-    DuckDB is a file: its folder is created. PostgreSQL connections are checked before use,
-    so that a server restart between runs does not fail the first query.
+    DuckDB is a file: its folder is created, and with ``memory_limit`` (a size: "512MB") its buffer
+    pool stays within it, keeping the rest on disk (by default DuckDB keeps up to 80 % of the
+    machine's memory, all of a city's loaded rows and key indexes included). PostgreSQL connections
+    are checked before use, so that a server restart between runs does not fail the first query.
     """
     parsed = make_url(url) if isinstance(url, str) else url
     backend = parsed.get_backend_name()
@@ -31,6 +34,12 @@ def make_engine(url: str | sa.URL, *, migrate: bool = True) -> sa.Engine:
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(parsed)
+        if memory_limit:
+            limit = memory_limit.strip().replace("'", "")
+
+            @sa.event.listens_for(engine, "connect")
+            def _limit(dbapi_connection: Any, _record: Any) -> None:  # a setting of the database instance
+                dbapi_connection.execute(f"SET memory_limit = '{limit}'")
     elif backend == "postgresql":
         engine = sa.create_engine(parsed, pool_pre_ping=True)
     else:

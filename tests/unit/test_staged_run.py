@@ -114,6 +114,7 @@ def test_parts_continue_the_sequence_and_must_have_the_same_columns():
     with run_database() as db:
         db.append("payments", part)
         db.append("payments", part.assign(voucher_no="V2", department_code="D2", _row=5))
+        db.flush()
         assert db.duckdb.execute("SELECT _seq, voucher_no FROM stg_payments ORDER BY _seq").fetchall() == [
             (0, "V1"), (1, "V2")]
         again = db.department_frame("payments", "D2")
@@ -153,3 +154,39 @@ def test_with_no_department_left_each_dataset_is_staged_empty(sample_copy):
     got: dict[str, int] = {}
     out = extract_finance(finance, 2022, ["440103-NONE"], lambda name, frame: got.update({name: len(frame)}))
     assert out.problems and got == {d.name: 0 for d in FINANCE_DATASETS}
+
+
+def test_a_duckdb_warehouse_keeps_to_its_memory_limit(tmp_path):
+    """DuckDB's default is 80 % of the machine's memory, for the whole process: the factory sets the
+    configured limit on every connection it opens, and none when the setting is empty."""
+    from tasks.resources import engine_for
+    from tasks.settings import Settings
+
+    def limit(value: str | None) -> str:
+        engine = engine_for(Settings(warehouse_url=f"duckdb:///{tmp_path}/{value or 'none'}.duckdb",
+                                     warehouse_memory_limit=value))
+        try:
+            with engine.connect() as conn:
+                return str(conn.exec_driver_sql("SELECT current_setting('memory_limit')").scalar())
+        finally:
+            engine.dispose()
+
+    assert limit("300MB") == "286.1 MiB"
+    assert limit("1GB") == "953.6 MiB"
+    assert limit(None) not in ("286.1 MiB", "953.6 MiB")
+
+
+def test_waiting_parts_are_written_before_the_database_is_read():
+    row = {"voucher_no": "V1", "department_code": "D1", "line_id": "L1", "pay_date": pd.Timestamp("2022-01-03"),
+           "amount": 100, "_row": 2, "_source": "a.csv", "payee": None, "economic_class": None}
+    part = conform(pd.DataFrame([row]), PAYMENTS)
+    with run_database() as db:
+        db.batch_rows = 3
+        db.append("payments", part)
+        db.append("payments", part.assign(voucher_no="V2"))
+        assert "stg_payments" not in {r[0] for r in db.duckdb.execute("SHOW TABLES").fetchall()}  # waiting
+        db.append("payments", part.assign(voucher_no="V3"))  # the third row: written
+        db.append("payments", part.assign(voucher_no="V4"))  # waiting again
+        assert db.duckdb.execute("SELECT count(*) FROM stg_payments").fetchall() == [(3,)]
+        assert list(db.department_frame("payments", "D1")["voucher_no"]) == ["V1", "V2", "V3", "V4"]
+        assert db.duckdb.execute("SELECT max(_seq) FROM stg_payments").fetchall() == [(3,)]
