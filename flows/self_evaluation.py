@@ -106,8 +106,8 @@ def self_evaluation(
     clock.lap("plan")
 
     if todo:
-        # The run database holds the finance datasets from extraction to the last load; memory holds
-        # one department's rows at a time (settings.run_memory_limit bounds the database itself).
+        # The run database holds the finance datasets from extraction until every load has its rows;
+        # memory holds the departments of one batch (RunDatabase.batch_rows) and of the loads in flight.
         with staging_database(settings) as db:
             finance = extract_finance(settings, year, todo, db.append)
             statistics = extract_statistics(settings)
@@ -148,15 +148,16 @@ def self_evaluation(
                                                     wait_for=[loaded], return_state=False)
                 futures[code] = (loaded, rendered, len(notes))
                 window.append(code)
-            for code, (loaded, rendered, warnings) in futures.items():
-                (rows, load_seconds), (paths, render_seconds) = loaded.result(), rendered.result()
-                outcomes[code] = pl.DepartmentOutcome(code, "loaded", warnings=warnings, reports=paths, rows=rows)
-                clock.add("load (sum)", load_seconds)
-                clock.add("render (sum)", render_seconds)
-                publish_reports(outcomes[code], year)
-                log.info("%s %s loaded and rendered: %s", code, year, paths.get("md"))
-                progress.advance(f"{code} loaded")
-            clock.lap("load and render")
+        # every department's rows are read: the run database goes before the renders are collected
+        for code, (loaded, rendered, warnings) in futures.items():
+            (rows, load_seconds), (paths, render_seconds) = loaded.result(), rendered.result()
+            outcomes[code] = pl.DepartmentOutcome(code, "loaded", warnings=warnings, reports=paths, rows=rows)
+            clock.add("load (sum)", load_seconds)
+            clock.add("render (sum)", render_seconds)
+            publish_reports(outcomes[code], year)
+            log.info("%s %s loaded and rendered: %s", code, year, paths.get("md"))
+            progress.advance(f"{code} loaded")
+        clock.lap("load and render")
     summary.outcomes = [outcomes[c] for c in chosen]
     summary.timings = clock.timings
 

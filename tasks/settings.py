@@ -8,17 +8,19 @@ settings alone.
 from __future__ import annotations
 
 import hashlib
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = PROJECT_ROOT / "data" / "sample"
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+MEMORY_SIZE = re.compile(r"\d+(\.\d+)?\s*[KMGT]i?B", re.IGNORECASE)
 
 
 class Settings(BaseSettings):
@@ -49,7 +51,8 @@ class Settings(BaseSettings):
     jump_warning_factor: float = Field(
         100.0, description="Warn when a department-year figure is this many times the year before's, or its budget")
     run_memory_limit: str = Field(
-        "256MB", description="Memory of the run database before it spills to scratch_dir (512MB, 2GB)")
+        "256MB", description="Memory of the run database before it spills to scratch_dir (a size: 256MB, 2GB); "
+                             "at least ~128MB for a department of 300k payment lines, read back whole for its load")
     warehouse_memory_limit: str | None = Field(
         "256MB", description="Memory a DuckDB warehouse may use in a run's process (empty: DuckDB's 80 % of RAM)")
     scratch_dir: Path | None = Field(None, description="Folder the run database spills into (the system's temp folder)")
@@ -68,6 +71,16 @@ class Settings(BaseSettings):
     alert_block: str | None = Field(
         None, description="Prefect notification block for alerts, as 'block-type/name' (e.g. slack-webhook/ops)")
     alert_on_warnings: bool = Field(False, description="Alert on data-quality warnings too, not only on refusals")
+
+    @field_validator("run_memory_limit", "warehouse_memory_limit")
+    @classmethod
+    def _a_size(cls, value: str | None, info: Any) -> str | None:
+        """A DuckDB memory size (512MB, 2GiB); the warehouse's may be empty (DuckDB's default, 80 % of RAM)."""
+        if value is None or (value.strip() == "" and info.field_name == "warehouse_memory_limit"):
+            return None
+        if not MEMORY_SIZE.fullmatch(value.strip()):
+            raise ValueError(f"SELFEVAL_{info.field_name.upper()}={value!r}: expected a size such as 256MB or 2GB")
+        return value.strip()
 
     def location(self, source: str) -> str:
         """Where ``source`` ("finance", "statistics", "registry") is read from."""

@@ -10,7 +10,7 @@ engine opens as a second connection to the same database; what does not fit in `
 spills into a scratch folder, deleted with the database at the end. Measured on a 1M-line ledger
 (``bench/bench_validate.py``), staging into a file instead took 1.1 s against 0.5 s.
 
-In a flow run the database is opened before extraction and closed after the last load: each
+In a flow run the database is opened before extraction and closed once every load has its rows: each
 department's finance files are appended as they are typed (:meth:`RunDatabase.append`), checked there,
 and read back one department at a time for its load (:meth:`RunDatabase.department_frame`), so no
 whole-ledger frame is held. Called on frames alone (tests, benchmarks), the gate makes its own.
@@ -150,14 +150,15 @@ class RunDatabase:
         per part costs ~3× one insert of them all), then go into the run database, which spills beyond
         its memory limit. Whatever waits is written before the database is read (:meth:`flush`).
 
-        Raises ValueError when a part's columns differ from the first part's; a part's dtypes are cast to
-        the first part's.
+        Raises ValueError when a part's columns or dtypes differ from the first part's (extraction conforms
+        every part to the contract's dtypes first: ``tasks.sources.staging.conform``).
         """
         first = self.dtypes.setdefault(name, frame.dtypes)
         if list(frame.columns) != list(first.index):
             raise ValueError(f"stg_{name}: a part with columns {list(frame.columns)} after {list(first.index)}")
         if not frame.dtypes.equals(first):
-            frame = frame.astype(first.to_dict())
+            raise ValueError(f"stg_{name}: a part with dtypes {dict(frame.dtypes.astype(str))} after "
+                             f"{dict(first.astype(str))}")
         done = self.counts.get(name, 0)
         self._waiting.setdefault(name, []).append(pa.Table.from_pandas(frame, preserve_index=False).append_column(
             "_seq", pa.array(np.arange(done, done + len(frame), dtype="int64"))))
@@ -269,6 +270,8 @@ def run_database(scratch: Path | None = None, memory_limit: str | None = None) -
     """
     if memory_limit and not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", memory_limit.strip(), re.IGNORECASE):
         raise ValueError(f"memory limit {memory_limit!r}: expected a size such as 1GB or 512MiB")
+    if scratch is not None:
+        Path(scratch).mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="selfeval-run-", dir=scratch))
     engine = sa.create_engine(f"duckdb:///:memory:{folder.name}", poolclass=sa.pool.NullPool)
     connection = engine.connect()

@@ -20,7 +20,9 @@ ROW, SOURCE = "_row", "_source"
 
 @dataclass
 class RunData:
-    """Everything staged for one run: a year, its departments, and the three sources' frames."""
+    """Everything staged for one run: a year, its departments, and the sources' frames; or, in a flow
+    run, the statistics and registry as frames and the finance datasets in ``staged`` (then
+    ``data["payments"]`` raises KeyError: read a department's rows with :meth:`only`)."""
 
     year: int
     departments: pd.DataFrame  # department_code, department_name, region_code, ...

@@ -35,3 +35,17 @@ def test_the_gate_reads_its_parameters_from_the_result_settings():
     assert params["year"] == 2023
     assert params["ledger_tolerance_fen"] == 50_000 and params["ledger_tolerance_neg_fen"] == -50_000
     assert params["yoy_bound"] == 2.5 and params["jump_factor"] == 7.0
+
+
+@pytest.mark.parametrize(("name", "value"), [("run_memory_limit", "abc"), ("run_memory_limit", ""),
+                                             ("run_memory_limit", "50%"), ("warehouse_memory_limit", "lots"),
+                                             ("warehouse_memory_limit", "-1")])
+def test_a_memory_limit_that_is_not_a_size_is_refused_naming_the_setting(name, value):
+    with pytest.raises(ValueError, match=f"SELFEVAL_{name.upper()}="):
+        Settings(**{name: value})
+
+
+def test_memory_limits_take_sizes_and_the_warehouse_may_have_none():
+    s = Settings(run_memory_limit=" 1.5GB ", warehouse_memory_limit="")
+    assert s.run_memory_limit == "1.5GB" and s.warehouse_memory_limit is None
+    assert Settings(warehouse_memory_limit="512MiB").warehouse_memory_limit == "512MiB"

@@ -125,18 +125,22 @@ def test_parts_continue_the_sequence_and_must_have_the_same_columns():
             db.append("payments", part.drop(columns=["payee"]))
 
 
-def test_a_part_with_other_dtypes_is_cast_to_the_first_parts():
-    """An optional column a file lacks comes out of staging untyped; conformed, it stacks."""
+def test_parts_are_conformed_to_the_contract_and_other_dtypes_are_refused():
+    """An optional column a file lacks comes out of staging untyped; conformed, it stacks. A part that
+    was not conformed is refused, not cast (a cast could fail half-way through a run)."""
     row = {"voucher_no": "V1", "department_code": "D1", "line_id": "L1", "pay_date": pd.Timestamp("2022-01-03"),
            "amount": 100, "_row": 2, "_source": "a.csv"}
     lacking = pd.DataFrame([row]).assign(payee=pd.Series([pd.NA], dtype="object"),
                                          economic_class=pd.Series([pd.NA], dtype="object"))
+    lacking = lacking[list(contract_dtypes(PAYMENTS))]
     part = conform(lacking, PAYMENTS)
     assert dict(part.dtypes.astype(str)) == contract_dtypes(PAYMENTS)
     with run_database() as db:
         db.append("payments", part)
-        db.append("payments", part.assign(payee="某公司"))
+        db.append("payments", conform(part.assign(payee="某公司"), PAYMENTS))
         assert db.department_frame("payments", "D1")["payee"].tolist()[1] == "某公司"
+        with pytest.raises(ValueError, match="stg_payments: a part with dtypes"):
+            db.append("payments", lacking)
 
 
 def test_a_department_whose_files_fail_is_not_staged(sample_copy):
@@ -190,3 +194,11 @@ def test_waiting_parts_are_written_before_the_database_is_read():
         assert db.duckdb.execute("SELECT count(*) FROM stg_payments").fetchall() == [(3,)]
         assert list(db.department_frame("payments", "D1")["voucher_no"]) == ["V1", "V2", "V3", "V4"]
         assert db.duckdb.execute("SELECT max(_seq) FROM stg_payments").fetchall() == [(3,)]
+
+
+def test_a_scratch_folder_that_does_not_exist_yet_is_made_and_left_empty(tmp_path):
+    scratch = tmp_path / "var" / "tmp" / "selfeval"
+    with run_database(scratch, "64MB") as db:
+        db.append("payments", conform(stage_empty(PAYMENTS), PAYMENTS))
+        db.flush()
+    assert scratch.is_dir() and list(scratch.iterdir()) == []
