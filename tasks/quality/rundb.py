@@ -44,6 +44,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from tasks.domain import EXPENSE_TYPE_NAMES, FUND_SOURCE_NAMES, SUMMARY_TOTAL
+from tasks.settings import MEMORY_SIZE
 
 log = logging.getLogger(__name__)
 
@@ -268,7 +269,7 @@ def run_database(scratch: Path | None = None, memory_limit: str | None = None) -
 
     Raises ValueError for a memory limit that is not a size.
     """
-    if memory_limit and not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", memory_limit.strip(), re.IGNORECASE):
+    if memory_limit and not MEMORY_SIZE.fullmatch(memory_limit.strip()):
         raise ValueError(f"memory limit {memory_limit!r}: expected a size such as 1GB or 512MiB")
     if scratch is not None:
         Path(scratch).mkdir(parents=True, exist_ok=True)
