@@ -166,16 +166,23 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def explain(args: argparse.Namespace) -> int:
-    from tasks.report.figures import FIGURE_NAMES, read_figures
+    from tasks.report.figures import figure_names, read_figures
     from tasks.report.provenance import provenance
     from tasks.resources import engine_for
+    from tasks.warehouse.metrics import MetricError, load_registry
 
-    if args.figure not in FIGURE_NAMES:
-        return _fail(EXIT_USAGE, f"unknown figure {args.figure!r}; known: {', '.join(sorted(FIGURE_NAMES))}")
-    engine = engine_for(_settings(args), migrate=True)  # no run has prepared it
+    settings = _settings(args)
+    try:
+        registry = load_registry(settings.metrics_registry)
+    except MetricError as exc:
+        return _fail(EXIT_USAGE, str(exc))
+    names = figure_names(registry)
+    if args.figure not in names:
+        return _fail(EXIT_USAGE, f"unknown figure {args.figure!r}; known: {', '.join(sorted(names))}")
+    engine = engine_for(settings, migrate=True)  # no run has prepared it
     try:
         with engine.connect() as conn:
-            figures = read_figures(conn, args.department, args.year)
+            figures = read_figures(conn, registry, args.department, args.year)
             entry = provenance(conn, figures)[args.figure]
     except LookupError as exc:
         return _fail(EXIT_USAGE, str(exc))

@@ -28,7 +28,6 @@ SUMMARY_ITEMS = (SUMMARY_TOTAL, *FUND_SOURCE_NAMES, *EXPENSE_TYPE_NAMES)
 # Programmes in the enterprise registry's applications and certifications.
 PROGRAM_SRDI = "省级专精特新中小企业"
 PROGRAM_HITECH = "高新技术企业认定"
-PROGRAMS = (PROGRAM_SRDI, PROGRAM_HITECH)
 APPLICATION_RESULTS = ("通过", "未通过", "评审中")
 
 # Statistics indicators that the report reads; the bureau publishes more, which are kept too.

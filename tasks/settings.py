@@ -29,7 +29,8 @@ class Settings(BaseSettings):
     # The settings that change a run's results, and nothing else: a department-year's fingerprint
     # covers them (a change redoes every department), and the gate's parameters come from them.
     RESULT_SETTINGS: ClassVar[tuple[str, ...]] = (
-        "ledger_tolerance_wan", "yoy_warning_bound", "jump_warning_factor", "sheets", "report_config")
+        "ledger_tolerance_wan", "yoy_warning_bound", "jump_warning_factor", "sheets", "report_config",
+        "metrics_registry")
 
     source: str = Field(str(SAMPLE_DIR), description="Folder holding finance/, statistics/, registry/, narrative/")
     finance_source: str | None = Field(None, description="Finance: a folder, an http(s) URL or a database URL")
@@ -45,6 +46,8 @@ class Settings(BaseSettings):
     output_dir: Path = Field(Path("out"), description="Reports go to <output_dir>/<year>/<department>/")
     report_config: Path = Field(PROJECT_ROOT / "templates" / "report.yaml",
                                 description="Rendering options: rounding, thresholds, appendices")
+    metrics_registry: Path = Field(TEMPLATES_DIR / "metrics.yaml",
+                                   description="The metric registry: every figure reports and 绩效目标 may name")
     ledger_tolerance_wan: Decimal = Field(Decimal("0.01"),
                                           description="Ledger against reported execution, in 万元")
     yoy_warning_bound: float = Field(1.0, description="Year-over-year change beyond which to warn (1.0 = 100%)")

@@ -10,7 +10,6 @@ from prefect.cache_policies import NO_CACHE
 from tasks.pipeline import DepartmentOutcome, report_notes
 from tasks.quality.rules import load_rules
 from tasks.report.build import render_department as render
-from tasks.report.figures import FIGURE_NAMES
 from tasks.report.narrative import NarrativeError, check_narrative, load_narrative, narrative_path
 from tasks.report.render import QualityNote, report_dir
 from tasks.report.stamp import write_stamp
@@ -18,16 +17,18 @@ from tasks.resources import dropped_connection, engine_for
 from tasks.settings import Settings
 from tasks.warehouse import queries as q
 from tasks.warehouse.dialect import take_waited
+from tasks.warehouse.metrics import load_registry
 
 
 @task(name="check-narratives", cache_policy=NO_CACHE)
 def check_narratives(settings: Settings, year: int, departments: list[str]) -> dict[str, list[str]]:
     """Each department's narrative must exist and be well-formed before its data is loaded."""
     problems: dict[str, list[str]] = {}
+    registry = load_registry(settings.metrics_registry)
     for code in departments:
         try:
             narrative = load_narrative(settings.narrative_root(), year, code)
-            check_narrative(narrative, FIGURE_NAMES, str(narrative_path(settings.narrative_root(), year, code)))
+            check_narrative(narrative, registry, str(narrative_path(settings.narrative_root(), year, code)))
         except NarrativeError as exc:
             problems[code] = [str(exc)]
     return problems

@@ -21,6 +21,7 @@ from tasks.settings import TEMPLATES_DIR, Settings
 from tasks.sources.raw import sha256_file
 from tasks.warehouse import queries as q
 from tasks.warehouse.load import record_score
+from tasks.warehouse.metrics import load_registry
 
 
 def scorecard(figures: Figures, narrative: Narrative, scoring_path: Path) -> Scorecard:
@@ -70,7 +71,7 @@ def report_input(conn: sa.Connection, settings: Settings, department: str, year:
                  quality_notes: list[QualityNote] | None = None) -> ReportInput:
     narrative = load_narrative(settings.narrative_root(), year, department)
     options = load_options(settings.report_config)
-    figures = read_figures(conn, department, year)
+    figures = read_figures(conn, load_registry(settings.metrics_registry), department, year)
     card = scorecard(figures, narrative, TEMPLATES_DIR / "scoring.yaml")
     data = ReportInput(figures, narrative, card, quality_notes or [], options)
     if options.get("appendices", True):

@@ -45,3 +45,16 @@ def percent(value: Decimal | None, places: int = 0) -> str:
 def growth(current: int | Decimal, previous: int | Decimal) -> Decimal | None:
     r = ratio(current, previous)
     return None if r is None else r - 1
+
+
+def change_words(g: Decimal | None) -> str:
+    """A year-over-year change in words, as a report writes it: Decimal("0.4") → "同比增长 40%",
+    Decimal("-0.125") → "同比下降 12.5%", 0 → "与上年持平"; None (no base year) → "上年无可比数据".
+    Percent half up to two decimals, trailing zeros dropped."""
+    if g is None:
+        return "上年无可比数据"
+    pct = quantize(abs(g) * 100, 2)
+    if pct == 0:
+        return "与上年持平"
+    text = f"{pct.normalize():f}"
+    return f"同比{'增长' if g > 0 else '下降'} {text}%"

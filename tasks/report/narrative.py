@@ -17,6 +17,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tasks import yamlfile
+from tasks.warehouse.metrics import Registry
 
 
 class Measure(BaseModel):
@@ -91,11 +92,21 @@ def load_narrative(root: Path, year: int, department: str) -> Narrative:
 _sandbox = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
 
 
-def check_narrative(narrative: Narrative, figure_names: frozenset[str], where: str) -> None:
-    """Render every text against placeholder figures, so an unknown name fails before loading."""
+def check_narrative(narrative: Narrative, registry: Registry, where: str) -> None:
+    """Render every text against placeholder figures, so an unknown name (a figure, or the growth
+    that ``change()`` writes) fails before loading."""
+    figure_names = registry.names
     context: dict[str, Any] = dict.fromkeys(figure_names, "0")
+
+    def change(name: str) -> str:
+        if registry.growth_of(name) is None:
+            raise NarrativeError(f"narrative: {where}: change({name!r}): the metric registry has no growth of "
+                                 f"{name!r}; add one (kind: growth, of: {name}) to {registry.path}")
+        return "与上年持平"
+
     context.update(narrative.parameters)
-    context.update(year=narrative.year, growth_above=lambda name, threshold: "", pct=lambda v, places=0: "0")
+    context.update(year=narrative.year, growth_above=lambda name, threshold: "", pct=lambda v, places=0: "0",
+                   change=change)
     for field in ("task_analysis", "achievements"):
         render_text(getattr(narrative, field), context, f"{where}, field {field}")
     for i, indicator in enumerate(narrative.performance_indicators):
@@ -108,5 +119,7 @@ def render_text(text: str, context: dict[str, Any], where: str) -> str:
     """Render one narrative text with figure names resolved; errors name the file and field."""
     try:
         return _sandbox.from_string(text).render(**context).strip()
+    except NarrativeError:
+        raise
     except TemplateError as exc:
         raise NarrativeError(f"narrative: {where}: {exc}") from exc

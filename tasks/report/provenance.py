@@ -1,4 +1,5 @@
-"""Where each figure of a report comes from: the query, the source files with their hashes, the rules."""
+"""Where each figure of a report comes from: the metric and its SQL, the source files with their hashes,
+the rules that checked them."""
 
 from __future__ import annotations
 
@@ -31,9 +32,11 @@ class Provenance:
 
     def lines(self) -> list[str]:
         f = self.figure
-        out = [f"{f.name} = {f.text}", f"  {f.description}", f"  query: {f.query} — {self.query_doc}"]
+        out = [f"{f.name} = {f.text}", f"  {f.description}", f"  metric: {f.query} — {self.query_doc}"]
         if f.parameters:
             out.append("  parameters: " + ", ".join(f"{k}={v}" for k, v in f.parameters.items()))
+        out.append("  sql:")
+        out += [f"    {line}" for line in f.sql.splitlines()]
         out.append("  sources:")
         out += [f"    {uri} (sha256 {sha[:16]}…, {rows} rows)" for uri, sha, rows in self.sources] or ["    —"]
         out.append("  checked by:")
@@ -77,5 +80,5 @@ def provenance(conn: sa.Connection, figures: Figures) -> dict[str, Provenance]:
                     rule_ids.append(rule_id)
         rules = [{"rule_id": r, "label": labels[r], **{k: v for k, v in results[r].items() if k != "rule_id"}}
                  for r in sorted(rule_ids) if r in results]
-        out[name] = Provenance(figure, q.QUERIES.get(figure.query, ""), sources, rules)
+        out[name] = Provenance(figure, figure.label, sources, rules)
     return out

@@ -21,7 +21,7 @@ from tasks.report import formatting as fmt
 from tasks.report.charts import Chart
 from tasks.report.document import MARK, Block, figure_names, mark, parse_blocks, plain, text_part
 from tasks.report.figures import Figures
-from tasks.report.narrative import Narrative, render_text
+from tasks.report.narrative import Narrative, NarrativeError, render_text
 from tasks.report.provenance import Provenance
 from tasks.report.score import Scorecard
 from tasks.report.tables import Table
@@ -100,8 +100,16 @@ def narrative_context(figures: Figures, narrative: Narrative) -> dict[str, Any]:
     def pct(value: float, places: int = 0) -> str:
         return fmt.percent(Decimal(str(value)), places)
 
+    def change(name: str) -> str:
+        """同比增长 40% / 同比下降 12.5% / 与上年持平, from the registry's growth of ``name``."""
+        growth = figures.growth_of.get(name, name)
+        value = figures[growth].value
+        if isinstance(value, dict):
+            raise NarrativeError(f"change({name!r}): {growth} has one value per group; name one group's figure")
+        return mark(growth, fmt.change_words(value))
+
     context.update(narrative.parameters)
-    context.update(year=figures.year, growth_above=growth_above, pct=pct)
+    context.update(year=figures.year, growth_above=growth_above, pct=pct, change=change)
     return context
 
 

@@ -20,6 +20,8 @@ class RollupRow:
     department_code: str
     department_name: str
     synthetic: bool
+    region_code: str
+    region_name: str
     budget: str
     executed: str
     rate: str
@@ -39,9 +41,23 @@ def rollup_rows(conn: sa.Connection, year: int) -> list[RollupRow]:
             score, grade = "—", "—（报告未生成）"
         else:
             score, grade = f"{published.total:.2f}", published.grade + ("（部门自定）" if published.overridden else "")
-        rows.append(RollupRow(d.department_code, d.department_name, d.synthetic, fmt.wan(d.budget_fen),
+        rows.append(RollupRow(d.department_code, d.department_name, d.synthetic, d.region_code, d.region_name,
+                              fmt.wan(d.budget_fen),
                               fmt.wan(d.executed_fen), f"{fmt.percent(rate, 2)}%", score, grade))
     return rows
+
+
+def district_name(rows: list[RollupRow]) -> str:
+    """The 行政区划 the roll-up covers, from the departments' own data: one name, or every name in code order."""
+    regions = dict(sorted({r.region_code: r.region_name for r in rows}.items()))
+    return "、".join(regions.values())
+
+
+def short_name(row: RollupRow) -> str:
+    """A department's name without its city and district prefix, for the chart's axis:
+    广州市荔湾区商务局 → 商务局."""
+    name = row.department_name
+    return name.split(row.region_name, 1)[1] or name if row.region_name and row.region_name in name else name
 
 
 def write_rollup(engine: sa.Engine, settings: Settings, year: int) -> dict[str, Path]:
@@ -51,11 +67,12 @@ def write_rollup(engine: sa.Engine, settings: Settings, year: int) -> dict[str, 
         raise LookupError(f"the warehouse holds no department for {year}; run `selfeval run --year {year}` first")
     folder = Path(settings.output_dir).resolve() / str(int(year))
     folder.mkdir(parents=True, exist_ok=True)
+    district = district_name(rows)
     chart = ch.budget_against_execution(
-        f"{year}年各部门预算与执行（万元）", [r.department_name.replace("广州市荔湾区", "") for r in rows],
+        f"{district}{year}年各部门预算与执行（万元）", [short_name(r) for r in rows],
         [Decimal(r.budget) for r in rows], [Decimal(r.executed) for r in rows], "rollup")
     (folder / "rollup.png").write_bytes(chart.png)
-    title = f"{year}年度部门整体支出绩效自评汇总"
+    title = f"{district}{year}年度部门整体支出绩效自评汇总"
     header = ["部门编码", "部门", "年度预算数（万元）", "全年执行数（万元）", "执行率", "自评得分", "等级"]
     lines = [title, "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for r in rows:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from tasks.domain import APPLICATION_RESULTS, EXPENSE_TYPE_NAMES, FUND_SOURCE_NAMES, PROGRAMS, SUMMARY_ITEMS
+from tasks.domain import APPLICATION_RESULTS, EXPENSE_TYPE_NAMES, FUND_SOURCE_NAMES, SUMMARY_ITEMS
 
 # A department code names folders and files: letters, digits, "-", "_" and "." only, so that no
 # code can reach outside the landing zone or the output folder.
@@ -175,7 +175,9 @@ APPLICATIONS = Dataset(
     columns=(
         Column("application_id", "申报编号", "code"),
         Column("uscc", "统一社会信用代码", "uscc"),
-        Column("program", "申报类型", "enum", choices=PROGRAMS),
+        Column("program", "申报类型", "text",
+               description="any programme the registry carries (省级专精特新中小企业, 高新技术企业认定, …); "
+                           "metrics filter on it"),
         Column("year", "申报年度", "year"),
         Column("department_code", "受理部门编码", "code", aliases=("受理部门",), pattern=DEPARTMENT_CODE),
         Column("submitted", "申报日期", "date"),

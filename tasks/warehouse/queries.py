@@ -6,7 +6,6 @@ same integers (money in 分) on both; formatting happens later, in :mod:`tasks.r
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -96,69 +95,6 @@ def department(conn: sa.Connection, department: str) -> dict[str, object]:
     return dict(row)
 
 
-@named("Distinct enterprises applying to a programme in a year, optionally first-time only (fct_application)")
-def applicants(conn: sa.Connection, department: str, year: int, program: str, first_only: bool = False) -> int:
-    a = s.fct_application
-    q = sa.select(sa.func.count(sa.distinct(a.c.uscc))).where(
-        a.c.department_code == department, a.c.year == year, a.c.program == program)
-    if first_only:
-        q = q.where(a.c.first_application.is_(True))
-    return int(conn.execute(q).scalar_one())
-
-
-@named("Indicator values of a region by industry for a year and the year before (fct_indicator_value)")
-def indicator_by_industry(
-    conn: sa.Connection, region: str, year: int, indicator: str
-) -> dict[str, tuple[Decimal, Decimal | None]]:
-    v = s.fct_indicator_value
-    rows = conn.execute(
-        sa.select(v.c.industry, v.c.year, v.c.value).where(
-            v.c.region_code == region, v.c.indicator_code == indicator, v.c.year.in_([year, year - 1]))
-        .order_by(v.c.industry, v.c.year)
-    ).all()
-    previous = {r.industry: Decimal(r.value) for r in rows if r.year == year - 1}
-    current = {r.industry: Decimal(r.value) for r in rows if r.year == year}
-    # Sorted here, by code point, not by the database: collations differ between engines.
-    return {k: (current[k], previous.get(k)) for k in sorted(current)}
-
-
-@dataclass(frozen=True)
-class Investments:
-    signed: int
-    registered: int
-    agreed_investment_fen: int
-    agreed_output_fen: int
-
-
-@named("Projects newly signed and newly registered in a year, with the signed projects' agreed "
-       "investment and output (fct_investment_project)")
-def investments(conn: sa.Connection, department: str, year: int) -> Investments:
-    p = s.fct_investment_project
-    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    signed = conn.execute(
-        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(p.c.agreed_investment_fen), 0),
-                  sa.func.coalesce(sa.func.sum(p.c.agreed_output_fen), 0))
-        .where(p.c.department_code == department, p.c.signed_date.between(start, end))
-    ).one()
-    registered = conn.execute(
-        sa.select(sa.func.count()).where(p.c.department_code == department,
-                                         p.c.registered_date.between(start, end))
-    ).scalar_one()
-    return Investments(int(signed[0]), int(registered), int(signed[1]), int(signed[2]))
-
-
-@named("Share of the year's ledger paid by the end of each quarter (fct_payment)")
-def paid_by_quarter(conn: sa.Connection, department: str, year: int) -> list[int]:
-    p = s.fct_payment
-    out = []
-    for q_end in (dt.date(year, 3, 31), dt.date(year, 6, 30), dt.date(year, 9, 30), dt.date(year, 12, 31)):
-        out.append(int(conn.execute(
-            sa.select(sa.func.coalesce(sa.func.sum(p.c.amount_fen), 0)).where(
-                p.c.department_code == department, p.c.year == year, p.c.pay_date <= q_end)
-        ).scalar_one()))
-    return out
-
-
 @dataclass(frozen=True)
 class YearTotals:
     year: int
@@ -194,17 +130,22 @@ class DepartmentYear:
     department_code: str
     department_name: str
     synthetic: bool
+    region_code: str
+    region_name: str
     budget_fen: int
     executed_fen: int
     carryover_fen: int
 
 
-@named("Every department of a year with its budget, ledger execution and carryover (mart_department_year)")
+@named("Every department of a year with its 行政区划, budget, ledger execution and carryover "
+       "(mart_department_year ⋈ dim_department)")
 def district_year(conn: sa.Connection, year: int) -> list[DepartmentYear]:
     rows = conn.execute(sa.text(
-        "SELECT department_code, department_name, synthetic, budget_fen, executed_fen, carryover_fen "
-        "FROM mart_department_year WHERE year = :y"), {"y": year}).all()
-    out = [DepartmentYear(str(r[0]), str(r[1]), bool(r[2]), int(r[3]), int(r[4]), int(r[5])) for r in rows]
+        "SELECT m.department_code, m.department_name, m.synthetic, m.region_code, d.region_name, m.budget_fen, "
+        "m.executed_fen, m.carryover_fen FROM mart_department_year m "
+        "JOIN dim_department d ON d.department_code = m.department_code WHERE m.year = :y"), {"y": year}).all()
+    out = [DepartmentYear(str(r[0]), str(r[1]), bool(r[2]), str(r[3]), str(r[4]), int(r[5]), int(r[6]), int(r[7]))
+           for r in rows]
     return sorted(out, key=lambda d: d.department_code)
 
 

@@ -244,3 +244,23 @@ mart_score = sa.Table(
     sa.Column("report_sha256", sa.String(64), nullable=True),
     sa.Column("rendered_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# Views ----------------------------------------------------------------------------------------
+# The shapes of the views the migrations create (0002_marts.py), for queries and the metric
+# registry to read with SQLAlchemy Core. Their own MetaData: nothing creates them from here.
+views = sa.MetaData()
+
+mart_line_execution = sa.Table(
+    "mart_line_execution", views,
+    sa.Column("department_code", sa.String(64)),
+    sa.Column("year", sa.Integer),
+    sa.Column("line_id", sa.String(64)),
+    sa.Column("project_code", sa.String(64)),
+    sa.Column("fund_source_code", sa.String(8)),
+    sa.Column("expense_type_code", sa.String(16)),
+    sa.Column("budget_fen", sa.BigInteger),
+    sa.Column("reported_executed_fen", sa.BigInteger),
+    sa.Column("carryover_fen", sa.BigInteger),
+    sa.Column("executed_fen", sa.BigInteger),
+    sa.Column("payments", sa.BigInteger),
+)

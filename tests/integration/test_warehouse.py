@@ -9,15 +9,18 @@ import pytest
 import sqlalchemy as sa
 
 from tasks.domain import FUND_SOURCE_NAMES
+from tasks.settings import TEMPLATES_DIR
 from tasks.warehouse import queries as q
 from tasks.warehouse import schema as s
 from tasks.warehouse.engine import make_engine
 from tasks.warehouse.load import load_partition
+from tasks.warehouse.metrics import load_registry, measure
 from tasks.warehouse.migrate import current_revision, head_revision, upgrade
 from tasks.warehouse.transform import build_partition
 from tests.integration.warehouse_helpers import count, load_sample, sample_data, snapshot
 
 LIWAN = "440103-KGXJ"
+METRICS = TEMPLATES_DIR / "metrics.yaml"
 
 
 def test_schema_is_at_head_with_every_table(engine):
@@ -37,16 +40,18 @@ def test_loaded_sample_answers_the_report_queries(engine):
         assert sum(f.budget_fen for f in funds) == 12_103_341_200
         assert sum(f.executed_fen for f in funds) == 12_103_269_955
         assert [k.executed_fen for k in kinds] == [2_624_031_245, 9_479_238_710]
-        assert q.applicants(conn, LIWAN, 2022, "省级专精特新中小企业") == 74
-        assert q.applicants(conn, LIWAN, 2022, "高新技术企业认定", first_only=True) == 63
-        assert q.applicants(conn, LIWAN, 2021, "高新技术企业认定", first_only=True) == 45
-        inv = q.investments(conn, LIWAN, 2022)
-        assert (inv.signed, inv.registered) == (8, 11)
-        assert (inv.agreed_investment_fen, inv.agreed_output_fen) == (214_050_000_000, 304_100_000_000)
-        rd = q.indicator_by_industry(conn, "440103", 2022, "RD_EXP")
+        m = {k: v.value for k, v in measure(conn, load_registry(METRICS), LIWAN, "440103", 2022).items()}
+        assert m["srdi_applicants"] == 74
+        assert (m["hitech_first"], m["hitech_first_prev"]) == (63, 45)
+        assert (m["signed_projects"], m["registered_projects"]) == (8, 11)
+        assert (m["agreed_investment"], m["agreed_output"]) == (214_050_000_000, 304_100_000_000)
+        rd = m["rd_expenditure"]
         assert list(rd) == sorted(rd)  # code-point order on both engines
-        assert rd["建筑业"] == (Decimal("5062.44"), Decimal("3215.60"))
-        assert q.paid_by_quarter(conn, LIWAN, 2022)[-1] == 12_103_269_955
+        assert rd["建筑业"] == Decimal("5062.44")
+        assert m["rd_growth"]["建筑业"] == Decimal("5062.44") / Decimal("3215.60") - 1
+        assert m["paid_to_q4"] == m["executed"] == 12_103_269_955
+        assert m["budget"] == 12_103_341_200
+        assert m["execution_rate"] == Decimal(12_103_269_955) / Decimal(12_103_341_200)
         marts = conn.execute(sa.text(
             "select department_code, budget_fen, executed_fen from mart_department_year where year = 2022 "
             "order by department_code")).all()

@@ -34,3 +34,17 @@ def test_zero_denominator_is_none_not_an_error():
 @pytest.mark.parametrize(("value", "places", "text"), [(Decimal("0.125"), 2, "0.13"), (Decimal("-0.125"), 2, "-0.13")])
 def test_half_up_is_symmetric(value, places, text):
     assert f"{fmt.quantize(value, places):f}" == text
+
+
+@pytest.mark.parametrize(("growth", "words"), [
+    (Decimal("0.4"), "同比增长 40%"),
+    (Decimal("-0.125"), "同比下降 12.5%"),
+    (Decimal(0), "与上年持平"),
+    (Decimal("0.00004"), "与上年持平"),  # rounds to 0.00 %
+    (Decimal("0.00005"), "同比增长 0.01%"),  # half up
+    (Decimal("-1"), "同比下降 100%"),
+    (Decimal(63) / Decimal(45) - 1, "同比增长 40%"),
+    (None, "上年无可比数据"),
+])
+def test_change_words(growth, words):
+    assert fmt.change_words(growth) == words

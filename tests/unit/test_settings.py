@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -20,10 +21,10 @@ def test_every_result_setting_is_a_setting():
 @pytest.mark.parametrize("name", Settings.RESULT_SETTINGS)
 def test_each_result_setting_changes_the_fingerprint_parts(name, tmp_path):
     base = Settings()
-    if name == "report_config":
-        other = tmp_path / "report.yaml"
-        other.write_text(base.report_config.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
-        changed = base.with_overrides(report_config=other)
+    if isinstance(getattr(base, name), Path):  # a file setting: its content counts
+        other = tmp_path / "changed.yaml"
+        other.write_text(getattr(base, name).read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+        changed = base.with_overrides(**{name: other})
     else:
         changed = base.with_overrides(**{name: CHANGED[name]})
     assert changed.result_settings()[name] != base.result_settings()[name]

@@ -1,0 +1,63 @@
+"""Metrics of the registry on both engines: the same exact values from DuckDB and PostgreSQL, a metric
+added as data only, and the words a narrative writes for a change."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from tasks.report.figures import read_figures
+from tasks.settings import TEMPLATES_DIR
+from tasks.warehouse import schema as s
+from tasks.warehouse.metrics import load_registry, measure
+from tests.integration.warehouse_helpers import load_sample
+
+LIWAN = "440103-KGXJ"
+
+
+def _applications(conn: sa.Connection, program: str, rows: list[tuple[str, int, str]]) -> None:
+    now = dt.datetime(2023, 1, 1, tzinfo=dt.UTC)
+    conn.execute(sa.insert(s.fct_application), [
+        {"application_id": f"T{i}", "department_code": "440103-SWJ", "year": year, "uscc": uscc, "program": program,
+         "submitted": dt.date(year, 5, 1), "result": result, "first_application": False, "run_id": "t",
+         "source_uri": "test", "source_sha256": "0" * 64, "source_row": i, "loaded_at": now}
+        for i, (uscc, year, result) in enumerate(rows)])
+
+
+def test_a_metric_added_as_data_counts_a_new_programme(engine, tmp_path):
+    load_sample(engine, "run-1")
+    with engine.begin() as conn:
+        _applications(conn, "科技型中小企业评价", [
+            ("91440103000000001A", 2022, "通过"), ("91440103000000001A", 2022, "通过"),  # one enterprise twice
+            ("91440103000000002B", 2022, "通过"), ("91440103000000003C", 2022, "未通过"),
+            ("91440103000000004D", 2021, "通过")])
+    registry_path = tmp_path / "metrics.yaml"
+    registry_path.write_text("""
+metrics:
+  - {name: tsme, label: 科技型中小企业评价入库企业数, kind: count_distinct, table: fct_application, column: uscc,
+     filters: {program: 科技型中小企业评价, result: 通过}, unit: 家, format: count}
+  - {name: tsme_growth, label: 入库企业数同比增长, kind: growth, of: tsme, format: percent}
+  - {name: tsme_any_result, label: 申报企业数, kind: count_distinct, table: fct_application, column: uscc,
+     filters: {program: 科技型中小企业评价, result: [通过, 未通过]}, format: count}
+""", encoding="utf-8")
+    registry = load_registry(registry_path)
+    with engine.connect() as conn:
+        m = measure(conn, registry, "440103-SWJ", "440103", 2022)
+    assert m["tsme"].value == 2 and m["tsme_any_result"].value == 3
+    assert m["tsme_growth"].value == Decimal(1)  # 2 against 1 the year before
+
+
+def test_figures_are_exact_and_written_alike_on_both_engines(engine):
+    load_sample(engine, "run-1")
+    with engine.connect() as conn:
+        figures = read_figures(conn, load_registry(TEMPLATES_DIR / "metrics.yaml"), LIWAN, 2022)
+    texts = {name: f.text for name, f in figures.items.items()}
+    assert texts["budget"] == "12103.34" and texts["executed"] == "12103.27" and texts["execution_rate"] == "100"
+    assert texts["fund_GFB"] == "0" and texts["share_fund_GFB"] == "0.00"  # no line of that source
+    assert texts["hitech_first_growth"] == "40" and texts["agreed_investment"] == "21.4"
+    assert texts["rd_growth"].startswith("全部行业 ") and "、建筑业 57%" in texts["rd_growth"]
+    assert figures.growth_of["hitech_first"] == "hitech_first_growth"
+    assert figures["execution_rate"].value == Decimal(12_103_269_955) / Decimal(12_103_341_200)
+    assert "FROM mart_line_execution" in figures["budget"].sql

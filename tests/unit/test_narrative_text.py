@@ -1,0 +1,56 @@
+"""Narrative text: names are checked against the metric registry before loading, and ``change()``
+writes a change in words from the registry's growth metric."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from tasks.report.figures import Figure, Figures
+from tasks.report.narrative import Narrative, NarrativeError, check_narrative, render_text
+from tasks.report.render import narrative_context
+from tasks.settings import TEMPLATES_DIR
+from tasks.warehouse.metrics import load_registry
+
+REGISTRY = load_registry(TEMPLATES_DIR / "metrics.yaml")
+
+
+def narrative(achievements: str) -> Narrative:
+    return Narrative.model_validate({
+        "department": "D1", "year": 2022, "functions": ["f"], "goals": ["g"], "key_tasks": ["k"],
+        "conclusion": {"summary": "s"}, "task_analysis": "t", "achievements": achievements})
+
+
+def figures(**growths: Decimal | None) -> Figures:
+    figs = Figures("D1", 2022, "部门", "440103")
+    for name, value in growths.items():
+        figs.add(Figure(name, value, "", name, ""))
+    figs.growth_of = {"hitech_first": "hitech_first_growth"}
+    return figs
+
+
+def test_change_of_a_metric_with_a_growth_passes_the_check():
+    text = "首次申报高企 {{ hitech_first }} 家，{{ change('hitech_first') }}。"
+    check_narrative(narrative(text), REGISTRY, "D1.yaml")
+
+
+def test_change_of_a_metric_without_a_growth_is_refused_before_loading():
+    with pytest.raises(NarrativeError) as caught:
+        check_narrative(narrative("{{ change('budget') }}"), REGISTRY, "narrative/2022/D1.yaml")
+    assert "narrative/2022/D1.yaml" in str(caught.value) and "no growth of 'budget'" in str(caught.value)
+
+
+def test_an_unknown_figure_is_refused_before_loading():
+    with pytest.raises(NarrativeError, match="srdi_applicant"):
+        check_narrative(narrative("{{ srdi_applicant }}"), REGISTRY, "D1.yaml")
+
+
+@pytest.mark.parametrize(("growth", "words"), [
+    (Decimal("0.4"), "同比增长 40%"), (Decimal("-0.125"), "同比下降 12.5%"), (Decimal(0), "与上年持平")])
+def test_change_writes_a_rise_a_fall_and_no_change(growth, words):
+    ctx = narrative_context(figures(hitech_first_growth=growth), narrative("x"))
+    text = render_text("首次申报高企认定企业{{ change('hitech_first') }}。", ctx, "D1.yaml")
+    assert words in text
+    assert render_text("{{ change('hitech_first_growth') }}", ctx, "D1.yaml") == render_text(
+        "{{ change('hitech_first') }}", ctx, "D1.yaml")
