@@ -20,7 +20,7 @@ from prefect.states import Failed, State
 from pydantic import Field
 
 from flows.steps.quality import alert, record_quality, staging_database, validate
-from flows.steps.report import check_narratives, render_department, rerender
+from flows.steps.report import check_narratives, check_targets, render_department, rerender
 from flows.steps.sources import extract_departments, extract_finance, extract_registry, extract_statistics
 from flows.steps.warehouse import close_run, find_unchanged, load, prepare_warehouse
 from tasks import pipeline as pl
@@ -115,6 +115,7 @@ def self_evaluation(
             problems = pl.input_problems(todo, dept_extract, finance, statistics, registry)
             input_warnings = pl.input_warnings(todo, dept_extract, finance, statistics, registry)
             pl.merge_problems(problems, check_narratives(settings, year, todo))
+            pl.merge_problems(problems, check_targets(settings, {c: db.department_frame("targets", c) for c in todo}))
             clock.lap("extract")
 
             data = pl.assemble(year, catalogue, [c for c in todo if c not in problems], finance, registry,

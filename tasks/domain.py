@@ -21,6 +21,17 @@ EXPENSE_TYPES: tuple[tuple[str, str], ...] = (("BASIC", "基本支出"), ("PROJE
 EXPENSE_TYPE_NAMES = tuple(name for _, name in EXPENSE_TYPES)
 EXPENSE_TYPE_CODE = {name: code for code, name in EXPENSE_TYPES}
 
+# 资金性质 of a budget line: this year's appropriation, or last year's carried forward.
+FUND_NATURE_CURRENT = "当年财政拨款"
+FUND_NATURE_CARRIED = "上年结转"
+FUND_NATURES = (FUND_NATURE_CURRENT, FUND_NATURE_CARRIED)
+
+# 绩效目标: an indicator's 指标性质 (more is better, less is better, exactly, or qualitative), the
+# grades a qualitative indicator is assessed by, and the 完成值来源 of an actual a department reports.
+TARGET_NATURES = ("≥", "≤", "=", "定性")
+QUALITATIVE_GRADES = ("达成", "部分达成", "未达成")
+REPORTED = "reported"
+
 # 收支决算总表 rows: the grand total, then the parts by fund source and by expense type.
 SUMMARY_TOTAL = "合计"
 SUMMARY_ITEMS = (SUMMARY_TOTAL, *FUND_SOURCE_NAMES, *EXPENSE_TYPE_NAMES)

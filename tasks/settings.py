@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     # covers them (a change redoes every department), and the gate's parameters come from them.
     RESULT_SETTINGS: ClassVar[tuple[str, ...]] = (
         "ledger_tolerance_wan", "yoy_warning_bound", "jump_warning_factor", "sheets", "report_config",
-        "metrics_registry")
+        "metrics_registry", "scoring_profile")
 
     source: str = Field(str(SAMPLE_DIR), description="Folder holding finance/, statistics/, registry/, narrative/")
     finance_source: str | None = Field(None, description="Finance: a folder, an http(s) URL or a database URL")
@@ -48,6 +48,8 @@ class Settings(BaseSettings):
                                 description="Rendering options: rounding, thresholds, appendices")
     metrics_registry: Path = Field(TEMPLATES_DIR / "metrics.yaml",
                                    description="The metric registry: every figure reports and 绩效目标 may name")
+    scoring_profile: Path = Field(TEMPLATES_DIR / "scoring" / "default.yaml",
+                                  description="How the 自评表 is scored and graded (templates/scoring/*.yaml)")
     ledger_tolerance_wan: Decimal = Field(Decimal("0.01"),
                                           description="Ledger against reported execution, in 万元")
     yoy_warning_bound: float = Field(1.0, description="Year-over-year change beyond which to warn (1.0 = 100%)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pandas as pd
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
@@ -13,6 +14,7 @@ from tasks.report.build import render_department as render
 from tasks.report.narrative import NarrativeError, check_narrative, load_narrative, narrative_path
 from tasks.report.render import QualityNote, report_dir
 from tasks.report.stamp import write_stamp
+from tasks.report.targets import check_sources
 from tasks.resources import dropped_connection, engine_for
 from tasks.settings import Settings
 from tasks.warehouse import queries as q
@@ -31,6 +33,19 @@ def check_narratives(settings: Settings, year: int, departments: list[str]) -> d
             check_narrative(narrative, registry, str(narrative_path(settings.narrative_root(), year, code)))
         except NarrativeError as exc:
             problems[code] = [str(exc)]
+    return problems
+
+
+@task(name="check-targets", cache_policy=NO_CACHE)
+def check_targets(settings: Settings, targets: dict[str, pd.DataFrame]) -> dict[str, list[str]]:
+    """Each department's 绩效目标 must name a metric of the registry (or ``reported``) for every
+    实际完成值, before anything loads. ``targets``: the staged rows by department."""
+    registry = load_registry(settings.metrics_registry)
+    problems: dict[str, list[str]] = {}
+    for code, frame in targets.items():
+        found = check_sources(frame, registry)
+        if found:
+            problems[code] = [str(p) for p in found]
     return problems
 
 

@@ -8,38 +8,77 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from tasks.domain import PROGRAM_HITECH, PROGRAM_SRDI
+from tasks.domain import REPORTED
 from tasks.report import charts as ch
-from tasks.report.figures import Figures, read_figures
+from tasks.report.document import plain
+from tasks.report.figures import Figure, Figures, read_figures
 from tasks.report.formatting import FEN_PER_WAN
-from tasks.report.narrative import Narrative, NarrativeError, load_narrative
+from tasks.report.narrative import Narrative, NarrativeError, load_narrative, render_text
 from tasks.report.provenance import provenance
-from tasks.report.render import QualityNote, ReportInput, load_options, write_report
-from tasks.report.score import Scorecard, indicator_from, load_scoring, score
-from tasks.report.tables import execution_table, indicators_table
-from tasks.settings import TEMPLATES_DIR, Settings
+from tasks.report.render import QualityNote, ReportInput, load_options, narrative_context, write_report
+from tasks.report.score import Indicator, Profile, Scorecard, indicator_from, load_profile, score
+from tasks.report.tables import execution_table, funds_table, goals_table, indicators_table
+from tasks.report.targets import indicators_of, reported_figure
+from tasks.settings import Settings
 from tasks.sources.raw import sha256_file
 from tasks.warehouse import queries as q
 from tasks.warehouse.load import record_score
-from tasks.warehouse.metrics import load_registry
+from tasks.warehouse.metrics import Registry, load_registry, measure
 
 
-def scorecard(figures: Figures, narrative: Narrative, scoring_path: Path) -> Scorecard:
-    grades, common = load_scoring(scoring_path)
-    own = [indicator_from(i.model_dump()) for i in narrative.performance_indicators]
+# The funds block's indicator: 全年执行数 ÷ 全年预算数, full marks at 100 % and above.
+def funds_indicator(profile: Profile) -> Indicator | None:
+    if profile.funds_weight <= 0:
+        return None
+    return Indicator("预算执行", "资金执行", "预算执行率", "execution_rate", "at_least", Decimal(1), "%",
+                     profile.funds_weight)
+
+
+def money_figures(registry: Registry) -> frozenset[str]:
+    """The metrics whose values are amounts in 分 (sums of a ``*_fen`` column)."""
+    return frozenset(m.name for m in registry.metrics.values()
+                     if m.kind == "sum" and str(m.column).endswith("_fen"))
+
+
+def scorecard(figures: Figures, narrative: Narrative, profile: Profile, targets: list[q.TargetRow],
+              registry: Registry) -> Scorecard:
+    """Score a department-year by ``profile``: the funds block, the profile's own indicators, and the
+    department's 绩效目标 (``targets``; without them, the narrative's ``performance_indicators`` of
+    earlier releases). Raises NarrativeError naming the department-year when an indicator cannot be scored."""
+    if targets:
+        own, reported = indicators_of(targets)
+    else:
+        own, reported = [indicator_from(i.model_dump()) for i in narrative.performance_indicators], {}
     values: dict[str, Any] = {name: f.value for name, f in figures.items.items()}
+    values.update(reported)
     try:
-        return score(values, common + own, grades, narrative.conclusion.grade_override)
+        return score(values, profile.indicators + own, profile.grades, narrative.conclusion.grade_override,
+                     profile=profile, funds=funds_indicator(profile), money=money_figures(registry))
     except (KeyError, ValueError) as exc:
         raise NarrativeError(f"scoring of {narrative.department} {narrative.year}: {exc}") from exc
+
+
+def add_reported(figures: Figures, targets: list[q.TargetRow]) -> None:
+    """Each reported 实际完成值 as a figure of its own, so that provenance shows its 绩效自评 file, row
+    and evidence."""
+    for row in targets:
+        if row.actual_source != REPORTED:
+            continue
+        evidence = f"；佐证材料：{row.evidence}" if row.evidence else "；未列佐证材料"
+        figures.add(Figure(reported_figure(row.indicator), row.actual, row.actual or "—", "reported",
+                           f"{row.indicator}：部门在绩效自评中报送的实际完成值{evidence}",
+                           ("fct_performance_actual",), {"department": figures.department_code, "year": figures.year},
+                           label=row.indicator, unit=row.unit,
+                           sql="-- reported by the department: self_assessment (fct_performance_actual)"))
 
 
 def _wan(fen: int) -> Decimal:
     return Decimal(fen) / FEN_PER_WAN
 
 
-def charts(conn: sa.Connection, figures: Figures) -> dict[str, ch.Chart]:
-    """Budget against execution by fund source and by expense type; trends over the years held."""
+def charts(conn: sa.Connection, figures: Figures, card: Scorecard, registry: Registry) -> dict[str, ch.Chart]:
+    """Budget against execution by fund source and by expense type; trends over the years held: the
+    budget and execution, and the counts the department's 绩效指标 name (家, 个, …)."""
     out = {}
     name, year = figures.department_name, figures.year
     for key, splits, title in (("chart_fund_source", figures.splits["fund_source"], "按资金来源"),
@@ -56,14 +95,19 @@ def charts(conn: sa.Connection, figures: Figures) -> dict[str, ch.Chart]:
             {"年度预算数": [_wan(h.budget_fen) for h in history],
              "全年执行数": [_wan(h.executed_fen) for h in history]},
             "万元", "chart_trend")
-        srdi = q.applicants_by_year(conn, figures.department_code, PROGRAM_SRDI, years)
-        first = q.applicants_by_year(conn, figures.department_code, PROGRAM_HITECH, years, first_only=True)
-        if any(srdi.values()) or any(first.values()):
-            out["chart_tasks"] = ch.trend(
-                "重点工作任务产出（家）", years,
-                {"省级专精特新申报企业": [Decimal(srdi[y]) for y in years],
-                 "首次申报高企认定企业": [Decimal(first[y]) for y in years]},
-                "家", "chart_tasks")
+        counted = {s.indicator.name: s.indicator.figure for s in card.items
+                   if s.indicator.figure in registry and registry[s.indicator.figure].format == "count"}
+        if counted:
+            names = frozenset(counted.values())
+            by_year = {y: measure(conn, registry, figures.department_code, figures.region_code, y, names)
+                       for y in years}
+            series: dict[str, list[Decimal | None]] = {
+                label: [Decimal(str(by_year[y][figure].value)) for y in years]
+                for label, figure in counted.items()}
+            units = "/".join(dict.fromkeys(registry[f].unit for f in counted.values() if registry[f].unit))
+            if any(v for values in series.values() for v in values):
+                out["chart_tasks"] = ch.trend(f"绩效指标产出（{units}）" if units else "绩效指标产出", years, series,
+                                              units, "chart_tasks")
     return out
 
 
@@ -71,13 +115,23 @@ def report_input(conn: sa.Connection, settings: Settings, department: str, year:
                  quality_notes: list[QualityNote] | None = None) -> ReportInput:
     narrative = load_narrative(settings.narrative_root(), year, department)
     options = load_options(settings.report_config)
-    figures = read_figures(conn, load_registry(settings.metrics_registry), department, year)
-    card = scorecard(figures, narrative, TEMPLATES_DIR / "scoring.yaml")
+    registry = load_registry(settings.metrics_registry)
+    profile = load_profile(settings.scoring_profile)
+    figures = read_figures(conn, registry, department, year)
+    targets = q.performance_targets(conn, department, year)
+    card = scorecard(figures, narrative, profile, targets, registry)
+    add_reported(figures, targets)
     data = ReportInput(figures, narrative, card, quality_notes or [], options)
     if options.get("appendices", True):
-        data.tables = {"execution": execution_table(figures, card), "indicators": indicators_table(figures, card)}
+        funds, stated = q.funds_by_nature(conn, department, year)
+        outcome = render_text(narrative.task_analysis, narrative_context(figures, narrative),
+                              f"{year}/{department}.yaml task_analysis")
+        data.tables = {"funds": funds_table(figures, card, funds, stated),
+                       "goals": goals_table(narrative.goals, plain(outcome)),
+                       "indicators": indicators_table(figures, card, profile),
+                       "execution": execution_table(figures)}
         if options.get("charts", True):
-            data.charts = charts(conn, figures)
+            data.charts = charts(conn, figures, card, registry)
     data.provenance = provenance(conn, figures)
     return data
 

@@ -20,6 +20,8 @@ TABLE_DATASETS = {
     "fct_application": "applications",
     "fct_investment_project": "investment_projects",
     "fct_indicator_value": "indicators",
+    "fct_performance_target": "targets",
+    "fct_performance_actual": "self_assessment",
 }
 
 
@@ -51,7 +53,8 @@ def _scope(table: str, figure: Figure, figures: Figures) -> dict[str, object]:
     if table == "fct_indicator_value":
         return {"region_code": figures.region_code}
     scope: dict[str, object] = {"department_code": figures.department_code}
-    if table in ("fct_budget_line", "fct_payment", "fct_reported_total"):
+    if table in ("fct_budget_line", "fct_payment", "fct_reported_total", "fct_performance_target",
+                 "fct_performance_actual"):
         scope["year"] = params.get("year", figures.year)
     return scope
 

@@ -13,7 +13,7 @@ from typing import Protocol, runtime_checkable
 
 from tasks.sources.contract import Dataset, SourceName
 from tasks.sources.csv_reader import read_csv
-from tasks.sources.errors import Problem, SourceError
+from tasks.sources.errors import DatasetAbsent, Problem
 from tasks.sources.http_source import HttpOptions, HttpSource
 from tasks.sources.raw import RawTable, sha256_file
 from tasks.sources.sql_source import SqlSource
@@ -54,7 +54,8 @@ class Source(Protocol):
         ...
 
     def fingerprint(self, dataset: Dataset, *, year: int | None = None, department: str | None = None) -> str | None:
-        """A hash of the dataset's content without reading it as data, or None when it cannot be had cheaply."""
+        """A hash of the dataset's content without reading it as data (:data:`ABSENT` when it is not there),
+        or None when it cannot be had cheaply."""
         ...
 
 
@@ -93,14 +94,14 @@ class FileSource:
 
     def fingerprint(self, dataset: Dataset, *, year: int | None = None, department: str | None = None) -> str | None:
         path = self.path_for(dataset, year, department)
-        return sha256_file(path) if path is not None else None
+        return sha256_file(path) if path is not None else ABSENT
 
     def read(self, dataset: Dataset, *, year: int | None = None, department: str | None = None) -> RawTable:
         path = self.path_for(dataset, year, department)
         if path is None:
             looked = self.candidates(dataset, year, department)
             first = looked[0]
-            raise SourceError(Problem(
+            raise DatasetAbsent(Problem(
                 self.name, str(first),
                 "the file does not exist in any accepted form; looked for " + ", ".join(str(p) for p in looked),
                 expected=f"{dataset.title} as {first.name} or a workbook of the same name "
@@ -109,6 +110,9 @@ class FileSource:
         reader = READERS[path.suffix.lower()]
         return reader(path.read_bytes(), str(path), dataset, self.sheets.get(dataset.name))
 
+
+# The fingerprint of a dataset that is not there: known, and unchanged while it stays away.
+ABSENT = "absent"
 
 SQL_SCHEMES = ("postgresql", "postgres", "sqlite", "duckdb", "mysql", "mariadb", "oracle", "mssql")
 

@@ -9,7 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from tasks.domain import APPLICATION_RESULTS, EXPENSE_TYPE_NAMES, FUND_SOURCE_NAMES, SUMMARY_ITEMS
+from tasks.domain import (
+    APPLICATION_RESULTS,
+    EXPENSE_TYPE_NAMES,
+    FUND_NATURES,
+    FUND_SOURCE_NAMES,
+    SUMMARY_ITEMS,
+    TARGET_NATURES,
+)
 
 # A department code names folders and files: letters, digits, "-", "_" and "." only, so that no
 # code can reach outside the landing zone or the output folder.
@@ -31,6 +38,7 @@ class Column:
     allow_negative: bool = False
     description: str = ""
     pattern: str | None = None  # a regular expression every value must match in full
+    nfkc: bool = False  # text read as an IME may type it: full-width digits (９５％) become 95%
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -48,6 +56,7 @@ class Dataset:
     key: tuple[str, ...]
     unit: str = "元"  # unit of money columns when the file does not declare one
     per_department: bool = False
+    optional: bool = False  # the file may be absent: the department-year then has no rows of it
     description: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -95,6 +104,10 @@ BUDGET_LINES = Dataset(
         Column("budget", "全年预算数", "money", aliases=("预算数", "年度预算数")),
         Column("executed", "全年执行数", "money", aliases=("执行数", "支出数")),
         Column("carryover", "年末结转和结余", "money", aliases=("结转结余", "年末结转结余")),
+        Column("initial_budget", "年初预算数", "money", required=False, nullable=True, aliases=("年初预算",),
+               description="the budget as first approved; the 自评表's funds block shows it when given"),
+        Column("fund_nature", "资金性质", "enum", choices=FUND_NATURES, required=False, nullable=True,
+               description="当年财政拨款 or 上年结转; the 自评表's funds block splits by it when given"),
     ),
 )
 
@@ -205,11 +218,57 @@ INVESTMENT_PROJECTS = Dataset(
     ),
 )
 
-FINANCE_DATASETS = (BUDGET_LINES, PAYMENTS, SUMMARY)
+TARGETS = Dataset(
+    name="targets",
+    source="finance",
+    title="绩效目标 (the performance targets approved with the budget, one row per 三级指标)",
+    path="{year}/{department}/targets.csv",
+    key=("department_code", "indicator"),
+    per_department=True,
+    optional=True,
+    columns=(
+        Column("department_code", "部门编码", "code", aliases=("单位编码",), pattern=DEPARTMENT_CODE),
+        Column("level1", "一级指标", "text"),
+        Column("level2", "二级指标", "text"),
+        Column("indicator", "三级指标", "text", aliases=("指标名称",)),
+        Column("nature", "指标性质", "enum", choices=TARGET_NATURES,
+               description="≥ (more is better), ≤ (less is better), = (exactly) or 定性 (qualitative)"),
+        Column("target", "指标值", "text", aliases=("年度指标值",), nfkc=True,
+               description="a number for ≥, ≤ and =; the expected outcome in words for 定性"),
+        Column("unit", "计量单位", "text", required=False, nullable=True,
+               description="家, 个, %, 万元, 亿元, …; a metric's value is converted to it"),
+        Column("weight", "分值", "decimal"),
+        Column("actual_source", "完成值来源", "text", aliases=("取值方式",),
+               description="the metric of templates/metrics.yaml that gives the 实际完成值, or reported "
+                           "(the department's 绩效自评 states it)"),
+    ),
+)
+
+SELF_ASSESSMENT = Dataset(
+    name="self_assessment",
+    source="finance",
+    title="绩效自评 (the department's reported 实际完成值 and 偏差原因, one row per 三级指标)",
+    path="{year}/{department}/self_assessment.csv",
+    key=("department_code", "indicator"),
+    per_department=True,
+    optional=True,
+    columns=(
+        Column("department_code", "部门编码", "code", aliases=("单位编码",), pattern=DEPARTMENT_CODE),
+        Column("indicator", "三级指标", "text", aliases=("指标名称",)),
+        Column("actual", "实际完成值", "text", nullable=True, nfkc=True,
+               description="required for a target whose 完成值来源 is reported: a number, or 达成 / 部分达成 / "
+                           "未达成 for 定性; empty for a computed one (the warehouse gives it)"),
+        Column("deviation", "偏差原因分析及改进措施", "text", required=False, nullable=True, aliases=("偏差原因",)),
+        Column("evidence", "佐证材料", "text", required=False, nullable=True,
+               description="where the evidence is: a document number, a file, a link"),
+    ),
+)
+
+FINANCE_DATASETS = (BUDGET_LINES, PAYMENTS, SUMMARY, TARGETS, SELF_ASSESSMENT)
 REGISTRY_DATASETS = (ENTERPRISES, APPLICATIONS, INVESTMENT_PROJECTS)
 
 DATASETS: dict[str, Dataset] = {
     d.name: d
-    for d in (DEPARTMENTS, BUDGET_LINES, PAYMENTS, SUMMARY, INDICATORS, ENTERPRISES, APPLICATIONS,
-              INVESTMENT_PROJECTS)
+    for d in (DEPARTMENTS, BUDGET_LINES, PAYMENTS, SUMMARY, TARGETS, SELF_ASSESSMENT, INDICATORS, ENTERPRISES,
+              APPLICATIONS, INVESTMENT_PROJECTS)
 }

@@ -39,3 +39,8 @@ class SourceError(Exception):
     def __init__(self, problem: Problem):
         super().__init__(str(problem))
         self.problem = problem
+
+
+class DatasetAbsent(SourceError):
+    """The dataset is not there at all (no file, no table, no records for the department-year), as
+    opposed to being there and malformed. An optional dataset that is absent has no rows."""

@@ -20,7 +20,7 @@ from tasks.sources.contract import (
     REGISTRY_DATASETS,
     Dataset,
 )
-from tasks.sources.errors import Problem, SourceError
+from tasks.sources.errors import DatasetAbsent, Problem, SourceError
 from tasks.sources.staging import conform, stage, stage_empty
 
 
@@ -35,6 +35,8 @@ class Extracted:
     department_files: dict[str, dict[str, str]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    # Optional datasets a department did not deliver (绩效目标, 绩效自评): department → dataset names.
+    absent: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def failed(self) -> bool:
@@ -51,6 +53,17 @@ def _read(source: Source, dataset: Dataset, out: Extracted, **partition: object)
     if department is not None:
         out.department_files.setdefault(str(department), {})[raw.uri] = raw.sha256
     return frame
+
+
+def _read_finance(source: Source, dataset: Dataset, out: Extracted, year: int, code: str) -> pd.DataFrame:
+    """One department-year's dataset; an optional one that is not there has no rows (and is noted)."""
+    try:
+        return _read(source, dataset, out, year=year, department=code)
+    except DatasetAbsent:
+        if not dataset.optional:
+            raise
+        out.absent.setdefault(code, []).append(dataset.name)
+        return stage_empty(dataset)
 
 
 def _with_department(problem: Problem, department: str | None) -> Problem:
@@ -83,12 +96,13 @@ def extract_finance(source: Source, year: int, departments: list[str], sink: Sin
     delivered = False
     for code in departments:
         try:
-            frames = {d.name: _read(source, d, out, year=year, department=code) for d in FINANCE_DATASETS}
+            frames = {d.name: _read_finance(source, d, out, year, code) for d in FINANCE_DATASETS}
             for frame in frames.values():
                 _check_department(source, frame, code)
         except SourceError as exc:
             out.problems.append(_with_department(exc.problem, code))
             out.department_files.pop(code, None)
+            out.absent.pop(code, None)
             continue
         if sink is not None:
             for dataset in FINANCE_DATASETS:

@@ -20,7 +20,7 @@ import httpx
 import pandas as pd
 
 from tasks.sources.contract import Dataset, SourceName
-from tasks.sources.errors import Problem, SourceError
+from tasks.sources.errors import DatasetAbsent, Problem, SourceError
 from tasks.sources.raw import RawTable
 
 log = logging.getLogger("selfeval.sources.http")
@@ -69,7 +69,7 @@ class HttpSource:
         endpoint = ENDPOINTS.get(dataset.name)
         url = f"{self.base_url}/{endpoint}"
         if endpoint is None:
-            raise SourceError(Problem(self.name, self.base_url, f"this API does not offer {dataset.name}",
+            raise DatasetAbsent(Problem(self.name, self.base_url, f"this API does not offer {dataset.name}",
                                       expected="a folder or a database for this dataset", department=department))
         records: list[dict[str, Any]] = []
         digest = hashlib.sha256()
@@ -118,6 +118,9 @@ class HttpSource:
             else:
                 if response.status_code < 400:
                     return response.content
+                if response.status_code == 404:
+                    raise DatasetAbsent(Problem(self.name, url, "answered HTTP 404: no such dataset here",
+                                                expected="HTTP 200"))
                 if response.status_code < 500 and response.status_code != 429:
                     hint = " (check the API token)" if response.status_code in (401, 403) else ""
                     raise self._fail(url, f"answered HTTP {response.status_code}{hint}", "HTTP 200")

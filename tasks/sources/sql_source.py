@@ -17,7 +17,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from tasks.sources.contract import Dataset, SourceName
-from tasks.sources.errors import Problem, SourceError
+from tasks.sources.errors import DatasetAbsent, Problem, SourceError
 from tasks.sources.raw import RawTable
 
 YEAR_COLUMNS = ("year", "预算年度", "年度")
@@ -54,10 +54,14 @@ class SqlSource:
             return SourceError(Problem(self.name, uri, message, column=column, expected=expected,
                                        department=department))
 
+        def absent(message: str, expected: str) -> DatasetAbsent:
+            return DatasetAbsent(Problem(self.name, uri, message, expected=expected, department=department))
+
         try:
             table = sa.Table(table_name, sa.MetaData(), autoload_with=self.engine)
         except sa.exc.NoSuchTableError as exc:
-            raise fail(f"the table {table_name} does not exist", f"a table {table_name} with {dataset.title}") from exc
+            raise absent(f"the table {table_name} does not exist",
+                         f"a table {table_name} with {dataset.title}") from exc
         except sa.exc.DBAPIError as exc:
             raise fail(f"the database cannot be read ({type(exc.orig).__name__})", "a reachable database") from exc
         query = sa.select(table)
@@ -74,7 +78,7 @@ class SqlSource:
             columns = [c for c in result.keys() if c not in YEAR_COLUMNS]  # noqa: SIM118 (a Result, not a dict)
             rows = [[_text(row._mapping[c]) for c in columns] for row in result]
         if not rows:
-            raise fail("the table has no records for this selection", "at least one record")
+            raise absent("the table has no records for this selection", "at least one record")
         frame = pd.DataFrame(rows, columns=columns, dtype="str")
         digest = hashlib.sha256(frame.to_csv(index=False).encode("utf-8")).hexdigest()
         return RawTable(dataset=dataset, source=self.name, uri=uri, sha256=digest, frame=frame, first_row=1)

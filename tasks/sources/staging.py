@@ -230,7 +230,7 @@ def contract_dtypes(dataset: Dataset) -> dict[str, str]:
     """The pandas dtype of each column of a staged ``dataset`` (contract columns, ``_row``, ``_source``)
     whatever a file held: an optional column a file lacks is typed as if present, and ``_source`` is
     text. Parts of one dataset conformed to these can be stacked part by part."""
-    dtypes = {c.name: ("Int64" if c.nullable and c.kind in ("integer", "year")
+    dtypes = {c.name: ("Int64" if c.nullable and c.kind in ("integer", "year", "money")
                        else EMPTY_DTYPES.get(c.kind, "str")) for c in dataset.columns}
     return {**dtypes, ROW: "int64", SOURCE: "str"}
 
@@ -255,14 +255,17 @@ def stage(raw: RawTable) -> pd.DataFrame:
         if header is None:
             continue
         values = frame[header].astype("str")
-        if col.kind in ("code", "integer", "year", "decimal", "uscc"):
+        if col.kind in ("code", "integer", "year", "decimal", "uscc") or col.nfkc:
             values = normalised_series(values)  # full-width digits and letters, as an IME types them
         cells = _Cells(raw, col, header)
         stripped = values.str.strip()
         blank = stripped == ""
         if col.kind == "money":
             unit = units.get(col.name) or raw.unit or dataset.unit
-            out[col.name] = parse_money(values, unit, cells, col.allow_negative)
+            fen = parse_money(values, unit, cells, col.allow_negative)
+            # an optional amount left empty is not given (年初预算数), unlike a required one's "—" (zero)
+            out[col.name] = (pd.Series(fen, index=frame.index, dtype="Int64").mask(blank) if col.nullable
+                             else fen)
             continue
         if col.kind == "date":
             out[col.name] = parse_date(values, cells, col.nullable)

@@ -17,6 +17,8 @@ import pandas as pd
 
 from tasks.domain import (
     EXPENSE_TYPE_NAMES,
+    FUND_NATURE_CARRIED,
+    FUND_NATURE_CURRENT,
     FUND_SOURCE_NAMES,
     INDUSTRY_ALL,
     PROGRAM_HITECH,
@@ -31,7 +33,9 @@ from tasks.sources.contract import (
     INDICATORS,
     INVESTMENT_PROJECTS,
     PAYMENTS,
+    SELF_ASSESSMENT,
     SUMMARY,
+    TARGETS,
     Dataset,
 )
 from tasks.synth.parts import (
@@ -77,6 +81,11 @@ class FinanceTarget:
     payments: int = 4000
     # Lines whose unspent budget goes to carryover first, then lapses.
     unspent_lines: int = 2
+    # 年初预算数 and 资金性质, when the department's export gives them: each project line's initial
+    # budget is this share of its full-year budget (基本支出 lines keep theirs), and the first
+    # ``carried_projects`` project lines are 上年结转, the others 当年财政拨款. None: not given.
+    initial_share: float | None = None
+    carried_projects: int = 0
 
 
 @dataclass
@@ -91,10 +100,30 @@ class Investment:
 @dataclass
 class RegistryTarget:
     srdi: dict[int, int] = field(default_factory=dict)
+    # Applications to other programmes: programme → year → enterprises applying (drawn from the
+    # region's live enterprises with a generator of their own, so the other records do not change).
+    programs: dict[str, dict[int, int]] = field(default_factory=dict)
     hitech_first: dict[int, int] = field(default_factory=dict)
     hitech_repeat: dict[int, int] = field(default_factory=dict)
     investments: list[Investment] = field(default_factory=list)
     firms: int = 1200
+
+
+@dataclass
+class PerformanceTarget:
+    """One row of a department's 绩效目标, and what its 绩效自评 reports of it."""
+
+    level1: str
+    level2: str
+    indicator: str
+    nature: str  # ≥ ≤ = 定性
+    target: str
+    unit: str
+    weight: str
+    source: str  # a metric of templates/metrics.yaml, or "reported"
+    actual: str | None = None  # the reported 实际完成值
+    deviation: str | None = None  # 偏差原因分析及改进措施
+    evidence: str | None = None
 
 
 @dataclass
@@ -106,6 +135,7 @@ class DepartmentProfile:
     synthetic: bool
     finance: dict[int, FinanceTarget]
     registry: RegistryTarget | None = None
+    targets: dict[int, list[PerformanceTarget]] = field(default_factory=dict)  # year → 绩效目标
 
 
 @dataclass
@@ -114,6 +144,8 @@ class StatisticsTarget:
 
     rd: dict[str, dict[int, dict[str, str]]] = field(default_factory=dict)
     years: tuple[int, ...] = (2019, 2020, 2021, 2022)
+    # Further indicators with fixed values, 全部行业: (code, name, unit, region code) → year → value.
+    extra: dict[tuple[str, str, str, str], dict[int, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -126,6 +158,8 @@ class LandingZone:
     enterprises: pd.DataFrame
     applications: pd.DataFrame
     investment_projects: pd.DataFrame
+    targets: dict[tuple[int, str], pd.DataFrame] = field(default_factory=dict)
+    self_assessment: dict[tuple[int, str], pd.DataFrame] = field(default_factory=dict)
 
 
 def _fen_text(fen: np.ndarray | pd.Series) -> pd.Series:
@@ -181,6 +215,14 @@ def build_finance(
         "executed": _fen_text(executed),
         "carryover": _fen_text(carry),
     })
+    if target.initial_share is not None:
+        initial = budget.copy()
+        cut = np.arange(n_lines) >= len(BASIC_LINES)
+        initial[cut] = (budget[cut] * target.initial_share // 100 * 100).astype("int64")  # whole 元
+        lines["initial_budget"] = _fen_text(initial)
+        carried = np.arange(n_lines) - len(BASIC_LINES)
+        lines["fund_nature"] = np.where((carried >= 0) & (carried < target.carried_projects),
+                                        FUND_NATURE_CARRIED, FUND_NATURE_CURRENT)
 
     # Payments: salary-like lines pay monthly; the rest split into many payments by size.
     frames = []
@@ -303,6 +345,29 @@ def _applications(rng: np.random.Generator, p: DepartmentProfile, r: RegistryTar
     return rows
 
 
+def _program_applications(profiles: list[DepartmentProfile], ent_rows: list[dict]) -> list[dict]:
+    """Applications to the profiles' other programmes (``RegistryTarget.programs``), by live enterprises
+    of the department's region. A generator of their own (seeded by the department code) keeps every
+    other record as it was without them."""
+    rows: list[dict] = []
+    for p in profiles:
+        if p.registry is None or not p.registry.programs:
+            continue
+        rng = np.random.default_rng(int.from_bytes(p.code.encode("utf-8"), "little") % 2**32)
+        alive = sorted(r["uscc"] for r in ent_rows if r["region_code"] == p.region_code and r["status"] == "存续")
+        suffix = p.code.split("-")[-1]
+        for k, (program, by_year) in enumerate(sorted(p.registry.programs.items())):
+            for year, count in sorted(by_year.items()):
+                for n, uscc in enumerate(sorted(rng.choice(alive, size=count, replace=False))):
+                    month, day = int(rng.integers(3, 10)), int(rng.integers(1, 28))
+                    rows.append({
+                        "application_id": f"QT{k + 1}{year}{suffix}{n + 1:05d}", "uscc": str(uscc),
+                        "program": program, "year": year, "department_code": p.code,
+                        "submitted": dt.date(year, month, day).isoformat(),
+                        "result": "通过" if rng.random() < 0.7 else "未通过"})
+    return rows
+
+
 def build_registry(
     profiles: list[DepartmentProfile], rng: np.random.Generator, extra_firms_per_region: int = 120,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -316,8 +381,8 @@ def build_registry(
     inv_rows: list[dict] = []
     for p in profiles:
         r = p.registry
-        if r is None:
-            continue
+        if r is None or not (r.firms or r.srdi or r.hitech_first or r.investments):
+            continue  # no records of its own (other programmes' applications come below)
         alive = _add_firms(rng, ent_rows, taken_codes, taken_names, p.region_code, r.firms)
         app_rows += _applications(rng, p, r, alive)
         suffix = p.code.split("-")[-1]
@@ -340,6 +405,7 @@ def build_registry(
                 "registered": registered, "agreed_investment": inv.investment_wan,
                 "agreed_output": inv.output_wan,
             })
+    app_rows += _program_applications(profiles, ent_rows)
     enterprises = pd.DataFrame(ent_rows).sort_values(["region_code", "uscc"]).reset_index(drop=True)
     applications = pd.DataFrame(app_rows, columns=[c.name for c in APPLICATIONS.columns])
     applications = applications.sort_values(["year", "application_id"]).reset_index(drop=True)
@@ -371,6 +437,9 @@ def build_statistics(target: StatisticsTarget, rng: np.random.Generator) -> pd.D
                          f"{output:.2f}", "亿元"))
             rows.append((region_code, region_name, year, "IVA", "规模以上工业增加值", INDUSTRY_ALL,
                          f"{added:.2f}", "亿元"))
+            for (code, name, unit, region), values in sorted(target.extra.items()):
+                if region == region_code and year in values:
+                    rows.append((region_code, region_name, year, code, name, INDUSTRY_ALL, values[year], unit))
     return pd.DataFrame(rows, columns=[c.name for c in INDICATORS.columns])
 
 
@@ -391,12 +460,25 @@ def build_landing_zone(
             lines[year, p.code], pays[year, p.code], sums[year, p.code] = build_finance(
                 p, year, target, rng, suppliers, grantees
             )
+    targets, assessed = {}, {}
+    for p in profiles:
+        for year, rows in sorted(p.targets.items()):
+            targets[year, p.code] = pd.DataFrame([
+                {"department_code": p.code, "level1": t.level1, "level2": t.level2, "indicator": t.indicator,
+                 "nature": t.nature, "target": t.target, "unit": t.unit, "weight": t.weight,
+                 "actual_source": t.source} for t in rows])
+            assessed[year, p.code] = pd.DataFrame([
+                {"department_code": p.code, "indicator": t.indicator, "actual": t.actual or "",
+                 "deviation": t.deviation or "", "evidence": t.evidence or ""}
+                for t in rows if t.actual is not None or t.deviation is not None],
+                columns=["department_code", "indicator", "actual", "deviation", "evidence"])
     departments = [
         {"department_code": p.code, "department_name": p.name, "region_code": p.region_code,
          "region_name": p.region_name, "synthetic": "是" if p.synthetic else "否"}
         for p in profiles
     ]
-    return LandingZone(departments, lines, pays, sums, indicators, enterprises, applications, investments)
+    return LandingZone(departments, lines, pays, sums, indicators, enterprises, applications, investments,
+                       targets, assessed)
 
 
 def write_csv(frame: pd.DataFrame, dataset: Dataset, path: Path, headers: str = "label") -> None:
@@ -415,6 +497,10 @@ def write_landing_zone(zone: LandingZone, root: Path) -> None:
         write_csv(frame, BUDGET_LINES, base / "budget_lines.csv")
         write_csv(zone.payments[year, code], PAYMENTS, base / "payments.csv")
         write_csv(zone.summary[year, code], SUMMARY, base / "summary.csv")
+        if (year, code) in zone.targets:
+            write_csv(zone.targets[year, code], TARGETS, base / "targets.csv")
+        if (year, code) in zone.self_assessment and len(zone.self_assessment[year, code]):
+            write_csv(zone.self_assessment[year, code], SELF_ASSESSMENT, base / "self_assessment.csv")
     write_csv(zone.indicators, INDICATORS, root / "statistics" / "indicators.csv")
     write_csv(zone.enterprises, ENTERPRISES, root / "registry" / "enterprises.csv")
     write_csv(zone.applications, APPLICATIONS, root / "registry" / "applications.csv")

@@ -18,6 +18,7 @@ from tasks.synth.generator import (
     DepartmentProfile,
     FinanceTarget,
     Investment,
+    PerformanceTarget,
     RegistryTarget,
     StatisticsTarget,
     build_landing_zone,
@@ -112,6 +113,21 @@ LIWAN = DepartmentProfile(
         ],
         firms=1200,
     ),
+    # 2022 年度绩效目标 (reconstructed: the published report gives the outcomes, not the target table).
+    targets={2022: [
+        PerformanceTarget("产出指标", "数量指标", "省级“专精特新”申报企业数", "≥", "60", "家", "10", "srdi_applicants"),
+        PerformanceTarget("产出指标", "数量指标", "首次申报高新技术企业认定企业数", "≥", "50", "家", "10",
+                          "hitech_first"),
+        PerformanceTarget("产出指标", "数量指标", "新签约招商项目数", "≥", "8", "个", "10", "signed_projects"),
+        PerformanceTarget("产出指标", "数量指标", "新注册招商项目数", "≥", "10", "个", "10", "registered_projects"),
+        PerformanceTarget("产出指标", "时效指标", "四季度末支付进度", "≥", "95", "%", "10", "paid_q4"),
+        PerformanceTarget("效益指标", "经济效益指标", "招商项目协议投资金额", "≥", "20", "亿元", "15",
+                          "agreed_investment"),
+        PerformanceTarget("效益指标", "经济效益指标", "招商项目协议达产年产值或营收", "≥", "25", "亿元", "15",
+                          "agreed_output"),
+        PerformanceTarget("满意度指标", "服务对象满意度指标", "企业服务满意度", "≥", "90", "%", "10", "reported",
+                          actual="96", evidence="2022年企业服务满意度问卷调查汇总表"),
+    ]},
 )
 
 SWJ = DepartmentProfile(
@@ -159,7 +175,18 @@ SWJ = DepartmentProfile(
             Investment(2022, None, "6200.00", "9800.00", "跨境消费体验中心项目（模拟）"),
         ],
         firms=300,
+        programs={"电子商务示范企业认定": {2021: 18, 2022: 24}},
     ),
+    targets={2022: [
+        PerformanceTarget("产出指标", "数量指标", "电子商务示范企业申报数", "≥", "20", "家", "20",
+                          "ecommerce_applicants"),
+        PerformanceTarget("产出指标", "数量指标", "新签约招商项目数", "≥", "2", "个", "15", "signed_projects"),
+        PerformanceTarget("产出指标", "时效指标", "四季度末支付进度", "≥", "95", "%", "15", "paid_q4",
+                          deviation="部分会展扶持资金待活动结算后拨付；下一步按月跟踪项目支付进度。"),
+        PerformanceTarget("效益指标", "经济效益指标", "社会消费品零售总额增长率", "≥", "5", "%", "30", "retail_growth"),
+        PerformanceTarget("满意度指标", "服务对象满意度指标", "商贸企业满意度", "≥", "90", "%", "10", "reported",
+                          actual="92", evidence="荔湾区商贸企业满意度调查报告（模拟）"),
+    ]},
 )
 
 WTJ = DepartmentProfile(
@@ -184,6 +211,8 @@ WTJ = DepartmentProfile(
                 ("文旅企业纾困扶持资金", "subsidy"), ("体育场馆免费低收费开放补助", "subsidy"),
             ],
             payments=2200,
+            initial_share=0.9,
+            carried_projects=2,
         ),
         2021: FinanceTarget(
             budget=yuan("79820000.00"),
@@ -200,6 +229,21 @@ WTJ = DepartmentProfile(
             payments=2000,
         ),
     },
+    registry=RegistryTarget(firms=0, programs={"文化和旅游企业纾困扶持": {2022: 46}}),
+    targets={2022: [
+        PerformanceTarget("产出指标", "数量指标", "文旅企业纾困扶持申报企业数", "≥", "40", "家", "20",
+                          "culture_support_applicants"),
+        PerformanceTarget("产出指标", "质量指标", "文物保护修缮项目验收合格率", "=", "100", "%", "15", "reported",
+                          actual="100", evidence="文物保护修缮项目验收意见书（模拟）"),
+        PerformanceTarget("产出指标", "时效指标", "四季度末支付进度", "≥", "95", "%", "15", "paid_q4"),
+        PerformanceTarget("效益指标", "社会效益指标", "接待游客人次增长率", "≥", "10", "%", "15", "tourist_growth"),
+        PerformanceTarget("效益指标", "可持续影响指标", "非遗传承项目持续开展", "定性", "持续开展", "", "15",
+                          "reported",
+                          actual="达成", evidence="非遗传承项目年度工作总结（模拟）"),
+        PerformanceTarget("满意度指标", "服务对象满意度指标", "群众文化活动满意度", "≥", "90", "%", "10", "reported",
+                          actual="88", deviation="部分场馆受疫情影响暂停开放；下一步增加线上文化服务供给。",
+                          evidence="群众文化活动满意度调查（模拟）"),
+    ]},
 )
 
 # 荔湾区 R&D by industry (万元): 建筑业 and 服务业 grow by more than half in 2022, 工业 by a tenth.
@@ -211,7 +255,14 @@ STATISTICS = StatisticsTarget(
             2021: {"工业": "18640.35", "建筑业": "3215.60", "服务业": "9870.12"},
             2022: {"工业": "20522.18", "建筑业": "5062.44", "服务业": "15102.77"},
         }
-    }
+    },
+    # The 商务局's and 文广旅体局's outcomes, as the 统计局 publishes them for 荔湾区.
+    extra={
+        ("RETAIL", "社会消费品零售总额", "亿元", "440103"): {2019: "562.31", 2020: "521.86", 2021: "578.44",
+                                                          2022: "612.07"},
+        ("TOURISTS", "接待游客人次", "万人次", "440103"): {2019: "1820.50", 2020: "1102.36", 2021: "1288.72",
+                                                         2022: "1435.18"},
+    },
 )
 
 PROFILES = [LIWAN, SWJ, WTJ]

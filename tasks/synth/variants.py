@@ -23,10 +23,11 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from tasks.domain import FEN_PER_UNIT
-from tasks.sources.contract import BUDGET_LINES, DATASETS, PAYMENTS, SUMMARY, Dataset
+from tasks.sources.contract import DATASETS, FINANCE_DATASETS, PAYMENTS, SUMMARY, Dataset
 from tasks.sources.http_source import ENDPOINTS
 
-TITLES = {"budget_lines": "预算指标执行明细表", "payments": "国库集中支付明细表", "summary": "收支决算总表"}
+TITLES = {"budget_lines": "预算指标执行明细表", "payments": "国库集中支付明细表", "summary": "收支决算总表",
+          "targets": "部门整体支出绩效目标表", "self_assessment": "部门整体支出绩效自评表"}
 GROUPED = ("budget", "executed", "carryover")  # under one merged 预算执行情况 header
 
 
@@ -75,7 +76,7 @@ def write_finance_xlsx(csv_path: Path, dataset: Dataset, out: Path, department: 
         for i, header in enumerate(frame.columns, start=1):
             value: object = record[header]
             if header in money:
-                value = _number(str(value), unit)
+                value = _number(str(value), unit) if str(value) != "" else None
             elif header in dates and value:
                 value = dt.datetime.fromisoformat(str(value))
             cell = sheet.cell(row=row, column=i, value=value)
@@ -84,7 +85,7 @@ def write_finance_xlsx(csv_path: Path, dataset: Dataset, out: Path, department: 
             elif header in dates:
                 cell.number_format = "yyyy-mm-dd"
         row += 1
-    if dataset is not SUMMARY:
+    if dataset is not SUMMARY and money:
         sheet.cell(row=row, column=1, value="合计")
         for header in money:
             total = sum(Decimal(v) for v in frame[header])
@@ -100,7 +101,7 @@ def write_xlsx_variant(sample: Path, dest: Path) -> None:
     names = {r["部门编码"]: r["部门名称"] for r in _read(sample / "finance" / "departments.csv").to_dict("records")}
     (dest / "finance").mkdir(parents=True, exist_ok=True)
     shutil.copy(sample / "finance" / "departments.csv", dest / "finance" / "departments.csv")
-    for dataset in (BUDGET_LINES, PAYMENTS, SUMMARY):
+    for dataset in FINANCE_DATASETS:
         for path in sorted((sample / "finance").glob(f"*/*/{dataset.name}.csv")):
             year, code = path.parent.parent.name, path.parent.name
             target = dest / "finance" / year / code / f"{dataset.name}.xlsx"

@@ -25,7 +25,8 @@ def _scopes(p: Partition) -> dict[sa.Table, sa.ColumnElement[bool]]:
     year_end = dt.date(p.year, 12, 31)
     dept_year = {
         t: sa.and_(t.c.department_code == p.department_code, t.c.year == p.year)
-        for t in (s.dim_project, s.fct_budget_line, s.fct_reported_total, s.fct_payment)
+        for t in (s.dim_project, s.fct_budget_line, s.fct_reported_total, s.fct_payment,
+                  s.fct_performance_target, s.fct_performance_actual)
     }
     return {
         **dept_year,

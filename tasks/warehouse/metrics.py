@@ -115,6 +115,13 @@ class Registry:
             return name
         return next((m.name for m in self.metrics.values() if m.kind == "growth" and m.of == name), None)
 
+    def grouped(self, name: str) -> str | None:
+        """The column a metric gives one value per (``by``, its own or its parts'), or None."""
+        metric = self[name]
+        if metric.by is not None:
+            return metric.by
+        return next((g for g in (self.grouped(p) for p in metric.parts) if g is not None), None)
+
     def tables(self, name: str) -> tuple[str, ...]:
         """The fact tables a metric's rows come from (marts resolved), in first-seen order."""
         metric = self[name]

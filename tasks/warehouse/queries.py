@@ -112,19 +112,6 @@ def department_years(conn: sa.Connection, department: str, up_to: int) -> list[Y
     return [YearTotals(int(r[0]), int(r[1]), int(r[2]), int(r[3])) for r in rows]
 
 
-@named("Distinct applicants per year (all, or first-time only) for a programme (fct_application)")
-def applicants_by_year(conn: sa.Connection, department: str, program: str, years: list[int],
-                       first_only: bool = False) -> dict[int, int]:
-    a = s.fct_application
-    q = (sa.select(a.c.year, sa.func.count(sa.distinct(a.c.uscc)))
-         .where(a.c.department_code == department, a.c.program == program, a.c.year.in_(years))
-         .group_by(a.c.year))
-    if first_only:
-        q = q.where(a.c.first_application.is_(True))
-    counts = {int(y): int(n) for y, n in conn.execute(q)}
-    return {y: counts.get(y, 0) for y in years}
-
-
 @dataclass(frozen=True)
 class DepartmentYear:
     department_code: str
@@ -198,3 +185,73 @@ def recorded_warnings(conn: sa.Connection, department: str, year: int) -> list[d
         r.c.run_id == run, r.c.department_code == department, r.c.year == year, r.c.severity == "warning",
         r.c.success.is_(False)).order_by(r.c.rule_id))
     return [dict(row._mapping) for row in rows]
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    """One 绩效目标 as loaded (fct_performance_target), with the department's 绩效自评 of it, if any."""
+
+    level1: str
+    level2: str
+    indicator: str
+    nature: str
+    target: str
+    unit: str
+    weight: Decimal
+    actual_source: str
+    actual: str | None
+    deviation: str | None
+    evidence: str | None
+    source_uri: str
+    source_row: int | None
+
+
+@named("A department-year's 绩效目标 in their file's order, each with its 绩效自评 row "
+       "(fct_performance_target ⟕ fct_performance_actual)")
+def performance_targets(conn: sa.Connection, department: str, year: int) -> list[TargetRow]:
+    t, a = s.fct_performance_target, s.fct_performance_actual
+    joined = t.outerjoin(a, sa.and_(a.c.department_code == t.c.department_code, a.c.year == t.c.year,
+                                    a.c.indicator == t.c.indicator))
+    rows = conn.execute(
+        sa.select(t.c.level1, t.c.level2, t.c.indicator, t.c.nature, t.c.target, t.c.unit, t.c.weight,
+                  t.c.actual_source, a.c.actual, a.c.deviation, a.c.evidence,
+                  sa.func.coalesce(a.c.source_uri, t.c.source_uri), sa.func.coalesce(a.c.source_row, t.c.source_row))
+        .select_from(joined).where(t.c.department_code == department, t.c.year == year).order_by(t.c.position)
+    ).all()
+    return [TargetRow(str(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), str(r[5] or ""), Decimal(str(r[6])),
+                      str(r[7]), r[8], r[9], r[10], str(r[11]), None if r[12] is None else int(r[12])) for r in rows]
+
+
+@dataclass(frozen=True)
+class FundsRow:
+    """A row of the 自评表's funds block: budget lines of one kind of money, summed (分)."""
+
+    label: str
+    lines: int
+    initial_budget_fen: int | None  # None when a line of it does not give its 年初预算数
+    budget_fen: int
+    executed_fen: int
+
+
+@named("The 自评表's funds block: 年初预算数, 全年预算数 and ledger execution of all lines, then of 当年财政拨款 "
+       "and 上年结转 (fiscal lines by 资金性质) and 其他资金 (mart_line_execution)")
+def funds_by_nature(conn: sa.Connection, department: str, year: int) -> tuple[list[FundsRow], bool]:
+    """The rows 年度资金总额, 其中：当年财政拨款, 上年结转资金, 其他资金, and whether the lines state their
+    资金性质 at all (without it, every fiscal line counts as 当年财政拨款)."""
+    m = s.mart_line_execution
+    other = m.c.fund_source_code == "OTH"
+    carried = sa.and_(~other, sa.func.coalesce(m.c.fund_nature, "") == "上年结转")
+    parts = (("年度资金总额", sa.true()), ("当年财政拨款", sa.and_(~other, sa.not_(carried))),
+             ("上年结转资金", carried), ("其他资金", other))
+    out = []
+    for label, where in parts:
+        r = conn.execute(sa.select(
+            sa.func.count(), sa.func.count(m.c.initial_budget_fen),
+            sa.func.coalesce(sa.func.sum(m.c.initial_budget_fen), 0),
+            sa.func.coalesce(sa.func.sum(m.c.budget_fen), 0), sa.func.coalesce(sa.func.sum(m.c.executed_fen), 0))
+            .where(m.c.department_code == department, m.c.year == year, where)).one()
+        lines, with_initial = int(r[0]), int(r[1])
+        out.append(FundsRow(label, lines, int(r[2]) if with_initial == lines else None, int(r[3]), int(r[4])))
+    stated = conn.execute(sa.select(sa.func.count(m.c.fund_nature)).where(
+        m.c.department_code == department, m.c.year == year)).scalar_one()
+    return out, int(stated) > 0

@@ -106,6 +106,8 @@ fct_budget_line = sa.Table(
     sa.Column("budget_fen", sa.BigInteger, nullable=False),
     sa.Column("reported_executed_fen", sa.BigInteger, nullable=False),
     sa.Column("carryover_fen", sa.BigInteger, nullable=False),
+    sa.Column("initial_budget_fen", sa.BigInteger, nullable=True),  # 年初预算数, when the file gives it
+    sa.Column("fund_nature", sa.String(20), nullable=True),  # 资金性质: 当年财政拨款 / 上年结转, when given
     *lineage(),
 )
 
@@ -168,6 +170,36 @@ fct_indicator_value = sa.Table(
     sa.Column("region_name", sa.String(100), nullable=False),
     sa.Column("value", sa.Numeric(20, 6), nullable=False),
     sa.Column("unit", sa.String(20), nullable=False),
+    *lineage(),
+)
+
+# 绩效目标: the targets approved with the budget, one row per 三级指标, in the file's order (position).
+fct_performance_target = sa.Table(
+    "fct_performance_target", metadata,
+    sa.Column("department_code", sa.String(64), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("indicator", sa.String(200), primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("level1", sa.String(100), nullable=False),
+    sa.Column("level2", sa.String(100), nullable=False),
+    sa.Column("nature", sa.String(8), nullable=False),
+    sa.Column("target", sa.String(200), nullable=False),
+    sa.Column("unit", sa.String(20), nullable=True),
+    sa.Column("weight", sa.Numeric(6, 2), nullable=False),
+    sa.Column("actual_source", sa.String(64), nullable=False),
+    *lineage(),
+)
+
+# 绩效自评: what a department reports of its targets (实际完成值 where no data source holds it,
+# 偏差原因, evidence).
+fct_performance_actual = sa.Table(
+    "fct_performance_actual", metadata,
+    sa.Column("department_code", sa.String(64), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("indicator", sa.String(200), primary_key=True),
+    sa.Column("actual", sa.String(200), nullable=True),
+    sa.Column("deviation", sa.Text, nullable=True),
+    sa.Column("evidence", sa.Text, nullable=True),
     *lineage(),
 )
 
@@ -261,6 +293,8 @@ mart_line_execution = sa.Table(
     sa.Column("budget_fen", sa.BigInteger),
     sa.Column("reported_executed_fen", sa.BigInteger),
     sa.Column("carryover_fen", sa.BigInteger),
+    sa.Column("initial_budget_fen", sa.BigInteger),
+    sa.Column("fund_nature", sa.String(20)),
     sa.Column("executed_fen", sa.BigInteger),
     sa.Column("payments", sa.BigInteger),
 )

@@ -1,7 +1,8 @@
 """Staged frames → warehouse rows for one department-year partition (pure functions).
 
 The partition a department-year load replaces:
-- finance facts (budget lines, reported totals, payments) and projects of that year;
+- finance facts (budget lines, reported totals, payments), projects, and the 绩效目标 and 绩效自评
+  of that year;
 - the department's applications up to that year, and its investment projects signed up to it
   (the registry is a snapshot of history, and the report compares with the year before);
 - its region's indicator values up to that year.
@@ -15,6 +16,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from tasks.domain import EXPENSE_TYPE_CODE, FUND_SOURCE_CODE
@@ -57,8 +59,9 @@ def inputs_digest(files: dict[str, str]) -> str:
 def _lineage(frame: pd.DataFrame, hashes: dict[str, str]) -> pd.DataFrame:
     """Per-row lineage: the source file, its content hash and the row in it."""
     uri = frame[SOURCE].astype(str)
+    sha = uri.map(hashes).astype(object)  # an empty frame maps to float64; fill text, not NaN
     out = frame.drop(columns=[ROW, SOURCE]).assign(
-        source_uri=uri, source_sha256=uri.map(hashes).fillna(""), source_row=frame[ROW].astype("int64"))
+        source_uri=uri, source_sha256=sha.where(sha.notna(), "").astype("str"), source_row=frame[ROW].astype("int64"))
     return out
 
 
@@ -93,7 +96,12 @@ def build_partition(
         fund_source_code=lines["fund_source"].map(FUND_SOURCE_CODE),
         expense_type_code=lines["expense_type"].map(EXPENSE_TYPE_CODE),
         budget_fen=lines["budget"], reported_executed_fen=lines["executed"], carryover_fen=lines["carryover"],
+        initial_budget_fen=lines["initial_budget"], fund_nature=lines["fund_nature"],
     ))
+    targets = mine("targets").sort_values(ROW)
+    tables["fct_performance_target"] = lin(targets.assign(
+        year=year, position=np.arange(1, len(targets) + 1, dtype="int64")))
+    tables["fct_performance_actual"] = lin(mine("self_assessment").assign(year=year))
     summary = mine("summary")
     tables["fct_reported_total"] = lin(summary.assign(
         year=year, budget_fen=summary["budget"], executed_fen=summary["executed"],

@@ -51,7 +51,7 @@ def test_pdf_embeds_cjk_faces_and_gives_back_the_text(run_dir, reference_text):
     body = re.sub(r"—\s*\d+\s*—", "", text)  # page numbers of the footer
     compact = re.sub(r"\s+", "", body)
     assert re.sub(r"\s+", "", reference_text) in compact
-    assert "部门整体支出绩效自评表" in compact and "年度绩效指标完成情况表" in compact
+    assert "部门整体支出绩效自评表" in compact and "（三）绩效指标" in compact and "年度预算执行明细" in compact
 
 
 def test_the_pdf_faces_have_a_glyph_for_every_character(run_dir):
@@ -87,7 +87,7 @@ def test_docx_uses_word_heading_styles_and_the_official_layout(run_dir):
     assert normal.element.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋_GB2312"
     assert document.styles["Heading 1"].element.rPr.rFonts.get(qn("w:eastAsia")) == "黑体"
     assert document.styles["Heading 2"].element.rPr.rFonts.get(qn("w:eastAsia")) == "楷体_GB2312"
-    assert len(document.tables) == 2 and len(document.inline_shapes) >= 3
+    assert len(document.tables) == 4 and len(document.inline_shapes) >= 3  # the 自评表's three blocks, 附表2
     assert "全年预算数 12103.34 万元" in "\n".join(p.text for p in document.paragraphs)
 
 
@@ -105,11 +105,11 @@ def test_every_figure_links_to_its_provenance(run_dir):
 
 def test_tables_carry_the_score(run_dir):
     html = (folder(run_dir) / "report.html").read_text(encoding="utf-8")
-    assert "部门整体支出绩效自评表" in html and "年度绩效指标完成情况表" in html
-    for header in ("年度预算数（万元）", "全年执行数（万元）", "执行率", "分值", "得分", "一级指标", "二级指标",
-                   "三级指标", "年度指标值", "实际完成值", "偏差原因"):
+    assert "部门整体支出绩效自评表" in html and "（三）绩效指标" in html
+    for header in ("年初预算数（万元）", "全年预算数（万元）", "全年执行数（万元）", "执行率", "分值", "得分", "预期目标",
+                   "实际完成情况", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "偏差原因分析及改进措施"):
         assert f"<th>{header}</th>" in html
-    assert "自评等级：优秀" in html
+    assert "自评等级：优秀" in html and "96.00%（自报）" in html  # the reported 企业服务满意度
 
 
 def test_explain_prints_query_sources_and_rules(run_dir, capsys):

@@ -96,15 +96,16 @@ def finance_database(url: str) -> None:
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         pd.read_csv(SAMPLE / "finance" / "departments.csv", dtype=str).to_sql("departments", conn, index=False)
-        for name in ("budget_lines", "payments", "summary"):
+        money_columns = ("全年预算数", "全年执行数", "年末结转和结余", "支付金额", "年初预算数")
+        for name in ("budget_lines", "payments", "summary", "targets", "self_assessment"):
             frames = []
             for path in sorted((SAMPLE / "finance").glob(f"*/*/{name}.csv")):
                 frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-                money = [c for c in frame.columns if c in ("全年预算数", "全年执行数", "年末结转和结余", "支付金额")]
+                money = [c for c in frame.columns if c in money_columns]
                 frame[money] = frame[money].apply(pd.to_numeric)  # NUMERIC columns, as a finance system has
                 frames.append(frame.assign(预算年度=int(path.parent.parent.name)))
-            pd.concat(frames).to_sql(name, conn, index=False, dtype={
-                c: sa.Numeric(18, 2) for c in ("全年预算数", "全年执行数", "年末结转和结余", "支付金额")})
+            # a column some departments' lines lack (年初预算数, 资金性质) is NULL for them
+            pd.concat(frames).to_sql(name, conn, index=False, dtype={c: sa.Numeric(18, 2) for c in money_columns})
     engine.dispose()
 
 

@@ -17,7 +17,7 @@ from tasks.warehouse.load import load_partition
 from tasks.warehouse.metrics import load_registry, measure
 from tasks.warehouse.migrate import current_revision, head_revision, upgrade
 from tasks.warehouse.transform import build_partition
-from tests.integration.warehouse_helpers import count, load_sample, sample_data, snapshot
+from tests.integration.warehouse_helpers import FACTS, count, load_sample, sample_data, snapshot
 
 LIWAN = "440103-KGXJ"
 METRICS = TEMPLATES_DIR / "metrics.yaml"
@@ -116,12 +116,21 @@ def test_upgrade_in_place_from_the_first_release(warehouse_url, monkeypatch):
     upgrade(engine, "0001")
     assert current_revision(engine) == "0001"
     with monkeypatch.context() as m:
-        m.setattr(loader, "clear_score", lambda *a: None)  # release 0.1 published no scores (0004)
+        # What release 0.1 wrote: no scores (0004), no 绩效目标 or 年初预算数/资金性质 (0005).
+        m.setattr(loader, "clear_score", lambda *a: None)
+        real_scopes, real_insert = loader._scopes, loader.dialect.insert_frame
+        m.setattr(loader, "_scopes", lambda p: {t: w for t, w in real_scopes(p).items()
+                                                if t not in (s.fct_performance_target, s.fct_performance_actual)})
+        m.setattr(loader.dialect, "insert_frame", lambda conn, table, frame, constants=None: real_insert(
+            conn, table, frame.drop(columns=["initial_budget_fen", "fund_nature"], errors="ignore"),
+            {k: v for k, v in (constants or {}).items() if k not in ("initial_budget_fen", "fund_nature")}))
         load_sample(engine, "old-release")
-    before = snapshot(engine)
+    old_tables = [t for t in FACTS if t not in (s.fct_performance_target, s.fct_performance_actual)]
+    old_columns = ("run_id", "loaded_at", "initial_budget_fen", "fund_nature")
+    before = snapshot(engine, old_columns, old_tables)
     upgrade(engine)
     assert current_revision(engine) == head_revision()
-    after = snapshot(engine)
+    after = snapshot(engine, old_columns, old_tables)
     for name in before:
         assert before[name].equals(after[name]), name
     with engine.connect() as conn:

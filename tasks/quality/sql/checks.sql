@@ -142,3 +142,35 @@ SELECT now.department_code, now.figure, now.provided, coalesce(before.previous, 
 FROM now
 LEFT JOIN before ON before.department_code = now.department_code AND before.k = now.k
 LEFT JOIN budget ON budget.department_code = now.department_code
+
+-- name: targets
+-- One row per 绩效目标 (三级指标) with whether its 指标值 is well formed: a number (commas and a
+-- trailing % allowed) for ≥, ≤ and =; any words for 定性. The same pattern as tasks/report/targets.py.
+SELECT * EXCLUDE (_seq),
+       nature = '定性' OR coalesce(regexp_full_match(replace(target, ',', ''), '[+-]?[0-9]+(\.[0-9]+)?%?'), false)
+           AS target_valid,
+       _seq AS _idx
+FROM stg_targets
+
+-- name: target_actuals
+-- Each target whose 实际完成值 the department reports (完成值来源 reported), with its 绩效自评 row:
+-- actual_valid when that row exists and states a number (≥ ≤ =) or 达成 / 部分达成 / 未达成 (定性).
+-- A missing actual names the target's row; a malformed one the 绩效自评's row.
+SELECT t.department_code, t.indicator, t.nature, a.actual,
+       coalesce(a._source, t._source) AS _source, coalesce(a._row, t._row) AS _row,
+       a._row IS NOT NULL AND a.actual IS NOT NULL AND CASE
+           WHEN t.nature = '定性' THEN a.actual IN ('达成', '部分达成', '未达成')
+           ELSE coalesce(regexp_full_match(replace(a.actual, ',', ''), '[+-]?[0-9]+(\.[0-9]+)?%?'), false) END
+           AS actual_valid,
+       row_number() OVER (ORDER BY t._seq) - 1 AS _idx
+FROM stg_targets t
+LEFT JOIN stg_self_assessment a ON a.department_code = t.department_code AND a.indicator = t.indicator
+WHERE t.actual_source = 'reported'
+
+-- name: self_assessment
+-- Each 绩效自评 row with whether its 三级指标 is one of the department's 绩效目标.
+SELECT a.* EXCLUDE (_seq),
+       EXISTS (SELECT 1 FROM stg_targets t WHERE t.department_code = a.department_code
+               AND t.indicator = a.indicator) AS target_known,
+       a._seq AS _idx
+FROM stg_self_assessment a

@@ -1,0 +1,90 @@
+"""A department's 绩效目标 as indicators to score, and the checks a 绩效目标 must pass before loading.
+
+The 绩效目标 (``finance/<year>/<department>/targets.csv``, contract dataset ``targets``) gives one row
+per 三级指标: 指标性质 (≥ ≤ = 定性), 指标值, 计量单位, 分值 and 完成值来源 — a metric of the registry
+(``templates/metrics.yaml``), whose value the warehouse gives, or ``reported``, whose value the
+department's 绩效自评 (``self_assessment.csv``) states. The rules of ``expectations/performance.json``
+check the files' own consistency in the gate; :func:`check_sources` checks them against the metric
+registry, which the gate cannot see.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pandas as pd
+
+from tasks.domain import REPORTED
+from tasks.report.score import NATURE_METHOD, Indicator
+from tasks.sources.errors import Problem
+from tasks.warehouse.metrics import Registry
+from tasks.warehouse.queries import TargetRow
+
+# A number as a 指标值 or 实际完成值 may be written: 60, 95%, 1,200, -3.5 (the pattern of the
+# PRF-002 and PRF-004 rule views in tasks/quality/sql/checks.sql).
+NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?%?")
+PERCENT = "%"
+
+
+def number(text: str | None) -> Decimal | None:
+    """``text`` as an exact number, or None when it is not one. "95%" is 95."""
+    if text is None:
+        return None
+    cleaned = str(text).strip().replace(",", "")
+    if not NUMBER.fullmatch(cleaned):
+        return None
+    return Decimal(cleaned.rstrip("%"))
+
+
+def in_unit(value: Decimal | None, unit: str) -> Decimal | None:
+    """A number as written, held as scoring holds it: a percentage as a fraction (95 % → 0.95)."""
+    if value is None:
+        return None
+    return value / 100 if unit == PERCENT else value
+
+
+def reported_figure(indicator: str) -> str:
+    """The name under which a reported actual is passed to scoring and shown in provenance."""
+    return f"自报:{indicator}"
+
+
+def indicators_of(rows: list[TargetRow]) -> tuple[list[Indicator], dict[str, Decimal | str | None]]:
+    """The 绩效目标 as indicators to score, and the reported actuals (by figure name) they need."""
+    out: list[Indicator] = []
+    reported: dict[str, Decimal | str | None] = {}
+    for row in rows:
+        method = NATURE_METHOD[row.nature]
+        is_reported = row.actual_source == REPORTED
+        figure = reported_figure(row.indicator) if is_reported else row.actual_source
+        if is_reported:
+            reported[figure] = row.actual if method == "qualitative" else in_unit(number(row.actual), row.unit)
+        out.append(Indicator(
+            level1=row.level1, level2=row.level2, name=row.indicator, figure=figure, method=method,
+            target=None if method == "qualitative" else in_unit(number(row.target), row.unit),
+            unit=row.unit, weight=row.weight, deviation_reason=row.deviation or None,
+            target_text=row.target.strip(), reported=is_reported,
+            evidence=row.evidence or None))
+    return out, reported
+
+
+def check_sources(targets: pd.DataFrame, registry: Registry) -> list[Problem]:
+    """Each 绩效目标's 完成值来源 must be ``reported`` or a metric of the registry with one value per
+    department-year (not one per group). ``targets`` is the staged dataset (``_source``, ``_row``).
+    Returns one problem per bad row, naming the file, row and column."""
+    problems = []
+    for row in targets.to_dict("records"):
+        source = str(row["actual_source"])
+        if source == REPORTED:
+            continue
+        if source not in registry:
+            message = f"{source!r} is not a metric of the registry ({registry.path})"
+        elif registry.grouped(source) is not None:
+            message = f"{source!r} gives one value per {registry.grouped(source)}, not one figure"
+        else:
+            continue
+        problems.append(Problem(
+            "finance", str(row["_source"]), message, row=int(row["_row"]), column="完成值来源 (actual_source)",
+            expected=f"{REPORTED}, or one of the registry's metrics (selfeval explain lists them; docs/indicators.md)",
+            department=str(row["department_code"])))
+    return problems
