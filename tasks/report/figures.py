@@ -94,7 +94,8 @@ def read_figures(conn: sa.Connection, registry: Registry, department: str, year:
     figs = Figures(department, year, str(d["department_name"]), str(d["region_code"]))
     figs.splits = {"fund_source": q.spending_by_fund_source(conn, department, year),
                    "expense_type": q.spending_by_expense_type(conn, department, year)}
-    figs.growth_of = {str(m.of): m.name for m in registry.metrics.values() if m.kind == "growth"}
+    figs.growth_of = {str(m.of): str(registry.growth_of(str(m.of))) for m in registry.metrics.values()
+                      if m.kind == "growth"}
     for name, measured in measure(conn, registry, department, figs.region_code, year).items():
         metric = registry[name]
         params: dict[str, Any] = ({"region": figs.region_code} if metric.scope == "region"

@@ -171,7 +171,8 @@ def score_one(indicator: Indicator, actual: Decimal | str | None, profile: Profi
     if not isinstance(actual, Decimal) or target is None:
         return Decimal(0)
     if indicator.method == "at_least":
-        fraction = Decimal(1) if target <= 0 else min(actual / target, Decimal(1))
+        # a target of 0 or less (增长率 ≥ 0 %) is met or not: proportion has no meaning below zero
+        fraction = (Decimal(1) if actual >= target else Decimal(0)) if target <= 0 else min(actual / target, Decimal(1))
     elif indicator.method == "exact":
         fraction = (Decimal(1) if actual == target else Decimal(0)) if target == 0 else \
             max(Decimal(0), 1 - abs(actual - target) / abs(target))

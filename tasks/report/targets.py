@@ -11,6 +11,7 @@ registry, which the gate cannot see.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from decimal import Decimal
 
 import pandas as pd
@@ -55,6 +56,8 @@ def indicators_of(rows: list[TargetRow]) -> tuple[list[Indicator], dict[str, Dec
     reported: dict[str, Decimal | str | None] = {}
     for row in rows:
         method = NATURE_METHOD[row.nature]
+        if not row.unit and row.target.strip().endswith(PERCENT):  # "95%" with no 计量单位: a percentage
+            row = replace(row, unit=PERCENT)
         is_reported = row.actual_source == REPORTED
         figure = reported_figure(row.indicator) if is_reported else row.actual_source
         if is_reported:
@@ -77,14 +80,18 @@ def check_sources(targets: pd.DataFrame, registry: Registry) -> list[Problem]:
         source = str(row["actual_source"])
         if source == REPORTED:
             continue
-        if source not in registry:
+        if row["nature"] == "定性":
+            message = f"a 定性 target's 实际完成值 is 达成/部分达成/未达成, which no metric gives; got {source!r}"
+            expected = f"{REPORTED}, with the grade in the 绩效自评"
+        elif source not in registry:
             message = f"{source!r} is not a metric of the registry ({registry.path})"
         elif registry.grouped(source) is not None:
             message = f"{source!r} gives one value per {registry.grouped(source)}, not one figure"
         else:
             continue
+        if row["nature"] != "定性":
+            expected = f"{REPORTED}, or one of the registry's metrics (docs/indicators.md)"
         problems.append(Problem(
             "finance", str(row["_source"]), message, row=int(row["_row"]), column="完成值来源 (actual_source)",
-            expected=f"{REPORTED}, or one of the registry's metrics (selfeval explain lists them; docs/indicators.md)",
-            department=str(row["department_code"])))
+            expected=expected, department=str(row["department_code"])))
     return problems

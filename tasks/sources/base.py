@@ -94,7 +94,9 @@ class FileSource:
 
     def fingerprint(self, dataset: Dataset, *, year: int | None = None, department: str | None = None) -> str | None:
         path = self.path_for(dataset, year, department)
-        return sha256_file(path) if path is not None else ABSENT
+        if path is None:
+            return ABSENT if dataset.optional else None
+        return sha256_file(path)
 
     def read(self, dataset: Dataset, *, year: int | None = None, department: str | None = None) -> RawTable:
         path = self.path_for(dataset, year, department)

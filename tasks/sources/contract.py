@@ -235,7 +235,7 @@ TARGETS = Dataset(
                description="≥ (more is better), ≤ (less is better), = (exactly) or 定性 (qualitative)"),
         Column("target", "指标值", "text", aliases=("年度指标值",), nfkc=True,
                description="a number for ≥, ≤ and =; the expected outcome in words for 定性"),
-        Column("unit", "计量单位", "text", required=False, nullable=True,
+        Column("unit", "计量单位", "text", required=False, nullable=True, nfkc=True,
                description="家, 个, %, 万元, 亿元, …; a metric's value is converted to it"),
         Column("weight", "分值", "decimal"),
         Column("actual_source", "完成值来源", "text", aliases=("取值方式",),

@@ -106,8 +106,9 @@ def test_every_figure_links_to_its_provenance(run_dir):
 def test_tables_carry_the_score(run_dir):
     html = (folder(run_dir) / "report.html").read_text(encoding="utf-8")
     assert "部门整体支出绩效自评表" in html and "（三）绩效指标" in html
-    for header in ("年初预算数（万元）", "全年预算数（万元）", "全年执行数（万元）", "执行率", "分值", "得分", "预期目标",
-                   "实际完成情况", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "偏差原因分析及改进措施"):
+    for header in ("年初预算数（万元）", "全年预算数（万元）", "全年执行数（万元）", "执行率", "分值", "得分",
+                   "预期目标", "实际完成情况", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值",
+                   "偏差原因分析及改进措施"):
         assert f"<th>{header}</th>" in html
     assert "自评等级：优秀" in html and "96.00%（自报）" in html  # the reported 企业服务满意度
 

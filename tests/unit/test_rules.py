@@ -101,6 +101,7 @@ MUTATIONS = {
     "PRF-002": ("targets", lambda f: at(f, first(f), "target", "六十")),
     "PRF-003": ("targets", lambda f: at(f, first(f), "weight", -5.0)),
     "PRF-004": ("self_assessment", lambda f: f.iloc[0:0]),  # the reported 满意度 without its actual
+    "PRF-006": ("self_assessment", dup),
     "PRF-005": ("self_assessment", lambda f: at(f, first(f), "indicator", "没有这个指标")),
     "STA-001": ("indicators", lambda f: dup(f, int(f[liwan_ind(f, 2022)].index[0]))),
     "STA-002": ("indicators", lambda f: at(f, liwan_ind(f, 2022), "value", 1e12)),
