@@ -166,7 +166,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def explain(args: argparse.Namespace) -> int:
-    from tasks.report.figures import figure_names, read_figures
+    from tasks.report.figures import read_figures
     from tasks.report.provenance import provenance
     from tasks.resources import engine_for
     from tasks.warehouse.metrics import MetricError, load_registry
@@ -176,7 +176,7 @@ def explain(args: argparse.Namespace) -> int:
         registry = load_registry(settings.metrics_registry)
     except MetricError as exc:
         return _fail(EXIT_USAGE, str(exc))
-    names = figure_names(registry)
+    names = registry.names  # every figure read_figures gives
     if args.figure not in names:
         return _fail(EXIT_USAGE, f"unknown figure {args.figure!r}; known: {', '.join(sorted(names))}")
     engine = engine_for(settings, migrate=True)  # no run has prepared it

@@ -55,12 +55,6 @@ class Figures:
 DEFAULT_PLACES = {"wan": 2, "yi": 1, "percent": 0, "number": 2, "count": 0}
 
 
-def figure_names(registry: Registry) -> frozenset[str]:
-    """Every figure :func:`read_figures` gives with this registry, so that a narrative or a 绩效目标 can be
-    checked before any data is loaded."""
-    return registry.names
-
-
 def text_of(metric: Metric, measured: Measured) -> str:
     """A metric's value as the report writes it (rounding rules: :mod:`tasks.report.formatting`)."""
     if measured.rows == 0 and metric.empty_text is not None:

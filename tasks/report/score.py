@@ -141,12 +141,6 @@ def load_profile(path: Path) -> Profile:
         ungraded=str(config.get("ungraded", "未评级")))
 
 
-def load_scoring(path: Path) -> tuple[list[tuple[Decimal, str]], list[Indicator]]:
-    """The grade bands and the profile's own indicators (for callers of the earlier interface)."""
-    profile = load_profile(path)
-    return profile.grades, profile.indicators
-
-
 def actual_value(indicator: Indicator, value: Any, money: bool | None = None) -> Decimal | str | None:
     """The figure's exact value in the indicator's unit. Money figures are held in 分 and converted
     when ``money`` (None: whenever the unit is a money unit); a qualitative actual stays text."""
