@@ -186,11 +186,12 @@ def main() -> None:
                 rows.append(row)
                 print(json.dumps(rows[-1], default=str), flush=True)
                 shutil.rmtree(work)
+                # written after every point, so that a long series that is stopped keeps what it measured
+                write_section("city", render(rows, args.points))
+                chart(rows)
         finally:
             server.terminate()
             server.wait(timeout=30)
-    write_section("city", render(rows, args.points))
-    chart(rows)
 
 
 @contextlib.contextmanager

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -148,12 +149,24 @@ class StatisticsTarget:
     extra: dict[tuple[str, str, str, str], dict[int, str]] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class DepartmentFinance:
+    """One department-year's finance files: budget lines, payment ledger and 决算总表."""
+
+    year: int
+    code: str
+    budget_lines: pd.DataFrame
+    payments: pd.DataFrame
+    summary: pd.DataFrame
+
+
 @dataclass
 class LandingZone:
+    """A whole landing zone. ``finance`` is generated lazily, one department-year at a time, and can be
+    consumed once: a city's ledger is never held whole in memory."""
+
     departments: list[dict]
-    budget_lines: dict[tuple[int, str], pd.DataFrame]
-    payments: dict[tuple[int, str], pd.DataFrame]
-    summary: dict[tuple[int, str], pd.DataFrame]
+    finance: Iterator[DepartmentFinance]
     indicators: pd.DataFrame
     enterprises: pd.DataFrame
     applications: pd.DataFrame
@@ -449,17 +462,6 @@ def build_landing_zone(
     rng = np.random.default_rng(seed)
     enterprises, applications, investments = build_registry(profiles, rng, extra_firms_per_region)
     indicators = build_statistics(statistics, rng)
-    lines, pays, sums = {}, {}, {}
-    for p in profiles:
-        region_firms = enterprises[enterprises["region_code"] == p.region_code]
-        grantees = region_firms["name"].tolist()
-        suppliers = enterprises[
-            enterprises["industry"].isin(["信息传输、软件和信息技术服务业", "租赁和商务服务业", "科学研究和技术服务业"])
-        ]["name"].tolist()
-        for year, target in sorted(p.finance.items()):
-            lines[year, p.code], pays[year, p.code], sums[year, p.code] = build_finance(
-                p, year, target, rng, suppliers, grantees
-            )
     targets, assessed = {}, {}
     for p in profiles:
         for year, rows in sorted(p.targets.items()):
@@ -477,8 +479,24 @@ def build_landing_zone(
          "region_name": p.region_name, "synthetic": "是" if p.synthetic else "否"}
         for p in profiles
     ]
-    return LandingZone(departments, lines, pays, sums, indicators, enterprises, applications, investments,
-                       targets, assessed)
+    return LandingZone(departments, _finance(profiles, enterprises, rng), indicators, enterprises, applications,
+                       investments, targets, assessed)
+
+
+def _finance(profiles: list[DepartmentProfile], enterprises: pd.DataFrame,
+             rng: np.random.Generator) -> Iterator[DepartmentFinance]:
+    """Each department-year's finance files in profile order, drawn from ``rng`` after the registry and
+    the statistics (so a zone's files do not depend on how it is written)."""
+    suppliers = enterprises[
+        enterprises["industry"].isin(["信息传输、软件和信息技术服务业", "租赁和商务服务业", "科学研究和技术服务业"])
+    ]["name"].tolist()
+    grantees_of: dict[str, list[str]] = {}
+    for p in profiles:
+        if p.region_code not in grantees_of:
+            grantees_of[p.region_code] = enterprises.loc[enterprises["region_code"] == p.region_code, "name"].tolist()
+        for year, target in sorted(p.finance.items()):
+            yield DepartmentFinance(year, p.code, *build_finance(p, year, target, rng, suppliers,
+                                                                 grantees_of[p.region_code]))
 
 
 def write_csv(frame: pd.DataFrame, dataset: Dataset, path: Path, headers: str = "label") -> None:
@@ -492,11 +510,12 @@ def write_csv(frame: pd.DataFrame, dataset: Dataset, path: Path, headers: str = 
 
 def write_landing_zone(zone: LandingZone, root: Path) -> None:
     write_csv(pd.DataFrame(zone.departments), DEPARTMENTS, root / "finance" / "departments.csv")
-    for (year, code), frame in zone.budget_lines.items():
+    for part in zone.finance:
+        year, code = part.year, part.code
         base = root / "finance" / str(year) / code
-        write_csv(frame, BUDGET_LINES, base / "budget_lines.csv")
-        write_csv(zone.payments[year, code], PAYMENTS, base / "payments.csv")
-        write_csv(zone.summary[year, code], SUMMARY, base / "summary.csv")
+        write_csv(part.budget_lines, BUDGET_LINES, base / "budget_lines.csv")
+        write_csv(part.payments, PAYMENTS, base / "payments.csv")
+        write_csv(part.summary, SUMMARY, base / "summary.csv")
         if (year, code) in zone.targets:
             write_csv(zone.targets[year, code], TARGETS, base / "targets.csv")
         if (year, code) in zone.self_assessment and len(zone.self_assessment[year, code]):

@@ -97,11 +97,13 @@ def company_names(rng: np.random.Generator, city: str, industries: list[str], ta
     names = []
     for industry in industries:
         words = INDUSTRY_WORDS[industry]
-        # two-character brands give ~37,000 names in all; a city-sized registry needs a third character
-        wide = len(taken) >= 20_000
+        # Two-character brands give ~37,000 names in all, three ~1.5 million: a registry grows its brands
+        # by a character as it fills, so that drawing a free name stays quick (a full name space would
+        # loop for ever). The thresholds keep smaller registries' names as they were.
+        extra = 0 if len(taken) < 20_000 else 1 if len(taken) < 600_000 else 2
         while True:
             head = _NAME_HEADS[rng.integers(len(_NAME_HEADS))] + _NAME_TAILS[rng.integers(len(_NAME_TAILS))]
-            if wide:
+            for _ in range(extra):
                 head += _NAME_TAILS[rng.integers(len(_NAME_TAILS))]
             name = f"{city}{head}{words[rng.integers(len(words))]}有限公司"
             if name not in taken:

@@ -1,5 +1,7 @@
 """The bundled sample is record-level and adds up to the published 2022 figures."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -61,3 +63,39 @@ def test_payment_dates_are_weekdays_within_the_year(finance):
     dates = pd.to_datetime(finance["payments"]["pay_date"])
     assert (dates.dt.year == 2022).all()
     assert (np.asarray(dates.dt.day_of_week) < 5).all()
+
+
+def test_company_names_stay_distinct_and_quick_when_the_registry_is_large():
+    """A registry past ~1.5M names exhausted the three-character brands and looped for ever (the 20M-line
+    city's 2M enterprises); it now widens its brands as it fills."""
+    from tasks.synth.parts import company_names
+
+    rng = np.random.default_rng(1)
+    taken = {f"x{i}" for i in range(600_000)}
+    names = company_names(rng, "广州", ["批发和零售业"] * 2_000, taken)
+    assert len(set(names)) == 2_000
+    brands = {n.removeprefix("广州")[:4] for n in names}
+    assert all(len(b) == 4 and not b.endswith(("商", "供", "贸")) for b in brands)
+    small = company_names(np.random.default_rng(1), "广州", ["批发和零售业"], set())
+    assert len(small[0].removeprefix("广州").removesuffix("有限公司")) in (4, 5, 6)  # two-character brand + word
+
+
+def test_a_landing_zone_yields_its_finance_one_department_at_a_time(tmp_path):
+    """The zone's finance is a generator: a city's ledger is written department by department, never held
+    whole; and writing it gives the same files as the bundled sample."""
+    import filecmp
+    import types
+
+    from tasks.synth import sample
+    from tasks.synth.generator import build_landing_zone
+
+    zone = build_landing_zone(sample.PROFILES, sample.STATISTICS, sample.SEED)
+    assert isinstance(zone.finance, types.GeneratorType)
+    first = next(zone.finance)
+    assert len(first.payments) > 0
+    sample.build_sample(tmp_path)
+    written = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*.csv"))
+    assert Path("finance/2022/440103-KGXJ/payments.csv") in written
+    kept = Path(__file__).resolve().parents[2] / "data" / "sample"
+    _, mismatch, errors = filecmp.cmpfiles(tmp_path, kept, [str(p) for p in written], shallow=False)
+    assert not mismatch and not errors  # the bundled sample is exactly what the generator writes
