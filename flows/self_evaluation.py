@@ -76,6 +76,7 @@ def self_evaluation(
         source=source, warehouse_url=warehouse_url, output_dir=Path(output_dir) if output_dir else None,
         finance_source=finance_source, statistics_source=statistics_source, registry_source=registry_source,
         narrative_dir=narrative_dir)
+    pl.check_configuration(settings)
     run_id = str(flow_run.get_id() or uuid.uuid4())
     summary = pl.RunSummary(year=year, run_id=run_id)
     version = pl.code_version()

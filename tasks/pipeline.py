@@ -17,7 +17,7 @@ import pandas as pd
 from tasks.quality.gate import QualityReport
 from tasks.quality.rundb import RunDatabase
 from tasks.quality.views import RunData
-from tasks.settings import EXPECTATIONS_DIR, PROJECT_ROOT, TEMPLATES_DIR
+from tasks.settings import EXPECTATIONS_DIR, PROJECT_ROOT, TEMPLATES_DIR, Settings
 from tasks.sources.base import Source
 from tasks.sources.errors import Problem
 from tasks.sources.extract import Extracted
@@ -27,6 +27,32 @@ from tasks.warehouse.transform import with_first_applications
 
 class UsageError(ValueError):
     """Bad parameters: an unknown department, a year with no data. The CLI exits 2."""
+
+
+def check_configuration(settings: Settings) -> None:
+    """The reviewed data a run reads besides its sources, checked before anything loads: the metric
+    registry (``settings.metrics_registry``) and the scoring profile (``settings.scoring_profile``).
+
+    Raises :class:`UsageError` naming the file and what is wrong in it (a missing file, YAML that does
+    not parse, an unknown key, a metric naming a column that does not exist), so that the CLI exits 2
+    with one line rather than a department's task failing with a traceback.
+    """
+    import yaml
+
+    from tasks.report.score import load_profile
+    from tasks.warehouse.metrics import load_registry
+
+    for what, path, load in (("metric registry", settings.metrics_registry, load_registry),
+                             ("scoring profile", settings.scoring_profile, load_profile)):
+        try:
+            load(path)
+        except FileNotFoundError:
+            raise UsageError(f"{what} {path}: no such file") from None
+        except yaml.YAMLError as exc:
+            raise UsageError(f"{what} {path}: not valid YAML: {' '.join(str(exc).split())}") from None
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            message = str(exc)
+            raise UsageError(message if str(path) in message else f"{what} {path}: {message}") from None
 
 
 class DataRefused(Exception):

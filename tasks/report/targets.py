@@ -22,20 +22,36 @@ from tasks.sources.errors import Problem
 from tasks.warehouse.metrics import Registry
 from tasks.warehouse.queries import TargetRow
 
-# A number as a 指标值 or 实际完成值 may be written: 60, 95%, 1,200, -3.5 (the pattern of the
-# PRF-002 and PRF-004 rule views in tasks/quality/sql/checks.sql).
+# A number as a 指标值 or 实际完成值 may be written: 60, 95%, 1,200, -3.5, and followed by the row's
+# own 计量单位 (20家, 500万元). A 指标值 may also begin with the sign of its 指标性质, as published tables
+# write it (≥95%, ≤100%, >=20, ＞20 read NFKC); a sign that contradicts the 指标性质 is refused by PRF-002.
+# The same patterns as the PRF-002 and PRF-004 rule views in tasks/quality/sql/checks.sql.
 NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?%?")
+SIGN = re.compile(r"^(≥|≤|≧|≦|>=|<=|>|<|=)")
 PERCENT = "%"
 
 
-def number(text: str | None) -> Decimal | None:
-    """``text`` as an exact number, or None when it is not one. "95%" is 95."""
+def number(text: str | None, unit: str | None = None, signed: bool = False) -> Decimal | None:
+    """``text`` as an exact number, or None when it is not one: "95%" is 95, "1,200" 1200; with
+    ``unit``, "20家" (unit 家) is 20; with ``signed``, a leading comparison sign is read past
+    ("≥95%" is 95; whether it agrees with the 指标性质 is the gate's rule PRF-002)."""
     if text is None:
         return None
-    cleaned = str(text).strip().replace(",", "")
+    cleaned = bare(text, unit, signed).replace(",", "")
     if not NUMBER.fullmatch(cleaned):
         return None
     return Decimal(cleaned.rstrip("%"))
+
+
+def bare(text: str, unit: str | None = None, signed: bool = False) -> str:
+    """A quantitative 指标值 or 实际完成值 without its comparison sign (with ``signed``) and without its
+    计量单位 after it: "≥8个" (unit 个) → "8"; the 自评表 writes the sign and unit back in one form."""
+    cleaned = str(text).strip()
+    if signed:
+        cleaned = SIGN.sub("", cleaned).strip()
+    if unit and unit != PERCENT and cleaned.endswith(unit):
+        cleaned = cleaned[: -len(unit)].strip()
+    return cleaned
 
 
 def in_unit(value: Decimal | None, unit: str) -> Decimal | None:
@@ -61,12 +77,14 @@ def indicators_of(rows: list[TargetRow]) -> tuple[list[Indicator], dict[str, Dec
         is_reported = row.actual_source == REPORTED
         figure = reported_figure(row.indicator) if is_reported else row.actual_source
         if is_reported:
-            reported[figure] = row.actual if method == "qualitative" else in_unit(number(row.actual), row.unit)
+            reported[figure] = (row.actual if method == "qualitative"
+                                else in_unit(number(row.actual, row.unit), row.unit))
         out.append(Indicator(
             level1=row.level1, level2=row.level2, name=row.indicator, figure=figure, method=method,
-            target=None if method == "qualitative" else in_unit(number(row.target), row.unit),
+            target=None if method == "qualitative" else in_unit(number(row.target, row.unit, signed=True), row.unit),
             unit=row.unit, weight=row.weight, deviation_reason=row.deviation or None,
-            target_text=row.target.strip(), reported=is_reported,
+            target_text=row.target.strip() if method == "qualitative" else bare(row.target, row.unit, signed=True),
+            reported=is_reported,
             evidence=row.evidence or None))
     return out, reported
 

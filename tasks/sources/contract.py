@@ -39,6 +39,11 @@ class Column:
     description: str = ""
     pattern: str | None = None  # a regular expression every value must match in full
     nfkc: bool = False  # text read as an IME may type it: full-width digits (９５％) become 95%
+    # the longest text the warehouse stores for it (its column's length there); staging refuses longer,
+    # naming the cell, so that no engine truncates or rejects it at the load
+    max_length: int | None = None
+    # a workbook cell formatted as a percentage is read as the text it shows (0.95 shown 95% → "95%")
+    percent_cells: bool = False
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -79,9 +84,9 @@ DEPARTMENTS = Dataset(
     key=("department_code",),
     columns=(
         Column("department_code", "部门编码", "code", aliases=("单位编码", "预算单位编码"), pattern=DEPARTMENT_CODE),
-        Column("department_name", "部门名称", "text", aliases=("单位名称", "预算单位名称")),
-        Column("region_code", "行政区划代码", "code"),
-        Column("region_name", "行政区划", "text"),
+        Column("department_name", "部门名称", "text", aliases=("单位名称", "预算单位名称"), max_length=200),
+        Column("region_code", "行政区划代码", "code", max_length=12),
+        Column("region_name", "行政区划", "text", max_length=100),
         Column("synthetic", "模拟数据", "bool", required=False,
                description="是 when the department is invented for testing; 否 otherwise"),
     ),
@@ -96,9 +101,9 @@ BUDGET_LINES = Dataset(
     per_department=True,
     columns=(
         Column("department_code", "部门编码", "code", aliases=("单位编码",), pattern=DEPARTMENT_CODE),
-        Column("line_id", "指标编号", "code", aliases=("指标文号",)),
-        Column("project_code", "项目编码", "code"),
-        Column("project_name", "项目名称", "text"),
+        Column("line_id", "指标编号", "code", aliases=("指标文号",), max_length=64),
+        Column("project_code", "项目编码", "code", max_length=64),
+        Column("project_name", "项目名称", "text", max_length=200),
         Column("fund_source", "资金来源", "enum", choices=FUND_SOURCE_NAMES),
         Column("expense_type", "支出性质", "enum", choices=EXPENSE_TYPE_NAMES, aliases=("支出类型",)),
         Column("budget", "全年预算数", "money", aliases=("预算数", "年度预算数")),
@@ -119,12 +124,12 @@ PAYMENTS = Dataset(
     key=("voucher_no",),
     per_department=True,
     columns=(
-        Column("voucher_no", "支付凭证号", "code", aliases=("凭证号",)),
+        Column("voucher_no", "支付凭证号", "code", aliases=("凭证号",), max_length=64),
         Column("department_code", "部门编码", "code", aliases=("单位编码",), pattern=DEPARTMENT_CODE),
-        Column("line_id", "指标编号", "code", aliases=("指标文号",)),
+        Column("line_id", "指标编号", "code", aliases=("指标文号",), max_length=64),
         Column("pay_date", "支付日期", "date"),
-        Column("payee", "收款人全称", "text", aliases=("收款人",)),
-        Column("economic_class", "支出经济分类", "code", aliases=("经济分类",)),
+        Column("payee", "收款人全称", "text", aliases=("收款人",), max_length=200),
+        Column("economic_class", "支出经济分类", "code", aliases=("经济分类",), max_length=16),
         Column("amount", "支付金额", "money", aliases=("金额",)),
     ),
 )
@@ -152,14 +157,14 @@ INDICATORS = Dataset(
     path="indicators.csv",
     key=("region_code", "year", "indicator_code", "industry"),
     columns=(
-        Column("region_code", "行政区划代码", "code"),
-        Column("region_name", "行政区划", "text"),
+        Column("region_code", "行政区划代码", "code", max_length=12),
+        Column("region_name", "行政区划", "text", max_length=100),
         Column("year", "年份", "year", aliases=("统计年度",)),
-        Column("indicator_code", "指标代码", "code"),
-        Column("indicator_name", "指标名称", "text"),
-        Column("industry", "行业", "text", aliases=("国民经济行业",)),
+        Column("indicator_code", "指标代码", "code", max_length=32),
+        Column("indicator_name", "指标名称", "text", max_length=100),
+        Column("industry", "行业", "text", aliases=("国民经济行业",), max_length=100),
         Column("value", "数值", "decimal", aliases=("指标值",)),
-        Column("unit", "计量单位", "text", aliases=("单位",)),
+        Column("unit", "计量单位", "text", aliases=("单位",), max_length=20),
     ),
 )
 
@@ -171,9 +176,9 @@ ENTERPRISES = Dataset(
     key=("uscc",),
     columns=(
         Column("uscc", "统一社会信用代码", "uscc"),
-        Column("name", "企业名称", "text"),
-        Column("region_code", "注册地行政区划代码", "code", aliases=("行政区划代码",)),
-        Column("industry", "所属行业", "text", aliases=("行业",)),
+        Column("name", "企业名称", "text", max_length=200),
+        Column("region_code", "注册地行政区划代码", "code", aliases=("行政区划代码",), max_length=12),
+        Column("industry", "所属行业", "text", aliases=("行业",), max_length=100),
         Column("established", "成立日期", "date"),
         Column("status", "登记状态", "enum", choices=("存续", "在业", "注销", "吊销")),
     ),
@@ -186,11 +191,11 @@ APPLICATIONS = Dataset(
     path="applications.csv",
     key=("application_id",),
     columns=(
-        Column("application_id", "申报编号", "code"),
+        Column("application_id", "申报编号", "code", max_length=64),
         Column("uscc", "统一社会信用代码", "uscc"),
         Column("program", "申报类型", "text",
                description="any programme the registry carries (省级专精特新中小企业, 高新技术企业认定, …); "
-                           "metrics filter on it"),
+                           "metrics filter on it", max_length=50),
         Column("year", "申报年度", "year"),
         Column("department_code", "受理部门编码", "code", aliases=("受理部门",), pattern=DEPARTMENT_CODE),
         Column("submitted", "申报日期", "date"),
@@ -206,9 +211,9 @@ INVESTMENT_PROJECTS = Dataset(
     key=("project_id",),
     unit="万元",
     columns=(
-        Column("project_id", "项目编号", "code"),
+        Column("project_id", "项目编号", "code", max_length=64),
         Column("department_code", "招商部门编码", "code", aliases=("招商部门",), pattern=DEPARTMENT_CODE),
-        Column("project_name", "项目名称", "text"),
+        Column("project_name", "项目名称", "text", max_length=200),
         Column("uscc", "项目公司统一社会信用代码", "uscc", nullable=True,
                description="empty until the project company is registered"),
         Column("signed", "签约日期", "date"),
@@ -228,19 +233,19 @@ TARGETS = Dataset(
     optional=True,
     columns=(
         Column("department_code", "部门编码", "code", aliases=("单位编码",), pattern=DEPARTMENT_CODE),
-        Column("level1", "一级指标", "text"),
-        Column("level2", "二级指标", "text"),
-        Column("indicator", "三级指标", "text", aliases=("指标名称",)),
+        Column("level1", "一级指标", "text", max_length=100),
+        Column("level2", "二级指标", "text", max_length=100),
+        Column("indicator", "三级指标", "text", aliases=("指标名称",), max_length=200),
         Column("nature", "指标性质", "enum", choices=TARGET_NATURES,
                description="≥ (more is better), ≤ (less is better), = (exactly) or 定性 (qualitative)"),
-        Column("target", "指标值", "text", aliases=("年度指标值",), nfkc=True,
+        Column("target", "指标值", "text", aliases=("年度指标值",), nfkc=True, max_length=200, percent_cells=True,
                description="a number for ≥, ≤ and =; the expected outcome in words for 定性"),
         Column("unit", "计量单位", "text", required=False, nullable=True, nfkc=True,
-               description="家, 个, %, 万元, 亿元, …; a metric's value is converted to it"),
+               description="家, 个, %, 万元, 亿元, …; a metric's value is converted to it", max_length=20),
         Column("weight", "分值", "decimal"),
         Column("actual_source", "完成值来源", "text", aliases=("取值方式",),
                description="the metric of templates/metrics.yaml that gives the 实际完成值, or reported "
-                           "(the department's 绩效自评 states it)"),
+                           "(the department's 绩效自评 states it)", max_length=64),
     ),
 )
 
@@ -254,8 +259,8 @@ SELF_ASSESSMENT = Dataset(
     optional=True,
     columns=(
         Column("department_code", "部门编码", "code", aliases=("单位编码",), pattern=DEPARTMENT_CODE),
-        Column("indicator", "三级指标", "text", aliases=("指标名称",)),
-        Column("actual", "实际完成值", "text", nullable=True, nfkc=True,
+        Column("indicator", "三级指标", "text", aliases=("指标名称",), max_length=200),
+        Column("actual", "实际完成值", "text", nullable=True, nfkc=True, max_length=200, percent_cells=True,
                description="required for a target whose 完成值来源 is reported: a number, or 达成 / 部分达成 / "
                            "未达成 for 定性; empty for a computed one (the warehouse gives it)"),
         Column("deviation", "偏差原因分析及改进措施", "text", required=False, nullable=True, aliases=("偏差原因",)),

@@ -299,6 +299,10 @@ def stage(raw: RawTable) -> pd.DataFrame:
             if col.pattern:
                 cells.fail(~blank & ~stripped.str.fullmatch(col.pattern), values, _not_valid(col.label),
                            "letters, digits, '-', '_' or '.', at most 64 characters")
+            if col.max_length is not None:
+                cells.fail(~blank & (stripped.str.len() > col.max_length), values,
+                           lambda v: f"the value is {len(v.strip())} characters long",
+                           f"at most {col.max_length} characters")
             out[col.name] = stripped.where(~blank)
     typed = pd.DataFrame(out, index=frame.index)
     for col in dataset.columns:

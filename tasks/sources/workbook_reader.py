@@ -134,6 +134,65 @@ def _snapped(value: Any, unit: str) -> str | None:
     return _plain_amount(whole, unit)
 
 
+def _percent_columns(header: list[str], dataset: Dataset) -> list[int]:
+    """Positions of the header's columns whose contract column reads percent cells as shown."""
+    wanted = {h for c in dataset.columns if c.percent_cells for h in c.headers}
+    return [i for i, h in enumerate(header) if _base(h) in wanted or h in wanted]
+
+
+def _percent_cells(data: bytes, sheet: str, columns: list[int], rows: range,
+                   values: list[list[Any]]) -> dict[int, list[int]]:
+    """Which number cells of ``columns`` are formatted as a percentage: row index → column indexes.
+
+    calamine gives a cell's value (0.95), not its number format (``0%``, which shows it as 95%). The
+    format is read from the file itself: openpyxl for the XLSX family, xlrd for Excel 97-2003 (.xls,
+    WPS .et). Only number cells of the few columns that ask for it are looked at, so a large sheet
+    costs nothing. ODS and XLSB formats are not read (their cells keep their value).
+    """
+    wanted = {(i, c) for i in rows for c in columns
+              if i < len(values) and c < len(values[i]) and type(values[i][c]) in (float, int)}
+    if not wanted:
+        return {}
+    found: dict[int, list[int]] = {}
+    if data.startswith(b"PK\x03\x04"):
+        import openpyxl
+
+        try:
+            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception:  # an ODS or XLSB: zip files openpyxl does not read
+            return {}
+        try:
+            for i, cells in enumerate(book[sheet].iter_rows()):
+                for cell in cells:
+                    col = getattr(cell, "column", None)
+                    if col is not None and (i, col - 1) in wanted and "%" in str(cell.number_format):
+                        found.setdefault(i, []).append(col - 1)
+        finally:
+            book.close()
+    else:
+        import xlrd
+
+        try:
+            book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True)
+        except Exception:  # not an .xls xlrd can read (XLSB): keep the values
+            return {}
+        table = book.sheet_by_name(sheet)
+        for i, col in sorted(wanted):
+            if i < table.nrows and col < table.ncols:
+                xf = book.xf_list[table.cell_xf_index(i, col)]
+                if "%" in book.format_map[xf.format_key].format_str:
+                    found.setdefault(i, []).append(col)
+    return found
+
+
+def _percent_text(value: Any) -> str:
+    """0.955 → "95.5%": the value as a percentage, at Excel's 15 significant digits (not the format's
+    rounding, which would turn 95.5% shown as ``0%`` into 96%)."""
+    hundredths = Decimal(format(float(value), ".15g")) * 100
+    text = format(hundredths.normalize(), "f")
+    return f"{text}%"
+
+
 def _total_word(text: str) -> str:
     """A cell's text as a total label would be compared: no spaces of any width, no colon."""
     return re.sub(r"\s+", "", normalise(text)).rstrip(":")
@@ -205,6 +264,7 @@ def read_workbook(data: bytes, uri: str, dataset: Dataset, sheet: str | None = N
     unit = unit_line(rows[:first], uri, dataset, sheet=chosen)
     keeps_totals = any(set(TOTAL_WORDS) & set(c.choices) for c in dataset.columns)
     money_units = _money_units(header, dataset, unit.unit if unit else None)
+    percents = _percent_cells(data, chosen, _percent_columns(header, dataset), range(leaf + 1, len(rows)), values)
     records: list[list[str]] = []
     numbers: list[int] = []
     totals: list[tuple[int, list[str]]] = []
@@ -220,6 +280,8 @@ def read_workbook(data: bytes, uri: str, dataset: Dataset, sheet: str | None = N
                 exact = _snapped(values[i][col], money_unit)
                 if exact is not None:
                     row[col] = exact
+        for col in percents.get(i, ()):  # a cell shown as a percentage reads as what it shows
+            row[col] = _percent_text(values[i][col])
         if not keeps_totals and _total_word(texts[0]) in TOTAL_WORDS:
             totals.append((i + 1, row))
             continue

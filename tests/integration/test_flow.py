@@ -86,6 +86,18 @@ def test_cli_exit_codes(prefect_harness, sample_copy, tmp_path, capsys):
                  "--warehouse", f"duckdb:///{tmp_path}/a.duckdb", "--out", str(tmp_path / "o")]) == 2
     assert "unknown department" in capsys.readouterr().err
 
+    # a malformed metric registry: one line naming the file and entry, before anything loads
+    registry = tmp_path / "metrics.yaml"
+    registry.write_text("metrics:\n  - {name: x, label: 甲, kind: sum, table: mart_line_execution}\n",
+                        encoding="utf-8")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SELFEVAL_METRICS_REGISTRY", str(registry))
+        assert main(["run", "--year", "2022", "--department", LIWAN, "--source", str(sample_copy),
+                     "--warehouse", f"duckdb:///{tmp_path}/r.duckdb", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert f"metric registry {registry}, entry 1 ('x'): a sum metric needs a column" in err, err
+    assert not (tmp_path / "r.duckdb").exists()
+
     lines = sample_copy / "finance" / "2022" / LIWAN / "budget_lines.csv"
     rows = list(csv.reader(lines.open(encoding="utf-8")))
     rows[8][7] = f"{float(rows[8][6]) + 1000:.2f}"  # 全年执行数 above 全年预算数 on a project line

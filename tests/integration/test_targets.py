@@ -148,6 +148,24 @@ def test_a_department_added_with_data_files_only_is_scored_as_worked_by_hand(
     assert reported == 4
 
 
+def test_a_target_written_with_its_sign_and_unit_scores_as_the_bare_number(
+        prefect_harness, sample_copy, tmp_path, light_report):
+    """Published tables write ≥8个, ≤10%, =100%; the 指标值 may carry its own 指标性质's sign and its
+    计量单位, and an actual its unit: the 自评表 is the same as for the bare numbers."""
+    signed = [list(r) for r in TARGETS]
+    signed[0][5], signed[1][5], signed[2][5], signed[4][5], signed[5][5] = "≥8个", ">=60%", "≤10%", "=100", "≧90％"
+    assessed = [list(r) for r in ASSESSED]
+    assessed[0][2] = "6个"
+    add_department(sample_copy, signed, assessed)
+    state = run(sample_copy, tmp_path)
+    assert state.is_completed(), state.message
+    md = (tmp_path / "out" / "2022" / FGJ / "report.md").read_text(encoding="utf-8")
+    rows = table_rows(md, "一级指标")
+    assert rows[0].startswith("| 产出指标 | 数量指标 | 重点项目前期研究完成数 | ≥8个 | 6个（自报） | 20 | 15.00 |")
+    assert [r.split(" | ")[3] for r in rows[:6]] == ["≥8个", "≥60%", "≤10%", "按月发布", "=100%", "≥90%"]
+    assert rows[-1] == "| 总分 |  |  |  |  | 100 | 80.80 | 自评等级：良好 |"
+
+
 def refused(state) -> str:
     assert not state.is_completed()
     return str(state.message)
@@ -190,6 +208,9 @@ def test_a_target_the_registry_or_contract_cannot_use_refuses_before_loading(
 @pytest.mark.parametrize(("rule", "targets", "assessed", "file", "row", "field"), [
     # a quantitative target that is not a number
     ("PRF-002", [[*TARGETS[0][:5], "八个", *TARGETS[0][6:]], *TARGETS[1:]], ASSESSED, "targets.csv", "2", "target"),
+    # a sign that contradicts the 指标性质 (≤ written for a ≥ target), and a unit not the row's own
+    ("PRF-002", [[*TARGETS[0][:5], "≤8", *TARGETS[0][6:]], *TARGETS[1:]], ASSESSED, "targets.csv", "2", "target"),
+    ("PRF-002", [[*TARGETS[0][:5], "8家", *TARGETS[0][6:]], *TARGETS[1:]], ASSESSED, "targets.csv", "2", "target"),
     # a qualitative actual that is not 达成 / 部分达成 / 未达成: the 绩效自评's row
     ("PRF-004", TARGETS, [ASSESSED[0], [*ASSESSED[1][:2], "基本完成", *ASSESSED[1][3:]], *ASSESSED[2:]],
      "self_assessment.csv", "3", "actual"),

@@ -116,3 +116,31 @@ def test_a_name_defined_twice_is_refused(tmp_path):
 def test_a_registry_without_a_list_is_refused(tmp_path):
     with pytest.raises(MetricError, match="expected a 'metrics' list"):
         load_registry(write(tmp_path, "metric: []\n"))
+
+
+@pytest.mark.parametrize(("registry", "profile", "words"), [
+    ("metrics:\n  - {name: x, label: 甲, kind: count, table: nowhere}\n", None, ["metric registry", "nowhere"]),
+    ("metrics:\n  - {name: x, kind: count, table: nowhere}\n", None, ["metric registry", "missing", "label"]),
+    ("metrics: [unclosed\n", None, ["metric registry", "not valid YAML"]),
+    (None, "grades: [1, 2\n", ["scoring profile", "not valid YAML"]),
+    (None, "colour: blue\n", ["scoring profile", "unknown key", "colour"]),
+    ("missing", None, ["metric registry", "no such file"]),
+])
+def test_a_bad_registry_or_profile_is_a_usage_error_before_anything_loads(tmp_path, registry, profile, words):
+    from tasks.pipeline import UsageError, check_configuration
+    from tasks.settings import Settings
+
+    overrides = {}
+    if registry is not None:
+        overrides["metrics_registry"] = tmp_path / "metrics.yaml"
+        if registry != "missing":
+            overrides["metrics_registry"].write_text(registry, encoding="utf-8")
+    if profile is not None:
+        overrides["scoring_profile"] = tmp_path / "profile.yaml"
+        overrides["scoring_profile"].write_text(profile, encoding="utf-8")
+    settings = Settings().model_copy(update=overrides)
+    with pytest.raises(UsageError) as err:
+        check_configuration(settings)
+    text = str(err.value)
+    assert all(w in text for w in words) and str(tmp_path) in text and "\n" not in text
+    check_configuration(Settings())  # the shipped ones are well formed

@@ -98,3 +98,47 @@ def test_amounts_too_large_for_64_bits_are_refused():
     with pytest.raises(SourceError, match="too large"):
         staged(HEADER + "V1,D,L1,2022-03-15,甲,30201,12345678901234567\n")
     assert staged(HEADER + "V1,D,L1,2022-03-15,甲,30201,1234567890123456\n")["amount"].iloc[0] == 123456789012345600
+
+
+def _warehouse_lengths() -> dict[str, int]:
+    """The shortest String length each column name has in the warehouse schema."""
+    import sqlalchemy as sa
+
+    from tasks.warehouse.schema import metadata
+
+    lengths: dict[str, int] = {}
+    for table in metadata.tables.values():
+        for column in table.columns:
+            if isinstance(column.type, sa.String) and column.type.length:
+                lengths[column.name] = min(lengths.get(column.name, 10**9), column.type.length)
+    return lengths
+
+
+def test_every_text_column_is_no_longer_than_the_warehouse_stores():
+    """A text value PostgreSQL would reject (and DuckDB keep) is refused at staging, on both engines alike:
+    every contract column of a name the warehouse stores with a length says that length or less."""
+    from tasks.sources.contract import DATASETS
+
+    lengths = _warehouse_lengths()
+    stored_as = {("enterprises", "name"): "enterprise_name"}
+    checked, wrong = 0, []
+    for d in DATASETS.values():
+        for c in d.columns:
+            stored = stored_as.get((d.name, c.name), c.name)
+            if c.kind not in ("text", "code") or stored not in lengths or c.pattern:
+                continue
+            checked += 1
+            if c.max_length is None or c.max_length > lengths[stored]:
+                wrong.append(f"{d.name}.{c.name}: {c.max_length} (warehouse {lengths[stored]})")
+    assert checked >= 30 and not wrong
+
+
+def test_a_value_longer_than_the_warehouse_stores_is_refused_naming_the_cell():
+    from tasks.sources.contract import APPLICATIONS
+
+    header = "申报编号,统一社会信用代码,申报类型,申报年度,受理部门编码,申报日期,认定结果"
+    body = f"{header}\nGQ1,91440103D73XGPG47M,{'专' * 51},2022,440103-KGXJ,2022-07-16,通过\n".encode()
+    with pytest.raises(SourceError) as err:
+        stage(read_csv(body, "registry/applications.csv", APPLICATIONS))
+    text = str(err.value)
+    assert "row 2" in text and "申报类型" in text and "51 characters" in text and "at most 50" in text

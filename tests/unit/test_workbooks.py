@@ -124,3 +124,49 @@ def test_a_suffix_in_capitals_is_found(tmp_path):
     (folder / "budget_lines.XLSX").write_bytes(book(lines_with_carryover()))
     source = FileSource("finance", tmp_path)
     assert len(stage(source.read(BUDGET_LINES, year=2022, department="D"))) == 2
+
+
+TARGET_HEADER = ["部门编码", "一级指标", "二级指标", "三级指标", "指标性质", "指标值", "计量单位", "分值", "完成值来源"]
+
+
+def targets_book(cells: list[tuple[object, str | None]]) -> bytes:
+    """A 绩效目标 sheet whose 指标值 cells are the given (value, number format) pairs."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "绩效目标"
+    ws.append(["部门整体绩效目标申报表"])
+    ws.append(TARGET_HEADER)
+    for n, (value, fmt) in enumerate(cells):
+        ws.append(["D", "效益指标", "满意度指标", f"指标{n}", "≥", value, "%", 10, "reported"])
+        if fmt:
+            ws.cell(row=ws.max_row, column=6).number_format = fmt
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("value", "fmt", "read"), [
+    (0.95, "0%", "95%"),
+    (0.955, "0%", "95.5%"),  # the value, not the format's rounding (96%)
+    (0.9, "0.00%", "90%"),
+    (0.95, None, "0.95"),  # a plain number keeps its value: with 计量单位 % it means 0.95 %
+    (95, "General", "95"),
+    ("95%", None, "95%"),  # typed as text
+])
+def test_a_cell_formatted_as_a_percentage_reads_as_it_shows(value, fmt, read):
+    from tasks.sources.contract import TARGETS
+
+    raw = read_workbook(targets_book([(value, fmt)]), "finance/2022/D/targets.xlsx", TARGETS)
+    assert raw.frame["指标值"].tolist() == [read]
+    assert raw.frame["分值"].tolist() == ["10"]  # other number columns are not looked at
+
+
+def test_percent_formats_are_read_from_an_xls_too():
+    """Excel 97-2003 (.xls, and WPS .et) keep number formats in their own records: read with xlrd."""
+    from pathlib import Path
+
+    from tasks.sources.contract import TARGETS
+
+    path = Path(__file__).resolve().parents[1] / "corpus" / "files" / "targets-percent.xls"
+    raw = read_workbook(path.read_bytes(), "finance/2022/D/targets.xls", TARGETS)
+    assert raw.frame["指标值"].tolist() == ["95%", "0.95", "95.5%"]

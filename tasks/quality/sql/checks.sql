@@ -144,23 +144,41 @@ LEFT JOIN before ON before.department_code = now.department_code AND before.k = 
 LEFT JOIN budget ON budget.department_code = now.department_code
 
 -- name: targets
--- One row per 绩效目标 (三级指标) with whether its 指标值 is well formed: a number (commas and a
--- trailing % allowed) for ≥, ≤ and =; any words for 定性. The same pattern as tasks/report/targets.py.
-SELECT * EXCLUDE (_seq),
-       nature = '定性' OR coalesce(regexp_full_match(replace(target, ',', ''), '[+-]?[0-9]+(\.[0-9]+)?%?'), false)
+-- One row per 绩效目标 (三级指标) with whether its 指标值 is well formed: for ≥, ≤ and = a number
+-- (commas and a trailing % allowed, and the row's 计量单位 after it: 20家), which may begin with the
+-- sign of its own 指标性质 (≥95%; >=, > for ≥ and <=, < for ≤) but not another's; any words for 定性.
+-- The same patterns as tasks/report/targets.py.
+WITH parts AS (
+    SELECT *, regexp_extract(trim(target), '^(≥|≤|≧|≦|>=|<=|>|<|=)', 1) AS sign,
+           trim(regexp_replace(replace(trim(target), ',', ''), '^(≥|≤|≧|≦|>=|<=|>|<|=)', '')) AS bare
+    FROM stg_targets
+)
+SELECT * EXCLUDE (_seq, sign, bare),
+       nature = '定性' OR (
+           coalesce(regexp_full_match(
+               CASE WHEN coalesce(unit, '') NOT IN ('', '%') AND suffix(bare, unit)
+                    THEN trim(left(bare, length(bare) - length(unit))) ELSE bare END,
+               '[+-]?[0-9]+(\.[0-9]+)?%?'), false)
+           AND (sign = '' OR CASE sign WHEN '≥' THEN '≥' WHEN '≧' THEN '≥' WHEN '>=' THEN '≥' WHEN '>' THEN '≥'
+                                       WHEN '≤' THEN '≤' WHEN '≦' THEN '≤' WHEN '<=' THEN '≤' WHEN '<' THEN '≤' ELSE '=' END = nature))
            AS target_valid,
        _seq AS _idx
-FROM stg_targets
+FROM parts
 
 -- name: target_actuals
 -- Each target whose 实际完成值 the department reports (完成值来源 reported), with its 绩效自评 row:
 -- actual_valid when that row exists and states a number (≥ ≤ =) or 达成 / 部分达成 / 未达成 (定性).
 -- A missing actual names the target's row; a malformed one the 绩效自评's row.
-SELECT t.department_code, t.indicator, t.nature, a.actual,
+SELECT t.department_code, t.indicator, t.nature, t.unit, a.actual,
        coalesce(a._source, t._source) AS _source, coalesce(a._row, t._row) AS _row,
        a._row IS NOT NULL AND a.actual IS NOT NULL AND CASE
            WHEN t.nature = '定性' THEN a.actual IN ('达成', '部分达成', '未达成')
-           ELSE coalesce(regexp_full_match(replace(a.actual, ',', ''), '[+-]?[0-9]+(\.[0-9]+)?%?'), false) END
+           ELSE coalesce(regexp_full_match(
+               CASE WHEN coalesce(t.unit, '') NOT IN ('', '%') AND suffix(trim(replace(a.actual, ',', '')), t.unit)
+                    THEN trim(left(trim(replace(a.actual, ',', '')), length(trim(replace(a.actual, ',', '')))
+                                                                     - length(t.unit)))
+                    ELSE trim(replace(a.actual, ',', '')) END,
+               '[+-]?[0-9]+(\.[0-9]+)?%?'), false) END
            AS actual_valid,
        row_number() OVER (ORDER BY t._seq) - 1 AS _idx
 FROM stg_targets t
