@@ -152,7 +152,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _print_summary(summary: object) -> None:
     for o in getattr(summary, "outcomes", []):
-        where = o.reports.get("md", "") if o.status == "loaded" else "; ".join(o.reasons)
+        where = o.reports.get("md", "") if o.reports else "; ".join(o.reasons)
+        if o.missing:
+            where += f"  (草稿; not yet submitted: {'、'.join(o.missing)})"
         print(f"{o.department_code} {summary.year}: {o.status}  {where}")  # type: ignore[attr-defined]
 
 

@@ -152,13 +152,15 @@ def self_evaluation(
                 window.append(code)
         # every department's rows are read: the run database goes before the renders are collected
         for code, (loaded, rendered, warnings) in futures.items():
-            (rows, load_seconds), (paths, render_seconds) = loaded.result(), rendered.result()
-            outcomes[code] = pl.DepartmentOutcome(code, "loaded", warnings=warnings, reports=paths, rows=rows)
+            (rows, load_seconds), (paths, render_seconds, missing) = loaded.result(), rendered.result()
+            outcomes[code] = pl.DepartmentOutcome(code, "draft" if missing else "loaded", warnings=warnings,
+                                                  reports=paths, rows=rows, missing=missing)
             clock.add("load (sum)", load_seconds)
             clock.add("render (sum)", render_seconds)
             publish_reports(outcomes[code], year)
-            log.info("%s %s loaded and rendered: %s", code, year, paths.get("md"))
-            progress.advance(f"{code} loaded")
+            log.info("%s %s loaded and rendered%s: %s", code, year,
+                     f" as a 草稿 (not yet submitted: {'、'.join(missing)})" if missing else "", paths.get("md"))
+            progress.advance(f"{code} {outcomes[code].status}")
         clock.lap("load and render")
     summary.outcomes = [outcomes[c] for c in chosen]
     summary.timings = clock.timings

@@ -65,11 +65,12 @@ def publish_reports(outcome: DepartmentOutcome, year: int) -> None:
 
 
 def publish_run(summary: RunSummary) -> None:
-    lines = [f"# 自评报告 {summary.year}", "", "| department | status | warnings | report / reason |",
-             "|---|---|---|---|"]
+    lines = [f"# 自评报告 {summary.year}", "",
+             "| department | status | warnings | not yet submitted | report / reason |", "|---|---|---|---|---|"]
     for o in summary.outcomes:
-        detail = o.reports.get("html", "") if o.status == "loaded" else "; ".join(o.reasons)[:300]
-        lines.append(f"| {o.department_code} | {o.status} | {o.warnings} | {detail.replace('|', '/')} |")
+        detail = o.reports.get("html", "") if o.reports else "; ".join(o.reasons)[:300]
+        lines.append(f"| {o.department_code} | {o.status} | {o.warnings} | {'、'.join(o.missing) or '—'} | "
+                     f"{detail.replace('|', '/')} |")
     if summary.timings:
         lines += ["", "| stage | seconds |", "|---|---:|"]
         lines += [f"| {stage} | {seconds:.1f} |" for stage, seconds in summary.timings.items()]

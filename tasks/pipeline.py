@@ -69,12 +69,15 @@ class DataRefused(Exception):
 @dataclass
 class DepartmentOutcome:
     department_code: str
-    status: str  # "loaded", "refused", "skipped", "error"
+    # loaded: data loaded, report final; draft: data loaded, report a 草稿 (``missing`` names what the
+    # department has still to submit); skipped: unchanged since the last run; refused: nothing loaded
+    status: str
     reasons: list[str] = field(default_factory=list)
     rules: list[str] = field(default_factory=list)
     warnings: int = 0
     reports: dict[str, str] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -90,7 +93,8 @@ class RunSummary:
 
     def as_dict(self) -> dict[str, object]:
         return {"year": self.year, "run_id": self.run_id, "timings": self.timings,
-                "departments": {o.department_code: o.status for o in self.outcomes}}
+                "departments": {o.department_code: o.status for o in self.outcomes},
+                "missing": {o.department_code: o.missing for o in self.outcomes if o.missing}}
 
     def failure_message(self) -> str:
         parts = []

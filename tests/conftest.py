@@ -103,7 +103,7 @@ def prefect_harness() -> Iterator[None]:
     """A temporary Prefect server (with its own database) for the session's flow runs."""
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=60):
+    with prefect_test_harness(server_startup_timeout=180):  # a loaded machine starts it slowly
         yield
 
 

@@ -11,7 +11,7 @@ from prefect.cache_policies import NO_CACHE
 from tasks.pipeline import DepartmentOutcome, report_notes
 from tasks.quality.rules import load_rules
 from tasks.report.build import render_department as render
-from tasks.report.narrative import NarrativeError, check_narrative, load_narrative, narrative_path
+from tasks.report.narrative import NarrativeAbsent, NarrativeError, check_narrative, load_narrative, narrative_path
 from tasks.report.render import QualityNote, report_dir
 from tasks.report.stamp import write_stamp
 from tasks.report.targets import check_sources
@@ -24,13 +24,16 @@ from tasks.warehouse.metrics import load_registry
 
 @task(name="check-narratives", cache_policy=NO_CACHE)
 def check_narratives(settings: Settings, year: int, departments: list[str]) -> dict[str, list[str]]:
-    """Each department's narrative must exist and be well-formed before its data is loaded."""
+    """Each department's narrative, where there is one, must be well formed before its data is loaded;
+    a department with none yet is not refused (its report is a 草稿)."""
     problems: dict[str, list[str]] = {}
     registry = load_registry(settings.metrics_registry)
     for code in departments:
         try:
             narrative = load_narrative(settings.narrative_root(), year, code)
             check_narrative(narrative, registry, str(narrative_path(settings.narrative_root(), year, code)))
+        except NarrativeAbsent:
+            continue
         except NarrativeError as exc:
             problems[code] = [str(exc)]
     return problems
@@ -52,26 +55,26 @@ def check_targets(settings: Settings, targets: dict[str, pd.DataFrame]) -> dict[
 @task(name="render", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 2, 4],
       retry_condition_fn=dropped_connection)
 def render_department(settings: Settings, department: str, year: int, notes: list[QualityNote],
-                      fingerprint: str | None = None) -> tuple[dict[str, str], float]:
+                      fingerprint: str | None = None) -> tuple[dict[str, str], float, list[str]]:
     """Render one loaded department-year's report in every format, from the warehouse.
 
     A separate task from the load, so that a render retried (a dropped connection) does not reload.
     With ``fingerprint``, a render stamp records that every file was rendered from that load.
-    Returns the report files by format and the seconds spent (without the wait for DuckDB's single
-    writer when the score is published).
+    Returns the report files by format, the seconds spent (without the wait for DuckDB's single
+    writer when the score is published), and what the department has still to submit (a 草稿's).
     """
     engine = engine_for(settings)
     try:
         start = time.perf_counter()
         take_waited()
-        paths = render(engine, settings, department, year, notes)
+        paths, missing = render(engine, settings, department, year, notes)
         if fingerprint:
             write_stamp(report_dir(settings.output_dir, year, department), fingerprint, paths)
         # publishing the score waits for DuckDB's single writer: not render work
         seconds = time.perf_counter() - start - take_waited()
     finally:
         engine.dispose()
-    return {k: str(v) for k, v in paths.items()}, seconds
+    return {k: str(v) for k, v in paths.items()}, seconds, missing
 
 
 @task(name="rerender", cache_policy=NO_CACHE)
@@ -90,9 +93,9 @@ def rerender(settings: Settings, year: int, departments: list[str] | None) -> li
             if code not in held:
                 outcomes.append(DepartmentOutcome(code, "refused", [f"{code} {year} is not in the warehouse"]))
                 continue
-            paths = render(engine, settings, code, year, notes[code])
+            paths, missing = render(engine, settings, code, year, notes[code])
             outcomes.append(DepartmentOutcome(code, "rerendered", warnings=len(notes[code]),
-                                              reports={k: str(v) for k, v in paths.items()}))
+                                              reports={k: str(v) for k, v in paths.items()}, missing=missing))
     finally:
         engine.dispose()
     return outcomes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,14 @@ from tasks.report import charts as ch
 from tasks.report.document import plain
 from tasks.report.figures import Figure, Figures, read_figures
 from tasks.report.formatting import FEN_PER_WAN
-from tasks.report.narrative import Narrative, NarrativeError, load_narrative, render_text
+from tasks.report.narrative import (
+    Narrative,
+    NarrativeAbsent,
+    NarrativeError,
+    load_narrative,
+    pending_narrative,
+    render_text,
+)
 from tasks.report.provenance import provenance
 from tasks.report.render import QualityNote, ReportInput, load_options, narrative_context, write_report
 from tasks.report.score import Indicator, Profile, Scorecard, indicator_from, load_profile, score
@@ -111,17 +119,43 @@ def charts(conn: sa.Connection, figures: Figures, card: Scorecard, registry: Reg
     return out
 
 
+# What a department-year may not have submitted yet, as the 草稿 and the roll-up name it.
+MISSING_NARRATIVE, MISSING_TARGETS, MISSING_ACTUALS = "自评材料（文字）", "绩效目标", "绩效自评"
+PENDING_GRADE = "待定"
+
+
+def missing_inputs(narrative_present: bool, targets: list[q.TargetRow]) -> list[str]:
+    """What the department has still to submit for its report to be final: its narrative, its 绩效目标,
+    and the 绩效自评 that states the 实际完成值 of its ``reported`` targets."""
+    missing = [] if narrative_present else [MISSING_NARRATIVE]
+    if not targets:
+        missing.append(MISSING_TARGETS)
+    elif any(t.actual_source == REPORTED and t.actual is None for t in targets):
+        missing.append(MISSING_ACTUALS)
+    return missing
+
+
 def report_input(conn: sa.Connection, settings: Settings, department: str, year: int,
                  quality_notes: list[QualityNote] | None = None) -> ReportInput:
-    narrative = load_narrative(settings.narrative_root(), year, department)
+    """Everything one department-year's report shows. A department whose narrative is not written yet
+    gets a 草稿 (``ReportInput.missing`` names what is missing; each section of prose is marked
+    待填写); one whose 绩效自评 is not in yet has its reported 实际完成值 marked 待填写 and no grade."""
+    try:
+        narrative = load_narrative(settings.narrative_root(), year, department)
+    except NarrativeAbsent:
+        narrative = None
     options = load_options(settings.report_config)
     registry = load_registry(settings.metrics_registry)
     profile = load_profile(settings.scoring_profile)
     figures = read_figures(conn, registry, department, year)
     targets = q.performance_targets(conn, department, year)
+    missing = missing_inputs(narrative is not None, targets)
+    narrative = narrative or pending_narrative(department, year)
     card = scorecard(figures, narrative, profile, targets, registry)
+    if MISSING_ACTUALS in missing:
+        card = replace(card, grade=PENDING_GRADE, computed_grade=PENDING_GRADE, overridden=False)
     add_reported(figures, targets)
-    data = ReportInput(figures, narrative, card, quality_notes or [], options)
+    data = ReportInput(figures, narrative, card, quality_notes or [], options, missing=missing)
     if options.get("appendices", True):
         funds, stated = q.funds_by_nature(conn, department, year)
         outcome = render_text(narrative.task_analysis, narrative_context(figures, narrative),
@@ -137,14 +171,17 @@ def report_input(conn: sa.Connection, settings: Settings, department: str, year:
 
 
 def render_department(engine: sa.Engine, settings: Settings, department: str, year: int,
-                      quality_notes: list[QualityNote] | None = None) -> dict[str, Path]:
+                      quality_notes: list[QualityNote] | None = None) -> tuple[dict[str, Path], list[str]]:
     """Render a loaded department-year's report in every configured format, then publish its 总分 and
-    等级 to ``mart_score`` (with the report.md's SHA-256), where the roll-up reads them."""
+    等级 to ``mart_score`` (with the report.md's SHA-256), where the roll-up reads them.
+
+    Returns the files by format, and what the department has still to submit (empty for a final
+    report; a 草稿 names it, see :func:`missing_inputs`)."""
     with engine.connect() as conn:
         data = report_input(conn, settings, department, year, quality_notes)
     paths = write_report(settings.output_dir, data)
     card = data.scorecard
     md = paths.get("md")
     record_score(engine, department, year, card.total, card.grade, card.computed_grade, card.overridden,
-                 sha256_file(md) if md is not None else None)
-    return paths
+                 sha256_file(md) if md is not None else None, missing=data.missing)
+    return paths, data.missing

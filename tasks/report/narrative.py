@@ -65,6 +65,22 @@ class NarrativeError(Exception):
     """A narrative file that is missing, malformed, or names something that does not exist."""
 
 
+class NarrativeAbsent(NarrativeError):
+    """No narrative file for the department-year yet: its report is a 草稿 (see :func:`pending_narrative`)."""
+
+
+# What a 草稿 shows where the department's prose will go.
+PENDING = "【待填写】"
+
+
+def pending_narrative(department: str, year: int) -> Narrative:
+    """The narrative of a department-year whose prose is not written yet: every section marked
+    :data:`PENDING`, so that the 草稿 has every figure and table and shows what is still to write."""
+    return Narrative(department=department, year=year, functions=[PENDING], goals=[PENDING], key_tasks=[PENDING],
+                     conclusion=Conclusion(summary=PENDING), task_analysis=PENDING, achievements=PENDING,
+                     problems=[PENDING], measures=[Measure(heading=PENDING, text=PENDING)])
+
+
 def narrative_path(root: Path, year: int, department: str) -> Path:
     return root / str(year) / f"{department}.yaml"
 
@@ -72,7 +88,7 @@ def narrative_path(root: Path, year: int, department: str) -> Path:
 def load_narrative(root: Path, year: int, department: str) -> Narrative:
     path = narrative_path(root, year, department)
     if not path.exists():
-        raise NarrativeError(f"narrative: {path}: the file does not exist; expected the department's "
+        raise NarrativeAbsent(f"narrative: {path}: the file does not exist; expected the department's "
                              f"narrative for {year} (see docs/data-contract.md)")
     try:
         data = yamlfile.parse(path.read_text(encoding="utf-8"))

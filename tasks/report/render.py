@@ -51,6 +51,11 @@ class ReportInput:
     tables: dict[str, Table] = field(default_factory=dict)
     charts: dict[str, Chart] = field(default_factory=dict)
     provenance: dict[str, Provenance] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)  # not submitted yet: the report is a 草稿
+
+    @property
+    def draft(self) -> bool:
+        return bool(self.missing)
 
 
 class FigureRefs:
@@ -132,6 +137,8 @@ def build_blocks(data: ReportInput, templates: Path = TEMPLATES_DIR) -> list[Blo
         options=data.options,
         cn=chinese_number,
         appendices=data.options.get("appendices", True),
+        draft=data.draft,
+        missing=data.missing,
     )
     return parse_blocks(rendered, {**data.tables, **data.charts})
 

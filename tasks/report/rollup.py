@@ -27,6 +27,7 @@ class RollupRow:
     rate: str
     score: str
     grade: str
+    submitted: str  # 齐全, or what the department has still to submit (its report is a 草稿)
 
 
 def rollup_rows(conn: sa.Connection, year: int) -> list[RollupRow]:
@@ -38,12 +39,15 @@ def rollup_rows(conn: sa.Connection, year: int) -> list[RollupRow]:
         rate = fmt.ratio(d.executed_fen, d.budget_fen)
         published = scores.get(d.department_code)
         if published is None:
-            score, grade = "—", "—（报告未生成）"
+            score, grade, submitted = "—", "—（报告未生成）", "—"
         else:
             score, grade = f"{published.total:.2f}", published.grade + ("（部门自定）" if published.overridden else "")
+            if published.draft:
+                grade += "（草稿）"
+            submitted = "未报送" + "、".join(published.missing) if published.draft else "齐全"
         rows.append(RollupRow(d.department_code, d.department_name, d.synthetic, d.region_code, d.region_name,
                               fmt.wan(d.budget_fen),
-                              fmt.wan(d.executed_fen), f"{fmt.percent(rate, 2)}%", score, grade))
+                              fmt.wan(d.executed_fen), f"{fmt.percent(rate, 2)}%", score, grade, submitted))
     return rows
 
 
@@ -73,11 +77,16 @@ def write_rollup(engine: sa.Engine, settings: Settings, year: int) -> dict[str, 
         [Decimal(r.budget) for r in rows], [Decimal(r.executed) for r in rows], "rollup")
     (folder / "rollup.png").write_bytes(chart.png)
     title = f"{district}{year}年度部门整体支出绩效自评汇总"
-    header = ["部门编码", "部门", "年度预算数（万元）", "全年执行数（万元）", "执行率", "自评得分", "等级"]
+    header = ["部门编码", "部门", "年度预算数（万元）", "全年执行数（万元）", "执行率", "自评得分", "等级", "材料报送"]
     lines = [title, "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for r in rows:
         name = r.department_name + ("（模拟数据）" if r.synthetic and "模拟" not in r.department_name else "")
-        lines.append(f"| {r.department_code} | {name} | {r.budget} | {r.executed} | {r.rate} | {r.score} | {r.grade} |")
+        lines.append(f"| {r.department_code} | {name} | {r.budget} | {r.executed} | {r.rate} | {r.score} | {r.grade} "
+                     f"| {r.submitted} |")
+    drafts = [r for r in rows if r.submitted.startswith("未报送")]
+    if drafts:
+        lines += ["", f"{len(drafts)} 个部门的报告为草稿，材料尚未报送齐全：" +
+                  "；".join(f"{short_name(r)}{r.submitted}" for r in drafts) + "。"]
     lines += ["", "![各部门预算与执行](rollup.png)", ""]
     paths = {"md": folder / "rollup.md", "html": folder / "rollup.html"}
     paths["md"].write_text("\n".join(lines), encoding="utf-8")

@@ -9,6 +9,7 @@ from decimal import Decimal
 from tasks.domain import FEN_PER_UNIT
 from tasks.report import formatting as fmt
 from tasks.report.figures import Figures
+from tasks.report.narrative import PENDING
 from tasks.report.score import METHOD_SIGN, Profile, Scorecard, Scored
 from tasks.warehouse.queries import FundsRow
 
@@ -115,7 +116,10 @@ def indicators_table(figures: Figures, card: Scorecard, profile: Profile | None 
     rows = []
     for item in card.items:
         ind = item.indicator
-        actual = _value(item.actual, ind.unit) + (REPORTED_MARK if ind.reported and item.actual is not None else "")
+        if ind.reported and item.actual is None:  # the 绩效自评 is not in yet: a 草稿's row
+            rows.append([ind.level1, ind.level2, ind.name, _target(item), PENDING, _number(ind.weight), DASH, ""])
+            continue
+        actual = _value(item.actual, ind.unit) + (REPORTED_MARK if ind.reported else "")
         rows.append([ind.level1, ind.level2, ind.name, _target(item), actual,
                      DASH if ind.method == "info" else _number(ind.weight),
                      DASH if item.score is None else f"{item.score:.2f}", _deviation(item)])

@@ -77,18 +77,20 @@ def clear_score(conn: sa.Connection, department: str, year: int) -> None:
 
 
 def record_score(engine: sa.Engine, department: str, year: int, total: Decimal, grade: str, computed_grade: str,
-                 overridden: bool, report_sha256: str | None) -> None:
+                 overridden: bool, report_sha256: str | None, missing: list[str] | None = None) -> None:
     """A rendered report's 总分 and 等级 into ``mart_score`` (replacing the department-year's row).
 
     ``total`` is in points (0-100, 2 decimals); ``grade`` is the one published (the department's own
-    when it overrode ``computed_grade``); ``report_sha256`` is the SHA-256 of its report.md, if any.
+    when it overrode ``computed_grade``); ``report_sha256`` is the SHA-256 of its report.md, if any;
+    ``missing`` names what the department has still to submit (its report is then a draft).
     """
     t = s.mart_score
     with dialect.write_turn(engine), engine.begin() as conn:
         clear_score(conn, department, year)
         conn.execute(t.insert().values(
             department_code=department, year=year, total=total, grade=grade, computed_grade=computed_grade,
-            overridden=overridden, report_sha256=report_sha256, rendered_at=dt.datetime.now(dt.UTC)))
+            overridden=overridden, report_sha256=report_sha256, rendered_at=dt.datetime.now(dt.UTC),
+            missing="、".join(missing) if missing else None))
 
 
 def record_partition(conn: sa.Connection, partition: Partition, run_id: str, code_version: str) -> None:

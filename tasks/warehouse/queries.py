@@ -7,7 +7,7 @@ same integers (money in 分) on both; formatting happens later, in :mod:`tasks.r
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TypeVar
 
@@ -141,13 +141,21 @@ class PublishedScore:
     total: Decimal
     grade: str
     overridden: bool
+    missing: list[str] = field(default_factory=list)  # not submitted yet: the report is a 草稿
+
+    @property
+    def draft(self) -> bool:
+        return bool(self.missing)
 
 
-@named("Each department-year's 总分 and 等级 as its rendered report published them (mart_score)")
+@named("Each department-year's 总分 and 等级 as its rendered report published them, and what a 草稿 "
+       "still lacks (mart_score)")
 def published_scores(conn: sa.Connection, year: int) -> dict[str, PublishedScore]:
     t = s.mart_score
-    rows = conn.execute(sa.select(t.c.department_code, t.c.total, t.c.grade, t.c.overridden).where(t.c.year == year))
-    return {str(r[0]): PublishedScore(Decimal(str(r[1])), str(r[2]), bool(r[3])) for r in rows}
+    rows = conn.execute(sa.select(t.c.department_code, t.c.total, t.c.grade, t.c.overridden, t.c.missing)
+                        .where(t.c.year == year))
+    return {str(r[0]): PublishedScore(Decimal(str(r[1])), str(r[2]), bool(r[3]), str(r[4]).split("、") if r[4] else [])
+            for r in rows}
 
 
 @named("The files or URLs (with content hashes) that rows of a table came from (lineage columns)")

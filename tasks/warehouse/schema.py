@@ -275,6 +275,8 @@ mart_score = sa.Table(
     sa.Column("overridden", sa.Boolean, nullable=False),
     sa.Column("report_sha256", sa.String(64), nullable=True),
     sa.Column("rendered_at", sa.DateTime(timezone=True), nullable=False),
+    # a 草稿's inputs not yet submitted, joined by 、 (NULL: the report is final)
+    sa.Column("missing", sa.String(200), nullable=True),
 )
 
 # Views ----------------------------------------------------------------------------------------

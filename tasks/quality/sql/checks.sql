@@ -184,6 +184,9 @@ SELECT t.department_code, t.indicator, t.nature, t.unit, a.actual,
 FROM stg_targets t
 LEFT JOIN stg_self_assessment a ON a.department_code = t.department_code AND a.indicator = t.indicator
 WHERE t.actual_source = 'reported'
+  -- a department that has not sent its 绩效自评 yet is not refused: its report is a 草稿 whose reported
+  -- 实际完成值 are 待填写; one that sent it must state every reported target
+  AND EXISTS (SELECT 1 FROM stg_self_assessment s WHERE s.department_code = t.department_code)
 
 -- name: self_assessment
 -- Each 绩效自评 row with whether its 三级指标 is one of the department's 绩效目标.
