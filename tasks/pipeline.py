@@ -18,7 +18,7 @@ from tasks.quality.gate import QualityReport
 from tasks.quality.rundb import RunDatabase
 from tasks.quality.views import RunData
 from tasks.settings import EXPECTATIONS_DIR, PROJECT_ROOT, TEMPLATES_DIR, Settings
-from tasks.sources.base import Source
+from tasks.sources.base import ABSENT, Source
 from tasks.sources.errors import Problem
 from tasks.sources.extract import Extracted
 from tasks.sources.raw import sha256_file
@@ -298,7 +298,8 @@ def input_fingerprints(sources: dict[str, Source], narratives: Path, year: int, 
         for dataset in FINANCE_DATASETS:
             parts[dataset.name] = sources["finance"].fingerprint(dataset, year=year, department=code)
         narrative = narratives / str(year) / f"{code}.yaml"
-        parts["narrative"] = sha256_file(narrative) if narrative.exists() else None
+        # a narrative not written yet is known, and unchanged while it stays away (the 草稿 stands)
+        parts["narrative"] = sha256_file(narrative) if narrative.exists() else ABSENT
         known = [v for k, v in parts.items() if k not in ("shared", "context", "year", "earlier")]
         known += list(shared.values())
         out[code] = None if any(v is None for v in known) else fingerprint(parts)

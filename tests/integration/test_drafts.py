@@ -68,3 +68,21 @@ def test_a_sent_but_incomplete_self_assessment_still_refuses(prefect_harness, sa
     code = main(["run", "--year", "2022", "--department", WTJ, "--source", str(sample_copy),
                  "--warehouse", f"duckdb:///{tmp_path}/wh.duckdb", "--out", str(tmp_path / "out")])
     assert code == 3
+
+
+def test_a_draft_stands_until_its_narrative_comes_then_the_report_is_final(prefect_harness, sample_copy, tmp_path,
+                                                                          capsys):
+    narrative = sample_copy / "narrative" / "2022" / f"{SWJ}.yaml"
+    kept = narrative.read_text(encoding="utf-8")
+    narrative.unlink()
+    args = ["run", "--year", "2022", "--department", SWJ, "--source", str(sample_copy),
+            "--warehouse", f"duckdb:///{tmp_path}/wh.duckdb", "--out", str(tmp_path / "out")]
+    assert main(args) == 0
+    assert f"{SWJ} 2022: draft" in capsys.readouterr().out
+    assert main(args) == 0
+    assert f"{SWJ} 2022: skipped" in capsys.readouterr().out  # nothing new: the 草稿 is not redone every night
+    narrative.write_text(kept, encoding="utf-8")
+    assert main(args) == 0
+    assert f"{SWJ} 2022: loaded" in capsys.readouterr().out
+    md = (tmp_path / "out" / "2022" / SWJ / "report.md").read_text(encoding="utf-8")
+    assert "草稿" not in md and "【待填写】" not in md
