@@ -111,6 +111,10 @@ def self_evaluation(
         # memory holds the departments of one batch (RunDatabase.batch_rows) and of the loads in flight.
         with staging_database(settings) as db:
             finance = extract_finance(settings, year, todo, db.append)
+            for code in finance.no_data:  # nothing delivered for the year yet: not refused
+                outcomes[code] = pl.DepartmentOutcome(code, "no data yet", [f"no finance file for {year} yet"])
+                progress.advance(f"{code} no data yet")
+            todo = [c for c in todo if c not in finance.no_data]
             statistics = extract_statistics(settings)
             registry = extract_registry(settings)
             problems = pl.input_problems(todo, dept_extract, finance, statistics, registry)

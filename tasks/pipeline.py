@@ -144,6 +144,9 @@ def assemble(year: int, departments: pd.DataFrame, chosen: list[str], *extracted
     if "applications" in frames and len(frames["applications"]):
         frames["applications"] = with_first_applications(frames["applications"])
     deps = departments[departments["department_code"].isin(keep)].reset_index(drop=True)
+    # departments whose year is open (no 决算总表 yet): the rules of a closed year's 决算 do not apply
+    open_years = sorted(c for e in extracted for c in keep if e.open_year(c))
+    frames["open_departments"] = pd.DataFrame({"department_code": pd.Series(open_years, dtype="string")})
     if staged is not None:
         staged.flush()  # the parts still waiting go into the database, and out of memory
     return RunData(year=year, departments=deps, frames=frames, staged=staged)

@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     # covers them (a change redoes every department), and the gate's parameters come from them.
     RESULT_SETTINGS: ClassVar[tuple[str, ...]] = (
         "ledger_tolerance_wan", "yoy_warning_bound", "jump_warning_factor", "sheets", "report_config",
-        "metrics_registry", "scoring_profile")
+        "metrics_registry", "scoring_profile", "closed_years")
 
     source: str = Field(str(SAMPLE_DIR), description="Folder holding finance/, statistics/, registry/, narrative/")
     finance_source: str | None = Field(None, description="Finance: a folder, an http(s) URL or a database URL")
@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     yoy_warning_bound: float = Field(1.0, description="Year-over-year change beyond which to warn (1.0 = 100%)")
     jump_warning_factor: float = Field(
         100.0, description="Warn when a department-year figure is this many times the year before's, or its budget")
+    closed_years: list[int] = Field(
+        default_factory=list,
+        description="Years whose 决算 is due (JSON list, [2022]): a department-year of one without its 决算总表 is "
+                    "refused. Any other year is open until its 决算总表 comes: its ledger so far loads, year-end "
+                    "rules wait, and its report is a 草稿")
     run_memory_limit: str = Field(
         "256MB", description="Memory of the run database before it spills to scratch_dir (a size: 256MB, 2GB); "
                              "at least ~128MB for a department of 300k payment lines, read back whole for its load")

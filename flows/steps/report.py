@@ -10,9 +10,11 @@ from prefect.cache_policies import NO_CACHE
 
 from tasks.pipeline import DepartmentOutcome, report_notes
 from tasks.quality.rules import load_rules
+from tasks.report.build import money_figures
 from tasks.report.build import render_department as render
 from tasks.report.narrative import NarrativeAbsent, NarrativeError, check_narrative, load_narrative, narrative_path
 from tasks.report.render import QualityNote, report_dir
+from tasks.report.score import load_profile
 from tasks.report.stamp import write_stamp
 from tasks.report.targets import check_sources
 from tasks.resources import dropped_connection, engine_for
@@ -44,9 +46,10 @@ def check_targets(settings: Settings, targets: dict[str, pd.DataFrame]) -> dict[
     """Each department's 绩效目标 must name a metric of the registry (or ``reported``) for every
     实际完成值, before anything loads. ``targets``: the staged rows by department."""
     registry = load_registry(settings.metrics_registry)
+    profile, money = load_profile(settings.scoring_profile), money_figures(registry)
     problems: dict[str, list[str]] = {}
     for code, frame in targets.items():
-        found = check_sources(frame, registry)
+        found = check_sources(frame, registry, profile, money)
         if found:
             problems[code] = [str(p) for p in found]
     return problems

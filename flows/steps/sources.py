@@ -21,7 +21,7 @@ def extract_departments(settings: Settings) -> tuple[pd.DataFrame, ex.Extracted]
 def extract_finance(settings: Settings, year: int, departments: list[str],
                     sink: ex.Sink | None = None) -> ex.Extracted:
     with opened(settings, "finance") as source:
-        return ex.extract_finance(source, year, departments, sink)
+        return ex.extract_finance(source, year, departments, sink, closed=year in settings.closed_years)
 
 
 @task(name="extract-statistics", cache_policy=NO_CACHE)

@@ -76,7 +76,7 @@ def check_views() -> tuple[str, ...]:
 
 _STAGED = re.compile(r"\bstg_([a-z_]+)")
 _INTERMEDIATE = re.compile(r"\b(int_[a-z_]+)")
-_NOT_DATASETS = {"departments"}
+_NOT_DATASETS = {"departments", "open_departments"}
 
 
 @lru_cache(maxsize=1)
@@ -215,6 +215,8 @@ class RunDatabase:
         for name, frame in frames.items():
             if name not in self.dtypes:  # an appended dataset is staged already
                 self.stage(name, frame)
+        if "open_departments" not in frames:  # every department's year closed (see pipeline.assemble)
+            self.stage("open_departments", pd.DataFrame({"department_code": pd.Series([], dtype="string")}))
         for name, query in named_queries("intermediate.sql").items():
             try:
                 con.execute(f'CREATE OR REPLACE VIEW "{name}" AS {query}')

@@ -55,8 +55,10 @@ def scorecard(figures: Figures, narrative: Narrative, profile: Profile, targets:
     earlier releases). Raises NarrativeError naming the department-year when an indicator cannot be scored."""
     if targets:
         own, reported = indicators_of(targets)
-    else:
+    elif profile.total == "rescale":  # the narrative's indicators of earlier releases, made for this total
         own, reported = [indicator_from(i.model_dump()) for i in narrative.performance_indicators], {}
+    else:  # a sum profile: no 绩效目标, no grade (未评级), rather than weights made for another total
+        own, reported = [], {}
     values: dict[str, Any] = {name: f.value for name, f in figures.items.items()}
     values.update(reported)
     try:
@@ -120,14 +122,19 @@ def charts(conn: sa.Connection, figures: Figures, card: Scorecard, registry: Reg
 
 
 # What a department-year may not have submitted yet, as the 草稿 and the roll-up name it.
+MISSING_ACCOUNTS = "决算总表（年度未结束）"
 MISSING_NARRATIVE, MISSING_TARGETS, MISSING_ACTUALS = "自评材料（文字）", "绩效目标", "绩效自评"
+MISSING_DATA = "指标数据"  # a computed 实际完成值 whose metric has no value for the year
 PENDING_GRADE = "待定"
 
 
-def missing_inputs(narrative_present: bool, targets: list[q.TargetRow]) -> list[str]:
-    """What the department has still to submit for its report to be final: its narrative, its 绩效目标,
-    and the 绩效自评 that states the 实际完成值 of its ``reported`` targets."""
-    missing = [] if narrative_present else [MISSING_NARRATIVE]
+def missing_inputs(narrative_present: bool, targets: list[q.TargetRow], year_closed: bool = True) -> list[str]:
+    """What the department has still to submit for its report to be final: its 决算总表 (an open year
+    has none yet), its narrative, its 绩效目标, and the 绩效自评 that states the 实际完成值 of its
+    ``reported`` targets."""
+    missing = [] if year_closed else [MISSING_ACCOUNTS]
+    if not narrative_present:
+        missing.append(MISSING_NARRATIVE)
     if not targets:
         missing.append(MISSING_TARGETS)
     elif any(t.actual_source == REPORTED and t.actual is None for t in targets):
@@ -149,10 +156,14 @@ def report_input(conn: sa.Connection, settings: Settings, department: str, year:
     profile = load_profile(settings.scoring_profile)
     figures = read_figures(conn, registry, department, year)
     targets = q.performance_targets(conn, department, year)
-    missing = missing_inputs(narrative is not None, targets)
+    missing = missing_inputs(narrative is not None, targets, q.year_closed(conn, department, year))
     narrative = narrative or pending_narrative(department, year)
     card = scorecard(figures, narrative, profile, targets, registry)
-    if MISSING_ACTUALS in missing:
+    unmeasured = [i for i in card.items if not i.indicator.reported and i.actual is None
+                  and i.indicator.method not in ("info", "qualitative")]
+    if unmeasured:  # a metric with no value yet (statistics not published for the year, say)
+        missing.append(f"{MISSING_DATA}（{len(unmeasured)} 项）")
+    if MISSING_ACTUALS in missing or unmeasured:
         card = replace(card, grade=PENDING_GRADE, computed_grade=PENDING_GRADE, overridden=False)
     add_reported(figures, targets)
     data = ReportInput(figures, narrative, card, quality_notes or [], options, missing=missing)

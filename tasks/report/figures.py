@@ -91,10 +91,11 @@ def read_figures(conn: sa.Connection, registry: Registry, department: str, year:
     figs.growth_of = {str(m.of): str(registry.growth_of(str(m.of))) for m in registry.metrics.values()
                       if m.kind == "growth"}
     for name, measured in measure(conn, registry, department, figs.region_code, year).items():
-        metric = registry[name]
-        params: dict[str, Any] = ({"region": figs.region_code} if metric.scope == "region"
+        metric, base = registry[name], registry.measured(name)
+        params: dict[str, Any] = ({"region": figs.region_code} if base.scope == "region"
                                   else {"department": department})
         params["year"] = measured.year
+        params.update(base.filters)
         params.update(metric.filters)
         figs.add(Figure(name, measured.value, text_of(metric, measured), name,
                         metric.description or metric.label, registry.tables(name), params,

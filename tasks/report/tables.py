@@ -15,6 +15,7 @@ from tasks.warehouse.queries import FundsRow
 
 DASH = "—"
 REPORTED_MARK = "（自报）"
+NO_DATA = "—（暂无数据）"
 
 
 @dataclass
@@ -118,6 +119,9 @@ def indicators_table(figures: Figures, card: Scorecard, profile: Profile | None 
         ind = item.indicator
         if ind.reported and item.actual is None:  # the 绩效自评 is not in yet: a 草稿's row
             rows.append([ind.level1, ind.level2, ind.name, _target(item), PENDING, _number(ind.weight), DASH, ""])
+            continue
+        if item.actual is None and ind.method not in ("info", "qualitative"):  # no value yet: a 草稿's row
+            rows.append([ind.level1, ind.level2, ind.name, _target(item), NO_DATA, _number(ind.weight), DASH, ""])
             continue
         actual = _value(item.actual, ind.unit) + (REPORTED_MARK if ind.reported else "")
         rows.append([ind.level1, ind.level2, ind.name, _target(item), actual,

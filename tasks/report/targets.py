@@ -16,10 +16,10 @@ from decimal import Decimal
 
 import pandas as pd
 
-from tasks.domain import REPORTED
-from tasks.report.score import NATURE_METHOD, Indicator
+from tasks.domain import FEN_PER_UNIT, REPORTED
+from tasks.report.score import NATURE_METHOD, Indicator, Profile
 from tasks.sources.errors import Problem
-from tasks.warehouse.metrics import Registry
+from tasks.warehouse.metrics import Metric, Registry
 from tasks.warehouse.queries import TargetRow
 
 # A number as a 指标值 or 实际完成值 may be written: 60, 95%, 1,200, -3.5, and followed by the row's
@@ -89,11 +89,33 @@ def indicators_of(rows: list[TargetRow]) -> tuple[list[Indicator], dict[str, Dec
     return out, reported
 
 
-def check_sources(targets: pd.DataFrame, registry: Registry) -> list[Problem]:
-    """Each 绩效目标's 完成值来源 must be ``reported`` or a metric of the registry with one value per
-    department-year (not one per group). ``targets`` is the staged dataset (``_source``, ``_row``).
-    Returns one problem per bad row, naming the file, row and column."""
-    problems = []
+MONEY_UNITS = frozenset(FEN_PER_UNIT)
+
+
+def _unit_problem(metric: Metric, money: bool, unit: str) -> str | None:
+    """Why a target in ``unit`` cannot be compared with ``metric``'s value, or None when it can."""
+    percent = metric.unit == PERCENT or metric.format == "percent" or metric.kind in ("ratio", "growth")
+    if percent and unit != PERCENT:
+        return f"{metric.name!r} is a percentage, but the 计量单位 is {unit or 'empty'}"
+    if not percent and unit == PERCENT:
+        return f"{metric.name!r} is not a percentage ({metric.unit or 'a count'}), but the 计量单位 is %"
+    if money and unit not in MONEY_UNITS:
+        return f"{metric.name!r} is an amount of money, but the 计量单位 is {unit or 'empty'}"
+    if not money and not percent and unit and metric.unit and unit != metric.unit:
+        return f"{metric.name!r} is in {metric.unit}, but the 计量单位 is {unit}"
+    return None
+
+
+def check_sources(targets: pd.DataFrame, registry: Registry, profile: Profile | None = None,
+                  money: frozenset[str] = frozenset()) -> list[Problem]:
+    """What the gate cannot see, checked before anything loads: each 绩效目标's 完成值来源 must be
+    ``reported`` or a metric of the registry with one value per department-year (not one per group),
+    in a 计量单位 the metric's value can be compared in (a percentage in %, money in 元/万元/亿元, a
+    count in its own unit); and under a ``profile`` whose total is a sum, a department's 分值 with the
+    profile's own (the funds block's 10) must add up to 100. ``targets`` is the staged dataset (``_source``,
+    ``_row``); ``money``: the metrics that are amounts in 分. Returns one problem per bad row (or
+    department, for the sum), naming the file, row and column."""
+    problems = _sum_problems(targets, profile)
     for row in targets.to_dict("records"):
         source = str(row["actual_source"])
         if source == REPORTED:
@@ -106,10 +128,41 @@ def check_sources(targets: pd.DataFrame, registry: Registry) -> list[Problem]:
         elif registry.grouped(source) is not None:
             message = f"{source!r} gives one value per {registry.grouped(source)}, not one figure"
         else:
+            unit = "" if pd.isna(row["unit"]) else str(row["unit"]).strip()
+            if not unit and str(row["target"]).strip().endswith(PERCENT):
+                unit = PERCENT
+            wrong = _unit_problem(registry[source], source in money, unit)
+            if wrong is None:
+                continue
+            problems.append(Problem(
+                "finance", str(row["_source"]), wrong, row=int(row["_row"]), column="计量单位 (unit)",
+                expected="% for a percentage; 元, 万元 or 亿元 for money; the metric's own unit for a count",
+                department=str(row["department_code"])))
             continue
         if row["nature"] != "定性":
             expected = f"{REPORTED}, or one of the registry's metrics (docs/indicators.md)"
         problems.append(Problem(
             "finance", str(row["_source"]), message, row=int(row["_row"]), column="完成值来源 (actual_source)",
             expected=expected, department=str(row["department_code"])))
+    return problems
+
+
+def _sum_problems(targets: pd.DataFrame, profile: Profile | None) -> list[Problem]:
+    """Under a profile that sums the 得分, each department's 分值 must make 100 with the profile's own."""
+    if profile is None or profile.total != "sum" or targets.empty:
+        return []
+    own = profile.funds_weight + sum((i.weight for i in profile.indicators), Decimal(0))
+    problems = []
+    for code, rows in targets.groupby("department_code", sort=True):
+        total = sum((Decimal(str(w)) for w in rows["weight"]), Decimal(0)) + own
+        if total != 100:
+            first = rows.iloc[0]
+            problems.append(Problem(
+                "finance", str(first["_source"]),
+                f"the 分值 add up to {total.normalize():f} with the {own.normalize():f} of the profile's own "
+                f"(rows {int(rows['_row'].min())}-{int(rows['_row'].max())}); "
+                "the 自评表's 总分 would not be out of 100",
+                column="分值 (weight)", expected=f"分值 adding up to {(100 - own).normalize():f} "
+                                                  f"(scoring profile {profile.name})",
+                department=str(code)))
     return problems

@@ -141,6 +141,9 @@ SUMMARY = Dataset(
     path="{year}/{department}/summary.csv",
     key=("department_code", "item"),
     per_department=True,
+    # comes with the 决算, after the year closes: a department-year without it is an open year (in-year
+    # monitoring), unless SELFEVAL_CLOSED_YEARS says the year is closed, when it is required
+    optional=True,
     columns=(
         Column("department_code", "部门编码", "code", aliases=("单位编码",), pattern=DEPARTMENT_CODE),
         Column("item", "项目", "enum", choices=SUMMARY_ITEMS),

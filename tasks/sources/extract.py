@@ -18,6 +18,7 @@ from tasks.sources.contract import (
     FINANCE_DATASETS,
     INDICATORS,
     REGISTRY_DATASETS,
+    SUMMARY,
     Dataset,
 )
 from tasks.sources.errors import DatasetAbsent, Problem, SourceError
@@ -35,8 +36,14 @@ class Extracted:
     department_files: dict[str, dict[str, str]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
-    # Optional datasets a department did not deliver (绩效目标, 绩效自评): department → dataset names.
+    # Optional datasets a department did not deliver (绩效目标, 绩效自评, 决算总表): department → names.
     absent: dict[str, list[str]] = field(default_factory=dict)
+    # Departments with no finance file at all for the year yet: not refused, nothing to check.
+    no_data: list[str] = field(default_factory=list)
+
+    def open_year(self, code: str) -> bool:
+        """Whether department ``code``'s year is open: its 决算总表 has not come (see ``closed``)."""
+        return SUMMARY.name in self.absent.get(code, [])
 
     @property
     def failed(self) -> bool:
@@ -53,17 +60,6 @@ def _read(source: Source, dataset: Dataset, out: Extracted, **partition: object)
     if department is not None:
         out.department_files.setdefault(str(department), {})[raw.uri] = raw.sha256
     return frame
-
-
-def _read_finance(source: Source, dataset: Dataset, out: Extracted, year: int, code: str) -> pd.DataFrame:
-    """One department-year's dataset; an optional one that is not there has no rows (and is noted)."""
-    try:
-        return _read(source, dataset, out, year=year, department=code)
-    except DatasetAbsent:
-        if not dataset.optional:
-            raise
-        out.absent.setdefault(code, []).append(dataset.name)
-        return stage_empty(dataset)
 
 
 def _with_department(problem: Problem, department: str | None) -> Problem:
@@ -83,8 +79,41 @@ def extract_departments(source: Source) -> tuple[pd.DataFrame, Extracted]:
 Sink = Callable[[str, pd.DataFrame], None]
 
 
-def extract_finance(source: Source, year: int, departments: list[str], sink: Sink | None = None) -> Extracted:
+def _finance_files(source: Source, out: Extracted, year: int, code: str,
+                   closed: bool) -> dict[str, pd.DataFrame] | None:
+    """A department-year's finance datasets, typed; None when it has no finance file at all yet."""
+    frames: dict[str, pd.DataFrame] = {}
+    missing: list[tuple[Dataset, SourceError]] = []
+    absent: list[str] = []
+    for dataset in FINANCE_DATASETS:
+        try:
+            frames[dataset.name] = _read(source, dataset, out, year=year, department=code)
+        except DatasetAbsent as exc:
+            absent.append(dataset.name)
+            if dataset.optional and not (closed and dataset is SUMMARY):
+                frames[dataset.name] = stage_empty(dataset)
+            else:
+                missing.append((dataset, exc))
+    if len(absent) == len(FINANCE_DATASETS):
+        return None  # nothing delivered yet: "no data yet", not refused
+    if missing:
+        which, error = missing[0]
+        if which is SUMMARY:
+            raise SourceError(replace(error.problem, message=f"{error.problem.message}; {year} is a closed year "
+                                                             "(SELFEVAL_CLOSED_YEARS), so its 决算总表 is required"))
+        raise error
+    if absent:
+        out.absent[code] = absent
+    return frames
+
+
+def extract_finance(source: Source, year: int, departments: list[str], sink: Sink | None = None,
+                    closed: bool = False) -> Extracted:
     """Budget lines, payments and totals of each department for ``year``; bad departments drop out.
+
+    A department with no finance file for the year goes to ``no_data`` (not refused). The 决算总表 is
+    optional: without it the department's year is open (``Extracted.open_year``); with ``closed`` it
+    is required, and its absence refuses the department-year.
 
     Without ``sink``, the result holds each dataset as one frame. With it, each department's parts go
     to ``sink`` as soon as they are typed (conformed to :func:`contract_dtypes`, so parts stack), and
@@ -96,7 +125,11 @@ def extract_finance(source: Source, year: int, departments: list[str], sink: Sin
     delivered = False
     for code in departments:
         try:
-            frames = {d.name: _read_finance(source, d, out, year, code) for d in FINANCE_DATASETS}
+            found = _finance_files(source, out, year, code, closed)
+            if found is None:
+                out.no_data.append(code)
+                continue
+            frames = found
             for frame in frames.values():
                 _check_department(source, frame, code)
         except SourceError as exc:

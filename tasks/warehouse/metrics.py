@@ -109,6 +109,14 @@ class Registry:
     def __contains__(self, name: object) -> bool:
         return name in self.metrics
 
+    def measured(self, name: str) -> Metric:
+        """The metric whose table rows ``name`` is computed from: itself, or for a growth the metric it is
+        of, and for a ratio its numerator (followed down), whose scope and filters its parameters are."""
+        metric = self[name]
+        while metric.kind in ("growth", "ratio"):
+            metric = self[str(metric.of if metric.kind == "growth" else metric.numerator)]
+        return metric
+
     def growth_of(self, name: str) -> str | None:
         """The growth metric of ``name`` (``name`` itself when it is one), or None."""
         if name in self.metrics and self.metrics[name].kind == "growth":

@@ -158,6 +158,14 @@ def published_scores(conn: sa.Connection, year: int) -> dict[str, PublishedScore
             for r in rows}
 
 
+@named("Whether a department-year's 决算总表 is loaded: without it the year is open (fct_reported_total)")
+def year_closed(conn: sa.Connection, department: str, year: int) -> bool:
+    t = s.fct_reported_total
+    found = conn.execute(sa.select(sa.func.count()).select_from(t).where(
+        sa.and_(t.c.department_code == department, t.c.year == year))).scalar_one()
+    return bool(found)
+
+
 @named("The files or URLs (with content hashes) that rows of a table came from (lineage columns)")
 def sources_of(conn: sa.Connection, table: str, where: dict[str, object]) -> list[tuple[str, str, int]]:
     t = s.metadata.tables[table]

@@ -193,6 +193,12 @@ def nothing_loaded(out: Path) -> bool:
     (1, 8, "rd_growth", ["targets.csv, row 3, column 完成值来源", "one value per industry"]),
     # a 指标性质 the contract does not know
     (0, 4, ">=", ["targets.csv, row 2, column 指标性质", "'>=' is not a known value"]),
+    # a percentage metric against a count's unit, a count against %: the values cannot be compared
+    (1, 6, "个", ["targets.csv, row 3, column 计量单位 (unit)", "'paid_q2' is a percentage, but the 计量单位 is 个"]),
+    (1, 6, "", ["targets.csv, row 3, column 计量单位 (unit)", "'paid_q2' is a percentage, but the 计量单位 is empty"]),
+    # 分值 that do not make 100 with the funds block's 10: the 总分 would not be out of 100
+    (0, 7, "30", ["targets.csv, column 分值 (weight)", "the 分值 add up to 110 with the 10 of the profile's own",
+                  "分值 adding up to 90"]),
 ])
 def test_a_target_the_registry_or_contract_cannot_use_refuses_before_loading(
         prefect_harness, sample_copy, tmp_path, light_report, row, column, value, named):
@@ -217,7 +223,7 @@ def test_a_target_the_registry_or_contract_cannot_use_refuses_before_loading(
     # a reported target with no 实际完成值: the target's row
     ("PRF-004", TARGETS, ASSESSED[:-1], "targets.csv", "7", "actual"),
     # the same 三级指标 twice
-    ("PRF-001", [*TARGETS, TARGETS[0]], ASSESSED, "targets.csv", "8", "indicator"),
+    ("PRF-001", [*TARGETS, [*TARGETS[0][:7], "0", TARGETS[0][8]]], ASSESSED, "targets.csv", "8", "indicator"),
 ])
 def test_a_bad_target_or_actual_is_refused_by_the_gate_naming_file_row_and_field(
         prefect_harness, sample_copy, tmp_path, light_report, rule, targets, assessed, file, row, field):

@@ -100,9 +100,14 @@ MUTATIONS = {
     "PRF-001": ("targets", dup),
     "PRF-002": ("targets", lambda f: at(f, first(f), "target", "六十")),
     "PRF-003": ("targets", lambda f: at(f, first(f), "weight", -5.0)),
-    "PRF-004": ("self_assessment", lambda f: f.iloc[0:0]),  # the reported 满意度 without its actual
+    # the reported 满意度's row sent without its actual (a 绩效自评 not sent at all is a 草稿, not a fault)
+    "PRF-004": ("self_assessment", lambda f: at(f, first(f), "actual", None)),
     "PRF-006": ("self_assessment", dup),
     "PRF-005": ("self_assessment", lambda f: at(f, first(f), "indicator", "没有这个指标")),
+    "PRF-007": ("targets", lambda f: at(f, f["indicator"] == "四季度末支付进度", "target", "0.95")),
+    "PRF-008": ("self_assessment", lambda f: at(f, f["indicator"] == "企业服务满意度", "actual", "0.96")),
+    "PRF-009": ("self_assessment", lambda f: pd.concat(
+        [f, f.iloc[[0]].assign(indicator="省级“专精特新”申报企业数", actual="70")], ignore_index=True)),
     "STA-001": ("indicators", lambda f: dup(f, int(f[liwan_ind(f, 2022)].index[0]))),
     "STA-002": ("indicators", lambda f: at(f, liwan_ind(f, 2022), "value", 1e12)),
     "STA-003": ("indicators", lambda f: at(f, liwan_ind(f, 2022), "value", tripled(f))),

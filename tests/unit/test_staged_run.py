@@ -154,10 +154,30 @@ def test_a_department_whose_files_fail_is_not_staged(sample_copy):
 
 
 def test_with_no_department_left_each_dataset_is_staged_empty(sample_copy):
+    """A department with no finance file for the year has no data yet (not a problem); the datasets are
+    still staged, empty, so that the rule views build."""
     finance = make_source("finance", sample_copy / "finance")
     got: dict[str, int] = {}
     out = extract_finance(finance, 2022, ["440103-NONE"], lambda name, frame: got.update({name: len(frame)}))
-    assert out.problems and got == {d.name: 0 for d in FINANCE_DATASETS}
+    assert not out.problems and out.no_data == ["440103-NONE"]
+    assert got == {d.name: 0 for d in FINANCE_DATASETS}
+
+
+def test_a_closed_year_requires_its_summary_and_an_open_one_does_not(sample_copy):
+    """Without its 决算总表 a department-year is open (its year's 决算 not due); with the year closed by
+    setting, the same files refuse it, naming the file and why."""
+    (sample_copy / "finance" / "2022" / "440103-SWJ" / "summary.csv").unlink()
+    finance = make_source("finance", sample_copy / "finance")
+    open_year = extract_finance(finance, 2022, ["440103-SWJ"])
+    assert not open_year.problems and open_year.open_year("440103-SWJ")
+    closed = extract_finance(finance, 2022, ["440103-SWJ"], closed=True)
+    assert len(closed.problems) == 1
+    text = str(closed.problems[0])
+    assert "summary.csv" in text and "2022 is a closed year" in text and "决算总表 is required" in text
+
+    (sample_copy / "finance" / "2022" / "440103-SWJ" / "payments.csv").unlink()  # a required file missing
+    partial = extract_finance(finance, 2022, ["440103-SWJ"])
+    assert partial.problems and "payments" in str(partial.problems[0]) and not partial.no_data
 
 
 def test_a_duckdb_warehouse_keeps_to_its_memory_limit(tmp_path):

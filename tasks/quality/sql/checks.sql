@@ -25,8 +25,9 @@ FROM stg_summary
 
 -- name: summary_items
 -- One row per department of the run and 决算总表 item it must state (合计); present says whether it
--- does. A department with no 决算总表 rows at all fails too. A missing row has no line number, but
--- still names the file it is missing from, when the department has one.
+-- does. A department with no 决算总表 rows at all fails too, unless its year is open (no 决算总表 file
+-- yet, and the year not closed by SELFEVAL_CLOSED_YEARS: stg_open_departments). A missing row has no
+-- line number, but still names the file it is missing from, when the department has one.
 WITH files AS (
     SELECT department_code, first(_source ORDER BY _seq) AS _source FROM stg_summary GROUP BY department_code
 )
@@ -36,6 +37,7 @@ FROM stg_departments d
 CROSS JOIN (SELECT item FROM ref_summary_items WHERE part_of = 'total') r
 LEFT JOIN files f ON f.department_code = d.department_code
 LEFT JOIN stg_summary t ON t.department_code = d.department_code AND t.item = r.item
+WHERE d.department_code NOT IN (SELECT department_code FROM stg_open_departments)
 
 -- name: summary_fund_parts
 -- The 决算总表's 资金来源 parts added up against its 合计, measure by measure.
@@ -162,6 +164,10 @@ SELECT * EXCLUDE (_seq, sign, bare),
            AND (sign = '' OR CASE sign WHEN '≥' THEN '≥' WHEN '≧' THEN '≥' WHEN '>=' THEN '≥' WHEN '>' THEN '≥'
                                        WHEN '≤' THEN '≤' WHEN '≦' THEN '≤' WHEN '<=' THEN '≤' WHEN '<' THEN '≤' ELSE '=' END = nature))
            AS target_valid,
+       -- a percentage written as a fraction (0.95 for 95 %): read as 0.95 %, so warned of (PRF-007)
+       NOT coalesce(unit = '%' AND nature <> '定性'
+                    AND TRY_CAST(rtrim(bare, '%') AS DOUBLE) > 0 AND TRY_CAST(rtrim(bare, '%') AS DOUBLE) < 1, false)
+           AS target_plausible,
        _seq AS _idx
 FROM parts
 
@@ -189,9 +195,17 @@ WHERE t.actual_source = 'reported'
   AND EXISTS (SELECT 1 FROM stg_self_assessment s WHERE s.department_code = t.department_code)
 
 -- name: self_assessment
--- Each 绩效自评 row with whether its 三级指标 is one of the department's 绩效目标.
+-- Each 绩效自评 row with whether its 三级指标 is one of the department's 绩效目标 (target_known);
+-- whether an 实际完成值 it states is used (actual_used: not for a target the warehouse computes); and
+-- whether a percentage it states looks like a fraction (actual_plausible: 0.95 for 95 %).
 SELECT a.* EXCLUDE (_seq),
        EXISTS (SELECT 1 FROM stg_targets t WHERE t.department_code = a.department_code
                AND t.indicator = a.indicator) AS target_known,
+       a.actual IS NULL OR NOT EXISTS (SELECT 1 FROM stg_targets t WHERE t.department_code = a.department_code
+               AND t.indicator = a.indicator AND t.actual_source <> 'reported') AS actual_used,
+       NOT coalesce(EXISTS (SELECT 1 FROM stg_targets t WHERE t.department_code = a.department_code
+               AND t.indicator = a.indicator AND t.unit = '%' AND t.nature <> '定性')
+               AND TRY_CAST(rtrim(trim(a.actual), '%') AS DOUBLE) > 0
+               AND TRY_CAST(rtrim(trim(a.actual), '%') AS DOUBLE) < 1, false) AS actual_plausible,
        a._seq AS _idx
 FROM stg_self_assessment a
