@@ -25,7 +25,7 @@ from tasks.report.narrative import (
 from tasks.report.provenance import provenance
 from tasks.report.render import QualityNote, ReportInput, load_options, narrative_context, write_report
 from tasks.report.score import Indicator, Profile, Scorecard, indicator_from, load_profile, score
-from tasks.report.tables import execution_table, funds_table, goals_table, indicators_table
+from tasks.report.tables import awaiting, execution_table, funds_table, goals_table, indicators_table
 from tasks.report.targets import indicators_of, reported_figure
 from tasks.settings import Settings
 from tasks.sources.raw import sha256_file
@@ -159,8 +159,7 @@ def report_input(conn: sa.Connection, settings: Settings, department: str, year:
     missing = missing_inputs(narrative is not None, targets, q.year_closed(conn, department, year))
     narrative = narrative or pending_narrative(department, year)
     card = scorecard(figures, narrative, profile, targets, registry)
-    unmeasured = [i for i in card.items if not i.indicator.reported and i.actual is None
-                  and i.indicator.method not in ("info", "qualitative")]
+    unmeasured = [i for i in card.items if awaiting(i) and not i.indicator.reported]
     if unmeasured:  # a metric with no value yet (statistics not published for the year, say)
         missing.append(f"{MISSING_DATA}（{len(unmeasured)} 项）")
     if MISSING_ACTUALS in missing or unmeasured:

@@ -27,7 +27,14 @@ class RollupRow:
     rate: str
     score: str
     grade: str
-    submitted: str  # 齐全, or what the department has still to submit (its report is a 草稿)
+    missing: list[str] | None  # what the department has still to submit (a 草稿); None: no report yet
+
+    @property
+    def submitted(self) -> str:
+        """材料报送 as the roll-up writes it: 齐全, 未报送 and what is missing, or — before a report."""
+        if self.missing is None:
+            return "—"
+        return "未报送" + "、".join(self.missing) if self.missing else "齐全"
 
 
 def rollup_rows(conn: sa.Connection, year: int) -> list[RollupRow]:
@@ -39,15 +46,15 @@ def rollup_rows(conn: sa.Connection, year: int) -> list[RollupRow]:
         rate = fmt.ratio(d.executed_fen, d.budget_fen)
         published = scores.get(d.department_code)
         if published is None:
-            score, grade, submitted = "—", "—（报告未生成）", "—"
+            score, grade, missing = "—", "—（报告未生成）", None
         else:
             score, grade = f"{published.total:.2f}", published.grade + ("（部门自定）" if published.overridden else "")
             if published.draft:
                 grade += "（草稿）"
-            submitted = "未报送" + "、".join(published.missing) if published.draft else "齐全"
+            missing = published.missing
         rows.append(RollupRow(d.department_code, d.department_name, d.synthetic, d.region_code, d.region_name,
                               fmt.wan(d.budget_fen),
-                              fmt.wan(d.executed_fen), f"{fmt.percent(rate, 2)}%", score, grade, submitted))
+                              fmt.wan(d.executed_fen), f"{fmt.percent(rate, 2)}%", score, grade, missing))
     return rows
 
 
@@ -83,7 +90,7 @@ def write_rollup(engine: sa.Engine, settings: Settings, year: int) -> dict[str, 
         name = r.department_name + ("（模拟数据）" if r.synthetic and "模拟" not in r.department_name else "")
         lines.append(f"| {r.department_code} | {name} | {r.budget} | {r.executed} | {r.rate} | {r.score} | {r.grade} "
                      f"| {r.submitted} |")
-    drafts = [r for r in rows if r.submitted.startswith("未报送")]
+    drafts = [r for r in rows if r.missing]
     if drafts:
         lines += ["", f"{len(drafts)} 个部门的报告为草稿，材料尚未报送齐全：" +
                   "；".join(f"{short_name(r)}{r.submitted}" for r in drafts) + "。"]

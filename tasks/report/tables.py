@@ -111,17 +111,22 @@ def _deviation(item: Scored) -> str:
     return item.indicator.deviation_reason or "未说明偏差原因"
 
 
+def awaiting(item: Scored) -> bool:
+    """Whether an indicator has no 实际完成值 yet: a reported one whose 绩效自评 has not come, or a
+    computed quantitative one whose metric has no value for the year. Its 得分 waits (a 草稿)."""
+    ind = item.indicator
+    return item.actual is None and (ind.reported or ind.method not in ("info", "qualitative"))
+
+
 def indicators_table(figures: Figures, card: Scorecard, profile: Profile | None = None) -> Table:
     """附表1（三）: 一级/二级/三级指标, 年度指标值, 实际完成值, 分值, 得分, 偏差原因分析及改进措施; then the
     合计 of the indicators and the 总分 with the funds block's 分值 and 得分, and the grade."""
     rows = []
     for item in card.items:
         ind = item.indicator
-        if ind.reported and item.actual is None:  # the 绩效自评 is not in yet: a 草稿's row
-            rows.append([ind.level1, ind.level2, ind.name, _target(item), PENDING, _number(ind.weight), DASH, ""])
-            continue
-        if item.actual is None and ind.method not in ("info", "qualitative"):  # no value yet: a 草稿's row
-            rows.append([ind.level1, ind.level2, ind.name, _target(item), NO_DATA, _number(ind.weight), DASH, ""])
+        if awaiting(item):  # a 草稿's row: the 绩效自评 not in yet, or the metric with no value yet
+            rows.append([ind.level1, ind.level2, ind.name, _target(item), PENDING if ind.reported else NO_DATA,
+                         _number(ind.weight), DASH, ""])
             continue
         actual = _value(item.actual, ind.unit) + (REPORTED_MARK if ind.reported else "")
         rows.append([ind.level1, ind.level2, ind.name, _target(item), actual,

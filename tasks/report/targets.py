@@ -54,6 +54,12 @@ def bare(text: str, unit: str | None = None, signed: bool = False) -> str:
     return cleaned
 
 
+def target_unit(unit: str | None, target: str) -> str:
+    """A target's 计量单位: as given, or % for a 指标值 written "95%" with none."""
+    unit = "" if unit is None or pd.isna(unit) else str(unit).strip()
+    return PERCENT if not unit and str(target).strip().endswith(PERCENT) else unit
+
+
 def in_unit(value: Decimal | None, unit: str) -> Decimal | None:
     """A number as written, held as scoring holds it: a percentage as a fraction (95 % → 0.95)."""
     if value is None:
@@ -72,8 +78,7 @@ def indicators_of(rows: list[TargetRow]) -> tuple[list[Indicator], dict[str, Dec
     reported: dict[str, Decimal | str | None] = {}
     for row in rows:
         method = NATURE_METHOD[row.nature]
-        if not row.unit and row.target.strip().endswith(PERCENT):  # "95%" with no 计量单位: a percentage
-            row = replace(row, unit=PERCENT)
+        row = replace(row, unit=target_unit(row.unit, row.target))
         is_reported = row.actual_source == REPORTED
         figure = reported_figure(row.indicator) if is_reported else row.actual_source
         if is_reported:
@@ -128,10 +133,7 @@ def check_sources(targets: pd.DataFrame, registry: Registry, profile: Profile | 
         elif registry.grouped(source) is not None:
             message = f"{source!r} gives one value per {registry.grouped(source)}, not one figure"
         else:
-            unit = "" if pd.isna(row["unit"]) else str(row["unit"]).strip()
-            if not unit and str(row["target"]).strip().endswith(PERCENT):
-                unit = PERCENT
-            wrong = _unit_problem(registry[source], source in money, unit)
+            wrong = _unit_problem(registry[source], source in money, target_unit(row["unit"], row["target"]))
             if wrong is None:
                 continue
             problems.append(Problem(
