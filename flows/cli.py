@@ -156,6 +156,13 @@ def _print_summary(summary: object) -> None:
         if o.missing:
             where += f"  (草稿; not yet submitted: {'、'.join(o.missing)})"
         print(f"{o.department_code} {summary.year}: {o.status}  {where}")  # type: ignore[attr-defined]
+    monitoring = getattr(summary, "monitoring", None)
+    if monitoring is not None:
+        print(f"支付进度 as of {monitoring.as_of} (序时进度 {monitoring.time_progress}%): "
+              + ", ".join(f"{code} {paid}%" for code, paid in monitoring.paid.items()))
+        for code, findings in monitoring.lagging.items():
+            for finding in findings:
+                print(f"{code} {summary.year}: lagging  {finding}")  # type: ignore[attr-defined]
 
 
 def _settings(args: argparse.Namespace) -> Settings:

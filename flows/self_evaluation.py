@@ -20,7 +20,7 @@ from prefect.states import Failed, State
 from pydantic import Field
 
 from flows.steps.quality import alert, record_quality, staging_database, validate
-from flows.steps.report import check_narratives, check_targets, render_department, rerender
+from flows.steps.report import check_narratives, check_targets, monitor_year, render_department, rerender
 from flows.steps.sources import extract_departments, extract_finance, extract_registry, extract_statistics
 from flows.steps.warehouse import close_run, find_unchanged, load, prepare_warehouse
 from tasks import pipeline as pl
@@ -167,6 +167,8 @@ def self_evaluation(
             progress.advance(f"{code} {outcomes[code].status}")
         clock.lap("load and render")
     summary.outcomes = [outcomes[c] for c in chosen]
+    summary.monitoring = monitor_year(settings, year, run_id)  # a year not yet closed: 支付进度 against 序时进度
+    clock.lap("monitor")
     summary.timings = clock.timings
 
     publish_run(summary)

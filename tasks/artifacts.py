@@ -9,6 +9,7 @@ from prefect.artifacts import create_link_artifact, create_markdown_artifact, cr
 
 from tasks.pipeline import DepartmentOutcome, RunSummary
 from tasks.quality.gate import QualityReport
+from tasks.report.monitoring import Monitoring
 
 
 def _key(*parts: object) -> str:
@@ -76,3 +77,12 @@ def publish_run(summary: RunSummary) -> None:
         lines += [f"| {stage} | {seconds:.1f} |" for stage, seconds in summary.timings.items()]
     create_markdown_artifact(key=_key("run-summary", summary.year), markdown="\n".join(lines),
                              description=f"self-evaluation {summary.year}")
+
+
+def publish_monitoring(m: Monitoring) -> None:
+    """An open year's 支付进度 against 序时进度: a table of the departments, and the full section (per
+    资金来源 and project, and MON-001's findings) as Markdown."""
+    create_table_artifact(key=_key("monitoring", m.year), table=m.table("total"),
+                          description=f"支付进度 / 序时进度 {m.year}, as of {m.as_of.isoformat()}")
+    create_markdown_artifact(key=_key("monitoring-detail", m.year), markdown="\n".join(m.markdown("#")),
+                             description=f"预算执行进度监控 {m.year}")

@@ -5,12 +5,14 @@ The Prefect flow sequences these; tests call them directly.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -23,6 +25,9 @@ from tasks.sources.errors import Problem
 from tasks.sources.extract import Extracted
 from tasks.sources.raw import sha256_file
 from tasks.warehouse.transform import with_first_applications
+
+if TYPE_CHECKING:
+    from tasks.report.monitoring import Monitoring
 
 
 class UsageError(ValueError):
@@ -81,11 +86,31 @@ class DepartmentOutcome:
 
 
 @dataclass
+class MonitoringSummary:
+    """A run's in-year monitoring, as its summary, the CLI and ``ops_run`` keep it: 支付进度 per department
+    and 序时进度 (percent text, two decimals) as of ``as_of``, and the findings of lagging departments."""
+
+    as_of: str
+    time_progress: str
+    paid: dict[str, str] = field(default_factory=dict)
+    lagging: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, m: Monitoring) -> MonitoringSummary:
+        from tasks.report import formatting as fmt
+
+        return cls(m.as_of.isoformat(), fmt.percent(m.time, 2),
+                   {r.department_code: fmt.percent(r.rate, 2) for r in m.totals},
+                   {code: [f"{f.rule.rule_id} {f.text}" for f in found] for code, found in m.flagged().items()})
+
+
+@dataclass
 class RunSummary:
     year: int
     run_id: str
     outcomes: list[DepartmentOutcome] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, for operators and benchmarks
+    monitoring: MonitoringSummary | None = None  # an open year's 支付进度 against 序时进度
 
     @property
     def refused(self) -> list[DepartmentOutcome]:
@@ -94,7 +119,8 @@ class RunSummary:
     def as_dict(self) -> dict[str, object]:
         return {"year": self.year, "run_id": self.run_id, "timings": self.timings,
                 "departments": {o.department_code: o.status for o in self.outcomes},
-                "missing": {o.department_code: o.missing for o in self.outcomes if o.missing}}
+                "missing": {o.department_code: o.missing for o in self.outcomes if o.missing},
+                **({"monitoring": dataclasses.asdict(self.monitoring)} if self.monitoring else {})}
 
     def failure_message(self) -> str:
         parts = []

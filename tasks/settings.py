@@ -7,6 +7,7 @@ settings alone.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from decimal import Decimal
@@ -60,6 +61,19 @@ class Settings(BaseSettings):
         description="Years whose 决算 is due (JSON list, [2022]): a department-year of one without its 决算总表 is "
                     "refused. Any other year is open until its 决算总表 comes: its ledger so far loads, year-end "
                     "rules wait, and its report is a 草稿")
+    monitoring_as_of: dt.date | None = Field(
+        None, description="Date in-year 支付进度 is measured at (2023-06-30), for runs of its year; empty: the end of "
+                          "the month of the year's latest payment")
+    lag_warning_points: Decimal = Field(
+        Decimal(10), ge=0, description="Percentage points 支付进度 may trail 序时进度 before MON-001 warns")
+    monitoring_rules: Path = Field(TEMPLATES_DIR / "monitoring.yaml",
+                                   description="The in-year monitoring rules (templates/monitoring.yaml)")
+    lag_alerts: bool = Field(False, description="Alert when a department's 支付进度 lags (MON-001): off by default, "
+                                                "and separate from data-quality alerts")
+    lag_alert_webhook: SecretStr | None = Field(
+        None, description="Webhook URL for lag alerts (default: the data-quality alert's channels)")
+    lag_alert_block: str | None = Field(
+        None, description="Prefect notification block for lag alerts, as 'block-type/name' (default: alert_block)")
     run_memory_limit: str = Field(
         "256MB", description="Memory of the run database before it spills to scratch_dir (a size: 256MB, 2GB); "
                              "at least ~128MB for a department of 300k payment lines, read back whole for its load")

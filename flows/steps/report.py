@@ -5,13 +5,16 @@ from __future__ import annotations
 import time
 
 import pandas as pd
-from prefect import task
+from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from tasks.pipeline import DepartmentOutcome, report_notes
+from tasks.artifacts import publish_monitoring
+from tasks.pipeline import DepartmentOutcome, MonitoringSummary, report_notes
+from tasks.quality.alerts import deliver
 from tasks.quality.rules import load_rules
 from tasks.report.build import money_figures
 from tasks.report.build import render_department as render
+from tasks.report.monitoring import lag_alerts, monitor
 from tasks.report.narrative import NarrativeAbsent, NarrativeError, check_narrative, load_narrative, narrative_path
 from tasks.report.render import QualityNote, report_dir
 from tasks.report.score import load_profile
@@ -39,6 +42,31 @@ def check_narratives(settings: Settings, year: int, departments: list[str]) -> d
         except NarrativeError as exc:
             problems[code] = [str(exc)]
     return problems
+
+
+@task(name="monitor", cache_policy=NO_CACHE)
+def monitor_year(settings: Settings, year: int, run_id: str) -> MonitoringSummary | None:
+    """An open year's 支付进度 against 序时进度, for every department the warehouse holds for it: published
+    as an artifact, and alerted when ``settings.lag_alerts`` is on. None when the year is closed."""
+    log = get_run_logger()
+    engine = engine_for(settings)
+    try:
+        with engine.connect() as conn:
+            found = monitor(conn, settings, year)
+    finally:
+        engine.dispose()
+    if found is None:
+        return None
+    publish_monitoring(found)
+    summary = MonitoringSummary.of(found)
+    for code, findings in summary.lagging.items():
+        for finding in findings:
+            log.warning("%s %s: %s", code, year, finding)
+    if settings.lag_alerts:
+        for item in lag_alerts(found, run_id):
+            for problem in deliver(item, settings, "lag"):
+                log.warning("%s %s: lag alert not delivered: %s", item.department, item.year, problem)
+    return summary
 
 
 @task(name="check-targets", cache_policy=NO_CACHE)

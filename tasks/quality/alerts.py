@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
+from pydantic import SecretStr
 
 from tasks.quality.gate import QualityReport
 from tasks.settings import Settings
@@ -60,19 +61,39 @@ def alerts_for(report: QualityReport, input_problems: dict[str, list[str]], run_
     return out
 
 
-def deliver(alert: Alert, settings: Settings) -> list[str]:
-    """Send ``alert`` to every configured channel; returns what could not be delivered."""
+class Notice(Protocol):
+    """What :func:`deliver` sends: a data-quality :class:`Alert`, or a monitoring alert."""
+
+    department: str
+    year: int
+
+    def text(self) -> str: ...
+
+    def payload(self) -> dict[str, Any]: ...
+
+
+def channels(settings: Settings, kind: str = "data-quality") -> tuple[str | None, SecretStr | None]:
+    """The notification block and webhook of ``kind``: "data-quality", or "lag" (its own channels when
+    set, else the data-quality ones)."""
+    if kind == "lag":
+        return settings.lag_alert_block or settings.alert_block, settings.lag_alert_webhook or settings.alert_webhook
+    return settings.alert_block, settings.alert_webhook
+
+
+def deliver(alert: Notice, settings: Settings, kind: str = "data-quality") -> list[str]:
+    """Send ``alert`` to every channel of ``kind`` (:func:`channels`); returns what could not be delivered."""
     problems = []
-    if settings.alert_block:
+    block_name, webhook = channels(settings, kind)
+    if block_name:
         try:
             from prefect.blocks.core import Block
 
-            block: Any = Block.load(settings.alert_block)
+            block: Any = Block.load(block_name)
             block.notify(body=alert.text(), subject=f"selfeval {alert.department} {alert.year}")
         except Exception as exc:  # any failure to notify is reported, never raised
-            problems.append(f"notification block {settings.alert_block!r} failed: {type(exc).__name__}")
-    if settings.alert_webhook:
-        url = settings.alert_webhook.get_secret_value()
+            problems.append(f"notification block {block_name!r} failed: {type(exc).__name__}")
+    if webhook:
+        url = webhook.get_secret_value()
         try:
             response = httpx.post(url, json=alert.payload(), timeout=10.0)
             if response.status_code >= 300:

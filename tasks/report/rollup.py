@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from tasks.report import charts as ch
 from tasks.report import formatting as fmt
+from tasks.report import monitoring as mon
 from tasks.report.render import _environment
 from tasks.settings import TEMPLATES_DIR, Settings
 from tasks.warehouse import queries as q
@@ -74,6 +75,7 @@ def short_name(row: RollupRow) -> str:
 def write_rollup(engine: sa.Engine, settings: Settings, year: int) -> dict[str, Path]:
     with engine.connect() as conn:
         rows = rollup_rows(conn, year)
+        monitoring = mon.monitor(conn, settings, year)
     if not rows:
         raise LookupError(f"the warehouse holds no department for {year}; run `selfeval run --year {year}` first")
     folder = Path(settings.output_dir).resolve() / str(int(year))
@@ -95,8 +97,23 @@ def write_rollup(engine: sa.Engine, settings: Settings, year: int) -> dict[str, 
         lines += ["", f"{len(drafts)} 个部门的报告为草稿，材料尚未报送齐全：" +
                   "；".join(f"{short_name(r)}{r.submitted}" for r in drafts) + "。"]
     lines += ["", "![各部门预算与执行](rollup.png)", ""]
+    if monitoring is not None:  # a year not yet closed: how far each department has paid
+        progress = mon.chart(monitoring, f"{district}{year}年各部门支付进度（截至{monitoring.as_of:%m月%d日}）",
+                             {r.department_code: short_name(r) for r in rows})
+        (folder / "rollup-monitoring.png").write_bytes(progress.png)
+        lines += [*monitoring.markdown("##"), "", "![各部门支付进度与序时进度](rollup-monitoring.png)", ""]
     paths = {"md": folder / "rollup.md", "html": folder / "rollup.html"}
     paths["md"].write_text("\n".join(lines), encoding="utf-8")
-    html = _environment(TEMPLATES_DIR).get_template("rollup.html.j2").render(title=title, header=header, rows=rows)
+    html = _environment(TEMPLATES_DIR).get_template("rollup.html.j2").render(
+        title=title, header=header, rows=rows, **_monitoring_context(monitoring))
     paths["html"].write_text(html, encoding="utf-8")
     return paths
+
+
+def _monitoring_context(m: mon.Monitoring | None) -> dict[str, object]:
+    """What the HTML roll-up's monitoring section reads (nothing for a closed year)."""
+    if m is None:
+        return {"monitoring": None}
+    levels = (("各部门", "total"), ("按资金来源", "fund_source"), ("按项目", "project"))
+    return {"monitoring": m, "findings": m.findings(), "tables": [(name, m.table(level)) for name, level in levels],
+            "as_of": f"{m.as_of.year}年{m.as_of.month}月{m.as_of.day}日", "time_progress": fmt.percent(m.time, 2)}

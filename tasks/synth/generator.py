@@ -41,6 +41,7 @@ from tasks.sources.contract import (
 )
 from tasks.synth.parts import (
     INDUSTRIES,
+    MONTH_WEIGHTS,
     allocate,
     company_names,
     next_weekday,
@@ -87,6 +88,13 @@ class FinanceTarget:
     # ``carried_projects`` project lines are 上年结转, the others 当年财政拨款. None: not given.
     initial_share: float | None = None
     carried_projects: int = 0
+    # An open year (no 决算 yet): the ledger so far, paid up to ``through`` (inclusive). Each line's
+    # 全年执行数 is then its ledger sum, carryover is 0, and there is no 决算总表. ``projects_through``
+    # stops 项目支出 payments earlier (a department lagging behind 序时进度); ``even_months`` spreads
+    # payments evenly over the months instead of towards December.
+    through: dt.date | None = None
+    projects_through: dt.date | None = None
+    even_months: bool = False
 
 
 @dataclass
@@ -157,7 +165,7 @@ class DepartmentFinance:
     code: str
     budget_lines: pd.DataFrame
     payments: pd.DataFrame
-    summary: pd.DataFrame
+    summary: pd.DataFrame | None  # None: an open year, whose 决算总表 is not due yet
 
 
 @dataclass
@@ -255,7 +263,7 @@ def build_finance(
             eclass = np.array([kinds[i][1]] * n)
         else:
             n = int(max(2, min(amount // 100, round(target.payments * amount / total_exec))))
-            dates = np.sort(random_dates(rng, year, n))
+            dates = np.sort(random_dates(rng, year, n, np.ones(12) if target.even_months else MONTH_WEIGHTS))
             parts = allocate(amount, random_weights(rng, n, 0.7), minimum=1)
             if i in kinds:
                 named = kinds[i][3]
@@ -299,6 +307,22 @@ def build_finance(
         "carryover": _fen_text(np.array([r[3] for r in rows])),
     })
     return lines, payments, summary
+
+
+def open_year(target: FinanceTarget, lines: pd.DataFrame, payments: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A year's budget lines and ledger cut to ``target.through`` (项目支出 to ``target.projects_through``):
+    payments dated later are dropped, each line's 全年执行数 becomes its ledger sum and its carryover 0."""
+    assert target.through is not None
+    dates = pd.to_datetime(payments["pay_date"]).dt.date
+    projects = set(lines.loc[lines["expense_type"] == EXPENSE_TYPE_NAMES[1], "line_id"])
+    last = payments["line_id"].map(lambda line: target.projects_through if line in projects
+                                   and target.projects_through else target.through)
+    kept = payments[(dates <= last).to_numpy()].reset_index(drop=True)
+    fen = (kept["amount"].str.replace(".", "", regex=False).astype("int64")).groupby(kept["line_id"]).sum()
+    lines = lines.copy()
+    lines["executed"] = _fen_text(lines["line_id"].map(fen).fillna(0).astype("int64").to_numpy())
+    lines["carryover"] = _fen_text(np.zeros(len(lines), dtype="int64"))
+    return lines, kept
 
 
 def _add_firms(rng: np.random.Generator, rows: list[dict], taken_codes: set[str], taken_names: set[str],
@@ -495,8 +519,14 @@ def _finance(profiles: list[DepartmentProfile], enterprises: pd.DataFrame,
         if p.region_code not in grantees_of:
             grantees_of[p.region_code] = enterprises.loc[enterprises["region_code"] == p.region_code, "name"].tolist()
         for year, target in sorted(p.finance.items()):
-            yield DepartmentFinance(year, p.code, *build_finance(p, year, target, rng, suppliers,
-                                                                 grantees_of[p.region_code]))
+            if target.through is None:
+                yield DepartmentFinance(year, p.code, *build_finance(p, year, target, rng, suppliers,
+                                                                     grantees_of[p.region_code]))
+                continue
+            # An open year draws from a generator of its own, so that adding one changes no other file.
+            own = np.random.default_rng(int.from_bytes(f"{p.code}/{year}".encode(), "little") % 2**32)
+            lines, payments, _ = build_finance(p, year, target, own, suppliers, grantees_of[p.region_code])
+            yield DepartmentFinance(year, p.code, *open_year(target, lines, payments), None)
 
 
 def write_csv(frame: pd.DataFrame, dataset: Dataset, path: Path, headers: str = "label") -> None:
@@ -515,7 +545,8 @@ def write_landing_zone(zone: LandingZone, root: Path) -> None:
         base = root / "finance" / str(year) / code
         write_csv(part.budget_lines, BUDGET_LINES, base / "budget_lines.csv")
         write_csv(part.payments, PAYMENTS, base / "payments.csv")
-        write_csv(part.summary, SUMMARY, base / "summary.csv")
+        if part.summary is not None:
+            write_csv(part.summary, SUMMARY, base / "summary.csv")
         if (year, code) in zone.targets:
             write_csv(zone.targets[year, code], TARGETS, base / "targets.csv")
         if (year, code) in zone.self_assessment and len(zone.self_assessment[year, code]):

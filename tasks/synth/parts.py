@@ -43,9 +43,10 @@ def random_weights(rng: np.random.Generator, n: int, sigma: float = 0.8) -> np.n
 MONTH_WEIGHTS = np.array([5, 6, 8, 8, 8, 9, 8, 8, 9, 9, 10, 12], dtype="float64")
 
 
-def random_dates(rng: np.random.Generator, year: int, n: int) -> np.ndarray:
-    """``n`` weekday dates in ``year`` (numpy datetime64[D]), heavier towards December."""
-    months = rng.choice(12, size=n, p=MONTH_WEIGHTS / MONTH_WEIGHTS.sum()) + 1
+def random_dates(rng: np.random.Generator, year: int, n: int, weights: np.ndarray = MONTH_WEIGHTS) -> np.ndarray:
+    """``n`` weekday dates in ``year`` (numpy datetime64[D]), by month as ``weights`` say (by default
+    heavier towards December)."""
+    months = rng.choice(12, size=n, p=weights / weights.sum()) + 1
     days = rng.integers(1, 29, size=n)
     dates = (
         np.array([f"{year}-{m:02d}-01" for m in range(1, 13)], dtype="datetime64[D]")[months - 1]

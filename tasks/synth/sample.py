@@ -5,11 +5,17 @@ only aggregates, so the records here are invented to add up to exactly those agg
 (12103.34 / 12103.27 万元, 74 专精特新 applicants, 63 first-time 高企 applicants, ...).
 The two other departments are wholly synthetic and are named "（模拟）".
 
-Rebuild with ``python -m tasks.synth.sample data/sample`` (deterministic: seed 20221231).
+2023 is an open year, as a district's warehouse holds one in July: budget lines and the payment ledger to
+30 June, no 决算总表, no 绩效目标, no narrative. The 文广旅体局 (模拟) lags behind 序时进度 by design: its
+项目支出 payments stop at 31 March.
+
+Rebuild with ``python -m tasks.synth.sample data/sample`` (deterministic: seed 20221231; each open year
+draws from a generator of its own, so adding one changes no other file).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -27,6 +33,8 @@ from tasks.synth.generator import (
 
 SEED = 20221231
 GPB, GFB, SOC, OTH = FUND_SOURCE_NAMES
+# The open year's data date: the ledger as exported at the end of June.
+OPEN_THROUGH = dt.date(2023, 6, 30)
 
 
 def yuan(text: str) -> int:
@@ -78,6 +86,16 @@ LIWAN = DepartmentProfile(
             carryover=0,
             projects=LIWAN_PROJECTS,
             payments=4000,
+        ),
+        # 2023, open: budget lines and the ledger to 30 June (synthetic).
+        2023: FinanceTarget(
+            budget=yuan("126480000.00"),
+            basic_executed=yuan("27105000.00"),
+            project_executed=yuan("96230000.00"),
+            projects=LIWAN_PROJECTS,
+            payments=4000,
+            through=OPEN_THROUGH,
+            even_months=True,
         ),
         # 2021 is not published with the reference; its figures are synthetic.
         2021: FinanceTarget(
@@ -152,6 +170,22 @@ SWJ = DepartmentProfile(
             ],
             payments=1800,
         ),
+        2023: FinanceTarget(
+            budget=yuan("60150000.00"),
+            basic_executed=yuan("15210000.00"),
+            project_executed=yuan("42880000.00"),
+            fund_sources={GPB: 0.85, OTH: 0.15},
+            projects=[
+                ("促进外贸稳增长专项资金", "subsidy"), ("商贸流通业发展资金", "subsidy"),
+                ("老字号保护传承经费", "service"), ("消费促进活动经费", "service"),
+                ("招商推介活动经费", "service"), ("会展业扶持资金", "subsidy"),
+                ("电子商务发展资金", "subsidy"), ("商务执法工作经费", "service"),
+                ("市场监测与统计经费", "service"), ("粤港澳合作交流经费", "service"),
+            ],
+            payments=1800,
+            through=OPEN_THROUGH,
+            even_months=True,
+        ),
         2021: FinanceTarget(
             budget=yuan("54110000.00"),
             basic_executed=yuan("14100250.00"),
@@ -213,6 +247,25 @@ WTJ = DepartmentProfile(
             payments=2200,
             initial_share=0.9,
             carried_projects=2,
+        ),
+        # 2023, open and lagging by design: 项目支出 payments stop at 31 March.
+        2023: FinanceTarget(
+            budget=yuan("86120000.00"),
+            basic_executed=yuan("22010000.00"),
+            project_executed=yuan("61500000.00"),
+            fund_sources={GPB: 0.7, GFB: 0.2, SOC: 0.05, OTH: 0.05},
+            projects=[
+                ("公共文化服务体系建设经费", "service"), ("非物质文化遗产保护经费", "service"),
+                ("全民健身活动经费", "service"), ("体育彩票公益金项目", "subsidy"),
+                ("文物保护修缮经费", "service"), ("旅游推广经费", "service"),
+                ("图书馆运行保障经费", "service"), ("文化馆运行保障经费", "service"),
+                ("广播电视公共服务经费", "service"), ("粤剧传承发展资金", "subsidy"),
+                ("文旅企业纾困扶持资金", "subsidy"), ("体育场馆免费低收费开放补助", "subsidy"),
+            ],
+            payments=2200,
+            through=OPEN_THROUGH,
+            projects_through=dt.date(2023, 3, 31),
+            even_months=True,
         ),
         2021: FinanceTarget(
             budget=yuan("79820000.00"),

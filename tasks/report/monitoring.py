@@ -1,0 +1,198 @@
+"""The in-year monitoring a run and the roll-up show: 支付进度 against 序时进度, and the lag rule.
+
+The measure is :mod:`tasks.warehouse.monitoring`; the rules are reviewed data (``templates/monitoring.yaml``,
+``Settings.monitoring_rules``). A department lags when its 支付进度 is more than
+``Settings.lag_warning_points`` percentage points below 序时进度. Lagging is a warning for the people who
+follow budget execution, never a refusal, and separate from data quality: it alerts only when
+``Settings.lag_alerts`` is on, on channels of its own when given.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from tasks.report import charts as ch
+from tasks.report import formatting as fmt
+from tasks.settings import Settings
+from tasks.warehouse import monitoring as mon
+from tasks.yamlfile import read_config
+
+RULE_KEYS = {"rule_id", "label", "severity", "level", "message"}
+EVENT = "selfeval.monitoring.lagging"
+
+
+@dataclass(frozen=True)
+class MonitoringRule:
+    rule_id: str
+    label: str
+    severity: str
+    level: str
+    message: str
+
+
+def load_rules(path: Path) -> list[MonitoringRule]:
+    """The rules of ``path``. Raises ValueError naming the file and the entry when one is malformed."""
+    entries = (read_config(path) or {}).get("rules") or []
+    rules = []
+    for i, entry in enumerate(entries):
+        where = f"monitoring rules {path}, entry {i + 1}"
+        if not isinstance(entry, dict) or set(entry) != RULE_KEYS:
+            raise ValueError(f"{where}: expected the keys {sorted(RULE_KEYS)}")
+        if entry["severity"] != "warning":
+            raise ValueError(f"{where}: severity {entry['severity']!r}; a monitoring rule is a warning")
+        if entry["level"] not in mon.LEVELS:
+            raise ValueError(f"{where}: level {entry['level']!r}, expected one of {', '.join(mon.LEVELS)}")
+        rules.append(MonitoringRule(**{k: str(v) for k, v in entry.items()}))
+    return rules
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: MonitoringRule
+    row: mon.Progress
+    text: str
+
+
+@dataclass
+class Monitoring:
+    """A year's monitoring as of ``as_of``: every open department's rows, and what the rules flag."""
+
+    year: int
+    as_of: dt.date
+    threshold: Decimal  # percentage points
+    rows: list[mon.Progress]
+    rules: list[MonitoringRule] = field(default_factory=list)
+
+    @property
+    def time(self) -> Decimal:
+        """序时进度, a fraction."""
+        return mon.time_progress(self.as_of)
+
+    def lag(self, row: mon.Progress) -> Decimal | None:
+        """Percentage points by which ``row``'s 支付进度 trails 序时进度 (negative: ahead); None without budget."""
+        return None if row.rate is None else (self.time - row.rate) * 100
+
+    def lagging(self, row: mon.Progress) -> bool:
+        lag = self.lag(row)
+        return lag is not None and lag > self.threshold
+
+    @property
+    def totals(self) -> list[mon.Progress]:
+        return [r for r in self.rows if r.level == "total"]
+
+    def findings(self) -> list[Finding]:
+        out = []
+        for rule in self.rules:
+            for row in self.rows:
+                if row.level == rule.level and self.lagging(row):
+                    out.append(Finding(rule, row, rule.message.format(
+                        department=row.department_name, name=row.name, as_of=_date(self.as_of),
+                        paid=fmt.percent(row.rate, 2), time=fmt.percent(self.time, 2),
+                        lag=f"{fmt.quantize(self.lag(row) or Decimal(0), 2):f}",
+                        threshold=f"{self.threshold.normalize():f}")))
+        return out
+
+    def flagged(self) -> dict[str, list[Finding]]:
+        """The findings by department code."""
+        out: dict[str, list[Finding]] = {}
+        for f in self.findings():
+            out.setdefault(f.row.department_code, []).append(f)
+        return out
+
+    def table(self, level: str = "total") -> list[dict[str, str]]:
+        """The rows of one level as text, in the roll-up's and the artifact's columns."""
+        flagged = {(f.row.department_code, f.row.key) for f in self.findings() if f.row.level == level}
+        out = []
+        for r in self.rows:
+            if r.level != level:
+                continue
+            lag = self.lag(r)
+            state = ("预警" if (r.department_code, r.key) in flagged else "滞后" if self.lagging(r) else "正常"
+                     if lag is not None else "—")
+            out.append({"部门编码": r.department_code, "部门": r.department_name,
+                        **({} if level == "total" else {"资金来源" if level == "fund_source" else "项目": r.name}),
+                        "全年预算数（万元）": fmt.wan(r.budget_fen), "累计支付（万元）": fmt.wan(r.paid_fen),
+                        "支付进度": f"{fmt.percent(r.rate, 2)}%" if r.rate is not None else "—",
+                        "序时进度": f"{fmt.percent(self.time, 2)}%",
+                        "差距（百分点）": f"{fmt.quantize(lag, 2):f}" if lag is not None else "—", "状态": state})
+        return out
+
+    def markdown(self, heading: str = "##", projects: bool = True) -> list[str]:
+        """The monitoring section: what it is, the totals, the findings, and per 资金来源 and project."""
+        lines = [f"{heading} 预算执行进度监控（截至{_date(self.as_of)}）", "",
+                 f"序时进度 {fmt.percent(self.time, 2)}%；支付进度低于序时进度超过 "
+                 f"{self.threshold.normalize():f} 个百分点的部门标为预警。", ""]
+        lines += _markdown_table(self.table("total"))
+        findings = self.findings()
+        lines += ["", *(f"- {f.rule.rule_id} {f.text}" for f in findings)] if findings else [
+            "", "无部门支付进度滞后于序时进度超过预警线。"]
+        lines += ["", f"{heading}# 按资金来源", "", *_markdown_table(self.table("fund_source"))]
+        if projects:
+            lines += ["", f"{heading}# 按项目", "", *_markdown_table(self.table("project"))]
+        return lines
+
+
+def _date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _markdown_table(rows: list[dict[str, str]]) -> list[str]:
+    if not rows:
+        return ["（无）"]
+    header = list(rows[0])
+    return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header),
+            *("| " + " | ".join(r[h].replace("|", "/") for h in header) + " |" for r in rows)]
+
+
+def monitor(conn: sa.Connection, settings: Settings, year: int) -> Monitoring | None:
+    """The monitoring of ``year`` from the warehouse, or None when no department's year is open (each has
+    its 决算总表, or ``year`` is in ``settings.closed_years``) or nothing is paid yet."""
+    if year in settings.closed_years:
+        return None
+    departments = mon.open_departments(conn, year)
+    if not departments:
+        return None
+    as_of = mon.as_of_date(mon.latest_payment(conn, year, departments), year, settings.monitoring_as_of)
+    if as_of is None:
+        return None
+    return Monitoring(year, as_of, settings.lag_warning_points, mon.payment_progress(conn, year, as_of, departments),
+                      load_rules(settings.monitoring_rules))
+
+
+def chart(m: Monitoring, title: str, labels: dict[str, str]) -> ch.Chart:
+    """Each department's 支付进度 as a bar (warned ones in orange), 序时进度 as a line."""
+    totals = m.totals
+    flagged = m.flagged()
+    return ch.progress_against_time(
+        title, [labels.get(r.department_code, r.department_name) for r in totals],
+        [fmt.quantize((r.rate or Decimal(0)) * 100, 2) for r in totals],
+        fmt.quantize(m.time * 100, 2), [r.department_code in flagged for r in totals], "monitoring")
+
+
+@dataclass
+class LagAlert:
+    """One department's monitoring findings, as an opt-in alert (``Settings.lag_alerts``)."""
+
+    department: str
+    year: int
+    findings: list[str]
+    run_id: str = ""
+
+    def text(self) -> str:
+        return "\n".join([f"selfeval: {self.department} {self.year} 支付进度滞后于序时进度",
+                          *(f"- {f}" for f in self.findings)])
+
+    def payload(self) -> dict[str, Any]:
+        return {"event": EVENT, "text": self.text(), "department": self.department, "year": self.year,
+                "findings": self.findings, "run_id": self.run_id}
+
+
+def lag_alerts(m: Monitoring, run_id: str) -> list[LagAlert]:
+    return [LagAlert(code, m.year, [f"{f.rule.rule_id} {f.text}" for f in found], run_id)
+            for code, found in m.flagged().items()]

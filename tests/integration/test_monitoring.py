@@ -1,0 +1,112 @@
+"""An open year on the bundled sample (2023, ledger to 30 June): it loads, each department's 支付进度 is
+set against 序时进度, the department lagging by design is flagged, and alerts on lagging are opt-in and
+separate from data-quality alerts. A fatal data rule on the open year still refuses and alerts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+
+from flows.cli import main
+from tests.conftest import LIWAN, SAMPLE
+
+SWJ, WTJ = "440103-SWJ", "440103-WTJ"
+YEAR = 2023
+
+
+def expected_progress(root: Path, code: str, as_of: dt.date) -> Decimal:
+    """支付进度 worked out from the files, independently of the warehouse: Σ payments to ``as_of`` / Σ budget."""
+    folder = root / "finance" / str(YEAR) / code
+    lines = pd.read_csv(folder / "budget_lines.csv", dtype=str)
+    pay = pd.read_csv(folder / "payments.csv", dtype=str)
+    paid = sum(Decimal(a) for a, d in zip(pay["支付金额"], pay["支付日期"], strict=True)
+               if dt.date.fromisoformat(d) <= as_of)
+    return paid / sum(Decimal(b) for b in lines["全年预算数"])
+
+
+def test_the_open_year_loads_and_the_lagging_department_is_flagged(prefect_harness, tmp_path, warehouse_url,
+                                                                    receiver, monkeypatch, capsys):
+    monkeypatch.setenv("SELFEVAL_ALERT_WEBHOOK", receiver.url)  # data-quality alerts on; lag alerts left off
+    monkeypatch.setenv("SELFEVAL_REPORT_CONFIG", str(Path(__file__).parents[1] / "support" / "report-light.yaml"))
+    out = tmp_path / "out"
+    code = main(["run", "--year", str(YEAR), "--source", str(SAMPLE), "--warehouse", warehouse_url, "--out", str(out)])
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    for dept in (LIWAN, SWJ, WTJ):
+        assert f"{dept} {YEAR}: draft" in printed and "决算总表（年度未结束）" in printed
+    as_of = dt.date(YEAR, 6, 30)
+    assert "支付进度 as of 2023-06-30 (序时进度 50.00%)" in printed
+    lagging = [line for line in printed.splitlines() if ": lagging" in line]
+    assert len(lagging) == 1 and lagging[0].startswith(f"{WTJ} {YEAR}: lagging  MON-001"), printed
+    wtj = expected_progress(SAMPLE, WTJ, as_of) * 100
+    assert f"支付进度{wtj.quantize(Decimal('0.01'))}%" in lagging[0]
+    assert wtj < 40  # lagging by design: more than 10 points below 50 %
+    for dept in (LIWAN, SWJ):
+        assert expected_progress(SAMPLE, dept, as_of) * 100 > 40  # and the others are not
+    assert receiver.requests == []  # neither the drafts nor the lag alert a data-quality channel
+
+    engine = sa.create_engine(warehouse_url)
+    with engine.connect() as conn:
+        ledger = dict(conn.execute(sa.text(
+            "SELECT department_code, count(*) FROM fct_payment WHERE year = 2023 GROUP BY 1")).all())
+        last = conn.execute(sa.text("SELECT max(pay_date) FROM fct_payment WHERE year = 2023")).scalar()
+    engine.dispose()
+    for dept in (LIWAN, SWJ, WTJ):  # the half-year ledger, whole
+        rows = len(pd.read_csv(SAMPLE / "finance" / str(YEAR) / dept / "payments.csv", dtype=str))
+        assert ledger[dept] == rows
+    assert str(last)[:10] <= "2023-06-30"
+
+    assert main(["rollup", "--year", str(YEAR), "--warehouse", warehouse_url, "--out", str(out)]) == 0
+    rollup = (out / str(YEAR) / "rollup.md").read_text(encoding="utf-8")
+    assert "## 预算执行进度监控（截至2023年6月30日）" in rollup
+    row = next(line for line in rollup.splitlines() if line.startswith(f"| {WTJ} |") and "| 预警 |" in line)
+    assert "| 50.00% |" in row
+    assert sum("| 预警 |" in line for line in rollup.splitlines()) == 1
+    assert "### 按资金来源" in rollup and "### 按项目" in rollup
+    assert (out / str(YEAR) / "rollup-monitoring.png").stat().st_size > 5_000
+    html = (out / str(YEAR) / "rollup.html").read_text(encoding="utf-8")
+    assert "预算执行进度监控" in html and "MON-001" in html
+
+
+def test_lag_alerts_are_opt_in_and_go_to_their_own_channel(prefect_harness, tmp_path, receiver, monkeypatch):
+    from tests.conftest import Receiver
+
+    quality = Receiver()
+    try:
+        monkeypatch.setenv("SELFEVAL_ALERT_WEBHOOK", quality.url)
+        monkeypatch.setenv("SELFEVAL_LAG_ALERTS", "true")
+        monkeypatch.setenv("SELFEVAL_LAG_ALERT_WEBHOOK", receiver.url)
+        monkeypatch.setenv("SELFEVAL_LAG_WARNING_POINTS", "1.5")  # KGXJ trails by 1.53 points, SWJ by 2.59
+        monkeypatch.setenv("SELFEVAL_REPORT_CONFIG", str(Path(__file__).parents[1] / "support" / "report-light.yaml"))
+        code = main(["run", "--year", str(YEAR), "--source", str(SAMPLE), "--warehouse",
+                     f"duckdb:///{tmp_path}/wh.duckdb", "--out", str(tmp_path / "out")])
+        assert code == 0
+        events = [r["json"] for r in receiver.requests]
+        assert {e["department"] for e in events} == {LIWAN, SWJ, WTJ}
+        assert all(e["event"] == "selfeval.monitoring.lagging" and e["findings"][0].startswith("MON-001")
+                   for e in events)
+        assert quality.requests == []  # lagging is not a data-quality failure
+    finally:
+        quality.close()
+
+
+def test_a_fatal_rule_on_the_open_year_still_refuses_and_alerts(prefect_harness, sample_copy, tmp_path, receiver,
+                                                                monkeypatch, capsys):
+    path = sample_copy / "finance" / str(YEAR) / WTJ / "budget_lines.csv"
+    lines = pd.read_csv(path, dtype=str)
+    lines.loc[8, "全年执行数"] = f"{Decimal(lines.loc[8, '全年预算数']) + 1000:.2f}"  # executed above budget
+    lines.to_csv(path, index=False)
+    monkeypatch.setenv("SELFEVAL_ALERT_WEBHOOK", receiver.url)
+    code = main(["run", "--year", str(YEAR), "--source", str(sample_copy), "--warehouse",
+                 f"duckdb:///{tmp_path}/wh.duckdb", "--out", str(tmp_path / "out")])
+    printed = capsys.readouterr().out
+    assert code == 3, printed
+    assert f"{WTJ} {YEAR}: refused" in printed and f"{LIWAN} {YEAR}: draft" in printed
+    texts = [r["json"]["text"] for r in receiver.requests]
+    assert len(texts) == 1 and WTJ in texts[0] and "data refused" in texts[0]
+    # the refused department is not monitored (nothing of it loaded); the others are
+    assert "支付进度 as of 2023-06-30" in printed and WTJ not in printed.split("支付进度 as of")[1].split("\n")[0]

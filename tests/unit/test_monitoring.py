@@ -1,0 +1,98 @@
+"""In-year monitoring: 序时进度, the data's date, the lag rule MON-001 and its alert, on small fixtures."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from tasks.quality.alerts import channels
+from tasks.report.monitoring import Monitoring, MonitoringRule, lag_alerts, load_rules
+from tasks.settings import TEMPLATES_DIR, Settings
+from tasks.warehouse.monitoring import Progress, as_of_date, month_end, time_progress
+
+RULE = MonitoringRule("MON-001", "支付进度滞后于序时进度", "warning", "total",
+                      "{department} {as_of} {paid} {time} {lag} {threshold}")
+
+
+def row(code: str, budget: int, paid: int, level: str = "total", key: str = "", name: str = "合计") -> Progress:
+    return Progress(code, f"{code}局", level, key, name, budget, paid)
+
+
+@pytest.mark.parametrize(("day", "expected"), [
+    (dt.date(2023, 6, 30), Decimal("0.5")),
+    (dt.date(2023, 12, 31), Decimal(1)),
+    (dt.date(2023, 1, 31), Decimal(1) / 12),
+    (dt.date(2024, 2, 29), Decimal(2) / 12),  # a leap February's end is two months
+    (dt.date(2023, 6, 15), (Decimal(5) + Decimal(15) / 30) / 12),  # mid-month: the month's elapsed share
+])
+def test_time_progress(day, expected):
+    assert time_progress(day) == expected
+
+
+def test_the_data_date_is_the_month_end_of_the_latest_payment_unless_set_for_the_year():
+    assert month_end(dt.date(2023, 2, 3)) == dt.date(2023, 2, 28)
+    assert as_of_date(dt.date(2023, 6, 28), 2023, None) == dt.date(2023, 6, 30)
+    assert as_of_date(dt.date(2023, 6, 28), 2023, dt.date(2023, 5, 31)) == dt.date(2023, 5, 31)
+    assert as_of_date(dt.date(2023, 6, 28), 2023, dt.date(2024, 1, 31)) == dt.date(2023, 6, 30)  # another year's
+    assert as_of_date(None, 2023, None) is None  # nothing paid yet
+
+
+def test_a_department_lags_only_beyond_the_threshold():
+    m = Monitoring(2023, dt.date(2023, 6, 30), Decimal(10),
+                   [row("A", 10_000, 4_000), row("B", 10_000, 3_999), row("C", 0, 0), row("D", 10_000, 6_000)],
+                   [RULE])
+    assert m.lag(m.rows[0]) == Decimal(10) and not m.lagging(m.rows[0])  # exactly 10 points: not flagged
+    assert m.lagging(m.rows[1])
+    assert m.lag(m.rows[2]) is None and not m.lagging(m.rows[2])  # no budget: no rate
+    assert m.lag(m.rows[3]) == Decimal(-10)  # ahead of 序时进度
+    assert list(m.flagged()) == ["B"]
+    assert m.flagged()["B"][0].text == "B局 2023年6月30日 39.99 50.00 10.01 10"
+    states = [r["状态"] for r in m.table("total")]
+    assert states == ["正常", "预警", "—", "正常"]
+
+
+def test_a_rule_flags_its_own_level_only():
+    project = row("A", 10_000, 1_000, level="project", key="XM01", name="项目甲")
+    m = Monitoring(2023, dt.date(2023, 6, 30), Decimal(10), [row("A", 100_000, 49_000), project], [RULE])
+    assert m.findings() == []  # MON-001 reads the department's total
+    projects = m.table("project")
+    assert (projects[0]["项目"], projects[0]["状态"], projects[0]["差距（百分点）"]) == ("项目甲", "滞后", "40.00")
+
+
+def test_lag_alerts_name_the_rule_and_the_department():
+    m = Monitoring(2023, dt.date(2023, 6, 30), Decimal(10), [row("B", 10_000, 2_000)], [RULE])
+    [alert] = lag_alerts(m, "run-1")
+    payload = alert.payload()
+    assert payload["event"] == "selfeval.monitoring.lagging" and payload["department"] == "B"
+    assert payload["findings"] == ["MON-001 B局 2023年6月30日 20.00 50.00 30.00 10"]
+    assert "B 2023 支付进度滞后于序时进度" in alert.text()
+
+
+def test_the_shipped_rule_and_bad_ones(tmp_path: Path):
+    [shipped] = load_rules(TEMPLATES_DIR / "monitoring.yaml")
+    assert shipped.rule_id == "MON-001" and shipped.severity == "warning" and shipped.level == "total"
+    bad = tmp_path / "rules.yaml"
+    for entry, message in (
+        ("{rule_id: M, label: l, severity: fatal, level: total, message: m}", "a monitoring rule is a warning"),
+        ("{rule_id: M, label: l, severity: warning, level: region, message: m}", "level 'region'"),
+        ("{rule_id: M, label: l, severity: warning, level: total}", "expected the keys"),
+    ):
+        bad.write_text(f"rules:\n  - {entry}\n", encoding="utf-8")
+        with pytest.raises(ValueError, match=message) as err:
+            load_rules(bad)
+        assert str(bad) in str(err.value) and "entry 1" in str(err.value)
+
+
+def test_lag_alerts_use_their_own_channels_else_the_data_quality_ones():
+    plain = Settings(alert_block="slack-webhook/ops", alert_webhook=SecretStr("http://127.0.0.1:1/dq"))
+    assert channels(plain, "lag") == channels(plain) == ("slack-webhook/ops", plain.alert_webhook)
+    own = Settings(alert_block="slack-webhook/ops", lag_alert_block="slack-webhook/finance",
+                   lag_alert_webhook=SecretStr("http://127.0.0.1:1/lag"))
+    block, webhook = channels(own, "lag")
+    assert block == "slack-webhook/finance" and webhook is not None
+    assert webhook.get_secret_value().endswith("/lag")
+    assert channels(own)[0] == "slack-webhook/ops"
