@@ -15,6 +15,7 @@ from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron
 
 from flows.backfill import backfill
+from flows.nightly import nightly as nightly_flow
 from flows.self_evaluation import self_evaluation, with_runner
 from tasks.settings import Settings
 from tasks.sources.base import make_source
@@ -73,10 +74,11 @@ def _form(deployment: RunnerDeployment, codes: list[str], year: int | None) -> N
 def deployments(settings: Settings | None = None) -> list[RunnerDeployment]:
     settings = settings or Settings()
     flow = with_runner(self_evaluation, settings.dask_address)
-    nightly = cast(RunnerDeployment, flow.to_deployment(
+    nightly = cast(RunnerDeployment, nightly_flow.to_deployment(
         name="nightly", schedules=[Cron(NIGHTLY_CRON, timezone=TIMEZONE)], tags=TAGS,
-        description="每晚 02:00（北京时间）为全部部门生成本年度自评报告 / Every night at 02:00 Asia/Shanghai: "
-                    "the current year, every department.",
+        description="每晚 02:00（北京时间）：本年度数据入库与预算执行进度监控；上年度自评报告定稿前一并处理 / "
+                    "Every night at 02:00 Asia/Shanghai, every department: the current year (its ledger so far, "
+                    "支付进度 against 序时进度), and the previous year until its reports are final.",
         enforce_parameter_schema=True))
     on_demand = cast(RunnerDeployment, flow.to_deployment(
         name="on-demand", tags=TAGS, enforce_parameter_schema=True,

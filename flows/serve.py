@@ -44,7 +44,8 @@ def main() -> None:
         os.environ["PREFECT_API_URL"] = f"http://{HOST}:{port}/api"
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     ui = os.environ["PREFECT_API_URL"].removesuffix("/api")
-    print(f"selfeval: Prefect UI at {ui}  (deployments: self-evaluation/nightly, on-demand, backfill)", flush=True)
+    print(f"selfeval: Prefect UI at {ui}  (deployments: self-evaluation-nightly/nightly, self-evaluation/on-demand, "
+          "self-evaluation-backfill/backfill)", flush=True)
     try:
         from flows.deployments import main as serve_deployments
 

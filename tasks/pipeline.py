@@ -148,6 +148,15 @@ class Clock:
         self.timings[stage] = round(self.timings.get(stage, 0.0) + seconds, 3)
 
 
+def nightly_years(night: dt.date, previous: dict[str, str]) -> list[int]:
+    """The years one night processes, oldest first: the previous year while its reports are not all final
+    (``previous``: department → "final", "draft" or "none", as :func:`~tasks.warehouse.queries.report_status`
+    gives them; empty when the warehouse knows no department yet), then the current year, for in-year
+    monitoring and to load its ledger so far."""
+    done = bool(previous) and all(status == "final" for status in previous.values())
+    return [night.year] if done else [night.year - 1, night.year]
+
+
 def resolve_departments(available: pd.DataFrame, requested: list[str] | None) -> list[str]:
     codes = list(available["department_code"])
     if not requested:

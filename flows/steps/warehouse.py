@@ -13,6 +13,7 @@ from tasks.report.render import report_dir
 from tasks.report.stamp import clear_stamp, is_stamped
 from tasks.resources import dropped_connection, engine_for, migrate_warehouse, opened
 from tasks.settings import Settings
+from tasks.warehouse import queries as q
 from tasks.warehouse.dialect import take_waited
 from tasks.warehouse.load import earlier_inputs, load_partition, partition_states
 from tasks.warehouse.runs import finish_run, start_run
@@ -89,5 +90,18 @@ def close_run(settings: Settings, run_id: str, status: str, summary: dict) -> No
     engine = engine_for(settings)
     try:
         finish_run(engine, run_id, status, summary)
+    finally:
+        engine.dispose()
+
+
+@task(name="report-status", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 2, 4],
+      retry_condition_fn=dropped_connection)
+def report_status(settings: Settings, year: int) -> dict[str, str]:
+    """Each known department's report for ``year``: "final", "draft" or "none" (an empty warehouse: {})."""
+    migrate_warehouse(settings)
+    engine = engine_for(settings)
+    try:
+        with engine.connect() as conn:
+            return q.report_status(conn, year)
     finally:
         engine.dispose()

@@ -271,3 +271,15 @@ def funds_by_nature(conn: sa.Connection, department: str, year: int) -> tuple[li
     stated = conn.execute(sa.select(sa.func.count(m.c.fund_nature)).where(
         m.c.department_code == department, m.c.year == year)).scalar_one()
     return out, int(stated) > 0
+
+
+@named("Each department the warehouse knows, and whether its report for a year is final, a 草稿 or not yet "
+       "rendered (dim_department, mart_score)")
+def report_status(conn: sa.Connection, year: int) -> dict[str, str]:
+    """Department code → "final" (rendered, nothing missing), "draft" (a 草稿) or "none" (no report yet)."""
+    d, m = s.dim_department, s.mart_score
+    rows = conn.execute(sa.select(d.c.department_code, m.c.department_code, m.c.missing)
+                        .select_from(d.outerjoin(m, sa.and_(m.c.department_code == d.c.department_code,
+                                                            m.c.year == year)))
+                        .order_by(d.c.department_code))
+    return {str(code): "none" if report is None else "draft" if missing else "final" for code, report, missing in rows}

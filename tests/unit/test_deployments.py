@@ -19,11 +19,38 @@ def by_name():
     return {d.name: d for d in deployments()}
 
 
-def test_nightly_runs_at_two_in_shanghai_for_the_current_year():
+def test_nightly_runs_at_two_in_shanghai_for_the_current_and_the_previous_year():
     nightly = by_name()["nightly"]
     schedule = nightly.schedules[0].schedule
     assert (schedule.cron, schedule.timezone) == (NIGHTLY_CRON, TIMEZONE)
     assert nightly.parameters == {} and nightly.enforce_parameter_schema
+    assert nightly.flow_name == "self-evaluation-nightly"
+    assert "today" in nightly._parameter_openapi_schema.properties  # the night's date, empty for the schedule's
+
+
+def test_the_night_is_the_scheduled_date_in_shanghai():
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from flows.nightly import night_of
+
+    # 02:00 in Shanghai on 15 July is 18:00 UTC on the 14th
+    assert night_of(dt.datetime(2023, 7, 14, 18, 0, tzinfo=dt.UTC)) == dt.date(2023, 7, 15)
+    assert night_of(dt.datetime(2023, 7, 15, 2, 0, tzinfo=ZoneInfo("Asia/Shanghai"))) == dt.date(2023, 7, 15)
+    assert night_of(None) == dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+
+
+def test_the_previous_year_is_processed_until_its_reports_are_final():
+    import datetime as dt
+
+    from tasks.pipeline import nightly_years
+
+    night = dt.date(2023, 7, 15)
+    assert nightly_years(night, {}) == [2022, 2023]  # a new warehouse: the previous year's reports are due
+    assert nightly_years(night, {"A": "final", "B": "draft"}) == [2022, 2023]  # a 草稿 awaits its inputs
+    assert nightly_years(night, {"A": "final", "B": "none"}) == [2022, 2023]  # a report not rendered yet
+    assert nightly_years(night, {"A": "final", "B": "final"}) == [2023]  # the season is over
+    assert nightly_years(dt.date(2024, 1, 1), {"A": "final"}) == [2024]  # the first night of a year
 
 
 def test_on_demand_form_offers_known_departments_and_described_fields():

@@ -1,0 +1,64 @@
+"""The nightly run, all year round: the current year, and the previous year until its reports are final.
+
+Every night (the ``nightly`` deployment, 02:00 Asia/Shanghai), for every department:
+
+- the previous year, while any of its reports is not final (a 草稿 waiting for its 决算总表, narrative,
+  绩效目标 or 绩效自评, or not rendered yet): the self-evaluation season. Departments whose inputs did not
+  change are skipped in seconds, so a season that lasts costs little;
+- the current year: its ledger so far loads and is checked, and its 支付进度 is set against 序时进度
+  (in-year monitoring). A department with no file for the year yet is "no data yet", not refused.
+
+Each year is a subflow run of ``self-evaluation``; the night ends Failed only when one of them does (a
+fatal data rule, a malformed input), naming the year.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+from prefect import flow, get_run_logger
+from prefect.runtime import flow_run
+from prefect.states import Completed, Failed, State
+
+from flows.self_evaluation import TIMEZONE, self_evaluation, with_runner
+from flows.steps.warehouse import report_status
+from tasks import pipeline as pl
+from tasks.settings import Settings
+
+
+def night_of(scheduled: dt.datetime | None, zone: ZoneInfo = TIMEZONE) -> dt.date:
+    """The date a run is for: its scheduled start in Asia/Shanghai (a late or retried run still does the
+    night it was scheduled for), or today there."""
+    moment = scheduled or dt.datetime.now(zone)
+    return moment.astimezone(zone).date() if moment.tzinfo else moment.date()
+
+
+@flow(name="self-evaluation-nightly", log_prints=False, validate_parameters=True)
+def nightly(today: dt.date | None = None) -> State[Any]:
+    """The night's work: the previous year until its reports are final, and the current year.
+
+    Args:
+        today: 运行日期（北京时间）；留空为本次计划运行的日期 / The night's date; empty for the run's scheduled date
+            (Asia/Shanghai).
+    """
+    log = get_run_logger()
+    night = today or night_of(flow_run.scheduled_start_time)
+    settings = Settings()
+    previous = report_status(settings, night.year - 1)
+    years = pl.nightly_years(night, previous)
+    if night.year - 1 in years:
+        pending = sorted(code for code, status in previous.items() if status != "final")
+        log.info("%s: %s reports not final yet (%s): processing it too", night, night.year - 1,
+                 ", ".join(pending) or "none loaded")
+    results: dict[int, str] = {}
+    for year in years:
+        state = cast("State[Any]", with_runner(self_evaluation, settings.dask_address)(year=year, return_state=True))
+        results[year] = state.type.value
+        log.info("%s: %s %s", year, state.type.value, state.message or "")
+    text = "; ".join(f"{year}: {value}" for year, value in results.items())
+    failed = [year for year, value in results.items() if value != "COMPLETED"]
+    if failed:
+        return Failed(message=f"night of {night}: {text}", data=results)
+    return Completed(message=f"night of {night}: {text}", data=results)
