@@ -163,6 +163,8 @@ def _print_summary(summary: object) -> None:
         for code, findings in monitoring.lagging.items():
             for finding in findings:
                 print(f"{code} {summary.year}: lagging  {finding}")  # type: ignore[attr-defined]
+        for note in monitoring.notes:
+            print(note)
 
 
 def _settings(args: argparse.Namespace) -> Settings:

@@ -12,7 +12,6 @@ import uuid
 from collections import deque
 from pathlib import Path
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from prefect import Flow, flow, get_run_logger
 from prefect.runtime import flow_run
@@ -25,12 +24,11 @@ from flows.steps.sources import extract_departments, extract_finance, extract_re
 from flows.steps.warehouse import close_run, find_unchanged, load, prepare_warehouse
 from tasks import pipeline as pl
 from tasks.artifacts import publish_reports, publish_run
+from tasks.domain import TIMEZONE
 from tasks.progress import RunProgress
 from tasks.report.render import QualityNote
 from tasks.settings import Settings
 from tasks.sources.contract import DEPARTMENT_CODE
-
-TIMEZONE = ZoneInfo("Asia/Shanghai")
 
 # Parameters as the Prefect UI shows them: typed and bounded here, described (in Chinese and
 # English) in the flow's docstring, which is where Prefect reads parameter descriptions from.

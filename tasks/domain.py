@@ -6,6 +6,17 @@ not configuration; their order is the order the report writes them in.
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+# The finance bureau's clock: a run's year, a night and a data date are dates in China Standard Time.
+TIMEZONE = ZoneInfo("Asia/Shanghai")
+
+
+def today() -> dt.date:
+    """Today's date in Asia/Shanghai."""
+    return dt.datetime.now(TIMEZONE).date()
+
 # 资金来源, in the order the report lists them.
 FUND_SOURCES: tuple[tuple[str, str], ...] = (
     ("GPB", "一般公共预算财政拨款"),

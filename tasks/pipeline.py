@@ -36,7 +36,8 @@ class UsageError(ValueError):
 
 def check_configuration(settings: Settings) -> None:
     """The reviewed data a run reads besides its sources, checked before anything loads: the metric
-    registry (``settings.metrics_registry``) and the scoring profile (``settings.scoring_profile``).
+    registry (``settings.metrics_registry``), the scoring profile (``settings.scoring_profile``) and the
+    monitoring rules (``settings.monitoring_rules``).
 
     Raises :class:`UsageError` naming the file and what is wrong in it (a missing file, YAML that does
     not parse, an unknown key, a metric naming a column that does not exist), so that the CLI exits 2
@@ -44,11 +45,13 @@ def check_configuration(settings: Settings) -> None:
     """
     import yaml
 
+    from tasks.report.monitoring import load_rules
     from tasks.report.score import load_profile
     from tasks.warehouse.metrics import load_registry
 
     for what, path, load in (("metric registry", settings.metrics_registry, load_registry),
-                             ("scoring profile", settings.scoring_profile, load_profile)):
+                             ("scoring profile", settings.scoring_profile, load_profile),
+                             ("monitoring rules", settings.monitoring_rules, load_rules)):
         try:
             load(path)
         except FileNotFoundError:
@@ -94,6 +97,7 @@ class MonitoringSummary:
     time_progress: str
     paid: dict[str, str] = field(default_factory=dict)
     lagging: dict[str, list[str]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # payments after the data's date, departments without data
 
     @classmethod
     def of(cls, m: Monitoring) -> MonitoringSummary:
@@ -101,7 +105,8 @@ class MonitoringSummary:
 
         return cls(m.as_of.isoformat(), fmt.percent(m.time, 2),
                    {r.department_code: fmt.percent(r.rate, 2) for r in m.totals},
-                   {code: [f"{f.rule.rule_id} {f.text}" for f in found] for code, found in m.flagged().items()})
+                   {code: [f"{f.rule.rule_id} {f.text}" for f in found] for code, found in m.flagged().items()},
+                   [note for note in m.notes() if note])
 
 
 @dataclass

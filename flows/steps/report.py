@@ -9,6 +9,7 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from tasks.artifacts import publish_monitoring
+from tasks.domain import today
 from tasks.pipeline import DepartmentOutcome, MonitoringSummary, report_notes
 from tasks.quality.alerts import deliver
 from tasks.quality.rules import load_rules
@@ -25,6 +26,7 @@ from tasks.settings import Settings
 from tasks.warehouse import queries as q
 from tasks.warehouse.dialect import take_waited
 from tasks.warehouse.metrics import load_registry
+from tasks.warehouse.runs import last_monitoring
 
 
 @task(name="check-narratives", cache_policy=NO_CACHE)
@@ -52,7 +54,8 @@ def monitor_year(settings: Settings, year: int, run_id: str) -> MonitoringSummar
     engine = engine_for(settings)
     try:
         with engine.connect() as conn:
-            found = monitor(conn, settings, year)
+            found = monitor(conn, settings, year, today())
+            previous = last_monitoring(conn, year, run_id) if found is not None and settings.lag_alerts else None
     finally:
         engine.dispose()
     if found is None:
@@ -63,7 +66,7 @@ def monitor_year(settings: Settings, year: int, run_id: str) -> MonitoringSummar
         for finding in findings:
             log.warning("%s %s: %s", code, year, finding)
     if settings.lag_alerts:
-        for item in lag_alerts(found, run_id):
+        for item in lag_alerts(found, run_id, previous):  # once per data date
             for problem in deliver(item, settings, "lag"):
                 log.warning("%s %s: lag alert not delivered: %s", item.department, item.year, problem)
     return summary

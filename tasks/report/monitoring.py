@@ -24,6 +24,7 @@ from tasks.warehouse import monitoring as mon
 from tasks.yamlfile import read_config
 
 RULE_KEYS = {"rule_id", "label", "severity", "level", "message"}
+PLACEHOLDERS = ("department", "name", "as_of", "paid", "time", "lag", "threshold")
 EVENT = "selfeval.monitoring.lagging"
 
 
@@ -48,6 +49,11 @@ def load_rules(path: Path) -> list[MonitoringRule]:
             raise ValueError(f"{where}: severity {entry['severity']!r}; a monitoring rule is a warning")
         if entry["level"] not in mon.LEVELS:
             raise ValueError(f"{where}: level {entry['level']!r}, expected one of {', '.join(mon.LEVELS)}")
+        try:
+            str(entry["message"]).format(**dict.fromkeys(PLACEHOLDERS, ""))
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(f"{where}: message {entry['message']!r} names {exc}; it may name "
+                             f"{', '.join('{' + p + '}' for p in PLACEHOLDERS)}") from None
         rules.append(MonitoringRule(**{k: str(v) for k, v in entry.items()}))
     return rules
 
@@ -68,6 +74,8 @@ class Monitoring:
     threshold: Decimal  # percentage points
     rows: list[mon.Progress]
     rules: list[MonitoringRule] = field(default_factory=list)
+    later: dict[str, int] = field(default_factory=dict)  # payments dated after ``as_of``, not counted
+    absent: list[tuple[str, str]] = field(default_factory=list)  # (code, name) without data for the year
 
     @property
     def time(self) -> Decimal:
@@ -92,7 +100,7 @@ class Monitoring:
             for row in self.rows:
                 if row.level == rule.level and self.lagging(row):
                     out.append(Finding(rule, row, rule.message.format(
-                        department=row.department_name, name=row.name, as_of=_date(self.as_of),
+                        department=row.department_name, name=row.name, as_of=chinese_date(self.as_of),
                         paid=fmt.percent(row.rate, 2), time=fmt.percent(self.time, 2),
                         lag=f"{fmt.quantize(self.lag(row) or Decimal(0), 2):f}",
                         threshold=f"{self.threshold.normalize():f}")))
@@ -115,8 +123,9 @@ class Monitoring:
             lag = self.lag(r)
             state = ("预警" if (r.department_code, r.key) in flagged else "滞后" if self.lagging(r) else "正常"
                      if lag is not None else "—")
-            out.append({"部门编码": r.department_code, "部门": r.department_name,
-                        **({} if level == "total" else {"资金来源" if level == "fund_source" else "项目": r.name}),
+            parts = {} if level == "total" else {"资金来源": r.name} if level == "fund_source" else {
+                "项目编码": r.key, "项目": r.name}
+            out.append({"部门编码": r.department_code, "部门": r.department_name, **parts,
                         "全年预算数（万元）": fmt.wan(r.budget_fen), "累计支付（万元）": fmt.wan(r.paid_fen),
                         "支付进度": f"{fmt.percent(r.rate, 2)}%" if r.rate is not None else "—",
                         "序时进度": f"{fmt.percent(self.time, 2)}%",
@@ -125,20 +134,32 @@ class Monitoring:
 
     def markdown(self, heading: str = "##", projects: bool = True) -> list[str]:
         """The monitoring section: what it is, the totals, the findings, and per 资金来源 and project."""
-        lines = [f"{heading} 预算执行进度监控（截至{_date(self.as_of)}）", "",
+        lines = [f"{heading} 预算执行进度监控（截至{chinese_date(self.as_of)}）", "",
                  f"序时进度 {fmt.percent(self.time, 2)}%；支付进度低于序时进度超过 "
                  f"{self.threshold.normalize():f} 个百分点的部门标为预警。", ""]
         lines += _markdown_table(self.table("total"))
         findings = self.findings()
         lines += ["", *(f"- {f.rule.rule_id} {f.text}" for f in findings)] if findings else [
             "", "无部门支付进度滞后于序时进度超过预警线。"]
+        lines += self.notes()
         lines += ["", f"{heading}# 按资金来源", "", *_markdown_table(self.table("fund_source"))]
         if projects:
             lines += ["", f"{heading}# 按项目", "", *_markdown_table(self.table("project"))]
         return lines
 
 
-def _date(day: dt.date) -> str:
+    def notes(self) -> list[str]:
+        """What the table leaves out: payments dated after the data's date, departments without data."""
+        names = {r.department_code: r.department_name for r in self.totals}
+        out = [f"注：{names.get(code, code)}有 {n} 笔支付日期晚于截至日期，未计入支付进度，请核对支付日期。"
+               for code, n in sorted(self.later.items())]
+        if self.absent:
+            out.append("未纳入监控（本年度尚无预算数据）：" + "、".join(name for _, name in self.absent) + "。")
+        return ["", *out] if out else []
+
+
+def chinese_date(day: dt.date) -> str:
+    """2023年6月30日."""
     return f"{day.year}年{day.month}月{day.day}日"
 
 
@@ -150,19 +171,22 @@ def _markdown_table(rows: list[dict[str, str]]) -> list[str]:
             *("| " + " | ".join(r[h].replace("|", "/") for h in header) + " |" for r in rows)]
 
 
-def monitor(conn: sa.Connection, settings: Settings, year: int) -> Monitoring | None:
-    """The monitoring of ``year`` from the warehouse, or None when no department's year is open (each has
-    its 决算总表, or ``year`` is in ``settings.closed_years``) or nothing is paid yet."""
+def monitor(conn: sa.Connection, settings: Settings, year: int, today: dt.date) -> Monitoring | None:
+    """The monitoring of ``year`` from the warehouse as of the data's date (:func:`~tasks.warehouse.monitoring.
+    as_of_date`, never after ``today``), or None when no department's year is open (each has its 决算总表,
+    or ``year`` is in ``settings.closed_years``) or nothing is paid yet."""
     if year in settings.closed_years:
         return None
     departments = mon.open_departments(conn, year)
     if not departments:
         return None
-    as_of = mon.as_of_date(mon.latest_payment(conn, year, departments), year, settings.monitoring_as_of)
+    month = mon.data_month(mon.paying_months(conn, year, departments), len(departments))
+    as_of = mon.as_of_date(month, year, today, settings.monitoring_as_of)
     if as_of is None:
         return None
     return Monitoring(year, as_of, settings.lag_warning_points, mon.payment_progress(conn, year, as_of, departments),
-                      load_rules(settings.monitoring_rules))
+                      load_rules(settings.monitoring_rules), mon.later_payments(conn, year, as_of, departments),
+                      mon.without_data(conn, year))
 
 
 def chart(m: Monitoring, title: str, labels: dict[str, str]) -> ch.Chart:
@@ -193,6 +217,11 @@ class LagAlert:
                 "findings": self.findings, "run_id": self.run_id}
 
 
-def lag_alerts(m: Monitoring, run_id: str) -> list[LagAlert]:
+def lag_alerts(m: Monitoring, run_id: str, previous: dict[str, Any] | None = None) -> list[LagAlert]:
+    """One alert per lagging department, once per data date: a department already lagging in ``previous``
+    (the last run's monitoring, as ``RunSummary.as_dict`` keeps it) at the same as-of date is not alerted
+    again; a new month of data that still lags is."""
+    same_date = previous is not None and previous.get("as_of") == m.as_of.isoformat()
+    told = set((previous or {}).get("lagging") or {}) if same_date else set()
     return [LagAlert(code, m.year, [f"{f.rule.rule_id} {f.text}" for f in found], run_id)
-            for code, found in m.flagged().items()]
+            for code, found in m.flagged().items() if code not in told]

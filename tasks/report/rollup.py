@@ -8,6 +8,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from tasks.domain import today
 from tasks.report import charts as ch
 from tasks.report import formatting as fmt
 from tasks.report import monitoring as mon
@@ -75,7 +76,7 @@ def short_name(row: RollupRow) -> str:
 def write_rollup(engine: sa.Engine, settings: Settings, year: int) -> dict[str, Path]:
     with engine.connect() as conn:
         rows = rollup_rows(conn, year)
-        monitoring = mon.monitor(conn, settings, year)
+        monitoring = mon.monitor(conn, settings, year, today())
     if not rows:
         raise LookupError(f"the warehouse holds no department for {year}; run `selfeval run --year {year}` first")
     folder = Path(settings.output_dir).resolve() / str(int(year))
@@ -87,6 +88,8 @@ def write_rollup(engine: sa.Engine, settings: Settings, year: int) -> dict[str, 
     (folder / "rollup.png").write_bytes(chart.png)
     title = f"{district}{year}年度部门整体支出绩效自评汇总"
     header = ["部门编码", "部门", "年度预算数（万元）", "全年执行数（万元）", "执行率", "自评得分", "等级", "材料报送"]
+    if monitoring is not None:  # the year is not over: execution so far, not the year's
+        header[3:5] = ["执行数（万元，年度未结束）", "执行率（年度未结束）"]
     lines = [title, "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for r in rows:
         name = r.department_name + ("（模拟数据）" if r.synthetic and "模拟" not in r.department_name else "")
@@ -98,7 +101,7 @@ def write_rollup(engine: sa.Engine, settings: Settings, year: int) -> dict[str, 
                   "；".join(f"{short_name(r)}{r.submitted}" for r in drafts) + "。"]
     lines += ["", "![各部门预算与执行](rollup.png)", ""]
     if monitoring is not None:  # a year not yet closed: how far each department has paid
-        progress = mon.chart(monitoring, f"{district}{year}年各部门支付进度（截至{monitoring.as_of:%m月%d日}）",
+        progress = mon.chart(monitoring, f"{district}各部门支付进度（截至{mon.chinese_date(monitoring.as_of)}）",
                              {r.department_code: short_name(r) for r in rows})
         (folder / "rollup-monitoring.png").write_bytes(progress.png)
         lines += [*monitoring.markdown("##"), "", "![各部门支付进度与序时进度](rollup-monitoring.png)", ""]
@@ -116,4 +119,4 @@ def _monitoring_context(m: mon.Monitoring | None) -> dict[str, object]:
         return {"monitoring": None}
     levels = (("各部门", "total"), ("按资金来源", "fund_source"), ("按项目", "project"))
     return {"monitoring": m, "findings": m.findings(), "tables": [(name, m.table(level)) for name, level in levels],
-            "as_of": f"{m.as_of.year}年{m.as_of.month}月{m.as_of.day}日", "time_progress": fmt.percent(m.time, 2)}
+            "as_of": mon.chinese_date(m.as_of), "time_progress": fmt.percent(m.time, 2)}

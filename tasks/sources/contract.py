@@ -62,6 +62,8 @@ class Dataset:
     unit: str = "元"  # unit of money columns when the file does not declare one
     per_department: bool = False
     optional: bool = False  # the file may be absent: the department-year then has no rows of it
+    # a header with no records is a valid export ("nothing yet": a ledger in January), not an error
+    may_be_empty: bool = False
     description: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -123,6 +125,7 @@ PAYMENTS = Dataset(
     path="{year}/{department}/payments.csv",
     key=("voucher_no",),
     per_department=True,
+    may_be_empty=True,
     columns=(
         Column("voucher_no", "支付凭证号", "code", aliases=("凭证号",), max_length=64),
         Column("department_code", "部门编码", "code", aliases=("单位编码",), pattern=DEPARTMENT_CODE),

@@ -186,11 +186,12 @@ def read_csv(data: bytes, uri: str, dataset: Dataset) -> RawTable:
         bad_rows.append((row.number, row.actual_columns, row.expected_columns, row.text))
         return "skip"
 
-    if re.fullmatch(rb"[\r\n]*", body):
+    empty = re.fullmatch(rb"[\r\n]*", body) is not None
+    if empty and not dataset.may_be_empty:
         raise fail("the file has a header but no records", row=first_line,
                    expected="at least one record below the header")
     try:
-        table = pacsv.read_csv(
+        table = pa.table({h: pa.array([], pa.string()) for h in header}) if empty else pacsv.read_csv(
             io.BytesIO(body),
             read_options=pacsv.ReadOptions(column_names=header, block_size=1 << 22),
             parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid, newlines_in_values=True),
@@ -217,7 +218,7 @@ def read_csv(data: bytes, uri: str, dataset: Dataset) -> RawTable:
             numbers = np.arange(first_line, first_line + table.num_rows, dtype="int64")
         keep = filled.to_numpy(zero_copy_only=False)
         table, numbers = table.filter(filled), numbers[keep]
-    if table.num_rows == 0:
+    if table.num_rows == 0 and not dataset.may_be_empty:
         raise fail("the file has a header but no records", row=first_line,
                    expected="at least one record below the header")
     warnings = []

@@ -287,7 +287,7 @@ def read_workbook(data: bytes, uri: str, dataset: Dataset, sheet: str | None = N
             continue
         records.append(row[: len(header)])
         numbers.append(i + 1)
-    if not records:
+    if not records and not dataset.may_be_empty:
         raise fail("the sheet has a header but no records", row=leaf + 2,
                    expected="at least one record below the header", in_sheet=chosen)
     frame = pd.DataFrame(records, columns=header, dtype="str")
@@ -295,7 +295,7 @@ def read_workbook(data: bytes, uri: str, dataset: Dataset, sheet: str | None = N
     frame = frame.drop(columns=unnamed)  # the used range wider than the table: not columns
     header = [h for h in header if h not in unnamed]
     raw = RawTable(dataset=dataset, source=dataset.source, uri=uri, sha256=sha256_bytes(data), frame=frame,
-                   first_row=numbers[0], header_row=leaf + 1, unit=unit.unit if unit else None,
+                   first_row=numbers[0] if numbers else leaf + 2, header_row=leaf + 1, unit=unit.unit if unit else None,
                    unit_row=unit.row if unit else None, encoding=None, sheet=chosen, row_numbers=numbers)
     _check_totals(raw, totals, header)
     return raw

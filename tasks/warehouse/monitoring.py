@@ -66,22 +66,54 @@ def open_departments(conn: sa.Connection, year: int) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
-@named("The year's latest payment date among some departments (fct_payment)")
-def latest_payment(conn: sa.Connection, year: int, departments: list[str]) -> dt.date | None:
+@named("How many of some departments paid in each month of a year (fct_payment)")
+def paying_months(conn: sa.Connection, year: int, departments: list[str]) -> dict[int, int]:
+    """Month (1-12) → the number of ``departments`` with a payment dated in it."""
     p = s.fct_payment
-    value = conn.execute(sa.select(sa.func.max(p.c.pay_date))
-                         .where(p.c.year == year, p.c.department_code.in_(departments))).scalar()
-    if value is None:
-        return None
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+    month = sa.extract("month", p.c.pay_date)
+    rows = conn.execute(sa.select(month, sa.func.count(sa.distinct(p.c.department_code)))
+                        .where(p.c.year == year, p.c.department_code.in_(departments)).group_by(month))
+    return {int(m): int(n) for m, n in rows}
 
 
-def as_of_date(latest: dt.date | None, year: int, setting: dt.date | None) -> dt.date | None:
-    """The data's date: ``setting`` when it falls in ``year``, otherwise the end of the month of the
-    year's latest payment (ledgers are exported at a month's end); None when nothing is paid yet."""
+def data_month(paying: dict[int, int], departments: int) -> int | None:
+    """The month the data reaches: the latest in which at least half the departments paid (salaries are
+    paid monthly, so every department pays every month). One payment dated months ahead (a typing error)
+    does not move it. None when nothing is paid yet."""
+    enough = [m for m, n in paying.items() if 2 * n >= departments]
+    return max(enough) if enough else None
+
+
+def as_of_date(month: int | None, year: int, today: dt.date, setting: dt.date | None = None) -> dt.date | None:
+    """The data's date: ``setting`` when it falls in ``year``; otherwise the end of :func:`data_month`,
+    but never after ``today`` (the run's date: a ledger exported mid-month is measured to the day).
+    None when nothing is paid yet."""
     if setting is not None and setting.year == year:
         return setting
-    return month_end(latest) if latest is not None else None
+    if month is None:
+        return None
+    end = month_end(dt.date(year, month, 1))
+    return min(end, today) if today >= dt.date(year, 1, 1) else end
+
+
+@named("Payments dated after the data's date, per department: not counted in 支付进度 (fct_payment)")
+def later_payments(conn: sa.Connection, year: int, as_of: dt.date, departments: list[str]) -> dict[str, int]:
+    p = s.fct_payment
+    rows = conn.execute(sa.select(p.c.department_code, sa.func.count())
+                        .where(p.c.year == year, p.c.pay_date > as_of, p.c.department_code.in_(departments))
+                        .group_by(p.c.department_code))
+    return {str(code): int(n) for code, n in rows}
+
+
+@named("Departments the warehouse knows with no budget lines for a year: not monitored (dim_department, "
+       "fct_budget_line)")
+def without_data(conn: sa.Connection, year: int) -> list[tuple[str, str]]:
+    d, line = s.dim_department, s.fct_budget_line
+    rows = conn.execute(sa.select(d.c.department_code, d.c.department_name)
+                        .where(d.c.department_code.not_in(sa.select(line.c.department_code)
+                                                          .where(line.c.year == year)))
+                        .order_by(d.c.department_code))
+    return [(str(code), str(name)) for code, name in rows]
 
 
 @named("支付进度 as of a date: payments dated up to it over 全年预算数, per department in total, per 资金来源 "

@@ -273,13 +273,18 @@ def funds_by_nature(conn: sa.Connection, department: str, year: int) -> tuple[li
     return out, int(stated) > 0
 
 
-@named("Each department the warehouse knows, and whether its report for a year is final, a 草稿 or not yet "
-       "rendered (dim_department, mart_score)")
+@named("Each department with a trace of a year (budget lines loaded, a report, or data-quality results), and "
+       "whether its report is final, a 草稿 or not yet rendered (fct_budget_line, ops_dq_result, mart_score)")
 def report_status(conn: sa.Connection, year: int) -> dict[str, str]:
-    """Department code → "final" (rendered, nothing missing), "draft" (a 草稿) or "none" (no report yet)."""
-    d, m = s.dim_department, s.mart_score
-    rows = conn.execute(sa.select(d.c.department_code, m.c.department_code, m.c.missing)
-                        .select_from(d.outerjoin(m, sa.and_(m.c.department_code == d.c.department_code,
-                                                            m.c.year == year)))
-                        .order_by(d.c.department_code))
+    """Department code → "final" (rendered, nothing missing), "draft" (a 草稿) or "none" (checked or loaded
+    but no report yet: refused, say). A department with no trace of ``year`` (new since, or with no files
+    for it) is not listed: it has no report of that year to wait for."""
+    m, line, dq = s.mart_score, s.fct_budget_line, s.ops_dq_result
+    traced = sa.union(sa.select(line.c.department_code).where(line.c.year == year),
+                      sa.select(dq.c.department_code).where(dq.c.year == year),
+                      sa.select(m.c.department_code).where(m.c.year == year)).subquery("traced")
+    rows = conn.execute(sa.select(traced.c.department_code, m.c.department_code, m.c.missing)
+                        .select_from(traced.outerjoin(m, sa.and_(m.c.department_code == traced.c.department_code,
+                                                                 m.c.year == year)))
+                        .order_by(traced.c.department_code))
     return {str(code): "none" if report is None else "draft" if missing else "final" for code, report, missing in rows}

@@ -25,3 +25,17 @@ def finish_run(engine: sa.Engine, run_id: str, status: str, summary: dict[str, A
         conn.execute(s.ops_run.update().where(s.ops_run.c.run_id == run_id).values(
             finished_at=dt.datetime.now(dt.UTC), status=status,
             summary=json.dumps(summary, ensure_ascii=False, sort_keys=True, default=str)))
+
+
+def last_monitoring(conn: sa.Connection, year: int, before: str) -> dict[str, Any] | None:
+    """The monitoring (``RunSummary.monitoring``: as_of, time_progress, paid, lagging) of the latest finished
+    run of ``year`` other than ``before`` that kept one, or None."""
+    r = s.ops_run
+    rows = conn.execute(sa.select(r.c.summary).where(r.c.year == year, r.c.run_id != before,
+                                                     r.c.summary.is_not(None), r.c.finished_at.is_not(None))
+                        .order_by(r.c.finished_at.desc()))
+    for (text,) in rows:
+        monitoring = json.loads(text).get("monitoring")
+        if monitoring:
+            return dict(monitoring)
+    return None

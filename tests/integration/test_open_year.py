@@ -108,5 +108,42 @@ def test_a_fatal_rule_on_the_open_year_still_refuses_and_alerts(prefect_harness,
     assert f"{WTJ} {YEAR}: refused" in printed and f"{LIWAN} {YEAR}: draft" in printed
     texts = [r["json"]["text"] for r in receiver.requests]
     assert len(texts) == 1 and WTJ in texts[0] and "data refused" in texts[0]
-    # the refused department is not monitored (nothing of it loaded); the others are
+    # on a new warehouse the refused department is not monitored (nothing of it loaded); the others are
     assert "支付进度 as of 2023-06-30" in printed and WTJ not in printed.split("支付进度 as of")[1].split("\n")[0]
+
+
+def test_an_empty_ledger_loads_a_stray_date_does_not_move_the_data_date_and_a_lag_is_told_once(
+        prefect_harness, sample_copy, tmp_path, receiver, monkeypatch, capsys):
+    swj = sample_copy / "finance" / str(YEAR) / SWJ
+    header = (swj / "payments.csv").read_text(encoding="utf-8").splitlines()[0]
+    (swj / "payments.csv").write_text(header + "\n", encoding="utf-8")  # budgeted, nothing paid yet
+    lines = pd.read_csv(swj / "budget_lines.csv", dtype=str)
+    lines["全年执行数"] = "0.00"
+    lines.to_csv(swj / "budget_lines.csv", index=False)
+    wtj = sample_copy / "finance" / str(YEAR) / WTJ / "payments.csv"
+    pay = pd.read_csv(wtj, dtype=str)
+    pay.loc[len(pay) - 1, "支付日期"] = "2023-11-20"  # a date typed months ahead
+    pay.to_csv(wtj, index=False)
+    monkeypatch.setenv("SELFEVAL_LAG_ALERTS", "true")
+    monkeypatch.setenv("SELFEVAL_ALERT_WEBHOOK", receiver.url)
+    monkeypatch.setenv("SELFEVAL_REPORT_CONFIG", str(Path(__file__).parents[1] / "support" / "report-light.yaml"))
+    args = ["run", "--year", str(YEAR), "--source", str(sample_copy), "--warehouse",
+            f"duckdb:///{tmp_path}/wh.duckdb", "--out", str(tmp_path / "out")]
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    assert f"{SWJ} {YEAR}: draft" in printed and f"{SWJ} 0.00%" in printed
+    assert "支付进度 as of 2023-06-30 (序时进度 50.00%)" in printed  # not 30 November
+    assert "有 1 笔支付日期晚于截至日期，未计入支付进度" in printed
+    told = sorted(r["json"]["department"] for r in receiver.requests)
+    assert told == [SWJ, WTJ]
+
+    assert main([*args, "--force"]) == 0  # the next night, the same data date: nothing new to tell
+    capsys.readouterr()
+    assert len(receiver.requests) == 2
+
+    bad = tmp_path / "monitoring.yaml"
+    bad.write_text("rules:\n  - {rule_id: MON-001, label: l, severity: fatal, level: total, message: m}\n",
+                   encoding="utf-8")
+    monkeypatch.setenv("SELFEVAL_MONITORING_RULES", str(bad))
+    assert main([*args, "--force"]) == 2  # refused before anything loads, naming the file
+    assert str(bad) in capsys.readouterr().err

@@ -12,7 +12,7 @@ from pydantic import SecretStr
 from tasks.quality.alerts import channels
 from tasks.report.monitoring import Monitoring, MonitoringRule, lag_alerts, load_rules
 from tasks.settings import TEMPLATES_DIR, Settings
-from tasks.warehouse.monitoring import Progress, as_of_date, month_end, time_progress
+from tasks.warehouse.monitoring import Progress, as_of_date, data_month, month_end, time_progress
 
 RULE = MonitoringRule("MON-001", "支付进度滞后于序时进度", "warning", "total",
                       "{department} {as_of} {paid} {time} {lag} {threshold}")
@@ -33,12 +33,20 @@ def test_time_progress(day, expected):
     assert time_progress(day) == expected
 
 
-def test_the_data_date_is_the_month_end_of_the_latest_payment_unless_set_for_the_year():
+def test_the_data_month_is_the_latest_most_departments_paid_in():
+    assert data_month({1: 3, 2: 3, 6: 3, 11: 1}, 3) == 6  # one payment typed as November does not move it
+    assert data_month({1: 4, 2: 2, 3: 1}, 4) == 2  # half the departments is enough
+    assert data_month({}, 3) is None  # nothing paid yet
+
+
+def test_the_data_date_is_that_month_s_end_never_after_today_unless_set_for_the_year():
+    late = dt.date(2026, 12, 2)
     assert month_end(dt.date(2023, 2, 3)) == dt.date(2023, 2, 28)
-    assert as_of_date(dt.date(2023, 6, 28), 2023, None) == dt.date(2023, 6, 30)
-    assert as_of_date(dt.date(2023, 6, 28), 2023, dt.date(2023, 5, 31)) == dt.date(2023, 5, 31)
-    assert as_of_date(dt.date(2023, 6, 28), 2023, dt.date(2024, 1, 31)) == dt.date(2023, 6, 30)  # another year's
-    assert as_of_date(None, 2023, None) is None  # nothing paid yet
+    assert as_of_date(6, 2023, late) == dt.date(2023, 6, 30)
+    assert as_of_date(7, 2023, dt.date(2023, 7, 15)) == dt.date(2023, 7, 15)  # a ledger exported mid-month
+    assert as_of_date(6, 2023, late, dt.date(2023, 5, 31)) == dt.date(2023, 5, 31)
+    assert as_of_date(6, 2023, late, dt.date(2024, 1, 31)) == dt.date(2023, 6, 30)  # another year's setting
+    assert as_of_date(None, 2023, late) is None  # nothing paid yet
 
 
 def test_a_department_lags_only_beyond_the_threshold():
@@ -53,6 +61,15 @@ def test_a_department_lags_only_beyond_the_threshold():
     assert m.flagged()["B"][0].text == "B局 2023年6月30日 39.99 50.00 10.01 10"
     states = [r["状态"] for r in m.table("total")]
     assert states == ["正常", "预警", "—", "正常"]
+    assert m.notes() == []
+
+
+def test_the_notes_name_payments_after_the_data_date_and_departments_without_data():
+    m = Monitoring(2023, dt.date(2023, 6, 30), Decimal(10), [row("A", 10_000, 5_000)], [RULE],
+                   later={"A": 2}, absent=[("N", "新局")])
+    assert m.notes() == ["", "注：A局有 2 笔支付日期晚于截至日期，未计入支付进度，请核对支付日期。",
+                         "未纳入监控（本年度尚无预算数据）：新局。"]
+    assert "未纳入监控" in "\n".join(m.markdown())
 
 
 def test_a_rule_flags_its_own_level_only():
@@ -60,7 +77,8 @@ def test_a_rule_flags_its_own_level_only():
     m = Monitoring(2023, dt.date(2023, 6, 30), Decimal(10), [row("A", 100_000, 49_000), project], [RULE])
     assert m.findings() == []  # MON-001 reads the department's total
     projects = m.table("project")
-    assert (projects[0]["项目"], projects[0]["状态"], projects[0]["差距（百分点）"]) == ("项目甲", "滞后", "40.00")
+    assert (projects[0]["项目编码"], projects[0]["项目"], projects[0]["状态"], projects[0]["差距（百分点）"]) == (
+        "XM01", "项目甲", "滞后", "40.00")
 
 
 def test_lag_alerts_name_the_rule_and_the_department():
@@ -72,6 +90,15 @@ def test_lag_alerts_name_the_rule_and_the_department():
     assert "B 2023 支付进度滞后于序时进度" in alert.text()
 
 
+def test_a_lag_is_alerted_once_per_data_date():
+    m = Monitoring(2023, dt.date(2023, 6, 30), Decimal(10), [row("B", 10_000, 2_000), row("C", 10_000, 1_000)],
+                   [RULE])
+    told = {"as_of": "2023-06-30", "lagging": {"B": ["MON-001 …"]}}
+    assert [a.department for a in lag_alerts(m, "run-2", told)] == ["C"]  # B was told of this date
+    assert [a.department for a in lag_alerts(m, "run-2", {**told, "as_of": "2023-05-31"})] == ["B", "C"]
+    assert [a.department for a in lag_alerts(m, "run-2", None)] == ["B", "C"]
+
+
 def test_the_shipped_rule_and_bad_ones(tmp_path: Path):
     [shipped] = load_rules(TEMPLATES_DIR / "monitoring.yaml")
     assert shipped.rule_id == "MON-001" and shipped.severity == "warning" and shipped.level == "total"
@@ -80,6 +107,7 @@ def test_the_shipped_rule_and_bad_ones(tmp_path: Path):
         ("{rule_id: M, label: l, severity: fatal, level: total, message: m}", "a monitoring rule is a warning"),
         ("{rule_id: M, label: l, severity: warning, level: region, message: m}", "level 'region'"),
         ("{rule_id: M, label: l, severity: warning, level: total}", "expected the keys"),
+        ("{rule_id: M, label: l, severity: warning, level: total, message: '{dept} lags'}", "names 'dept'"),
     ):
         bad.write_text(f"rules:\n  - {entry}\n", encoding="utf-8")
         with pytest.raises(ValueError, match=message) as err:
