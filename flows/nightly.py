@@ -23,6 +23,7 @@ from prefect.runtime import flow_run
 from prefect.states import Completed, Failed, State
 
 from flows.self_evaluation import TIMEZONE, self_evaluation, with_runner
+from flows.steps.sources import extract_departments
 from flows.steps.warehouse import report_status
 from tasks import pipeline as pl
 from tasks.settings import Settings
@@ -46,12 +47,16 @@ def nightly(today: dt.date | None = None) -> State[Any]:
     log = get_run_logger()
     night = today or night_of(flow_run.scheduled_start_time)
     settings = Settings()
-    previous = report_status(settings, night.year - 1)
-    years = pl.nightly_years(night, previous)
+    catalogue, listed = extract_departments(settings)
+    codes = [] if listed.failed else [str(c) for c in catalogue["department_code"]]
+    previous, last_run = report_status(settings, night.year - 1, codes)
+    # without the catalogue, the previous year is processed: that run then refuses and alerts
+    years = pl.nightly_years(night, previous, last_run) if codes else [night.year - 1, night.year]
     if night.year - 1 in years:
-        pending = sorted(code for code, status in previous.items() if status != "final")
+        pending = sorted(code for code, status in previous.items()
+                         if status != "final" and last_run.get(code) != "no data yet")
         log.info("%s: %s reports not final yet (%s): processing it too", night, night.year - 1,
-                 ", ".join(pending) or "none loaded")
+                 ", ".join(pending) or "the department catalogue could not be read")
     results: dict[int, str] = {}
     for year in years:
         state = cast("State[Any]", with_runner(self_evaluation, settings.dask_address)(year=year, return_state=True))

@@ -153,13 +153,16 @@ class Clock:
         self.timings[stage] = round(self.timings.get(stage, 0.0) + seconds, 3)
 
 
-def nightly_years(night: dt.date, previous: dict[str, str]) -> list[int]:
-    """The years one night processes, oldest first: the previous year while its reports are not all final
-    (``previous``: department → "final", "draft" or "none", as :func:`~tasks.warehouse.queries.report_status`
-    gives them; empty when the warehouse knows no department yet), then the current year, for in-year
-    monitoring and to load its ledger so far."""
-    done = bool(previous) and all(status == "final" for status in previous.values())
-    return [night.year] if done else [night.year - 1, night.year]
+def nightly_years(night: dt.date, previous: dict[str, str], last_run: dict[str, str]) -> list[int]:
+    """The years one night processes, oldest first: the previous year while a department's report of it is
+    not final, then the current year (for in-year monitoring, and to load its ledger so far).
+
+    ``previous``: every department of the catalogue → its previous-year report, "final", "draft" or "none"
+    (:func:`~tasks.warehouse.queries.report_status`); ``last_run``: each department's status in the latest
+    run of the previous year (:func:`~tasks.warehouse.runs.last_statuses`). A department that run found
+    with no data for the year ("no data yet": new since, say) is not waited for."""
+    waiting = [code for code, status in previous.items() if status != "final" and last_run.get(code) != "no data yet"]
+    return [night.year - 1, night.year] if waiting else [night.year]
 
 
 def resolve_departments(available: pd.DataFrame, requested: list[str] | None) -> list[str]:

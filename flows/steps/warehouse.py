@@ -16,7 +16,7 @@ from tasks.settings import Settings
 from tasks.warehouse import queries as q
 from tasks.warehouse.dialect import take_waited
 from tasks.warehouse.load import earlier_inputs, load_partition, partition_states
-from tasks.warehouse.runs import finish_run, start_run
+from tasks.warehouse.runs import finish_run, last_statuses, start_run
 from tasks.warehouse.transform import build_partition
 
 
@@ -96,12 +96,13 @@ def close_run(settings: Settings, run_id: str, status: str, summary: dict) -> No
 
 @task(name="report-status", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 2, 4],
       retry_condition_fn=dropped_connection)
-def report_status(settings: Settings, year: int) -> dict[str, str]:
-    """Each known department's report for ``year``: "final", "draft" or "none" (an empty warehouse: {})."""
+def report_status(settings: Settings, year: int, departments: list[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """Each department's report for ``year`` ("final", "draft" or "none"), and its status in the latest run
+    of ``year`` (absent when no run included it)."""
     migrate_warehouse(settings)
     engine = engine_for(settings)
     try:
         with engine.connect() as conn:
-            return q.report_status(conn, year)
+            return q.report_status(conn, year, departments), last_statuses(conn, year)
     finally:
         engine.dispose()

@@ -273,18 +273,12 @@ def funds_by_nature(conn: sa.Connection, department: str, year: int) -> tuple[li
     return out, int(stated) > 0
 
 
-@named("Each department with a trace of a year (budget lines loaded, a report, or data-quality results), and "
-       "whether its report is final, a 草稿 or not yet rendered (fct_budget_line, ops_dq_result, mart_score)")
-def report_status(conn: sa.Connection, year: int) -> dict[str, str]:
-    """Department code → "final" (rendered, nothing missing), "draft" (a 草稿) or "none" (checked or loaded
-    but no report yet: refused, say). A department with no trace of ``year`` (new since, or with no files
-    for it) is not listed: it has no report of that year to wait for."""
-    m, line, dq = s.mart_score, s.fct_budget_line, s.ops_dq_result
-    traced = sa.union(sa.select(line.c.department_code).where(line.c.year == year),
-                      sa.select(dq.c.department_code).where(dq.c.year == year),
-                      sa.select(m.c.department_code).where(m.c.year == year)).subquery("traced")
-    rows = conn.execute(sa.select(traced.c.department_code, m.c.department_code, m.c.missing)
-                        .select_from(traced.outerjoin(m, sa.and_(m.c.department_code == traced.c.department_code,
-                                                                 m.c.year == year)))
-                        .order_by(traced.c.department_code))
-    return {str(code): "none" if report is None else "draft" if missing else "final" for code, report, missing in rows}
+@named("Whether each of some departments' report for a year is final, a 草稿 or not rendered yet (mart_score)")
+def report_status(conn: sa.Connection, year: int, departments: list[str]) -> dict[str, str]:
+    """Department code → "final" (rendered, nothing missing), "draft" (a 草稿) or "none" (no report yet),
+    for each of ``departments``."""
+    m = s.mart_score
+    rows = conn.execute(sa.select(m.c.department_code, m.c.missing)
+                        .where(m.c.year == year, m.c.department_code.in_(departments)))
+    found = {str(code): "draft" if missing else "final" for code, missing in rows}
+    return {code: found.get(code, "none") for code in departments}

@@ -39,3 +39,17 @@ def last_monitoring(conn: sa.Connection, year: int, before: str) -> dict[str, An
         if monitoring:
             return dict(monitoring)
     return None
+
+
+def last_statuses(conn: sa.Connection, year: int) -> dict[str, str]:
+    """Each department's status in the latest finished run of ``year`` that included it ("loaded",
+    "draft", "skipped", "no data yet", "refused"), from the runs' summaries."""
+    r = s.ops_run
+    rows = conn.execute(sa.select(r.c.summary).where(r.c.year == year, r.c.summary.is_not(None),
+                                                     r.c.finished_at.is_not(None))
+                        .order_by(r.c.finished_at.desc()))
+    out: dict[str, str] = {}
+    for (text,) in rows:
+        for code, status in (json.loads(text).get("departments") or {}).items():
+            out.setdefault(str(code), str(status))
+    return out

@@ -46,11 +46,13 @@ def test_the_previous_year_is_processed_until_its_reports_are_final():
     from tasks.pipeline import nightly_years
 
     night = dt.date(2023, 7, 15)
-    assert nightly_years(night, {}) == [2022, 2023]  # a new warehouse: the previous year's reports are due
-    assert nightly_years(night, {"A": "final", "B": "draft"}) == [2022, 2023]  # a 草稿 awaits its inputs
-    assert nightly_years(night, {"A": "final", "B": "none"}) == [2022, 2023]  # a report not rendered yet
-    assert nightly_years(night, {"A": "final", "B": "final"}) == [2023]  # the season is over
-    assert nightly_years(dt.date(2024, 1, 1), {"A": "final"}) == [2024]  # the first night of a year
+    assert nightly_years(night, {"A": "none", "B": "none"}, {}) == [2022, 2023]  # a new warehouse
+    assert nightly_years(night, {"A": "final", "B": "draft"}, {}) == [2022, 2023]  # a 草稿 awaits its inputs
+    assert nightly_years(night, {"A": "final", "B": "none"}, {"B": "refused"}) == [2022, 2023]  # not fixed yet
+    assert nightly_years(night, {"A": "final", "B": "final"}, {}) == [2023]  # the season is over
+    # a department new since: the previous year's run found no data for it, so it is not waited for
+    assert nightly_years(night, {"A": "final", "N": "none"}, {"A": "loaded", "N": "no data yet"}) == [2023]
+    assert nightly_years(night, {}, {}) == [2023]  # no department at all
 
 
 def test_on_demand_form_offers_known_departments_and_described_fields():

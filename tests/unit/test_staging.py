@@ -83,7 +83,6 @@ def test_nullable_columns_accept_blanks():
     ("data", "words"),
     [
         (b"", "empty"),
-        (HEADER.encode(), "no records"),
         (b"<!DOCTYPE html><html><body>502 Bad Gateway</body></html>", "HTML page"),
         (HEADER.encode() + b"V1,D,L1,2022-03-15,x,30201,1.00,extra\n", "fields"),
         (b"a,b,c\n1,2,3\n", "no header line"),
@@ -92,6 +91,14 @@ def test_nullable_columns_accept_blanks():
 def test_unreadable_files(data, words):
     with pytest.raises(SourceError, match=words):
         read_csv(data, "p.csv", PAYMENTS)
+
+
+def test_a_ledger_may_have_no_records_yet_other_files_may_not():
+    raw = read_csv(HEADER.encode(), "payments.csv", PAYMENTS)  # nothing paid yet
+    assert len(raw.frame) == 0 and "支付金额" in raw.frame.columns
+    lines = "部门编码,指标编号,项目编码,项目名称,资金来源,支出性质,全年预算数,全年执行数,年末结转和结余\n"
+    with pytest.raises(SourceError, match="header but no records"):
+        read_csv(lines.encode(), "budget_lines.csv", BUDGET_LINES)
 
 
 def test_amounts_too_large_for_64_bits_are_refused():
