@@ -159,7 +159,7 @@ def _print_summary(summary: object) -> None:
     monitoring = getattr(summary, "monitoring", None)
     if monitoring is not None:
         print(f"支付进度 as of {monitoring.as_of} (序时进度 {monitoring.time_progress}%): "
-              + ", ".join(f"{code} {paid}%" for code, paid in monitoring.paid.items()))
+              + ", ".join(f"{code} {paid}" for code, paid in monitoring.paid.items()))
         for code, findings in monitoring.lagging.items():
             for finding in findings:
                 print(f"{code} {summary.year}: lagging  {finding}")  # type: ignore[attr-defined]

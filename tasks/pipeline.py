@@ -91,20 +91,22 @@ class DepartmentOutcome:
 @dataclass
 class MonitoringSummary:
     """A run's in-year monitoring, as its summary, the CLI and ``ops_run`` keep it: 支付进度 per department
-    and 序时进度 (percent text, two decimals) as of ``as_of``, and the findings of lagging departments."""
+    ("48.47%", "—" without a budget) and 序时进度 ("50.00") as of ``as_of``, the findings of lagging
+    departments, and which of them have been told by a lag alert at this as_of."""
 
     as_of: str
     time_progress: str
     paid: dict[str, str] = field(default_factory=dict)
     lagging: dict[str, list[str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # payments after the data's date, departments without data
+    told: list[str] = field(default_factory=list)  # departments a lag alert was delivered for, at this as_of
 
     @classmethod
     def of(cls, m: Monitoring) -> MonitoringSummary:
         from tasks.report import formatting as fmt
 
         return cls(m.as_of.isoformat(), fmt.percent(m.time, 2),
-                   {r.department_code: fmt.percent(r.rate, 2) for r in m.totals},
+                   {r.department_code: "—" if r.rate is None else f"{fmt.percent(r.rate, 2)}%" for r in m.totals},
                    {code: [f"{f.rule.rule_id} {f.text}" for f in found] for code, found in m.flagged().items()},
                    [note for note in m.notes() if note])
 

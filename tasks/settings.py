@@ -63,7 +63,7 @@ class Settings(BaseSettings):
                     "rules wait, and its report is a 草稿")
     monitoring_as_of: dt.date | None = Field(
         None, description="Date in-year 支付进度 is measured at (2023-06-30), for runs of its year; empty: the end of "
-                          "the month of the year's latest payment")
+                          "the latest month most departments' ledgers reach, never after today")
     lag_warning_points: Decimal = Field(
         Decimal(10), ge=0, description="Percentage points 支付进度 may trail 序时进度 before MON-001 warns")
     monitoring_rules: Path = Field(TEMPLATES_DIR / "monitoring.yaml",

@@ -15,7 +15,7 @@ from tasks.quality.alerts import deliver
 from tasks.quality.rules import load_rules
 from tasks.report.build import money_figures
 from tasks.report.build import render_department as render
-from tasks.report.monitoring import lag_alerts, monitor
+from tasks.report.monitoring import already_told, lag_alerts, monitor
 from tasks.report.narrative import NarrativeAbsent, NarrativeError, check_narrative, load_narrative, narrative_path
 from tasks.report.render import QualityNote, report_dir
 from tasks.report.score import load_profile
@@ -55,7 +55,7 @@ def monitor_year(settings: Settings, year: int, run_id: str) -> MonitoringSummar
     try:
         with engine.connect() as conn:
             found = monitor(conn, settings, year, today())
-            previous = last_monitoring(conn, year, run_id) if found is not None and settings.lag_alerts else None
+            previous = last_monitoring(conn, year, run_id) if found is not None else None
     finally:
         engine.dispose()
     if found is None:
@@ -65,10 +65,15 @@ def monitor_year(settings: Settings, year: int, run_id: str) -> MonitoringSummar
     for code, findings in summary.lagging.items():
         for finding in findings:
             log.warning("%s %s: %s", code, year, finding)
+    told = already_told(found, previous)  # delivered at this data date by an earlier run
     if settings.lag_alerts:
-        for item in lag_alerts(found, run_id, previous):  # once per data date
-            for problem in deliver(item, settings, "lag"):
+        for item in lag_alerts(found, run_id, told):
+            problems = deliver(item, settings, "lag")
+            for problem in problems:
                 log.warning("%s %s: lag alert not delivered: %s", item.department, item.year, problem)
+            if not problems:
+                told.add(item.department)
+    summary.told = sorted(told & set(summary.lagging))
     return summary
 
 

@@ -71,18 +71,20 @@ def budget_against_execution(title: str, labels: list[str], budget_wan: list[Dec
     return Chart(key, title, _png(fig))
 
 
-def progress_against_time(title: str, labels: list[str], paid_pct: list[Decimal], time_pct: Decimal,
+def progress_against_time(title: str, labels: list[str], paid_pct: list[Decimal | None], time_pct: Decimal,
                           warned: list[bool], key: str) -> Chart:
-    """支付进度 (%) per department as bars, orange where a rule warns, and 序时进度 as a dashed line."""
+    """支付进度 (%) per department as bars, orange where a rule warns (— and no bar without a budget), and
+    序时进度 as a dashed line."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7.2, 3.4))
     xs = list(range(len(labels)))
-    ax.bar(xs, [float(v) for v in paid_pct], 0.5, color=[ORANGE if w else BLUE for w in warned], label="支付进度")
-    for x, v in zip(xs, paid_pct, strict=True):
-        ax.annotate(f"{v:.2f}%", (x, float(v)), ha="center", va="bottom", fontsize=7)
+    heights = [0.0 if v is None else float(v) for v in paid_pct]
+    ax.bar(xs, heights, 0.5, color=[ORANGE if w else BLUE for w in warned], label="支付进度")
+    for x, v, h in zip(xs, paid_pct, heights, strict=True):
+        ax.annotate("—" if v is None else f"{v:.2f}%", (x, h), ha="center", va="bottom", fontsize=7)
     ax.axhline(float(time_pct), color=GREY, linestyle="--", linewidth=1, label=f"序时进度 {time_pct:.2f}%")
     ax.set_xticks(xs, labels, fontsize=8)
-    ax.set_ylim(0, max([100.0, *(float(v) + 8 for v in paid_pct)]))
+    ax.set_ylim(0, max([100.0, *(h + 8 for h in heights)]))
     ax.set_ylabel("%")
     ax.set_title(title, fontsize=11)
     ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2)

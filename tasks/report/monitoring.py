@@ -78,6 +78,11 @@ class Monitoring:
     absent: list[tuple[str, str]] = field(default_factory=list)  # (code, name) without data for the year
 
     @property
+    def threshold_text(self) -> str:
+        """The threshold as written: 10, 7.5."""
+        return f"{self.threshold.normalize():f}"
+
+    @property
     def time(self) -> Decimal:
         """序时进度, a fraction."""
         return mon.time_progress(self.as_of)
@@ -103,7 +108,7 @@ class Monitoring:
                         department=row.department_name, name=row.name, as_of=chinese_date(self.as_of),
                         paid=fmt.percent(row.rate, 2), time=fmt.percent(self.time, 2),
                         lag=f"{fmt.quantize(self.lag(row) or Decimal(0), 2):f}",
-                        threshold=f"{self.threshold.normalize():f}")))
+                        threshold=self.threshold_text)))
         return out
 
     def flagged(self) -> dict[str, list[Finding]]:
@@ -136,7 +141,7 @@ class Monitoring:
         """The monitoring section: what it is, the totals, the findings, and per 资金来源 and project."""
         lines = [f"{heading} 预算执行进度监控（截至{chinese_date(self.as_of)}）", "",
                  f"序时进度 {fmt.percent(self.time, 2)}%；支付进度低于序时进度超过 "
-                 f"{self.threshold.normalize():f} 个百分点的部门标为预警。", ""]
+                 f"{self.threshold_text} 个百分点的部门标为预警。", ""]
         lines += _markdown_table(self.table("total"))
         findings = self.findings()
         lines += ["", *(f"- {f.rule.rule_id} {f.text}" for f in findings)] if findings else [
@@ -180,12 +185,14 @@ def monitor(conn: sa.Connection, settings: Settings, year: int, today: dt.date) 
     departments = mon.open_departments(conn, year)
     if not departments:
         return None
-    month = mon.data_month(mon.paying_months(conn, year, departments), len(departments))
+    month = mon.data_month(mon.paying_months(conn, year, departments))
     as_of = mon.as_of_date(month, year, today, settings.monitoring_as_of)
+    chosen = settings.monitoring_as_of == as_of  # set by the operator: later payments are expected
     if as_of is None:
         return None
     return Monitoring(year, as_of, settings.lag_warning_points, mon.payment_progress(conn, year, as_of, departments),
-                      load_rules(settings.monitoring_rules), mon.later_payments(conn, year, as_of, departments),
+                      load_rules(settings.monitoring_rules),
+                      {} if chosen else mon.later_payments(conn, year, as_of, departments),
                       mon.without_data(conn, year))
 
 
@@ -195,7 +202,7 @@ def chart(m: Monitoring, title: str, labels: dict[str, str]) -> ch.Chart:
     flagged = m.flagged()
     return ch.progress_against_time(
         title, [labels.get(r.department_code, r.department_name) for r in totals],
-        [fmt.quantize((r.rate or Decimal(0)) * 100, 2) for r in totals],
+        [None if r.rate is None else fmt.quantize(r.rate * 100, 2) for r in totals],
         fmt.quantize(m.time * 100, 2), [r.department_code in flagged for r in totals], "monitoring")
 
 
@@ -217,11 +224,16 @@ class LagAlert:
                 "findings": self.findings, "run_id": self.run_id}
 
 
-def lag_alerts(m: Monitoring, run_id: str, previous: dict[str, Any] | None = None) -> list[LagAlert]:
-    """One alert per lagging department, once per data date: a department already lagging in ``previous``
-    (the last run's monitoring, as ``RunSummary.as_dict`` keeps it) at the same as-of date is not alerted
-    again; a new month of data that still lags is."""
-    same_date = previous is not None and previous.get("as_of") == m.as_of.isoformat()
-    told = set((previous or {}).get("lagging") or {}) if same_date else set()
+def already_told(m: Monitoring, previous: dict[str, Any] | None) -> set[str]:
+    """The departments whose lag at this data date an earlier run has delivered an alert of: ``previous``
+    is the last run's monitoring as ``RunSummary.as_dict`` keeps it (its ``told``, at its ``as_of``)."""
+    if previous is None or previous.get("as_of") != m.as_of.isoformat():
+        return set()
+    return set(previous.get("told") or [])
+
+
+def lag_alerts(m: Monitoring, run_id: str, told: set[str] | None = None) -> list[LagAlert]:
+    """One alert per lagging department not in ``told`` (:func:`already_told`): once per data date, and
+    again for a new month of data that still lags."""
     return [LagAlert(code, m.year, [f"{f.rule.rule_id} {f.text}" for f in found], run_id)
-            for code, found in m.flagged().items() if code not in told]
+            for code, found in m.flagged().items() if code not in (told or set())]

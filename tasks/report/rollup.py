@@ -12,6 +12,7 @@ from tasks.domain import today
 from tasks.report import charts as ch
 from tasks.report import formatting as fmt
 from tasks.report import monitoring as mon
+from tasks.report.build import MISSING_ACCOUNTS
 from tasks.report.render import _environment
 from tasks.settings import TEMPLATES_DIR, Settings
 from tasks.warehouse import queries as q
@@ -33,10 +34,16 @@ class RollupRow:
 
     @property
     def submitted(self) -> str:
-        """材料报送 as the roll-up writes it: 齐全, 未报送 and what is missing, or — before a report."""
+        """材料报送 as the roll-up writes it: 齐全; 未报送 and what is missing; for a year not over, 年度未结束
+        and what is still to come (nothing is late yet); or — before a report."""
         if self.missing is None:
             return "—"
-        return "未报送" + "、".join(self.missing) if self.missing else "齐全"
+        if not self.missing:
+            return "齐全"
+        if MISSING_ACCOUNTS in self.missing:
+            rest = [m for m in self.missing if m != MISSING_ACCOUNTS]
+            return "年度未结束" + ("，待报送" + "、".join(rest) if rest else "")
+        return "未报送" + "、".join(self.missing)
 
 
 def rollup_rows(conn: sa.Connection, year: int) -> list[RollupRow]:
@@ -88,8 +95,11 @@ def write_rollup(engine: sa.Engine, settings: Settings, year: int) -> dict[str, 
     (folder / "rollup.png").write_bytes(chart.png)
     title = f"{district}{year}年度部门整体支出绩效自评汇总"
     header = ["部门编码", "部门", "年度预算数（万元）", "全年执行数（万元）", "执行率", "自评得分", "等级", "材料报送"]
-    if monitoring is not None:  # the year is not over: execution so far, not the year's
+    if monitoring is not None:  # the year is not over: execution so far, not the year's, and no score yet
         header[3:5] = ["执行数（万元，年度未结束）", "执行率（年度未结束）"]
+        for r in rows:
+            if r.missing and MISSING_ACCOUNTS in r.missing:
+                r.score = "—"
     lines = [title, "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for r in rows:
         name = r.department_name + ("（模拟数据）" if r.synthetic and "模拟" not in r.department_name else "")
@@ -97,7 +107,7 @@ def write_rollup(engine: sa.Engine, settings: Settings, year: int) -> dict[str, 
                      f"| {r.submitted} |")
     drafts = [r for r in rows if r.missing]
     if drafts:
-        lines += ["", f"{len(drafts)} 个部门的报告为草稿，材料尚未报送齐全：" +
+        lines += ["", f"{len(drafts)} 个部门的报告为草稿：" +
                   "；".join(f"{short_name(r)}{r.submitted}" for r in drafts) + "。"]
     lines += ["", "![各部门预算与执行](rollup.png)", ""]
     if monitoring is not None:  # a year not yet closed: how far each department has paid

@@ -66,22 +66,31 @@ def open_departments(conn: sa.Connection, year: int) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
-@named("How many of some departments paid in each month of a year (fct_payment)")
-def paying_months(conn: sa.Connection, year: int, departments: list[str]) -> dict[int, int]:
-    """Month (1-12) → the number of ``departments`` with a payment dated in it."""
+@named("The months of a year in which each of some departments paid (fct_payment)")
+def paying_months(conn: sa.Connection, year: int, departments: list[str]) -> dict[str, set[int]]:
+    """Department code → the months (1-12) it has a payment dated in."""
     p = s.fct_payment
     month = sa.extract("month", p.c.pay_date)
-    rows = conn.execute(sa.select(month, sa.func.count(sa.distinct(p.c.department_code)))
-                        .where(p.c.year == year, p.c.department_code.in_(departments)).group_by(month))
-    return {int(m): int(n) for m, n in rows}
+    rows = conn.execute(sa.select(p.c.department_code, month).distinct()
+                        .where(p.c.year == year, p.c.department_code.in_(departments)))
+    out: dict[str, set[int]] = {}
+    for code, m in rows:
+        out.setdefault(str(code), set()).add(int(m))
+    return out
 
 
-def data_month(paying: dict[int, int], departments: int) -> int | None:
-    """The month the data reaches: the latest in which at least half the departments paid (salaries are
-    paid monthly, so every department pays every month). One payment dated months ahead (a typing error)
-    does not move it. None when nothing is paid yet."""
-    enough = [m for m, n in paying.items() if 2 * n >= departments]
-    return max(enough) if enough else None
+def reached(months: set[int]) -> int | None:
+    """The month a department's ledger reaches: its latest month that follows a month it also paid in (or
+    its first month). Salaries are paid monthly, so a ledger runs month after month; one payment typed
+    months ahead stands alone after a gap and does not count."""
+    return max((m for m in months if m == min(months) or m - 1 in months), default=None)
+
+
+def data_month(paying: dict[str, set[int]]) -> int | None:
+    """The month the district's data reaches: the latest month at least half the paying departments'
+    ledgers reach (:func:`reached`). None when nothing is paid yet."""
+    ends = sorted((m for m in (reached(months) for months in paying.values()) if m is not None), reverse=True)
+    return ends[(len(ends) - 1) // 2] if ends else None
 
 
 def as_of_date(month: int | None, year: int, today: dt.date, setting: dt.date | None = None) -> dt.date | None:

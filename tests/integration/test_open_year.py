@@ -72,6 +72,22 @@ def test_the_open_year_loads_and_the_lagging_department_is_flagged(prefect_harne
     assert "预算执行进度监控" in html and "MON-001" in html
 
 
+def test_a_lag_alert_waits_for_alerts_to_be_on_and_for_its_channel_to_answer(prefect_harness, tmp_path, receiver,
+                                                                            monkeypatch):
+    monkeypatch.setenv("SELFEVAL_REPORT_CONFIG", str(Path(__file__).parents[1] / "support" / "report-light.yaml"))
+    args = ["run", "--year", str(YEAR), "--source", str(SAMPLE), "--warehouse", f"duckdb:///{tmp_path}/wh.duckdb",
+            "--out", str(tmp_path / "out"), "--force"]
+    assert main(args) == 0  # alerts off: WTJ lags, nobody is told
+    monkeypatch.setenv("SELFEVAL_LAG_ALERTS", "true")
+    monkeypatch.setenv("SELFEVAL_LAG_ALERT_WEBHOOK", "http://127.0.0.1:9/down")  # nothing listens there
+    assert main(args) == 0
+    monkeypatch.setenv("SELFEVAL_LAG_ALERT_WEBHOOK", receiver.url)
+    assert main(args) == 0
+    assert [r["json"]["department"] for r in receiver.requests] == [WTJ]  # told once it could be
+    assert main(args) == 0
+    assert len(receiver.requests) == 1
+
+
 def test_lag_alerts_are_opt_in_and_go_to_their_own_channel(prefect_harness, tmp_path, receiver, monkeypatch):
     from tests.conftest import Receiver
 
@@ -131,7 +147,7 @@ def test_an_empty_ledger_loads_a_stray_date_does_not_move_the_data_date_and_a_la
             f"duckdb:///{tmp_path}/wh.duckdb", "--out", str(tmp_path / "out")]
     assert main(args) == 0
     printed = capsys.readouterr().out
-    assert f"{SWJ} {YEAR}: draft" in printed and f"{SWJ} 0.00%" in printed
+    assert f"{SWJ} {YEAR}: draft" in printed and f"{SWJ} 0.00%," in printed
     assert "支付进度 as of 2023-06-30 (序时进度 50.00%)" in printed  # not 30 November
     assert "有 1 笔支付日期晚于截至日期，未计入支付进度" in printed
     told = sorted(r["json"]["department"] for r in receiver.requests)
@@ -140,6 +156,14 @@ def test_an_empty_ledger_loads_a_stray_date_does_not_move_the_data_date_and_a_la
     assert main([*args, "--force"]) == 0  # the next night, the same data date: nothing new to tell
     capsys.readouterr()
     assert len(receiver.requests) == 2
+
+    rollup = tmp_path / "out"
+    assert main(["rollup", "--year", str(YEAR), "--warehouse", f"duckdb:///{tmp_path}/wh.duckdb",
+                 "--out", str(rollup)]) == 0
+    html = (rollup / str(YEAR) / "rollup.html").read_text(encoding="utf-8")
+    assert "超过 10 个百分点" in html and "有 1 笔支付日期晚于截至日期" in html  # as the Markdown says
+    md = (rollup / str(YEAR) / "rollup.md").read_text(encoding="utf-8")
+    assert "年度未结束，待报送自评材料（文字）、绩效目标" in md and "未报送决算总表" not in md  # nothing is late yet
 
     bad = tmp_path / "monitoring.yaml"
     bad.write_text("rules:\n  - {rule_id: MON-001, label: l, severity: fatal, level: total, message: m}\n",

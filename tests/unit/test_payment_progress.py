@@ -10,9 +10,9 @@ import pytest
 from pydantic import SecretStr
 
 from tasks.quality.alerts import channels
-from tasks.report.monitoring import Monitoring, MonitoringRule, lag_alerts, load_rules
+from tasks.report.monitoring import Monitoring, MonitoringRule, already_told, lag_alerts, load_rules
 from tasks.settings import TEMPLATES_DIR, Settings
-from tasks.warehouse.monitoring import Progress, as_of_date, data_month, month_end, time_progress
+from tasks.warehouse.monitoring import Progress, as_of_date, data_month, month_end, reached, time_progress
 
 RULE = MonitoringRule("MON-001", "支付进度滞后于序时进度", "warning", "total",
                       "{department} {as_of} {paid} {time} {lag} {threshold}")
@@ -33,10 +33,21 @@ def test_time_progress(day, expected):
     assert time_progress(day) == expected
 
 
-def test_the_data_month_is_the_latest_most_departments_paid_in():
-    assert data_month({1: 3, 2: 3, 6: 3, 11: 1}, 3) == 6  # one payment typed as November does not move it
-    assert data_month({1: 4, 2: 2, 3: 1}, 4) == 2  # half the departments is enough
-    assert data_month({}, 3) is None  # nothing paid yet
+def test_a_ledger_reaches_its_last_month_in_a_run_of_months():
+    assert reached({1, 2, 3, 4, 5, 6}) == 6
+    assert reached({1, 2, 3, 4, 5, 6, 11}) == 6  # one payment typed as November stands alone after a gap
+    assert reached({5}) == 5 and reached({3, 4}) == 4  # a ledger that starts late
+    assert reached(set()) is None
+
+
+def test_the_data_month_is_the_latest_at_least_half_the_ledgers_reach():
+    first_half = set(range(1, 7))
+    assert data_month({"A": first_half | {11}}) == 6  # one department alone: its stray date does not count
+    assert data_month({"A": first_half | {11}, "B": first_half}) == 6
+    assert data_month({"A": first_half, "B": first_half, "C": {1, 2, 3}}) == 6
+    assert data_month({"A": first_half, "B": {1, 2, 3}, "C": {1, 2, 3}}) == 3  # most ledgers stop at March
+    assert data_month({"A": first_half, "B": {1, 2, 3}}) == 6  # half is enough
+    assert data_month({}) is None  # nothing paid yet
 
 
 def test_the_data_date_is_that_month_s_end_never_after_today_unless_set_for_the_year():
@@ -70,6 +81,8 @@ def test_the_notes_name_payments_after_the_data_date_and_departments_without_dat
     assert m.notes() == ["", "注：A局有 2 笔支付日期晚于截至日期，未计入支付进度，请核对支付日期。",
                          "未纳入监控（本年度尚无预算数据）：新局。"]
     assert "未纳入监控" in "\n".join(m.markdown())
+    assert Monitoring(2023, dt.date(2023, 6, 30), Decimal("7.5"), [], [RULE]).threshold_text == "7.5"
+    assert Monitoring(2023, dt.date(2023, 6, 30), Decimal(20), [], [RULE]).threshold_text == "20"
 
 
 def test_a_rule_flags_its_own_level_only():
@@ -93,10 +106,13 @@ def test_lag_alerts_name_the_rule_and_the_department():
 def test_a_lag_is_alerted_once_per_data_date():
     m = Monitoring(2023, dt.date(2023, 6, 30), Decimal(10), [row("B", 10_000, 2_000), row("C", 10_000, 1_000)],
                    [RULE])
-    told = {"as_of": "2023-06-30", "lagging": {"B": ["MON-001 …"]}}
-    assert [a.department for a in lag_alerts(m, "run-2", told)] == ["C"]  # B was told of this date
-    assert [a.department for a in lag_alerts(m, "run-2", {**told, "as_of": "2023-05-31"})] == ["B", "C"]
-    assert [a.department for a in lag_alerts(m, "run-2", None)] == ["B", "C"]
+    last = {"as_of": "2023-06-30", "lagging": {"B": ["…"], "C": ["…"]}, "told": ["B"]}
+    assert already_told(m, last) == {"B"}
+    assert [a.department for a in lag_alerts(m, "run-2", already_told(m, last))] == ["C"]  # B was told
+    assert already_told(m, {**last, "as_of": "2023-05-31"}) == set()  # a new month of data: told again
+    # lagging in the last run but never told (alerts were off, or the webhook was down): told now
+    assert already_told(m, {"as_of": "2023-06-30", "lagging": {"B": ["…"]}}) == set()
+    assert [a.department for a in lag_alerts(m, "run-2", already_told(m, None))] == ["B", "C"]
 
 
 def test_the_shipped_rule_and_bad_ones(tmp_path: Path):
@@ -115,7 +131,9 @@ def test_the_shipped_rule_and_bad_ones(tmp_path: Path):
         assert str(bad) in str(err.value) and "entry 1" in str(err.value)
 
 
-def test_lag_alerts_use_their_own_channels_else_the_data_quality_ones():
+def test_lag_alerts_use_their_own_channels_else_the_data_quality_ones(monkeypatch):
+    for name in ("ALERT_BLOCK", "ALERT_WEBHOOK", "LAG_ALERT_BLOCK", "LAG_ALERT_WEBHOOK"):
+        monkeypatch.delenv(f"SELFEVAL_{name}", raising=False)
     plain = Settings(alert_block="slack-webhook/ops", alert_webhook=SecretStr("http://127.0.0.1:1/dq"))
     assert channels(plain, "lag") == channels(plain) == ("slack-webhook/ops", plain.alert_webhook)
     own = Settings(alert_block="slack-webhook/ops", lag_alert_block="slack-webhook/finance",
