@@ -48,7 +48,36 @@ def _fonts(style_or_run: object, east_asian: str, size: int | None = None, bold:
     fonts.set(qn("w:eastAsia"), east_asian)
 
 
+THEME_ATTRIBUTES = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
+
+
+def _no_theme_faces(doc: object) -> None:
+    """Every face named, none taken from the theme: Word resolves a style's East Asian face from the theme
+    when ``w:eastAsiaTheme`` is set (overriding the named 黑体/楷体/小标宋), and python-docx's default
+    template sets it everywhere, with a ja-JP theme language. The defaults become 仿宋 in zh-CN."""
+    styles = doc.styles.element  # type: ignore[attr-defined]
+    for fonts in styles.iter(qn("w:rFonts")):
+        for attr in THEME_ATTRIBUTES:
+            fonts.attrib.pop(qn(attr), None)
+    defaults = styles.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}/{qn('w:rPr')}")
+    if defaults is not None:
+        fonts = defaults.find(qn("w:rFonts"))
+        if fonts is not None:
+            for attr in ("w:ascii", "w:hAnsi"):
+                fonts.set(qn(attr), LATIN)
+            fonts.set(qn("w:eastAsia"), FACES["Normal"])
+        lang = defaults.find(qn("w:lang"))
+        if lang is not None:
+            lang.set(qn("w:val"), "zh-CN")
+            lang.set(qn("w:eastAsia"), "zh-CN")
+    settings = doc.settings.element  # type: ignore[attr-defined]
+    for lang in settings.iter(qn("w:themeFontLang")):
+        lang.set(qn("w:val"), "zh-CN")
+        lang.set(qn("w:eastAsia"), "zh-CN")
+
+
 def _styles(doc: object) -> None:
+    _no_theme_faces(doc)
     styles = doc.styles  # type: ignore[attr-defined]
     for name, face in FACES.items():
         style = styles[name]

@@ -91,6 +91,21 @@ def test_docx_uses_word_heading_styles_and_the_official_layout(run_dir):
     assert "全年预算数 12103.34 万元" in "\n".join(p.text for p in document.paragraphs)
 
 
+def test_docx_names_every_east_asian_face_and_takes_none_from_the_theme(run_dir):
+    """Word resolves a face from the theme when w:eastAsiaTheme is set, overriding the named one; and the
+    theme's language decides which (ja-JP gave ＭＳ ゴシック headings)."""
+    import zipfile
+
+    with zipfile.ZipFile(folder(run_dir) / "report.docx") as z:
+        styles, settings = z.read("word/styles.xml").decode(), z.read("word/settings.xml").decode()
+    assert not re.findall(r'w:(?:ascii|hAnsi|eastAsia|cs)Theme="', styles, re.I)
+    assert re.search(r'<w:themeFontLang [^>]*w:eastAsia="zh-CN"', settings)
+    defaults = re.search(r"<w:rPrDefault>.*?</w:rPrDefault>", styles, re.S)
+    assert defaults and 'w:eastAsia="仿宋_GB2312"' in defaults.group(0) and 'w:eastAsia="zh-CN"' in defaults.group(0)
+    for face in ("方正小标宋简体", "黑体", "楷体_GB2312", "仿宋_GB2312"):
+        assert f'w:eastAsia="{face}"' in styles
+
+
 def test_every_figure_links_to_its_provenance(run_dir):
     html = (folder(run_dir) / "report.html").read_text(encoding="utf-8")
     provenance = (folder(run_dir) / "provenance.html").read_text(encoding="utf-8")
