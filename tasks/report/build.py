@@ -156,7 +156,8 @@ def report_input(conn: sa.Connection, settings: Settings, department: str, year:
     profile = load_profile(settings.scoring_profile)
     figures = read_figures(conn, registry, department, year)
     targets = q.performance_targets(conn, department, year)
-    missing = missing_inputs(narrative is not None, targets, q.year_closed(conn, department, year))
+    closed = q.year_closed(conn, department, year)
+    missing = missing_inputs(narrative is not None, targets, closed)
     narrative = narrative or pending_narrative(department, year)
     card = scorecard(figures, narrative, profile, targets, registry)
     unmeasured = [i for i in card.items if awaiting(i) and not i.indicator.reported]
@@ -165,7 +166,7 @@ def report_input(conn: sa.Connection, settings: Settings, department: str, year:
     if MISSING_ACTUALS in missing or unmeasured:
         card = replace(card, grade=PENDING_GRADE, computed_grade=PENDING_GRADE, overridden=False)
     add_reported(figures, targets)
-    data = ReportInput(figures, narrative, card, quality_notes or [], options, missing=missing)
+    data = ReportInput(figures, narrative, card, quality_notes or [], options, missing=missing, open_year=not closed)
     if options.get("appendices", True):
         funds, stated = q.funds_by_nature(conn, department, year)
         outcome = render_text(narrative.task_analysis, narrative_context(figures, narrative),

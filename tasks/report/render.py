@@ -52,6 +52,7 @@ class ReportInput:
     charts: dict[str, Chart] = field(default_factory=dict)
     provenance: dict[str, Provenance] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)  # not submitted yet: the report is a 草稿
+    open_year: bool = False  # no 决算 yet: execution is the ledger so far, carryover not yet known
 
     @property
     def draft(self) -> bool:
@@ -139,6 +140,7 @@ def build_blocks(data: ReportInput, templates: Path = TEMPLATES_DIR) -> list[Blo
         appendices=data.options.get("appendices", True),
         draft=data.draft,
         missing=data.missing,
+        open_year=data.open_year,
     )
     return parse_blocks(rendered, {**data.tables, **data.charts})
 

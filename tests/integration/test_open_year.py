@@ -59,6 +59,8 @@ def test_the_open_year_loads_and_the_lagging_department_is_flagged(prefect_harne
         rows = len(pd.read_csv(SAMPLE / "finance" / str(YEAR) / dept / "payments.csv", dtype=str))
         assert ledger[dept] == rows
     assert str(last)[:10] <= "2023-06-30"
+    draft = (out / str(YEAR) / WTJ / "report.md").read_text(encoding="utf-8")
+    assert "（草稿）" in draft and "本年度尚未结束：执行数为截至目前的累计支付" in draft
 
     assert main(["rollup", "--year", str(YEAR), "--warehouse", warehouse_url, "--out", str(out)]) == 0
     rollup = (out / str(YEAR) / "rollup.md").read_text(encoding="utf-8")
