@@ -6,10 +6,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
 from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron
@@ -17,6 +15,7 @@ from prefect.schedules import Cron
 from flows.backfill import backfill
 from flows.nightly import nightly as nightly_flow
 from flows.self_evaluation import self_evaluation, with_runner
+from tasks import domain
 from tasks.settings import Settings
 from tasks.sources.base import make_source
 from tasks.sources.contract import DEPARTMENTS
@@ -26,7 +25,7 @@ from tasks.sources.staging import stage
 log = logging.getLogger("selfeval.deployments")
 
 NIGHTLY_CRON = "0 2 * * *"
-TIMEZONE = "Asia/Shanghai"
+TIMEZONE = domain.TIMEZONE.key  # "Asia/Shanghai", as the schedule names it
 TAGS = ["selfeval"]
 
 
@@ -84,7 +83,7 @@ def deployments(settings: Settings | None = None) -> list[RunnerDeployment]:
         name="on-demand", tags=TAGS, enforce_parameter_schema=True,
         description="按需运行：选择年度、部门与数据来源 / On demand: choose the year, departments and sources."))
     codes = known_departments(settings)
-    this_year = dt.datetime.now(ZoneInfo(TIMEZONE)).year
+    this_year = domain.today().year
     _form(on_demand, codes, this_year)
     years = cast(RunnerDeployment, backfill.to_deployment(
         name="backfill", tags=TAGS, enforce_parameter_schema=True,

@@ -16,24 +16,25 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed, State
 
-from flows.self_evaluation import TIMEZONE, self_evaluation, with_runner
+from flows.self_evaluation import self_evaluation, with_runner
 from flows.steps.sources import extract_departments
 from flows.steps.warehouse import report_status
 from tasks import pipeline as pl
+from tasks.domain import TIMEZONE, today
 from tasks.settings import Settings
 
 
-def night_of(scheduled: dt.datetime | None, zone: ZoneInfo = TIMEZONE) -> dt.date:
+def night_of(scheduled: dt.datetime | None) -> dt.date:
     """The date a run is for: its scheduled start in Asia/Shanghai (a late or retried run still does the
     night it was scheduled for), or today there."""
-    moment = scheduled or dt.datetime.now(zone)
-    return moment.astimezone(zone).date() if moment.tzinfo else moment.date()
+    if scheduled is None:
+        return today()
+    return scheduled.astimezone(TIMEZONE).date() if scheduled.tzinfo else scheduled.date()
 
 
 @flow(name="self-evaluation-nightly", log_prints=False, validate_parameters=True)
@@ -53,10 +54,8 @@ def nightly(today: dt.date | None = None) -> State[Any]:
     # without the catalogue, the previous year is processed: that run then refuses and alerts
     years = pl.nightly_years(night, previous, last_run) if codes else [night.year - 1, night.year]
     if night.year - 1 in years:
-        pending = sorted(code for code, status in previous.items()
-                         if status != "final" and last_run.get(code) != "no data yet")
         log.info("%s: %s reports not final yet (%s): processing it too", night, night.year - 1,
-                 ", ".join(pending) or "the department catalogue could not be read")
+                 ", ".join(pl.waiting_for(previous, last_run)) or "the department catalogue could not be read")
     results: dict[int, str] = {}
     for year in years:
         state = cast("State[Any]", with_runner(self_evaluation, settings.dask_address)(year=year, return_state=True))

@@ -7,7 +7,6 @@ departments (load and render) runs on the flow's task runner: threads by default
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections import deque
 from pathlib import Path
@@ -24,7 +23,7 @@ from flows.steps.sources import extract_departments, extract_finance, extract_re
 from flows.steps.warehouse import close_run, find_unchanged, load, prepare_warehouse
 from tasks import pipeline as pl
 from tasks.artifacts import publish_reports, publish_run
-from tasks.domain import TIMEZONE
+from tasks.domain import today
 from tasks.progress import RunProgress
 from tasks.report.render import QualityNote
 from tasks.settings import Settings
@@ -69,7 +68,7 @@ def self_evaluation(
         force: 即使数据与代码均未变化也重新处理 / Process departments even when their inputs and code are unchanged.
     """
     log = get_run_logger()
-    year = year or dt.datetime.now(TIMEZONE).year
+    year = year or today().year
     settings = Settings().with_overrides(
         source=source, warehouse_url=warehouse_url, output_dir=Path(output_dir) if output_dir else None,
         finance_source=finance_source, statistics_source=statistics_source, registry_source=registry_source,

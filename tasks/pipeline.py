@@ -155,16 +155,21 @@ class Clock:
         self.timings[stage] = round(self.timings.get(stage, 0.0) + seconds, 3)
 
 
-def nightly_years(night: dt.date, previous: dict[str, str], last_run: dict[str, str]) -> list[int]:
-    """The years one night processes, oldest first: the previous year while a department's report of it is
-    not final, then the current year (for in-year monitoring, and to load its ledger so far).
+def waiting_for(previous: dict[str, str], last_run: dict[str, str]) -> list[str]:
+    """The departments whose previous-year report the night still waits for: not final, and not found with
+    no data for that year by its latest run ("no data yet": new since, say).
 
     ``previous``: every department of the catalogue → its previous-year report, "final", "draft" or "none"
     (:func:`~tasks.warehouse.queries.report_status`); ``last_run``: each department's status in the latest
-    run of the previous year (:func:`~tasks.warehouse.runs.last_statuses`). A department that run found
-    with no data for the year ("no data yet": new since, say) is not waited for."""
-    waiting = [code for code, status in previous.items() if status != "final" and last_run.get(code) != "no data yet"]
-    return [night.year - 1, night.year] if waiting else [night.year]
+    run of the previous year (:func:`~tasks.warehouse.runs.last_statuses`)."""
+    return sorted(code for code, status in previous.items()
+                  if status != "final" and last_run.get(code) != "no data yet")
+
+
+def nightly_years(night: dt.date, previous: dict[str, str], last_run: dict[str, str]) -> list[int]:
+    """The years one night processes, oldest first: the previous year while :func:`waiting_for` names a
+    department, then the current year (for in-year monitoring, and to load its ledger so far)."""
+    return [night.year - 1, night.year] if waiting_for(previous, last_run) else [night.year]
 
 
 def resolve_departments(available: pd.DataFrame, requested: list[str] | None) -> list[str]:

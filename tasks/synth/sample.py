@@ -71,6 +71,20 @@ LIWAN_PROJECTS = [
     ("经济运行监测分析经费", "service"),
 ]
 
+SWJ_PROJECTS = [
+    ("促进外贸稳增长专项资金", "subsidy"), ("商贸流通业发展资金", "subsidy"), ("老字号保护传承经费", "service"),
+    ("消费促进活动经费", "service"), ("招商推介活动经费", "service"), ("会展业扶持资金", "subsidy"),
+    ("电子商务发展资金", "subsidy"), ("商务执法工作经费", "service"), ("市场监测与统计经费", "service"),
+    ("粤港澳合作交流经费", "service"),
+]
+
+WTJ_PROJECTS = [
+    ("公共文化服务体系建设经费", "service"), ("非物质文化遗产保护经费", "service"), ("全民健身活动经费", "service"),
+    ("体育彩票公益金项目", "subsidy"), ("文物保护修缮经费", "service"), ("旅游推广经费", "service"),
+    ("图书馆运行保障经费", "service"), ("文化馆运行保障经费", "service"), ("广播电视公共服务经费", "service"),
+    ("粤剧传承发展资金", "subsidy"), ("文旅企业纾困扶持资金", "subsidy"), ("体育场馆免费低收费开放补助", "subsidy"),
+]
+
 LIWAN = DepartmentProfile(
     code="440103-KGXJ",
     name="广州市荔湾区科技工业和信息化局",
@@ -161,13 +175,7 @@ SWJ = DepartmentProfile(
             project_executed=yuan("40125883.15"),
             carryover=yuan("2108000.00"),
             fund_sources={GPB: 0.85, OTH: 0.15},
-            projects=[
-                ("促进外贸稳增长专项资金", "subsidy"), ("商贸流通业发展资金", "subsidy"),
-                ("老字号保护传承经费", "service"), ("消费促进活动经费", "service"),
-                ("招商推介活动经费", "service"), ("会展业扶持资金", "subsidy"),
-                ("电子商务发展资金", "subsidy"), ("商务执法工作经费", "service"),
-                ("市场监测与统计经费", "service"), ("粤港澳合作交流经费", "service"),
-            ],
+            projects=SWJ_PROJECTS,
             payments=1800,
         ),
         2023: FinanceTarget(
@@ -175,13 +183,7 @@ SWJ = DepartmentProfile(
             basic_executed=yuan("15210000.00"),
             project_executed=yuan("42880000.00"),
             fund_sources={GPB: 0.85, OTH: 0.15},
-            projects=[
-                ("促进外贸稳增长专项资金", "subsidy"), ("商贸流通业发展资金", "subsidy"),
-                ("老字号保护传承经费", "service"), ("消费促进活动经费", "service"),
-                ("招商推介活动经费", "service"), ("会展业扶持资金", "subsidy"),
-                ("电子商务发展资金", "subsidy"), ("商务执法工作经费", "service"),
-                ("市场监测与统计经费", "service"), ("粤港澳合作交流经费", "service"),
-            ],
+            projects=SWJ_PROJECTS,
             payments=1800,
             through=OPEN_THROUGH,
             even_months=True,
@@ -236,14 +238,7 @@ WTJ = DepartmentProfile(
             project_executed=yuan("58803122.41"),
             carryover=yuan("2650000.00"),
             fund_sources={GPB: 0.7, GFB: 0.2, SOC: 0.05, OTH: 0.05},
-            projects=[
-                ("公共文化服务体系建设经费", "service"), ("非物质文化遗产保护经费", "service"),
-                ("全民健身活动经费", "service"), ("体育彩票公益金项目", "subsidy"),
-                ("文物保护修缮经费", "service"), ("旅游推广经费", "service"),
-                ("图书馆运行保障经费", "service"), ("文化馆运行保障经费", "service"),
-                ("广播电视公共服务经费", "service"), ("粤剧传承发展资金", "subsidy"),
-                ("文旅企业纾困扶持资金", "subsidy"), ("体育场馆免费低收费开放补助", "subsidy"),
-            ],
+            projects=WTJ_PROJECTS,
             payments=2200,
             initial_share=0.9,
             carried_projects=2,
@@ -254,14 +249,7 @@ WTJ = DepartmentProfile(
             basic_executed=yuan("22010000.00"),
             project_executed=yuan("61500000.00"),
             fund_sources={GPB: 0.7, GFB: 0.2, SOC: 0.05, OTH: 0.05},
-            projects=[
-                ("公共文化服务体系建设经费", "service"), ("非物质文化遗产保护经费", "service"),
-                ("全民健身活动经费", "service"), ("体育彩票公益金项目", "subsidy"),
-                ("文物保护修缮经费", "service"), ("旅游推广经费", "service"),
-                ("图书馆运行保障经费", "service"), ("文化馆运行保障经费", "service"),
-                ("广播电视公共服务经费", "service"), ("粤剧传承发展资金", "subsidy"),
-                ("文旅企业纾困扶持资金", "subsidy"), ("体育场馆免费低收费开放补助", "subsidy"),
-            ],
+            projects=WTJ_PROJECTS,
             payments=2200,
             through=OPEN_THROUGH,
             projects_through=dt.date(2023, 3, 31),
@@ -273,12 +261,7 @@ WTJ = DepartmentProfile(
             project_executed=yuan("55280144.26"),
             carryover=yuan("3100000.00"),
             fund_sources={GPB: 0.75, GFB: 0.2, OTH: 0.05},
-            projects=[
-                ("公共文化服务体系建设经费", "service"), ("非物质文化遗产保护经费", "service"),
-                ("全民健身活动经费", "service"), ("体育彩票公益金项目", "subsidy"),
-                ("文物保护修缮经费", "service"), ("旅游推广经费", "service"),
-                ("图书馆运行保障经费", "service"), ("文化馆运行保障经费", "service"),
-            ],
+            projects=WTJ_PROJECTS[:8],
             payments=2000,
         ),
     },

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,29 +28,29 @@ def finish_run(engine: sa.Engine, run_id: str, status: str, summary: dict[str, A
             summary=json.dumps(summary, ensure_ascii=False, sort_keys=True, default=str)))
 
 
-def last_monitoring(conn: sa.Connection, year: int, before: str) -> dict[str, Any] | None:
-    """The monitoring (``RunSummary.monitoring``: as_of, time_progress, paid, lagging) of the latest finished
-    run of ``year`` other than ``before`` that kept one, or None."""
+def _finished_summaries(conn: sa.Connection, year: int, other_than: str | None = None) -> Iterator[dict[str, Any]]:
+    """The summaries of the finished runs of ``year``, newest first (without run ``other_than``)."""
     r = s.ops_run
-    rows = conn.execute(sa.select(r.c.summary).where(r.c.year == year, r.c.run_id != before,
-                                                     r.c.summary.is_not(None), r.c.finished_at.is_not(None))
-                        .order_by(r.c.finished_at.desc()))
-    for (text,) in rows:
-        monitoring = json.loads(text).get("monitoring")
-        if monitoring:
-            return dict(monitoring)
-    return None
+    query = (sa.select(r.c.summary).where(r.c.year == year, r.c.summary.is_not(None), r.c.finished_at.is_not(None))
+             .order_by(r.c.finished_at.desc()))
+    if other_than is not None:
+        query = query.where(r.c.run_id != other_than)
+    for (text,) in conn.execute(query):
+        yield json.loads(text)
+
+
+def last_monitoring(conn: sa.Connection, year: int, before: str) -> dict[str, Any] | None:
+    """The monitoring (``RunSummary.monitoring``: as_of, time_progress, paid, lagging, told) of the latest
+    finished run of ``year`` other than ``before`` that kept one, or None."""
+    return next((dict(m) for summary in _finished_summaries(conn, year, before) if (m := summary.get("monitoring"))),
+                None)
 
 
 def last_statuses(conn: sa.Connection, year: int) -> dict[str, str]:
     """Each department's status in the latest finished run of ``year`` that included it ("loaded",
     "draft", "skipped", "no data yet", "refused"), from the runs' summaries."""
-    r = s.ops_run
-    rows = conn.execute(sa.select(r.c.summary).where(r.c.year == year, r.c.summary.is_not(None),
-                                                     r.c.finished_at.is_not(None))
-                        .order_by(r.c.finished_at.desc()))
     out: dict[str, str] = {}
-    for (text,) in rows:
-        for code, status in (json.loads(text).get("departments") or {}).items():
+    for summary in _finished_summaries(conn, year):
+        for code, status in (summary.get("departments") or {}).items():
             out.setdefault(str(code), str(status))
     return out
