@@ -16,9 +16,11 @@ import zipfile
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
-from docx.oxml import OxmlElement
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt, RGBColor
+from lxml import etree
 
 from tasks.report.charts import Chart
 from tasks.report.document import Block, plain
@@ -27,6 +29,18 @@ from tasks.report.tables import Table
 FACES = {"Title": "方正小标宋简体", "Heading 1": "黑体", "Heading 2": "楷体_GB2312", "Normal": "仿宋_GB2312"}
 SIZES = {"Title": 22, "Heading 1": 16, "Heading 2": 16, "Normal": 16}  # 二号, 三号
 LATIN = "Times New Roman"
+FOOTER_FACE = "宋体"
+# Each face's other names and fallbacks, in order: the Windows (English) name first, as Word and WPS look it
+# up (the font table's ``w:altName``), then the free face a Linux machine has (fontconfig, for LibreOffice:
+# deploy/fontconfig/65-selfeval-gbt9704.conf, kept in step by a test). ``family`` is the font table's class,
+# which Word falls back by when neither is installed.
+FALLBACKS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "方正小标宋简体": ("roman", ("FZXiaoBiaoSong-B05S", "Noto Serif CJK SC")),
+    "黑体": ("modern", ("SimHei", "Noto Sans CJK SC")),
+    "楷体_GB2312": ("script", ("KaiTi", "AR PL UKai CN")),
+    "仿宋_GB2312": ("modern", ("FangSong", "Noto Serif CJK SC")),
+    "宋体": ("roman", ("SimSun", "Noto Serif CJK SC")),
+}
 LINE = Pt(28.9)  # GB/T 9704: 22 lines to the page
 
 
@@ -76,6 +90,35 @@ def _no_theme_faces(doc: object) -> None:
         lang.set(qn("w:eastAsia"), "zh-CN")
 
 
+def _font_table(doc: object) -> None:
+    """The font table names the faces the document uses, each with its Windows name (``w:altName``), its
+    class and the GB2312 charset, instead of the default template's Japanese faces (ＭＳ 明朝, ＭＳ ゴシック)."""
+    for rel in doc.part.rels.values():  # type: ignore[attr-defined]
+        if rel.reltype != RT.FONT_TABLE:
+            continue
+        table = parse_xml(rel.target_part.blob)
+        for font in table.findall(qn("w:font")):
+            if font.get(qn("w:name")).startswith("ＭＳ"):
+                table.remove(font)
+        for name, (family, names) in FALLBACKS.items():
+            font = OxmlElement("w:font")
+            font.set(qn("w:name"), name)
+            for tag, value in (("w:altName", names[0]), ("w:charset", "86"), ("w:family", family),
+                               ("w:pitch", "variable")):
+                child = OxmlElement(tag)
+                child.set(qn("w:val"), value)
+                font.append(child)
+            table.append(font)
+        rel.target_part._blob = etree.tostring(table, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+# What follows w:overflowPunct in a paragraph's properties (the schema's order, CT_PPrBase).
+PPR_AFTER_OVERFLOW = ("topLinePunct", "autoSpaceDE", "autoSpaceDN", "bidi", "adjustRightInd", "snapToGrid",
+                      "spacing", "ind", "contextualSpacing", "mirrorIndents", "suppressOverlap", "jc",
+                      "textDirection", "textAlignment", "textboxTightWrap", "outlineLvl", "divId", "cnfStyle",
+                      "rPr", "sectPr", "pPrChange")
+
+
 def _styles(doc: object) -> None:
     _no_theme_faces(doc)
     styles = doc.styles  # type: ignore[attr-defined]
@@ -94,6 +137,18 @@ def _styles(doc: object) -> None:
     for name in ("Heading 1", "Heading 2"):
         styles[name].paragraph_format.first_line_indent = Pt(32)
         styles[name].paragraph_format.keep_with_next = True
+    # LibreOffice (7.4) lets a 、，。 at a line's end hang past the right margin and then does not paint it: its
+    # PDF lost those commas. It reads w:overflowPunct inverted: "1" (Word's default when the element is absent:
+    # punctuation may extend past the margin) turns its hanging off, so the line breaks before the character
+    # instead. Word and WPS read "1" as their default, so nothing changes for them.
+    overflow = OxmlElement("w:overflowPunct")
+    overflow.set(qn("w:val"), "1")
+    ppr = styles["Normal"].element.get_or_add_pPr()
+    later = [c for c in ppr if c.tag in {qn(f"w:{t}") for t in PPR_AFTER_OVERFLOW}]
+    if later:
+        later[0].addprevious(overflow)
+    else:
+        ppr.append(overflow)
     # The default template puts a rule under the Title; official documents have none.
     ppr = styles["Title"].element.get_or_add_pPr()
     for border in ppr.findall(qn("w:pBdr")):
@@ -122,7 +177,7 @@ def _page(doc: object) -> None:
         run._r.append(el)
     footer.add_run(" —")
     for r in footer.runs:
-        _fonts(r, "宋体", 14)
+        _fonts(r, FOOTER_FACE, 14)
 
 
 def _table(doc: object, table: Table) -> None:
@@ -155,6 +210,7 @@ def _table(doc: object, table: Table) -> None:
 def to_docx(blocks: list[Block], charts: dict[str, Chart], created: dt.datetime) -> bytes:
     doc = Document()
     _styles(doc)
+    _font_table(doc)
     _page(doc)
     body = doc.element.body
     for paragraph in list(body.iterchildren(qn("w:p"))):

@@ -4,6 +4,7 @@ provenance, the district roll-up, and values from data that cannot inject HTML o
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 import subprocess
@@ -104,6 +105,76 @@ def test_docx_names_every_east_asian_face_and_takes_none_from_the_theme(run_dir)
     assert defaults and 'w:eastAsia="仿宋_GB2312"' in defaults.group(0) and 'w:eastAsia="zh-CN"' in defaults.group(0)
     for face in ("方正小标宋简体", "黑体", "楷体_GB2312", "仿宋_GB2312"):
         assert f'w:eastAsia="{face}"' in styles
+
+
+def test_docx_font_table_names_each_face_with_its_windows_name(run_dir):
+    import zipfile
+
+    with zipfile.ZipFile(folder(run_dir) / "report.docx") as z:
+        table = z.read("word/fontTable.xml").decode()
+    for face, windows in (("方正小标宋简体", "FZXiaoBiaoSong-B05S"), ("黑体", "SimHei"), ("楷体_GB2312", "KaiTi"),
+                          ("仿宋_GB2312", "FangSong")):
+        entry = re.search(rf'<w:font w:name="{face}">(.*?)</w:font>', table, re.S)
+        assert entry, face
+        assert f'<w:altName w:val="{windows}"/>' in entry.group(1) and '<w:charset w:val="86"/>' in entry.group(1)
+    assert "ＭＳ" not in table
+
+
+@pytest.fixture(scope="module")
+def office_pdf(run_dir, tmp_path_factory) -> Path:
+    """The report's DOCX as an office opens it: converted to PDF by LibreOffice (Debian's
+    libreoffice-writer-nogui, installed by deploy/system-packages.sh --tests)."""
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        message = "LibreOffice (soffice) is not installed; deploy/system-packages.sh --tests installs it"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    out = tmp_path_factory.mktemp("office")
+    shutil.copy(folder(run_dir) / "report.docx", out / "report.docx")
+    profile = out / "profile"  # its own LibreOffice profile: no clash with a running office
+    subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
+                    "--outdir", str(out), str(out / "report.docx")], check=True, capture_output=True, timeout=180)
+    return out / "report.pdf"
+
+
+def test_libreoffice_opens_the_docx_with_the_reference_text_in_order(office_pdf, reference_text):
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(office_pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    compact = re.sub(r"\s+", "", re.sub(r"—\s*\d+\s*—", "", text))
+    assert re.sub(r"\s+", "", reference_text) in compact
+
+
+def faces_of(pdf: Path) -> dict[str, str]:
+    """Each line of text of a PDF → the font its first piece is set in (poppler's pdftohtml -xml)."""
+    xml = subprocess.run(["pdftohtml", "-xml", "-i", "-stdout", "-enc", "UTF-8", str(pdf)], capture_output=True,
+                         text=True, check=True).stdout
+    listed = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    full = {line.split("+")[0]: line.split()[0] for line in listed.splitlines()[2:] if "+" in line}
+    # pdftohtml shortens a name to its family; the subset tag (ABCDEF+) finds pdffonts' full name, weight and all
+    fonts = {i: full.get(family.split("+")[0], family)
+             for i, family in re.findall(r'<fontspec id="(\d+)" size="[^"]*" family="([^"]*)"', xml)}
+    faces: dict[str, str] = {}
+    for font, text in re.findall(r'<text [^>]*font="(\d+)"[^>]*>(.*?)</text>', xml):
+        faces.setdefault(re.sub(r"<[^>]+>|\s+", "", text), fonts[font])
+    return faces
+
+
+def test_libreoffice_sets_title_headings_and_body_in_the_four_faces(office_pdf):
+    """GB/T 9704 in an office without the Windows faces: 小标宋 title → a bold serif, 黑体 一级标题 → a sans,
+    楷体 二级标题 → a 楷 face, 仿宋 body → a serif (deploy/fontconfig/65-selfeval-gbt9704.conf)."""
+    faces = faces_of(office_pdf)
+
+    def face(start: str) -> str:
+        return next(f for t, f in faces.items() if t.startswith(start))
+
+    title, h1, h2 = face("广州市荔湾区科技工业和信息化局"), face("一、基本情况"), face("（一）部门职能")
+    body = face("负责贯彻执行国家")
+    assert "Serif" in title and "Bold" in title, title
+    assert "Sans" in h1 and "Bold" not in h1, h1
+    assert "Kai" in h2, h2
+    assert "Serif" in body and "Bold" not in body, body
+    assert len({title, h1, h2, body}) == 4
 
 
 def test_every_figure_links_to_its_provenance(run_dir):
