@@ -60,6 +60,18 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("--figure", required=True, metavar="NAME", help="a figure name, e.g. executed")
     explain.add_argument("--warehouse", help="SQLAlchemy URL (default: duckdb:///var/warehouse.duckdb)")
 
+    form = sub.add_parser("form", help="write a department-year's narrative as a Word form to fill in "
+                                       "(docs/narrative-form.md)")
+    form.add_argument("--year", type=int, required=True)
+    form.add_argument("--department", required=True, metavar="CODE")
+    form.add_argument("--out", dest="form_out", metavar="FILE.docx",
+                      help="where to write it (default: <out>/forms/<year>/<department>.docx)")
+    form.add_argument("--source", help="landing zone whose narrative/ pre-fills the form (default: the bundled sample)")
+    form.add_argument("--narrative", dest="narrative_dir", metavar="DIR",
+                      help="folder of <year>/<department>.yaml|.docx (default: <source>/narrative)")
+    form.add_argument("--warehouse", help="SQLAlchemy URL the figures' values are read from "
+                                          "(default: duckdb:///var/warehouse.duckdb)")
+
     rollup = sub.add_parser("rollup", help="one summary across every department of a year in the warehouse")
     rollup.add_argument("--year", type=int, required=True)
     rollup.add_argument("--warehouse", help="SQLAlchemy URL (default: duckdb:///var/warehouse.duckdb)")
@@ -172,7 +184,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     from tasks.settings import Settings
 
     return Settings().with_overrides(warehouse_url=getattr(args, "warehouse", None),
-                                     output_dir=getattr(args, "out", None),
+                                     output_dir=getattr(args, "out", None), source=getattr(args, "source", None),
                                      narrative_dir=getattr(args, "narrative_dir", None))
 
 
@@ -200,6 +212,38 @@ def explain(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     print("\n".join(entry.lines()))
+    return EXIT_OK
+
+
+def form(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from tasks.domain import TIMEZONE
+    from tasks.report.build import narrative_form
+    from tasks.report.narrative import NarrativeError
+    from tasks.report.render import SAFE_CODE
+    from tasks.resources import engine_for
+
+    if not SAFE_CODE.match(args.department):
+        return _fail(EXIT_USAGE, f"department code {args.department!r} is not a valid code")
+    settings = _settings(args)
+    out = (Path(args.form_out) if args.form_out
+           else settings.output_dir / "forms" / str(args.year) / f"{args.department}.docx")
+    if out.suffix.lower() != ".docx":
+        return _fail(EXIT_USAGE, f"{out}: the form is a Word document; name it .docx")
+    engine = engine_for(settings, migrate=True)  # no run may have prepared it
+    try:
+        data, note = narrative_form(engine, settings, args.department, args.year, dt.datetime.now(TIMEZONE))
+    except NarrativeError as exc:
+        return _fail(EXIT_REFUSED, str(exc))
+    finally:
+        engine.dispose()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
+    print(f"form {args.department} {args.year}: {out}")
+    print(f"  {note}")
+    print(f"  fill it in, then save it as narrative/{args.year}/{args.department}.docx in the landing zone "
+          "(instead of the .yaml)")
     return EXIT_OK
 
 
@@ -253,7 +297,8 @@ def automations(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    commands = {"run": run, "explain": explain, "rollup": rollup, "automations": automations, "synth": synth}
+    commands = {"run": run, "explain": explain, "form": form, "rollup": rollup, "automations": automations,
+                "synth": synth}
     return commands[args.command](args)
 
 

@@ -350,9 +350,11 @@ def input_fingerprints(sources: dict[str, Source], narratives: Path, year: int, 
                                     "earlier": {str(y): d for y, d in sorted((earlier or {}).get(code, {}).items())}}
         for dataset in FINANCE_DATASETS:
             parts[dataset.name] = sources["finance"].fingerprint(dataset, year=year, department=code)
-        narrative = narratives / str(year) / f"{code}.yaml"
-        # a narrative not written yet is known, and unchanged while it stays away (the 草稿 stands)
-        parts["narrative"] = sha256_file(narrative) if narrative.exists() else ABSENT
+        # its YAML or its Word form (tasks.report.narrative.FORMS); a narrative not written yet is known, and
+        # unchanged while it stays away (the 草稿 stands)
+        written = {suffix: sha256_file(path) for suffix in (".yaml", ".docx")
+                   if (path := narratives / str(year) / f"{code}{suffix}").is_file()}
+        parts["narrative"] = (written.get(".yaml") if list(written) == [".yaml"] else written) or ABSENT
         known = [v for k, v in parts.items() if k not in ("shared", "context", "year", "earlier")]
         known += list(shared.values())
         out[code] = None if any(v is None for v in known) else fingerprint(parts)

@@ -16,7 +16,7 @@ from tasks.quality.rules import load_rules
 from tasks.report.build import money_figures
 from tasks.report.build import render_department as render
 from tasks.report.monitoring import already_told, lag_alerts, monitor
-from tasks.report.narrative import NarrativeAbsent, NarrativeError, check_narrative, load_narrative, narrative_path
+from tasks.report.narrative import NarrativeAbsent, NarrativeError, check_narrative, load_narrative, narrative_file
 from tasks.report.render import QualityNote, report_dir
 from tasks.report.score import load_profile
 from tasks.report.stamp import write_stamp
@@ -38,7 +38,7 @@ def check_narratives(settings: Settings, year: int, departments: list[str]) -> d
     for code in departments:
         try:
             narrative = load_narrative(settings.narrative_root(), year, code)
-            check_narrative(narrative, registry, str(narrative_path(settings.narrative_root(), year, code)))
+            check_narrative(narrative, registry, str(narrative_file(settings.narrative_root(), year, code)))
         except NarrativeAbsent:
             continue
         except NarrativeError as exc:

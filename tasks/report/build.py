@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -19,9 +20,11 @@ from tasks.report.narrative import (
     NarrativeAbsent,
     NarrativeError,
     load_narrative,
+    narrative_file,
     pending_narrative,
     render_text,
 )
+from tasks.report.narrative_form import FormFigure, write_form
 from tasks.report.provenance import provenance
 from tasks.report.render import QualityNote, ReportInput, load_options, narrative_context, write_report
 from tasks.report.score import Indicator, Profile, Scorecard, indicator_from, load_profile, score
@@ -196,3 +199,47 @@ def render_department(engine: sa.Engine, settings: Settings, department: str, ye
     record_score(engine, department, year, card.total, card.grade, card.computed_grade, card.overridden,
                  sha256_file(md) if md is not None else None, missing=data.missing)
     return paths, data.missing
+
+
+def narrative_form(engine: sa.Engine, settings: Settings, department: str, year: int,
+                   created: dt.datetime) -> tuple[bytes, str]:
+    """The Word form of a department-year's narrative (:mod:`tasks.report.narrative_form`) and a line saying
+    what it was pre-filled with: the year's own narrative when there is one (YAML or form), else the previous
+    year's (its year changed), else nothing. Figures are listed with their values in the warehouse, or as not
+    loaded yet. Raises NarrativeError for a narrative that cannot be read, LookupError for a department the
+    warehouse does not hold when nothing else names it."""
+    root = settings.narrative_root()
+    prefill: dict[str, Any] | None = None
+    note = "各栏为空：本年度和上年度都还没有文字材料。"
+    for source_year in (year, year - 1):
+        try:
+            found = load_narrative(root, source_year, department)
+        except NarrativeAbsent:
+            continue
+        prefill = found.model_dump(exclude={"performance_indicators"})
+        prefill["year"] = year
+        where = narrative_file(root, source_year, department)
+        note = (f"预填内容：本年度已有的文字材料（{where.name if where else ''}）。" if source_year == year
+                else f"预填内容：{source_year} 年度的文字材料，请按 {year} 年度改写。")
+        if found.performance_indicators:
+            note += "（原文件中的 performance_indicators 不在表中：请改用绩效目标表。）"
+        break
+    registry = load_registry(settings.metrics_registry)
+    figures: Figures | None = None
+    name = department
+    with engine.connect() as conn:
+        try:
+            name = str(q.department(conn, department)["department_name"])
+            if department in q.loaded_departments(conn, year):
+                figures = read_figures(conn, registry, department, year)
+        except LookupError:
+            pass  # not in the warehouse yet: the form lists the figures without values
+    listed = []
+    for metric in registry.metrics.values():
+        if figures is not None and metric.name in figures:
+            figure = figures[metric.name]
+            text = f"{figure.text}{figure.unit}" if figure.text != "—" else "—（暂无数据）"
+        else:
+            text = "（尚未装载）"
+        listed.append(FormFigure(metric.name, metric.label or metric.description or metric.name, text))
+    return write_form(prefill, department, name, year, listed, note, created), note

@@ -1,6 +1,7 @@
 """The narrative: what people write about a department-year, as a checked structured file.
 
-``narrative/<year>/<department>.yaml`` holds prose only. Where prose needs a figure it
+``narrative/<year>/<department>.yaml``, or the Word form ``narrative/<year>/<department>.docx``
+(:mod:`tasks.report.narrative_form`, written by ``selfeval form``), holds prose only. Where prose needs a figure it
 names it (``{{ srdi_applicants }}``) and the figure comes from the warehouse. Narrative
 text is rendered in Jinja2's sandbox, so a narrative file can name figures and use
 simple conditions but cannot reach into the program.
@@ -14,9 +15,10 @@ from typing import Any
 import yaml
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from tasks import yamlfile
+from tasks.report.narrative_form import FIELDS, FormError, read_form
 from tasks.warehouse.metrics import Registry
 
 
@@ -59,6 +61,18 @@ class Narrative(BaseModel):
     problems: list[str] = Field(default_factory=list)
     measures: list[Measure] = Field(default_factory=list)
     performance_indicators: list[PerformanceIndicator] = Field(default_factory=list)
+    # Where each field's items came from in a Word form ("section 【主要成效】, paragraph 2"); empty for YAML.
+    _places: dict[str, list[str]] = PrivateAttr(default_factory=dict)
+    _paragraphs: dict[str, list[str]] = PrivateAttr(default_factory=dict)  # a form's text field, by paragraph
+
+    def place(self, field: str, index: int | None = None) -> str:
+        """How an error names a field: ``field achievements`` (YAML), or the form's section and paragraph."""
+        places = self._places.get(field)
+        if not places:
+            return f"field {field}" + (f".{index}" if index is not None else "")
+        if index is not None and index < len(places):
+            return places[index]
+        return places[0].split(", paragraph")[0].split(", row")[0]
 
 
 class NarrativeError(Exception):
@@ -82,27 +96,74 @@ def pending_narrative(department: str, year: int) -> Narrative:
 
 
 def narrative_path(root: Path, year: int, department: str) -> Path:
+    """The YAML a department-year's narrative is written in (its Word form: :func:`narrative_file`)."""
     return root / str(year) / f"{department}.yaml"
 
 
+FORMS = (".yaml", ".docx")
+
+
+def narrative_file(root: Path, year: int, department: str) -> Path | None:
+    """The department-year's narrative as the landing zone holds it: ``<department>.yaml`` or the Word form
+    ``<department>.docx``; None when there is neither. Both at once is refused (which one is meant?)."""
+    found = [root / str(year) / f"{department}{suffix}" for suffix in FORMS]
+    present = [p for p in found if p.is_file()]
+    if len(present) > 1:
+        raise NarrativeError(f"narrative: {present[0]} and {present[1]} are both there; keep one (the Word form "
+                             "is read instead of the YAML only when the YAML is removed)")
+    return present[0] if present else None
+
+
 def load_narrative(root: Path, year: int, department: str) -> Narrative:
-    path = narrative_path(root, year, department)
-    if not path.exists():
-        raise NarrativeAbsent(f"narrative: {path}: the file does not exist; expected the department's "
-                             f"narrative for {year} (see docs/data-contract.md)")
+    """The department-year's narrative, from its YAML or its Word form, validated.
+
+    Raises :class:`NarrativeAbsent` when there is none, :class:`NarrativeError` (naming the file and the
+    field, or the form's section and paragraph) when it is malformed or for another department-year."""
+    path = narrative_file(root, year, department)
+    if path is None:
+        raise NarrativeAbsent(f"narrative: {narrative_path(root, year, department)}: the file does not exist "
+                              f"(nor a Word form, .docx); expected the department's narrative for {year} "
+                              "(see docs/data-contract.md)")
+    places: dict[str, list[str]] = {}
+    paragraphs: dict[str, list[str]] = {}
     try:
-        data = yamlfile.parse(path.read_text(encoding="utf-8"))
+        if path.suffix == ".docx":
+            content = read_form(path)
+            data, places, paragraphs = content.data, content.places, content.paragraphs
+        else:
+            data = yamlfile.parse(path.read_text(encoding="utf-8"))
         narrative = Narrative.model_validate(data)
+    except FormError as exc:
+        raise NarrativeError(str(exc)) from exc
     except yaml.YAMLError as exc:
         raise NarrativeError(f"narrative: {path}: not valid YAML: {exc}") from exc
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise NarrativeError(f"narrative: {path}, field {where}: {first['msg']}") from exc
+        raise NarrativeError(f"narrative: {path}, {_where(first['loc'], places)}: {first['msg']}") from exc
+    narrative._places, narrative._paragraphs = places, paragraphs
     if narrative.department != department or narrative.year != year:
         raise NarrativeError(f"narrative: {path}: says department {narrative.department} year "
                              f"{narrative.year}; expected {department} {year}")
     return narrative
+
+
+_LABELS = {f.path: f.label for f in FIELDS}
+
+
+def _where(loc: tuple[int | str, ...], places: dict[str, list[str]]) -> str:
+    """A validation error's place: ``field functions.3`` for YAML; the form's section and paragraph."""
+    dotted = ".".join(str(p) for p in loc)
+    if not places:
+        return f"field {dotted}"
+    path = ".".join(str(p) for p in loc if isinstance(p, str))
+    index = next((p for p in loc if isinstance(p, int)), None)
+    label = _LABELS.get(path) or {"measures": "下一步改进措施", "parameters": "参数"}.get(path.split(".")[0])
+    if label is None:
+        return f"field {dotted}"
+    where = places.get(path.split(".")[0]) or places.get(path) or []
+    if index is not None and index < len(where):
+        return where[index]
+    return f"section 【{label}】"
 
 
 _sandbox = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
@@ -124,11 +185,38 @@ def check_narrative(narrative: Narrative, registry: Registry, where: str) -> Non
     context.update(year=narrative.year, growth_above=lambda name, threshold: "", pct=lambda v, places=0: "0",
                    change=change)
     for field in ("task_analysis", "achievements"):
-        render_text(getattr(narrative, field), context, f"{where}, field {field}")
+        try:
+            render_text(getattr(narrative, field), context, f"{where}, {narrative.place(field)}")
+        except NarrativeError:
+            raise NarrativeError(_located(narrative, field, context, where)) from None
     for i, indicator in enumerate(narrative.performance_indicators):
         if indicator.figure not in figure_names:
             raise NarrativeError(f"narrative: {where}, field performance_indicators.{i}.figure: "
                                  f"{indicator.figure!r} is not a figure; expected one of {sorted(figure_names)}")
+
+
+def _located(narrative: Narrative, field: str, context: dict[str, Any], where: str) -> str:
+    """The error of a text that failed to render, at the paragraph of the form it comes from when one
+    paragraph fails alone (a block opened in one paragraph and closed in another is named by section)."""
+    text = getattr(narrative, field)
+    try:
+        render_text(text, context, f"{where}, {narrative.place(field)}")
+    except NarrativeError as whole:
+        message = str(whole)
+    places = narrative._places.get(field) or []
+    if len(places) > 1:
+        for index, paragraph in enumerate(_paragraphs_of(narrative, field)):
+            try:
+                render_text(paragraph, context, "")
+            except NarrativeError as exc:
+                if "unexpected end of template" in str(exc) or "Encountered unknown tag" in str(exc):
+                    continue  # a block spread over paragraphs
+                return message.replace(narrative.place(field), narrative.place(field, index), 1)
+    return message
+
+
+def _paragraphs_of(narrative: Narrative, field: str) -> list[str]:
+    return list(narrative._paragraphs.get(field, []))
 
 
 def render_text(text: str, context: dict[str, Any], where: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from tasks.report.docx_render import FACES, FALLBACKS, FOOTER_FACE
+from tasks.report.office import FACES, FALLBACKS, FOOTER_FACE
 
 CONF = Path(__file__).resolve().parents[2] / "deploy" / "fontconfig" / "65-selfeval-gbt9704.conf"
 
