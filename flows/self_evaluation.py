@@ -19,6 +19,7 @@ from pydantic import Field
 
 from flows.steps.quality import alert, record_quality, staging_database, validate
 from flows.steps.report import check_narratives, check_targets, monitor_year, render_department, rerender
+from flows.steps.review import review_reports
 from flows.steps.sources import extract_departments, extract_finance, extract_registry, extract_statistics
 from flows.steps.warehouse import close_run, find_unchanged, load, prepare_warehouse
 from tasks import pipeline as pl
@@ -48,6 +49,7 @@ def self_evaluation(
     narrative_dir: str | None = None,
     rerender_only: bool = False,
     force: bool = False,
+    review: bool | None = None,
 ) -> pl.RunSummary | State:
     """Build each department's 部门整体支出绩效自评报告 for ``year`` from its source data.
 
@@ -66,13 +68,15 @@ def self_evaluation(
         narrative_dir: 自评材料（文字）目录 / Narrative folder.
         rerender_only: 只重新生成报告，不重新入库 / Re-render the reports from the warehouse without reloading.
         force: 即使数据与代码均未变化也重新处理 / Process departments even when their inputs and code are unchanged.
+        review: 审核：报告先为草稿，在界面中批准或退回后定稿；留空按配置 / Review: reports are drafts until a
+            reviewer approves or returns them here (the run pauses); empty for the setting (SELFEVAL_REVIEW).
     """
     log = get_run_logger()
     year = year or today().year
     settings = Settings().with_overrides(
         source=source, warehouse_url=warehouse_url, output_dir=Path(output_dir) if output_dir else None,
         finance_source=finance_source, statistics_source=statistics_source, registry_source=registry_source,
-        narrative_dir=narrative_dir)
+        narrative_dir=narrative_dir, review=review)
     pl.check_configuration(settings)
     run_id = str(flow_run.get_id() or uuid.uuid4())
     summary = pl.RunSummary(year=year, run_id=run_id)
@@ -164,6 +168,10 @@ def self_evaluation(
             progress.advance(f"{code} {outcomes[code].status}")
         clock.lap("load and render")
     summary.outcomes = [outcomes[c] for c in chosen]
+    if settings.review:  # each report awaiting a decision: the run pauses until a reviewer gives it
+        summary.reviews = review_reports(settings, year, [o.department_code for o in summary.outcomes
+                                                          if o.status in pl.RENDERED], run_id)
+        clock.lap("review")
     summary.monitoring = monitor_year(settings, year, run_id)  # a year not yet closed: 支付进度 against 序时进度
     clock.lap("monitor")
     summary.timings = clock.timings

@@ -74,6 +74,10 @@ class DataRefused(Exception):
         super().__init__(summary.failure_message())
 
 
+# The outcomes whose department-year has a report in the warehouse's mart_score as of this run.
+RENDERED = ("loaded", "draft", "skipped")
+
+
 @dataclass
 class DepartmentOutcome:
     department_code: str
@@ -118,6 +122,7 @@ class RunSummary:
     outcomes: list[DepartmentOutcome] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, for operators and benchmarks
     monitoring: MonitoringSummary | None = None  # an open year's 支付进度 against 序时进度
+    reviews: list[dict[str, str]] = field(default_factory=list)  # review: true: this run's decisions
 
     @property
     def refused(self) -> list[DepartmentOutcome]:
@@ -127,7 +132,8 @@ class RunSummary:
         return {"year": self.year, "run_id": self.run_id, "timings": self.timings,
                 "departments": {o.department_code: o.status for o in self.outcomes},
                 "missing": {o.department_code: o.missing for o in self.outcomes if o.missing},
-                **({"monitoring": dataclasses.asdict(self.monitoring)} if self.monitoring else {})}
+                **({"monitoring": dataclasses.asdict(self.monitoring)} if self.monitoring else {}),
+                **({"reviews": self.reviews} if self.reviews else {})}
 
     def failure_message(self) -> str:
         parts = []

@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     # covers them (a change redoes every department), and the gate's parameters come from them.
     RESULT_SETTINGS: ClassVar[tuple[str, ...]] = (
         "ledger_tolerance_wan", "yoy_warning_bound", "jump_warning_factor", "sheets", "report_config",
-        "metrics_registry", "scoring_profile", "closed_years")
+        "metrics_registry", "scoring_profile", "closed_years", "review")
 
     source: str = Field(str(SAMPLE_DIR), description="Folder holding finance/, statistics/, registry/, narrative/")
     finance_source: str | None = Field(None, description="Finance: a folder, an http(s) URL or a database URL")
@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     registry_source: str | None = Field(None, description="Enterprise registry: a folder or an http(s) URL")
     sheets: dict[str, str] = Field(
         default_factory=dict, description='Workbook sheet per dataset, as JSON: {"budget_lines": "预算执行"}')
-    narrative_dir: str | None = Field(None, description="Folder of narrative/<year>/<department>.yaml")
+    narrative_dir: str | None = Field(None, description="Folder of narrative/<year>/<department>.yaml (or .docx)")
     warehouse_url: str = Field("duckdb:///var/warehouse.duckdb", description="SQLAlchemy URL of the warehouse")
     warehouse_password: SecretStr | None = Field(None, description="Password added to warehouse_url")
     warehouse_password_block: str | None = Field(
@@ -74,6 +74,12 @@ class Settings(BaseSettings):
         None, description="Webhook URL for lag alerts (default: the data-quality alert's channels)")
     lag_alert_block: str | None = Field(
         None, description="Prefect notification block for lag alerts, as 'block-type/name' (default: alert_block)")
+    review: bool = Field(False, description="Review and sign-off: each report is a 草稿 until a reviewer approves it "
+                                            "in the Prefect UI (the run pauses for the decision); deploy/README.md")
+    review_timeout_hours: float = Field(
+        24.0, gt=0, description="Hours a run waits for each review decision; then the 草稿 stays, and the next run "
+                                "asks again")
+    review_poll_seconds: int = Field(10, ge=1, description="Seconds between a paused run's checks for a decision")
     run_memory_limit: str = Field(
         "256MB", description="Memory of the run database before it spills to scratch_dir (a size: 256MB, 2GB); "
                              "at least ~128MB for a department of 300k payment lines, read back whole for its load")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pandas as pd
+import sqlalchemy as sa
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
@@ -117,6 +118,15 @@ def render_department(settings: Settings, department: str, year: int, notes: lis
 
 
 @task(name="rerender", cache_policy=NO_CACHE)
+def recorded_notes(conn: sa.Connection, department: str, year: int) -> list[QualityNote]:
+    """The report's data-quality notes from the warnings recorded when the department-year was loaded: what
+    the run that loaded it passed to its render."""
+    labels = {r.rule_id: r.label for r in load_rules()}
+    warnings = [(str(w["rule_id"]), labels.get(str(w["rule_id"]), ""), int(w["failing_rows"]),  # type: ignore[call-overload]
+                 str(w["example"] or "")) for w in q.recorded_warnings(conn, department, year)]
+    return [QualityNote(*n) for n in report_notes([], warnings, {})]
+
+
 def rerender(settings: Settings, year: int, departments: list[str] | None) -> list[DepartmentOutcome]:
     """Render the reports of department-years already in the warehouse, without touching their data."""
     engine = engine_for(settings)
@@ -124,10 +134,7 @@ def rerender(settings: Settings, year: int, departments: list[str] | None) -> li
     try:
         with engine.connect() as conn:
             held = q.loaded_departments(conn, year)
-            labels = {r.rule_id: r.label for r in load_rules()}
-            notes = {code: [QualityNote(*n) for n in report_notes([], [
-                (str(w["rule_id"]), labels.get(str(w["rule_id"]), ""), int(w["failing_rows"]),  # type: ignore[call-overload]
-                 str(w["example"] or "")) for w in q.recorded_warnings(conn, code, year)], {})] for code in held}
+            notes = {code: recorded_notes(conn, code, year) for code in held}
         for code in departments or held:
             if code not in held:
                 outcomes.append(DepartmentOutcome(code, "refused", [f"{code} {year} is not in the warehouse"]))

@@ -26,15 +26,23 @@ from tasks.report.narrative import (
 )
 from tasks.report.narrative_form import FormFigure, write_form
 from tasks.report.provenance import provenance
-from tasks.report.render import QualityNote, ReportInput, load_options, narrative_context, write_report
+from tasks.report.render import (
+    QualityNote,
+    ReportInput,
+    content_hash,
+    load_options,
+    narrative_context,
+    write_report,
+)
+from tasks.report.review import APPROVED_FOLDER, approved_mark, draft_mark, history, review_status
 from tasks.report.score import Indicator, Profile, Scorecard, indicator_from, load_profile, score
 from tasks.report.tables import awaiting, execution_table, funds_table, goals_table, indicators_table
 from tasks.report.targets import indicators_of, reported_figure
 from tasks.settings import Settings
-from tasks.sources.raw import sha256_file
 from tasks.warehouse import queries as q
 from tasks.warehouse.load import record_score
 from tasks.warehouse.metrics import Registry, load_registry, measure
+from tasks.warehouse.reviews import APPROVED, Review, reviews
 
 
 # The funds block's indicator: 全年执行数 ÷ 全年预算数, full marks at 100 % and above.
@@ -187,18 +195,52 @@ def report_input(conn: sa.Connection, settings: Settings, department: str, year:
 def render_department(engine: sa.Engine, settings: Settings, department: str, year: int,
                       quality_notes: list[QualityNote] | None = None) -> tuple[dict[str, Path], list[str]]:
     """Render a loaded department-year's report in every configured format, then publish its 总分 and
-    等级 to ``mart_score`` (with the report.md's SHA-256), where the roll-up reads them.
+    等级 to ``mart_score`` (with the report's content hash), where the roll-up reads them.
+
+    Under review (``settings.review``) the report is a 草稿 until its text is approved
+    (:mod:`tasks.report.review`): watermarked, and saying so when it replaces an approved version; a text
+    already approved is rendered with its stamp.
 
     Returns the files by format, and what the department has still to submit (empty for a final
     report; a 草稿 names it, see :func:`missing_inputs`)."""
     with engine.connect() as conn:
         data = report_input(conn, settings, department, year, quality_notes)
+        decisions = reviews(conn, year, department) if settings.review else []
+    digest = content_hash(data)
+    if settings.review:
+        status = review_status(digest, decisions)
+        mark = (approved_mark(status.decision) if status.state == APPROVED and status.decision
+                else draft_mark(status))
+        data.review = replace(mark, content=digest, history=history(decisions))
     paths = write_report(settings.output_dir, data)
     card = data.scorecard
-    md = paths.get("md")
     record_score(engine, department, year, card.total, card.grade, card.computed_grade, card.overridden,
-                 sha256_file(md) if md is not None else None, missing=data.missing)
+                 digest, missing=data.missing)
     return paths, data.missing
+
+
+class ReportChanged(RuntimeError):
+    """The report's text is no longer the one a reviewer approved (its data changed in between)."""
+
+
+def render_approved(engine: sa.Engine, settings: Settings, review: Review,
+                    quality_notes: list[QualityNote] | None = None) -> dict[str, Path]:
+    """The final files of an approved report, stamped with who approved it and when, into
+    ``<out>/<year>/<department>/approved/`` (replacing an earlier approved version there).
+
+    Raises :class:`ReportChanged` when the warehouse no longer gives the approved text (``review``'s
+    content hash): nothing is written then."""
+    with engine.connect() as conn:
+        data = report_input(conn, settings, review.department_code, review.year, quality_notes)
+    digest = content_hash(data)
+    if digest != review.report_sha256:
+        raise ReportChanged(f"{review.department_code} {review.year}: the report's text changed since the "
+                            f"draft was reviewed (content {digest[:12]}, approved {review.report_sha256[:12]}); "
+                            "not stamped")
+    with engine.connect() as conn:
+        earlier = reviews(conn, review.year, review.department_code)
+    data.review = replace(approved_mark(review), content=digest, history=history([*earlier, review]))
+    return write_report(settings.output_dir, data, subfolder=APPROVED_FOLDER)
 
 
 def narrative_form(engine: sa.Engine, settings: Settings, department: str, year: int,

@@ -15,7 +15,7 @@ import io
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
-from docx.oxml import OxmlElement
+from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt
 
@@ -103,11 +103,40 @@ def _table(doc: object, table: Table) -> None:
             set_fonts(run, "仿宋_GB2312", 12)
 
 
-def to_docx(blocks: list[Block], charts: dict[str, Chart], created: dt.datetime) -> bytes:
+# Word's own watermark: a VML WordArt shape in the header, behind the text on every page (Word, WPS and
+# LibreOffice show it; Word's 设计 → 水印 edits or removes it).
+WATERMARK = """<w:r xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+  xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office"><w:pict>
+<v:shapetype id="_x0000_t136" coordsize="21600,21600" o:spt="136" adj="10800"
+  path="m@7,l@8,m@5,21600l@6,21600e"><v:formulas><v:f eqn="sum #0 0 10800"/><v:f eqn="prod #0 2 1"/>
+<v:f eqn="sum 21600 0 @1"/><v:f eqn="sum 0 0 @2"/><v:f eqn="sum 21600 0 @3"/><v:f eqn="if @0 @3 0"/>
+<v:f eqn="if @0 21600 @1"/><v:f eqn="if @0 0 @2"/><v:f eqn="if @0 @4 21600"/><v:f eqn="mid @5 @6"/>
+<v:f eqn="mid @8 @5"/><v:f eqn="mid @7 @8"/><v:f eqn="mid @6 @7"/><v:f eqn="sum @6 0 @5"/></v:formulas>
+<v:path textpathok="t" o:connecttype="custom" o:connectlocs="@9,0;@10,10800;@11,21600;@12,10800"
+  o:connectangles="270,180,90,0"/><v:textpath on="t" fitshape="t"/>
+<v:handles><v:h position="#0,bottomRight" xrange="6629,14971"/></v:handles>
+<o:lock v:ext="edit" text="t" shapetype="t"/></v:shapetype>
+<v:shape id="PowerPlusWaterMarkObject1" o:spid="_x0000_s2049" type="#_x0000_t136" o:allowincell="f"
+  fillcolor="#c00000" stroked="f" style="position:absolute;margin-left:0;margin-top:0;width:360pt;height:180pt;
+  rotation:315;z-index:-251657216;mso-position-horizontal:center;mso-position-horizontal-relative:margin;
+  mso-position-vertical:center;mso-position-vertical-relative:margin"><v:fill opacity=".15"/>
+<v:textpath style="font-family:&quot;黑体&quot;;font-size:1pt" string="草稿"/></v:shape></w:pict></w:r>"""
+
+
+def _watermark(doc: object) -> None:
+    header = doc.sections[0].header  # type: ignore[attr-defined]
+    header.is_linked_to_previous = False
+    header.paragraphs[0]._p.append(parse_xml(WATERMARK))
+
+
+def to_docx(blocks: list[Block], charts: dict[str, Chart], created: dt.datetime, watermark: bool = False) -> bytes:
+    """The report as DOCX bytes; ``watermark`` puts a 草稿 watermark on every page (a draft)."""
     doc = Document()
     office_faces(doc)
     _styles(doc)
     _page(doc)
+    if watermark:
+        _watermark(doc)
     body = doc.element.body
     for paragraph in list(body.iterchildren(qn("w:p"))):
         body.remove(paragraph)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,18 @@ class QualityNote:
     example: str
 
 
+@dataclass(frozen=True)
+class ReviewMark:
+    """What review adds to a report (review: true): ``draft`` while it awaits a reviewer's approval (a 草稿
+    watermark on the PDF, DOCX and HTML), and the ``lines`` it prints under the title: the approval stamp,
+    or that an approved version is superseded. None on a report rendered without review."""
+
+    draft: bool
+    lines: tuple[str, ...] = ()
+    content: str = ""  # the report's content hash, which decisions name
+    history: tuple[tuple[str, ...], ...] = ()  # the department-year's decisions: 结论, 审核人, 时间, 意见, 内容 SHA-256
+
+
 @dataclass
 class ReportInput:
     figures: Figures
@@ -53,10 +66,16 @@ class ReportInput:
     provenance: dict[str, Provenance] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)  # not submitted yet: the report is a 草稿
     open_year: bool = False  # no 决算 yet: execution is the ledger so far, carryover not yet known
+    review: ReviewMark | None = None
 
     @property
     def draft(self) -> bool:
         return bool(self.missing)
+
+    @property
+    def watermark(self) -> bool:
+        """A 草稿 of either kind: inputs still missing, or awaiting a reviewer's approval."""
+        return self.draft or (self.review is not None and self.review.draft)
 
 
 class FigureRefs:
@@ -141,6 +160,7 @@ def build_blocks(data: ReportInput, templates: Path = TEMPLATES_DIR) -> list[Blo
         draft=data.draft,
         missing=data.missing,
         open_year=data.open_year,
+        review_lines=data.review.lines if data.review else (),
     )
     return parse_blocks(rendered, {**data.tables, **data.charts})
 
@@ -192,7 +212,7 @@ def marked_html(text: str, page: str = "") -> Markup:
 def to_html(blocks: list[Block], data: ReportInput, templates: Path = TEMPLATES_DIR) -> str:
     """The report page; each figure links to its entry in ``provenance.html``."""
     return _environment(templates).get_template("report.html.j2").render(
-        blocks=blocks, title=_title(data), provenance_page=PROVENANCE_HTML)
+        blocks=blocks, title=_title(data), provenance_page=PROVENANCE_HTML, watermark=data.watermark)
 
 
 def provenance_html(blocks: list[Block], data: ReportInput, templates: Path = TEMPLATES_DIR) -> str:
@@ -202,7 +222,7 @@ def provenance_html(blocks: list[Block], data: ReportInput, templates: Path = TE
         used += [n for n in figure_names(b.text) if n not in used]
     entries = [data.provenance[n] for n in used if n in data.provenance]
     return _environment(templates).get_template("provenance.html.j2").render(
-        title=_title(data), entries=entries, report_page="report.html")
+        title=_title(data), entries=entries, report_page="report.html", review=data.review)
 
 
 def _title(data: ReportInput) -> str:
@@ -226,10 +246,22 @@ def report_dir(output_dir: Path, year: int, department: str) -> Path:
 FORMATS = ("md", "html", "docx", "pdf")
 
 
-def write_report(output_dir: Path, data: ReportInput, templates: Path = TEMPLATES_DIR) -> dict[str, Path]:
-    """Render every configured format into the department-year's folder; returns format → path."""
+def content_hash(data: ReportInput, templates: Path = TEMPLATES_DIR) -> str:
+    """The SHA-256 of the report's text as report.md writes it, without review marks: what a reviewer's
+    decision is about. Equal to the report.md's own hash when the report is rendered without review."""
+    unmarked = replace(data, review=None)
+    markdown = to_markdown(build_blocks(unmarked, templates), data.options.get("appendices_in_markdown", False))
+    return hashlib.sha256(markdown.encode("utf-8")).hexdigest()
+
+
+def write_report(output_dir: Path, data: ReportInput, templates: Path = TEMPLATES_DIR,
+                 subfolder: str | None = None) -> dict[str, Path]:
+    """Render every configured format into the department-year's folder (or its ``subfolder``, e.g. the
+    approved version's); returns format → path."""
     blocks = build_blocks(data, templates)
     folder = report_dir(output_dir, data.figures.year, data.figures.department_code)
+    if subfolder:
+        folder = folder / subfolder
     folder.mkdir(parents=True, exist_ok=True)
     formats = [f for f in data.options.get("formats", FORMATS) if f in FORMATS]
     paths: dict[str, Path] = {}
@@ -253,7 +285,7 @@ def write_report(output_dir: Path, data: ReportInput, templates: Path = TEMPLATE
 
         paths["docx"] = folder / "report.docx"
         created = dt.datetime(data.figures.year + 1, 1, 1, tzinfo=dt.UTC)  # fixed: equal reports, equal bytes
-        paths["docx"].write_bytes(to_docx(blocks, data.charts, created))
+        paths["docx"].write_bytes(to_docx(blocks, data.charts, created, watermark=data.watermark))
     if "pdf" in formats:
         from tasks.report.pdf_render import to_pdf
 

@@ -14,8 +14,10 @@ from tasks.report import formatting as fmt
 from tasks.report import monitoring as mon
 from tasks.report.build import MISSING_ACCOUNTS
 from tasks.report.render import _environment
+from tasks.report.review import LABELS, decision_text, review_status, when
 from tasks.settings import TEMPLATES_DIR, Settings
 from tasks.warehouse import queries as q
+from tasks.warehouse.reviews import Review, current_report, reviews
 
 
 @dataclass
@@ -31,6 +33,7 @@ class RollupRow:
     score: str
     grade: str
     missing: list[str] | None  # what the department has still to submit (a 草稿); None: no report yet
+    review: str = ""  # review: true: where its report stands (tasks.report.review.decision_text)
 
     @property
     def submitted(self) -> str:
@@ -80,9 +83,22 @@ def short_name(row: RollupRow) -> str:
     return name.split(row.region_name, 1)[1] or name if row.region_name and row.region_name in name else name
 
 
+def review_cells(conn: sa.Connection, year: int, rows: list[RollupRow]) -> list[Review]:
+    """Fill each row's 审核 cell from the year's decisions; returns the decisions (none: no review ran)."""
+    decisions = reviews(conn, year)
+    if not decisions:
+        return []
+    for r in rows:
+        current = current_report(conn, r.department_code, year)
+        own = [d for d in decisions if d.department_code == r.department_code]
+        r.review = decision_text(review_status(current[0], own)) if current else "—"
+    return decisions
+
+
 def write_rollup(engine: sa.Engine, settings: Settings, year: int) -> dict[str, Path]:
     with engine.connect() as conn:
         rows = rollup_rows(conn, year)
+        decisions = review_cells(conn, year, rows)
         monitoring = mon.monitor(conn, settings, year, today())
     if not rows:
         raise LookupError(f"the warehouse holds no department for {year}; run `selfeval run --year {year}` first")
@@ -95,6 +111,8 @@ def write_rollup(engine: sa.Engine, settings: Settings, year: int) -> dict[str, 
     (folder / "rollup.png").write_bytes(chart.png)
     title = f"{district}{year}年度部门整体支出绩效自评汇总"
     header = ["部门编码", "部门", "年度预算数（万元）", "全年执行数（万元）", "执行率", "自评得分", "等级", "材料报送"]
+    if decisions:
+        header.append("审核")
     if monitoring is not None:  # the year is not over: execution so far, not the year's, and no score yet
         header[3:5] = ["执行数（万元，年度未结束）", "执行率（年度未结束）"]
         for r in rows:
@@ -104,12 +122,18 @@ def write_rollup(engine: sa.Engine, settings: Settings, year: int) -> dict[str, 
     for r in rows:
         name = r.department_name + ("（模拟数据）" if r.synthetic and "模拟" not in r.department_name else "")
         lines.append(f"| {r.department_code} | {name} | {r.budget} | {r.executed} | {r.rate} | {r.score} | {r.grade} "
-                     f"| {r.submitted} |")
+                     f"| {r.submitted} |" + (f" {r.review} |" if decisions else ""))
     drafts = [r for r in rows if r.missing]
     if drafts:
         lines += ["", f"{len(drafts)} 个部门的报告为草稿：" +
                   "；".join(f"{short_name(r)}{r.submitted}" for r in drafts) + "。"]
     lines += ["", "![各部门预算与执行](rollup.png)", ""]
+    if decisions:
+        lines += ["## 审核记录", "", "| 部门编码 | 结论 | 审核人 | 时间 | 意见 | 报告内容 SHA-256 |",
+                  "|---|---|---|---|---|---|"]
+        lines += [f"| {d.department_code} | {LABELS[d.decision]} | {d.reviewer} | {when(d.decided_at)} | "
+                  f"{d.comment.replace('|', '/') or '—'} | {d.report_sha256[:12]} |" for d in decisions]
+        lines.append("")
     if monitoring is not None:  # a year not yet closed: how far each department has paid
         progress = mon.chart(monitoring, f"{district}各部门支付进度（截至{mon.chinese_date(monitoring.as_of)}）",
                              {r.department_code: short_name(r) for r in rows})
@@ -118,7 +142,8 @@ def write_rollup(engine: sa.Engine, settings: Settings, year: int) -> dict[str, 
     paths = {"md": folder / "rollup.md", "html": folder / "rollup.html"}
     paths["md"].write_text("\n".join(lines), encoding="utf-8")
     html = _environment(TEMPLATES_DIR).get_template("rollup.html.j2").render(
-        title=title, header=header, rows=rows, **_monitoring_context(monitoring))
+        title=title, header=header, rows=rows,
+        decisions=[(d, LABELS[d.decision], when(d.decided_at)) for d in decisions], **_monitoring_context(monitoring))
     paths["html"].write_text(html, encoding="utf-8")
     return paths
 

@@ -279,6 +279,21 @@ mart_score = sa.Table(
     sa.Column("missing", sa.String(200), nullable=True),
 )
 
+# Reviewers' decisions on rendered reports (review: true): one row per decision, never updated. The report
+# is named by its content hash (the SHA-256 of its report.md as drafted, before any review mark), so a
+# decision holds for that text only; a later draft with other content needs its own.
+ops_review = sa.Table(
+    "ops_review", metadata,
+    sa.Column("department_code", sa.String(64), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("report_sha256", sa.String(64), primary_key=True),
+    sa.Column("decided_at", sa.DateTime(timezone=True), primary_key=True),
+    sa.Column("decision", sa.String(20), nullable=False),  # approved | returned
+    sa.Column("reviewer", sa.String(100), nullable=False),
+    sa.Column("comment", sa.String(2000), nullable=False),
+    sa.Column("run_id", sa.String(64), nullable=False),
+)
+
 # Views ----------------------------------------------------------------------------------------
 # The shapes of the views the migrations create (0002_marts.py), for queries and the metric
 # registry to read with SQLAlchemy Core. Their own MetaData: nothing creates them from here.

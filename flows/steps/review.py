@@ -1,0 +1,136 @@
+"""Review and sign-off in the Prefect UI (``review: true``): the flow pauses once per report awaiting a
+decision; a reviewer opens the paused run, presses Resume, and fills the form (approve or return, name,
+comment). The policy is :mod:`tasks.report.review`; the decisions live in the warehouse (``ops_review``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.exceptions import FlowPauseTimeout
+from prefect.flow_runs import pause_flow_run
+from prefect.input import RunInput
+from pydantic import Field
+
+from flows.steps.report import recorded_notes
+from tasks.artifacts import publish_review
+from tasks.report.build import ReportChanged, render_approved, render_department
+from tasks.report.render import report_dir
+from tasks.report.review import PENDING, ReviewStatus, review_status, when
+from tasks.resources import engine_for
+from tasks.settings import Settings
+from tasks.warehouse.reviews import APPROVED, RETURNED, Review, current_report, record_review, reviews
+
+
+class ReviewDecision(RunInput):
+    """The form a reviewer fills in the Prefect UI to resume a paused run."""
+
+    decision: Literal["批准 approve", "退回 return"] = Field(
+        title="审核结论 / Decision", description="批准：生成正式报告；退回：保留草稿并记录意见")
+    reviewer: str = Field(min_length=1, max_length=100, title="审核人 / Reviewer")
+    comment: str = Field("", max_length=2000, title="意见 / Comment", description="退回时请写明原因")
+
+    @property
+    def outcome(self) -> str:
+        return APPROVED if self.decision.startswith("批准") else RETURNED
+
+
+@dataclass(frozen=True)
+class Awaiting:
+    """A report waiting for a decision: its department-year, content hash and status."""
+
+    department: str
+    year: int
+    status: ReviewStatus
+    report: str  # the draft's report.pdf (or .html), for the reviewer to open
+
+
+@task(name="find-reports-to-review", cache_policy=NO_CACHE)
+def awaiting_review(settings: Settings, year: int, departments: list[str]) -> list[Awaiting]:
+    """The department-years of ``departments`` whose current report text has no decision yet. A 草稿 still
+    lacking inputs (narrative, 绩效自评, 决算) is not ready for review: its department submits first."""
+    engine = engine_for(settings)
+    out = []
+    try:
+        with engine.connect() as conn:
+            for code in departments:
+                current = current_report(conn, code, year)
+                if current is None or current[1] is not None:
+                    continue
+                digest = current[0]
+                status = review_status(digest, reviews(conn, year, code))
+                if status.state == PENDING:
+                    folder = report_dir(settings.output_dir, year, code)
+                    pdf = folder / "report.pdf"
+                    out.append(Awaiting(code, year, status, str(pdf if pdf.exists() else folder / "report.html")))
+    finally:
+        engine.dispose()
+    return out
+
+
+@task(name="record-review", cache_policy=NO_CACHE)
+def apply_decision(settings: Settings, item: Awaiting, decision: ReviewDecision, run_id: str) -> dict[str, str]:
+    """Store the decision (with the report's content hash); on approval, render the final files, stamped,
+    into ``approved/`` and re-render the working copy without its watermark; on return, re-render the draft
+    so its provenance shows the comment. Returns what the run summary and the artifact say about it."""
+    log = get_run_logger()
+    review = Review(item.department, item.year, item.status.report_sha256, decision.outcome, decision.reviewer,
+                    decision.comment, dt.datetime.now(dt.UTC), run_id)
+    engine = engine_for(settings)
+    try:
+        result = {"department": item.department, "decision": review.decision, "reviewer": review.reviewer,
+                  "comment": review.comment, "decided_at": when(review.decided_at),
+                  "report_sha256": review.report_sha256}
+        with engine.connect() as conn:
+            notes = recorded_notes(conn, item.department, item.year)
+        if review.decision == APPROVED:
+            try:
+                paths = render_approved(engine, settings, review, notes)
+            except ReportChanged as exc:  # nothing stamped, nothing recorded: the next run drafts again
+                log.error("%s", exc)
+                return {**result, "decision": "not recorded", "comment": str(exc)}
+            record_review(engine, review)
+            render_department(engine, settings, item.department, item.year, notes)  # the working copy, stamped
+            result["approved"] = str(paths.get("pdf") or paths.get("html") or paths.get("md"))
+        else:  # the draft stays a draft; re-rendered, its provenance names the return and the comment
+            record_review(engine, review)
+            render_department(engine, settings, item.department, item.year, notes)
+        log.info("%s %s: %s by %s%s", item.department, item.year, review.decision, review.reviewer,
+                 f" ({review.comment})" if review.comment else "")
+    finally:
+        engine.dispose()
+    return result
+
+
+def review_reports(settings: Settings, year: int, departments: list[str], run_id: str) -> list[dict[str, str]]:
+    """Ask for a decision on each report of ``departments`` awaiting one, pausing the run for each.
+
+    Called from the flow (a pause belongs to the flow run, not a task). A pause that times out
+    (``settings.review_timeout_hours``) leaves that draft, and the ones after it, awaiting: the next run asks
+    again."""
+    log = get_run_logger()
+    decided: list[dict[str, str]] = []
+    for item in awaiting_review(settings, year, departments):
+        superseded = (f"\n\n本稿将替代 {when(item.status.superseded.decided_at)} 经 "
+                      f"{item.status.superseded.reviewer} 批准的版本。" if item.status.superseded else "")
+        description = (f"## 审核 {item.department} {year} 年部门整体支出绩效自评报告\n\n"
+                       f"草稿：`{item.report}`（内容 SHA-256 `{item.status.report_sha256[:12]}`）{superseded}\n\n"
+                       "批准：生成加盖审核信息的正式报告；退回：保留草稿，记录意见。")
+        form = ReviewDecision.with_initial_data(description=description, reviewer="", comment="")
+        try:
+            decision = pause_flow_run(wait_for_input=form, timeout=int(settings.review_timeout_hours * 3600),
+                                      poll_interval=settings.review_poll_seconds,
+                                      key=f"review-{item.department}-{year}-{item.status.report_sha256[:16]}".lower())
+        except FlowPauseTimeout:
+            log.warning("no review decision within %s h: %s and the rest stay 草稿, awaiting review",
+                        settings.review_timeout_hours, item.department)
+            decided.append({"department": item.department, "decision": "awaiting", "reviewer": "", "comment": "",
+                            "decided_at": "", "report_sha256": item.status.report_sha256})
+            break
+        decided.append(apply_decision(settings, item, decision, run_id))
+    publish_review(year, decided)
+    return decided
