@@ -49,7 +49,7 @@ def self_evaluation(
     narrative_dir: str | None = None,
     rerender_only: bool = False,
     force: bool = False,
-    review: bool | None = None,
+    review: bool = False,
 ) -> pl.RunSummary | State:
     """Build each department's 部门整体支出绩效自评报告 for ``year`` from its source data.
 
@@ -68,15 +68,16 @@ def self_evaluation(
         narrative_dir: 自评材料（文字）目录 / Narrative folder.
         rerender_only: 只重新生成报告，不重新入库 / Re-render the reports from the warehouse without reloading.
         force: 即使数据与代码均未变化也重新处理 / Process departments even when their inputs and code are unchanged.
-        review: 审核：报告先为草稿，在界面中批准或退回后定稿；留空按配置 / Review: reports are drafts until a
-            reviewer approves or returns them here (the run pauses); empty for the setting (SELFEVAL_REVIEW).
+        review: 审核：报告先为草稿，在界面中批准或退回后定稿（SELFEVAL_REVIEW=true 时总是审核） / Review: reports
+            are drafts until a reviewer approves or returns them here, the run pausing for each (always on with
+            SELFEVAL_REVIEW=true).
     """
     log = get_run_logger()
     year = year or today().year
     settings = Settings().with_overrides(
         source=source, warehouse_url=warehouse_url, output_dir=Path(output_dir) if output_dir else None,
         finance_source=finance_source, statistics_source=statistics_source, registry_source=registry_source,
-        narrative_dir=narrative_dir, review=review)
+        narrative_dir=narrative_dir, review=review or None)
     pl.check_configuration(settings)
     run_id = str(flow_run.get_id() or uuid.uuid4())
     summary = pl.RunSummary(year=year, run_id=run_id)

@@ -120,7 +120,7 @@ def review_reports(settings: Settings, year: int, departments: list[str], run_id
         description = (f"## 审核 {item.department} {year} 年部门整体支出绩效自评报告\n\n"
                        f"草稿：`{item.report}`（内容 SHA-256 `{item.status.report_sha256[:12]}`）{superseded}\n\n"
                        "批准：生成加盖审核信息的正式报告；退回：保留草稿，记录意见。")
-        form = ReviewDecision.with_initial_data(description=description, reviewer="", comment="")
+        form = ReviewDecision.with_initial_data(description=description)  # the fields keep their titles and checks
         try:
             decision = pause_flow_run(wait_for_input=form, timeout=int(settings.review_timeout_hours * 3600),
                                       poll_interval=settings.review_poll_seconds,

@@ -59,7 +59,8 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
            "PREFECT_SERVER_UI_API_URL": api, "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
            "SELFEVAL_SOURCE": str(sample), "SELFEVAL_OUTPUT_DIR": str(tmp / "out"),
            "SELFEVAL_WAREHOUSE_URL": f"duckdb:///{tmp}/warehouse.duckdb",
-           "SELFEVAL_REPORT_CONFIG": str(ROOT / "tests" / "support" / "report-light.yaml")}
+           "SELFEVAL_REPORT_CONFIG": str(ROOT / "tests" / "support" / "report-light.yaml"),
+           "SELFEVAL_REVIEW_POLL_SECONDS": "2"}
     env.pop("PREFECT_SERVER_LOGGING_LEVEL", None)
     logs = OUTPUT / "logs"
     logs.mkdir(parents=True, exist_ok=True)

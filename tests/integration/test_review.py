@@ -97,7 +97,8 @@ def reviewed(prefect_harness, tmp_path_factory) -> dict[str, Any]:
 
 
 def test_the_run_pauses_once_per_report_in_department_order(reviewed):
-    assert [k.rsplit("-", 1)[0] for k in reviewed["keys"]] == [f"review-{LIWAN.lower()}-2022", f"review-{SWJ.lower()}-2022"]
+    expected = [f"review-{LIWAN.lower()}-2022", f"review-{SWJ.lower()}-2022"]
+    assert [k.rsplit("-", 1)[0] for k in reviewed["keys"]] == expected
     decisions = {d["department"]: d["decision"] for d in reviewed["summary"].reviews}
     assert decisions == {LIWAN: "approved", SWJ: "returned"}
 
@@ -118,7 +119,8 @@ def test_a_returned_report_stays_a_watermarked_draft(reviewed):
     with zipfile.ZipFile(folder / "report.docx") as z:
         headers = "".join(z.read(n).decode() for n in z.namelist() if n.startswith("word/header"))
     assert "PowerPlusWaterMarkObject" in headers and 'string="草稿"' in headers
-    assert '<div class="watermark" aria-hidden="true">草稿</div>' in (folder / "report.html").read_text(encoding="utf-8")
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert '<div class="watermark" aria-hidden="true">草稿</div>' in html
 
 
 def test_the_decisions_are_in_the_warehouse_with_the_reports_content_hash(reviewed):
@@ -142,7 +144,8 @@ def test_provenance_and_the_rollup_show_the_decisions(reviewed):
 
     provenance = (reviewed["out"] / SWJ / "provenance.html").read_text(encoding="utf-8")
     assert "已退回" in provenance and "李审核" in provenance and "请补充成效的数据来源" in provenance
-    assert main(["rollup", "--year", "2022", "--warehouse", reviewed["url"], "--out", str(reviewed["tmp"] / "out")]) == 0
+    out = str(reviewed["tmp"] / "out")
+    assert main(["rollup", "--year", "2022", "--warehouse", reviewed["url"], "--out", out]) == 0
     rollup = (reviewed["out"] / "rollup.md").read_text(encoding="utf-8")
     assert "| 审核 |" in rollup and "已批准（张审核，" in rollup and "已退回（李审核，" in rollup
     assert "## 审核记录" in rollup
@@ -154,8 +157,8 @@ def test_changed_data_makes_a_new_draft_and_keeps_the_approved_version(reviewed)
     approved = reviewed["out"] / LIWAN / "approved" / "report.md"
     before = approved.read_bytes()
     narrative = reviewed["source"] / "narrative" / "2022" / f"{LIWAN}.yaml"
-    narrative.write_text(narrative.read_text(encoding="utf-8").replace("各重点工作任务完成较好", "各重点工作任务完成良好"),
-                         encoding="utf-8")
+    text = narrative.read_text(encoding="utf-8")
+    narrative.write_text(text.replace("各重点工作任务完成较好", "各重点工作任务完成良好"), encoding="utf-8")
     second = Run(**reviewed["params"])
     second.start()
     key = decide("退回 return", "张审核", "等待决算")

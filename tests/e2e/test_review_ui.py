@@ -1,0 +1,108 @@
+"""Review and sign-off in the Prefect UI, in a real browser: a custom run with review on, one department approved
+and another returned in the run's Resume form. After tests/e2e/test_prefect_ui.py (the same stack)."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import urllib.request
+
+import duckdb
+import pytest
+
+from tests.conftest import LIWAN
+from tests.e2e.conftest import OUTPUT, Stack
+
+pytestmark = pytest.mark.e2e
+SWJ = "440103-SWJ"
+
+
+def flow_run(stack: Stack, run_id: str) -> dict:
+    with urllib.request.urlopen(f"{stack.api}/flow_runs/{run_id}", timeout=10) as r:
+        return dict(json.load(r))
+
+
+def wait_for_pause(stack: Stack, run_id: str, department: str, seconds: float = 300) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        run = flow_run(stack, run_id)
+        key = (run["state"] or {}).get("state_details", {}).get("pause_key") or ""
+        if run["state_type"] == "PAUSED" and key.startswith(f"review-{department.lower()}-"):
+            return
+        assert run["state_type"] not in ("FAILED", "CRASHED", "COMPLETED"), run["state"]
+        time.sleep(1)
+    raise TimeoutError(f"the run did not pause for {department}")
+
+
+def resume(page, stack: Stack, run_id: str, department: str, decision: str, reviewer: str, comment: str) -> None:
+    """Open the paused run, press Resume and fill the review form; submit again if the server was busy."""
+    wait_for_pause(stack, run_id, department)
+    page.goto(f"{stack.ui}/runs/flow-run/{run_id}")
+    page.get_by_role("button", name="Resume").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_text(f"审核 {department} 2022 年部门整体支出绩效自评报告").wait_for(timeout=30_000)
+    dialog.locator(".p-select-button__control").focus()
+    page.keyboard.press("Space")
+    page.get_by_role("option", name=decision).click()
+    fields = dialog.locator("textarea")
+    fields.nth(0).fill(reviewer)
+    fields.nth(1).fill(comment)
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(OUTPUT / f"review-form-{department}.png"))
+    for _ in range(5):
+        dialog.get_by_role("button", name="Submit").click()
+        try:
+            dialog.wait_for(state="hidden", timeout=10_000)
+            return
+        except Exception:  # "Failed to resume flow run": the server's SQLite was busy; the form stays open
+            time.sleep(2)
+    raise AssertionError(f"the review form for {department} was not accepted")
+
+
+def test_a_reviewer_approves_one_report_and_returns_another_in_the_ui(stack, browser_page):
+    page = browser_page
+    page.goto(f"{stack.ui}/deployments")
+    page.get_by_role("link", name="on-demand", exact=True).click()
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.get_by_text("Custom run", exact=True).click()
+    page.get_by_role("spinbutton").fill("2022")
+    select = page.get_by_role("button", name="No items selected")
+    select.focus()
+    page.keyboard.press("Space")
+    for code in (LIWAN, SWJ):
+        page.get_by_role("option", name=code).click()
+    page.get_by_text("Run Name", exact=True).click()  # closes the multi-select
+    page.get_by_role("option", name=LIWAN).wait_for(state="hidden", timeout=10_000)
+    review = page.locator(".schema-form-property").filter(has_text="review (Optional)")
+    review.get_by_role("switch").click()
+    assert review.get_by_role("switch").get_attribute("aria-checked") == "true"
+    run_name = page.get_by_role("textbox").first.input_value()
+    page.get_by_role("button", name="Submit").click()
+    page.wait_for_url(re.compile(r".*tab=Runs"), timeout=30_000)
+    page.get_by_role("link", name=run_name, exact=True).first.click()
+    page.wait_for_url(re.compile(r".*/runs/flow-run/.*"), timeout=30_000)
+    run_id = page.url.rsplit("/", 1)[-1].split("?")[0]
+
+    resume(page, stack, run_id, LIWAN, "批准 approve", "张审核", "")
+    resume(page, stack, run_id, SWJ, "退回 return", "李审核", "请补充成效的数据来源")
+    deadline = time.monotonic() + 240
+    while (state := flow_run(stack, run_id)["state_type"]) not in ("COMPLETED", "FAILED", "CRASHED"):
+        assert time.monotonic() < deadline, f"the run is still {state}"
+        time.sleep(2)
+    assert state == "COMPLETED"
+    page.goto(f"{stack.ui}/runs/flow-run/{run_id}")
+    page.get_by_text("Artifacts", exact=True).click()
+    page.get_by_text("review-2022").first.wait_for(timeout=30_000)
+    page.screenshot(path=str(OUTPUT / "review-completed.png"), full_page=True)
+
+    kgxj, swj = stack.out / "2022" / LIWAN, stack.out / "2022" / SWJ
+    assert "经 张审核 审核批准" in (kgxj / "approved" / "report.md").read_text(encoding="utf-8")
+    assert 'class="watermark"' not in (kgxj / "approved" / "report.html").read_text(encoding="utf-8")
+    assert not (swj / "approved").exists()
+    assert '<div class="watermark" aria-hidden="true">草稿</div>' in (swj / "report.html").read_text(encoding="utf-8")
+    with duckdb.connect(stack.warehouse.removeprefix("duckdb:///"), read_only=True) as conn:
+        found = conn.execute("select r.department_code, r.decision, r.reviewer, r.comment, "
+                             "r.report_sha256 = s.report_sha256 from ops_review r join mart_score s "
+                             "using (department_code, year) where r.year = 2022 order by r.decided_at").fetchall()
+    assert found == [(LIWAN, "approved", "张审核", "", True), (SWJ, "returned", "李审核", "请补充成效的数据来源", True)]
