@@ -53,6 +53,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="folder of <year>/<department>.yaml (default: <source>/narrative)")
     run.add_argument("--force", action="store_true",
                      help="process every department, even those whose inputs and code are unchanged")
+    run.add_argument("--review", action="store_true",
+                     help="reports are 草稿 until a reviewer approves them in the Prefect UI of $PREFECT_API_URL "
+                          "(the run waits for each decision; deploy/README.md)")
 
     explain = sub.add_parser("explain", help="how a figure of a report was obtained: query, sources, rules")
     explain.add_argument("--year", type=int, required=True)
@@ -137,17 +140,23 @@ def _progress_bar(departments: list[str] | None) -> Iterator[None]:
 
 def run(args: argparse.Namespace) -> int:
     _prefect_defaults()
+    from prefect.settings import PREFECT_API_URL
+
     from flows.self_evaluation import self_evaluation, with_runner
     from tasks.pipeline import DataRefused, UsageError
 
-    selected = with_runner(self_evaluation, _settings(args).dask_address)
+    settings = _settings(args)
+    if (args.review or settings.review) and not PREFECT_API_URL.value():
+        return _fail(EXIT_USAGE, "review needs a Prefect server whose UI reviewers can open: set PREFECT_API_URL "
+                                 "(the temporary server of a plain run has no UI), or run without review")
+    selected = with_runner(self_evaluation, settings.dask_address)
     try:
         with _progress_bar(args.departments):
             state = cast("State[Any]", selected(
                 year=args.year, departments=args.departments, source=args.source, warehouse_url=args.warehouse,
                 output_dir=args.out, finance_source=args.finance_source, statistics_source=args.statistics_source,
                 registry_source=args.registry_source, narrative_dir=args.narrative_dir, force=args.force,
-                return_state=True))
+                review=args.review, return_state=True))
     except UsageError as exc:
         return _fail(EXIT_USAGE, str(exc))
     result = state.result(raise_on_failure=False)

@@ -86,6 +86,9 @@ def self_evaluation(
                                                "rerender_only": rerender_only}, version)
     if rerender_only:
         summary.outcomes = rerender(settings, year, departments)
+        if settings.review:
+            summary.reviews = review_reports(settings, year, [o.department_code for o in summary.outcomes
+                                                              if o.status == "rerendered"], run_id)
         publish_run(summary)
         close_run(settings, run_id, "rerendered", summary.as_dict())
         return summary

@@ -78,8 +78,9 @@ def apply_decision(settings: Settings, item: Awaiting, decision: ReviewDecision,
     into ``approved/`` and re-render the working copy without its watermark; on return, re-render the draft
     so its provenance shows the comment. Returns what the run summary and the artifact say about it."""
     log = get_run_logger()
-    review = Review(item.department, item.year, item.status.report_sha256, decision.outcome, decision.reviewer,
-                    decision.comment, dt.datetime.now(dt.UTC), run_id)
+    reviewer = " ".join(decision.reviewer.split())  # one line: it is printed in the report's stamp
+    review = Review(item.department, item.year, item.status.report_sha256, decision.outcome, reviewer,
+                    decision.comment.strip(), dt.datetime.now(dt.UTC), run_id)
     engine = engine_for(settings)
     try:
         result = {"department": item.department, "decision": review.decision, "reviewer": review.reviewer,

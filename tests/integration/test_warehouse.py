@@ -136,3 +136,18 @@ def test_upgrade_in_place_from_the_first_release(warehouse_url, monkeypatch):
     with engine.connect() as conn:
         assert conn.execute(sa.text("select count(*) from mart_department_year")).scalar() == 3
     engine.dispose()
+
+
+def test_review_decisions_keep_their_time_zone_and_order_on_both_engines(engine):
+    from tasks.warehouse.reviews import Review, record_review, reviews
+
+    noon = dt.datetime(2026, 12, 2, 4, 0, tzinfo=dt.UTC)  # 12:00 in Shanghai
+    for minutes, what, who in ((5, "approved", "张审核"), (0, "returned", "李审核")):
+        at = noon + dt.timedelta(minutes=minutes)
+        record_review(engine, Review(LIWAN, 2022, "a" * 64, what, f" {who} ", "意见 | 带竖线", at, "run-1"))
+    with engine.connect() as conn:
+        found = reviews(conn, 2022, LIWAN)
+        assert reviews(conn, 2021) == []
+    assert [(r.decision, r.reviewer) for r in found] == [("returned", "李审核"), ("approved", "张审核")]
+    assert found[1].decided_at == noon + dt.timedelta(minutes=5) and found[1].decided_at.tzinfo is not None
+    assert found[0].comment == "意见 | 带竖线"
