@@ -14,7 +14,7 @@ from tasks.domain import today
 from tasks.pipeline import DepartmentOutcome, MonitoringSummary, report_notes
 from tasks.quality.alerts import deliver
 from tasks.quality.rules import load_rules
-from tasks.report.build import money_figures
+from tasks.report.build import money_figures, notes_rendered
 from tasks.report.build import render_department as render
 from tasks.report.monitoring import already_told, lag_alerts, monitor
 from tasks.report.narrative import NarrativeAbsent, NarrativeError, check_narrative, load_narrative, narrative_file
@@ -117,7 +117,6 @@ def render_department(settings: Settings, department: str, year: int, notes: lis
     return {k: str(v) for k, v in paths.items()}, seconds, missing
 
 
-@task(name="rerender", cache_policy=NO_CACHE)
 def recorded_notes(conn: sa.Connection, department: str, year: int) -> list[QualityNote]:
     """The report's data-quality notes from the warnings recorded when the department-year was loaded: what
     the run that loaded it passed to its render."""
@@ -127,15 +126,17 @@ def recorded_notes(conn: sa.Connection, department: str, year: int) -> list[Qual
     return [QualityNote(*n) for n in report_notes([], warnings, {})]
 
 
+@task(name="rerender", cache_policy=NO_CACHE)
 def rerender(settings: Settings, year: int, departments: list[str] | None) -> list[DepartmentOutcome]:
-    """Render the reports of department-years already in the warehouse, without touching their data."""
+    """Render the reports of department-years already in the warehouse, without touching their data, with the
+    data-quality notes each was last rendered with (else the warnings recorded when it was loaded)."""
     engine = engine_for(settings)
     outcomes = []
     try:
         with engine.connect() as conn:
             held = q.loaded_departments(conn, year)
-            notes = {code: recorded_notes(conn, code, year) for code in held}
-        for code in departments or held:
+            notes = {code: notes_rendered(conn, code, year) or recorded_notes(conn, code, year) for code in held}
+        for code in dict.fromkeys(departments or held):
             if code not in held:
                 outcomes.append(DepartmentOutcome(code, "refused", [f"{code} {year} is not in the warehouse"]))
                 continue

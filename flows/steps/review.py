@@ -16,9 +16,8 @@ from prefect.flow_runs import pause_flow_run
 from prefect.input import RunInput
 from pydantic import Field
 
-from flows.steps.report import recorded_notes
 from tasks.artifacts import publish_review
-from tasks.report.build import ReportChanged, render_approved, render_department
+from tasks.report.build import ReportChanged, notes_rendered, render_approved, render_department
 from tasks.report.render import report_dir
 from tasks.report.review import PENDING, ReviewStatus, review_status, when
 from tasks.resources import engine_for
@@ -31,7 +30,7 @@ class ReviewDecision(RunInput):
 
     decision: Literal["批准 approve", "退回 return"] = Field(
         title="审核结论 / Decision", description="批准：生成正式报告；退回：保留草稿并记录意见")
-    reviewer: str = Field(min_length=1, max_length=100, title="审核人 / Reviewer")
+    reviewer: str = Field(min_length=1, max_length=100, pattern=r"\S", title="审核人 / Reviewer")
     comment: str = Field("", max_length=2000, title="意见 / Comment", description="退回时请写明原因")
 
     @property
@@ -57,7 +56,7 @@ def awaiting_review(settings: Settings, year: int, departments: list[str]) -> li
     out = []
     try:
         with engine.connect() as conn:
-            for code in departments:
+            for code in dict.fromkeys(departments):
                 current = current_report(conn, code, year)
                 if current is None or current[1] is not None:
                     continue
@@ -65,8 +64,9 @@ def awaiting_review(settings: Settings, year: int, departments: list[str]) -> li
                 status = review_status(digest, reviews(conn, year, code))
                 if status.state == PENDING:
                     folder = report_dir(settings.output_dir, year, code)
-                    pdf = folder / "report.pdf"
-                    out.append(Awaiting(code, year, status, str(pdf if pdf.exists() else folder / "report.html")))
+                    shown = next((folder / f"report.{f}" for f in ("pdf", "html", "docx", "md")
+                                  if (folder / f"report.{f}").exists()), folder)
+                    out.append(Awaiting(code, year, status, str(shown)))
     finally:
         engine.dispose()
     return out
@@ -76,35 +76,60 @@ def awaiting_review(settings: Settings, year: int, departments: list[str]) -> li
 def apply_decision(settings: Settings, item: Awaiting, decision: ReviewDecision, run_id: str) -> dict[str, str]:
     """Store the decision (with the report's content hash); on approval, render the final files, stamped,
     into ``approved/`` and re-render the working copy without its watermark; on return, re-render the draft
-    so its provenance shows the comment. Returns what the run summary and the artifact say about it."""
+    so its provenance shows the comment. Both re-render with the notes the draft was drawn with, so the text
+    (and its hash) stays the one decided on. A decision on a report no longer awaiting one (another run
+    decided it, or its text changed) is not recorded. Returns what the run summary and the artifact say."""
     log = get_run_logger()
     reviewer = " ".join(decision.reviewer.split())  # one line: it is printed in the report's stamp
     review = Review(item.department, item.year, item.status.report_sha256, decision.outcome, reviewer,
                     decision.comment.strip(), dt.datetime.now(dt.UTC), run_id)
+    result = {"department": item.department, "decision": review.decision, "reviewer": review.reviewer,
+              "comment": review.comment, "decided_at": when(review.decided_at), "report_sha256": review.report_sha256}
+
+    def not_recorded(why: str) -> dict[str, str]:
+        log.error("%s %s: decision not recorded: %s", item.department, item.year, why)
+        return {**result, "decision": "not recorded", "comment": why}
+
+    if not reviewer:
+        return not_recorded("the reviewer's name is empty")
     engine = engine_for(settings)
     try:
-        result = {"department": item.department, "decision": review.decision, "reviewer": review.reviewer,
-                  "comment": review.comment, "decided_at": when(review.decided_at),
-                  "report_sha256": review.report_sha256}
         with engine.connect() as conn:
-            notes = recorded_notes(conn, item.department, item.year)
+            current = current_report(conn, item.department, item.year)
+            status = review_status(current[0], reviews(conn, item.year, item.department)) if current else None
+            notes = notes_rendered(conn, item.department, item.year)
+        if status is None or status.report_sha256 != item.status.report_sha256 or status.state != PENDING:
+            return not_recorded("the report is no longer the draft put up for review (decided by another run, "
+                                "or its text changed)")
         if review.decision == APPROVED:
             try:
-                paths = render_approved(engine, settings, review, notes)
+                paths = render_approved(engine, settings, review)
             except ReportChanged as exc:  # nothing stamped, nothing recorded: the next run drafts again
-                log.error("%s", exc)
-                return {**result, "decision": "not recorded", "comment": str(exc)}
-            record_review(engine, review)
-            render_department(engine, settings, item.department, item.year, notes)  # the working copy, stamped
+                return not_recorded(str(exc))
             result["approved"] = str(paths.get("pdf") or paths.get("html") or paths.get("md"))
-        else:  # the draft stays a draft; re-rendered, its provenance names the return and the comment
+        else:
             record_review(engine, review)
-            render_department(engine, settings, item.department, item.year, notes)
+        # the working copy: stamped (approved) or a draft whose provenance names the return
+        render_department(engine, settings, item.department, item.year, notes)
         log.info("%s %s: %s by %s%s", item.department, item.year, review.decision, review.reviewer,
                  f" ({review.comment})" if review.comment else "")
     finally:
         engine.dispose()
     return result
+
+
+def _running_again(message: str) -> None:
+    """Take the flow run out of PAUSED after a pause timed out: left paused, the server fails the run when it
+    completes ("never resumed"), which would raise the failure alert for a wait that is no error."""
+    from prefect.client.orchestration import get_client
+    from prefect.context import FlowRunContext
+    from prefect.states import Running
+
+    context = FlowRunContext.get()
+    if context is None or context.flow_run is None:
+        return
+    with get_client(sync_client=True) as client:
+        client.set_flow_run_state(context.flow_run.id, Running(message=message), force=True)
 
 
 def review_reports(settings: Settings, year: int, departments: list[str], run_id: str) -> list[dict[str, str]]:
@@ -123,12 +148,13 @@ def review_reports(settings: Settings, year: int, departments: list[str], run_id
                        "批准：生成加盖审核信息的正式报告；退回：保留草稿，记录意见。")
         form = ReviewDecision.with_initial_data(description=description)  # the fields keep their titles and checks
         try:
-            decision = pause_flow_run(wait_for_input=form, timeout=int(settings.review_timeout_hours * 3600),
+            decision = pause_flow_run(wait_for_input=form, timeout=max(1, round(settings.review_timeout_hours * 3600)),
                                       poll_interval=settings.review_poll_seconds,
                                       key=f"review-{item.department}-{year}-{item.status.report_sha256[:16]}".lower())
         except FlowPauseTimeout:
             log.warning("no review decision within %s h: %s and the rest stay 草稿, awaiting review",
                         settings.review_timeout_hours, item.department)
+            _running_again("review: no decision in time; the 草稿 stay, and the next run asks again")
             decided.append({"department": item.department, "decision": "awaiting", "reviewer": "", "comment": "",
                             "decided_at": "", "report_sha256": item.status.report_sha256})
             break

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -32,6 +33,7 @@ from tasks.report.render import (
     content_hash,
     load_options,
     narrative_context,
+    report_dir,
     write_report,
 )
 from tasks.report.review import APPROVED_FOLDER, approved_mark, draft_mark, history, review_status
@@ -40,9 +42,9 @@ from tasks.report.tables import awaiting, execution_table, funds_table, goals_ta
 from tasks.report.targets import indicators_of, reported_figure
 from tasks.settings import Settings
 from tasks.warehouse import queries as q
-from tasks.warehouse.load import record_score
+from tasks.warehouse.load import record_score, rendered_notes
 from tasks.warehouse.metrics import Registry, load_registry, measure
-from tasks.warehouse.reviews import APPROVED, Review, reviews
+from tasks.warehouse.reviews import APPROVED, Review, record_review, reviews
 
 
 # The funds block's indicator: 全年执行数 ÷ 全年预算数, full marks at 100 % and above.
@@ -215,32 +217,55 @@ def render_department(engine: sa.Engine, settings: Settings, department: str, ye
     paths = write_report(settings.output_dir, data)
     card = data.scorecard
     record_score(engine, department, year, card.total, card.grade, card.computed_grade, card.overridden,
-                 digest, missing=data.missing)
+                 digest, missing=data.missing,
+                 notes=[(n.rule_id, n.label, n.failing_rows, n.example) for n in data.quality_notes])
     return paths, data.missing
+
+
+def notes_rendered(conn: sa.Connection, department: str, year: int) -> list[QualityNote] | None:
+    """The data-quality notes the department-year's report was last rendered with: re-rendering with them
+    draws the same text. None when the warehouse does not keep them (no report yet)."""
+    kept = rendered_notes(conn, department, year)
+    return None if kept is None else [QualityNote(*n) for n in kept]
 
 
 class ReportChanged(RuntimeError):
     """The report's text is no longer the one a reviewer approved (its data changed in between)."""
 
 
-def render_approved(engine: sa.Engine, settings: Settings, review: Review,
-                    quality_notes: list[QualityNote] | None = None) -> dict[str, Path]:
-    """The final files of an approved report, stamped with who approved it and when, into
-    ``<out>/<year>/<department>/approved/`` (replacing an earlier approved version there).
+def render_approved(engine: sa.Engine, settings: Settings, review: Review) -> dict[str, Path]:
+    """The final files of an approved report, stamped with who approved it and when, drawn with the notes its
+    draft was drawn with, into ``<out>/<year>/<department>/approved/``. The files are written aside and only
+    replace an earlier approved version once the decision is recorded: a failure leaves ``approved/`` as it was.
 
-    Raises :class:`ReportChanged` when the warehouse no longer gives the approved text (``review``'s
-    content hash): nothing is written then."""
+    Raises :class:`ReportChanged` when the warehouse no longer gives the approved text (``review``'s content
+    hash); nothing is written or recorded then. Errors of the warehouse while recording leave no new files."""
+    department, year = review.department_code, review.year
     with engine.connect() as conn:
-        data = report_input(conn, settings, review.department_code, review.year, quality_notes)
+        notes = notes_rendered(conn, department, year)
+        data = report_input(conn, settings, department, year, notes)
+        earlier = reviews(conn, year, department)
     digest = content_hash(data)
     if digest != review.report_sha256:
-        raise ReportChanged(f"{review.department_code} {review.year}: the report's text changed since the "
-                            f"draft was reviewed (content {digest[:12]}, approved {review.report_sha256[:12]}); "
-                            "not stamped")
-    with engine.connect() as conn:
-        earlier = reviews(conn, review.year, review.department_code)
+        raise ReportChanged(f"{department} {year}: the report's text changed since the draft was reviewed "
+                            f"(content {digest[:12]}, approved {review.report_sha256[:12]}); not stamped")
     data.review = replace(approved_mark(review), content=digest, history=history([*earlier, review]))
-    return write_report(settings.output_dir, data, subfolder=APPROVED_FOLDER)
+    folder = report_dir(settings.output_dir, year, department)
+    staging = f".{APPROVED_FOLDER}-{review.run_id[:8]}"
+    shutil.rmtree(folder / staging, ignore_errors=True)
+    try:
+        written = write_report(settings.output_dir, data, subfolder=staging)
+        record_review(engine, review)
+    except BaseException:
+        shutil.rmtree(folder / staging, ignore_errors=True)
+        raise
+    final, old = folder / APPROVED_FOLDER, folder / f".{APPROVED_FOLDER}-replaced"
+    shutil.rmtree(old, ignore_errors=True)
+    if final.exists():
+        final.rename(old)
+    (folder / staging).rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+    return {fmt: final / path.relative_to(folder / staging) for fmt, path in written.items()}
 
 
 def narrative_form(engine: sa.Engine, settings: Settings, department: str, year: int,
@@ -248,8 +273,7 @@ def narrative_form(engine: sa.Engine, settings: Settings, department: str, year:
     """The Word form of a department-year's narrative (:mod:`tasks.report.narrative_form`) and a line saying
     what it was pre-filled with: the year's own narrative when there is one (YAML or form), else the previous
     year's (its year changed), else nothing. Figures are listed with their values in the warehouse, or as not
-    loaded yet. Raises NarrativeError for a narrative that cannot be read, LookupError for a department the
-    warehouse does not hold when nothing else names it."""
+    loaded yet. Raises NarrativeError for a narrative that cannot be read."""
     root = settings.narrative_root()
     prefill: dict[str, Any] | None = None
     note = "各栏为空：本年度和上年度都还没有文字材料。"

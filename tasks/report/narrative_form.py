@@ -308,6 +308,16 @@ def clean(text: str) -> str:
     return _TAG.sub(fix, text).strip()
 
 
+def joined(paragraphs: list[str]) -> str:
+    """Paragraphs as one: Chinese text runs on; a space only where two Latin words or numbers would touch."""
+    out = ""
+    for p in paragraphs:
+        if out and out[-1].isascii() and out[-1].isalnum() and p[0].isascii() and p[0].isalnum():
+            out += " "
+        out += p
+    return out
+
+
 def _cell_paragraphs(tc: Any) -> list[str]:
     """The non-empty paragraphs of a cell, nested tables included (a pasted table becomes its text)."""
     texts = (clean(paragraph_text(p)) for p in tc.iter(_W_P))
@@ -381,7 +391,7 @@ def read_form(path: Path) -> FormContent:
                 places[form_field.path] = [f"section 【{label}】, paragraph {i}"
                                            for i in range(1, len(paragraphs) + 1)]
             else:
-                value = "".join(paragraphs) if paragraphs else ("" if form_field.kind == "text" else None)
+                value = joined(paragraphs) if paragraphs else ("" if form_field.kind == "text" else None)
                 texts[form_field.path] = paragraphs
                 places[form_field.path] = [f"section 【{label}】, paragraph {i}"
                                            for i in range(1, len(paragraphs) + 1)] or [f"section 【{label}】"]
@@ -404,7 +414,7 @@ def _measures(path: Path, rows: list[list[Any]], places: dict[str, list[str]]) -
     out: list[dict[str, str]] = []
     where: list[str] = []
     for n, row in enumerate(rows, start=2):
-        cells = ["".join(_cell_paragraphs(tc)) for tc in row]
+        cells = [joined(_cell_paragraphs(tc)) for tc in row]
         heading, text = [*cells, "", ""][:2]
         if not heading and not text:
             continue

@@ -74,8 +74,9 @@ class ReportInput:
 
     @property
     def watermark(self) -> bool:
-        """A 草稿 of either kind: inputs still missing, or awaiting a reviewer's approval."""
-        return self.draft or (self.review is not None and self.review.draft)
+        """A report awaiting a reviewer's approval (review: true) carries 草稿 on every page; without review,
+        a 草稿 of missing inputs says so in its title and note only, as before."""
+        return self.review is not None and self.review.draft
 
 
 class FigureRefs:

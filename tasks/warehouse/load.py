@@ -77,12 +77,14 @@ def clear_score(conn: sa.Connection, department: str, year: int) -> None:
 
 
 def record_score(engine: sa.Engine, department: str, year: int, total: Decimal, grade: str, computed_grade: str,
-                 overridden: bool, report_sha256: str | None, missing: list[str] | None = None) -> None:
+                 overridden: bool, report_sha256: str | None, missing: list[str] | None = None,
+                 notes: list[tuple[str, str, int, str]] | None = None) -> None:
     """A rendered report's 总分 and 等级 into ``mart_score`` (replacing the department-year's row).
 
     ``total`` is in points (0-100, 2 decimals); ``grade`` is the one published (the department's own
     when it overrode ``computed_grade``); ``report_sha256`` is the SHA-256 of its report.md, if any;
-    ``missing`` names what the department has still to submit (its report is then a draft).
+    ``missing`` names what the department has still to submit (its report is then a draft); ``notes`` are the
+    data-quality notes it was rendered with (rule id, label, failing rows, example).
     """
     t = s.mart_score
     with dialect.write_turn(engine), engine.begin() as conn:
@@ -90,7 +92,8 @@ def record_score(engine: sa.Engine, department: str, year: int, total: Decimal, 
         conn.execute(t.insert().values(
             department_code=department, year=year, total=total, grade=grade, computed_grade=computed_grade,
             overridden=overridden, report_sha256=report_sha256, rendered_at=dt.datetime.now(dt.UTC),
-            missing="、".join(missing) if missing else None))
+            missing="、".join(missing) if missing else None,
+            quality_notes=json.dumps([list(n) for n in notes], ensure_ascii=False) if notes is not None else None))
 
 
 def record_partition(conn: sa.Connection, partition: Partition, run_id: str, code_version: str) -> None:
@@ -126,3 +129,14 @@ def earlier_inputs(engine: sa.Engine, year: int) -> dict[str, dict[int, str]]:
     for code, earlier, digest in rows:
         out.setdefault(str(code), {})[int(earlier)] = str(digest)
     return out
+
+
+def rendered_notes(conn: sa.Connection, department: str, year: int) -> list[tuple[str, str, int, str]] | None:
+    """The data-quality notes the department-year's report was last rendered with (see :func:`record_score`);
+    None when no report was rendered, or it was rendered before they were kept."""
+    t = s.mart_score
+    raw = conn.execute(sa.select(t.c.quality_notes).where(t.c.department_code == department,
+                                                           t.c.year == year)).scalar()
+    if raw is None:
+        return None
+    return [(str(r), str(label), int(n), str(example)) for r, label, n, example in json.loads(raw)]

@@ -277,6 +277,9 @@ mart_score = sa.Table(
     sa.Column("rendered_at", sa.DateTime(timezone=True), nullable=False),
     # a 草稿's inputs not yet submitted, joined by 、 (NULL: the report is final)
     sa.Column("missing", sa.String(200), nullable=True),
+    # the data-quality notes the report was rendered with, as JSON [[rule_id, label, failing_rows, example]]:
+    # an approval or a re-render draws the same text (the same content hash)
+    sa.Column("quality_notes", sa.Text, nullable=True),
 )
 
 # Reviewers' decisions on rendered reports (review: true): one row per decision, never updated. The report

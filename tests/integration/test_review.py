@@ -82,6 +82,8 @@ def reviewed(prefect_harness, tmp_path_factory) -> dict[str, Any]:
     source = tmp / "sample"
     shutil.copytree(Path("data/sample"), source)
     os.environ["SELFEVAL_REVIEW_POLL_SECONDS"] = "1"
+    # warnings in every report: the approved text must be drawn with the notes its draft was drawn with
+    os.environ["SELFEVAL_YOY_WARNING_BOUND"] = "0.01"
     params = {"departments": [LIWAN, SWJ], "source": str(source), "warehouse_url": f"duckdb:///{tmp}/wh.duckdb",
               "output_dir": str(tmp / "out")}
     try:
@@ -94,6 +96,7 @@ def reviewed(prefect_harness, tmp_path_factory) -> dict[str, Any]:
                "url": f"duckdb:///{tmp}/wh.duckdb", "summary": first.state.result()}
     finally:
         os.environ.pop("SELFEVAL_REVIEW_POLL_SECONDS", None)
+        os.environ.pop("SELFEVAL_YOY_WARNING_BOUND", None)
 
 
 def test_the_run_pauses_once_per_report_in_department_order(reviewed):
@@ -105,6 +108,7 @@ def test_the_run_pauses_once_per_report_in_department_order(reviewed):
 
 def test_approval_renders_the_final_files_stamped(reviewed):
     approved = reviewed["out"] / LIWAN / "approved"
+    assert "附件：数据质量说明" in (reviewed["out"] / LIWAN / "report.md").read_text(encoding="utf-8")
     assert {p.name for p in approved.iterdir()} >= {"report.md", "report.html", "report.docx", "report.pdf"}
     md = (approved / "report.md").read_text(encoding="utf-8")
     assert "经 张审核 审核批准" in md
@@ -170,3 +174,18 @@ def test_changed_data_makes_a_new_draft_and_keeps_the_approved_version(reviewed)
     assert "各重点工作任务完成良好" in draft and "批准后将替代该版本" in draft
     rollup_row = rows(reviewed["url"], f"select count(*) as n from ops_review where department_code = '{LIWAN}'")
     assert rollup_row[0]["n"] == 2
+
+
+def test_no_decision_in_time_leaves_the_drafts_and_the_run_completes(prefect_harness, tmp_path, monkeypatch):
+    """A pause that times out is no failure: the run completes (no failure alert), the draft stays a draft and
+    nothing is recorded; the next run asks again."""
+    monkeypatch.setenv("SELFEVAL_REVIEW_TIMEOUT_HOURS", "0.0005")  # ~2 s
+    monkeypatch.setenv("SELFEVAL_REVIEW_POLL_SECONDS", "1")
+    run = Run(departments=["440103-WTJ"], warehouse_url=f"duckdb:///{tmp_path}/wh.duckdb", output_dir=str(tmp_path))
+    run.start()
+    run.join(240)
+    assert run.state is not None and run.state.is_completed(), run.state
+    assert [(d["department"], d["decision"]) for d in run.state.result().reviews] == [("440103-WTJ", "awaiting")]
+    assert rows(f"duckdb:///{tmp_path}/wh.duckdb", "select count(*) as n from ops_review")[0]["n"] == 0
+    html = (tmp_path / "2022" / "440103-WTJ" / "report.html").read_text(encoding="utf-8")
+    assert 'class="watermark"' in html and not (tmp_path / "2022" / "440103-WTJ" / "approved").exists()

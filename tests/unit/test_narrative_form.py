@@ -70,9 +70,12 @@ def test_a_text_field_of_several_paragraphs_is_one_paragraph(tmp_path):
     path = form_file(tmp_path, sample_data())
     doc = Document(str(path))
     box(doc, "重点工作任务完成情况分析").add_paragraph("另起一段。")
+    box(doc, "主要成效").paragraphs[0].runs[-1].text += "R&D"
+    box(doc, "主要成效").add_paragraph("investment grew")
     doc.save(str(path))
     narrative = load_narrative(tmp_path / "narrative", 2022, LIWAN)
     assert narrative.task_analysis.endswith("“华南板块”。另起一段。")
+    assert narrative.achievements.endswith("R&D investment grew")  # Latin words do not run together
 
 
 def test_tracked_changes_read_as_accepted(tmp_path):
@@ -209,4 +212,4 @@ def test_figures_are_locked_content_controls_the_reader_skips(tmp_path):
     assert len(sdts) == 1
     assert sdts[0].find(f"{qn('w:sdtPr')}/{qn('w:lock')}").get(qn("w:val")) == "sdtContentLocked"
     assert "".join(t.text for t in sdts[0].iter(qn("w:t"))) == "12家"
-    assert "srdi_applicants" not in str(read_form(path).data.get("parameters"))
+    assert "12家" not in str(read_form(path).data)  # the figures' table is not read into any field

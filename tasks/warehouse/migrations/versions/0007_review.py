@@ -1,4 +1,5 @@
-"""Reviewers' decisions on rendered reports: approved or returned, by whom, when, on which content hash.
+"""Reviewers' decisions on rendered reports: approved or returned, by whom, when, on which content hash; and the
+data-quality notes a report was rendered with, so that approving it draws the same text.
 
 Revision ID: 0007
 Revises: 0006
@@ -13,6 +14,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.add_column("mart_score", sa.Column("quality_notes", sa.Text, nullable=True))
     op.create_table(
         "ops_review",
         sa.Column("department_code", sa.String(64), primary_key=True),
@@ -28,3 +30,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("ops_review")
+    op.drop_column("mart_score", "quality_notes")
