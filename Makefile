@@ -66,6 +66,8 @@ bench: $(STAMP) ## Run every benchmark and rewrite bench/results.md (the city at
 	$(BIN)/python -m bench.bench_validate --rows 1000000
 	$(BIN)/python -m bench.bench_readers --rows 1000000
 	$(BIN)/python -m bench.bench_city --points 10000 100000 1000000 5000000
+	$(BIN)/python -m bench.bench_monitoring --rows 1000000 5000000
+	$(BIN)/python -m bench.bench_form
 
 clean: ## Remove the warehouse, reports and caches (keeps .venv)
 	rm -rf var out .pytest_cache .mypy_cache .ruff_cache
