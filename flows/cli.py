@@ -50,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
         run.add_argument(f"--{name}", dest=f"{name}_source", metavar="LOCATION",
                          help=f"{name} from a folder, an http(s) API or a database URL (default: <source>/{name})")
     run.add_argument("--narrative", dest="narrative_dir", metavar="DIR",
-                     help="folder of <year>/<department>.yaml (default: <source>/narrative)")
+                     help="folder of <year>/<department>.yaml or .docx (default: <source>/narrative)")
     run.add_argument("--force", action="store_true",
                      help="process every department, even those whose inputs and code are unchanged")
     run.add_argument("--review", action="store_true",
@@ -251,8 +251,9 @@ def form(args: argparse.Namespace) -> int:
     out.write_bytes(data)
     print(f"form {args.department} {args.year}: {out}")
     print(f"  {note}")
-    print(f"  fill it in, then save it as narrative/{args.year}/{args.department}.docx in the landing zone "
-          "(instead of the .yaml)")
+    replaces = " (instead of the .yaml)" if (settings.narrative_root() / str(args.year) /
+                                             f"{args.department}.yaml").exists() else ""
+    print(f"  fill it in, then save it as narrative/{args.year}/{args.department}.docx in the landing zone{replaces}")
     return EXIT_OK
 
 

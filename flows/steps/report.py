@@ -36,10 +36,11 @@ def check_narratives(settings: Settings, year: int, departments: list[str]) -> d
     a department with none yet is not refused (its report is a 草稿)."""
     problems: dict[str, list[str]] = {}
     registry = load_registry(settings.metrics_registry)
+    grades = [grade for _, grade in load_profile(settings.scoring_profile).grades]
     for code in departments:
         try:
             narrative = load_narrative(settings.narrative_root(), year, code)
-            check_narrative(narrative, registry, str(narrative_file(settings.narrative_root(), year, code)))
+            check_narrative(narrative, registry, str(narrative_file(settings.narrative_root(), year, code)), grades)
         except NarrativeAbsent:
             continue
         except NarrativeError as exc:

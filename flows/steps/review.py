@@ -19,7 +19,7 @@ from pydantic import Field
 from tasks.artifacts import publish_review
 from tasks.report.build import ReportChanged, notes_rendered, render_approved, render_department
 from tasks.report.render import report_dir
-from tasks.report.review import PENDING, ReviewStatus, review_status, when
+from tasks.report.review import PENDING, ReviewStatus, decision_problem, review_status, when
 from tasks.resources import engine_for
 from tasks.settings import Settings
 from tasks.warehouse.reviews import APPROVED, RETURNED, Review, current_report, record_review, reviews
@@ -132,6 +132,23 @@ def _running_again(message: str) -> None:
         client.set_flow_run_state(context.flow_run.id, Running(message=message), force=True)
 
 
+def _ask(settings: Settings, description: str, key: str) -> ReviewDecision:
+    """Pause for the reviewer's form until it holds a decision that can be taken; a form that cannot (a return
+    without a comment, say) is asked again, saying why."""
+    timeout = max(1, round(settings.review_timeout_hours * 3600))
+    problem = None
+    for attempt in range(20):
+        shown = (f"**上次提交未被接受：{problem}。请重新填写。**\n\n" if problem else "") + description
+        form = ReviewDecision.with_initial_data(description=shown)  # the fields keep their titles and checks
+        decision = pause_flow_run(wait_for_input=form, timeout=timeout, poll_interval=settings.review_poll_seconds,
+                                  key=key if attempt == 0 else f"{key}-{attempt}")
+        problem = decision_problem(decision.outcome, decision.reviewer, decision.comment)
+        if problem is None:
+            return decision
+        get_run_logger().warning("review form not taken (%s): asking again", problem)
+    raise FlowPauseTimeout(f"no usable review decision after 20 forms: {problem}")
+
+
 def review_reports(settings: Settings, year: int, departments: list[str], run_id: str) -> list[dict[str, str]]:
     """Ask for a decision on each report of ``departments`` awaiting one, pausing the run for each.
 
@@ -146,11 +163,9 @@ def review_reports(settings: Settings, year: int, departments: list[str], run_id
         description = (f"## 审核 {item.department} {year} 年部门整体支出绩效自评报告\n\n"
                        f"草稿：`{item.report}`（内容 SHA-256 `{item.status.report_sha256[:12]}`）{superseded}\n\n"
                        "批准：生成加盖审核信息的正式报告；退回：保留草稿，记录意见。")
-        form = ReviewDecision.with_initial_data(description=description)  # the fields keep their titles and checks
+        key = f"review-{item.department}-{year}-{item.status.report_sha256[:16]}".lower()
         try:
-            decision = pause_flow_run(wait_for_input=form, timeout=max(1, round(settings.review_timeout_hours * 3600)),
-                                      poll_interval=settings.review_poll_seconds,
-                                      key=f"review-{item.department}-{year}-{item.status.report_sha256[:16]}".lower())
+            decision = _ask(settings, description, key)
         except FlowPauseTimeout:
             log.warning("no review decision within %s h: %s and the rest stay 草稿, awaiting review",
                         settings.review_timeout_hours, item.department)

@@ -304,7 +304,8 @@ def narrative_form(engine: sa.Engine, settings: Settings, department: str, year:
     for metric in registry.metrics.values():
         if figures is not None and metric.name in figures:
             figure = figures[metric.name]
-            text = f"{figure.text}{figure.unit}" if figure.text != "—" else "—（暂无数据）"
+            text = figure.text if figure.text.endswith(figure.unit) else f"{figure.text}{figure.unit}"
+            text = "—（暂无数据）" if figure.text == "—" else text
         else:
             text = "（尚未装载）"
         listed.append(FormFigure(metric.name, metric.label or metric.description or metric.name, text))

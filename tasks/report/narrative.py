@@ -9,6 +9,7 @@ simple conditions but cannot reach into the program.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -139,7 +140,10 @@ def load_narrative(root: Path, year: int, department: str) -> Narrative:
         raise NarrativeError(f"narrative: {path}: not valid YAML: {exc}") from exc
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise NarrativeError(f"narrative: {path}, {_where(first['loc'], places)}: {first['msg']}") from exc
+        message = first["msg"]
+        if places and first["type"] == "too_short":
+            message = "此栏不能为空：至少填写一段 (the box is empty; write at least one paragraph)"
+        raise NarrativeError(f"narrative: {path}, {_where(first['loc'], places)}: {message}") from exc
     narrative._places, narrative._paragraphs = places, paragraphs
     if narrative.department != department or narrative.year != year:
         raise NarrativeError(f"narrative: {path}: says department {narrative.department} year "
@@ -169,9 +173,35 @@ def _where(loc: tuple[int | str, ...], places: dict[str, list[str]]) -> str:
 _sandbox = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
 
 
-def check_narrative(narrative: Narrative, registry: Registry, where: str) -> None:
+# The fields rendered as templates (they may name figures); the others are printed as written.
+TEMPLATED = ("task_analysis", "achievements")
+TEMPLATE_SYNTAX = re.compile(r"\{\{|\{%")
+
+
+def _plain_texts(narrative: Narrative) -> list[tuple[str, int | None, str]]:
+    """Every text printed as written: (field, index, text)."""
+    out: list[tuple[str, int | None, str]] = [("conclusion.summary", None, narrative.conclusion.summary)]
+    for field in ("functions", "goals", "key_tasks", "problems"):
+        out += [(field, i, text) for i, text in enumerate(getattr(narrative, field))]
+    for i, m in enumerate(narrative.measures):
+        out += [("measures", i, m.heading), ("measures", i, m.text)]
+    return out
+
+
+def check_narrative(narrative: Narrative, registry: Registry, where: str, grades: list[str] | None = None) -> None:
     """Render every text against placeholder figures, so an unknown name (a figure, or the growth
-    that ``change()`` writes) fails before loading."""
+    that ``change()`` writes) fails before loading. A figure named where text is printed as written (only
+    :data:`TEMPLATED` fields are filled in), and a ``grade_override`` that is not one of ``grades`` (the scoring
+    profile's), are refused too."""
+    for field, index, text in _plain_texts(narrative):
+        if TEMPLATE_SYNTAX.search(text):
+            raise NarrativeError(f"narrative: {where}, {narrative.place(field, index)}: figures ({{{{ }}}}) are "
+                                 "filled in only in task_analysis (重点工作任务完成情况分析) and achievements "
+                                 "(主要成效); write the value here, or move the sentence there")
+    override = narrative.conclusion.grade_override
+    if grades is not None and override is not None and override not in grades:
+        raise NarrativeError(f"narrative: {where}, {narrative.place('conclusion.grade_override')}: grade "
+                             f"{override!r} is not a grade of the scoring profile; expected one of {'、'.join(grades)}")
     figure_names = registry.names
     context: dict[str, Any] = dict.fromkeys(figure_names, "0")
 
@@ -184,7 +214,7 @@ def check_narrative(narrative: Narrative, registry: Registry, where: str) -> Non
     context.update(narrative.parameters)
     context.update(year=narrative.year, growth_above=lambda name, threshold: "", pct=lambda v, places=0: "0",
                    change=change)
-    for field in ("task_analysis", "achievements"):
+    for field in TEMPLATED:
         try:
             render_text(getattr(narrative, field), context, f"{where}, {narrative.place(field)}")
         except NarrativeError:

@@ -59,7 +59,8 @@ FIELDS: tuple[FormField, ...] = (
               "一句话，接在“某年度”之后、“部门整体支出绩效自评某等级”之前，如：各重点工作任务完成较好"),
     FormField("conclusion.grade_override", "自评等级调整", "optional",
               "一般留空：等级由自评表计算。只有要改写计算出的等级时才填写（优秀、良好、中、差），报告会注明。"),
-    FormField("task_analysis", "重点工作任务完成情况分析", "text", "报告中为一段；另起的段落会接在一起。"),
+    FormField("task_analysis", "重点工作任务完成情况分析", "text",
+              "报告中为一段；另起的段落会接在一起。可引用下表的数字。"),
     FormField("achievements", "主要成效", "text", "报告中为一段；另起的段落会接在一起。可引用下表的数字。"),
     FormField("problems", "存在问题", "list", "每段一条问题。"),
 )
@@ -212,7 +213,8 @@ def write_form(narrative: dict[str, Any] | None, department: str, department_nam
     sub = doc.add_paragraph("文字材料填写表", style="Title")
     sub.alignment = WD_ALIGN_PARAGRAPH.CENTER
     for text in ("在每个方框（表格）中填写；可以输入、粘贴、增加段落。请勿删除或改写带【】的标题格。",
-                 "数字不要手写：写 {{ 名称 }}，报告会填入数据中的值（见文末“可引用的数字”）。",
+                 "数字不要手写：在“重点工作任务完成情况分析”和“主要成效”中写 {{ 名称 }}，报告会填入数据中的值"
+                 "（见文末“可引用的数字”）；其他栏按原文印出，不能引用数字。",
                  f"填好后另存为 narrative/{year}/{department}.docx，放入数据目录，替代同名的 .yaml 文件。",
                  source_note):
         p = doc.add_paragraph(text, style="Normal")

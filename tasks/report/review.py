@@ -100,3 +100,13 @@ def decision_text(status: ReviewStatus) -> str:
     if status.superseded is not None:
         text += f"；{when(status.superseded.decided_at)} 批准的版本待替代"
     return text
+
+
+def decision_problem(decision: str, reviewer: str, comment: str) -> str | None:
+    """Why a submitted decision cannot be taken (the form asks again), or None: a decision names its
+    reviewer, and a return says why."""
+    if not reviewer.split():
+        return "请填写审核人 (the reviewer's name is empty)"
+    if decision == RETURNED and not comment.strip():
+        return "退回须写明意见 (a return needs a comment saying why)"
+    return None

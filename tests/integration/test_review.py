@@ -189,3 +189,16 @@ def test_no_decision_in_time_leaves_the_drafts_and_the_run_completes(prefect_har
     assert rows(f"duckdb:///{tmp_path}/wh.duckdb", "select count(*) as n from ops_review")[0]["n"] == 0
     html = (tmp_path / "2022" / "440103-WTJ" / "report.html").read_text(encoding="utf-8")
     assert 'class="watermark"' in html and not (tmp_path / "2022" / "440103-WTJ" / "approved").exists()
+
+
+def test_a_return_without_a_comment_is_asked_again(prefect_harness, tmp_path, monkeypatch):
+    monkeypatch.setenv("SELFEVAL_REVIEW_POLL_SECONDS", "1")
+    run = Run(departments=["440103-WTJ"], warehouse_url=f"duckdb:///{tmp_path}/wh.duckdb", output_dir=str(tmp_path))
+    run.start()
+    first = decide("退回 return", "李审核", "")
+    second = decide("退回 return", "李审核", "请补充成效")
+    run.join(240)
+    assert run.state is not None and run.state.is_completed(), run.state
+    assert second == f"{first}-1"  # the same report, asked again
+    found = rows(f"duckdb:///{tmp_path}/wh.duckdb", "select decision, comment from ops_review")
+    assert found == [{"decision": "returned", "comment": "请补充成效"}]

@@ -114,7 +114,7 @@ def test_autocorrected_quotes_inside_template_tags_are_put_back(tmp_path):
 
 def test_an_empty_form_for_a_new_year_has_every_box(tmp_path):
     form_file(tmp_path, None, year=2024)
-    with pytest.raises(NarrativeError, match=r"section 【部门职能】: List should have at least 1 item"):
+    with pytest.raises(NarrativeError, match=r"section 【部门职能】: 此栏不能为空：至少填写一段"):
         load_narrative(tmp_path / "narrative", 2024, LIWAN)
 
 
@@ -213,3 +213,24 @@ def test_figures_are_locked_content_controls_the_reader_skips(tmp_path):
     assert sdts[0].find(f"{qn('w:sdtPr')}/{qn('w:lock')}").get(qn("w:val")) == "sdtContentLocked"
     assert "".join(t.text for t in sdts[0].iter(qn("w:t"))) == "12家"
     assert "12家" not in str(read_form(path).data)  # the figures' table is not read into any field
+
+
+def test_a_figure_named_where_text_is_printed_as_written_is_refused(tmp_path):
+    path = form_file(tmp_path, sample_data())
+    doc = Document(str(path))
+    box(doc, "自评结论综述").paragraphs[0].runs[0].text = "执行率达到 {{ execution_rate }}"
+    doc.save(str(path))
+    narrative = load_narrative(tmp_path / "narrative", 2022, LIWAN)
+    with pytest.raises(NarrativeError, match=r"section 【自评结论综述】: figures \(\{\{ \}\}\) are filled in only in"):
+        check_narrative(narrative, load_registry(Path("templates/metrics.yaml")), str(path))
+
+
+def test_a_grade_override_must_be_a_grade_of_the_profile(tmp_path):
+    data = sample_data()
+    data["conclusion"]["grade_override"] = "很好"
+    path = form_file(tmp_path, data)
+    narrative = load_narrative(tmp_path / "narrative", 2022, LIWAN)
+    registry = load_registry(Path("templates/metrics.yaml"))
+    with pytest.raises(NarrativeError, match=r"section 【自评等级调整】: grade '很好' is not a grade of the scoring"):
+        check_narrative(narrative, registry, str(path), ["优秀", "良好", "中", "差"])
+    check_narrative(narrative, registry, str(path))  # without the profile's grades, not checked

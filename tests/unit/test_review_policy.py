@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from flows.cli import main
-from tasks.report.review import decision_text, draft_mark, review_status, stamp, when
+from tasks.report.review import decision_problem, decision_text, draft_mark, review_status, stamp, when
 from tasks.warehouse.reviews import Review
 
 T0 = dt.datetime(2026, 12, 2, 2, 20, tzinfo=dt.UTC)  # 10:20 in Shanghai
@@ -59,3 +59,10 @@ def test_a_decision_is_approved_or_returned(what):
 
     with pytest.raises(ValueError, match="expected one of approved, returned"):
         record_review(None, decision("a", what))  # type: ignore[arg-type]  # refused before any connection
+
+
+def test_a_decision_names_its_reviewer_and_a_return_says_why():
+    assert decision_problem("approved", "张审核", "") is None
+    assert decision_problem("returned", "张审核", "请补充") is None
+    assert "审核人" in str(decision_problem("approved", "  \n ", ""))
+    assert "退回须写明意见" in str(decision_problem("returned", "张审核", "   "))
