@@ -11,7 +11,7 @@ from tasks.quality.gate import gate_parameters
 from tasks.settings import Settings
 
 CHANGED = {"ledger_tolerance_wan": Decimal("0.05"), "yoy_warning_bound": 2.5, "jump_warning_factor": 7.0,
-           "sheets": {"budget_lines": "预算执行"}, "closed_years": [2022]}
+           "sheets": {"budget_lines": "预算执行"}, "closed_years": [2022], "review": True}
 
 
 def test_every_result_setting_is_a_setting():
