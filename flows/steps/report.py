@@ -136,7 +136,10 @@ def rerender(settings: Settings, year: int, departments: list[str] | None) -> li
     try:
         with engine.connect() as conn:
             held = q.loaded_departments(conn, year)
-            notes = {code: notes_rendered(conn, code, year) or recorded_notes(conn, code, year) for code in held}
+            notes: dict[str, list[QualityNote]] = {}
+            for code in held:
+                kept = notes_rendered(conn, code, year)
+                notes[code] = kept if kept is not None else recorded_notes(conn, code, year)
         for code in dict.fromkeys(departments or held):
             if code not in held:
                 outcomes.append(DepartmentOutcome(code, "refused", [f"{code} {year} is not in the warehouse"]))

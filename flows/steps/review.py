@@ -6,6 +6,7 @@ comment). The policy is :mod:`tasks.report.review`; the decisions live in the wa
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -132,6 +133,12 @@ def _running_again(message: str) -> None:
         client.set_flow_run_state(context.flow_run.id, Running(message=message), force=True)
 
 
+def pause_key(department: str, year: int, report_sha256: str) -> str:
+    """The pause's key: Prefect takes lowercase letters, digits and dashes only (a code may hold _ or .)."""
+    raw = f"review-{department}-{year}-{report_sha256[:16]}".lower()
+    return re.sub(r"[^a-z0-9-]", "-", raw)
+
+
 def _ask(settings: Settings, description: str, key: str) -> ReviewDecision:
     """Pause for the reviewer's form until it holds a decision that can be taken; a form that cannot (a return
     without a comment, say) is asked again, saying why."""
@@ -163,7 +170,7 @@ def review_reports(settings: Settings, year: int, departments: list[str], run_id
         description = (f"## 审核 {item.department} {year} 年部门整体支出绩效自评报告\n\n"
                        f"草稿：`{item.report}`（内容 SHA-256 `{item.status.report_sha256[:12]}`）{superseded}\n\n"
                        "批准：生成加盖审核信息的正式报告；退回：保留草稿，记录意见。")
-        key = f"review-{item.department}-{year}-{item.status.report_sha256[:16]}".lower()
+        key = pause_key(item.department, year, item.status.report_sha256)
         try:
             decision = _ask(settings, description, key)
         except FlowPauseTimeout:

@@ -235,8 +235,8 @@ class ReportChanged(RuntimeError):
 
 def render_approved(engine: sa.Engine, settings: Settings, review: Review) -> dict[str, Path]:
     """The final files of an approved report, stamped with who approved it and when, drawn with the notes its
-    draft was drawn with, into ``<out>/<year>/<department>/approved/``. The files are written aside and only
-    replace an earlier approved version once the decision is recorded: a failure leaves ``approved/`` as it was.
+    draft was drawn with, into ``<out>/<year>/<department>/approved/``. The files are written aside, swapped in,
+    and the decision recorded; a failure to write or to record leaves ``approved/`` as it was.
 
     Raises :class:`ReportChanged` when the warehouse no longer gives the approved text (``review``'s content
     hash); nothing is written or recorded then. Errors of the warehouse while recording leave no new files."""
@@ -251,21 +251,29 @@ def render_approved(engine: sa.Engine, settings: Settings, review: Review) -> di
                             f"(content {digest[:12]}, approved {review.report_sha256[:12]}); not stamped")
     data.review = replace(approved_mark(review), content=digest, history=history([*earlier, review]))
     folder = report_dir(settings.output_dir, year, department)
-    staging = f".{APPROVED_FOLDER}-{review.run_id[:8]}"
-    shutil.rmtree(folder / staging, ignore_errors=True)
+    tag = "".join(c for c in review.run_id if c.isalnum())[:12]
+    staging, final, previous = (folder / f".{APPROVED_FOLDER}-new-{tag}", folder / APPROVED_FOLDER,
+                                folder / f".{APPROVED_FOLDER}-previous-{tag}")
+    for leftover in (staging, previous):
+        shutil.rmtree(leftover, ignore_errors=True)
     try:
-        written = write_report(settings.output_dir, data, subfolder=staging)
+        written = write_report(settings.output_dir, data, subfolder=staging.name)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    # swap in, then record; a failure to record puts the earlier approved version back
+    if final.exists():
+        final.rename(previous)
+    staging.rename(final)
+    try:
         record_review(engine, review)
     except BaseException:
-        shutil.rmtree(folder / staging, ignore_errors=True)
+        shutil.rmtree(final, ignore_errors=True)
+        if previous.exists():
+            previous.rename(final)
         raise
-    final, old = folder / APPROVED_FOLDER, folder / f".{APPROVED_FOLDER}-replaced"
-    shutil.rmtree(old, ignore_errors=True)
-    if final.exists():
-        final.rename(old)
-    (folder / staging).rename(final)
-    shutil.rmtree(old, ignore_errors=True)
-    return {fmt: final / path.relative_to(folder / staging) for fmt, path in written.items()}
+    shutil.rmtree(previous, ignore_errors=True)
+    return {fmt: final / path.relative_to(staging) for fmt, path in written.items()}
 
 
 def narrative_form(engine: sa.Engine, settings: Settings, department: str, year: int,

@@ -199,7 +199,7 @@ def check_narrative(narrative: Narrative, registry: Registry, where: str, grades
                                  "filled in only in task_analysis (重点工作任务完成情况分析) and achievements "
                                  "(主要成效); write the value here, or move the sentence there")
     override = narrative.conclusion.grade_override
-    if grades is not None and override is not None and override not in grades:
+    if grades is not None and override and override not in grades:  # empty: no override
         raise NarrativeError(f"narrative: {where}, {narrative.place('conclusion.grade_override')}: grade "
                              f"{override!r} is not a grade of the scoring profile; expected one of {'、'.join(grades)}")
     figure_names = registry.names

@@ -66,3 +66,11 @@ def test_a_decision_names_its_reviewer_and_a_return_says_why():
     assert decision_problem("returned", "张审核", "请补充") is None
     assert "审核人" in str(decision_problem("approved", "  \n ", ""))
     assert "退回须写明意见" in str(decision_problem("returned", "张审核", "   "))
+
+
+def test_a_pause_key_is_what_prefect_takes_whatever_the_department_code():
+    from flows.steps.review import pause_key
+
+    key = pause_key("440103_KG.X", 2022, "ab" * 32)
+    assert key == "review-440103-kg-x-2022-abababababababab"
+    assert all(c.islower() or c.isdigit() or c == "-" for c in key)
