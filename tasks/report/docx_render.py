@@ -21,7 +21,7 @@ from docx.shared import Cm, Mm, Pt
 
 from tasks.report.charts import Chart
 from tasks.report.document import Block, plain
-from tasks.report.office import FACES, FOOTER_FACE, fixed_zip, office_faces, set_fonts
+from tasks.report.office import FACES, FOOTER_FACE, office_faces, saved, set_fonts
 from tasks.report.tables import Table
 
 SIZES = {"Title": 22, "Heading 1": 16, "Heading 2": 16, "Normal": 16}  # 二号, 三号
@@ -164,11 +164,4 @@ def to_docx(blocks: list[Block], charts: dict[str, Chart], created: dt.datetime,
             picture.add_run().add_picture(io.BytesIO(chart.png), width=Cm(15.5))
         elif block.kind == "pagebreak":
             doc.add_page_break()
-    props = doc.core_properties
-    props.title = plain(blocks[1].text) if len(blocks) > 1 else ""
-    props.author = props.last_modified_by = "selfeval"
-    props.created = props.modified = created
-    props.revision = 1
-    buf = io.BytesIO()
-    doc.save(buf)
-    return fixed_zip(buf.getvalue())
+    return saved(doc, created, plain(blocks[1].text) if len(blocks) > 1 else "")

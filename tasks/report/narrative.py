@@ -19,7 +19,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from tasks import yamlfile
-from tasks.report.narrative_form import FIELDS, FormError, read_form
+from tasks.report.narrative_form import FIELDS, MEASURES, PARAMETERS, FormError, read_form
 from tasks.warehouse.metrics import Registry
 
 
@@ -161,7 +161,7 @@ def _where(loc: tuple[int | str, ...], places: dict[str, list[str]]) -> str:
         return f"field {dotted}"
     path = ".".join(str(p) for p in loc if isinstance(p, str))
     index = next((p for p in loc if isinstance(p, int)), None)
-    label = _LABELS.get(path) or {"measures": "下一步改进措施", "parameters": "参数"}.get(path.split(".")[0])
+    label = _LABELS.get(path) or {"measures": MEASURES, "parameters": PARAMETERS}.get(path.split(".")[0])
     if label is None:
         return f"field {dotted}"
     where = places.get(path.split(".")[0]) or places.get(path) or []
@@ -235,7 +235,7 @@ def _located(narrative: Narrative, field: str, context: dict[str, Any], where: s
         message = str(whole)
     places = narrative._places.get(field) or []
     if len(places) > 1:
-        for index, paragraph in enumerate(_paragraphs_of(narrative, field)):
+        for index, paragraph in enumerate(narrative._paragraphs.get(field, [])):
             try:
                 render_text(paragraph, context, "")
             except NarrativeError as exc:
@@ -243,10 +243,6 @@ def _located(narrative: Narrative, field: str, context: dict[str, Any], where: s
                     continue  # a block spread over paragraphs
                 return message.replace(narrative.place(field), narrative.place(field, index), 1)
     return message
-
-
-def _paragraphs_of(narrative: Narrative, field: str) -> list[str]:
-    return list(narrative._paragraphs.get(field, []))
 
 
 def render_text(text: str, context: dict[str, Any], where: str) -> str:

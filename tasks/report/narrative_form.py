@@ -22,7 +22,6 @@ Word's autocorrect turns ' and " into ‘’ “” as one types; inside ``{{ }}
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -36,7 +35,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Pt, RGBColor
 
-from tasks.report.office import FACES, fixed_zip, office_faces, set_fonts
+from tasks.report.office import FACES, office_faces, saved, set_fonts
 
 
 @dataclass(frozen=True)
@@ -263,15 +262,7 @@ def write_form(narrative: dict[str, Any] | None, department: str, department_nam
         for cell in (c for r in grid.rows for c in r.cells):
             for p in cell.paragraphs:
                 p.paragraph_format.first_line_indent = Pt(0)
-    props = doc.core_properties
-    props.title = f"{department} {year} 自评报告文字材料"
-    props.subject = f"selfeval narrative form {department} {year}"
-    props.author = props.last_modified_by = "selfeval"
-    props.created = props.modified = created
-    props.revision = 1
-    buf = io.BytesIO()
-    doc.save(buf)
-    return fixed_zip(buf.getvalue())
+    return saved(doc, created, f"{department} {year} 自评报告文字材料", f"selfeval narrative form {department} {year}")
 
 
 # ---------------------------------------------------------------------------------------------- reading

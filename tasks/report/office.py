@@ -7,6 +7,7 @@ from the theme, with their other names and free fallbacks (:data:`FALLBACKS`). U
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import zipfile
 
@@ -127,6 +128,21 @@ def office_faces(doc: object) -> None:
     _no_theme_faces(doc)
     _font_table(doc)
     _no_hanging_punctuation(doc)
+
+
+def saved(doc: object, created: dt.datetime, title: str, subject: str | None = None) -> bytes:
+    """The document as DOCX bytes, its properties fixed (author selfeval, ``created`` as created and modified,
+    revision 1) and its archive's member times too: equal documents give equal bytes."""
+    props = doc.core_properties  # type: ignore[attr-defined]
+    props.title = title
+    if subject is not None:
+        props.subject = subject
+    props.author = props.last_modified_by = "selfeval"
+    props.created = props.modified = created
+    props.revision = 1
+    buf = io.BytesIO()
+    doc.save(buf)  # type: ignore[attr-defined]
+    return fixed_zip(buf.getvalue())
 
 
 def fixed_zip(data: bytes) -> bytes:
