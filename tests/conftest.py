@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +24,22 @@ REFERENCE = next((p for p in (ROOT.parent / "shared", Path("/work/shared"))
                   if (p / "reference" / "liwan-2022-self-evaluation.txt").exists()),
                  ROOT.parent / "shared") / "reference" / "liwan-2022-self-evaluation.txt"
 REFERENCE_COPY = ROOT / "tests" / "golden" / "liwan-2022-self-evaluation.txt"
+
+
+def libreoffice_convert(source: Path, target: str, outdir: Path) -> Path:
+    """``source`` opened and saved by LibreOffice headless, as an office would, in the format ``target``
+    (``pdf``, ``docx:MS Word 2007 XML``) into ``outdir``, with its own profile (no clash with a running office).
+    Fails under CI when LibreOffice is missing (deploy/system-packages.sh --tests installs it), else skips."""
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        message = "LibreOffice (soffice) is not installed; deploy/system-packages.sh --tests installs it"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    outdir.mkdir(parents=True, exist_ok=True)
+    subprocess.run([soffice, f"-env:UserInstallation=file://{outdir / '.profile'}", "--headless", "--convert-to",
+                    target, "--outdir", str(outdir), str(source)], check=True, capture_output=True, timeout=180)
+    return outdir / f"{source.stem}.{target.split(':')[0]}"
 LIWAN = "440103-KGXJ"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -11,6 +13,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -85,8 +88,6 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
 
 
 def _wait_for_deployments(api: str, seconds: float = 120) -> None:
-    import json
-
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         request = urllib.request.Request(f"{api}/deployments/filter", data=b"{}", method="POST",
@@ -97,6 +98,39 @@ def _wait_for_deployments(api: str, seconds: float = 120) -> None:
             return
         time.sleep(1)
     raise TimeoutError("the deployments were not served")
+
+
+def flow_run(stack: Stack, run_id: str) -> dict:
+    """The flow run as the server's API gives it."""
+    with urllib.request.urlopen(f"{stack.api}/flow_runs/{run_id}", timeout=10) as r:
+        return dict(json.load(r))
+
+
+def final_state(stack: Stack, run_id: str, seconds: float = 240) -> str:
+    """Wait for the run to end; its state type (COMPLETED, FAILED, CRASHED)."""
+    deadline = time.monotonic() + seconds
+    while (state := str(flow_run(stack, run_id)["state_type"])) not in ("COMPLETED", "FAILED", "CRASHED"):
+        assert time.monotonic() < deadline, f"the run is still {state}"
+        time.sleep(2)
+    return state
+
+
+def open_custom_run(page: Any, stack: Stack) -> None:
+    """The on-demand deployment's Custom run form."""
+    page.goto(f"{stack.ui}/deployments")
+    page.get_by_role("link", name="on-demand", exact=True).click()
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.get_by_text("Custom run", exact=True).click()
+
+
+def submit_custom_run(page: Any) -> str:
+    """Submit the Custom run form, open the new run from the deployment's runs (listed by its name); its id."""
+    run_name = page.get_by_role("textbox").first.input_value()
+    page.get_by_role("button", name="Submit").click()
+    page.wait_for_url(re.compile(r".*tab=Runs"), timeout=30_000)
+    page.get_by_role("link", name=run_name, exact=True).first.click()
+    page.wait_for_url(re.compile(r".*/runs/flow-run/.*"), timeout=30_000)
+    return str(page.url.rsplit("/", 1)[-1].split("?")[0])
 
 
 @pytest.fixture

@@ -4,30 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import time
 import urllib.request
 
 import pytest
 
 from tests.conftest import LIWAN
-from tests.e2e.conftest import OUTPUT, Stack
+from tests.e2e.conftest import OUTPUT, Stack, final_state, open_custom_run, submit_custom_run
 
 pytestmark = pytest.mark.e2e
 
 
-def run_state(stack: Stack, run_id: str) -> str:
-    with urllib.request.urlopen(f"{stack.api}/flow_runs/{run_id}", timeout=10) as r:
-        return str(json.load(r)["state_type"])
-
-
 def test_custom_run_from_the_ui_form(stack, browser_page):
     page = browser_page
-    page.goto(f"{stack.ui}/deployments")
-    page.get_by_role("link", name="on-demand", exact=True).click()
-    page.get_by_role("button", name="Run", exact=True).click()
-    page.get_by_text("Custom run", exact=True).click()
-
+    open_custom_run(page, stack)
     page.get_by_role("spinbutton").fill("2022")  # the year
     select = page.get_by_role("button", name="No items selected")  # the departments' multi-select
     select.focus()
@@ -38,21 +28,10 @@ def test_custom_run_from_the_ui_form(stack, browser_page):
     page.get_by_role("option", name=LIWAN).click()
     page.get_by_text("Run Name", exact=True).click()  # closes the multi-select
     page.get_by_role("option", name=LIWAN).wait_for(state="hidden", timeout=10_000)
-    run_name = page.get_by_role("textbox").first.input_value()
     OUTPUT.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(OUTPUT / "custom-run-form.png"), full_page=True)
-    page.get_by_role("button", name="Submit").click()
-
-    # The UI returns to the deployment's runs, where the new run is listed by its name.
-    page.wait_for_url(re.compile(r".*tab=Runs"), timeout=30_000)
-    page.get_by_role("link", name=run_name, exact=True).first.click()
-    page.wait_for_url(re.compile(r".*/runs/flow-run/.*"), timeout=30_000)
-    run_id = page.url.rsplit("/", 1)[-1].split("?")[0]
-    deadline = time.monotonic() + 240
-    while (state := run_state(stack, run_id)) not in ("COMPLETED", "FAILED", "CRASHED"):
-        assert time.monotonic() < deadline, f"the run is still {state}"
-        time.sleep(2)
-    assert state == "COMPLETED"
+    run_id = submit_custom_run(page)
+    assert final_state(stack, run_id) == "COMPLETED"
     page.reload()
     page.get_by_text("Completed", exact=True).first.wait_for(timeout=30_000)  # the run's state badge
 

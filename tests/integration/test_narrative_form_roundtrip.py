@@ -3,17 +3,15 @@ by LibreOffice as an office would."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 from docx import Document
 
 from flows.cli import main
-from tests.conftest import LIWAN
+from tests.conftest import LIWAN, libreoffice_convert
 
 
 def run(source: Path, tmp: Path, *extra: str) -> int:
@@ -80,17 +78,7 @@ def test_a_form_saved_by_libreoffice_reads_back_unchanged(roundtrip, tmp_path):
     """Open and save in LibreOffice (headless: load the DOCX, write a DOCX), as an office would."""
     from tasks.report.narrative import load_narrative
 
-    soffice = shutil.which("soffice")
-    if soffice is None:
-        message = "LibreOffice (soffice) is not installed; deploy/system-packages.sh --tests installs it"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    saved = tmp_path / "narrative" / "2022"
-    saved.mkdir(parents=True)
-    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless",
-                    "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(saved), str(roundtrip["form"])],
-                   check=True, capture_output=True, timeout=180)
-    (saved / "form.docx").rename(saved / f"{LIWAN}.docx")
+    saved = libreoffice_convert(roundtrip["form"], "docx:MS Word 2007 XML", tmp_path / "narrative" / "2022")
+    saved.rename(saved.with_name(f"{LIWAN}.docx"))
     assert load_narrative(tmp_path / "narrative", 2022, LIWAN).model_dump() == \
         load_narrative(Path("data/sample/narrative"), 2022, LIWAN).model_dump()

@@ -4,7 +4,6 @@ provenance, the district roll-up, and values from data that cannot inject HTML o
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import shutil
 import subprocess
@@ -14,7 +13,7 @@ import pytest
 import yaml
 
 from flows.cli import main
-from tests.conftest import LIWAN, SAMPLE
+from tests.conftest import LIWAN, SAMPLE, libreoffice_convert
 
 
 @pytest.fixture(scope="module")
@@ -124,18 +123,7 @@ def test_docx_font_table_names_each_face_with_its_windows_name(run_dir):
 def office_pdf(run_dir, tmp_path_factory) -> Path:
     """The report's DOCX as an office opens it: converted to PDF by LibreOffice (Debian's
     libreoffice-writer-nogui, installed by deploy/system-packages.sh --tests)."""
-    soffice = shutil.which("soffice")
-    if soffice is None:
-        message = "LibreOffice (soffice) is not installed; deploy/system-packages.sh --tests installs it"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    out = tmp_path_factory.mktemp("office")
-    shutil.copy(folder(run_dir) / "report.docx", out / "report.docx")
-    profile = out / "profile"  # its own LibreOffice profile: no clash with a running office
-    subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
-                    "--outdir", str(out), str(out / "report.docx")], check=True, capture_output=True, timeout=180)
-    return out / "report.pdf"
+    return libreoffice_convert(folder(run_dir) / "report.docx", "pdf", tmp_path_factory.mktemp("office"))
 
 
 def test_libreoffice_opens_the_docx_with_the_reference_text_in_order(office_pdf, reference_text):

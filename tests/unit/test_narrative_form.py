@@ -34,10 +34,14 @@ def form_file(tmp_path: Path, data: dict | None, code: str = LIWAN, year: int = 
     return path
 
 
+def section(doc, label: str):
+    """The table of the section whose first cell starts with 【label】."""
+    return next(t for t in doc.tables if t.cell(0, 0).text.lstrip().startswith(f"【{label}】"))
+
+
 def box(doc, label: str):
     """The cell a writer types into, under the section's 【label】."""
-    table = next(t for t in doc.tables if t.cell(0, 0).text.lstrip().startswith(f"【{label}】"))
-    return table.cell(1, 0)
+    return section(doc, label).cell(1, 0)
 
 
 @pytest.mark.parametrize("code", [LIWAN, "440103-SWJ", "440103-WTJ"])
@@ -121,7 +125,7 @@ def test_an_empty_form_for_a_new_year_has_every_box(tmp_path):
 def test_measures_rows_are_added_and_a_half_filled_row_is_named(tmp_path):
     path = form_file(tmp_path, sample_data())
     doc = Document(str(path))
-    table = next(t for t in doc.tables if t.cell(0, 0).text.startswith("【下一步改进措施】"))
+    table = section(doc, "下一步改进措施")
     row = table.add_row()
     row.cells[0].text, row.cells[1].text = "坚持数字赋能", "一是推进数字政府建设。"
     doc.save(str(path))
@@ -149,7 +153,7 @@ def test_an_unknown_figure_is_named_by_section_and_paragraph(tmp_path):
 def test_a_deleted_section_is_refused_by_name(tmp_path):
     path = form_file(tmp_path, sample_data())
     doc = Document(str(path))
-    table = next(t for t in doc.tables if t.cell(0, 0).text.startswith("【存在问题】"))
+    table = section(doc, "存在问题")
     table._tbl.getparent().remove(table._tbl)
     doc.save(str(path))
     with pytest.raises(NarrativeError, match=r"section 【存在问题】 is missing"):
@@ -159,7 +163,7 @@ def test_a_deleted_section_is_refused_by_name(tmp_path):
 def test_a_section_given_twice_is_refused(tmp_path):
     path = form_file(tmp_path, sample_data())
     doc = Document(str(path))
-    table = next(t for t in doc.tables if t.cell(0, 0).text.startswith("【存在问题】"))
+    table = section(doc, "存在问题")
     table._tbl.addnext(copy.deepcopy(table._tbl))
     doc.save(str(path))
     with pytest.raises(NarrativeError, match=r"【存在问题】 appears twice"):
@@ -169,7 +173,7 @@ def test_a_section_given_twice_is_refused(tmp_path):
 def test_a_bad_parameter_row_is_named(tmp_path):
     path = form_file(tmp_path, sample_data())
     doc = Document(str(path))
-    table = next(t for t in doc.tables if t.cell(0, 0).text.startswith("【参数】"))
+    table = section(doc, "参数")
     table.cell(1, 1).text = "[0.5"
     doc.save(str(path))
     with pytest.raises(NarrativeError, match=r"section 【参数】, row 2: value '\[0.5'"):
