@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What selfeval needs from the operating system, installed when missing and possible.
-#   deploy/system-packages.sh            fonts and libraries for the DOCX/PDF report
+#   deploy/system-packages.sh            fonts and libraries for the DOCX/PDF report (CJK faces, Liberation Serif
+#                                        for the Latin text, the GB/T 9704 fallbacks)
 #   deploy/system-packages.sh --tests    also poppler-utils (PDF checks), chromium (UI tests) and LibreOffice
 #                                        (libreoffice-writer-nogui: the DOCX opened as an office opens it)
 # It also installs deploy/fontconfig/65-selfeval-gbt9704.conf, the free fallbacks of the GB/T 9704 faces
@@ -26,6 +27,9 @@ install_faces() {
 have_font() { command -v fc-list >/dev/null && [ -n "$(fc-list "$1" 2>/dev/null)" ]; }  # no grep -q: with pipefail, its early exit fails the pipe
 have_font "Noto Serif CJK SC" || need+=(fonts-noto-cjk)
 have_font "AR PL UKai CN" || need+=(fonts-arphic-ukai)
+# the Latin face of digits and letters (the DOCX names Times New Roman; offices substitute the metric-compatible
+# Liberation Serif): pinned, so that no machine sets them in whatever another package happened to bring
+have_font "Liberation Serif" || need+=(fonts-liberation2)
 command -v fc-list >/dev/null || need+=(fontconfig)
 ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0" || need+=(libpangoft2-1.0-0)
 if [ "$tests" = 1 ]; then

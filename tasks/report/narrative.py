@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from tasks import yamlfile
 from tasks.report.narrative_form import FIELDS, MEASURES, PARAMETERS, FormError, read_form
+from tasks.sources.encoding import ACCEPTED, EncodingRefused, decode
 from tasks.warehouse.metrics import Registry
 
 
@@ -132,12 +133,19 @@ def load_narrative(root: Path, year: int, department: str) -> Narrative:
             content = read_form(path)
             data, places, paragraphs = content.data, content.places, content.paragraphs
         else:
-            data = yamlfile.parse(path.read_text(encoding="utf-8"))
+            text, _ = decode(path.read_bytes())
+            data = yamlfile.parse(text)
         narrative = Narrative.model_validate(data)
+    except OSError as exc:
+        raise NarrativeError(f"narrative: {path}: the file cannot be read ({exc.strerror or exc})") from exc
+    except EncodingRefused as exc:
+        raise NarrativeError(f"narrative: {path}" + (f", line {exc.row}" if exc.row else "") + f": {exc}; expected "
+                             f"{ACCEPTED} (UTF-8 is what editors save by default; Notepad's ANSI is GBK)") from exc
     except FormError as exc:
         raise NarrativeError(str(exc)) from exc
     except yaml.YAMLError as exc:
         raise NarrativeError(f"narrative: {path}: not valid YAML: {exc}") from exc
+
     except ValidationError as exc:
         first = exc.errors()[0]
         message = first["msg"]

@@ -9,8 +9,9 @@ The layout is made to survive editing in Word, WPS and LibreOffice:
 - **Each field is a table** (one bordered box per field), found by the 【label】 at the start of its first
   cell. Tables are the one structure every office program keeps as it is; block content controls are not
   (LibreOffice 7.4 rewrites them and repeats their text on saving).
-- **Every paragraph of the box is read**, whatever its style, runs, hyperlinks or tracked insertions
-  (tracked deletions are left out), so typing, pasting with formatting and adding paragraphs are fine.
+- **Every paragraph of the box is read**, whatever its style, runs or hyperlinks, in the final view of its
+  tracked changes (as Word shows it with 'No Markup': :func:`accept_revisions`), so typing, pasting with
+  formatting, adding paragraphs and editing with 修订 on are fine; comments are ignored.
   A list field (职能, 绩效目标, …) takes one item per non-empty paragraph; a text field (主要成效, …) joins its
   paragraphs, as the report prints it as one paragraph.
 - **Figures are read-only content controls** (``w:lock`` sdtContentLocked) in a table the reader skips:
@@ -274,6 +275,88 @@ _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "\u00a0
 _TAG = re.compile(r"(\{\{|\{%|｛｛|｛%)(.*?)(\}\}|%\}|｝｝|%｝)", re.S)
 
 
+# Tracked changes, by what accepting them does (ECMA-376 Part 1, 17.13.5): the content of an insertion or a
+# move's destination stays; the content of a deletion or a move's source goes; a property change, a range
+# marker and an insertion's mark on a paragraph, row or cell go, keeping the current properties.
+_KEEP_CONTENT = tuple(qn(f"w:{n}") for n in ("ins", "moveTo"))
+_DROP_CONTENT = tuple(qn(f"w:{n}") for n in ("del", "moveFrom"))
+_DROP_MARK = tuple(qn(f"w:{n}") for n in (
+    "rPrChange", "pPrChange", "sectPrChange", "tblPrChange", "tblPrExChange", "trPrChange", "tcPrChange",
+    "tblGridChange", "numberingChange", "cellIns", "cellMerge",
+    "moveFromRangeStart", "moveFromRangeEnd", "moveToRangeStart", "moveToRangeEnd",
+    "customXmlInsRangeStart", "customXmlInsRangeEnd", "customXmlDelRangeStart", "customXmlDelRangeEnd",
+    "customXmlMoveFromRangeStart", "customXmlMoveFromRangeEnd", "customXmlMoveToRangeStart",
+    "customXmlMoveToRangeEnd"))
+_W_PPR, _W_RPR, _W_TRPR, _W_TCPR = qn("w:pPr"), qn("w:rPr"), qn("w:trPr"), qn("w:tcPr")
+
+
+def _mark(element: Any, props: str, tags: tuple[str, ...]) -> Any:
+    """The revision mark among ``tags`` in ``element``'s properties ``props`` (a paragraph's mark sits in
+    its pPr's rPr), or None."""
+    found = element.find(props)
+    if found is not None and props == _W_PPR:
+        found = found.find(_W_RPR)
+    if found is None:
+        return None
+    return next((child for child in found if child.tag in tags), None)
+
+
+def _remove(element: Any) -> None:
+    parent = element.getparent()
+    if parent is not None:
+        parent.remove(element)
+
+
+def _unwrap(element: Any) -> None:
+    """Put ``element``'s children in its place."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    at = parent.index(element)
+    for offset, child in enumerate(list(element)):
+        parent.insert(at + offset, child)
+    parent.remove(element)
+
+
+def accept_revisions(body: Any) -> None:
+    """Change ``body`` (a document's XML) to its final view, as Word shows it with 'No Markup': every
+    tracked change that Word and WPS write accepted, in place. Deleted and moved-away text, deleted rows
+    and cells go; a deleted paragraph mark joins its paragraph to the next, as accepting it does; inserted
+    and moved-in text stays; formatting changes keep the formatting now shown. Comments are not changes:
+    their marks carry no text and are left as they are."""
+    for tr in list(body.iter(_W_TR)):
+        if _mark(tr, _W_TRPR, _DROP_CONTENT) is not None:
+            _remove(tr)
+    for tc in list(body.iter(_W_TC)):
+        if _mark(tc, _W_TCPR, (qn("w:cellDel"),)) is not None:
+            _remove(tc)
+    for p in list(body.iter(_W_P)):
+        while p.getparent() is not None and _mark(p, _W_PPR, _DROP_CONTENT) is not None:
+            following = p.getnext()
+            if following is None or following.tag != _W_P:
+                _remove(_mark(p, _W_PPR, _DROP_CONTENT))  # nothing to join: the mark stays
+                break
+            for child in list(following):
+                if child.tag != _W_PPR:
+                    p.append(child)
+            old, new = p.find(_W_PPR), following.find(_W_PPR)
+            if old is not None:
+                p.remove(old)
+            if new is not None:
+                p.insert(0, new)
+            _remove(following)
+    for element in list(body.iter(*_DROP_CONTENT)):
+        if element.getparent() is not None and element.getparent().tag not in (_W_RPR, _W_TRPR):
+            _remove(element)
+    for element in list(body.iter(*_DROP_MARK)):
+        _remove(element)
+    for element in list(body.iter(*_KEEP_CONTENT)):
+        if element.getparent() is not None and element.getparent().tag in (_W_RPR, _W_TRPR):
+            _remove(element)  # the mark of an inserted paragraph or row
+        else:
+            _unwrap(element)
+
+
 def paragraph_text(p: Any) -> str:
     """A paragraph's text as shown with tracked changes accepted: its runs, hyperlinks, fields' results and
     insertions, without deletions or the duplicate text of a drawing's fallback."""
@@ -350,6 +433,7 @@ def read_form(path: Path) -> FormContent:
         doc = Document(str(path))
     except Exception as exc:  # python-docx raises several kinds for a file that is not a DOCX
         raise FormError(f"narrative: {path}: not a Word document (.docx): {exc}") from exc
+    accept_revisions(doc.element.body)
     data: dict[str, Any] = {}
     places: dict[str, list[str]] = {}
     texts: dict[str, list[str]] = {}

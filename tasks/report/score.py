@@ -50,6 +50,8 @@ class Indicator:
     target_text: str | None = None
     reported: bool = False  # the actual is the department's own (绩效自评), not computed
     evidence: str | None = None
+    # what the 自评表 says of how the 指标值 and the 实际完成值 were read (a percentage written as 0.95), if anything
+    readings: tuple[str | None, str | None] = (None, None)
 
 
 @dataclass(frozen=True)

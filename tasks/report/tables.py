@@ -15,6 +15,7 @@ from tasks.warehouse.queries import FundsRow
 
 DASH = "—"
 REPORTED_MARK = "（自报）"
+NOTE_MARK = "※"  # a value whose reading the notes under the table explain
 NO_DATA = "—（暂无数据）"
 
 
@@ -129,7 +130,9 @@ def indicators_table(figures: Figures, card: Scorecard, profile: Profile | None 
                          _number(ind.weight), DASH, ""])
             continue
         actual = _value(item.actual, ind.unit) + (REPORTED_MARK if ind.reported else "")
-        rows.append([ind.level1, ind.level2, ind.name, _target(item), actual,
+        target_read, actual_read = ind.readings
+        rows.append([ind.level1, ind.level2, ind.name, _target(item) + (NOTE_MARK if target_read else ""),
+                     actual + (NOTE_MARK if actual_read else ""),
                      DASH if ind.method == "info" else _number(ind.weight),
                      DASH if item.score is None else f"{item.score:.2f}", _deviation(item)])
     weights = sum((i.indicator.weight for i in card.items), Decimal(0))
@@ -156,6 +159,7 @@ def indicators_table(figures: Figures, card: Scorecard, profile: Profile | None 
             notes.append("一级指标分值与评价办法不一致：" + "；".join(differ) + "。")
     if not card.complete:
         notes.append("未提供年度绩效目标，仅对预算执行率计分，不评定等级。")
+    notes += [f"{NOTE_MARK}{n}" for item in card.items for n in item.indicator.readings if n]
     if any(i.indicator.reported for i in card.items):
         notes.append(f"标注{REPORTED_MARK}的实际完成值由部门在绩效自评中报送，佐证材料见数据来源页。")
     if card.overridden:

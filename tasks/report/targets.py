@@ -67,6 +67,49 @@ def in_unit(value: Decimal | None, unit: str) -> Decimal | None:
     return value / 100 if unit == PERCENT else value
 
 
+_BARE_NUMBER = re.compile(r"[0-9]+(\.[0-9]+)?")
+
+
+def fraction_reading(text: str | None, against: Decimal | None = None) -> Decimal | None:
+    """The other reading of a percentage written as a fraction: ``text`` (a 指标值 or 实际完成值 in %, as
+    written) when it is a bare number (no % sign) above 0 and at most 1, and ``against`` (the target, in
+    %; None for a target itself) is above 1: "0.95" may be 95 %, "1" may be 100 %. Returns that reading
+    (95, 100), or None when the number reads one way only. The predicate of rules PRF-007 and PRF-008
+    (``tasks/quality/sql/checks.sql``); the value is scored as written, and the 自评表 says so."""
+    if text is None or not _BARE_NUMBER.fullmatch(str(text).strip()):
+        return None
+    value = Decimal(str(text).strip())
+    if not 0 < value <= 1 or (against is not None and against <= 1):
+        return None
+    return value * 100
+
+
+def _plain(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def reading_notes(row: TargetRow) -> tuple[str | None, str | None]:
+    """What the 自评表 says of the 指标值 and of a reported 实际完成值 that may be a percentage written as a
+    fraction (:func:`fraction_reading`): which reading was used, and what to write for the other; None for
+    a value that reads one way only."""
+    unit = target_unit(row.unit, row.target)
+    if unit != PERCENT or row.nature == "定性":
+        return None, None
+    target_note = actual_note = None
+    target = bare(row.target, unit, signed=True).replace(",", "")
+    other = fraction_reading(target)
+    if other is not None:
+        target_note = (f"「{row.indicator}」的年度指标值填为 {target}（未带 %），按 {target}% 计；"
+                       f"若指 {_plain(other)}%，请在绩效目标中填写 {_plain(other)}。")
+    other = fraction_reading(row.actual, number(row.target, unit, signed=True)) \
+        if row.actual_source == REPORTED else None
+    if other is not None:
+        actual = str(row.actual).strip()
+        actual_note = (f"「{row.indicator}」的实际完成值填报为 {actual}（未带 %），按 {actual}% 计分；"
+                       f"若指 {_plain(other)}%，请在绩效自评中填写 {_plain(other)}。")
+    return target_note, actual_note
+
+
 def reported_figure(indicator: str) -> str:
     """The name under which a reported actual is passed to scoring and shown in provenance."""
     return f"自报:{indicator}"
@@ -90,7 +133,7 @@ def indicators_of(rows: list[TargetRow]) -> tuple[list[Indicator], dict[str, Dec
             unit=row.unit, weight=row.weight, deviation_reason=row.deviation or None,
             target_text=row.target.strip() if method == "qualitative" else bare(row.target, row.unit, signed=True),
             reported=is_reported,
-            evidence=row.evidence or None))
+            evidence=row.evidence or None, readings=reading_notes(row)))
     return out, reported
 
 

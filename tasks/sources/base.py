@@ -7,15 +7,16 @@ returns :class:`RawTable` objects for the same contract datasets.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from tasks.sources.contract import Dataset, SourceName
 from tasks.sources.csv_reader import read_csv
-from tasks.sources.errors import DatasetAbsent, Problem
+from tasks.sources.errors import DatasetAbsent, Problem, SourceError
 from tasks.sources.http_source import HttpOptions, HttpSource
-from tasks.sources.raw import RawTable, sha256_file
+from tasks.sources.raw import RawTable, sha256_bytes, sha256_file
 from tasks.sources.sql_source import SqlSource
 from tasks.sources.workbook_reader import read_workbook
 
@@ -61,7 +62,8 @@ class Source(Protocol):
 
 class FileSource:
     """A folder laid out as in ``docs/data-contract.md``: each dataset as CSV (any accepted encoding)
-    or a workbook, in the first form of :data:`READERS` found under the dataset's name.
+    or a workbook, in one of the forms of :data:`READERS` under the dataset's name (two files for one
+    dataset are refused).
 
     ``sheets`` names the sheet to read per dataset (``{"budget_lines": "预算执行"}``); without it a
     workbook's first visible sheet holding the contract header is read.
@@ -80,23 +82,42 @@ class FileSource:
         stem = Path(dataset.path.format(year=year, department=department)).with_suffix("")
         return [self.root / stem.with_suffix(suffix) for suffix in READERS]
 
+    def forms(self, dataset: Dataset, year: int | None, department: str | None) -> list[Path]:
+        """Every file that holds the dataset: its name in any accepted form, in any case (``budget_lines.csv``,
+        ``BUDGET_LINES.XLS``, ``budget_lines.et``), and the copies a file manager makes of it
+        (``budget_lines (1).xlsx``, ``budget_lines - 副本.csv``). More than one is refused by :meth:`read`."""
+        first = self.candidates(dataset, year, department)[0]
+        if not first.parent.is_dir():
+            return []
+        stem = first.stem.lower()
+        found = [p for p in first.parent.iterdir()
+                 if p.suffix.lower() in READERS and p.is_file()
+                 and (p.stem.lower() == stem or is_copy_of(p.stem.lower(), stem))]
+        order = list(READERS)
+        return sorted(found, key=lambda p: (p.stem.lower() != stem, order.index(p.suffix.lower()), p.name))
+
     def path_for(self, dataset: Dataset, year: int | None, department: str | None) -> Path | None:
-        """The first form found, in the order of :data:`READERS`; a suffix in capitals
-        (``BUDGET_LINES.XLS``, as Windows systems save it) counts too."""
-        looked = self.candidates(dataset, year, department)
-        found = next((p for p in looked if p.is_file()), None)
-        if found is not None or not looked[0].parent.is_dir():
-            return found
-        stem = looked[0].stem.lower()
-        by_suffix = {p.suffix.lower(): p for p in looked[0].parent.iterdir()
-                     if p.is_file() and p.stem.lower() == stem and p.suffix.lower() in READERS}
-        return next((by_suffix[s] for s in READERS if s in by_suffix), None)
+        """The one file that holds the dataset, or None when there is none. Raises :class:`SourceError`
+        naming every file when there are several (:meth:`forms`): which one the office meant is not for
+        selfeval to guess."""
+        found = self.forms(dataset, year, department)
+        if len(found) > 1:
+            raise SourceError(Problem(
+                self.name, str(found[0]),
+                f"the {dataset.name} data is there in {len(found)} files: " + ", ".join(str(p) for p in found)
+                + "; selfeval reads one and does not choose between them",
+                expected=f"one file for {dataset.title}: remove or move away the others",
+                department=department))
+        return found[0] if found else None
 
     def fingerprint(self, dataset: Dataset, *, year: int | None = None, department: str | None = None) -> str | None:
-        path = self.path_for(dataset, year, department)
-        if path is None:
+        found = self.forms(dataset, year, department)
+        if not found:
             return ABSENT if dataset.optional else None
-        return sha256_file(path)
+        if len(found) == 1:
+            return sha256_file(found[0])
+        # several files (refused when read): their names and contents, so that removing one is a change
+        return sha256_bytes("\n".join(f"{p.name}:{sha256_file(p)}" for p in found).encode("utf-8"))
 
     def read(self, dataset: Dataset, *, year: int | None = None, department: str | None = None) -> RawTable:
         path = self.path_for(dataset, year, department)
@@ -111,6 +132,16 @@ class FileSource:
                 department=department))
         reader = READERS[path.suffix.lower()]
         return reader(path.read_bytes(), str(path), dataset, self.sheets.get(dataset.name))
+
+
+# The names a file manager gives a copy: "payments (1)", "payments(2)", "payments - 副本", "payments - Copy",
+# "payments 副本 (2)", "payments_copy".
+_COPY = re.compile(r"^\s*(?:[-_ ]*\s*(?:副本|拷贝|复件|copy)(?:\s*\(\d+\))?|\s*[(（]\d+[)）])\s*$")
+
+
+def is_copy_of(name: str, stem: str) -> bool:
+    """Whether file stem ``name`` is what a file manager calls a copy of ``stem`` (both lower case)."""
+    return name.startswith(stem) and name != stem and bool(_COPY.match(name[len(stem):]))
 
 
 # The fingerprint of a dataset that is not there: known, and unchanged while it stays away.

@@ -44,6 +44,8 @@ class Column:
     max_length: int | None = None
     # a workbook cell formatted as a percentage is read as the text it shows (0.95 shown 95% → "95%")
     percent_cells: bool = False
+    # a comparison in words is read as its sign: 不低于95% is ≥95%, 95%以上 is ≥95% (staging.comparison)
+    comparison: bool = False
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -245,7 +247,9 @@ TARGETS = Dataset(
         Column("nature", "指标性质", "enum", choices=TARGET_NATURES,
                description="≥ (more is better), ≤ (less is better), = (exactly) or 定性 (qualitative)"),
         Column("target", "指标值", "text", aliases=("年度指标值",), nfkc=True, max_length=200, percent_cells=True,
-               description="a number for ≥, ≤ and =; the expected outcome in words for 定性"),
+               comparison=True,
+               description="a number for ≥, ≤ and =, with its sign in symbols or words (≥95%, 不低于95%, "
+                           "95%以上); the expected outcome in words for 定性"),
         Column("unit", "计量单位", "text", required=False, nullable=True, nfkc=True,
                description="家, 个, %, 万元, 亿元, …; a metric's value is converted to it", max_length=20),
         Column("weight", "分值", "decimal"),

@@ -18,41 +18,73 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from tasks.sources.contract import Dataset
-from tasks.sources.encoding import detect_encoding
+from tasks.sources.encoding import ACCEPTED as ENCODINGS
+from tasks.sources.encoding import EncodingRefused, control_name, first_control, line_of, sniff
 from tasks.sources.errors import Problem, SourceError
+from tasks.sources.layout import (
+    ANNEX_ROWS,
+    HEADER_BAND,
+    HEADER_SCAN_LINES,
+    LayoutError,
+    find_header,
+    header_annex,
+    header_band,
+    header_names,
+    known_headers,
+    unit_line,
+)
 from tasks.sources.raw import RawTable, sha256_bytes
-from tasks.sources.units import ACCEPTED, UnitLine, UnitLineError, declared_unit, split_header_unit
 
 HTML_START = re.compile(rb"^\s*(<!doctype html|<html|<head|<body|<\?xml)", re.IGNORECASE)
-HEADER_SCAN_LINES = 10
+HEAD_BYTES = 65536
 
 
 def looks_like_html(data: bytes) -> bool:
     return bool(HTML_START.match(data[:512]))
 
 
-def known_headers(dataset: Dataset) -> set[str]:
-    return {h.strip() for c in dataset.columns for h in c.headers}
+def head_records(text: str, lines: int) -> tuple[list[list[str]], list[int]]:
+    """The first ``lines`` lines of CSV ``text`` as records, indexed by the line each starts on (0-based,
+    as a text editor numbers lines: split on "\\n" only), and the line each ends on. A quoted value
+    holding a line break joins its lines into one record (an odd number of quotes leaves a value open);
+    the lines it continues onto are empty entries."""
+    raw = [line.removesuffix("\r") for line in text.split("\n")[:lines]]
+    records: list[list[str]] = []
+    ends: list[int] = []
+    i = 0
+    while i < len(raw):
+        joined, j = raw[i], i
+        while joined.count('"') % 2 and j + 1 < len(raw):
+            j += 1
+            joined += "\n" + raw[j]
+        records.append(next(csv.reader([joined]), []) if joined.strip() else [])
+        ends.append(j)
+        for k in range(i + 1, j + 1):
+            records.append([])
+            ends.append(k)
+        i = j + 1
+    return records, ends
 
 
-def find_header(lines: list[list[str]], dataset: Dataset) -> int | None:
-    """Index of the header line: the first line naming at least two of the contract's columns."""
-    names = known_headers(dataset)
-    for i, cells in enumerate(lines):
-        if sum(1 for c in cells if split_header_unit(c)[0] in names) >= min(2, len(dataset.columns)):
-            return i
-    return None
+def _after_line(data: bytes, line: int) -> int:
+    """The offset where 0-based line ``line + 1`` starts (the end of ``data`` when there is none)."""
+    at = 0
+    for _ in range(line + 1):
+        at = data.find(b"\n", at) + 1
+        if at == 0:
+            return len(data)
+    return at
 
 
-def unit_line(lines: list[list[str]], uri: str, dataset: Dataset, first_row: int = 1,
-              sheet: str | None = None) -> UnitLine | None:
-    """The unit declared above the header, or None; a unit line that cannot be read is refused."""
-    try:
-        return declared_unit(lines, first_row)
-    except UnitLineError as exc:
-        raise SourceError(Problem(
-            dataset.source, uri, f"the unit line {getattr(exc, 'text', '')!r} is not understood: {exc}",
-            row=getattr(exc, "row", None), expected=ACCEPTED, sheet=sheet)) from exc
+def _field_at(line: bytes, offset: int) -> int:
+    """The 0-based field of a CSV line that ``offset`` falls in (commas inside quotes do not count)."""
+    quoted, field = False, 0
+    for byte in line[:offset]:
+        if byte == 0x22:
+            quoted = not quoted
+        elif byte == 0x2C and not quoted:
+            field += 1
+    return field
 
 
 @dataclass(frozen=True)
@@ -150,34 +182,41 @@ def read_csv(data: bytes, uri: str, dataset: Dataset) -> RawTable:
     if looks_like_html(data):
         raise fail("this is an HTML page, not CSV (perhaps an error page saved as .csv)",
                    expected="comma-separated text with a header line")
-    encoding = detect_encoding(data)
-    if encoding is None:
-        raise fail("the text encoding cannot be detected", expected="UTF-8, UTF-8 with BOM, GBK or GB18030")
-    if encoding == "utf-8-sig":
-        data = data[3:]
-    elif encoding != "utf-8":
-        data = data.decode(encoding).encode("utf-8")
+    try:
+        found = sniff(data)
+    except EncodingRefused as exc:
+        raise fail(str(exc), row=exc.row, expected=ENCODINGS) from exc
+    data = data[found.skip:]
+    if found.codec != "utf-8":
+        data = data.decode(found.codec).encode("utf-8")
+    warnings = [Problem(dataset.source, uri, found.note, expected="CSV UTF-8, or GBK without a byte-order mark",
+                        severity="warning")] if found.note else []
 
     # Lines as a text editor numbers them: split on "\n" only (a title may hold other line breaks).
-    head_text = [line.removesuffix("\r") for line in
-                 data[:65536].decode("utf-8", errors="ignore").split("\n")[:HEADER_SCAN_LINES]]
-    head = [next(csv.reader([line]), []) for line in head_text]
-    header_at = find_header(head, dataset)
+    head, ends = head_records(data[:HEAD_BYTES].decode("utf-8", errors="ignore"),
+                              HEADER_SCAN_LINES + HEADER_BAND + ANNEX_ROWS)
+    header_at = find_header(head[:HEADER_SCAN_LINES], dataset)
     if header_at is None:
+        _refuse_controls(data, uri, dataset, None)
         expected = "、".join(c.label for c in dataset.columns if c.required)
         raise fail(f"no header line naming the {dataset.name} columns in the first {HEADER_SCAN_LINES} lines",
                    row=1, expected=f"a header with {expected}")
     unit = unit_line(head[:header_at], uri, dataset)
-    cells = [h.strip() for h in head[header_at]]
+    names = known_headers(dataset)
+    last = header_band(head, header_at, names)
+    cells = [h.strip() for h in header_names(head, header_at, last, names)]
+    try:
+        annex = header_annex(head, ends[last] + 1, cells, dataset)
+    except LayoutError as exc:
+        raise fail(str(exc), row=exc.row + 1, column=exc.column,
+                   expected="（元） or （万元） under a money column, agreeing with its header") from exc
+    _refuse_controls(data, uri, dataset, cells)
+    cells = annex.header
     header = [h or f"(column {i + 1})" for i, h in enumerate(cells)]  # an Excel export's empty trailing columns
-    body_start = 0
-    for _ in range(header_at + 1):
-        body_start = data.find(b"\n", body_start) + 1
-        if body_start == 0:
-            body_start = len(data)
-            break
+    last_line = ends[max((last, *annex.rows))]
+    body_start = _after_line(data, last_line)
     body = data[body_start:]
-    first_line = header_at + 2
+    first_line = last_line + 2
     bad_rows: list[tuple[int | None, int, int, str]] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
@@ -221,7 +260,6 @@ def read_csv(data: bytes, uri: str, dataset: Dataset) -> RawTable:
     if table.num_rows == 0 and not dataset.may_be_empty:
         raise fail("the file has a header but no records", row=first_line,
                    expected="at least one record below the header")
-    warnings = []
     for i, (name, given) in enumerate(zip(header, cells, strict=True)):
         if given:
             continue
@@ -229,13 +267,32 @@ def read_csv(data: bytes, uri: str, dataset: Dataset) -> RawTable:
         if pc.all(pc.equal(pc.utf8_trim_whitespace(column), "")).as_py():
             continue  # a column with no header and no values is not a column
         warnings.append(Problem(dataset.source, uri, f"{name} has no header but holds values; it is ignored",
-                                row=header_at + 1, column=name, expected="a header for every column with values",
+                                row=ends[last] + 1, column=name, expected="a header for every column with values",
                                 severity="warning"))
     unnamed = [i for i, given in enumerate(cells) if not given]
     if unnamed:
         table = table.drop_columns([header[i] for i in unnamed])
     frame = table.to_pandas(types_mapper=lambda t: None)
-    return RawTable(dataset=dataset, source=dataset.source, uri=uri, sha256=digest, frame=frame,
-                    first_row=first_line, header_row=header_at + 1, unit=unit.unit if unit else None,
-                    unit_row=unit.row if unit else None, encoding=encoding,
+    return RawTable(dataset=dataset, source=dataset.source, uri=uri, sha256=digest, frame=frame, controls_checked=True,
+                    first_row=first_line, header_row=ends[last] + 1, unit=unit.unit if unit else None,
+                    unit_row=unit.row if unit else None, encoding=found.name,
                     row_numbers=numbers, warnings=warnings)
+
+
+def _refuse_controls(data: bytes, uri: str, dataset: Dataset, header: list[str] | None) -> None:
+    """Refuse a file holding a control character anywhere (:data:`~tasks.sources.encoding.CONTROL_PATTERN`),
+    naming its line and column: one pass in C over the UTF-8 bytes when there is none."""
+    at = first_control(data)
+    if at is None:
+        return
+    line_start = data.rfind(b"\n", 0, at) + 1
+    line_end = data.find(b"\n", at)
+    line = data[line_start: line_end if line_end >= 0 else len(data)]
+    field = _field_at(line, at - line_start)
+    column = (f"{header[field]}" if header and field < len(header) and header[field] else f"column {field + 1}")
+    char = data[at: at + 1].decode("ascii")
+    raise SourceError(Problem(
+        dataset.source, uri, f"the cell holds the control character {control_name(char)}, which no office text has "
+        "(a damaged export, or text copied from a database or a web page)",
+        row=line_of(data, at), column=column, expected="text without control characters (tab and line breaks are "
+                                                       "allowed)"))

@@ -37,6 +37,9 @@ class RawTable:
     # a spreadsheet's skipped total rows.
     row_numbers: Sequence[int] | np.ndarray | None = None
     warnings: list[Problem] = field(default_factory=list)
+    # the reader has looked at every byte for control characters (the CSV reader does, in one pass);
+    # otherwise staging looks at every cell
+    controls_checked: bool = False
 
     def problem(self, message: str, row: int | None = None, column: str | None = None,
                 expected: str | None = None, severity: str = "error") -> Problem:

@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 
 from tasks.domain import FEN_PER_UNIT
 from tasks.sources.contract import Column, Dataset
+from tasks.sources.encoding import CONTROL_PATTERN, control_name
 from tasks.sources.errors import SourceError
 from tasks.sources.raw import RawTable
 from tasks.sources.units import split_header_unit
@@ -26,6 +27,9 @@ from tasks.sources.units import split_header_unit
 ROW = "_row"
 SOURCE = "_source"
 ZERO_TOKENS = ("", "—", "-", "－", "——", "–")
+# A currency sign before an amount, as typed or as a spreadsheet's currency format exports it: ¥ (the
+# full-width ￥ reads ¥ under NFKC) or 人民币, after an optional sign or opening bracket.
+CURRENCY = r"^([+\-(]?)(?:¥|人民币|RMB)"
 MONEY = re.compile(r"^(?P<sign>[+-]?)(?P<int>\d+)(?:\.(?P<frac>\d*))?$")
 TRUE_TOKENS = {"是", "true", "True", "TRUE", "1", "Y", "y"}
 FALSE_TOKENS = {"否", "false", "False", "FALSE", "0", "N", "n", ""}
@@ -126,6 +130,8 @@ def parse_money(values: pd.Series, unit: str, cells: _Cells, allow_negative: boo
     """
     scale_digits = len(str(FEN_PER_UNIT[unit])) - 1  # decimals that still land on a whole 分
     text = pc.replace_substring_regex(pc.utf8_trim_whitespace(normalised(_arrow(values))), r"[,\s]", "")
+    if pc.any(pc.match_substring_regex(text, CURRENCY)).as_py():  # ¥45,912.09, ￥ read NFKC, 人民币1,200.00
+        text = pc.replace_substring_regex(text, CURRENCY, r"\1")
     paren = pc.match_substring_regex(text, r"^\(.*\)$")
     text = pc.if_else(paren, pc.binary_join_element_wise("-", pc.utf8_slice_codeunits(text, 1, -1), ""), text)
     text = pc.if_else(pc.is_in(text, value_set=pa.array(ZERO_TOKENS)), "0", text)
@@ -212,6 +218,49 @@ def parse_date(values: pd.Series, cells: _Cells, nullable: bool) -> pd.Series:
     return parsed
 
 
+# A 指标值 as people type its comparison: 不低于95%, 95%以上, 不高于20分钟, 控制在5%以内. Each is written back as
+# the sign it means (≥95%, ≤20分钟), which the targets' rules and scoring read; a sign that contradicts the
+# 指标性质 is then PRF-002's, as for ≥ typed as a symbol. Longer words first (不低于 before 低于).
+_AT_LEAST_BEFORE = ("大于或等于", "大于等于", "不低于", "不少于", "不小于", "不下于", "至少", "最少", "最低", "≥", "≧",
+                    ">=")
+_ABOVE_BEFORE = ("大于", "高于", "超过", "多于", "优于", ">")
+_AT_MOST_BEFORE = ("小于或等于", "小于等于", "不高于", "不超过", "不多于", "不大于", "至多", "最多", "最高", "控制在",
+                   "控制于", "≤", "≦", "<=")
+_BELOW_BEFORE = ("小于", "低于", "少于", "<")
+_EQUAL_BEFORE = ("等于", "=")
+_AT_LEAST_AFTER = ("及以上", "(含)以上", "以上")
+_AT_MOST_AFTER = ("及以下", "(含)以下", "以下", "以内", "之内")
+_NUMBER_AND_UNIT = re.compile(r"^[+-]?[0-9][0-9,]*(?:\.[0-9]+)?%?[^0-9]{0,6}$")
+
+
+def comparison(text: str) -> str:
+    """``text`` (NFKC) with a comparison written in words put as its sign: "不低于95%" and "95%以上" are "≥95%",
+    "不高于20分钟" is "≤20分钟", "控制在5%以内" is "≤5%". Text that is not a number with words around it,
+    or whose words say two things ("不低于95%以下"), is returned as it is."""
+    rest = text.strip()
+    signs: list[str] = []
+    before: tuple[tuple[tuple[str, ...], str], ...] = (
+        (_AT_LEAST_BEFORE, "≥"), (_AT_MOST_BEFORE, "≤"), (_ABOVE_BEFORE, ">"), (_BELOW_BEFORE, "<"),
+        (_EQUAL_BEFORE, "="))
+    for words, sign in before:
+        found = next((w for w in words if rest.startswith(w)), None)
+        if found:
+            rest, signs = rest[len(found):].strip(), [*signs, sign]
+            break
+    after: tuple[tuple[tuple[str, ...], str], ...] = ((_AT_LEAST_AFTER, "≥"), (_AT_MOST_AFTER, "≤"))
+    for words, sign in after:
+        found = next((w for w in words if rest.endswith(w)), None)
+        if found:
+            rest, signs = rest[: -len(found)].strip(), [*signs, sign]
+            break
+    if not signs or not _NUMBER_AND_UNIT.match(rest) or (len(signs) == 1 and text.strip()[0] in "≥≧≤≦<>="):
+        return text  # no words, or a sign typed as a symbol alone (PRF-002 reads those as written)
+    meaning = {"≥": "≥", ">": "≥", "≤": "≤", "<": "≤", "=": "="}
+    if len({meaning[s] for s in signs}) > 1 or (len(signs) > 1 and signs[0] in "><"):
+        return text  # 不低于95%以下, 高于95%以上: two things at once, refused by PRF-002 as written
+    return signs[0] + rest
+
+
 def _not_valid(label: str) -> Callable[[str], str]:
     return lambda v: f"{v!r} is not a valid {label}"
 
@@ -243,9 +292,37 @@ def conform(frame: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
                          for c, t in dtypes.items()}, index=frame.index)
 
 
+def refuse_controls(raw: RawTable) -> None:
+    """Refuse a table any of whose cells holds a control character (:data:`CONTROL_PATTERN`: C0 but tab and
+    line breaks, and DEL), naming the first such cell by row and column; every column is looked at, the
+    contract's or not."""
+    if raw.controls_checked:
+        return
+    for header in raw.frame.columns:
+        values = raw.frame[header]
+        found = pc.match_substring_regex(_arrow(values.astype("str")), CONTROL_PATTERN)
+        bad = pc.fill_null(found, False).to_numpy(zero_copy_only=False)
+        if not bad.any():
+            continue
+        first = int(np.argmax(bad))
+        char = next(c for c in str(values.iloc[first]) if re.match(CONTROL_PATTERN, c))
+        numbers = raw.row_numbers
+        more = int(bad.sum()) - 1
+        note = f" ({more} more in this column)" if more else ""
+        raise SourceError(raw.problem(
+            f"the cell holds the control character {control_name(char)}, which no office text has (a damaged "
+            f"export, or text copied from a database or a web page){note}",
+            row=int(numbers[first]) if numbers is not None else raw.first_row + first, column=str(header),
+            expected="text without control characters (tab and line breaks are allowed)"))
+    raw.controls_checked = True
+
+
 def stage(raw: RawTable) -> pd.DataFrame:
-    """Typed frame of ``raw`` with canonical columns plus ``_row`` and ``_source``."""
+    """Typed frame of ``raw`` with canonical columns plus ``_row`` and ``_source``. Raises
+    :class:`SourceError` naming the file, row and column of the first cell that cannot be typed, or that
+    holds a control character."""
     dataset = raw.dataset
+    refuse_controls(raw)
     mapping, units = map_headers(raw)
     frame = raw.frame
     out: dict[str, object] = {}
@@ -257,6 +334,8 @@ def stage(raw: RawTable) -> pd.DataFrame:
         values = frame[header].astype("str")
         if col.kind in ("code", "integer", "year", "decimal", "uscc") or col.nfkc:
             values = normalised_series(values)  # full-width digits and letters, as an IME types them
+        if col.comparison:
+            values = values.map(comparison).astype("str")
         cells = _Cells(raw, col, header)
         stripped = values.str.strip()
         blank = stripped == ""

@@ -33,16 +33,30 @@ import pandas as pd
 
 from tasks.domain import FEN_PER_UNIT
 from tasks.sources.contract import Dataset
-from tasks.sources.csv_reader import HEADER_SCAN_LINES, find_header, known_headers, looks_like_html, unit_line
+from tasks.sources.csv_reader import looks_like_html
+from tasks.sources.encoding import CONTROL_PATTERN, control_name
 from tasks.sources.errors import Problem, SourceError
+from tasks.sources.layout import (
+    HEADER_BAND,
+    HEADER_SCAN_LINES,
+    LayoutError,
+    find_header,
+    header_annex,
+    header_band,
+    header_names,
+    is_column_numbers,
+    known_headers,
+    unit_cells,
+    unit_line,
+)
 from tasks.sources.raw import RawTable, sha256_bytes
 from tasks.sources.staging import ZERO_TOKENS
 from tasks.sources.units import normalise, split_header_unit
 
+CONTROL = re.compile(CONTROL_PATTERN)
 TOTAL_WORDS = ("合计", "总计", "小计")
 GRAND_TOTALS = ("合计", "总计")  # checked against the rows above; a 小计 covers a group we cannot see
 FOOTER = re.compile(r"^\s*(注|说明|备注|填表人|填报人|制表|审核|负责人)[:：\s]")
-HEADER_BAND = 3  # rows a merged header may span
 
 
 def cell_text(value: Any) -> str:
@@ -63,33 +77,8 @@ def cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def _header_band(rows: list[list[str]], first: int, names: set[str]) -> int:
-    """The last header row: header rows go on while a row still names a contract column."""
-    last = first
-    while (last + 1 < len(rows) and last + 1 - first < HEADER_BAND
-           and any(_base(cell) in names for cell in rows[last + 1])):
-        last += 1
-    return last
-
-
 def _base(header: str) -> str:
     return split_header_unit(header)[0]
-
-
-def _header(rows: list[list[str]], first: int, last: int, names: set[str]) -> list[str]:
-    """Each column's name: its lowest header cell naming a contract column, else its lowest non-empty one.
-
-    A merged cell's text sits in its top-left cell: a column merged over both header rows has its
-    name in the upper row; a group label (预算执行情况) spans columns named in the lower row.
-    """
-    width = max(len(r) for r in rows[first: last + 1])
-    header = []
-    for col in range(width):
-        cells = [rows[r][col] if col < len(rows[r]) else "" for r in range(last, first - 1, -1)]
-        known = [c for c in cells if c and _base(c) in names]
-        other = [c for c in cells if c]
-        header.append(known[0] if known else other[0] if other else f"(column {col + 1})")
-    return header
 
 
 def _money(text: str, unit: str) -> Decimal | None:
@@ -110,10 +99,63 @@ def _missing_required(rows: list[list[str]], at: int, dataset: Dataset) -> int:
     return sum(1 for c in dataset.columns if c.required and not (set(c.headers) & named))
 
 
-def _sheet_rows(book: Any, name: str) -> tuple[list[list[str]], list[list[Any]]]:
-    """The sheet's cells as text (as a CSV export would have them), and as calamine gave them."""
-    values = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-    return [[v if type(v) is str else cell_text(v) for v in r] for r in values], values
+Merged = list[tuple[tuple[int, int], tuple[int, int]]]
+
+
+def _sheet_rows(book: Any, name: str) -> tuple[list[list[str]], list[list[Any]], Merged]:
+    """The sheet's cells as text (as a CSV export would have them), as calamine gave them, and its merged
+    ranges ((first row, first column), (last row, last column)), 0-based like the rows."""
+    sheet = book.get_sheet_by_name(name)
+    values = sheet.to_python(skip_empty_area=False)
+    try:
+        merged = list(sheet.merged_cell_ranges or [])
+    except Exception:  # a form whose merges calamine does not read
+        merged = []
+    return [[v if type(v) is str else cell_text(v) for v in r] for r in values], values, merged
+
+
+def _has_records(rows: list[list[str]], first: int, dataset: Dataset) -> bool:
+    """Whether a sheet holds records under its header at ``first``: a row past the header band with two
+    or more cells filled that is not a note."""
+    last = header_band(rows, first, known_headers(dataset))
+    for row in rows[last + 1:]:
+        texts = [c for c in row if c and c.strip()]
+        if FOOTER.match(texts[0] if texts else ""):
+            return False
+        if len(texts) >= 2 and not is_column_numbers(row) and unit_cells(row) is None:
+            return True
+    return False
+
+
+def _column_letter(col: int) -> str:
+    letters = ""
+    col += 1
+    while col:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _unmerge(rows: list[list[str]], values: list[list[Any]], merged: Merged, start: int, header: list[str],
+             dataset: Dataset) -> None:
+    """Give every cell of a merged range in the data area (rows from ``start``) its range's value, as the
+    sheet shows it: a 项目名称 merged over three budget lines names each of them. An amount cannot be given
+    to several cells, so a money column's merged range that holds one is refused, saying "merged"."""
+    money = {h.strip() for c in dataset.columns if c.kind == "money" for h in c.headers}
+    for (r1, c1), (r2, c2) in merged:
+        if r1 < start or r1 >= len(rows) or (r1 == r2 and c1 == c2):
+            continue
+        text, value = rows[r1][c1] if c1 < len(rows[r1]) else "", values[r1][c1] if c1 < len(values[r1]) else ""
+        amounts = [c for c in range(c1, c2 + 1) if c < len(header) and _base(header[c]) in money]
+        if amounts and text.strip() not in ZERO_TOKENS:
+            where = f"{_column_letter(c1)}{r1 + 1}:{_column_letter(c2)}{r2 + 1}"
+            raise LayoutError(f"the cells {where} are merged and hold the amount {text}; an amount cannot be "
+                              f"shared between {'rows' if r2 > r1 else 'columns'} (unmerge them and give each "
+                              "row its own amount)", r1, header[amounts[0]])
+        for r in range(r1, min(r2, len(rows) - 1) + 1):
+            for c in range(c1, c2 + 1):
+                if c < len(rows[r]) and (r, c) != (r1, c1):
+                    rows[r][c], values[r][c] = text, value
 
 
 # A number in a money column within this many 分 of a whole 分 is that 分: binary noise of a formula
@@ -230,38 +272,53 @@ def read_workbook(data: bytes, uri: str, dataset: Dataset, sheet: str | None = N
         if sheet not in [m.name for m in sheets]:
             raise fail(f"the workbook has no sheet named {sheet!r}",
                        expected="one of " + ", ".join(repr(m.name) for m in sheets))
-        chosen, (rows, values) = sheet, _sheet_rows(book, sheet)
+        chosen, (rows, values, merged) = sheet, _sheet_rows(book, sheet)
         first = find_header(rows[:HEADER_SCAN_LINES], dataset)
         if first is None:
             raise fail(f"no header row naming the {dataset.name} columns in the first {HEADER_SCAN_LINES} rows",
                        row=1, expected=f"a header with {required}", in_sheet=sheet)
     else:
         passed: list[str] = []
-        found: list[tuple[int, str, list[list[str]], list[list[Any]], int]] = []
+        found: list[tuple[int, str, list[list[str]], list[list[Any]], Merged, int]] = []
         for meta in sheets:
             if meta.typ != SheetTypeEnum.WorkSheet or meta.visible != SheetVisibleEnum.Visible:
                 passed.append(f"{meta.name!r} (hidden)" if meta.typ == SheetTypeEnum.WorkSheet
                               else f"{meta.name!r} (not a worksheet)")
                 continue
-            rows, values = _sheet_rows(book, meta.name)
+            rows, values, merged = _sheet_rows(book, meta.name)
             at = find_header(rows[:HEADER_SCAN_LINES], dataset)
             if at is None:
                 passed.append(f"{meta.name!r} (no header)")
                 continue
-            found.append((_missing_required(rows, at, dataset), meta.name, rows, values, at))
-            if found[-1][0] == 0:
-                break  # a sheet with every required column: the first such is read
+            found.append((_missing_required(rows, at, dataset), meta.name, rows, values, merged, at))
         if not found:
             raise fail(f"no visible sheet has a header row naming the {dataset.name} columns in its first "
                        f"{HEADER_SCAN_LINES} rows; sheets: {', '.join(passed) or 'none'}",
                        row=1, expected=f"a header with {required}, or the sheet named in SELFEVAL_SHEETS")
-        # the sheet that names most required columns (a 汇总 sheet before the 明细 one loses to it)
-        _, chosen, rows, values, first = min(found, key=lambda f: f[0])
+        full = [f for f in found if f[0] == 0 and _has_records(f[2], f[5], dataset)]
+        if len(full) > 1:
+            raise fail(f"several sheets hold the {dataset.name} data: {', '.join(repr(f[1]) for f in full)} each "
+                       "have the header and records; selfeval reads one sheet per dataset and does not choose one",
+                       expected="the records on one sheet (copy them together), or the sheet to read named in "
+                                "SELFEVAL_SHEETS (JSON: {\"" + dataset.name + "\": \"<sheet>\"})")
+        # the sheet with every required column and records; else the one that names most required
+        # columns (a 汇总 sheet before the 明细 one loses to it)
+        _, chosen, rows, values, merged, first = full[0] if full else min(found, key=lambda f: f[0])
     assert first is not None
     names = known_headers(dataset)
-    leaf = _header_band(rows, first, names)
-    header = _header(rows, first, leaf, names)
+    last = header_band(rows, first, names)
+    header = [h or f"(column {i + 1})" for i, h in enumerate(header_names(rows, first, last, names))]
     unit = unit_line(rows[:first], uri, dataset, sheet=chosen)
+    _refuse_header_controls(rows, first, last, uri, dataset, chosen)
+    try:
+        annex = header_annex(rows, last + 1, header, dataset)
+        header = annex.header
+        leaf = max((last, *annex.rows))
+        _unmerge(rows, values, merged, leaf + 1, header, dataset)
+    except LayoutError as exc:
+        raise SourceError(Problem(dataset.source, uri, str(exc), row=exc.row + 1, column=exc.column, sheet=chosen,
+                                  expected="（元） or （万元） under a money column, agreeing with its header; merged "
+                                           "cells only where each row takes the range's value")) from exc
     keeps_totals = any(set(TOTAL_WORDS) & set(c.choices) for c in dataset.columns)
     money_units = _money_units(header, dataset, unit.unit if unit else None)
     percents = _percent_cells(data, chosen, _percent_columns(header, dataset), range(leaf + 1, len(rows)), values)
@@ -295,10 +352,23 @@ def read_workbook(data: bytes, uri: str, dataset: Dataset, sheet: str | None = N
     frame = frame.drop(columns=unnamed)  # the used range wider than the table: not columns
     header = [h for h in header if h not in unnamed]
     raw = RawTable(dataset=dataset, source=dataset.source, uri=uri, sha256=sha256_bytes(data), frame=frame,
-                   first_row=numbers[0] if numbers else leaf + 2, header_row=leaf + 1, unit=unit.unit if unit else None,
+                   first_row=numbers[0] if numbers else leaf + 2, header_row=last + 1, unit=unit.unit if unit else None,
                    unit_row=unit.row if unit else None, encoding=None, sheet=chosen, row_numbers=numbers)
     _check_totals(raw, totals, header)
     return raw
+
+
+def _refuse_header_controls(rows: list[list[str]], first: int, last: int, uri: str, dataset: Dataset,
+                            sheet: str) -> None:
+    """The title, unit and header rows hold no control character (staging looks at the records)."""
+    for r in range(0, last + 1):
+        for c, text in enumerate(rows[r]):
+            found = CONTROL.search(text) if text else None
+            if found:
+                raise SourceError(Problem(
+                    dataset.source, uri, f"the cell holds the control character {control_name(found.group())}, "
+                    "which no office text has", row=r + 1, column=_column_letter(c), sheet=sheet,
+                    expected="text without control characters (tab and line breaks are allowed)"))
 
 
 def _plain_amount(fen: Decimal | int, unit: str) -> str:

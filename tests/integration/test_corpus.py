@@ -22,6 +22,7 @@ CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 CASES = yaml.safe_load((CORPUS / "cases.yaml").read_text(encoding="utf-8"))
 OTHER = "440103-SWJ"
 LIGHT = Path(__file__).resolve().parents[1] / "support" / "report-light.yaml"
+TABLES = Path(__file__).resolve().parents[1] / "support" / "report-tables.yaml"  # the 自评表 in report.md too
 
 
 def test_the_corpus_is_large_enough():
@@ -37,11 +38,15 @@ def fake_api():
 
 
 def place(case: dict, sample: Path) -> None:
-    target = sample / case["target"]
-    for sibling in target.parent.glob(target.stem + ".*"):
-        sibling.unlink()
-    if case.get("file"):
-        shutil.copy(CORPUS / "files" / case["file"], target)
+    """The case's file at its target, in place of the dataset's own file (any form), or beside it with
+    ``beside: true``; ``also`` places more files the same way."""
+    for one in [case, *case.get("also", [])]:
+        target = sample / one["target"]
+        if not one.get("beside"):
+            for sibling in target.parent.glob(target.stem + ".*"):
+                sibling.unlink()
+        if one.get("file"):
+            shutil.copy(CORPUS / "files" / one["file"], target)
 
 
 def edit(spec: dict, sample: Path) -> None:
@@ -91,7 +96,7 @@ def quarantined_rows(url: str, department: str) -> list[int]:
 def test_corpus_case(case, prefect_harness, sample_copy, tmp_path, fake_api, monkeypatch):
     from flows.self_evaluation import self_evaluation
 
-    monkeypatch.setenv("SELFEVAL_REPORT_CONFIG", str(LIGHT))
+    monkeypatch.setenv("SELFEVAL_REPORT_CONFIG", str(TABLES if case.get("report") == "tables" else LIGHT))
     params: dict = {}
     if "api" in case:
         endpoint = case["api"].split("/")[1]
@@ -128,6 +133,10 @@ def test_corpus_case(case, prefect_harness, sample_copy, tmp_path, fake_api, mon
         text = (tmp_path / "out" / "2022" / LIWAN / "report.md").read_text(encoding="utf-8")
         for part in case["expect"]:
             assert part in text, f"{part!r} not in the report's 数据质量说明"
+        for part in case.get("once", []):
+            assert text.count(part) == 1, f"{part!r} is in the report {text.count(part)} times"
+        for part in case.get("absent", []):
+            assert part not in text, f"{part!r} is in the report"
         return
 
     assert state.is_failed(), "a malformed input must fail the run"

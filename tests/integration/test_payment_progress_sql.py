@@ -111,3 +111,23 @@ def test_departments_without_data_for_a_year(engine):
     with engine.connect() as conn:
         assert mon.without_data(conn, 2022) == [("440103-NEW", "新设局")]
         assert mon.open_departments(conn, 2022) == []  # each has its 决算总表
+
+
+def test_a_payment_dated_on_the_data_date_counts_and_one_a_day_later_does_not(engine):
+    """The boundary of 支付进度: payments up to and including ``as_of``. On a day the ledger pays, the paid
+    sum is the files' payments dated on or before that day, and the later ones are exactly the rest."""
+    data, hashes = sample_data(2023)
+    load_sample(engine, "run-2023", data, hashes)
+    ledger = pd.read_csv(SAMPLE / "finance" / "2023" / LIWAN / "payments.csv", dtype=str)
+    ledger["day"] = pd.to_datetime(ledger["支付日期"]).dt.date
+    ledger["fen"] = [round(float(a) * 100) for a in ledger["支付金额"]]
+    day = max(d for d in ledger["day"] if d <= AS_OF)  # a day with payments, inside the window
+    assert (ledger["day"] == day).sum() >= 1
+    with engine.connect() as conn:
+        paid = next(r.paid_fen for r in mon.payment_progress(conn, 2023, day, [LIWAN]) if r.level == "total")
+        before = next(r.paid_fen for r in mon.payment_progress(conn, 2023, day - dt.timedelta(days=1), [LIWAN])
+                      if r.level == "total")
+        later = mon.later_payments(conn, 2023, day, [LIWAN]).get(LIWAN, 0)
+    assert paid == int(ledger.loc[ledger["day"] <= day, "fen"].sum())
+    assert paid - before == int(ledger.loc[ledger["day"] == day, "fen"].sum()) > 0
+    assert later == int((ledger["day"] > day).sum())

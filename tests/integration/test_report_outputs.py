@@ -133,8 +133,10 @@ def test_libreoffice_opens_the_docx_with_the_reference_text_in_order(office_pdf,
     assert re.sub(r"\s+", "", reference_text) in compact
 
 
-def faces_of(pdf: Path) -> dict[str, str]:
-    """Each line of text of a PDF → the font its first piece is set in (poppler's pdftohtml -xml)."""
+def faces_of(pdf: Path) -> list[tuple[str, str]]:
+    """Each piece of text of a PDF, in reading order, with the font it is set in (poppler's pdftohtml -xml).
+    How poppler cuts a line into pieces depends on the faces a machine has (a paragraph's "1." may be a piece
+    of its own, or not): callers look for the piece that holds a text, not one that starts with it."""
     xml = subprocess.run(["pdftohtml", "-xml", "-i", "-stdout", "-enc", "UTF-8", str(pdf)], capture_output=True,
                          text=True, check=True).stdout
     listed = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
@@ -142,10 +144,8 @@ def faces_of(pdf: Path) -> dict[str, str]:
     # pdftohtml shortens a name to its family; the subset tag (ABCDEF+) finds pdffonts' full name, weight and all
     fonts = {i: full.get(family.split("+")[0], family)
              for i, family in re.findall(r'<fontspec id="(\d+)" size="[^"]*" family="([^"]*)"', xml)}
-    faces: dict[str, str] = {}
-    for font, text in re.findall(r'<text [^>]*font="(\d+)"[^>]*>(.*?)</text>', xml):
-        faces.setdefault(re.sub(r"<[^>]+>|\s+", "", text), fonts[font])
-    return faces
+    return [(re.sub(r"<[^>]+>|\s+", "", text), fonts[font])
+            for font, text in re.findall(r'<text [^>]*font="(\d+)"[^>]*>(.*?)</text>', xml)]
 
 
 def test_libreoffice_sets_title_headings_and_body_in_the_four_faces(office_pdf):
@@ -153,8 +153,10 @@ def test_libreoffice_sets_title_headings_and_body_in_the_four_faces(office_pdf):
     楷体 二级标题 → a 楷 face, 仿宋 body → a serif (deploy/fontconfig/65-selfeval-gbt9704.conf)."""
     faces = faces_of(office_pdf)
 
-    def face(start: str) -> str:
-        return next(f for t, f in faces.items() if t.startswith(start))
+    def face(holding: str) -> str:
+        """The face of the first piece of text holding ``holding``: the title, then each heading and the first
+        职能 paragraph (``1.负责贯彻执行国家…``, whether or not poppler cuts its number off), in reading order."""
+        return next(f for t, f in faces if holding in t)
 
     title, h1, h2 = face("广州市荔湾区科技工业和信息化局"), face("一、基本情况"), face("（一）部门职能")
     body = face("负责贯彻执行国家")

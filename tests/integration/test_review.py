@@ -155,6 +155,69 @@ def test_provenance_and_the_rollup_show_the_decisions(reviewed):
     assert "## 审核记录" in rollup
 
 
+def _settings(reviewed):
+    from tasks.settings import Settings
+
+    params = reviewed["params"]
+    return Settings(source=params["source"], warehouse_url=params["warehouse_url"], output_dir=params["output_dir"])
+
+
+def _approved_files(reviewed) -> dict[str, bytes]:
+    folder = reviewed["out"] / LIWAN / "approved"
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_an_approval_of_text_other_than_the_current_is_neither_stamped_nor_recorded(reviewed):
+    """render_approved is given a decision on a text whose hash is not the current report's: it refuses
+    (ReportChanged), writes no file and records nothing."""
+    import datetime as dt
+
+    from tasks.report.build import ReportChanged, render_approved
+    from tasks.warehouse.reviews import APPROVED, Review
+
+    settings, before = _settings(reviewed), _approved_files(reviewed)
+    count = "select count(*) as n from ops_review"
+    recorded = rows(reviewed["url"], count)[0]["n"]
+    other = Review(LIWAN, 2022, "0" * 64, APPROVED, "王审核", "", dt.datetime.now(dt.UTC), "test-stale")
+    engine = sa.create_engine(reviewed["url"])
+    try:
+        with pytest.raises(ReportChanged, match="changed since the draft was reviewed"):
+            render_approved(engine, settings, other)
+    finally:
+        engine.dispose()
+    assert _approved_files(reviewed) == before
+    assert rows(reviewed["url"], count)[0]["n"] == recorded
+
+
+def test_a_decision_on_a_report_no_longer_awaiting_one_is_not_recorded(reviewed, prefect_harness):
+    """A decision that comes for a draft already decided (another run decided it), or for text that changed
+    since it was put up, is not recorded and stamps nothing."""
+    import dataclasses
+
+    from prefect import flow
+
+    from flows.steps.review import Awaiting, ReviewDecision, apply_decision
+    from tasks.report.review import PENDING, ReviewStatus
+
+    settings, before = _settings(reviewed), _approved_files(reviewed)
+    current = {r["department_code"]: r["report_sha256"]
+               for r in rows(reviewed["url"], "select * from mart_score where year = 2022")}
+    decided = Awaiting(LIWAN, 2022, ReviewStatus(current[LIWAN], PENDING), "report.pdf")  # approved already
+    changed = dataclasses.replace(decided, status=ReviewStatus("f" * 64, PENDING))  # text no longer current
+    count = "select count(*) as n from ops_review"
+    recorded = rows(reviewed["url"], count)[0]["n"]
+
+    @flow
+    def decide_late(item):
+        return apply_decision(settings, item, ReviewDecision(decision="批准 approve", reviewer="王审核"), "late")
+
+    for item in (decided, changed):
+        result = decide_late(item)
+        assert result["decision"] == "not recorded" and "no longer the draft" in result["comment"]
+    assert rows(reviewed["url"], count)[0]["n"] == recorded
+    assert _approved_files(reviewed) == before
+
+
 def test_changed_data_makes_a_new_draft_and_keeps_the_approved_version(reviewed):
     """Last in the module: it changes the landing zone. The narrative of the approved department changes; the
     next run drafts it again, saying the approved version is superseded, and leaves the approved files."""

@@ -32,3 +32,83 @@ def test_detects_office_encodings(data, expected):
 )
 def test_refuses_what_it_cannot_tell(data):
     assert detect_encoding(data) is None
+
+
+# --- what is known is said as known (issue 26)
+
+from tasks.sources.contract import PAYMENTS  # noqa: E402
+from tasks.sources.csv_reader import read_csv  # noqa: E402
+from tasks.sources.encoding import EncodingRefused, sniff  # noqa: E402
+from tasks.sources.errors import SourceError  # noqa: E402
+from tasks.sources.raw import RawTable  # noqa: E402
+from tasks.sources.staging import stage  # noqa: E402
+
+PAYMENTS_HEADER = "支付凭证号,部门编码,指标编号,支付日期,收款人全称,支出经济分类,支付金额\n"
+
+
+def payments(rows: int, bad_at: int | None = None, char: str = "\x00", column: int = 4) -> str:
+    lines = []
+    for i in range(rows):
+        cells = [f"V{i}", "D", "L1", "2022-03-15", "广州某科技有限公司", "30201", "12.00"]
+        if i == bad_at:
+            cells[column] = cells[column][:2] + char + cells[column][2:]
+        lines.append(",".join(cells))
+    return PAYMENTS_HEADER + "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize(("data", "words"), [
+    (TEXT.encode("utf-16"), "the file is UTF-16"),
+    (codecs.BOM_UTF32_LE + TEXT.encode("utf-32-le"), "the file is UTF-32"),
+    (bytes(range(256)) * 4, "this is not a text file"),
+    ("部門編碼,項目名稱\n440103,科技創新專項資金\n".encode("big5"), "the text encoding cannot be detected"),
+])
+def test_a_refusal_says_what_the_file_is(data, words):
+    with pytest.raises(EncodingRefused, match=words):
+        sniff(data)
+
+
+def test_a_utf8_byte_order_mark_over_gbk_text_is_read_as_gb18030_with_a_warning():
+    raw = read_csv(codecs.BOM_UTF8 + payments(3).encode("gbk"), "p.csv", PAYMENTS)
+    assert raw.encoding == "gb18030" and stage(raw)["payee"].tolist() == ["广州某科技有限公司"] * 3
+    assert [w.severity for w in raw.warnings] == ["warning"]
+    assert "starts with a UTF-8 byte-order mark, but its text is GBK/GB18030" in raw.warnings[0].message
+
+
+def test_a_utf8_byte_order_mark_over_text_in_no_accepted_encoding_is_refused_saying_so():
+    data = codecs.BOM_UTF8 + "部門編碼,項目名稱\n440103,科技創新專項資金\n".encode("big5")
+    with pytest.raises(SourceError) as caught:
+        read_csv(data, "p.csv", PAYMENTS)
+    message = caught.value.problem.message
+    assert "starts with a UTF-8 byte-order mark, but its text is not UTF-8" in message
+    assert "cannot be detected" not in message and caught.value.problem.row == 1
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gbk", "utf-8-sig"])
+@pytest.mark.parametrize(("char", "name"), [("\x00", "U+0000 (NUL)"), ("\x1a", "U+001A (SUB)"),
+                                            ("\x7f", "U+007F (DEL)"), ("\x0b", "U+000B (VT)")])
+def test_a_control_character_in_a_cell_is_refused_naming_row_and_column_wherever_it_is(encoding, char, name):
+    """Deep in the file (line 60,002), past what the encoding sniffer samples."""
+    data = payments(60_001, bad_at=60_000, char=char).encode(encoding)
+    with pytest.raises(SourceError) as caught:
+        read_csv(data, "p.csv", PAYMENTS)
+    problem = caught.value.problem
+    assert (problem.row, problem.column) == (60_002, "收款人全称")
+    assert f"the control character {name}" in problem.message
+
+
+def test_tabs_and_line_breaks_in_a_cell_are_text_not_control_characters():
+    text = PAYMENTS_HEADER + 'V1,D,L1,2022-03-15,"广州\t某科技\n有限公司",30201,12.00\n'
+    assert stage(read_csv(text.encode("utf-8"), "p.csv", PAYMENTS))["payee"].tolist() == ["广州\t某科技\n有限公司"]
+
+
+def test_a_control_character_from_a_workbook_or_an_api_is_refused_by_staging():
+    import pandas as pd
+
+    frame = pd.DataFrame({"支付凭证号": ["V1", "V2"], "部门编码": ["D", "D"], "指标编号": ["L1", "L1"],
+                          "支付日期": ["2022-03-15"] * 2, "收款人全称": ["甲", "乙\x00"], "支出经济分类": ["30201"] * 2,
+                          "支付金额": ["1", "2"], "备注": ["", ""]}, dtype="str")
+    raw = RawTable(dataset=PAYMENTS, source="finance", uri="https://api/payments", sha256="0", frame=frame,
+                   row_numbers=[7, 8])
+    with pytest.raises(SourceError) as caught:
+        stage(raw)
+    assert (caught.value.problem.row, caught.value.problem.column) == (8, "收款人全称")

@@ -201,3 +201,46 @@ def test_a_bad_memory_limit_leaves_nothing_behind(tmp_path):
     with run_database(tmp_path, "256MB") as db:
         assert db.duckdb.execute("SELECT current_setting('memory_limit')").fetchone()[0].startswith("2")
     assert list(tmp_path.iterdir()) == []
+
+
+# --- guards with teeth (issue 26): each test fails when its guard is taken out of tasks/quality/gate.py
+
+
+def test_every_rule_on_a_view_that_could_not_be_built_refuses(base):
+    """A staged dataset without a column its rule view reads: the view is not built, and each rule on it
+    refuses every department, naming why; none is skipped as if it had passed."""
+    frames = copy.deepcopy(base.frames)
+    frames["targets"] = frames["targets"].drop(columns=["nature"])
+    broken = RunData(base.year, base.departments, frames)
+    on_targets = [r for r in load_rules() if r.view == "targets"]
+    assert len(on_targets) >= 3
+    report = run_gate(broken, PARAMS, rules=tuple(on_targets))
+    for code in (LIWAN, OTHER):
+        for r in on_targets:
+            result = outcome(report, r.rule_id, code)
+            assert not result.success and "view 'targets' could not be built" in result.error, r.rule_id
+        assert report.blocked(code)
+
+
+@pytest.mark.parametrize("dropped_in", ["verdicts", "detail"])
+def test_a_rule_great_expectations_returns_no_result_for_refuses(over_budget, monkeypatch, dropped_in):
+    """GX's result of a validation without one rule's result (first pass or detail pass): that rule was not
+    checked, so it refuses every department; a clean-looking result is not a pass."""
+    import tasks.quality.gate as gate
+
+    fin_001 = next(r for r in load_rules() if r.rule_id == "FIN-001")
+    fin_002 = next(r for r in load_rules() if r.rule_id == "FIN-002")
+    real = gate._validate_view
+
+    def without_fin_001(*args: Any, **kwargs: Any) -> Any:
+        result = real(*args, **kwargs)
+        if (dropped_in == "detail") == bool(kwargs.get("complete")):
+            result.results = [r for r in result.results if r.expectation_config.meta["rule_id"] != "FIN-001"]
+        return result
+
+    monkeypatch.setattr(gate, "_validate_view", without_fin_001)
+    report = run_gate(over_budget, PARAMS, rules=(fin_001, fin_002))
+    for code in (LIWAN, OTHER):
+        result = outcome(report, "FIN-001", code)
+        assert not result.success and result.error == gate.NO_RESULT and report.blocked(code)
+    assert outcome(report, "FIN-002", OTHER).success

@@ -164,10 +164,14 @@ SELECT * EXCLUDE (_seq, sign, bare),
            AND (sign = '' OR CASE sign WHEN '≥' THEN '≥' WHEN '≧' THEN '≥' WHEN '>=' THEN '≥' WHEN '>' THEN '≥'
                                        WHEN '≤' THEN '≤' WHEN '≦' THEN '≤' WHEN '<=' THEN '≤' WHEN '<' THEN '≤' ELSE '=' END = nature))
            AS target_valid,
-       -- a percentage written as a fraction (0.95 for 95 %): read as 0.95 %, so warned of (PRF-007)
-       NOT coalesce(unit = '%' AND nature <> '定性'
-                    AND TRY_CAST(rtrim(bare, '%') AS DOUBLE) > 0 AND TRY_CAST(rtrim(bare, '%') AS DOUBLE) < 1, false)
+       -- a percentage target written as a fraction (0.95 or 1 for 95 % or 100 %, no % sign): read as written,
+       -- 0.95 %, and warned of with both readings (PRF-007); tasks/report/targets.py fraction_reading says the same
+       NOT coalesce(unit = '%' AND nature <> '定性' AND regexp_full_match(bare, '[0-9]+(\.[0-9]+)?')
+                    AND TRY_CAST(bare AS DECIMAL(18, 6)) > 0 AND TRY_CAST(bare AS DECIMAL(18, 6)) <= 1, false)
            AS target_plausible,
+       CASE WHEN regexp_full_match(bare, '[0-9]+(\.[0-9]+)?') THEN
+           bare || '（按 ' || bare || '% 计；若指 ' || regexp_replace(regexp_replace(CAST(TRY_CAST(bare AS DECIMAL(18, 6)) * 100 AS VARCHAR), '0+$', ''), '\.$', '') || '%，请填写 '
+           || regexp_replace(regexp_replace(CAST(TRY_CAST(bare AS DECIMAL(18, 6)) * 100 AS VARCHAR), '0+$', ''), '\.$', '') || '）' END AS target_readings,
        _seq AS _idx
 FROM parts
 
@@ -203,9 +207,17 @@ SELECT a.* EXCLUDE (_seq),
                AND t.indicator = a.indicator) AS target_known,
        a.actual IS NULL OR NOT EXISTS (SELECT 1 FROM stg_targets t WHERE t.department_code = a.department_code
                AND t.indicator = a.indicator AND t.actual_source <> 'reported') AS actual_used,
-       NOT coalesce(EXISTS (SELECT 1 FROM stg_targets t WHERE t.department_code = a.department_code
-               AND t.indicator = a.indicator AND t.unit = '%' AND t.nature <> '定性')
-               AND TRY_CAST(rtrim(trim(a.actual), '%') AS DOUBLE) > 0
-               AND TRY_CAST(rtrim(trim(a.actual), '%') AS DOUBLE) < 1, false) AS actual_plausible,
+       -- an 实际完成值 of 1 or less, with no % sign, against a percentage target above 1 %: perhaps a fraction
+       -- (1 for 100 %). Scored as written and warned of with both readings (PRF-008); the same predicate as
+       -- tasks/report/targets.py fraction_reading.
+       NOT coalesce(EXISTS (SELECT 1 FROM int_percent_targets t WHERE t.department_code = a.department_code
+               AND t.indicator = a.indicator AND t.target_value > 1)
+               AND regexp_full_match(trim(a.actual), '[0-9]+(\.[0-9]+)?')
+               AND TRY_CAST(trim(a.actual) AS DECIMAL(18, 6)) > 0
+               AND TRY_CAST(trim(a.actual) AS DECIMAL(18, 6)) <= 1, false) AS actual_plausible,
+       CASE WHEN regexp_full_match(trim(a.actual), '[0-9]+(\.[0-9]+)?') THEN
+           trim(a.actual) || '（按 ' || trim(a.actual) || '% 计分；若指 '
+           || regexp_replace(regexp_replace(CAST(TRY_CAST(trim(a.actual) AS DECIMAL(18, 6)) * 100 AS VARCHAR), '0+$', ''), '\.$', '') || '%，请填写 '
+           || regexp_replace(regexp_replace(CAST(TRY_CAST(trim(a.actual) AS DECIMAL(18, 6)) * 100 AS VARCHAR), '0+$', ''), '\.$', '') || '）' END AS actual_readings,
        a._seq AS _idx
 FROM stg_self_assessment a

@@ -7,6 +7,16 @@
 --
 -- Each block is one view, named by its "-- name:" line.
 
+-- name: int_percent_targets
+-- Each quantitative 绩效目标 in % (its 计量单位 %, or a 指标值 written with % and no 计量单位), with its
+-- 指标值 as a number (the sign of its 指标性质 and the % read past): the targets against which an 实际完成值
+-- may be a percentage written as a fraction. The same reading as tasks/report/targets.py.
+SELECT department_code, indicator,
+       TRY_CAST(rtrim(trim(regexp_replace(replace(trim(target), ',', ''), '^(≥|≤|≧|≦|>=|<=|>|<|=)', '')), '%')
+                AS DECIMAL(18, 6)) AS target_value
+FROM stg_targets
+WHERE nature <> '定性' AND (unit = '%' OR (coalesce(trim(unit), '') = '' AND suffix(trim(target), '%')))
+
 -- name: int_line_ledger
 -- Each budget line's execution as the payment ledger's sum (分), and its number of payments.
 SELECT department_code, line_id, CAST(sum(amount) AS BIGINT) AS ledger_fen, count(*) AS payments

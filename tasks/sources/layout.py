@@ -1,0 +1,196 @@
+"""Where a table's header is, and the rows around it that are not records: the layouts that 决算 and 台账
+exports use, read the same way from CSV and from workbooks.
+
+- The header is the first row naming at least two of the contract's columns (:func:`find_header`).
+- It may run over up to three rows (:func:`header_band`): merged cells keep their text in the top-left
+  cell, so a column is named by its lowest header cell that names a contract column, and a group label
+  (预算执行情况) spans the columns named below it. A middle row of group labels only (资金来源 over
+  财政拨款 | 其他资金, say) is part of the header when a row below it names contract columns.
+- Under the header, a **栏次 row** (``栏次 | 1 | 2 | 3``, ``甲 | 乙 | 1 | 2``, ``3=1+2``) is skipped, and
+  a **unit row** (``（元）``, ``万元``, ``%`` per column) gives its money columns their unit, as a unit in
+  the header would (``全年预算数（万元）``): neither is ever read as a record (:func:`header_annex`).
+
+Rows are lists of cell texts; positions are 0-based indexes into them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tasks.sources.contract import Dataset
+from tasks.sources.errors import Problem, SourceError
+from tasks.sources.units import (
+    ACCEPTED,
+    MONEY_UNITS,
+    OTHER_UNITS,
+    UnitLine,
+    UnitLineError,
+    declared_unit,
+    normalise,
+    split_header_unit,
+)
+
+HEADER_SCAN_LINES = 10
+HEADER_BAND = 3  # rows a merged header may span
+ANNEX_ROWS = 2  # rows under the header that may be a 栏次 row or a unit row
+
+_UNIT_CELL = re.compile(
+    r"^[(\[【]?\s*(?:(?:金额)?单位\s*:?\s*)?(?:人民币)?(?P<unit>"
+    + "|".join(sorted((*MONEY_UNITS, *OTHER_UNITS), key=len, reverse=True))
+    + r")\s*[)\]】]?$")
+_COLUMN_NUMBER = re.compile(r"^\d{1,3}(?:\s*=\s*[\d+\-*/×()\s]+)?$")  # 3, 3=1+2
+_COLUMN_WORDS = ("栏次", "栏号", "行次", "列次", "序号")
+_COLUMN_LETTERS = ("甲", "乙", "丙", "丁", "戊", "己")
+
+
+class LayoutError(ValueError):
+    """A row around the header that says something that cannot be applied; ``row`` (0-based) and
+    ``column`` (the header cell) say where."""
+
+    def __init__(self, message: str, row: int, column: str | None = None):
+        super().__init__(message)
+        self.row, self.column = row, column
+
+
+def known_headers(dataset: Dataset) -> set[str]:
+    return {h.strip() for c in dataset.columns for h in c.headers}
+
+
+def _base(header: str) -> str:
+    return split_header_unit(header)[0]
+
+
+def _names(cells: Sequence[str], names: set[str]) -> int:
+    return sum(1 for c in cells if c and _base(c) in names)
+
+
+def find_header(lines: Sequence[Sequence[str]], dataset: Dataset) -> int | None:
+    """Index of the header line: the first line naming at least two of the contract's columns."""
+    names = known_headers(dataset)
+    for i, cells in enumerate(lines):
+        if _names(cells, names) >= min(2, len(dataset.columns)):
+            return i
+    return None
+
+
+def unit_line(lines: Sequence[Sequence[str]], uri: str, dataset: Dataset, first_row: int = 1,
+              sheet: str | None = None) -> UnitLine | None:
+    """The unit declared above the header, or None; a unit line that cannot be read is refused."""
+    try:
+        return declared_unit(lines, first_row)
+    except UnitLineError as exc:
+        raise SourceError(Problem(
+            dataset.source, uri, f"the unit line {getattr(exc, 'text', '')!r} is not understood: {exc}",
+            row=getattr(exc, "row", None), expected=ACCEPTED, sheet=sheet)) from exc
+
+
+def _looks_like_labels(cells: Sequence[str]) -> bool:
+    """A row that could be group labels in a header: some text, and no cell that reads as a number,
+    an amount or a date (what a record has)."""
+    filled = [normalise(c).strip() for c in cells if c and c.strip()]
+    return bool(filled) and not any(re.search(r"\d", c) for c in filled)
+
+
+def header_band(rows: Sequence[Sequence[str]], first: int, names: set[str]) -> int:
+    """The last header row of the header starting at ``first``: the header goes on while a row names a
+    contract column, and over one row of group labels only when a row below it (within
+    :data:`HEADER_BAND` rows) names contract columns again."""
+    last = first
+    for r in range(first + 1, min(first + HEADER_BAND, len(rows))):
+        if not any(c and c.strip() for c in rows[r]):
+            continue  # a line a quoted header cell's line break continues onto
+        if _names(rows[r], names):
+            last = r
+        elif not _looks_like_labels(rows[r]):
+            break
+    return last
+
+
+def header_names(rows: Sequence[Sequence[str]], first: int, last: int, names: set[str]) -> list[str]:
+    """Each column's name: its lowest header cell naming a contract column, else its lowest non-empty one,
+    else "" (a column with no header).
+
+    A merged cell's text sits in its top-left cell: a column merged over both header rows has its
+    name in the upper row; a group label (预算执行情况) spans columns named in the lower row.
+    """
+    width = max(len(r) for r in rows[first: last + 1])
+    header = []
+    for col in range(width):
+        cells = [rows[r][col] if col < len(rows[r]) else "" for r in range(last, first - 1, -1)]
+        known = [c for c in cells if c and _base(c) in names]
+        other = [c for c in cells if c and c.strip()]
+        header.append(known[0] if known else other[0] if other else "")
+    return header
+
+
+def is_column_numbers(cells: Sequence[str]) -> bool:
+    """A 栏次 row: 栏次 / 行次 and the columns' numbers (1, 2, 3=1+2), or 甲 乙 and numbers."""
+    filled = [re.sub(r"\s+", "", normalise(c)) for c in cells if c and c.strip()]
+    numbers = [c for c in filled if _COLUMN_NUMBER.match(c)]
+    other = [c for c in filled if not _COLUMN_NUMBER.match(c)]
+    if not numbers or any(c not in _COLUMN_WORDS and c not in _COLUMN_LETTERS for c in other):
+        return False
+    if any(c in _COLUMN_WORDS for c in other):
+        return True  # 栏次 | 1 | 2: named as such
+    plain = [int(c) for c in numbers if c.isdigit()]
+    return len(plain) >= 2 and plain == list(range(plain[0], plain[0] + len(plain)))
+
+
+def unit_cells(cells: Sequence[str]) -> list[str | None] | None:
+    """A unit row's unit per cell (None for an empty cell), or None when the row is not a unit row."""
+    out: list[str | None] = []
+    for cell in cells:
+        text = re.sub(r"\s+", "", normalise(cell or ""))
+        if not text:
+            out.append(None)
+            continue
+        m = _UNIT_CELL.match(text)
+        if m is None:
+            return None
+        out.append(m.group("unit"))
+    return out if any(u is not None for u in out) else None
+
+
+@dataclass(frozen=True)
+class Annex:
+    """What lies under a header before the records: the rows taken (0-based) and the header with the
+    money units a unit row gave folded in (``全年预算数`` over ``（万元）`` is ``全年预算数（万元）``)."""
+
+    rows: tuple[int, ...]
+    header: list[str]
+
+
+def header_annex(rows: Sequence[Sequence[str]], start: int, header: list[str], dataset: Dataset) -> Annex:
+    """The 栏次 and unit rows from row ``start``, directly under the header (at most :data:`ANNEX_ROWS`).
+
+    Raises :class:`LayoutError` for a unit row that gives a money column a unit that is not money, or one
+    that disagrees with the unit its header already states."""
+    money = {h.strip() for c in dataset.columns if c.kind == "money" for h in c.headers}
+    taken: list[int] = []
+    header = list(header)
+    r = start
+    while r < len(rows) and len(taken) < ANNEX_ROWS:
+        cells = rows[r]
+        if is_column_numbers(cells):
+            taken.append(r)
+            r += 1
+            continue
+        units = unit_cells(cells)
+        if units is None:
+            break
+        for col, unit in enumerate(units):
+            if unit is None or col >= len(header):
+                continue
+            base, stated = split_header_unit(header[col])
+            if base not in money:
+                continue  # a unit of a rate or count column: nothing to apply
+            if unit not in MONEY_UNITS:
+                raise LayoutError(f"the unit row gives {unit} for the money column {header[col]!r}", r, header[col])
+            if stated and stated != unit:
+                raise LayoutError(f"the header says {stated} but the unit row below it says {unit}", r, header[col])
+            header[col] = f"{base}（{unit}）"
+        taken.append(r)
+        r += 1
+    return Annex(tuple(taken), header)

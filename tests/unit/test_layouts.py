@@ -1,0 +1,203 @@
+"""The layouts 决算 and 台账 exports use, read the same from CSV and workbooks, or refused naming the place:
+a header over three rows, 栏次 and unit rows under it, merged cells, line breaks in a quoted header cell,
+one dataset over several sheets, and several files for one dataset."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pytest
+
+from tasks.sources.base import FileSource, is_copy_of
+from tasks.sources.contract import BUDGET_LINES, PAYMENTS
+from tasks.sources.csv_reader import read_csv
+from tasks.sources.errors import SourceError
+from tasks.sources.staging import stage
+from tasks.sources.workbook_reader import read_workbook
+
+LINE_HEADER = ["部门编码", "指标编号", "项目编码", "项目名称", "资金来源", "支出性质", "全年预算数", "全年执行数",
+               "年末结转和结余"]
+LINES = [["D", "L1", "P1", "科技专项", "一般公共预算财政拨款", "项目支出", "100.00", "90.00", "10.00"],
+         ["D", "L2", "P1", "科技专项", "一般公共预算财政拨款", "项目支出", "50.50", "50.50", "0"],
+         ["D", "L3", "P2", "人员经费", "一般公共预算财政拨款", "基本支出", "8.00", "8.00", "0"]]
+
+
+def csv_bytes(rows: list[list[str]]) -> bytes:
+    out = io.StringIO()
+    import csv
+
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def workbook(sheets: dict[str, list[list[object]]], merges: dict[str, list[str]] | None = None) -> bytes:
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for r in rows:
+            ws.append(r)
+        for cells in (merges or {}).get(name, []):
+            ws.merge_cells(cells)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+# --- a header over three rows, the middle one group labels only
+
+
+def three_row_header() -> list[list[str]]:
+    """部门编码 … 支出性质 merged down three rows; 预算执行情况 over 资金 | 结转; then the leaf names."""
+    return [[*LINE_HEADER[:6], "预算执行情况", "", ""],
+            [""] * 6 + ["资金", "", "结转"],
+            [""] * 6 + ["全年预算数", "全年执行数", "年末结转和结余"]]
+
+
+@pytest.mark.parametrize("form", ["csv", "xlsx"])
+def test_a_header_over_three_rows_whose_middle_row_holds_only_group_labels(form):
+    rows = [["单位：元"], *three_row_header(), *LINES]
+    if form == "csv":
+        raw = read_csv(csv_bytes(rows), "b.csv", BUDGET_LINES)
+    else:
+        raw = read_workbook(workbook({"明细": rows}, {"明细": ["A2:A4", "G2:I2", "G3:H3"]}), "b.xlsx", BUDGET_LINES)
+    frame = stage(raw)
+    assert frame["budget"].tolist() == [10000, 5050, 800]
+    assert frame["_row"].tolist() == [5, 6, 7]  # the records' own lines, under the 4 lines above them
+    assert raw.header_row == 4
+
+
+# --- 栏次 and unit rows under the header
+
+
+@pytest.mark.parametrize("annex", [
+    ["栏次", "", "", "", "", "", "1", "2", "3"],
+    ["甲", "乙", "丙", "丁", "", "", "1", "2", "3=1-2"],
+    ["", "", "", "", "", "", "1", "2", "3"],
+])
+@pytest.mark.parametrize("form", ["csv", "xlsx"])
+def test_a_column_numbers_row_under_the_header_is_skipped(annex, form):
+    rows = [LINE_HEADER, annex, *LINES]
+    raw = (read_csv(csv_bytes(rows), "b.csv", BUDGET_LINES) if form == "csv"
+           else read_workbook(workbook({"明细": rows}), "b.xlsx", BUDGET_LINES))
+    frame = stage(raw)
+    assert frame["line_id"].tolist() == ["L1", "L2", "L3"] and frame["_row"].tolist() == [3, 4, 5]
+
+
+@pytest.mark.parametrize(("units", "budget"), [
+    (["", "", "", "", "", "", "（元）", "（元）", "（元）"], [10000, 5050, 800]),
+    (["", "", "", "", "", "", "（万元）", "（万元）", "（万元）"], [100_000_000, 50_500_000, 8_000_000]),
+    (["", "", "", "", "", "", "万元", "万元", "万元"], [100_000_000, 50_500_000, 8_000_000]),
+    (["", "", "", "", "", "", "(单位:万元)", "", ""], [100_000_000, 50_500_000, 8_000_000]),
+])
+@pytest.mark.parametrize("form", ["csv", "xlsx"])
+def test_a_unit_row_under_the_header_gives_its_columns_their_unit(units, budget, form):
+    rows = [LINE_HEADER, units, *LINES]
+    raw = (read_csv(csv_bytes(rows), "b.csv", BUDGET_LINES) if form == "csv"
+           else read_workbook(workbook({"明细": rows}), "b.xlsx", BUDGET_LINES))
+    frame = stage(raw)
+    assert frame["budget"].tolist() == budget and frame["_row"].tolist() == [3, 4, 5]
+
+
+def test_a_unit_row_that_disagrees_with_the_header_or_the_unit_line_is_refused():
+    header = [*LINE_HEADER[:6], "全年预算数（元）", *LINE_HEADER[7:]]
+    rows = [header, [""] * 6 + ["（万元）", "", ""], *LINES]
+    with pytest.raises(SourceError) as caught:
+        read_csv(csv_bytes(rows), "b.csv", BUDGET_LINES)
+    assert (caught.value.problem.row, caught.value.problem.column) == (2, "全年预算数（元）")
+    assert "the header says 元 but the unit row below it says 万元" in caught.value.problem.message
+    rows = [["单位：元"], LINE_HEADER, [""] * 6 + ["（万元）", "（万元）", "（万元）"], *LINES]
+    with pytest.raises(SourceError, match="the header says 万元 but the unit line"):
+        stage(read_csv(csv_bytes(rows), "b.csv", BUDGET_LINES))
+
+
+# --- a quoted line break inside a CSV header cell
+
+
+def test_a_quoted_line_break_inside_a_csv_header_cell():
+    text = ("部门编码,指标编号,项目编码,项目名称,资金来源,支出性质,\"全年\n预算数\",\"全年\r\n执行数\",年末结转和结余\n"
+            + "\n".join(",".join(r) for r in LINES) + "\n")
+    raw = read_csv(text.encode("utf-8"), "b.csv", BUDGET_LINES)
+    frame = stage(raw)
+    assert frame["budget"].tolist() == [10000, 5050, 800] and frame["executed"].tolist() == [9000, 5050, 800]
+    assert frame["_row"].tolist() == [4, 5, 6]  # the header takes lines 1-3, as an editor shows them
+
+
+# --- merged cells in the data area
+
+
+def test_merged_text_cells_give_each_row_their_value():
+    rows = [LINE_HEADER, *[list(r) for r in LINES]]
+    for r in rows[2:3]:
+        r[2] = r[3] = r[4] = r[5] = None  # what a merged range holds outside its top-left cell
+    data = workbook({"明细": rows}, {"明细": ["C2:C3", "D2:D3", "E2:E4", "F2:F3"]})
+    frame = stage(read_workbook(data, "b.xlsx", BUDGET_LINES))
+    assert frame["project_name"].tolist() == ["科技专项", "科技专项", "人员经费"]
+    assert frame["fund_source"].tolist() == ["一般公共预算财政拨款"] * 3
+
+
+def test_a_merged_amount_is_refused_saying_merged():
+    rows = [LINE_HEADER, *[list(r) for r in LINES]]
+    rows[2][6] = None
+    data = workbook({"明细": rows}, {"明细": ["G2:G3"]})
+    with pytest.raises(SourceError) as caught:
+        read_workbook(data, "b.xlsx", BUDGET_LINES)
+    problem = caught.value.problem
+    assert "G2:G3 are merged" in problem.message and "cannot be shared between rows" in problem.message
+    assert (problem.sheet, problem.row, problem.column) == ("明细", 2, "全年预算数")
+
+
+# --- one dataset over several sheets
+
+
+def test_a_dataset_spread_over_several_sheets_is_refused_naming_them():
+    data = workbook({"1月": [LINE_HEADER, LINES[0]], "2月": [LINE_HEADER, LINES[1]], "说明": [["填表说明"]]})
+    with pytest.raises(SourceError) as caught:
+        read_workbook(data, "b.xlsx", BUDGET_LINES)
+    assert "several sheets hold the budget_lines data: '1月', '2月'" in caught.value.problem.message
+    assert "SELFEVAL_SHEETS" in str(caught.value.problem)
+    # a sheet named in SELFEVAL_SHEETS is read alone; an empty template sheet beside the data is no data
+    assert len(stage(read_workbook(data, "b.xlsx", BUDGET_LINES, "2月"))) == 1
+    data = workbook({"填报模板": [LINE_HEADER], "明细": [LINE_HEADER, *LINES]})
+    assert read_workbook(data, "b.xlsx", BUDGET_LINES).sheet == "明细"
+
+
+# --- several files for one dataset
+
+
+@pytest.mark.parametrize("others", [
+    ["budget_lines.xlsx"], ["budget_lines.xls", "budget_lines.et"], ["BUDGET_LINES.CSV"],
+    ["budget_lines (1).csv"], ["budget_lines - 副本.xlsx"],
+])
+def test_a_dataset_in_several_files_is_refused_naming_every_file(tmp_path, others):
+    folder = tmp_path / "2022" / "D"
+    folder.mkdir(parents=True)
+    names = ["budget_lines.csv", *others]
+    for name in names:
+        (folder / name).write_bytes(csv_bytes([LINE_HEADER, *LINES]))
+    if len(list(folder.iterdir())) < len(names):
+        pytest.skip("this file system ignores case")
+    source = FileSource("finance", tmp_path)
+    with pytest.raises(SourceError) as caught:
+        source.read(BUDGET_LINES, year=2022, department="D")
+    message = caught.value.problem.message
+    assert f"in {len(names)} files" in message and all(name in message for name in names)
+    before = source.fingerprint(BUDGET_LINES, year=2022, department="D")
+    for name in others:
+        (folder / name).unlink()
+    assert source.fingerprint(BUDGET_LINES, year=2022, department="D") != before
+    assert len(stage(source.read(BUDGET_LINES, year=2022, department="D"))) == 3
+
+
+def test_what_a_file_manager_calls_a_copy():
+    assert all(is_copy_of(n, "payments") for n in ("payments (1)", "payments(2)", "payments - 副本",
+                                                   "payments - copy", "payments 副本 (2)", "payments（3）"))
+    assert not any(is_copy_of(n, "payments") for n in ("payments2", "payments_2022", "payments_old", "payment"))
+
+
+def test_the_payments_ledger_layouts_too():
+    """The same layouts on another dataset: a 栏次 row under a payments header."""
+    header = ["支付凭证号", "部门编码", "指标编号", "支付日期", "收款人全称", "支出经济分类", "支付金额"]
+    rows = [header, ["栏次", "", "", "", "", "", "1"], ["V1", "D", "L1", "2022-03-01", "甲", "30201", "12.00"]]
+    assert stage(read_csv(csv_bytes(rows), "p.csv", PAYMENTS))["amount"].tolist() == [1200]
