@@ -51,7 +51,7 @@ def child(args: argparse.Namespace) -> None:
         out["state"] = state.type.value
         out["timings"] = summary.timings
         out["statuses"] = {s: sum(1 for o in summary.outcomes if o.status == s)
-                           for s in ("loaded", "skipped", "refused")}
+                           for s in ("loaded", "draft", "skipped", "refused")}
     from bench.common import peak_rss_mb
 
     out["peak_rss_mb"] = peak_rss_mb()
@@ -92,7 +92,7 @@ def run_child(mode: str, root: Path, warehouse: str, out: Path, env: dict[str, s
 def city(payments: int) -> tuple[Path, float]:
     from tasks.synth.city import CitySpec, build_city
 
-    root = CACHE / f"city-v2-60-{payments}"  # v2: payments scaled to the target
+    root = CACHE / f"city-v3-60-{payments}"  # v3: with 绩效目标 and 绩效自评 (departments score as real ones)
     if not (root / "expected_faults.csv").exists():
         shutil.rmtree(root, ignore_errors=True)
         start = time.perf_counter()

@@ -23,6 +23,7 @@ from tasks.synth.generator import (
     DepartmentProfile,
     FinanceTarget,
     Investment,
+    PerformanceTarget,
     RegistryTarget,
     StatisticsTarget,
     build_landing_zone,
@@ -86,9 +87,39 @@ def _profiles(spec: CitySpec, rng: np.random.Generator) -> list[DepartmentProfil
                 investments=[Investment(y, y, f"{rng.integers(1000, 50000)}.00", f"{rng.integers(1000, 80000)}.00",
                                         f"{region_name}招商项目{y}-{k + 1}") for y in spec.years for k in range(3)],
                 firms=max(200, spec.enterprises // max(1, spec.departments // 3) // 2))
+        targets = {year: performance_targets(rng, registry is not None, year) for year in spec.years}
         profiles.append(DepartmentProfile(code, f"广州市{region_name}{kind}（模拟{i + 1:03d}）", region_code,
-                                          region_name, True, finance, registry))
+                                          region_name, True, finance, registry, targets))
     return profiles
+
+
+def performance_targets(rng: np.random.Generator, has_registry: bool, year: int) -> list[PerformanceTarget]:
+    """A department-year's 绩效目标 and 绩效自评 as the default profile scores them (产出 50, 效益 30, 满意度 10,
+    with the funds block's 10): a computed 支付进度, reported counts, a 定性 target and a 满意度, and, for a
+    department handling applications, the registry's counts."""
+    done = int(rng.integers(8, 16))
+    rows = [
+        PerformanceTarget("产出指标", "时效指标", "四季度末支付进度", "≥", "95", "%", "20", "paid_q4"),
+        PerformanceTarget("产出指标", "数量指标", "完成重点项目数", "≥", "10", "个", "15", "reported",
+                          actual=str(done), deviation=None if done >= 10 else "部分项目前期手续办理滞后。",
+                          evidence=f"{year}年重点项目台账"),
+        PerformanceTarget("产出指标", "质量指标", "项目验收合格情况", "定性", "全部通过验收", "", "15", "reported",
+                          actual="达成", evidence=f"{year}年项目验收报告"),
+    ]
+    if has_registry:
+        rows += [PerformanceTarget("效益指标", "经济效益指标", "省级“专精特新”申报企业数", "≥", "20", "家", "15",
+                                   "srdi_applicants"),
+                 PerformanceTarget("效益指标", "经济效益指标", "新签约招商项目数", "≥", "3", "个", "15",
+                                   "signed_projects")]
+    else:
+        served = int(rng.integers(900, 1400))
+        rows += [PerformanceTarget("效益指标", "社会效益指标", "服务群众人次", "≥", "1000", "人次", "15", "reported",
+                                   actual=str(served), evidence=f"{year}年服务登记台账"),
+                 PerformanceTarget("效益指标", "可持续影响指标", "长效管理机制建立情况", "定性", "建立并运行",
+                                   "", "15", "reported", actual="部分达成", deviation="制度已建立，运行尚需磨合。")]
+    rows.append(PerformanceTarget("满意度指标", "服务对象满意度指标", "服务对象满意度", "≥", "90", "%", "10", "reported",
+                                  actual=str(int(rng.integers(88, 99))), evidence=f"{year}年满意度问卷调查汇总表"))
+    return rows
 
 
 def narrative(profile: DepartmentProfile, year: int) -> dict[str, object]:

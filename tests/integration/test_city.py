@@ -59,7 +59,7 @@ def test_the_planted_faults_are_exactly_what_the_gate_refuses(prefect_harness, c
     assert state.is_failed()
     refused = {o.department_code: set(o.rules) for o in summary.outcomes if o.status == "refused"}
     assert refused == expected
-    loaded = {o.department_code for o in summary.outcomes if o.status in ("loaded", "draft")}  # no 绩效目标: 草稿
+    loaded = {o.department_code for o in summary.outcomes if o.status == "loaded"}  # final: 绩效目标 and 自评 sent
     assert len(loaded) == SMALL.departments - len(expected)
     engine = sa.create_engine(f"duckdb:///{tmp_path}/wh.duckdb")
     with engine.connect() as conn:
