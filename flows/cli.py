@@ -199,6 +199,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def explain(args: argparse.Namespace) -> int:
     from tasks.report.figures import read_figures
+    from tasks.report.keyed import Keys
     from tasks.report.provenance import provenance
     from tasks.resources import engine_for
     from tasks.warehouse.metrics import MetricError, load_registry
@@ -214,8 +215,8 @@ def explain(args: argparse.Namespace) -> int:
     engine = engine_for(settings, migrate=True)  # no run has prepared it
     try:
         with engine.connect() as conn:
-            figures = read_figures(conn, registry, args.department, args.year)
-            entry = provenance(conn, figures)[args.figure]
+            keys = Keys(conn, registry, args.year, [args.department])
+            entry = provenance(keys, read_figures(keys, args.department))[args.figure]
     except LookupError as exc:
         return _fail(EXIT_USAGE, str(exc))
     finally:

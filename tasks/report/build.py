@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ from tasks.report import charts as ch
 from tasks.report.document import plain
 from tasks.report.figures import Figure, Figures, read_figures
 from tasks.report.formatting import FEN_PER_WAN
+from tasks.report.keyed import Keys
 from tasks.report.narrative import (
     Narrative,
     NarrativeAbsent,
@@ -42,8 +43,8 @@ from tasks.report.tables import awaiting, execution_table, funds_table, goals_ta
 from tasks.report.targets import indicators_of, reported_figure
 from tasks.settings import Settings
 from tasks.warehouse import queries as q
-from tasks.warehouse.load import record_score, rendered_notes
-from tasks.warehouse.metrics import Registry, load_registry, measure
+from tasks.warehouse.load import Score, record_scores, rendered_notes
+from tasks.warehouse.metrics import Registry, load_registry
 from tasks.warehouse.reviews import APPROVED, Review, record_review, reviews
 
 
@@ -99,7 +100,7 @@ def _wan(fen: int) -> Decimal:
     return Decimal(fen) / FEN_PER_WAN
 
 
-def charts(conn: sa.Connection, figures: Figures, card: Scorecard, registry: Registry) -> dict[str, ch.Chart]:
+def charts(keys: Keys, figures: Figures, card: Scorecard, registry: Registry) -> dict[str, ch.Chart]:
     """Budget against execution by fund source and by expense type; trends over the years held: the
     budget and execution, and the counts the department's 绩效指标 name (家, 个, …)."""
     out = {}
@@ -110,7 +111,7 @@ def charts(conn: sa.Connection, figures: Figures, card: Scorecard, registry: Reg
         out[key] = ch.budget_against_execution(
             f"{year}年预算与执行（{title}，万元）", [s.name for s in shown], [_wan(s.budget_fen) for s in shown],
             [_wan(s.executed_fen) for s in shown], key)
-    history = q.department_years(conn, figures.department_code, year)
+    history = keys.history(figures.department_code)
     if history:
         years = [h.year for h in history]
         out["chart_trend"] = ch.trend(
@@ -121,9 +122,8 @@ def charts(conn: sa.Connection, figures: Figures, card: Scorecard, registry: Reg
         counted = {s.indicator.name: s.indicator.figure for s in card.items
                    if s.indicator.figure in registry and registry[s.indicator.figure].format == "count"}
         if counted:
-            names = frozenset(counted.values())
-            by_year = {y: measure(conn, registry, figures.department_code, figures.region_code, y, names)
-                       for y in years}
+            counts = frozenset(m.name for m in registry.metrics.values() if m.format == "count")
+            by_year = {y: keys.measured(figures.department_code, y, counts) for y in years}
             series: dict[str, list[Decimal | None]] = {
                 label: [Decimal(str(by_year[y][figure].value)) for y in years]
                 for label, figure in counted.items()}
@@ -155,21 +155,23 @@ def missing_inputs(narrative_present: bool, targets: list[q.TargetRow], year_clo
     return missing
 
 
-def report_input(conn: sa.Connection, settings: Settings, department: str, year: int,
+def report_input(keys: Keys, settings: Settings, department: str,
                  quality_notes: list[QualityNote] | None = None) -> ReportInput:
-    """Everything one department-year's report shows. A department whose narrative is not written yet
-    gets a 草稿 (``ReportInput.missing`` names what is missing; each section of prose is marked
-    待填写); one whose 绩效自评 is not in yet has its reported 实际完成值 marked 待填写 and no grade."""
+    """Everything one department-year's report shows, read through ``keys`` (which reads it for every key at
+    once). A department whose narrative is not written yet gets a 草稿 (``ReportInput.missing`` names what is
+    missing; each section of prose is marked 待填写); one whose 绩效自评 is not in yet has its reported 实际完成值
+    marked 待填写 and no grade."""
+    year = keys.year
     try:
         narrative = load_narrative(settings.narrative_root(), year, department)
     except NarrativeAbsent:
         narrative = None
     options = load_options(settings.report_config)
-    registry = load_registry(settings.metrics_registry)
+    registry = keys.registry
     profile = load_profile(settings.scoring_profile)
-    figures = read_figures(conn, registry, department, year)
-    targets = q.performance_targets(conn, department, year)
-    closed = q.year_closed(conn, department, year)
+    figures = read_figures(keys, department)
+    targets = keys.targets(department)
+    closed = keys.closed(department)
     missing = missing_inputs(narrative is not None, targets, closed)
     narrative = narrative or pending_narrative(department, year)
     card = scorecard(figures, narrative, profile, targets, registry)
@@ -181,7 +183,7 @@ def report_input(conn: sa.Connection, settings: Settings, department: str, year:
     add_reported(figures, targets)
     data = ReportInput(figures, narrative, card, quality_notes or [], options, missing=missing, open_year=not closed)
     if options.get("appendices", True):
-        funds, stated = q.funds_by_nature(conn, department, year)
+        funds, stated = keys.funds(department)
         outcome = render_text(narrative.task_analysis, narrative_context(figures, narrative),
                               f"{year}/{department}.yaml task_analysis")
         data.tables = {"funds": funds_table(figures, card, funds, stated),
@@ -189,37 +191,63 @@ def report_input(conn: sa.Connection, settings: Settings, department: str, year:
                        "indicators": indicators_table(figures, card, profile),
                        "execution": execution_table(figures)}
         if options.get("charts", True):
-            data.charts = charts(conn, figures, card, registry)
-    data.provenance = provenance(conn, figures)
+            data.charts = charts(keys, figures, card, registry)
+    data.provenance = provenance(keys, figures)
     return data
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One department-year's report as written: its files by format, what it still lacks (a 草稿's), and
+    the score it publishes."""
+
+    department: str
+    paths: dict[str, Path]
+    missing: list[str]
+    score: Score
+
+
+def render_keys(engine: sa.Engine, settings: Settings, departments: list[str], year: int,
+                quality_notes: dict[str, list[QualityNote]] | None = None) -> list[Rendered]:
+    """Render loaded department-years' reports in every configured format, reading the warehouse once for
+    all of them (:class:`~tasks.report.keyed.Keys`), without writing to it: the caller publishes the scores
+    (:func:`tasks.warehouse.load.record_scores`), all at once.
+
+    Under review (``settings.review``) a report is a 草稿 until its text is approved
+    (:mod:`tasks.report.review`): watermarked, and saying so when it replaces an approved version; a text
+    already approved is rendered with its stamp. Raises LookupError for a department the warehouse does not
+    hold."""
+    registry = load_registry(settings.metrics_registry)
+    notes = quality_notes or {}
+    out = []
+    with engine.connect() as conn:
+        keys = Keys(conn, registry, year, list(departments))
+        for department in departments:
+            data = report_input(keys, settings, department, notes.get(department))
+            digest = content_hash(data)
+            if settings.review:
+                decisions = reviews(conn, year, department)
+                status = review_status(digest, decisions)
+                mark = (approved_mark(status.decision) if status.state == APPROVED and status.decision
+                        else draft_mark(status))
+                data.review = replace(mark, content=digest, history=history(decisions))
+            paths = write_report(settings.output_dir, data)
+            card = data.scorecard
+            out.append(Rendered(department, paths, data.missing, Score(
+                department, year, card.total, card.grade, card.computed_grade, card.overridden, digest,
+                data.missing, [(n.rule_id, n.label, n.failing_rows, n.example) for n in data.quality_notes])))
+    return out
 
 
 def render_department(engine: sa.Engine, settings: Settings, department: str, year: int,
                       quality_notes: list[QualityNote] | None = None) -> tuple[dict[str, Path], list[str]]:
-    """Render a loaded department-year's report in every configured format, then publish its 总分 and
-    等级 to ``mart_score`` (with the report's content hash), where the roll-up reads them.
-
-    Under review (``settings.review``) the report is a 草稿 until its text is approved
-    (:mod:`tasks.report.review`): watermarked, and saying so when it replaces an approved version; a text
-    already approved is rendered with its stamp.
-
-    Returns the files by format, and what the department has still to submit (empty for a final
-    report; a 草稿 names it, see :func:`missing_inputs`)."""
-    with engine.connect() as conn:
-        data = report_input(conn, settings, department, year, quality_notes)
-        decisions = reviews(conn, year, department) if settings.review else []
-    digest = content_hash(data)
-    if settings.review:
-        status = review_status(digest, decisions)
-        mark = (approved_mark(status.decision) if status.state == APPROVED and status.decision
-                else draft_mark(status))
-        data.review = replace(mark, content=digest, history=history(decisions))
-    paths = write_report(settings.output_dir, data)
-    card = data.scorecard
-    record_score(engine, department, year, card.total, card.grade, card.computed_grade, card.overridden,
-                 digest, missing=data.missing,
-                 notes=[(n.rule_id, n.label, n.failing_rows, n.example) for n in data.quality_notes])
-    return paths, data.missing
+    """Render one loaded department-year's report (:func:`render_keys`) and publish its 总分 and 等级 to
+    ``mart_score`` (with the report's content hash), where the roll-up reads them. Returns the files by
+    format, and what the department has still to submit (empty for a final report; a 草稿 names it, see
+    :func:`missing_inputs`)."""
+    [done] = render_keys(engine, settings, [department], year, {department: quality_notes or []})
+    record_scores(engine, [done.score])
+    return done.paths, done.missing
 
 
 def notes_rendered(conn: sa.Connection, department: str, year: int) -> list[QualityNote] | None:
@@ -243,7 +271,8 @@ def render_approved(engine: sa.Engine, settings: Settings, review: Review) -> di
     department, year = review.department_code, review.year
     with engine.connect() as conn:
         notes = notes_rendered(conn, department, year)
-        data = report_input(conn, settings, department, year, notes)
+        keys = Keys(conn, load_registry(settings.metrics_registry), year, [department])
+        data = report_input(keys, settings, department, notes)
         earlier = reviews(conn, year, department)
     digest = content_hash(data)
     if digest != review.report_sha256:
@@ -305,7 +334,7 @@ def narrative_form(engine: sa.Engine, settings: Settings, department: str, year:
         try:
             name = str(q.department(conn, department)["department_name"])
             if department in q.loaded_departments(conn, year):
-                figures = read_figures(conn, registry, department, year)
+                figures = read_figures(Keys(conn, registry, year, [department]), department)
         except LookupError:
             pass  # not in the warehouse yet: the form lists the figures without values
     listed = []

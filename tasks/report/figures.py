@@ -11,11 +11,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-import sqlalchemy as sa
-
 from tasks.report import formatting as fmt
+from tasks.report.keyed import Keys
 from tasks.warehouse import queries as q
-from tasks.warehouse.metrics import Measured, Metric, Registry, measure, metric_sql
+from tasks.warehouse.metrics import Measured, Metric, Registry, metric_sql
 
 
 @dataclass
@@ -80,17 +79,33 @@ def text_of(metric: Metric, measured: Measured) -> str:
     return one(measured.value)
 
 
-def read_figures(conn: sa.Connection, registry: Registry, department: str, year: int) -> Figures:
-    """Every figure of the metric registry for ``department`` in ``year``, with the fund-source and
+_SQL: dict[str, str] = {}  # metrics' SQL as provenance shows it, by their definitions: compiled once per process
+
+
+def _sql(registry: Registry, name: str) -> str:
+    metric, parts, seen = registry[name], [name], {name}
+    while parts:  # the definition of a metric and of every metric it is computed from
+        for part in registry[parts.pop()].parts:
+            if part not in seen:
+                seen.add(part)
+                parts.append(part)
+    key = repr(sorted((n, repr(registry[n])) for n in seen))
+    if key not in _SQL:
+        _SQL[key] = metric_sql(registry, metric.name)
+    return _SQL[key]
+
+
+def read_figures(keys: Keys, department: str) -> Figures:
+    """Every figure of the metric registry for ``department`` in the keys' year, with the fund-source and
     expense-type splits the templates and charts iterate over. Raises LookupError for a department the
     warehouse does not hold."""
-    d = q.department(conn, department)
+    registry, year = keys.registry, keys.year
+    d = keys.department(department)
     figs = Figures(department, year, str(d["department_name"]), str(d["region_code"]))
-    figs.splits = {"fund_source": q.spending_by_fund_source(conn, department, year),
-                   "expense_type": q.spending_by_expense_type(conn, department, year)}
+    figs.splits = keys.splits(department)
     figs.growth_of = {str(m.of): str(registry.growth_of(str(m.of))) for m in registry.metrics.values()
                       if m.kind == "growth"}
-    for name, measured in measure(conn, registry, department, figs.region_code, year).items():
+    for name, measured in keys.measured(department).items():
         metric, base = registry[name], registry.measured(name)
         params: dict[str, Any] = ({"region": figs.region_code} if base.scope == "region"
                                   else {"department": department})
@@ -99,5 +114,5 @@ def read_figures(conn: sa.Connection, registry: Registry, department: str, year:
         params.update(metric.filters)
         figs.add(Figure(name, measured.value, text_of(metric, measured), name,
                         metric.description or metric.label, registry.tables(name), params,
-                        label=metric.label, unit=metric.unit, sql=metric_sql(registry, name)))
+                        label=metric.label, unit=metric.unit, sql=_sql(registry, name)))
     return figs

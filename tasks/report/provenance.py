@@ -6,12 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import sqlalchemy as sa
-
 from tasks.quality.rules import load_rules
 from tasks.quality.rundb import view_datasets
 from tasks.report.figures import Figure, Figures
-from tasks.warehouse import queries as q
+from tasks.report.keyed import Keys
 
 TABLE_DATASETS = {
     "fct_budget_line": "budget_lines",
@@ -48,36 +46,30 @@ class Provenance:
         return out
 
 
-def _scope(table: str, figure: Figure, figures: Figures) -> dict[str, object]:
-    params = figure.parameters
-    if table == "fct_indicator_value":
-        return {"region_code": figures.region_code}
-    scope: dict[str, object] = {"department_code": figures.department_code}
-    if table in ("fct_budget_line", "fct_payment", "fct_reported_total", "fct_performance_target",
-                 "fct_performance_actual"):
-        scope["year"] = params.get("year", figures.year)
-    return scope
+# Tables whose rows of a department are narrowed to the figure's year; the others hold history (the
+# registry) or the region's statistics.
+BY_YEAR = ("fct_budget_line", "fct_payment", "fct_reported_total", "fct_performance_target", "fct_performance_actual")
 
 
-def provenance(conn: sa.Connection, figures: Figures) -> dict[str, Provenance]:
+def _year(table: str, figure: Figure, figures: Figures) -> int | None:
+    return int(figure.parameters.get("year", figures.year)) if table in BY_YEAR else None
+
+
+def provenance(keys: Keys, figures: Figures) -> dict[str, Provenance]:
     """Provenance of every figure, read from the warehouse's lineage and data-quality results."""
-    results = {r["rule_id"]: r for r in q.rule_results(conn, figures.department_code, figures.year)}
+    results = {r["rule_id"]: r for r in keys.rule_results(figures.department_code)}
     rules_by_dataset: dict[str, list[str]] = {}
     for rule in load_rules():
         for dataset in view_datasets().get(rule.view, ()):
             rules_by_dataset.setdefault(dataset, []).append(rule.rule_id)
     labels = {r.rule_id: r.label for r in load_rules()}
-    cache: dict[tuple[str, tuple[tuple[str, object], ...]], list[tuple[str, str, int]]] = {}
     out = {}
     for name, figure in figures.items.items():
         sources: list[tuple[str, str, int]] = []
         rule_ids: list[str] = []
         for table in figure.tables:
-            where = _scope(table, figure, figures)
-            key = (table, tuple(sorted(where.items())))
-            if key not in cache:
-                cache[key] = q.sources_of(conn, table, where)
-            sources += [s for s in cache[key] if s not in sources]
+            found = keys.sources(table, figures.department_code, _year(table, figure, figures))
+            sources += [s for s in found if s not in sources]
             for rule_id in rules_by_dataset.get(TABLE_DATASETS.get(table, ""), []):
                 if rule_id not in rule_ids:
                     rule_ids.append(rule_id)

@@ -117,8 +117,9 @@ def performance_targets(rng: np.random.Generator, has_registry: bool, year: int)
                                    actual=str(served), evidence=f"{year}年服务登记台账"),
                  PerformanceTarget("效益指标", "可持续影响指标", "长效管理机制建立情况", "定性", "建立并运行",
                                    "", "15", "reported", actual="部分达成", deviation="制度已建立，运行尚需磨合。")]
-    rows.append(PerformanceTarget("满意度指标", "服务对象满意度指标", "服务对象满意度", "≥", "90", "%", "10", "reported",
-                                  actual=str(int(rng.integers(88, 99))), evidence=f"{year}年满意度问卷调查汇总表"))
+    rows.append(PerformanceTarget("满意度指标", "服务对象满意度指标", "服务对象满意度", "≥", "90", "%", "10",
+                                  "reported", actual=str(int(rng.integers(88, 99))),
+                                  evidence=f"{year}年满意度问卷调查汇总表"))
     return rows
 
 

@@ -11,6 +11,7 @@ import datetime as dt
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -76,24 +77,43 @@ def clear_score(conn: sa.Connection, department: str, year: int) -> None:
     conn.execute(t.delete().where(sa.and_(t.c.department_code == department, t.c.year == year)))
 
 
-def record_score(engine: sa.Engine, department: str, year: int, total: Decimal, grade: str, computed_grade: str,
-                 overridden: bool, report_sha256: str | None, missing: list[str] | None = None,
-                 notes: list[tuple[str, str, int, str]] | None = None) -> None:
-    """A rendered report's 总分 and 等级 into ``mart_score`` (replacing the department-year's row).
+@dataclass(frozen=True)
+class Score:
+    """A rendered report's 总分 and 等级 as ``mart_score`` keeps them.
 
     ``total`` is in points (0-100, 2 decimals); ``grade`` is the one published (the department's own
     when it overrode ``computed_grade``); ``report_sha256`` is the SHA-256 of its report.md, if any;
     ``missing`` names what the department has still to submit (its report is then a draft); ``notes`` are the
-    data-quality notes it was rendered with (rule id, label, failing rows, example).
-    """
+    data-quality notes it was rendered with (rule id, label, failing rows, example)."""
+
+    department: str
+    year: int
+    total: Decimal
+    grade: str
+    computed_grade: str
+    overridden: bool
+    report_sha256: str | None
+    missing: list[str] | None = None
+    notes: list[tuple[str, str, int, str]] | None = None
+
+
+def record_scores(engine: sa.Engine, scores: list[Score]) -> None:
+    """Rendered reports' scores into ``mart_score``, replacing their department-years' rows, in one
+    transaction for all of them."""
+    if not scores:
+        return
     t = s.mart_score
+    now = dt.datetime.now(dt.UTC)
+    rows = [{"department_code": c.department, "year": c.year, "total": c.total, "grade": c.grade,
+             "computed_grade": c.computed_grade, "overridden": c.overridden, "report_sha256": c.report_sha256,
+             "rendered_at": now, "missing": "、".join(c.missing) if c.missing else None,
+             "quality_notes": json.dumps([list(n) for n in c.notes], ensure_ascii=False) if c.notes is not None
+             else None} for c in scores]
     with dialect.write_turn(engine), engine.begin() as conn:
-        clear_score(conn, department, year)
-        conn.execute(t.insert().values(
-            department_code=department, year=year, total=total, grade=grade, computed_grade=computed_grade,
-            overridden=overridden, report_sha256=report_sha256, rendered_at=dt.datetime.now(dt.UTC),
-            missing="、".join(missing) if missing else None,
-            quality_notes=json.dumps([list(n) for n in notes], ensure_ascii=False) if notes is not None else None))
+        for year in sorted({c.year for c in scores}):
+            conn.execute(t.delete().where(t.c.year == year,
+                                          t.c.department_code.in_([c.department for c in scores if c.year == year])))
+        conn.execute(t.insert(), rows)
 
 
 def record_partition(conn: sa.Connection, partition: Partition, run_id: str, code_version: str) -> None:

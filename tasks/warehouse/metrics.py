@@ -224,9 +224,11 @@ def load_registry(path: Path) -> Registry:
     return Registry(path, metrics)
 
 
-def statement(metric: Metric) -> sa.Select:
+def statement(metric: Metric, keyed: bool = False) -> sa.Select:
     """The metric's SQL with named parameters (:department or :region, :year, :date_from, :date_to and
-    one per filter): ``SELECT [group,] value, rows FROM table WHERE …``."""
+    one per filter): ``SELECT [group,] value, rows FROM table WHERE …``. ``keyed``: the same for many
+    department-years at once, ``key`` (the department, or the region for ``scope: region``) first and
+    ``:keys`` (a list) in place of the one department or region, grouped by key."""
     table = TABLES[str(metric.table)]
     if metric.kind == "count":
         value: sa.ColumnElement[Any] = sa.func.count()
@@ -237,11 +239,14 @@ def statement(metric: Metric) -> sa.Select:
     columns: list[sa.ColumnElement[Any]] = [value.label("value"), sa.func.count().label("n_rows")]
     if metric.by is not None:
         columns.insert(0, table.c[metric.by].label("grp"))
+    key = table.c.region_code if metric.scope == "region" else table.c.department_code
+    if keyed:
+        columns.insert(0, key.label("key"))
     q = sa.select(*columns).select_from(table)
-    if metric.scope == "region":
-        q = q.where(table.c.region_code == sa.bindparam("region"))
+    if keyed:
+        q = q.where(key.in_(sa.bindparam("keys", expanding=True)))
     else:
-        q = q.where(table.c.department_code == sa.bindparam("department"))
+        q = q.where(key == sa.bindparam("region" if metric.scope == "region" else "department"))
     if "year" in table.c:
         q = q.where(table.c.year == sa.bindparam("year"))
     if metric.date_column is not None:
@@ -253,15 +258,22 @@ def statement(metric: Metric) -> sa.Select:
             q = q.where(table.c[column].in_(sa.bindparam(column, expanding=True)))
         else:
             q = q.where(table.c[column] == sa.bindparam(column))
-    if metric.by is not None:
-        q = q.group_by(table.c[metric.by])
+    groups = ([key] if keyed else []) + ([table.c[metric.by]] if metric.by is not None else [])
+    if groups:
+        q = q.group_by(*groups)
     return q
 
 
 def parameters(metric: Metric, department: str, region: str, year: int) -> dict[str, Any]:
     """The values of the statement's parameters for one department-year."""
-    y = year + metric.year_offset
     out: dict[str, Any] = {"region": region} if metric.scope == "region" else {"department": department}
+    return {**out, **_period(metric, year)}
+
+
+def _period(metric: Metric, year: int) -> dict[str, Any]:
+    """The statement's parameters other than the key: the year, the dates and the filters."""
+    y = year + metric.year_offset
+    out: dict[str, Any] = {}
     table = TABLES[str(metric.table)]
     if "year" in table.c:
         out["year"] = y
@@ -297,22 +309,32 @@ class Measured:
     year: int
 
 
-def _aggregate(conn: sa.Connection, metric: Metric, department: str, region: str, year: int) -> Measured:
-    params = parameters(metric, department, region, year)
-    result = conn.execute(statement(metric), params).all()
+def _exact(metric: Metric, v: Any) -> int | Decimal:
+    if metric.kind != "sum":
+        return int(v)
+    d = Decimal(str(v))
+    return int(d) if d == d.to_integral_value() and str(metric.column).endswith("_fen") else d
+
+
+def _aggregates(conn: sa.Connection, metric: Metric, keys: dict[str, str], year: int) -> dict[str, Measured]:
+    """An aggregate metric for every department of ``keys`` (department → region) in one statement."""
+    wanted = sorted(set(keys.values()) if metric.scope == "region" else set(keys))
+    result = conn.execute(statement(metric, keyed=True), {"keys": wanted, **_period(metric, year)}).all()
     y = year + metric.year_offset
-
-    def exact(v: Any) -> int | Decimal:
-        if metric.kind != "sum":
-            return int(v)
-        d = Decimal(str(v))
-        return int(d) if d == d.to_integral_value() and str(metric.column).endswith("_fen") else d
-
+    by_key: dict[str, Measured] = {}
     if metric.by is not None:
-        rows = sorted(((str(r.grp), exact(r.value), int(r.n_rows)) for r in result), key=lambda r: r[0])
-        return Measured({g: v for g, v, _ in rows}, sum(n for _, _, n in rows), y)
-    row = result[0]
-    return Measured(exact(row.value), int(row.n_rows), y)
+        groups: dict[str, list[tuple[str, int | Decimal, int]]] = {}
+        for r in result:
+            groups.setdefault(str(r.key), []).append((str(r.grp), _exact(metric, r.value), int(r.n_rows)))
+        for k, rows in groups.items():
+            rows.sort(key=lambda g: g[0])
+            by_key[k] = Measured({g: v for g, v, _ in rows}, sum(n for _, _, n in rows), y)
+        empty = Measured({}, 0, y)
+    else:
+        for r in result:
+            by_key[str(r.key)] = Measured(_exact(metric, r.value), int(r.n_rows), y)
+        empty = Measured(_exact(metric, 0), 0, y)  # what the statement gives a key with no rows
+    return {code: by_key.get(region if metric.scope == "region" else code, empty) for code, region in keys.items()}
 
 
 def _growth(current: Value, previous: Value) -> Decimal | None:
@@ -321,35 +343,48 @@ def _growth(current: Value, previous: Value) -> Decimal | None:
     return Decimal(current) / Decimal(previous) - 1
 
 
-def measure(conn: sa.Connection, registry: Registry, department: str, region: str, year: int,
-            names: frozenset[str] | None = None) -> dict[str, Measured]:
-    """Every metric of the registry (or only ``names`` and what they need) for a department-year."""
-    memo: dict[tuple[str, int], Measured] = {}
+def measure_keys(conn: sa.Connection, registry: Registry, keys: dict[str, str], year: int,
+                 names: frozenset[str] | None = None) -> dict[str, dict[str, Measured]]:
+    """Every metric of the registry (or only ``names`` and what they need) for the department-years of
+    ``keys`` (department code → its region code) in ``year``: each aggregate is one statement for all of
+    them (:func:`statement` keyed), whatever their number. Returns department → metric → value."""
+    memo: dict[tuple[str, int], dict[str, Measured]] = {}
 
-    def get(name: str, y: int) -> Measured:
-        key = (name, y)
-        if key in memo:
-            return memo[key]
+    def get(name: str, y: int) -> dict[str, Measured]:
+        if (name, y) in memo:
+            return memo[name, y]
         metric = registry[name]
+        out: dict[str, Measured] = {}
         if metric.kind in AGGREGATES:
-            out = _aggregate(conn, metric, department, region, y)
+            out = _aggregates(conn, metric, keys, y)
         elif metric.kind == "ratio":
-            a = get(str(metric.numerator), y + metric.year_offset)
-            b = get(str(metric.denominator), y + metric.year_offset)
-            ratio = None
-            if isinstance(a.value, int | Decimal) and isinstance(b.value, int | Decimal) and b.value:
-                ratio = Decimal(a.value) / Decimal(b.value)
-            out = Measured(ratio, a.rows, y + metric.year_offset)
+            parts = get(str(metric.numerator), y + metric.year_offset), get(str(metric.denominator),
+                                                                            y + metric.year_offset)
+            for code in keys:
+                a, b = parts[0][code], parts[1][code]
+                ratio = None
+                if isinstance(a.value, int | Decimal) and isinstance(b.value, int | Decimal) and b.value:
+                    ratio = Decimal(a.value) / Decimal(b.value)
+                out[code] = Measured(ratio, a.rows, y + metric.year_offset)
         else:
             now, before = get(str(metric.of), y + metric.year_offset), get(str(metric.of), y + metric.year_offset - 1)
-            if isinstance(now.value, dict):
-                base = before.value if isinstance(before.value, dict) else {}
-                value: Value = {k: _growth(v, base.get(k)) for k, v in now.value.items()}
-            else:
-                value = _growth(now.value, before.value)
-            out = Measured(value, now.rows, y + metric.year_offset)
-        memo[key] = out
+            for code in keys:
+                current, previous = now[code], before[code]
+                if isinstance(current.value, dict):
+                    base = previous.value if isinstance(previous.value, dict) else {}
+                    value: Value = {k: _growth(v, base.get(k)) for k, v in current.value.items()}
+                else:
+                    value = _growth(current.value, previous.value)
+                out[code] = Measured(value, current.rows, y + metric.year_offset)
+        memo[name, y] = out
         return out
 
-    wanted = registry.names if names is None else names
-    return {name: get(name, year) for name in sorted(wanted)}
+    wanted = sorted(registry.names if names is None else names)
+    results = {name: get(name, year) for name in wanted}
+    return {code: {name: results[name][code] for name in wanted} for code in keys}
+
+
+def measure(conn: sa.Connection, registry: Registry, department: str, region: str, year: int,
+            names: frozenset[str] | None = None) -> dict[str, Measured]:
+    """Every metric of the registry (or only ``names`` and what they need) for one department-year."""
+    return measure_keys(conn, registry, {department: region}, year, names)[department]

@@ -6,7 +6,7 @@ same integers (money in 分) on both; formatting happens later, in :mod:`tasks.r
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TypeVar
@@ -41,58 +41,66 @@ class Split:
     carryover_fen: int
 
 
-def _ledger(department: str, year: int) -> sa.Subquery:
+def _ledger(departments: list[str], year: int) -> sa.Subquery:
     p = s.fct_payment
     return (
-        sa.select(p.c.line_id, sa.func.sum(p.c.amount_fen).label("executed_fen"))
-        .where(p.c.department_code == department, p.c.year == year)
-        .group_by(p.c.line_id)
+        sa.select(p.c.department_code, p.c.line_id, sa.func.sum(p.c.amount_fen).label("executed_fen"))
+        .where(p.c.department_code.in_(departments), p.c.year == year)
+        .group_by(p.c.department_code, p.c.line_id)
         .subquery("ledger")
     )
 
 
-def _split(conn: sa.Connection, department: str, year: int, dim: sa.Table, code_col: str, name_col: str,
-           line_col: str) -> list[Split]:
+def _split(conn: sa.Connection, departments: list[str], year: int, dim: sa.Table, code_col: str, name_col: str,
+           line_col: str) -> dict[str, list[Split]]:
+    """Every part of ``dim`` (in its order) for each department, with the lines of that part summed; a part
+    with no line is there with zeros."""
     line = s.fct_budget_line
-    ledger = _ledger(department, year)
-    joined = dim.outerjoin(
-        line,
-        sa.and_(line.c[line_col] == dim.c[code_col], line.c.department_code == department, line.c.year == year),
-    ).outerjoin(ledger, ledger.c.line_id == line.c.line_id)
+    ledger = _ledger(departments, year)
     q = (
         sa.select(
-            dim.c[code_col], dim.c[name_col],
+            line.c.department_code, line.c[line_col],
             sa.func.count(line.c.line_id),
             sa.func.coalesce(sa.func.sum(line.c.budget_fen), 0),
             sa.func.coalesce(sa.func.sum(ledger.c.executed_fen), 0),
             sa.func.coalesce(sa.func.sum(line.c.carryover_fen), 0),
         )
-        .select_from(joined)
-        .group_by(dim.c[code_col], dim.c[name_col], dim.c.sort_order)
-        .order_by(dim.c.sort_order)
+        .select_from(line.outerjoin(ledger, sa.and_(ledger.c.department_code == line.c.department_code,
+                                                    ledger.c.line_id == line.c.line_id)))
+        .where(line.c.department_code.in_(departments), line.c.year == year)
+        .group_by(line.c.department_code, line.c[line_col])
     )
-    return [Split(r[0], r[1], int(r[2]), int(r[3]), int(r[4]), int(r[5])) for r in conn.execute(q)]
+    sums = {(str(r[0]), str(r[1])): (int(r[2]), int(r[3]), int(r[4]), int(r[5])) for r in conn.execute(q)}
+    parts = conn.execute(sa.select(dim.c[code_col], dim.c[name_col]).order_by(dim.c.sort_order)).all()
+    return {code: [Split(str(c), str(n), *sums.get((code, str(c)), (0, 0, 0, 0))) for c, n in parts]
+            for code in departments}
 
 
 @named("Budget, ledger execution and carryover by 资金来源 (fct_budget_line ⋈ Σ fct_payment by 指标编号)")
-def spending_by_fund_source(conn: sa.Connection, department: str, year: int) -> list[Split]:
-    return _split(conn, department, year, s.dim_fund_source, "fund_source_code", "fund_source_name",
+def spending_by_fund_source(conn: sa.Connection, departments: list[str], year: int) -> dict[str, list[Split]]:
+    return _split(conn, departments, year, s.dim_fund_source, "fund_source_code", "fund_source_name",
                   "fund_source_code")
 
 
 @named("Budget, ledger execution and carryover by 支出性质 (fct_budget_line ⋈ Σ fct_payment by 指标编号)")
-def spending_by_expense_type(conn: sa.Connection, department: str, year: int) -> list[Split]:
-    return _split(conn, department, year, s.dim_expense_type, "expense_type_code", "expense_type_name",
+def spending_by_expense_type(conn: sa.Connection, departments: list[str], year: int) -> dict[str, list[Split]]:
+    return _split(conn, departments, year, s.dim_expense_type, "expense_type_code", "expense_type_name",
                   "expense_type_code")
 
 
-@named("The department's name and region (dim_department)")
-def department(conn: sa.Connection, department: str) -> dict[str, object]:
+@named("Departments' names and regions (dim_department)")
+def departments_of(conn: sa.Connection, departments: list[str]) -> dict[str, dict[str, object]]:
     d = s.dim_department
-    row = conn.execute(sa.select(d).where(d.c.department_code == department)).mappings().first()
-    if row is None:
+    return {str(r["department_code"]): dict(r)
+            for r in conn.execute(sa.select(d).where(d.c.department_code.in_(departments))).mappings()}
+
+
+def department(conn: sa.Connection, department: str) -> dict[str, object]:
+    """One department's row of dim_department. Raises LookupError when the warehouse does not hold it."""
+    found = departments_of(conn, [department]).get(department)
+    if found is None:
         raise LookupError(f"department {department} is not in the warehouse")
-    return dict(row)
+    return found
 
 
 @dataclass(frozen=True)
@@ -103,13 +111,17 @@ class YearTotals:
     carryover_fen: int
 
 
-@named("Budget, ledger execution and carryover of every year the warehouse holds for a department "
+@named("Budget, ledger execution and carryover of every year the warehouse holds for departments "
        "(mart_department_year)")
-def department_years(conn: sa.Connection, department: str, up_to: int) -> list[YearTotals]:
+def department_years(conn: sa.Connection, departments: list[str], up_to: int) -> dict[str, list[YearTotals]]:
     rows = conn.execute(sa.text(
-        "SELECT year, budget_fen, executed_fen, carryover_fen FROM mart_department_year "
-        "WHERE department_code = :d AND year <= :y ORDER BY year"), {"d": department, "y": up_to}).all()
-    return [YearTotals(int(r[0]), int(r[1]), int(r[2]), int(r[3])) for r in rows]
+        "SELECT department_code, year, budget_fen, executed_fen, carryover_fen FROM mart_department_year "
+        "WHERE department_code IN :d AND year <= :y ORDER BY department_code, year").bindparams(
+        sa.bindparam("d", expanding=True)), {"d": list(departments), "y": up_to}).all()
+    out: dict[str, list[YearTotals]] = {code: [] for code in departments}
+    for r in rows:
+        out[str(r[0])].append(YearTotals(int(r[1]), int(r[2]), int(r[3]), int(r[4])))
+    return out
 
 
 @dataclass(frozen=True)
@@ -158,33 +170,47 @@ def published_scores(conn: sa.Connection, year: int) -> dict[str, PublishedScore
             for r in rows}
 
 
-@named("Whether a department-year's 决算总表 is loaded: without it the year is open (fct_reported_total)")
-def year_closed(conn: sa.Connection, department: str, year: int) -> bool:
+@named("Whether departments' 决算总表 of a year is loaded: without it the year is open (fct_reported_total)")
+def years_closed(conn: sa.Connection, departments: list[str], year: int) -> dict[str, bool]:
     t = s.fct_reported_total
-    found = conn.execute(sa.select(sa.func.count()).select_from(t).where(
-        sa.and_(t.c.department_code == department, t.c.year == year))).scalar_one()
-    return bool(found)
+    found = {str(r[0]) for r in conn.execute(sa.select(t.c.department_code).distinct().where(
+        t.c.department_code.in_(departments), t.c.year == year))}
+    return {code: code in found for code in departments}
 
 
-@named("The files or URLs (with content hashes) that rows of a table came from (lineage columns)")
-def sources_of(conn: sa.Connection, table: str, where: dict[str, object]) -> list[tuple[str, str, int]]:
+@named("The files or URLs (with content hashes) that rows of a table came from, by the value of a key column "
+       "(lineage columns)")
+def sources_of(conn: sa.Connection, table: str, key: str, values: Sequence[object],
+               where: Mapping[str, object]) -> dict[object, list[tuple[str, str, int]]]:
+    """For each of ``values`` of column ``key`` (the department code, or the region code): the files its
+    rows of ``table`` came from, with their hashes and row counts, sorted; ``where`` narrows the rows."""
     t = s.metadata.tables[table]
-    q = sa.select(t.c.source_uri, t.c.source_sha256, sa.func.count()).group_by(t.c.source_uri, t.c.source_sha256)
+    q = (sa.select(t.c[key], t.c.source_uri, t.c.source_sha256, sa.func.count())
+         .where(t.c[key].in_(values)).group_by(t.c[key], t.c.source_uri, t.c.source_sha256))
     for column, value in where.items():
         if column in t.c:
             q = q.where(t.c[column] == value)
-    return sorted((str(u), str(h), int(n)) for u, h, n in conn.execute(q))
+    out: dict[object, list[tuple[str, str, int]]] = {v: [] for v in values}
+    for k, u, h, n in conn.execute(q):
+        out.setdefault(k, []).append((str(u), str(h), int(n)))
+    return {k: sorted(v) for k, v in out.items()}
 
 
-@named("Each data-quality rule's outcome for the run that loaded a department-year (ops_dq_result)")
-def rule_results(conn: sa.Connection, department: str, year: int) -> list[dict[str, object]]:
+@named("Each data-quality rule's outcome for the run that loaded each department-year (ops_dq_result ⋈ "
+       "ops_partition)")
+def rule_results(conn: sa.Connection, departments: list[str], year: int) -> dict[str, list[dict[str, object]]]:
     p, r = s.ops_partition, s.ops_dq_result
-    run = conn.execute(sa.select(p.c.run_id).where(p.c.department_code == department, p.c.year == year)).scalar()
-    if run is None:
-        return []
-    rows = conn.execute(sa.select(r.c.rule_id, r.c.severity, r.c.success, r.c.failing_rows).where(
-        r.c.run_id == run, r.c.department_code == department, r.c.year == year).order_by(r.c.rule_id))
-    return [dict(row._mapping) for row in rows]
+    rows = conn.execute(sa.select(r.c.department_code, r.c.rule_id, r.c.severity, r.c.success, r.c.failing_rows)
+                        .select_from(r.join(p, sa.and_(p.c.run_id == r.c.run_id,
+                                                       p.c.department_code == r.c.department_code,
+                                                       p.c.year == r.c.year)))
+                        .where(r.c.department_code.in_(departments), r.c.year == year)
+                        .order_by(r.c.department_code, r.c.rule_id))
+    out: dict[str, list[dict[str, object]]] = {code: [] for code in departments}
+    for row in rows:
+        found = dict(row._mapping)
+        out[str(found.pop("department_code"))].append(found)
+    return out
 
 
 @named("Department-years the warehouse holds for a year (ops_partition)")
@@ -222,20 +248,25 @@ class TargetRow:
     source_row: int | None
 
 
-@named("A department-year's 绩效目标 in their file's order, each with its 绩效自评 row "
+@named("Departments' 绩效目标 of a year in their file's order, each with its 绩效自评 row "
        "(fct_performance_target ⟕ fct_performance_actual)")
-def performance_targets(conn: sa.Connection, department: str, year: int) -> list[TargetRow]:
+def performance_targets(conn: sa.Connection, departments: list[str], year: int) -> dict[str, list[TargetRow]]:
     t, a = s.fct_performance_target, s.fct_performance_actual
     joined = t.outerjoin(a, sa.and_(a.c.department_code == t.c.department_code, a.c.year == t.c.year,
                                     a.c.indicator == t.c.indicator))
     rows = conn.execute(
-        sa.select(t.c.level1, t.c.level2, t.c.indicator, t.c.nature, t.c.target, t.c.unit, t.c.weight,
-                  t.c.actual_source, a.c.actual, a.c.deviation, a.c.evidence,
+        sa.select(t.c.department_code, t.c.level1, t.c.level2, t.c.indicator, t.c.nature, t.c.target, t.c.unit,
+                  t.c.weight, t.c.actual_source, a.c.actual, a.c.deviation, a.c.evidence,
                   sa.func.coalesce(a.c.source_uri, t.c.source_uri), sa.func.coalesce(a.c.source_row, t.c.source_row))
-        .select_from(joined).where(t.c.department_code == department, t.c.year == year).order_by(t.c.position)
+        .select_from(joined).where(t.c.department_code.in_(departments), t.c.year == year)
+        .order_by(t.c.department_code, t.c.position)
     ).all()
-    return [TargetRow(str(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), str(r[5] or ""), Decimal(str(r[6])),
-                      str(r[7]), r[8], r[9], r[10], str(r[11]), None if r[12] is None else int(r[12])) for r in rows]
+    out: dict[str, list[TargetRow]] = {code: [] for code in departments}
+    for r in rows:
+        out[str(r[0])].append(TargetRow(str(r[1]), str(r[2]), str(r[3]), str(r[4]), str(r[5]), str(r[6] or ""),
+                                        Decimal(str(r[7])), str(r[8]), r[9], r[10], r[11], str(r[12]),
+                                        None if r[13] is None else int(r[13])))
+    return out
 
 
 @dataclass(frozen=True)
@@ -251,26 +282,31 @@ class FundsRow:
 
 @named("The 自评表's funds block: 年初预算数, 全年预算数 and ledger execution of all lines, then of 当年财政拨款 "
        "and 上年结转 (fiscal lines by 资金性质) and 其他资金 (mart_line_execution)")
-def funds_by_nature(conn: sa.Connection, department: str, year: int) -> tuple[list[FundsRow], bool]:
-    """The rows 年度资金总额, 其中：当年财政拨款, 上年结转资金, 其他资金, and whether the lines state their
-    资金性质 at all (without it, every fiscal line counts as 当年财政拨款)."""
+def funds_by_nature(conn: sa.Connection, departments: list[str],
+                    year: int) -> dict[str, tuple[list[FundsRow], bool]]:
+    """For each department: the rows 年度资金总额, 其中：当年财政拨款, 上年结转资金, 其他资金, and whether the
+    lines state their 资金性质 at all (without it, every fiscal line counts as 当年财政拨款)."""
     m = s.mart_line_execution
     other = m.c.fund_source_code == "OTH"
     carried = sa.and_(~other, sa.func.coalesce(m.c.fund_nature, "") == "上年结转")
-    parts = (("年度资金总额", sa.true()), ("当年财政拨款", sa.and_(~other, sa.not_(carried))),
-             ("上年结转资金", carried), ("其他资金", other))
-    out = []
-    for label, where in parts:
-        r = conn.execute(sa.select(
-            sa.func.count(), sa.func.count(m.c.initial_budget_fen),
-            sa.func.coalesce(sa.func.sum(m.c.initial_budget_fen), 0),
-            sa.func.coalesce(sa.func.sum(m.c.budget_fen), 0), sa.func.coalesce(sa.func.sum(m.c.executed_fen), 0))
-            .where(m.c.department_code == department, m.c.year == year, where)).one()
-        lines, with_initial = int(r[0]), int(r[1])
-        out.append(FundsRow(label, lines, int(r[2]) if with_initial == lines else None, int(r[3]), int(r[4])))
-    stated = conn.execute(sa.select(sa.func.count(m.c.fund_nature)).where(
-        m.c.department_code == department, m.c.year == year)).scalar_one()
-    return out, int(stated) > 0
+    part = sa.case((other, 3), (carried, 2), else_=1)
+    rows = conn.execute(sa.select(
+        m.c.department_code, part.label("part"), sa.func.count(), sa.func.count(m.c.initial_budget_fen),
+        sa.func.coalesce(sa.func.sum(m.c.initial_budget_fen), 0),
+        sa.func.coalesce(sa.func.sum(m.c.budget_fen), 0), sa.func.coalesce(sa.func.sum(m.c.executed_fen), 0),
+        sa.func.count(m.c.fund_nature))
+        .where(m.c.department_code.in_(departments), m.c.year == year).group_by(m.c.department_code, part)).all()
+    sums: dict[tuple[str, int], tuple[int, ...]] = {(str(r[0]), int(r[1])): tuple(int(v) for v in r[2:]) for r in rows}
+    out = {}
+    for code in departments:
+        parts = [sums.get((code, k), (0, 0, 0, 0, 0, 0)) for k in (1, 2, 3)]
+        total = tuple(sum(p[i] for p in parts) for i in range(6))
+        found = []
+        for label, (lines, with_initial, initial, budget, executed, _) in zip(
+                ("年度资金总额", "当年财政拨款", "上年结转资金", "其他资金"), (total, *parts), strict=True):
+            found.append(FundsRow(label, lines, initial if with_initial == lines else None, budget, executed))
+        out[code] = (found, total[5] > 0)
+    return out
 
 
 @named("Whether each of some departments' report for a year is final, a 草稿 or not rendered yet (mart_score)")

@@ -9,6 +9,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from tasks.report.figures import read_figures
+from tasks.report.keyed import Keys
 from tasks.settings import TEMPLATES_DIR
 from tasks.warehouse import schema as s
 from tasks.warehouse.metrics import load_registry, measure
@@ -52,7 +53,7 @@ metrics:
 def test_figures_are_exact_and_written_alike_on_both_engines(engine):
     load_sample(engine, "run-1")
     with engine.connect() as conn:
-        figures = read_figures(conn, load_registry(TEMPLATES_DIR / "metrics.yaml"), LIWAN, 2022)
+        figures = read_figures(Keys(conn, load_registry(TEMPLATES_DIR / "metrics.yaml"), 2022, [LIWAN]), LIWAN)
     texts = {name: f.text for name, f in figures.items.items()}
     assert texts["budget"] == "12103.34" and texts["executed"] == "12103.27" and texts["execution_rate"] == "100"
     assert texts["fund_GFB"] == "0" and texts["share_fund_GFB"] == "0.00"  # no line of that source
@@ -61,3 +62,29 @@ def test_figures_are_exact_and_written_alike_on_both_engines(engine):
     assert figures.growth_of["hitech_first"] == "hitech_first_growth"
     assert figures["execution_rate"].value == Decimal(12_103_269_955) / Decimal(12_103_341_200)
     assert "FROM mart_line_execution" in figures["budget"].sql
+
+
+def test_every_key_at_once_gives_each_department_what_it_gets_alone(engine):
+    """measure_keys runs each aggregate once for all departments (GROUP BY the key): each department's
+    values, rows and years are the ones a statement for it alone gives, on both engines, including a
+    department with no rows for some metrics and the growths and ratios built on them."""
+    from tasks.warehouse.metrics import Measured, measure_keys, parameters, statement
+
+    load_sample(engine, "run-1")
+    registry = load_registry(TEMPLATES_DIR / "metrics.yaml")
+    keys = {"440103-KGXJ": "440103", "440103-SWJ": "440103", "440103-WTJ": "440103", "440103-NONE": "440104"}
+    with engine.connect() as conn:
+        together = measure_keys(conn, registry, keys, 2022)
+        for code, region in keys.items():
+            for name, found in together[code].items():
+                metric = registry[name]
+                if metric.kind not in ("count", "count_distinct", "sum") or metric.by is not None:
+                    continue
+                alone = conn.execute(statement(metric), parameters(metric, code, region, 2022)).one()
+                value = int(alone.value) if metric.kind != "sum" or str(metric.column).endswith("_fen") \
+                    else Decimal(str(alone.value))
+                assert (found.value, found.rows) == (value, int(alone.n_rows)), (code, name)
+        assert together["440103-KGXJ"] == measure(conn, registry, "440103-KGXJ", "440103", 2022)
+    assert together["440103-NONE"]["budget"] == Measured(0, 0, 2022)
+    assert together["440103-KGXJ"]["srdi_applicants"].value == 74
+    assert together["440103-SWJ"]["srdi_applicants"].value != 74

@@ -34,8 +34,8 @@ def test_schema_is_at_head_with_every_table(engine):
 def test_loaded_sample_answers_the_report_queries(engine):
     load_sample(engine, "run-1")
     with engine.connect() as conn:
-        funds = q.spending_by_fund_source(conn, LIWAN, 2022)
-        kinds = q.spending_by_expense_type(conn, LIWAN, 2022)
+        funds = q.spending_by_fund_source(conn, [LIWAN], 2022)[LIWAN]
+        kinds = q.spending_by_expense_type(conn, [LIWAN], 2022)[LIWAN]
         assert [f.name for f in funds] == list(FUND_SOURCE_NAMES)
         assert sum(f.budget_fen for f in funds) == 12_103_341_200
         assert sum(f.executed_fen for f in funds) == 12_103_269_955
