@@ -124,7 +124,9 @@ def self_evaluation(
             registry = extract_registry(settings)
             problems = pl.input_problems(todo, dept_extract, finance, statistics, registry)
             input_warnings = pl.input_warnings(todo, dept_extract, finance, statistics, registry)
-            pl.merge_problems(problems, check_narratives(settings, year, todo))
+            narrative_problems, narrative_warnings = check_narratives(settings, year, todo)
+            pl.merge_problems(problems, narrative_problems)
+            pl.merge_problems(input_warnings, narrative_warnings)
             pl.merge_problems(problems, check_targets(settings, {c: db.department_frame("targets", c) for c in todo}))
             clock.lap("extract")
 
@@ -151,6 +153,9 @@ def self_evaluation(
                     continue
                 for w in dict.fromkeys(input_warnings.get(code, [])):
                     log.warning("%s %s: %s", code, year, w)
+                for rule_id, label, failing, example in decision.notes:
+                    if rule_id != "INPUT":  # input warnings are logged above
+                        log.warning("%s %s: %s %s: %s row(s); %s", code, year, rule_id, label, failing, example)
                 while len(window) >= settings.load_window:
                     futures[window.popleft()][0].wait()
                 notes = [QualityNote(*n) for n in decision.notes]

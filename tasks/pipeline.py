@@ -19,6 +19,7 @@ import pandas as pd
 from tasks.quality.gate import QualityReport
 from tasks.quality.rundb import RunDatabase
 from tasks.quality.views import RunData
+from tasks.report.narrative import narrative_files
 from tasks.settings import EXPECTATIONS_DIR, PROJECT_ROOT, TEMPLATES_DIR, Settings
 from tasks.sources.base import ABSENT, Source
 from tasks.sources.errors import Problem
@@ -356,11 +357,11 @@ def input_fingerprints(sources: dict[str, Source], narratives: Path, year: int, 
                                     "earlier": {str(y): d for y, d in sorted((earlier or {}).get(code, {}).items())}}
         for dataset in FINANCE_DATASETS:
             parts[dataset.name] = sources["finance"].fingerprint(dataset, year=year, department=code)
-        # its YAML or its Word form (tasks.report.narrative.FORMS); a narrative not written yet is known, and
+        # its YAML or its Word form (tasks.report.narrative.narrative_files); a narrative not written yet is known, and
         # unchanged while it stays away (the 草稿 stands)
-        written = {suffix: sha256_file(path) for suffix in (".yaml", ".docx")
-                   if (path := narratives / str(year) / f"{code}{suffix}").is_file()}
-        parts["narrative"] = (written.get(".yaml") if list(written) == [".yaml"] else written) or ABSENT
+        written = {path.name: sha256_file(path) for path in narrative_files(narratives, year, code)}
+        plain = f"{code}.yaml"  # one YAML under its own name: its hash alone, as earlier releases recorded
+        parts["narrative"] = (written[plain] if list(written) == [plain] else written) or ABSENT
         known = [v for k, v in parts.items() if k not in ("shared", "context", "year", "earlier")]
         known += list(shared.values())
         out[code] = None if any(v is None for v in known) else fingerprint(parts)

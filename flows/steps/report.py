@@ -31,10 +31,13 @@ from tasks.warehouse.runs import last_monitoring
 
 
 @task(name="check-narratives", cache_policy=NO_CACHE)
-def check_narratives(settings: Settings, year: int, departments: list[str]) -> dict[str, list[str]]:
+def check_narratives(settings: Settings, year: int,
+                     departments: list[str]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """Each department's narrative, where there is one, must be well formed before its data is loaded;
-    a department with none yet is not refused (its report is a 草稿)."""
+    a department with none yet is not refused (its report is a 草稿). Returns the problems by department,
+    and the warnings of how a narrative was read (a byte-order mark over GBK text, say)."""
     problems: dict[str, list[str]] = {}
+    warnings: dict[str, list[str]] = {}
     registry = load_registry(settings.metrics_registry)
     grades = [grade for _, grade in load_profile(settings.scoring_profile).grades]
     for code in departments:
@@ -45,7 +48,10 @@ def check_narratives(settings: Settings, year: int, departments: list[str]) -> d
             continue
         except NarrativeError as exc:
             problems[code] = [str(exc)]
-    return problems
+            continue
+        if narrative.warnings:
+            warnings[code] = narrative.warnings
+    return problems, warnings
 
 
 @task(name="monitor", cache_policy=NO_CACHE)

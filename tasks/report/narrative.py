@@ -20,7 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from tasks import yamlfile
 from tasks.report.narrative_form import FIELDS, MEASURES, PARAMETERS, FormError, read_form
-from tasks.sources.encoding import ACCEPTED, EncodingRefused, decode
+from tasks.sources.base import is_copy_of
+from tasks.sources.encoding import ACCEPTED, EncodingRefused, TextEncoding, decode
 from tasks.warehouse.metrics import Registry
 
 
@@ -66,6 +67,12 @@ class Narrative(BaseModel):
     # Where each field's items came from in a Word form ("section 【主要成效】, paragraph 2"); empty for YAML.
     _places: dict[str, list[str]] = PrivateAttr(default_factory=dict)
     _paragraphs: dict[str, list[str]] = PrivateAttr(default_factory=dict)  # a form's text field, by paragraph
+    _warnings: list[str] = PrivateAttr(default_factory=list)  # how the file was read, when the operator should know
+
+    @property
+    def warnings(self) -> list[str]:
+        """What the operator should know of how the file was read (a byte-order mark over GBK text, say)."""
+        return list(self._warnings)
 
     def place(self, field: str, index: int | None = None) -> str:
         """How an error names a field: ``field achievements`` (YAML), or the form's section and paragraph."""
@@ -102,17 +109,29 @@ def narrative_path(root: Path, year: int, department: str) -> Path:
     return root / str(year) / f"{department}.yaml"
 
 
-FORMS = (".yaml", ".docx")
+FORMS = (".yaml", ".yml", ".docx")
+
+
+def narrative_files(root: Path, year: int, department: str) -> list[Path]:
+    """Every file of the landing zone that is the department-year's narrative: ``<department>.yaml`` (or
+    ``.yml``), the Word form ``<department>.docx``, in any case, and the copies a file manager makes of them
+    (``<department> (1).docx``); the exact name first."""
+    folder = root / str(year)
+    if not folder.is_dir():
+        return []
+    stem = department.lower()
+    found = [p for p in folder.iterdir() if p.suffix.lower() in FORMS and p.is_file()
+             and (p.stem.lower() == stem or is_copy_of(p.stem.lower(), stem))]
+    return sorted(found, key=lambda p: (p.stem.lower() != stem, FORMS.index(p.suffix.lower()), p.name))
 
 
 def narrative_file(root: Path, year: int, department: str) -> Path | None:
-    """The department-year's narrative as the landing zone holds it: ``<department>.yaml`` or the Word form
-    ``<department>.docx``; None when there is neither. Both at once is refused (which one is meant?)."""
-    found = [root / str(year) / f"{department}{suffix}" for suffix in FORMS]
-    present = [p for p in found if p.is_file()]
+    """The department-year's narrative as the landing zone holds it (:func:`narrative_files`); None when there
+    is none. Two at once (a YAML and a form, a file and its copy) are refused: which one is meant?"""
+    present = narrative_files(root, year, department)
     if len(present) > 1:
-        raise NarrativeError(f"narrative: {present[0]} and {present[1]} are both there; keep one (the Word form "
-                             "is read instead of the YAML only when the YAML is removed)")
+        raise NarrativeError(f"narrative: {', '.join(str(p) for p in present)} are all there; keep one (the Word "
+                             "form is read instead of the YAML only when the YAML is removed)")
     return present[0] if present else None
 
 
@@ -128,12 +147,13 @@ def load_narrative(root: Path, year: int, department: str) -> Narrative:
                               "(see docs/data-contract.md)")
     places: dict[str, list[str]] = {}
     paragraphs: dict[str, list[str]] = {}
+    encoding: TextEncoding | None = None
     try:
-        if path.suffix == ".docx":
+        if path.suffix.lower() == ".docx":
             content = read_form(path)
             data, places, paragraphs = content.data, content.places, content.paragraphs
         else:
-            text, _ = decode(path.read_bytes())
+            text, encoding = decode(path.read_bytes())
             data = yamlfile.parse(text)
         narrative = Narrative.model_validate(data)
     except OSError as exc:
@@ -153,6 +173,8 @@ def load_narrative(root: Path, year: int, department: str) -> Narrative:
             message = "此栏不能为空：至少填写一段 (the box is empty; write at least one paragraph)"
         raise NarrativeError(f"narrative: {path}, {_where(first['loc'], places)}: {message}") from exc
     narrative._places, narrative._paragraphs = places, paragraphs
+    if encoding is not None and encoding.note:
+        narrative._warnings.append(f"narrative: {path}: {encoding.note}")
     if narrative.department != department or narrative.year != year:
         raise NarrativeError(f"narrative: {path}: says department {narrative.department} year "
                              f"{narrative.year}; expected {department} {year}")

@@ -67,7 +67,7 @@ def in_unit(value: Decimal | None, unit: str) -> Decimal | None:
     return value / 100 if unit == PERCENT else value
 
 
-_BARE_NUMBER = re.compile(r"[0-9]+(\.[0-9]+)?")
+_BARE_NUMBER = re.compile(r"\+?[0-9]+(\.[0-9]+)?")  # no % sign; a + may lead, as PRF-004 allows
 
 
 def fraction_reading(text: str | None, against: Decimal | None = None) -> Decimal | None:
@@ -78,7 +78,7 @@ def fraction_reading(text: str | None, against: Decimal | None = None) -> Decima
     (``tasks/quality/sql/checks.sql``); the value is scored as written, and the 自评表 says so."""
     if text is None or not _BARE_NUMBER.fullmatch(str(text).strip()):
         return None
-    value = Decimal(str(text).strip())
+    value = Decimal(str(text).strip().lstrip("+"))
     if not 0 < value <= 1 or (against is not None and against <= 1):
         return None
     return value * 100

@@ -131,17 +131,35 @@ class FileSource:
                          f"({', '.join(s.lstrip('.') for s in READERS if s != '.csv')})",
                 department=department))
         reader = READERS[path.suffix.lower()]
-        return reader(path.read_bytes(), str(path), dataset, self.sheets.get(dataset.name))
+        raw = reader(path.read_bytes(), str(path), dataset, self.sheets.get(dataset.name))
+        expected = self.candidates(dataset, year, department)[0]
+        if path.stem.lower() != expected.stem.lower():  # the one file there is named as a copy
+            raw.warnings.append(Problem(
+                self.name, str(path), f"read as {dataset.name}, although it is named as a copy of {expected.name}",
+                expected=f"the file named {expected.name}", severity="warning", department=department))
+        return raw
 
 
-# The names a file manager gives a copy: "payments (1)", "payments(2)", "payments - 副本", "payments - Copy",
-# "payments 副本 (2)", "payments_copy".
-_COPY = re.compile(r"^\s*(?:[-_ ]*\s*(?:副本|拷贝|复件|copy)(?:\s*\(\d+\))?|\s*[(（]\d+[)）])\s*$")
+# The names file managers give a copy, around the original's name (lower case): Windows "payments - 副本",
+# "payments - copy (2)", "payments (1)", "复件 payments" (XP); macOS "payments copy", "payments copy 2"; Linux
+# "payments (copy)", "copy of payments"; and any of them again ("payments - 副本 - 副本", "payments (1) (1)").
+_COPY_SUFFIX = re.compile(r"(?:\s*[-_]?\s*(?:副本|拷贝|复件|copy)(?:\s*\d+|\s*[(（]\d+[)）])?"
+                          r"|\s*[(（](?:\d+|copy|副本)[)）])$")
+_COPY_PREFIX = re.compile(r"^(?:复件|副本|拷贝|copy of|copy)\s*[-_]?\s*")
 
 
 def is_copy_of(name: str, stem: str) -> bool:
     """Whether file stem ``name`` is what a file manager calls a copy of ``stem`` (both lower case)."""
-    return name.startswith(stem) and name != stem and bool(_COPY.match(name[len(stem):]))
+    if name == stem:
+        return False
+    for _ in range(8):
+        shorter = _COPY_PREFIX.sub("", _COPY_SUFFIX.sub("", name)).strip()
+        if shorter == stem:
+            return True
+        if shorter == name:
+            return False
+        name = shorter
+    return False
 
 
 # The fingerprint of a dataset that is not there: known, and unchanged while it stays away.

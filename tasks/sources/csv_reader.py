@@ -19,7 +19,7 @@ import pyarrow.csv as pacsv
 
 from tasks.sources.contract import Dataset
 from tasks.sources.encoding import ACCEPTED as ENCODINGS
-from tasks.sources.encoding import EncodingRefused, control_name, first_control, line_of, sniff
+from tasks.sources.encoding import DOS_EOF, EncodingRefused, char_at, control_name, first_control, sniff
 from tasks.sources.errors import Problem, SourceError
 from tasks.sources.layout import (
     ANNEX_ROWS,
@@ -189,6 +189,7 @@ def read_csv(data: bytes, uri: str, dataset: Dataset) -> RawTable:
     data = data[found.skip:]
     if found.codec != "utf-8":
         data = data.decode(found.codec).encode("utf-8")
+    data = data.rstrip(DOS_EOF)  # Ctrl-Z, DOS's end-of-file mark, after the last line: not a character of it
     warnings = [Problem(dataset.source, uri, found.note, expected="CSV UTF-8, or GBK without a byte-order mark",
                         severity="warning")] if found.note else []
 
@@ -197,7 +198,7 @@ def read_csv(data: bytes, uri: str, dataset: Dataset) -> RawTable:
                               HEADER_SCAN_LINES + HEADER_BAND + ANNEX_ROWS)
     header_at = find_header(head[:HEADER_SCAN_LINES], dataset)
     if header_at is None:
-        _refuse_controls(data, uri, dataset, None)
+        _refuse_controls(data, uri, dataset, None, 0)
         expected = "、".join(c.label for c in dataset.columns if c.required)
         raise fail(f"no header line naming the {dataset.name} columns in the first {HEADER_SCAN_LINES} lines",
                    row=1, expected=f"a header with {expected}")
@@ -210,7 +211,7 @@ def read_csv(data: bytes, uri: str, dataset: Dataset) -> RawTable:
     except LayoutError as exc:
         raise fail(str(exc), row=exc.row + 1, column=exc.column,
                    expected="（元） or （万元） under a money column, agreeing with its header") from exc
-    _refuse_controls(data, uri, dataset, cells)
+    _refuse_controls(data, uri, dataset, cells, header_at)
     cells = annex.header
     header = [h or f"(column {i + 1})" for i, h in enumerate(cells)]  # an Excel export's empty trailing columns
     last_line = ends[max((last, *annex.rows))]
@@ -279,20 +280,43 @@ def read_csv(data: bytes, uri: str, dataset: Dataset) -> RawTable:
                     row_numbers=numbers, warnings=warnings)
 
 
-def _refuse_controls(data: bytes, uri: str, dataset: Dataset, header: list[str] | None) -> None:
+def _cell_of(data: bytes, offset: int) -> tuple[int, int]:
+    """The 0-based line the record holding ``offset`` starts on, and the 0-based field ``offset`` falls in: a
+    quoted value's line breaks and commas are inside its record and its field. For an error's message."""
+    prefix = data[:offset]
+    if b'"' not in prefix:
+        start = prefix.rfind(b"\n") + 1
+        return prefix.count(b"\n"), prefix.count(b",", start)
+    start, quoted = 0, False
+    for m in re.finditer(rb'["\n]', prefix):
+        if m.group() == b'"':
+            quoted = not quoted
+        elif not quoted:
+            start = m.end()
+    field, quoted = 0, False
+    for m in re.finditer(rb'[",]', prefix[start:]):
+        if m.group() == b'"':
+            quoted = not quoted
+        elif not quoted:
+            field += 1
+    return prefix.count(b"\n", 0, start), field
+
+
+def _refuse_controls(data: bytes, uri: str, dataset: Dataset, header: list[str] | None, header_at: int) -> None:
     """Refuse a file holding a control character anywhere (:data:`~tasks.sources.encoding.CONTROL_PATTERN`),
-    naming its line and column: one pass in C over the UTF-8 bytes when there is none."""
+    naming the row its record starts on and its column (a line above the header: the row alone): one pass
+    in C over the UTF-8 bytes when there is none. ``header_at``: the 0-based line of the header."""
     at = first_control(data)
     if at is None:
         return
-    line_start = data.rfind(b"\n", 0, at) + 1
-    line_end = data.find(b"\n", at)
-    line = data[line_start: line_end if line_end >= 0 else len(data)]
-    field = _field_at(line, at - line_start)
-    column = (f"{header[field]}" if header and field < len(header) and header[field] else f"column {field + 1}")
-    char = data[at: at + 1].decode("ascii")
+    line, field = _cell_of(data, at)
+    if header is None or line < header_at:
+        column = None
+    elif field < len(header) and header[field]:
+        column = header[field]
+    else:
+        column = f"column {field + 1}"
     raise SourceError(Problem(
-        dataset.source, uri, f"the cell holds the control character {control_name(char)}, which no office text has "
-        "(a damaged export, or text copied from a database or a web page)",
-        row=line_of(data, at), column=column, expected="text without control characters (tab and line breaks are "
-                                                       "allowed)"))
+        dataset.source, uri, f"the cell holds the control character {control_name(char_at(data, at))}, which no "
+        "office text has (a damaged export, or text copied from a database or a web page)",
+        row=line + 1, column=column, expected="text without control characters (tab and line breaks are allowed)"))

@@ -20,14 +20,22 @@ from dataclasses import dataclass
 
 ACCEPTED = "UTF-8, UTF-8 with BOM, GBK or GB18030"
 
-# C0 controls but tab, line feed and carriage return (whitespace a cell may hold), and DEL.
-CONTROL_PATTERN = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+# C0 controls but tab, line feed and carriage return (whitespace a cell may hold), and DEL; in text, also a
+# byte-order mark inside it (U+FEFF: two exports joined into one file).
+_C0 = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+CONTROL_PATTERN = f"[{_C0}\ufeff]"
 _CONTROL = re.compile(CONTROL_PATTERN)
-_CONTROL_BYTES = re.compile(CONTROL_PATTERN.encode("ascii"))
+_CONTROL_BYTES = re.compile(f"[{_C0}]".encode("ascii"))
 _NOT_CONTROL = bytes(b for b in range(256) if not _CONTROL_BYTES.match(bytes([b])))
-# CJK unified ideographs, CJK punctuation and full-width forms: what GBK office text is made of.
-_COMMON = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef\u2014\u2018\u2019\u201c\u201d\u2026\u00b7]")
-_NAMES = {0: "NUL", 7: "BEL", 8: "BS", 0x0B: "VT", 0x0C: "FF", 0x1A: "SUB", 0x1B: "ESC", 0x7F: "DEL"}
+_INNER_BOM = codecs.BOM_UTF8
+DOS_EOF = b"\x1a"  # the end-of-file mark old DOS tools put at the end of a text file
+# What GBK office text is made of: CJK unified ideographs, CJK punctuation and full-width forms, and the
+# symbols GBK carries that forms use (° ± × ÷ · in Latin-1; general punctuation — ‰ ※ “ ” …; letterlike and
+# number forms — ℃ № Ⅰ Ⅱ; arrows; mathematical operators — ≥ ≤ ≠ √; ① ⑴ ⒈; box drawing; ■ □ ▲ ○ ●; ★ ☆).
+_COMMON = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef\u00b0-\u00b7\u00d7\u00f7\u2010-\u203b"
+                     r"\u2103-\u2199\u2200-\u22ff\u2460-\u249b\u2500-\u254b\u25a0-\u25ef\u2605\u2606]")
+_NAMES = {0: "NUL", 7: "BEL", 8: "BS", 0x0B: "VT", 0x0C: "FF", 0x1A: "SUB", 0x1B: "ESC", 0x7F: "DEL",
+          0xFEFF: "a byte-order mark inside the text"}
 
 # Plausibility is judged on the beginning of the text: enough to tell, cheap on large files.
 SAMPLE_CHARS = 262_144
@@ -66,13 +74,22 @@ def control_name(char: str) -> str:
 
 
 def first_control(data: bytes) -> int | None:
-    """The offset of the first control character (:data:`CONTROL_PATTERN`) in ``data``, UTF-8 or GB18030
-    bytes (neither puts a byte below 0x20 inside a multi-byte character), or None. One pass in C when
-    there is none."""
-    if not data.translate(None, _NOT_CONTROL):
-        return None
-    found = _CONTROL_BYTES.search(data)
-    return found.start() if found else None
+    """The offset of the first control character (:data:`CONTROL_PATTERN`) in ``data``, UTF-8 bytes (no byte
+    below 0x20 is inside a multi-byte character), or None: a C0 control, DEL, or a byte-order mark past the
+    start. One pass in C when there is none."""
+    found = [data.find(_INNER_BOM)]
+    if data.translate(None, _NOT_CONTROL):
+        match = _CONTROL_BYTES.search(data)
+        found.append(match.start() if match else -1)
+    found = [at for at in found if at >= 0]
+    return min(found) if found else None
+
+
+def char_at(data: bytes, offset: int) -> str:
+    """The character of UTF-8 ``data`` at ``offset`` (a control, or a byte-order mark)."""
+    if data.startswith(_INNER_BOM, offset):
+        return _INNER_BOM.decode("utf-8")
+    return data[offset: offset + 1].decode("ascii")
 
 
 def line_of(data: bytes, offset: int) -> int:
@@ -110,10 +127,27 @@ def _not_text(data: bytes, controls: int) -> EncodingRefused:
                            f"{controls} control bytes (binary data); the text encoding cannot be detected")
 
 
+def _utf16_without_mark(data: bytes) -> bool:
+    """Text in UTF-16 with no mark: in its first bytes, many of the odd bytes (little-endian) or the even ones
+    (big-endian) are zero, as every ASCII character makes them, and almost none of the others; binary data
+    has its zeros anywhere."""
+    probe = data[:BINARY_PROBE]
+    if len(probe) < 8:
+        return False
+    even, odd = (half.count(0) / len(half) for half in (probe[0::2], probe[1::2]))
+    return (even > 0.3 and odd < 0.05) or (odd > 0.3 and even < 0.05)
+
+
 def _where(data: bytes, error: UnicodeDecodeError) -> tuple[str, int]:
     """The first byte that is not UTF-8, as a message names it, and its line."""
     at = error.start
-    return f"byte 0x{data[at]:02X} at line {line_of(data, at)}", line_of(data, at)
+    return f"byte 0x{data[at]:02X}", line_of(data, at)
+
+
+def _unusual(text: str) -> str:
+    """The first characters of ``text`` that are not what Chinese office text is made of."""
+    odd = [c for c in _CONTROL.sub("", text[:SAMPLE_CHARS]) if ord(c) > 127 and not _COMMON.match(c)]
+    return "".join(dict.fromkeys(odd))[:8]
 
 
 def sniff(data: bytes) -> TextEncoding:
@@ -125,8 +159,11 @@ def sniff(data: bytes) -> TextEncoding:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         order = "little" if data.startswith(codecs.BOM_UTF16_LE) else "big"
         raise EncodingRefused(f"the file is UTF-16 (it starts with the UTF-16 {order}-endian byte-order mark, as "
-                              "Excel's 'Unicode Text' saves), which the contract does not accept; save it as "
-                              "CSV UTF-8 or CSV (GBK)")
+                              "Excel's 'Unicode Text' and Notepad's 'Unicode' save), which the contract does not "
+                              "accept; save it as UTF-8 or GBK")
+    if _utf16_without_mark(data):
+        raise EncodingRefused("the file is UTF-16 without a byte-order mark (every other byte is zero), which the "
+                              "contract does not accept; save it as UTF-8 or GBK")
     if data.startswith(codecs.BOM_UTF8):
         body = data[len(codecs.BOM_UTF8):]
         try:
@@ -157,8 +194,13 @@ def sniff(data: bytes) -> TextEncoding:
         raise _not_text(data, controls)
     assert utf8_error is not None
     where, line = _where(data, utf8_error)
-    raise EncodingRefused(f"the text encoding cannot be detected: it is not UTF-8 ({where}) and does not read "
-                          "as Chinese text in GBK/GB18030 (perhaps Big5 or another code page)", row=line)
+    try:
+        odd = _unusual(data.decode("gb18030"))
+        as_gbk = f"read as GBK/GB18030 it gives characters Chinese forms do not use ({odd!r})"
+    except UnicodeDecodeError:
+        as_gbk = "it is not GBK/GB18030 either"
+    raise EncodingRefused(f"the text encoding cannot be detected: it is not UTF-8 ({where} is not valid UTF-8), and "
+                          f"{as_gbk}; perhaps Big5 or another code page", row=line)
 
 
 def decode(data: bytes) -> tuple[str, TextEncoding]:

@@ -86,21 +86,30 @@ def unit_line(lines: Sequence[Sequence[str]], uri: str, dataset: Dataset, first_
             row=getattr(exc, "row", None), expected=ACCEPTED, sheet=sheet)) from exc
 
 
+# What a record's cell looks like and a label does not: a number or an amount (1,234.56, (12.00), 95%,
+# ￥12), or a date (2022-01-03, 2022/1/3, 2022年1月3日). A label may hold digits: 2022年度, 第1季度.
+_DATA_CELL = re.compile(r"^[(¥]?[+-]?\d[\d,]*(\.\d+)?[%)]?$|^\d{4}[-/.年]\d{1,2}([-/.月]\d{1,2}日?)?$|^\d{8}$")
+
+
 def _looks_like_labels(cells: Sequence[str]) -> bool:
     """A row that could be group labels in a header: some text, and no cell that reads as a number,
     an amount or a date (what a record has)."""
-    filled = [normalise(c).strip() for c in cells if c and c.strip()]
-    return bool(filled) and not any(re.search(r"\d", c) for c in filled)
+    filled = [re.sub(r"\s+", "", normalise(c)) for c in cells if c and c.strip()]
+    return bool(filled) and not any(_DATA_CELL.match(c) for c in filled)
 
 
 def header_band(rows: Sequence[Sequence[str]], first: int, names: set[str]) -> int:
     """The last header row of the header starting at ``first``: the header goes on while a row names a
     contract column, and over one row of group labels only when a row below it (within
-    :data:`HEADER_BAND` rows) names contract columns again."""
-    last = first
-    for r in range(first + 1, min(first + HEADER_BAND, len(rows))):
+    :data:`HEADER_BAND` rows) names contract columns again. Empty rows (the lines a quoted header cell's
+    line breaks continue onto) are passed over and do not count."""
+    last, seen = first, 1
+    for r in range(first + 1, len(rows)):
+        if seen >= HEADER_BAND:
+            break
         if not any(c and c.strip() for c in rows[r]):
-            continue  # a line a quoted header cell's line break continues onto
+            continue
+        seen += 1
         if _names(rows[r], names):
             last = r
         elif not _looks_like_labels(rows[r]):
@@ -165,14 +174,21 @@ class Annex:
 def header_annex(rows: Sequence[Sequence[str]], start: int, header: list[str], dataset: Dataset) -> Annex:
     """The 栏次 and unit rows from row ``start``, directly under the header (at most :data:`ANNEX_ROWS`).
 
-    Raises :class:`LayoutError` for a unit row that gives a money column a unit that is not money, or one
-    that disagrees with the unit its header already states."""
+    A unit row states the money unit of the columns it stands under. A money column with no unit cell of
+    its own (a unit cell merged over several columns exports into the first only) takes the row's money
+    unit when the row names one; a row naming two leaves such a column to nobody, and is refused.
+
+    Raises :class:`LayoutError` for a unit row that gives a money column a unit that is not money, one that
+    disagrees with the unit its header already states, or two money units and a money column with none."""
     money = {h.strip() for c in dataset.columns if c.kind == "money" for h in c.headers}
     taken: list[int] = []
     header = list(header)
     r = start
     while r < len(rows) and len(taken) < ANNEX_ROWS:
         cells = rows[r]
+        if not any(c and c.strip() for c in cells) and r == start:
+            r += 1  # a line the header's last quoted line break continues onto
+            continue
         if is_column_numbers(cells):
             taken.append(r)
             r += 1
@@ -180,16 +196,28 @@ def header_annex(rows: Sequence[Sequence[str]], start: int, header: list[str], d
         units = unit_cells(cells)
         if units is None:
             break
+        given: dict[int, str] = {}
         for col, unit in enumerate(units):
-            if unit is None or col >= len(header):
-                continue
-            base, stated = split_header_unit(header[col])
-            if base not in money:
+            if unit is None or col >= len(header) or split_header_unit(header[col])[0] not in money:
                 continue  # a unit of a rate or count column: nothing to apply
             if unit not in MONEY_UNITS:
                 raise LayoutError(f"the unit row gives {unit} for the money column {header[col]!r}", r, header[col])
+            given[col] = unit
+        row_units = set(given.values())
+        for col, name in enumerate(header):
+            base, stated = split_header_unit(name)
+            if base not in money:
+                continue
+            unit = given.get(col)
+            if unit is None:
+                if stated or not row_units:
+                    continue  # its header states its unit, or the row states none
+                if len(row_units) > 1:
+                    raise LayoutError(f"the unit row gives {' and '.join(sorted(row_units))} to other columns and "
+                                      f"none to the money column {name!r}", r, name)
+                unit = next(iter(row_units))
             if stated and stated != unit:
-                raise LayoutError(f"the header says {stated} but the unit row below it says {unit}", r, header[col])
+                raise LayoutError(f"the header says {stated} but the unit row below it says {unit}", r, name)
             header[col] = f"{base}（{unit}）"
         taken.append(r)
         r += 1

@@ -82,7 +82,7 @@ def _base(header: str) -> str:
 
 
 def _money(text: str, unit: str) -> Decimal | None:
-    t = text.replace(",", "").replace("，", "").strip()
+    t = re.sub(r"^([+\-(]?)(?:¥|人民币|RMB)", r"\1", normalise(text).replace(",", "").replace("，", "").strip())
     if t in ZERO_TOKENS:
         return Decimal(0)
     if t.startswith("(") and t.endswith(")"):
@@ -122,8 +122,9 @@ def _has_records(rows: list[list[str]], first: int, dataset: Dataset) -> bool:
         texts = [c for c in row if c and c.strip()]
         if FOOTER.match(texts[0] if texts else ""):
             return False
-        if len(texts) >= 2 and not is_column_numbers(row) and unit_cells(row) is None:
-            return True
+        if (len(texts) >= 2 and not is_column_numbers(row) and unit_cells(row) is None
+                and _total_word(texts[0]) not in TOTAL_WORDS):
+            return True  # a 合计 row alone (a blank template's) is no record
     return False
 
 
@@ -147,7 +148,8 @@ def _unmerge(rows: list[list[str]], values: list[list[Any]], merged: Merged, sta
             continue
         text, value = rows[r1][c1] if c1 < len(rows[r1]) else "", values[r1][c1] if c1 < len(values[r1]) else ""
         amounts = [c for c in range(c1, c2 + 1) if c < len(header) and _base(header[c]) in money]
-        if amounts and text.strip() not in ZERO_TOKENS:
+        # an amount shared by several cells is refused; a note or a 合计 label merged over the width is no amount
+        if amounts and text.strip() not in ZERO_TOKENS and _money(text, "元") is not None:
             where = f"{_column_letter(c1)}{r1 + 1}:{_column_letter(c2)}{r2 + 1}"
             raise LayoutError(f"the cells {where} are merged and hold the amount {text}; an amount cannot be "
                               f"shared between {'rows' if r2 > r1 else 'columns'} (unmerge them and give each "
@@ -309,7 +311,7 @@ def read_workbook(data: bytes, uri: str, dataset: Dataset, sheet: str | None = N
     last = header_band(rows, first, names)
     header = [h or f"(column {i + 1})" for i, h in enumerate(header_names(rows, first, last, names))]
     unit = unit_line(rows[:first], uri, dataset, sheet=chosen)
-    _refuse_header_controls(rows, first, last, uri, dataset, chosen)
+    _refuse_controls(rows, range(0, last + 1), uri, dataset, chosen)
     try:
         annex = header_annex(rows, last + 1, header, dataset)
         header = annex.header
@@ -331,6 +333,7 @@ def read_workbook(data: bytes, uri: str, dataset: Dataset, sheet: str | None = N
         if not texts:
             continue
         if FOOTER.match(texts[0]):
+            _refuse_controls(rows, range(i, len(rows)), uri, dataset, chosen)  # the notes: no record, but text
             break
         for col, money_unit in money_units.items():  # formula noise: the whole 分 the cell stands for
             if col < len(values[i]):
@@ -358,10 +361,10 @@ def read_workbook(data: bytes, uri: str, dataset: Dataset, sheet: str | None = N
     return raw
 
 
-def _refuse_header_controls(rows: list[list[str]], first: int, last: int, uri: str, dataset: Dataset,
-                            sheet: str) -> None:
-    """The title, unit and header rows hold no control character (staging looks at the records)."""
-    for r in range(0, last + 1):
+def _refuse_controls(rows: list[list[str]], where: range, uri: str, dataset: Dataset, sheet: str) -> None:
+    """The rows ``where`` (the title, unit and header rows; the notes below the table) hold no control
+    character; staging looks at the records."""
+    for r in where:
         for c, text in enumerate(rows[r]):
             found = CONTROL.search(text) if text else None
             if found:

@@ -8,6 +8,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -49,7 +50,10 @@ def deterministic(data: bytes) -> bytes:
         for info in source.infolist():
             fixed = zipfile.ZipInfo(info.filename, date_time=(2026, 12, 4, 9, 0, 0))
             fixed.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(fixed, source.read(info.filename))
+            body = source.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps the time it saved at
+                body = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2026-12-04T09:00:00Z", body)
+            target.writestr(fixed, body)
     return out.getvalue()
 
 
@@ -192,12 +196,42 @@ def typed_values() -> None:
     write("targets_words_contradict_nature.csv", csv_text(targets).encode("utf-8"))
 
 
+def review_findings() -> None:
+    """Inputs a newcomer's trial of this round found mishandled, each now a case of its own."""
+    # a unit cell merged over both amounts of the investment projects: the CSV export keeps it in the first
+    projects = [list(r) for r in csv.reader((SAMPLE / "registry" / "investment_projects.csv").open(encoding="utf-8"))]
+    money = [i for i, h in enumerate(projects[0]) if h in ("协议投资额", "协议达产年产值或营收")]
+    units = [""] * len(projects[0])
+    units[money[0]] = "（元）"
+    in_yuan = [r if n == 0 else [f"{float(c) * 10000:.2f}" if i in money else c for i, c in enumerate(r)]
+               for n, r in enumerate(projects)]
+    write("investment_projects_unit_row_one_cell.csv", csv_text([in_yuan[0], units, *in_yuan[1:]]).encode("utf-8"))
+    # an 实际完成值 written with a plus sign, as a fraction
+    rows = rows_of("self_assessment.csv")
+    rows[1][2] = "+0.96"
+    write("signed_fraction_self_assessment.csv", csv_text(rows).encode("utf-8"))
+    # 绩效目标 in GBK with the ≥ sign in every 指标值 (a short file: few Chinese characters beside the symbols)
+    targets = rows_of("targets.csv")
+    for r in targets[1:]:
+        r[5] = "≥" + r[5]
+    write("targets_gbk_with_signs.csv", csv_text(targets).encode("gbk"))
+    # the narrative with a UTF-8 byte-order mark over GBK text
+    text = (SAMPLE / "narrative" / "2022" / f"{LIWAN}.yaml").read_text(encoding="utf-8")
+    write("narrative_bom_over_gbk.yaml", codecs.BOM_UTF8 + text.encode("gbk"))
+    # a note merged across the width of the table, under the budget lines
+    lines = numbers(rows_of("budget_lines.csv"), range(6, 9))
+    note = len(lines) + 1
+    write("budget_lines_merged_note.xlsx", workbook(
+        {"预算执行": [*lines, ["注：本表数据来源于预算管理一体化系统。"]]}, {"预算执行": [f"A{note}:I{note}"]}))
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     silent_figures()
     encodings()
     layouts()
     typed_values()
+    review_findings()
 
 
 if __name__ == "__main__":

@@ -112,3 +112,19 @@ def test_a_control_character_from_a_workbook_or_an_api_is_refused_by_staging():
     with pytest.raises(SourceError) as caught:
         stage(raw)
     assert (caught.value.problem.row, caught.value.problem.column) == (8, "收款人全称")
+
+
+def test_gbk_text_with_the_symbols_forms_use_is_gbk():
+    """≥ ≤ ① ℃ ※ ‰ × in GBK forms: symbols GBK carries, not signs of another code page."""
+    text = "部门编码,三级指标,指标性质,指标值\nD,满意度,≥,≥90%\nD,①温度,≤,≤26℃\nD,※比率,=,5‰×2\n"
+    assert detect_encoding(text.encode("gbk")) == "gb18030"
+
+
+def test_utf16_without_a_mark_trailing_ctrl_z_and_an_inner_mark():
+    with pytest.raises(EncodingRefused, match="UTF-16 without a byte-order mark"):
+        sniff(TEXT.encode("utf-16-le"))
+    raw = read_csv(payments(2).encode("utf-8") + b"\x1a", "p.csv", PAYMENTS)  # DOS's end-of-file mark
+    assert len(stage(raw)) == 2
+    with pytest.raises(SourceError) as caught:  # two exports joined: the second's mark inside the text
+        read_csv(payments(2).encode("utf-8") + codecs.BOM_UTF8 + payments(1).encode("utf-8"), "p.csv", PAYMENTS)
+    assert caught.value.problem.row == 4 and "U+FEFF" in caught.value.problem.message

@@ -201,3 +201,99 @@ def test_the_payments_ledger_layouts_too():
     header = ["支付凭证号", "部门编码", "指标编号", "支付日期", "收款人全称", "支出经济分类", "支付金额"]
     rows = [header, ["栏次", "", "", "", "", "", "1"], ["V1", "D", "L1", "2022-03-01", "甲", "30201", "12.00"]]
     assert stage(read_csv(csv_bytes(rows), "p.csv", PAYMENTS))["amount"].tolist() == [1200]
+
+
+# --- found by a newcomer's trial of issue 26
+
+
+INVESTMENT_HEADER = ["项目编号", "招商部门编码", "项目名称", "项目公司统一社会信用代码", "签约日期", "注册日期",
+                     "协议投资额", "协议达产年产值或营收"]
+INVESTMENT_ROW = ["XM1", "D", "甲项目", "", "2022-03-01", "", "200000000.00", "300000000.00"]
+
+
+@pytest.mark.parametrize("units", [
+    ["", "", "", "", "", "", "（元）", ""],  # one unit cell merged over both amounts: CSV keeps it in the first
+    ["", "", "", "", "", "", "", "（元）"],
+    ["", "", "", "", "", "", "(单位:元)", ""],
+])
+def test_a_unit_row_gives_its_unit_to_every_money_column_it_leaves_blank(units):
+    from tasks.sources.contract import INVESTMENT_PROJECTS
+
+    raw = read_csv(csv_bytes([INVESTMENT_HEADER, units, INVESTMENT_ROW]), "i.csv", INVESTMENT_PROJECTS)
+    frame = stage(raw)  # the dataset's default is 万元: 元 must reach both columns
+    assert frame["agreed_investment"].tolist() == [20_000_000_000] and frame["agreed_output"].tolist() == [
+        30_000_000_000]
+
+
+def test_a_unit_row_naming_two_money_units_and_leaving_a_column_blank_is_refused():
+    header = [*LINE_HEADER[:6], "全年预算数", "全年执行数", "年末结转和结余"]
+    rows = [header, [""] * 6 + ["（元）", "（万元）", ""], *LINES]
+    with pytest.raises(SourceError, match="gives 万元 and 元 to other columns and none to the money column"):
+        read_csv(csv_bytes(rows), "b.csv", BUDGET_LINES)
+
+
+def test_a_merged_unit_cell_in_a_workbook_reaches_every_column_it_spans():
+    from tasks.sources.contract import INVESTMENT_PROJECTS
+
+    data = workbook({"招商": [INVESTMENT_HEADER, ["", "", "", "", "", "", "（元）", None], INVESTMENT_ROW]},
+                    {"招商": ["G2:H2"]})
+    frame = stage(read_workbook(data, "i.xlsx", INVESTMENT_PROJECTS))
+    assert frame["agreed_output"].tolist() == [30_000_000_000]
+
+
+def test_a_group_label_row_may_hold_a_year():
+    rows = [[*LINE_HEADER[:6], "2022年度", "", ""], [""] * 6 + LINE_HEADER[6:], *LINES]
+    data = workbook({"明细": rows}, {"明细": ["A1:A2", "B1:B2", "C1:C2", "D1:D2", "E1:E2", "F1:F2", "G1:I1"]})
+    assert stage(read_workbook(data, "b.xlsx", BUDGET_LINES))["budget"].tolist() == [10000, 5050, 800]
+
+
+def test_a_csv_header_cell_with_two_line_breaks_over_a_second_header_row():
+    text = ('部门编码,指标编号,项目编码,项目名称,资金来源,支出性质,"预算\n执行\n情况",,\n'
+            ',,,,,,全年预算数,全年执行数,年末结转和结余\n' + "\n".join(",".join(r) for r in LINES) + "\n")
+    frame = stage(read_csv(text.encode("utf-8"), "b.csv", BUDGET_LINES))
+    assert frame["budget"].tolist() == [10000, 5050, 800] and frame["_row"].tolist() == [5, 6, 7]
+
+
+def test_a_note_merged_over_the_width_of_the_table_ends_it():
+    rows = [LINE_HEADER, *[list(r) for r in LINES], ["注：本表数据来源于预算管理一体化系统。"]]
+    data = workbook({"明细": rows}, {"明细": ["A5:I5"]})
+    assert len(stage(read_workbook(data, "b.xlsx", BUDGET_LINES))) == 3
+
+
+def test_a_blank_template_sheet_with_only_a_total_row_is_no_data():
+    data = workbook({"明细": [LINE_HEADER, *LINES], "空白模板": [LINE_HEADER, ["合计", "", "", "", "", "", 0, 0, 0]]})
+    assert read_workbook(data, "b.xlsx", BUDGET_LINES).sheet == "明细"
+
+
+def test_a_control_character_inside_a_quoted_multi_line_cell_names_its_record_and_column():
+    text = (",".join(LINE_HEADER) + "\n" + ",".join(LINES[0]) + "\n"
+            + 'D,L9,P9,"社会保障\n缴费\x00",一般公共预算财政拨款,基本支出,1.00,1.00,0\n')
+    with pytest.raises(SourceError) as caught:
+        read_csv(text.encode("utf-8"), "b.csv", BUDGET_LINES)
+    assert (caught.value.problem.row, caught.value.problem.column) == (3, "项目名称")
+    with pytest.raises(SourceError) as caught:  # in a title line above the header: the row alone
+        read_csv(("预算执行\x00情况表\n" + ",".join(LINE_HEADER) + "\n" + ",".join(LINES[0]) + "\n").encode(),
+                 "b.csv", BUDGET_LINES)
+    assert (caught.value.problem.row, caught.value.problem.column) == (1, None)
+
+
+@pytest.mark.parametrize("name", ["budget_lines copy 2.csv", "budget_lines - 副本 - 副本.csv",
+                                  "budget_lines (1) (1).csv", "budget_lines - 副本（2）.csv", "复件 budget_lines.csv",
+                                  "Copy of budget_lines.csv"])
+def test_every_name_a_file_manager_gives_a_copy_is_a_second_file(tmp_path, name):
+    folder = tmp_path / "2022" / "D"
+    folder.mkdir(parents=True)
+    for each in ("budget_lines.csv", name):
+        (folder / each).write_bytes(csv_bytes([LINE_HEADER, *LINES]))
+    with pytest.raises(SourceError, match="in 2 files"):
+        FileSource("finance", tmp_path).read(BUDGET_LINES, year=2022, department="D")
+
+
+def test_a_dataset_whose_only_file_is_named_as_a_copy_is_read_with_a_warning(tmp_path):
+    folder = tmp_path / "2022" / "D"
+    folder.mkdir(parents=True)
+    (folder / "budget_lines (1).csv").write_bytes(csv_bytes([LINE_HEADER, *LINES]))
+    raw = FileSource("finance", tmp_path).read(BUDGET_LINES, year=2022, department="D")
+    assert len(stage(raw)) == 3
+    assert [w.severity for w in raw.warnings] == ["warning"] and "named as a copy of budget_lines.csv" in str(
+        raw.warnings[0])

@@ -190,8 +190,37 @@ def test_the_form_of_another_department_is_refused(tmp_path):
 def test_a_yaml_and_a_form_at_once_are_refused(tmp_path):
     path = form_file(tmp_path, sample_data())
     shutil.copy(NARRATIVES / "2022" / f"{LIWAN}.yaml", path.with_suffix(".yaml"))
-    with pytest.raises(NarrativeError, match="are both there; keep one"):
+    with pytest.raises(NarrativeError, match="are all there; keep one"):
         load_narrative(tmp_path / "narrative", 2022, LIWAN)
+
+
+@pytest.mark.parametrize("name", [f"{LIWAN}.yml", f"{LIWAN}.YAML"])
+def test_a_yaml_narrative_under_another_suffix_is_read(tmp_path, name):
+    folder = tmp_path / "narrative" / "2022"
+    folder.mkdir(parents=True)
+    shutil.copy(NARRATIVES / "2022" / f"{LIWAN}.yaml", folder / name)
+    assert load_narrative(tmp_path / "narrative", 2022, LIWAN).department == LIWAN
+
+
+def test_a_narrative_and_its_copy_are_refused(tmp_path):
+    folder = tmp_path / "narrative" / "2022"
+    folder.mkdir(parents=True)
+    for name in (f"{LIWAN}.yaml", f"{LIWAN} - 副本.yaml"):
+        shutil.copy(NARRATIVES / "2022" / f"{LIWAN}.yaml", folder / name)
+    with pytest.raises(NarrativeError, match=r"副本\.yaml are all there"):
+        load_narrative(tmp_path / "narrative", 2022, LIWAN)
+
+
+def test_a_narrative_with_a_byte_order_mark_over_gbk_text_reads_with_a_warning(tmp_path):
+    import codecs
+
+    folder = tmp_path / "narrative" / "2022"
+    folder.mkdir(parents=True)
+    text = (NARRATIVES / "2022" / f"{LIWAN}.yaml").read_text(encoding="utf-8")
+    (folder / f"{LIWAN}.yaml").write_bytes(codecs.BOM_UTF8 + text.encode("gbk"))
+    narrative = load_narrative(tmp_path / "narrative", 2022, LIWAN)
+    assert narrative.functions == load_narrative(NARRATIVES, 2022, LIWAN).functions
+    assert len(narrative.warnings) == 1 and "its text is GBK/GB18030" in narrative.warnings[0]
 
 
 def test_a_file_that_is_not_a_word_document_is_named(tmp_path):

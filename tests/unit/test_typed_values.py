@@ -64,7 +64,7 @@ def test_a_target_that_may_be_a_fraction():
 CASES = [  # (计量单位, 指标值, 实际完成值): every case of the test above, as the files state them
     ("%", "100", "1"), ("", "≥100%", "1.0"), ("%", "95", "0.95"), ("", "90%", "0.5"), ("%", "99.5", "1.00"),
     ("%", "100", "1%"), ("%", "100", "0"), ("%", "100", "1.5"), ("%", "95", "95"), ("%", "1", "1"),
-    ("%", "0.9", "0.8"), ("家", "100", "1"), ("", "100", "1"),
+    ("%", "0.9", "0.8"), ("家", "100", "1"), ("", "100", "1"), ("%", "≥90", "+0.92"),
 ]
 
 
@@ -91,5 +91,9 @@ def test_the_gate_and_the_table_read_a_fraction_the_same_way():
         other = fraction_reading(actual, number(target, unit, signed=True)) if unit == "%" else None
         if other is not None:
             expected.append(f"指标{i}")
-    assert [name for name, _ in flagged] == expected == ["指标0", "指标1", "指标2", "指标3", "指标4"]
+    assert [name for name, _ in flagged] == expected == ["指标0", "指标1", "指标2", "指标3", "指标4", "指标13"]
     assert flagged[0][1] == "1（按 1% 计分；若指 100%，请填写 100）"  # both readings
+
+
+def test_a_signed_fraction_is_a_fraction_too():
+    assert fraction_reading("+0.92", Decimal(90)) == Decimal(92)

@@ -154,26 +154,35 @@ WITH parts AS (
     SELECT *, regexp_extract(trim(target), '^(≥|≤|≧|≦|>=|<=|>|<|=)', 1) AS sign,
            trim(regexp_replace(replace(trim(target), ',', ''), '^(≥|≤|≧|≦|>=|<=|>|<|=)', '')) AS bare
     FROM stg_targets
-)
-SELECT * EXCLUDE (_seq, sign, bare),
-       nature = '定性' OR (
+),
+checked AS (
+    SELECT *,
            coalesce(regexp_full_match(
                CASE WHEN coalesce(unit, '') NOT IN ('', '%') AND suffix(bare, unit)
                     THEN trim(left(bare, length(bare) - length(unit))) ELSE bare END,
-               '[+-]?[0-9]+(\.[0-9]+)?%?'), false)
-           AND (sign = '' OR CASE sign WHEN '≥' THEN '≥' WHEN '≧' THEN '≥' WHEN '>=' THEN '≥' WHEN '>' THEN '≥'
-                                       WHEN '≤' THEN '≤' WHEN '≦' THEN '≤' WHEN '<=' THEN '≤' WHEN '<' THEN '≤' ELSE '=' END = nature))
-           AS target_valid,
+               '[+-]?[0-9]+(\.[0-9]+)?%?'), false) AS number_ok,
+           (sign = '' OR CASE sign WHEN '≥' THEN '≥' WHEN '≧' THEN '≥' WHEN '>=' THEN '≥' WHEN '>' THEN '≥'
+                                   WHEN '≤' THEN '≤' WHEN '≦' THEN '≤' WHEN '<=' THEN '≤' WHEN '<' THEN '≤'
+                                   ELSE '=' END = nature) AS sign_ok
+    FROM parts
+)
+SELECT * EXCLUDE (_seq, sign, bare, number_ok, sign_ok),
+       nature = '定性' OR (number_ok AND sign_ok) AS target_valid,
+       -- what PRF-002 shows of a bad 指标值: as read (a comparison in words is read as its sign), and why
+       CASE WHEN nature <> '定性' AND NOT sign_ok
+                THEN target || '（读作 ' || sign || '，与指标性质 ' || nature || ' 相反）'
+            WHEN nature <> '定性' AND NOT number_ok THEN target || '（不是数值）'
+            ELSE target END AS target_as_read,
        -- a percentage target written as a fraction (0.95 or 1 for 95 % or 100 %, no % sign): read as written,
        -- 0.95 %, and warned of with both readings (PRF-007); tasks/report/targets.py fraction_reading says the same
-       NOT coalesce(unit = '%' AND nature <> '定性' AND regexp_full_match(bare, '[0-9]+(\.[0-9]+)?')
+       NOT coalesce(unit = '%' AND nature <> '定性' AND regexp_full_match(bare, '\+?[0-9]+(\.[0-9]+)?')
                     AND TRY_CAST(bare AS DECIMAL(18, 6)) > 0 AND TRY_CAST(bare AS DECIMAL(18, 6)) <= 1, false)
            AS target_plausible,
-       CASE WHEN regexp_full_match(bare, '[0-9]+(\.[0-9]+)?') THEN
-           bare || '（按 ' || bare || '% 计；若指 ' || regexp_replace(regexp_replace(CAST(TRY_CAST(bare AS DECIMAL(18, 6)) * 100 AS VARCHAR), '0+$', ''), '\.$', '') || '%，请填写 '
-           || regexp_replace(regexp_replace(CAST(TRY_CAST(bare AS DECIMAL(18, 6)) * 100 AS VARCHAR), '0+$', ''), '\.$', '') || '）' END AS target_readings,
+       CASE WHEN regexp_full_match(bare, '\+?[0-9]+(\.[0-9]+)?') THEN
+           bare || '（按 ' || bare || '% 计；若指 ' || regexp_replace(regexp_replace(CAST(TRY_CAST(ltrim(bare, '+') AS DECIMAL(18, 6)) * 100 AS VARCHAR), '0+$', ''), '\.$', '') || '%，请填写 '
+           || regexp_replace(regexp_replace(CAST(TRY_CAST(ltrim(bare, '+') AS DECIMAL(18, 6)) * 100 AS VARCHAR), '0+$', ''), '\.$', '') || '）' END AS target_readings,
        _seq AS _idx
-FROM parts
+FROM checked
 
 -- name: target_actuals
 -- Each target whose 实际完成值 the department reports (完成值来源 reported), with its 绩效自评 row:
@@ -212,12 +221,12 @@ SELECT a.* EXCLUDE (_seq),
        -- tasks/report/targets.py fraction_reading.
        NOT coalesce(EXISTS (SELECT 1 FROM int_percent_targets t WHERE t.department_code = a.department_code
                AND t.indicator = a.indicator AND t.target_value > 1)
-               AND regexp_full_match(trim(a.actual), '[0-9]+(\.[0-9]+)?')
+               AND regexp_full_match(trim(a.actual), '\+?[0-9]+(\.[0-9]+)?')
                AND TRY_CAST(trim(a.actual) AS DECIMAL(18, 6)) > 0
                AND TRY_CAST(trim(a.actual) AS DECIMAL(18, 6)) <= 1, false) AS actual_plausible,
-       CASE WHEN regexp_full_match(trim(a.actual), '[0-9]+(\.[0-9]+)?') THEN
+       CASE WHEN regexp_full_match(trim(a.actual), '\+?[0-9]+(\.[0-9]+)?') THEN
            trim(a.actual) || '（按 ' || trim(a.actual) || '% 计分；若指 '
-           || regexp_replace(regexp_replace(CAST(TRY_CAST(trim(a.actual) AS DECIMAL(18, 6)) * 100 AS VARCHAR), '0+$', ''), '\.$', '') || '%，请填写 '
-           || regexp_replace(regexp_replace(CAST(TRY_CAST(trim(a.actual) AS DECIMAL(18, 6)) * 100 AS VARCHAR), '0+$', ''), '\.$', '') || '）' END AS actual_readings,
+           || regexp_replace(regexp_replace(CAST(TRY_CAST(ltrim(trim(a.actual), '+') AS DECIMAL(18, 6)) * 100 AS VARCHAR), '0+$', ''), '\.$', '') || '%，请填写 '
+           || regexp_replace(regexp_replace(CAST(TRY_CAST(ltrim(trim(a.actual), '+') AS DECIMAL(18, 6)) * 100 AS VARCHAR), '0+$', ''), '\.$', '') || '）' END AS actual_readings,
        a._seq AS _idx
 FROM stg_self_assessment a
