@@ -143,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
     from prefect.settings import PREFECT_API_URL
 
     from flows.self_evaluation import self_evaluation, with_runner
-    from tasks.pipeline import DataRefused, UsageError
+    from tasks.pipeline import DataRefused, ReportsNotRendered, UsageError
 
     settings = _settings(args)
     if (args.review or settings.review) and not PREFECT_API_URL.value():
@@ -165,6 +165,9 @@ def run(args: argparse.Namespace) -> int:
         return _fail(EXIT_REFUSED, str(result))
     if isinstance(result, UsageError):
         return _fail(EXIT_USAGE, str(result))
+    if isinstance(result, ReportsNotRendered):
+        _print_summary(result.summary)
+        return _fail(EXIT_ERROR, str(result))
     if isinstance(result, BaseException) or not state.is_completed():
         return _fail(EXIT_ERROR, f"{type(result).__name__}: {result}" if result else str(state.message))
     _print_summary(result)

@@ -1,31 +1,29 @@
-"""The yearly flow: extract → validate → load → render, for each department of a year.
+"""The yearly flow: plan → extract → gate → promote → render each key → review → monitor → close.
 
-The body only sequences named steps; what each step does lives in ``tasks/``. The fan-out over
-departments (load and render) runs on the flow's task runner: threads by default, Dask when
-``SELFEVAL_DASK_ADDRESS`` names a scheduler (see :func:`with_runner`).
+The body only sequences named steps (``flows/steps``); what each step does lives in ``tasks/``. A
+department-year is a key: the run database holds every department's staged rows, the gate checks them all
+at once, promotion moves the accepted keys' rows into the warehouse as a set, and the renders read the
+warehouse by keys. The render fan-out runs on the flow's task runner (threads by default, Dask when
+``SELFEVAL_DASK_ADDRESS`` names a scheduler: :func:`with_runner`), over ``render_workers`` parts.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections import deque
-from pathlib import Path
 from typing import Annotated, Any
 
-from prefect import Flow, flow, get_run_logger
+from prefect import Flow, flow, unmapped
 from prefect.runtime import flow_run
-from prefect.states import Failed, State
+from prefect.states import State
 from pydantic import Field
 
-from flows.steps.quality import alert, record_quality, staging_database, validate
-from flows.steps.report import check_narratives, check_targets, monitor_year, render_department, rerender
+from flows.steps.quality import staging_database
+from flows.steps.report import monitor_year, publish_scores, render_reports
 from flows.steps.review import review_reports
-from flows.steps.sources import extract_departments, extract_finance, extract_registry, extract_statistics
-from flows.steps.warehouse import close_run, find_unchanged, load, prepare_warehouse
+from flows.steps.run import extract, finish, gate, plan_run, rerender_run
+from flows.steps.warehouse import promote
 from tasks import pipeline as pl
-from tasks.artifacts import publish_reports, publish_run
 from tasks.domain import today
-from tasks.progress import RunProgress
 from tasks.report.render import QualityNote
 from tasks.settings import Settings
 from tasks.sources.contract import DEPARTMENT_CODE
@@ -72,126 +70,40 @@ def self_evaluation(
             are drafts until a reviewer approves or returns them here, the run pausing for each (always on with
             SELFEVAL_REVIEW=true).
     """
-    log = get_run_logger()
-    year = year or today().year
-    settings = Settings().with_overrides(
-        source=source, warehouse_url=warehouse_url, output_dir=Path(output_dir) if output_dir else None,
-        finance_source=finance_source, statistics_source=statistics_source, registry_source=registry_source,
-        narrative_dir=narrative_dir, review=review or None)
-    pl.check_configuration(settings)
-    run_id = str(flow_run.get_id() or uuid.uuid4())
-    summary = pl.RunSummary(year=year, run_id=run_id)
-    version = pl.code_version()
-    prepare_warehouse(settings, run_id, year, {"year": year, "departments": departments,
-                                               "rerender_only": rerender_only}, version)
-    if rerender_only:
-        summary.outcomes = rerender(settings, year, departments)
-        if settings.review:
-            summary.reviews = review_reports(settings, year, [o.department_code for o in summary.outcomes
-                                                              if o.status == "rerendered"], run_id)
-        publish_run(summary)
-        close_run(settings, run_id, "rerendered", summary.as_dict())
-        return summary
-
-    clock = pl.Clock()
-    catalogue, dept_extract = extract_departments(settings)
-    if dept_extract.failed:  # without the list of departments, nothing can be checked or loaded
-        summary.outcomes = [pl.DepartmentOutcome(code, "refused", [str(p) for p in dept_extract.problems])
-                            for code in departments or ["(all)"]]
-        close_run(settings, run_id, "refused", summary.as_dict())
-        return Failed(message=summary.failure_message(), data=pl.DataRefused(summary))
-    chosen = pl.resolve_departments(catalogue, departments or None)
-    progress = RunProgress(len(chosen), f"自评报告 {year}: departments done")
-    fingerprints, skipped = find_unchanged(settings, year, chosen, version, force)
-    outcomes: dict[str, pl.DepartmentOutcome] = {}
-    for code, last_run in skipped.items():
-        outcomes[code] = pl.DepartmentOutcome(code, "skipped", [f"inputs and code unchanged since run {last_run}"])
-        log.info("%s %s skipped: inputs and code unchanged since run %s", code, year, last_run)
-        progress.advance(f"{code} skipped")
-    todo = [c for c in chosen if c not in skipped]
+    settings = pl.configured(Settings(), source=source, warehouse_url=warehouse_url, output_dir=output_dir,
+                             finance_source=finance_source, statistics_source=statistics_source,
+                             registry_source=registry_source, narrative_dir=narrative_dir, review=review)
+    year, clock = year or today().year, pl.Clock()
+    plan = plan_run(settings, year, departments, rerender_only, force, str(flow_run.get_id() or uuid.uuid4()))
+    if plan.refused or rerender_only:  # the catalogue could not be read; or only the reports are drawn again
+        summary = rerender_run(settings, plan) if rerender_only else pl.RunSummary(year, plan.run_id, plan.refused)
+        return finish(settings, summary, clock, rerendered=rerender_only)
+    intake, verdict, rendered = None, pl.Verdict({}), {}
     clock.lap("plan")
-
-    if todo:
-        # The run database holds the finance datasets from extraction until every load has its rows;
-        # memory holds the departments of one batch (RunDatabase.batch_rows) and of the loads in flight.
+    if plan.todo:
         with staging_database(settings) as db:
-            finance = extract_finance(settings, year, todo, db.append)
-            for code in finance.no_data:  # nothing delivered for the year yet: not refused
-                outcomes[code] = pl.DepartmentOutcome(code, "no data yet", [f"no finance file for {year} yet"])
-                progress.advance(f"{code} no data yet")
-            todo = [c for c in todo if c not in finance.no_data]
-            statistics = extract_statistics(settings)
-            registry = extract_registry(settings)
-            problems = pl.input_problems(todo, dept_extract, finance, statistics, registry)
-            input_warnings = pl.input_warnings(todo, dept_extract, finance, statistics, registry)
-            narrative_problems, narrative_warnings = check_narratives(settings, year, todo)
-            pl.merge_problems(problems, narrative_problems)
-            pl.merge_problems(input_warnings, narrative_warnings)
-            pl.merge_problems(problems, check_targets(settings, {c: db.department_frame("targets", c) for c in todo}))
+            intake = extract(settings, plan, db)
             clock.lap("extract")
-
-            data = pl.assemble(year, catalogue, [c for c in todo if c not in problems], finance, registry,
-                               statistics, staged=db)
-            report = validate(data, settings)
-            record_quality(report, settings, run_id)
-            alert(report, problems, settings, run_id)
-            hashes = pl.file_hashes(dept_extract, finance, statistics, registry)
-            roots = pl.landing_roots({name: settings.location(name) for name in ("finance", "statistics", "registry")},
-                                     settings.source)
+            verdict = gate(settings, plan, intake, db)
             clock.lap("validate")
-
-            # Loads go out a window at a time (settings.load_window), each with its own department's
-            # rows read from the run database; renders follow their loads and are collected at the end.
-            window: deque[str] = deque()
-            futures: dict[str, tuple[Any, Any, int]] = {}
-            for code in todo:
-                decision = pl.decide(code, year, problems.get(code, []), report, input_warnings.get(code, []), roots)
-                if decision.outcome is not None:
-                    outcomes[code] = decision.outcome
-                    log.error("%s", decision.log)
-                    progress.advance(f"{code} refused")
-                    continue
-                for w in dict.fromkeys(input_warnings.get(code, [])):
-                    log.warning("%s %s: %s", code, year, w)
-                for rule_id, label, failing, example in decision.notes:
-                    if rule_id != "INPUT":  # input warnings are logged above
-                        log.warning("%s %s: %s %s: %s row(s); %s", code, year, rule_id, label, failing, example)
-                while len(window) >= settings.load_window:
-                    futures[window.popleft()][0].wait()
-                notes = [QualityNote(*n) for n in decision.notes]
-                loaded = load.submit(data.only(code), code, settings, run_id, hashes, version, fingerprints.get(code))
-                rendered = render_department.submit(settings, code, year, notes, fingerprints.get(code),
-                                                    wait_for=[loaded], return_state=False)
-                futures[code] = (loaded, rendered, len(notes))
-                window.append(code)
-        # every department's rows are read: the run database goes before the renders are collected
-        for code, (loaded, rendered, warnings) in futures.items():
-            (rows, load_seconds), (paths, render_seconds, missing) = loaded.result(), rendered.result()
-            outcomes[code] = pl.DepartmentOutcome(code, "draft" if missing else "loaded", warnings=warnings,
-                                                  reports=paths, rows=rows, missing=missing)
-            clock.add("load (sum)", load_seconds)
-            clock.add("render (sum)", render_seconds)
-            publish_reports(outcomes[code], year)
-            log.info("%s %s loaded and rendered%s: %s", code, year,
-                     f" as a 草稿 (not yet submitted: {'、'.join(missing)})" if missing else "", paths.get("md"))
-            progress.advance(f"{code} {outcomes[code].status}")
-        clock.lap("load and render")
-    summary.outcomes = [outcomes[c] for c in chosen]
+            promoted = promote(settings, db, plan, intake, verdict.accepted)
+        clock.lap("promote")
+        notes = {code: [QualityNote(*n) for n in found] for code, found in verdict.notes().items()}
+        parts = render_reports.map(unmapped(settings), year, pl.chunks(verdict.accepted, settings.render_workers),
+                                   unmapped(notes))
+        done = [r for part in parts.result() for r in part]
+        publish_scores(settings, year, [r for r in done if r.error is None], plan.fingerprints)
+        rendered = pl.rendered_outcomes(plan, done, verdict.decisions, promoted.rows)
+        clock.lap("render")
+    summary = pl.RunSummary(year, plan.run_id, pl.outcomes(plan, intake, verdict.decisions, rendered),
+                            data_docs=verdict.data_docs)
     if settings.review:  # each report awaiting a decision: the run pauses until a reviewer gives it
         summary.reviews = review_reports(settings, year, [o.department_code for o in summary.outcomes
-                                                          if o.status in pl.RENDERED], run_id)
+                                                          if o.status in pl.RENDERED], plan.run_id)
         clock.lap("review")
-    summary.monitoring = monitor_year(settings, year, run_id)  # a year not yet closed: 支付进度 against 序时进度
+    summary.monitoring = monitor_year(settings, year, plan.run_id)  # an open year: 支付进度 against 序时进度
     clock.lap("monitor")
-    summary.timings = clock.timings
-
-    publish_run(summary)
-    close_run(settings, run_id, "refused" if summary.refused else "completed", summary.as_dict())
-    if summary.refused:
-        # A Failed state rather than an exception: the refusal is the expected outcome of bad
-        # data, and its message names the departments and rules without a traceback.
-        return Failed(message=summary.failure_message(), data=pl.DataRefused(summary))
-    return summary
+    return finish(settings, summary, clock)
 
 
 def with_runner(selected: Flow[..., Any], dask_address: str | None) -> Flow[..., Any]:

@@ -1,14 +1,11 @@
-"""What a run shows in the Prefect UI: per department-year, a data-quality table, a summary and a
-link to the Data Docs; per run, a summary with links to the reports."""
+"""What a run shows in the Prefect UI: one artifact for the run, a row per department (status, warnings,
+the rules that refused it, its report); an open year's monitoring; the run's review decisions."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
-
-from tasks.pipeline import DepartmentOutcome, RunSummary
-from tasks.quality.gate import QualityReport
+from tasks.pipeline import RunSummary
 from tasks.report.monitoring import Monitoring
 
 
@@ -17,61 +14,29 @@ def _key(*parts: object) -> str:
     return "".join(c if c.isalnum() or c == "-" else "-" for c in text)
 
 
-def quality_table(report: QualityReport, code: str) -> list[dict[str, object]]:
-    return [
-        {"rule": r.rule.rule_id, "label": r.rule.label, "severity": r.rule.severity, "category": r.rule.category,
-         "passed": r.success, "failing_rows": r.failing_count, "example": r.example()}
-        for r in report.for_department(code)
-    ]
-
-
-def quality_markdown(report: QualityReport, code: str, files: dict[str, Path]) -> str:
-    fatal, warnings = report.fatal(code), report.warnings(code)
-    verdict = ("**Refused**: nothing of this department-year was loaded." if fatal
-               else "**Passed**" + (f" with {len(warnings)} warning(s), shown in the report's 数据质量说明." if warnings
-                                    else ": every rule holds."))
-    lines = [f"# 数据质量 {code} {report.year}", "", verdict, ""]
-    for title, results in (("Fatal", fatal), ("Warnings", warnings)):
-        if results:
-            lines += [f"## {title}", "", "| rule | label | failing rows | example |", "|---|---|---:|---|"]
-            lines += [f"| {r.rule.rule_id} | {r.rule.label} | {r.failing_count} | "
-                      f"{r.example().replace('|', '/')[:200]} |" for r in results]
-            lines.append("")
-    passed = sum(1 for r in report.for_department(code) if r.success)
-    lines.append(f"{passed} of {len(report.for_department(code))} rules passed.")
-    for label, path in files.items():
-        lines.append(f"- {label}: `{path}`")
-    return "\n".join(lines)
-
-
-def publish_quality(report: QualityReport, code: str, files: dict[str, Path]) -> None:
-    year = report.year
-    create_table_artifact(key=_key("data-quality", code, year), table=quality_table(report, code),
-                          description=f"Data-quality rules for {code} {year}")
-    create_markdown_artifact(key=_key("data-quality-summary", code, year),
-                             markdown=quality_markdown(report, code, files),
-                             description=f"Data-quality summary for {code} {year}")
-    if report.data_docs:
-        create_link_artifact(key=_key("data-docs", code, year), link=report.data_docs,
-                             link_text=f"Great Expectations Data Docs ({year})",
-                             description="The Data Docs site built for this run")
-
-
-def publish_reports(outcome: DepartmentOutcome, year: int) -> None:
-    for fmt, path in outcome.reports.items():
-        create_link_artifact(key=_key("report", outcome.department_code, year, fmt),
-                             link=Path(path).resolve().as_uri(),
-                             link_text=f"{outcome.department_code} {year} report.{fmt}",
-                             description=f"{outcome.department_code} {year} report ({fmt})")
+def run_table(summary: RunSummary) -> list[dict[str, object]]:
+    """The run as the artifact shows it: a row per department, refused first, then 草稿, then loaded and the
+    rest, each with its status, warnings, the rules that refused it, what is still missing, and its report."""
+    order = {"failed": 0, "refused": 0, "draft": 1, "loaded": 2}
+    rows = []
+    for o in sorted(summary.outcomes, key=lambda o: (order.get(o.status, 3), o.department_code)):
+        rows.append({"department": o.department_code, "status": o.status, "warnings": o.warnings,
+                     "rules": ", ".join(o.rules), "not yet submitted": "、".join(o.missing),
+                     "report / reason": o.reports.get("html", "") if o.reports else "; ".join(o.reasons)[:300]})
+    return rows
 
 
 def publish_run(summary: RunSummary) -> None:
+    """The run's one artifact: its departments (:func:`run_table`) and the seconds of each stage."""
+    rows = run_table(summary)
     lines = [f"# 自评报告 {summary.year}", "",
-             "| department | status | warnings | not yet submitted | report / reason |", "|---|---|---|---|---|"]
-    for o in summary.outcomes:
-        detail = o.reports.get("html", "") if o.reports else "; ".join(o.reasons)[:300]
-        lines.append(f"| {o.department_code} | {o.status} | {o.warnings} | {'、'.join(o.missing) or '—'} | "
-                     f"{detail.replace('|', '/')} |")
+             "| department | status | warnings | rules | not yet submitted | report / reason |",
+             "|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append("| " + " | ".join(str(r[k]).replace("|", "/") or "—" for k in (
+            "department", "status", "warnings", "rules", "not yet submitted", "report / reason")) + " |")
+    if summary.data_docs:
+        lines += ["", f"Data Docs: {summary.data_docs}"]
     if summary.timings:
         lines += ["", "| stage | seconds |", "|---|---:|"]
         lines += [f"| {stage} | {seconds:.1f} |" for stage, seconds in summary.timings.items()]

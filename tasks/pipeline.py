@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from tasks.progress import RunProgress
 from tasks.quality.gate import QualityReport
 from tasks.quality.rundb import RunDatabase
 from tasks.quality.views import RunData
@@ -25,9 +26,9 @@ from tasks.sources.base import ABSENT, Source
 from tasks.sources.errors import Problem
 from tasks.sources.extract import Extracted
 from tasks.sources.raw import sha256_file
-from tasks.warehouse.transform import with_first_applications
 
 if TYPE_CHECKING:
+    from tasks.report.build import Rendered
     from tasks.report.monitoring import Monitoring
 
 
@@ -75,6 +76,18 @@ class DataRefused(Exception):
         super().__init__(summary.failure_message())
 
 
+class ReportsNotRendered(Exception):
+    """Some loaded department-year's report could not be rendered (an error, not the data's fault).
+
+    Carries the run summary; the flow run ends Failed with this message and the CLI exits 1.
+    """
+
+    def __init__(self, summary: RunSummary):
+        self.summary = summary
+        super().__init__("report not rendered for " + "; ".join(
+            f"{o.department_code} {summary.year}: {'; '.join(o.reasons)}" for o in summary.failed))
+
+
 # The outcomes whose department-year has a report in the warehouse's mart_score as of this run.
 RENDERED = ("loaded", "draft", "skipped")
 
@@ -83,7 +96,8 @@ RENDERED = ("loaded", "draft", "skipped")
 class DepartmentOutcome:
     department_code: str
     # loaded: data loaded, report final; draft: data loaded, report a 草稿 (``missing`` names what the
-    # department has still to submit); skipped: unchanged since the last run; refused: nothing loaded
+    # department has still to submit); skipped: unchanged since the last run; refused: nothing loaded;
+    # failed: data loaded, its report could not be rendered (an error, not the data's fault)
     status: str
     reasons: list[str] = field(default_factory=list)
     rules: list[str] = field(default_factory=list)
@@ -122,12 +136,18 @@ class RunSummary:
     run_id: str
     outcomes: list[DepartmentOutcome] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, for operators and benchmarks
+    data_docs: str | None = None  # the run's Great Expectations Data Docs site
     monitoring: MonitoringSummary | None = None  # an open year's 支付进度 against 序时进度
     reviews: list[dict[str, str]] = field(default_factory=list)  # review: true: this run's decisions
 
     @property
     def refused(self) -> list[DepartmentOutcome]:
         return [o for o in self.outcomes if o.status == "refused"]
+
+    @property
+    def failed(self) -> list[DepartmentOutcome]:
+        """Department-years loaded whose report could not be rendered."""
+        return [o for o in self.outcomes if o.status == "failed"]
 
     def as_dict(self) -> dict[str, object]:
         return {"year": self.year, "run_id": self.run_id, "timings": self.timings,
@@ -198,8 +218,6 @@ def assemble(year: int, departments: pd.DataFrame, chosen: list[str], *extracted
     frames: dict[str, pd.DataFrame] = {}
     for e in extracted:
         frames.update(e.frames)
-    if "applications" in frames and len(frames["applications"]):
-        frames["applications"] = with_first_applications(frames["applications"])
     deps = departments[departments["department_code"].isin(keep)].reset_index(drop=True)
     # departments whose year is open (no 决算总表 yet): the rules of a closed year's 决算 do not apply
     open_years = sorted(c for e in extracted for c in keep if e.open_year(c))
@@ -295,6 +313,135 @@ def decide(code: str, year: int, problems: list[str], report: QualityReport, war
                         log=f"{code} {year} refused by data-quality rules {', '.join(rules)}")
     failed = [(r.rule.rule_id, r.rule.label, r.failing_count, r.example()) for r in report.warnings(code)]
     return Decision(code, notes=report_notes(warnings, failed, roots))
+
+
+@dataclass
+class Plan:
+    """What a run will do, decided before any data is read: its departments (``chosen``, in order), their
+    input fingerprints, and those skipped as unchanged since the run that loaded them."""
+
+    year: int
+    run_id: str
+    code_version: str
+    chosen: list[str]
+    fingerprints: dict[str, str | None] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)  # department → the run that loaded it
+    catalogue: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)  # every department known
+    departments: Extracted = field(default_factory=lambda: Extracted("finance"), repr=False)  # how it was read
+    refused: list[DepartmentOutcome] = field(default_factory=list)  # the catalogue could not be read
+    progress: RunProgress | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def todo(self) -> list[str]:
+        return [c for c in self.chosen if c not in self.skipped]
+
+    def advance(self, code: str, status: str) -> None:
+        """One more department done, for the run's progress (the Prefect UI, the command line's bar)."""
+        if self.progress is not None:
+            self.progress.advance(f"{code} {status}")
+
+
+@dataclass
+class Intake:
+    """What extraction gave: the sources' results, and by department the input problems (which refuse it)
+    and warnings (which its report notes)."""
+
+    departments: Extracted
+    finance: Extracted
+    statistics: Extracted
+    registry: Extracted
+    problems: dict[str, list[str]] = field(default_factory=dict)
+    warnings: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def extracted(self) -> tuple[Extracted, ...]:
+        return (self.departments, self.finance, self.statistics, self.registry)
+
+    @property
+    def files(self) -> dict[str, str]:
+        """Every file read, by URI: its content hash."""
+        return file_hashes(*self.extracted)
+
+    def shared(self) -> dict[str, dict[str, str]]:
+        """The shared sources read without a problem, with their files (uri → content hash): what their
+        snapshots are keyed by. A source with a problem is left out: the warehouse keeps what it holds."""
+        return {name: dict(e.files) for name, e in (("statistics", self.statistics), ("registry", self.registry))
+                if not e.failed}
+
+
+@dataclass
+class Verdict:
+    """The gate's outcome for a run: each department's decision, and where its Data Docs are."""
+
+    decisions: dict[str, Decision]
+    data_docs: str | None = None
+
+    @property
+    def accepted(self) -> list[str]:
+        return [code for code, d in self.decisions.items() if not d.refused]
+
+    def notes(self) -> dict[str, list[tuple[str, str, int, str]]]:
+        """The notes of each accepted department's report (its warnings)."""
+        return {code: self.decisions[code].notes for code in self.accepted}
+
+
+def decide_all(plan: Plan, intake: Intake, report: QualityReport, roots: dict[str, str]) -> dict[str, Decision]:
+    """The decision (:func:`decide`) of every department the run extracted, in the run's order."""
+    return {code: decide(code, plan.year, intake.problems.get(code, []), report, intake.warnings.get(code, []), roots)
+            for code in plan.todo if code not in intake.finance.no_data}
+
+
+def outcomes(plan: Plan, intake: Intake | None, decisions: dict[str, Decision],
+             rendered: dict[str, DepartmentOutcome]) -> list[DepartmentOutcome]:
+    """Every chosen department's outcome, in the run's order: skipped, no data yet, refused, or loaded and
+    rendered (``rendered``, final or a 草稿)."""
+    out = []
+    for code in plan.chosen:
+        if code in plan.skipped:
+            why = f"inputs and code unchanged since run {plan.skipped[code]}"
+            out.append(DepartmentOutcome(code, "skipped", [why]))
+        elif intake is not None and code in intake.finance.no_data:
+            out.append(DepartmentOutcome(code, "no data yet", [f"no finance file for {plan.year} yet"]))
+        elif code in decisions and decisions[code].outcome is not None:
+            out.append(decisions[code].outcome)  # type: ignore[arg-type]
+        elif code in rendered:
+            out.append(rendered[code])
+    return out
+
+
+def rendered_outcomes(plan: Plan, rendered: list[Rendered], decisions: dict[str, Decision],
+                      rows: dict[str, dict[str, int]]) -> dict[str, DepartmentOutcome]:
+    """The outcome of each rendered department-year: loaded (its report final) or a 草稿 (``missing`` names
+    what the department has still to submit), with its warnings, report files and rows loaded."""
+    out = {}
+    for r in rendered:
+        if r.error is not None:  # loaded, but its report failed: the run fails, and the next run renders it
+            why = f"the report could not be rendered: {r.error}"
+            out[r.department] = DepartmentOutcome(r.department, "failed", [why], rows=rows.get(r.department, {}))
+        else:
+            out[r.department] = DepartmentOutcome(
+                r.department, "draft" if r.missing else "loaded", warnings=len(decisions[r.department].notes),
+                reports={k: str(v) for k, v in r.paths.items()}, rows=rows.get(r.department, {}), missing=r.missing)
+        plan.advance(r.department, out[r.department].status)
+    return out
+
+
+def configured(settings: Settings, *, output_dir: str | None = None, review: bool = False,
+               **locations: str | None) -> Settings:
+    """The run's settings: ``settings`` with the flow's parameters over them (``locations``: source,
+    warehouse_url, the sources' and narratives' folders), checked (:func:`check_configuration`)."""
+    out = settings.with_overrides(output_dir=Path(output_dir) if output_dir else None, review=review or None,
+                                  **locations)
+    check_configuration(out)
+    return out
+
+
+def chunks(keys: list[str], parts: int) -> list[list[str]]:
+    """``keys`` cut into at most ``parts`` runs of about equal length, in order (a render task each)."""
+    if not keys:
+        return []
+    size = -(-len(keys) // max(1, parts))
+    return [keys[i: i + size] for i in range(0, len(keys), size)]
 
 
 def merge_problems(problems: dict[str, list[str]], more: dict[str, list[str]]) -> None:

@@ -39,11 +39,12 @@ def warehouse_password(settings: Settings) -> str | None:
     return secret(settings.warehouse_password, settings.warehouse_password_block)
 
 
-def engine_for(settings: Settings, *, migrate: bool = False) -> sa.Engine:
+def engine_for(settings: Settings, *, migrate: bool = False, read_only: bool = False) -> sa.Engine:
     """An engine on the configured warehouse. The schema is migrated once per run, by the run's
-    first step (``migrate_warehouse``); pass ``migrate=True`` where no run has prepared it."""
+    first step (``migrate_warehouse``); pass ``migrate=True`` where no run has prepared it. ``read_only``:
+    for readers that run side by side (renders): DuckDB opens its file read-only, which processes may share."""
     return make_engine(warehouse_url(settings.warehouse_url, warehouse_password(settings)), migrate=migrate,
-                       memory_limit=settings.warehouse_memory_limit)
+                       memory_limit=settings.warehouse_memory_limit, read_only=read_only)
 
 
 def migrate_warehouse(settings: Settings) -> None:

@@ -86,7 +86,7 @@ class Settings(BaseSettings):
     warehouse_memory_limit: str | None = Field(
         "256MB", description="Memory a DuckDB warehouse may use in a run's process (empty: DuckDB's 80 % of RAM)")
     scratch_dir: Path | None = Field(None, description="Folder the run database spills into (the system's temp folder)")
-    load_window: int = Field(2, ge=1, description="Department loads in flight at once; each holds its own rows")
+    render_workers: int = Field(2, ge=1, description="Render tasks a run's department-years fan out to (a core each)")
     dask_address: str | None = Field(None, description="Dask scheduler (tcp://host:8786) for the department fan-out")
     api_token: SecretStr | None = Field(None, description="Bearer token for the HTTP sources")
     api_token_block: str | None = Field(None, description="Prefect Secret block holding the API token")

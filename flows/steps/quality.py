@@ -8,7 +8,6 @@ from pathlib import Path
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from tasks.artifacts import publish_quality as publish_artifacts
 from tasks.quality import alerts
 from tasks.quality.gate import QualityReport, gate_parameters, run_gate
 from tasks.quality.outputs import write_csv_reports
@@ -39,7 +38,8 @@ def validate(data: RunData, settings: Settings) -> QualityReport:
 
 @task(name="record-quality", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 2, 4])
 def record_quality(report: QualityReport, settings: Settings, run_id: str) -> dict[str, dict[str, str]]:
-    """Results into the warehouse, CSV reports per department-year, artifacts in the UI."""
+    """Results into the warehouse, and the error, warning and quarantine CSVs of each department-year
+    (the run's one artifact links them)."""
     engine = engine_for(settings)
     try:
         record_results(engine, report, run_id)
@@ -48,9 +48,7 @@ def record_quality(report: QualityReport, settings: Settings, run_id: str) -> di
     files: dict[str, dict[str, str]] = {}
     for code in report.departments:
         folder = report_dir(settings.output_dir, report.year, code)
-        written = write_csv_reports(folder, report, code)
-        files[code] = {k: str(v) for k, v in written.items()}
-        publish_artifacts(report, code, written)
+        files[code] = {k: str(v) for k, v in write_csv_reports(folder, report, code).items()}
     return files
 
 

@@ -1,8 +1,7 @@
-"""Prefect tasks of the report: check the narratives, render a department-year, re-render."""
+"""Prefect tasks of the report: check the narratives and targets, render department-years by keys, publish
+their scores, re-render, monitor an open year."""
 
 from __future__ import annotations
-
-import time
 
 import pandas as pd
 import sqlalchemy as sa
@@ -14,7 +13,7 @@ from tasks.domain import today
 from tasks.pipeline import DepartmentOutcome, MonitoringSummary, report_notes
 from tasks.quality.alerts import deliver
 from tasks.quality.rules import load_rules
-from tasks.report.build import money_figures, notes_rendered
+from tasks.report.build import Rendered, money_figures, notes_rendered, render_keys
 from tasks.report.build import render_department as render
 from tasks.report.monitoring import already_told, lag_alerts, monitor
 from tasks.report.narrative import NarrativeAbsent, NarrativeError, check_narrative, load_narrative, narrative_file
@@ -25,7 +24,7 @@ from tasks.report.targets import check_sources
 from tasks.resources import dropped_connection, engine_for
 from tasks.settings import Settings
 from tasks.warehouse import queries as q
-from tasks.warehouse.dialect import take_waited
+from tasks.warehouse.load import record_scores
 from tasks.warehouse.metrics import load_registry
 from tasks.warehouse.runs import last_monitoring
 
@@ -86,42 +85,47 @@ def monitor_year(settings: Settings, year: int, run_id: str) -> MonitoringSummar
 
 
 @task(name="check-targets", cache_policy=NO_CACHE)
-def check_targets(settings: Settings, targets: dict[str, pd.DataFrame]) -> dict[str, list[str]]:
+def check_targets(settings: Settings, targets: pd.DataFrame) -> dict[str, list[str]]:
     """Each department's 绩效目标 must name a metric of the registry (or ``reported``) for every
-    实际完成值, before anything loads. ``targets``: the staged rows by department."""
+    实际完成值, before anything loads. ``targets``: the staged rows of every department."""
     registry = load_registry(settings.metrics_registry)
     profile, money = load_profile(settings.scoring_profile), money_figures(registry)
     problems: dict[str, list[str]] = {}
-    for code, frame in targets.items():
-        found = check_sources(frame, registry, profile, money)
-        if found:
-            problems[code] = [str(p) for p in found]
+    for problem in check_sources(targets, registry, profile, money):
+        problems.setdefault(str(problem.department), []).append(str(problem))
     return problems
 
 
 @task(name="render", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 2, 4],
       retry_condition_fn=dropped_connection)
-def render_department(settings: Settings, department: str, year: int, notes: list[QualityNote],
-                      fingerprint: str | None = None) -> tuple[dict[str, str], float, list[str]]:
-    """Render one loaded department-year's report in every format, from the warehouse.
-
-    A separate task from the load, so that a render retried (a dropped connection) does not reload.
-    With ``fingerprint``, a render stamp records that every file was rendered from that load.
-    Returns the report files by format, the seconds spent (without the wait for DuckDB's single
-    writer when the score is published), and what the department has still to submit (a 草稿's).
-    """
-    engine = engine_for(settings)
+def render_reports(settings: Settings, year: int, departments: list[str],
+                   notes: dict[str, list[QualityNote]]) -> list[Rendered]:
+    """Render loaded department-years' reports in every format, reading the warehouse once for all of them
+    (keys, not frames: :func:`tasks.report.build.render_keys`) and without writing to it, so that renders
+    run side by side, in threads, processes or Dask workers. The scores go in afterwards, all at once
+    (:func:`publish_scores`)."""
+    engine = engine_for(settings, read_only=True)
     try:
-        start = time.perf_counter()
-        take_waited()
-        paths, missing = render(engine, settings, department, year, notes)
-        if fingerprint:
-            write_stamp(report_dir(settings.output_dir, year, department), fingerprint, paths)
-        # publishing the score waits for DuckDB's single writer: not render work
-        seconds = time.perf_counter() - start - take_waited()
+        return render_keys(engine, settings, departments, year, notes)
     finally:
         engine.dispose()
-    return {k: str(v) for k, v in paths.items()}, seconds, missing
+
+
+@task(name="publish-scores", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 2, 4],
+      retry_condition_fn=dropped_connection)
+def publish_scores(settings: Settings, year: int, rendered: list[Rendered],
+                   fingerprints: dict[str, str | None]) -> None:
+    """Every rendered report's 总分 and 等级 into ``mart_score`` in one transaction, then each report folder's
+    render stamp: written last, so that a run stopped before it renders again rather than skipping."""
+    engine = engine_for(settings)
+    try:
+        record_scores(engine, [r.score for r in rendered if r.score is not None])
+    finally:
+        engine.dispose()
+    for r in rendered:
+        fingerprint = fingerprints.get(r.department)
+        if fingerprint:
+            write_stamp(report_dir(settings.output_dir, year, r.department), fingerprint, r.paths)
 
 
 def recorded_notes(conn: sa.Connection, department: str, year: int) -> list[QualityNote]:

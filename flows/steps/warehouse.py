@@ -1,50 +1,40 @@
-"""Prefect tasks of the warehouse: prepare, plan reruns, load and render, close the run."""
+"""Prefect tasks of the warehouse: prepare, plan reruns, promote what passed the gate, close the run."""
 
 from __future__ import annotations
-
-import datetime as dt
-import time
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from tasks.quality.views import RunData
+from tasks.pipeline import Intake, Plan
+from tasks.quality.rundb import RunDatabase
 from tasks.report.render import report_dir
 from tasks.report.stamp import clear_stamp, is_stamped
 from tasks.resources import dropped_connection, engine_for, migrate_warehouse, opened
 from tasks.settings import Settings
 from tasks.warehouse import queries as q
-from tasks.warehouse.dialect import take_waited
-from tasks.warehouse.load import earlier_inputs, load_partition, partition_states
+from tasks.warehouse.load import earlier_inputs, partition_states
+from tasks.warehouse.promote import Promotion
+from tasks.warehouse.promote import promote as promote_keys
 from tasks.warehouse.runs import finish_run, last_statuses, start_run
-from tasks.warehouse.transform import build_partition
 
 
-@task(name="load", cache_policy=NO_CACHE, retries=5, retry_delay_seconds=[1, 2, 4, 8, 16],
+@task(name="promote", cache_policy=NO_CACHE, retries=5, retry_delay_seconds=[1, 2, 4, 8, 16],
       retry_jitter_factor=0.5, retry_condition_fn=dropped_connection)
-def load(data: RunData, department: str, settings: Settings, run_id: str, hashes: dict[str, str],
-         code_version: str, fingerprint: str | None = None) -> tuple[dict[str, int], float]:
-    """Replace one department-year's partition in the warehouse, in one transaction.
-
-    Its report folder's render stamp is cleared first: the reports there are about to be stale.
-    Returns the rows written per table and the seconds spent loading (without the wait for DuckDB's
-    single writer, which shows in the fan-out's wall time). Retried only on a dropped connection.
-    """
-    engine = engine_for(settings)
-    try:
-        start = time.perf_counter()
-        take_waited()
-        folder = report_dir(settings.output_dir, data.year, department)
+def promote(settings: Settings, db: RunDatabase, plan: Plan, intake: Intake, accepted: list[str]) -> Promotion:
+    """Move the accepted department-years, and the shared sources whose content changed, from the run database
+    into the warehouse, as a set and in one transaction (:func:`tasks.warehouse.promote.promote`). Their report
+    folders' render stamps are cleared first: the reports there are about to be stale. Retried only on a
+    dropped connection (the transaction then left nothing)."""
+    for code in accepted:
+        folder = report_dir(settings.output_dir, plan.year, code)
         if folder.exists():
             clear_stamp(folder)
-        partition = build_partition(data, department, run_id, dt.datetime.now(dt.UTC), hashes)
-        if fingerprint:
-            partition.inputs_sha256 = fingerprint
-        rows = load_partition(engine, partition, run_id, code_version)
-        seconds = time.perf_counter() - start - take_waited()
+    engine = engine_for(settings)
+    try:
+        return promote_keys(db, engine, plan.year, accepted, plan.run_id, plan.code_version, plan.fingerprints,
+                            intake.files, intake.shared())
     finally:
         engine.dispose()
-    return rows, seconds
 
 
 @task(name="find-unchanged", cache_policy=NO_CACHE)

@@ -12,7 +12,7 @@ spills into a scratch folder, deleted with the database at the end. Measured on 
 
 In a flow run the database is opened before extraction and closed once every load has its rows: each
 department's finance files are appended as they are typed (:meth:`RunDatabase.append`), checked there,
-and read back one department at a time for its load (:meth:`RunDatabase.department_frame`), so no
+and promoted from there into the warehouse by SQL (:mod:`tasks.warehouse.promote`), so no
 whole-ledger frame is held. Called on frames alone (tests, benchmarks), the gate makes its own.
 
 Layout, all created per run:
@@ -45,28 +45,20 @@ import sqlalchemy as sa
 
 from tasks.domain import EXPENSE_TYPE_NAMES, FUND_SOURCE_NAMES, SUMMARY_TOTAL
 from tasks.settings import MEMORY_SIZE
+from tasks.sqlfile import named_blocks
 
 log = logging.getLogger(__name__)
 
 SQL_DIR = Path(__file__).with_name("sql")
 IDX = "_idx"
-_NAME = re.compile(r"^-- name: ([a-z_][a-z0-9_]*)\s*$", re.MULTILINE)
 
 
-@lru_cache(maxsize=4)
 def named_queries(filename: str) -> dict[str, str]:
     """The blocks of ``sql/<filename>``, each starting at a ``-- name: X`` line: name → SELECT text.
 
     Raises ValueError when a name is used twice.
     """
-    text = (SQL_DIR / filename).read_text(encoding="utf-8")
-    parts = _NAME.split(text)
-    out: dict[str, str] = {}
-    for name, body in zip(parts[1::2], parts[2::2], strict=True):
-        if name in out:
-            raise ValueError(f"{SQL_DIR / filename}: the name {name!r} is used twice")
-        out[name] = body.strip().rstrip(";")
-    return out
+    return named_blocks(SQL_DIR / filename)
 
 
 def check_views() -> tuple[str, ...]:
@@ -193,12 +185,13 @@ class RunDatabase:
         """The datasets staged part by part with :meth:`append`."""
         return tuple(self.dtypes)
 
-    def department_frame(self, name: str, department: str) -> pd.DataFrame:
-        """Department ``department``'s rows of an appended dataset, in extract order, with the dtypes
-        they were staged with: what the loader of that department-year needs, and nothing more."""
+    def staged_frame(self, name: str) -> pd.DataFrame:
+        """Every row of an appended dataset, in extract order, with the dtypes it was staged with: for the
+        few checks made in Python over a small dataset (the 绩效目标 against the metric registry)."""
         self.flush()
-        table = self.duckdb.sql(f'SELECT * EXCLUDE (_seq) FROM "stg_{name}" WHERE department_code = $1 '
-                                f"ORDER BY _seq", params=[department]).to_arrow_table()
+        if name not in self.dtypes:
+            raise KeyError(f"stg_{name} was not appended to the run database")
+        table = self.duckdb.sql(f'SELECT * EXCLUDE (_seq) FROM "stg_{name}" ORDER BY _seq').to_arrow_table()
         return _as_staged(table, self.dtypes[name])
 
     def build(self, year: int, departments: pd.DataFrame, frames: dict[str, pd.DataFrame]) -> None:

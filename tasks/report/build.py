@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import shutil
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -46,6 +47,8 @@ from tasks.warehouse import queries as q
 from tasks.warehouse.load import Score, record_scores, rendered_notes
 from tasks.warehouse.metrics import Registry, load_registry
 from tasks.warehouse.reviews import APPROVED, Review, record_review, reviews
+
+log = logging.getLogger(__name__)
 
 
 # The funds block's indicator: 全年执行数 ÷ 全年预算数, full marks at 100 % and above.
@@ -199,12 +202,13 @@ def report_input(keys: Keys, settings: Settings, department: str,
 @dataclass(frozen=True)
 class Rendered:
     """One department-year's report as written: its files by format, what it still lacks (a 草稿's), and
-    the score it publishes."""
+    the score it publishes; or, when its render failed, why (``error``: nothing of it was published)."""
 
     department: str
     paths: dict[str, Path]
     missing: list[str]
-    score: Score
+    score: Score | None
+    error: str | None = None
 
 
 def render_keys(engine: sa.Engine, settings: Settings, departments: list[str], year: int,
@@ -223,20 +227,33 @@ def render_keys(engine: sa.Engine, settings: Settings, departments: list[str], y
     with engine.connect() as conn:
         keys = Keys(conn, registry, year, list(departments))
         for department in departments:
-            data = report_input(keys, settings, department, notes.get(department))
-            digest = content_hash(data)
-            if settings.review:
-                decisions = reviews(conn, year, department)
-                status = review_status(digest, decisions)
-                mark = (approved_mark(status.decision) if status.state == APPROVED and status.decision
-                        else draft_mark(status))
-                data.review = replace(mark, content=digest, history=history(decisions))
-            paths = write_report(settings.output_dir, data)
-            card = data.scorecard
-            out.append(Rendered(department, paths, data.missing, Score(
-                department, year, card.total, card.grade, card.computed_grade, card.overridden, digest,
-                data.missing, [(n.rule_id, n.label, n.failing_rows, n.example) for n in data.quality_notes])))
+            try:
+                out.append(_render_one(keys, conn, settings, department, notes.get(department)))
+            except (sa.exc.OperationalError, sa.exc.InterfaceError):
+                raise  # the connection dropped: the whole task is retried
+            except Exception as exc:  # one report's failure is its own: the others are written and published
+                log.exception("%s %s: the report could not be rendered", department, year)
+                out.append(Rendered(department, {}, [], None, error=f"{type(exc).__name__}: {exc}"))
     return out
+
+
+def _render_one(keys: Keys, conn: sa.Connection, settings: Settings, department: str,
+                notes: list[QualityNote] | None) -> Rendered:
+    """One department-year's report, every format, from what ``keys`` read."""
+    year = keys.year
+    data = report_input(keys, settings, department, notes)
+    digest = content_hash(data)
+    if settings.review:
+        decisions = reviews(conn, year, department)
+        status = review_status(digest, decisions)
+        mark = (approved_mark(status.decision) if status.state == APPROVED and status.decision
+                else draft_mark(status))
+        data.review = replace(mark, content=digest, history=history(decisions))
+    paths = write_report(settings.output_dir, data)
+    card = data.scorecard
+    return Rendered(department, paths, data.missing, Score(
+        department, year, card.total, card.grade, card.computed_grade, card.overridden, digest,
+        data.missing, [(n.rule_id, n.label, n.failing_rows, n.example) for n in data.quality_notes]))
 
 
 def render_department(engine: sa.Engine, settings: Settings, department: str, year: int,
@@ -246,8 +263,14 @@ def render_department(engine: sa.Engine, settings: Settings, department: str, ye
     format, and what the department has still to submit (empty for a final report; a 草稿 names it, see
     :func:`missing_inputs`)."""
     [done] = render_keys(engine, settings, [department], year, {department: quality_notes or []})
+    if done.score is None:
+        raise RenderFailed(f"{department} {year}: the report could not be rendered ({done.error})")
     record_scores(engine, [done.score])
     return done.paths, done.missing
+
+
+class RenderFailed(RuntimeError):
+    """A report that could not be rendered (a bug, or a file that could not be written)."""
 
 
 def notes_rendered(conn: sa.Connection, department: str, year: int) -> list[QualityNote] | None:

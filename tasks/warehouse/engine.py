@@ -19,13 +19,15 @@ def warehouse_url(url: str, password: str | None = None) -> sa.URL:
     return parsed
 
 
-def make_engine(url: str | sa.URL, *, migrate: bool = True, memory_limit: str | None = None) -> sa.Engine:
+def make_engine(url: str | sa.URL, *, migrate: bool = True, memory_limit: str | None = None,
+                read_only: bool = False) -> sa.Engine:
     """An engine for the warehouse at ``url``, with the schema brought up to date.
 
     DuckDB is a file: its folder is created, and with ``memory_limit`` (a size: "512MB") its buffer
     pool stays within it, keeping the rest on disk (by default DuckDB keeps up to 80 % of the
-    machine's memory, all of a city's loaded rows and key indexes included). PostgreSQL connections
-    are checked before use, so that a server restart between runs does not fail the first query.
+    machine's memory, all of a city's loaded rows and key indexes included); ``read_only`` opens it
+    read-only (processes may share it then; nothing migrates). PostgreSQL connections are checked before
+    use, so that a server restart between runs does not fail the first query.
     """
     parsed = make_url(url) if isinstance(url, str) else url
     backend = parsed.get_backend_name()
@@ -33,7 +35,7 @@ def make_engine(url: str | sa.URL, *, migrate: bool = True, memory_limit: str | 
         database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(parsed)
+        engine = sa.create_engine(parsed, connect_args={"read_only": True} if read_only else {})
         if memory_limit:
             limit = memory_limit.strip().replace("'", "")
 
@@ -44,6 +46,6 @@ def make_engine(url: str | sa.URL, *, migrate: bool = True, memory_limit: str | 
         engine = sa.create_engine(parsed, pool_pre_ping=True)
     else:
         engine = sa.create_engine(parsed)
-    if migrate:
+    if migrate and not read_only:
         upgrade(engine)
     return engine

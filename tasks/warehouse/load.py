@@ -1,16 +1,11 @@
-"""Replace one department-year partition in one transaction.
-
-Either every table of the partition shows the new rows, or (on any error, or a process
-killed half-way) the previous rows stay as they were. Bulk rows go through the engine's
-fast path (:mod:`tasks.warehouse.dialect`).
-"""
+"""What the warehouse records of loads and renders: the partitions loaded (``ops_partition``, written by
+promotion: :mod:`tasks.warehouse.promote`), the fingerprints reruns compare, and the published scores
+(``mart_score``), written for many department-years in one transaction."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -18,63 +13,6 @@ import sqlalchemy as sa
 
 from tasks.warehouse import dialect
 from tasks.warehouse import schema as s
-from tasks.warehouse.transform import Partition
-
-
-# Tables replaced wholesale for a partition, with the rows that make up the partition.
-def _scopes(p: Partition) -> dict[sa.Table, sa.ColumnElement[bool]]:
-    year_end = dt.date(p.year, 12, 31)
-    dept_year = {
-        t: sa.and_(t.c.department_code == p.department_code, t.c.year == p.year)
-        for t in (s.dim_project, s.fct_budget_line, s.fct_reported_total, s.fct_payment,
-                  s.fct_performance_target, s.fct_performance_actual)
-    }
-    return {
-        **dept_year,
-        s.fct_application: sa.and_(s.fct_application.c.department_code == p.department_code,
-                                   s.fct_application.c.year <= p.year),
-        s.fct_investment_project: sa.and_(s.fct_investment_project.c.department_code == p.department_code,
-                                          s.fct_investment_project.c.signed_date <= year_end),
-        s.fct_indicator_value: sa.and_(s.fct_indicator_value.c.region_code == p.region_code,
-                                       s.fct_indicator_value.c.year <= p.year),
-    }
-
-
-# Dimensions shared between partitions: upserted by key.
-UPSERTS: dict[sa.Table, list[str]] = {
-    s.dim_department: ["department_code"],
-    s.dim_period: ["year"],
-    s.dim_enterprise: ["uscc"],
-    s.dim_indicator: ["indicator_code"],
-}
-
-
-@contextmanager
-def load_transaction(engine: sa.Engine) -> Iterator[sa.Connection]:
-    with dialect.write_turn(engine), engine.begin() as conn, dialect.load_lock(conn):
-        yield conn
-
-
-def load_partition(engine: sa.Engine, partition: Partition, run_id: str, code_version: str) -> dict[str, int]:
-    """Replace ``partition`` in the warehouse; returns rows written per table."""
-    written: dict[str, int] = {}
-    with load_transaction(engine) as conn:
-        for table, where in _scopes(partition).items():
-            conn.execute(table.delete().where(where))
-            written[table.name] = dialect.insert_frame(conn, table, partition.tables[table.name],
-                                                       partition.constants)
-        for table, key in UPSERTS.items():
-            written[table.name] = dialect.upsert_frame(conn, table, partition.tables[table.name], key,
-                                                       partition.constants)
-        record_partition(conn, partition, run_id, code_version)
-        clear_score(conn, partition.department_code, partition.year)
-    return written
-
-
-def clear_score(conn: sa.Connection, department: str, year: int) -> None:
-    """The published score was of the data a load replaces: gone until the report is rendered again."""
-    t = s.mart_score
-    conn.execute(t.delete().where(sa.and_(t.c.department_code == department, t.c.year == year)))
 
 
 @dataclass(frozen=True)
@@ -114,16 +52,6 @@ def record_scores(engine: sa.Engine, scores: list[Score]) -> None:
             conn.execute(t.delete().where(t.c.year == year,
                                           t.c.department_code.in_([c.department for c in scores if c.year == year])))
         conn.execute(t.insert(), rows)
-
-
-def record_partition(conn: sa.Connection, partition: Partition, run_id: str, code_version: str) -> None:
-    t = s.ops_partition
-    conn.execute(t.delete().where(sa.and_(t.c.department_code == partition.department_code,
-                                          t.c.year == partition.year)))
-    conn.execute(t.insert().values(
-        department_code=partition.department_code, year=partition.year, run_id=run_id,
-        inputs_sha256=partition.inputs_sha256, code_version=code_version,
-        loaded_at=dt.datetime.now(dt.UTC), row_counts=json.dumps(partition.row_counts, sort_keys=True)))
 
 
 def partition_states(engine: sa.Engine, year: int) -> dict[str, dict[str, str]]:

@@ -229,6 +229,17 @@ ops_partition = sa.Table(
     sa.Column("row_counts", sa.Text, nullable=False),
 )
 
+# The shared inputs the warehouse holds (the enterprise registry, the statistics): one snapshot per source,
+# named by the content hash of its files, replaced as a whole when that changes (tasks/warehouse/promote.py).
+ops_snapshot = sa.Table(
+    "ops_snapshot", metadata,
+    sa.Column("source", sa.String(20), primary_key=True),
+    sa.Column("content_sha256", sa.String(64), nullable=False),
+    sa.Column("run_id", sa.String(64), nullable=False),
+    sa.Column("loaded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("row_counts", sa.Text, nullable=False),
+)
+
 ops_dq_result = sa.Table(
     "ops_dq_result", metadata,
     sa.Column("run_id", sa.String(64), primary_key=True),

@@ -1,7 +1,8 @@
-"""Run as a separate process by the kill test: start replacing a partition, then stall mid-way.
+"""Run as a separate process by the kill test: start promoting a department-year, then stall mid-way.
 
-After the payment ledger of the new partition has been written (inside the open transaction)
-it creates the marker file and sleeps, so the test can SIGKILL it at a known point.
+Once the warehouse's payments of the department-year have been deleted and the new ones are being
+written (inside the open transaction), it creates the marker file and sleeps, so the test can SIGKILL it
+at a known point.
 """
 
 from __future__ import annotations
@@ -10,24 +11,26 @@ import sys
 import time
 from pathlib import Path
 
-from tasks.warehouse import dialect
+import tasks.warehouse.promote as promote
 from tasks.warehouse.engine import make_engine
 from tests.integration.warehouse_helpers import load_sample, sample_data
 
 
 def main(url: str, marker: str) -> None:
-    real_insert = dialect.insert_frame
+    def stall(_: int) -> bool:  # called by the payments' model as its rows are written
+        Path(marker).write_text("inside the transaction")
+        time.sleep(120)
+        return True
 
-    def stalling_insert(conn, table, frame, constants=None):  # type: ignore[no-untyped-def]
-        written = real_insert(conn, table, frame, constants)
-        if table.name == "fct_payment":
-            Path(marker).write_text("inside the transaction")
-            time.sleep(120)
-        return written
-
-    dialect.insert_frame = stalling_insert  # type: ignore[assignment]
+    real = promote.models()
+    stalled = {**real, "fct_payment": f"SELECT * FROM ({real['fct_payment']}) WHERE selfeval_stall(1)"}
+    promote.models = lambda: stalled  # type: ignore[assignment]
     data, hashes = sample_data(departments=["440103-KGXJ"])
-    load_sample(make_engine(url), "killed-run", data, hashes)
+
+    def register(db):  # type: ignore[no-untyped-def]
+        db.duckdb.create_function("selfeval_stall", stall, ["INTEGER"], "BOOLEAN", side_effects=True)
+
+    load_sample(make_engine(url), "killed-run", data, hashes, hook=register)
 
 
 if __name__ == "__main__":

@@ -209,25 +209,27 @@ def test_a_reloaded_earlier_year_redoes_the_later_report(prefect_harness, sample
 
 
 def test_a_render_that_failed_after_its_load_is_redone(prefect_harness, sample_copy, tmp_path, monkeypatch):
-    """The load commits before rendering; a failed render must not leave the department looking done."""
-    import flows.steps.report as steps
-
+    """The promotion commits before rendering; a failed render must not leave the department looking done,
+    nor stop the others' reports."""
     state, first = _run(sample_copy, tmp_path)
     codes = sorted(_statuses(first))
     victim = codes[1]
     narrative = sample_copy / "narrative" / "2022" / f"{victim}.yaml"
     narrative.write_text(narrative.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
-    real = steps.render
+    import tasks.report.build as build
 
-    def failing(engine, settings, department, year, notes=None):
+    real = build.report_input
+
+    def failing(keys, settings, department, notes=None):
         if department == victim:
             raise RuntimeError("renderer crashed")
-        return real(engine, settings, department, year, notes)
+        return real(keys, settings, department, notes)
 
-    monkeypatch.setattr(steps, "render", failing)
-    state, _ = _run(sample_copy, tmp_path)
-    assert not state.is_completed()
-    monkeypatch.setattr(steps, "render", real)
+    monkeypatch.setattr(build, "report_input", failing)
+    state, failed = _run(sample_copy, tmp_path)
+    assert not state.is_completed() and "renderer crashed" in str(state.message)
+    assert _statuses(failed)[victim] == "failed"
+    monkeypatch.setattr(build, "report_input", real)
     state, third = _run(sample_copy, tmp_path)
     assert state.is_completed(), state.message
     assert _statuses(third) == {c: "loaded" if c == victim else "skipped" for c in codes}

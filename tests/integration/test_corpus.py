@@ -145,8 +145,12 @@ def test_corpus_case(case, prefect_harness, sample_copy, tmp_path, fake_api, mon
     for part in case["expect"]:
         assert part in message, f"{part!r} not in: {message}"
     assert fake_api.token not in message + str(state.message)
-    for table in ("fct_budget_line", "fct_payment", "fct_application", "ops_partition"):
+    # nothing of the department-year (its finance facts, 绩效目标, the record of its load); the shared registry
+    # and statistics are snapshots promoted with the department-years accepted (none here when all are refused)
+    for table in ("fct_budget_line", "fct_payment", "fct_performance_target", "ops_partition"):
         assert rows_of(url, table, LIWAN) == 0, f"{table} holds rows of a refused department-year"
+    if OTHER not in departments:
+        assert rows_of(url, "fct_application", LIWAN) == 0, "a run that accepted nothing promoted the registry"
     if "error_rows" in case:  # the error report, the quarantine file and table name the same lines
         folder = tmp_path / "out" / "2022" / LIWAN
         for name in ("data-quality-errors.csv", "quarantine.csv"):

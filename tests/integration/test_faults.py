@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tasks.warehouse import dialect
 from tasks.warehouse import schema as s
 from tasks.warehouse.engine import make_engine
 from tests.integration.warehouse_helpers import count, load_sample, sample_data, snapshot
@@ -55,18 +54,19 @@ def test_sigkill_mid_load_keeps_the_previous_partition(warehouse_url, tmp_path):
 
 
 def test_dropped_postgresql_connection_is_retried(prefect_harness, pg_url, pg_server_url, tmp_path, monkeypatch):
-    """The flow's own load step (``load``, as the flow submits it, under its own retry
-    policy) survives a PostgreSQL connection killed in the middle of writing a partition."""
+    """The flow's own promotion step (``promote``, under its own retry policy) survives a PostgreSQL
+    connection killed in the middle of writing the department-years."""
     from prefect.context import TaskRunContext
 
+    import tasks.warehouse.promote as promote
     from flows.self_evaluation import self_evaluation
     from tasks.pipeline import RunSummary
 
-    real_insert = dialect.insert_frame
+    real_copy = promote.copy_batches
     dropped: list[str] = []  # the task that was writing when its connection was killed
-    attempts: list[tuple[str, object, int]] = []  # (task, task run id, run count) of each insert
+    attempts: list[tuple[str, object, int]] = []  # (task, task run id, run count) of each copy
 
-    def insert_after_a_drop(conn, table, frame, constants=None):
+    def copy_after_a_drop(conn, table, reader):
         context = TaskRunContext.get()
         if context is not None:
             attempts.append((context.task.name, context.task_run.id, context.task_run.run_count))
@@ -77,17 +77,17 @@ def test_dropped_postgresql_connection_is_retried(prefect_harness, pg_url, pg_se
                 other.execute(sa.text("select pg_terminate_backend(:p)"), {"p": pid})
             admin.dispose()
             dropped.append(context.task.name if context else "(outside a task)")
-        return real_insert(conn, table, frame, constants)
+        return real_copy(conn, table, reader)
 
-    monkeypatch.setattr(dialect, "insert_frame", insert_after_a_drop)
+    monkeypatch.setattr(promote, "copy_batches", copy_after_a_drop)
     state = self_evaluation(year=2022, departments=[LIWAN], warehouse_url=pg_url,
                             output_dir=str(tmp_path / "out"), return_state=True)
     assert state.is_completed(), state.message
-    assert dropped == ["load"], "the connection was not dropped in the middle of the flow's load"
-    # The same task run of the flow's load step tried again (its retry policy), not a new one: read from
+    assert dropped == ["promote"], "the connection was not dropped in the middle of the flow's promotion"
+    # The same task run of the flow's promotion tried again (its retry policy), not a new one: read from
     # the task's own run context, so the check does not wait on the server's event ingestion.
     first_task, first_run, first_count = attempts[0]
-    assert (first_task, first_count) == ("load", 1)
+    assert (first_task, first_count) == ("promote", 1)
     assert any(run == first_run and count == 2 for _, run, count in attempts), attempts
 
     summary = state.result()

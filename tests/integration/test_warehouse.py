@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import duckdb
 import pytest
 import sqlalchemy as sa
 
@@ -13,10 +14,8 @@ from tasks.settings import TEMPLATES_DIR
 from tasks.warehouse import queries as q
 from tasks.warehouse import schema as s
 from tasks.warehouse.engine import make_engine
-from tasks.warehouse.load import load_partition
 from tasks.warehouse.metrics import load_registry, measure
 from tasks.warehouse.migrate import current_revision, head_revision, upgrade
-from tasks.warehouse.transform import build_partition
 from tests.integration.warehouse_helpers import FACTS, count, load_sample, sample_data, snapshot
 
 LIWAN = "440103-KGXJ"
@@ -82,17 +81,19 @@ def test_rerun_on_the_same_inputs_leaves_the_same_rows(engine):
     assert count(engine, s.ops_partition) == 3
 
 
-def test_a_failing_load_leaves_the_previous_partition_untouched(engine):
+def test_a_failing_promotion_leaves_the_previous_partition_untouched(engine, monkeypatch):
+    import tasks.warehouse.promote as promote
+
     data, hashes = sample_data(departments=[LIWAN])
     load_sample(engine, "run-1", data, hashes)
     before = snapshot(engine)
-    partition = build_partition(data, LIWAN, "run-2", dt.datetime.now(dt.UTC), hashes)
     # Break the last table written: a NULL in a NOT NULL column fails after the facts were replaced.
-    broken = partition.tables["dim_indicator"].copy()
-    broken["indicator_name"] = None
-    partition.tables["dim_indicator"] = broken
-    with pytest.raises(sa.exc.DBAPIError):
-        load_partition(engine, partition, "run-2", "test")
+    real = promote.models()
+    broken = {**real, "dim_period": "SELECT year, CAST(NULL AS DATE) AS start_date, make_date(year, 12, 31) AS "
+                                    "end_date, '年度' AS label FROM run_params"}
+    monkeypatch.setattr(promote, "models", lambda: broken)
+    with pytest.raises((sa.exc.DBAPIError, duckdb.Error)):
+        load_sample(engine, "run-2", data, hashes)
     after = snapshot(engine)
     for name in before:
         assert before[name].equals(after[name]), name
@@ -108,24 +109,28 @@ def test_partitions_of_other_departments_and_years_are_left_alone(engine):
     assert count(engine, s.fct_payment, department_code=LIWAN, year=2021) > 0
 
 
-def test_upgrade_in_place_from_the_first_release(warehouse_url, monkeypatch):
+def test_upgrade_in_place_from_the_first_release(warehouse_url):
     """A warehouse made and filled by release 0.1 (revision 0001) upgrades and keeps its rows."""
-    import tasks.warehouse.load as loader
+    import datetime as dt
+
+    from tasks.quality.rundb import run_database
+    from tasks.warehouse import dialect
+    from tasks.warehouse.promote import models, prepare
 
     engine = make_engine(warehouse_url, migrate=False)
     upgrade(engine, "0001")
     assert current_revision(engine) == "0001"
-    with monkeypatch.context() as m:
-        # What release 0.1 wrote: no scores (0004), no 绩效目标 or 年初预算数/资金性质 (0005).
-        m.setattr(loader, "clear_score", lambda *a: None)
-        real_scopes, real_insert = loader._scopes, loader.dialect.insert_frame
-        m.setattr(loader, "_scopes", lambda p: {t: w for t, w in real_scopes(p).items()
-                                                if t not in (s.fct_performance_target, s.fct_performance_actual)})
-        m.setattr(loader.dialect, "insert_frame", lambda conn, table, frame, constants=None: real_insert(
-            conn, table, frame.drop(columns=["initial_budget_fen", "fund_nature"], errors="ignore"),
-            {k: v for k, v in (constants or {}).items() if k not in ("initial_budget_fen", "fund_nature")}))
-        load_sample(engine, "old-release")
+    # What release 0.1 wrote: the sample's rows in the tables and columns of revision 0001 (no scores, no
+    # 绩效目标, no 年初预算数 or 资金性质).
     old_tables = [t for t in FACTS if t not in (s.fct_performance_target, s.fct_performance_actual)]
+    data, hashes = sample_data()
+    with run_database() as db, engine.begin() as conn:
+        db.build(data.year, data.departments, data.frames)
+        prepare(db, data.codes, "old-release", dt.datetime.now(dt.UTC), hashes)
+        for table in old_tables:
+            held = set(conn.execute(sa.text(f'SELECT * FROM "{table.name}" LIMIT 0')).keys())
+            rows = db.duckdb.execute(f"SELECT * FROM ({models()[table.name]})").df()
+            dialect.insert_frame(conn, table, rows[[c for c in rows.columns if c in held]])
     old_columns = ("run_id", "loaded_at", "initial_budget_fen", "fund_nature")
     before = snapshot(engine, old_columns, old_tables)
     upgrade(engine)

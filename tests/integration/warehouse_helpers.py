@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import sqlalchemy as sa
 
 from tasks.pipeline import assemble, file_hashes
+from tasks.quality.rundb import RunDatabase, run_database
 from tasks.quality.views import RunData
 from tasks.sources.base import make_source
 from tasks.sources.extract import extract_departments, extract_finance, extract_registry, extract_statistics
 from tasks.warehouse import schema as s
-from tasks.warehouse.load import load_partition
-from tasks.warehouse.transform import build_partition
+from tasks.warehouse.promote import promote
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "sample"
@@ -33,12 +33,23 @@ def sample_data(year: int = 2022, departments: list[str] | None = None, root: Pa
     return assemble(year, deps, chosen, fin, reg, sta), file_hashes(dext, fin, reg, sta)
 
 
-def load_sample(engine: sa.Engine, run_id: str, data: RunData | None = None, hashes=None) -> None:
+def shared_files(hashes: dict[str, str]) -> dict[str, dict[str, str]]:
+    """The shared sources' files of a run's file hashes, as promotion keys their snapshots."""
+    return {name: {uri: sha for uri, sha in hashes.items() if f"/{name}/" in uri}
+            for name in ("statistics", "registry")}
+
+
+def load_sample(engine: sa.Engine, run_id: str, data: RunData | None = None, hashes=None,
+                hook: Callable[[RunDatabase], None] | None = None) -> None:
+    """Promote the sample's department-years (or ``data``'s) into the warehouse, as a run does after its gate;
+    ``hook`` sees the run database first (a test's stall or fault)."""
     if data is None:
         data, hashes = sample_data()
-    for code in data.codes:
-        partition = build_partition(data, code, run_id, dt.datetime.now(dt.UTC), hashes or {})
-        load_partition(engine, partition, run_id, "test")
+    with run_database() as db:
+        db.build(data.year, data.departments, data.frames)
+        if hook is not None:
+            hook(db)
+        promote(db, engine, data.year, data.codes, run_id, "test", {}, hashes or {}, shared_files(hashes or {}))
 
 
 def snapshot(engine: sa.Engine, ignore=("run_id", "loaded_at"), tables=None) -> dict[str, pd.DataFrame]:

@@ -1,8 +1,8 @@
 """Finance datasets staged department by department into the run database (no whole-ledger frame).
 
 The flow appends each department's typed files to ``stg_<dataset>`` as it extracts them, checks them
-there, and reads each department's rows back for its load. Every result must be the one the frames
-path gives: the same gate verdicts and failing rows, the same partition for the warehouse.
+there, and promotes them from there. Every result must be the one the frames path gives: the same gate
+verdicts and failing rows, the same rows for the warehouse.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from tasks.sources.base import make_source
 from tasks.sources.contract import FINANCE_DATASETS, PAYMENTS
 from tasks.sources.extract import extract_departments, extract_finance, extract_registry, extract_statistics
 from tasks.sources.staging import conform, contract_dtypes, stage_empty
-from tasks.warehouse.transform import build_partition
+from tasks.warehouse.promote import models, prepare
 
 LIWAN, OTHER = "440103-KGXJ", "440103-SWJ"
 PARAMS = parameters_for(2022, 10_000, 1.0)
@@ -51,27 +51,32 @@ def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
                                   b.astype("object").where(b.notna(), None), check_dtype=False)
 
 
-def test_each_department_reads_back_the_rows_it_was_staged_with(both):
+def test_the_run_database_holds_every_department_s_rows_as_staged(both):
     framed, staged, codes = both
     assert len(codes) >= 3
-    for code in codes:
-        mine, theirs = staged.only(code), framed.only(code)
-        for dataset in FINANCE_DATASETS:
-            got = mine[dataset.name]
-            assert dict(got.dtypes.astype(str)) == contract_dtypes(dataset)
-            _same(got, theirs[dataset.name])
-            assert set(got["department_code"]) <= {code}
+    assert staged.staged is not None
+    for dataset in FINANCE_DATASETS:
+        got = staged.staged.staged_frame(dataset.name)
+        assert dict(got.dtypes.astype(str)) == contract_dtypes(dataset)
+        _same(got, framed[dataset.name])
+        assert set(got["department_code"]) <= set(codes)
 
 
-def test_the_partition_a_load_writes_is_the_same(both):
+def test_promotion_reads_the_same_warehouse_rows_from_either(both):
+    """The staging models (tasks/warehouse/sql/promote.sql) give the same rows over a run database the
+    departments were appended to as over one built from whole frames."""
     framed, staged, codes = both
     at = dt.datetime(2023, 3, 1, tzinfo=dt.UTC)
-    for code in codes:
-        a = build_partition(framed.only(code), code, "run", at, {})
-        b = build_partition(staged.only(code), code, "run", at, {})
-        assert a.row_counts == b.row_counts and a.inputs_sha256 == b.inputs_sha256
-        for name in a.tables:
-            _same(a.tables[name], b.tables[name])
+    assert staged.staged is not None
+    with run_database() as other:
+        other.build(framed.year, framed.departments, framed.frames)
+        staged.staged.build(staged.year, staged.departments, staged.frames)
+        for db in (other, staged.staged):
+            prepare(db, codes, "run", at, {})
+        for name, sql in models().items():
+            a, b = (db.duckdb.execute(f"SELECT * FROM ({sql}) ORDER BY ALL").df() for db in (other, staged.staged))
+            assert len(a) > 0, name
+            _same(a, b)
 
 
 def test_the_gate_gives_the_same_verdicts_and_failing_rows(both):
@@ -117,10 +122,10 @@ def test_parts_continue_the_sequence_and_must_have_the_same_columns():
         db.flush()
         assert db.duckdb.execute("SELECT _seq, voucher_no FROM stg_payments ORDER BY _seq").fetchall() == [
             (0, "V1"), (1, "V2")]
-        again = db.department_frame("payments", "D2")
+        again = db.staged_frame("payments").query("department_code == 'D2'")
         assert list(again["voucher_no"]) == ["V2"] and list(again["_row"]) == [5]
         assert again["pay_date"].iloc[0] == pd.Timestamp("2022-01-03")
-        assert db.department_frame("payments", "D3").empty
+        assert db.staged_frame("payments").query("department_code == 'D3'").empty
         with pytest.raises(ValueError, match="stg_payments: a part with columns"):
             db.append("payments", part.drop(columns=["payee"]))
 
@@ -138,7 +143,7 @@ def test_parts_are_conformed_to_the_contract_and_other_dtypes_are_refused():
     with run_database() as db:
         db.append("payments", part)
         db.append("payments", conform(part.assign(payee="某公司"), PAYMENTS))
-        assert db.department_frame("payments", "D1")["payee"].tolist()[1] == "某公司"
+        assert db.staged_frame("payments").query("department_code == 'D1'")["payee"].tolist()[1] == "某公司"
         with pytest.raises(ValueError, match="stg_payments: a part with dtypes"):
             db.append("payments", lacking)
 
@@ -212,7 +217,8 @@ def test_waiting_parts_are_written_before_the_database_is_read():
         db.append("payments", part.assign(voucher_no="V3"))  # the third row: written
         db.append("payments", part.assign(voucher_no="V4"))  # waiting again
         assert db.duckdb.execute("SELECT count(*) FROM stg_payments").fetchall() == [(3,)]
-        assert list(db.department_frame("payments", "D1")["voucher_no"]) == ["V1", "V2", "V3", "V4"]
+        assert list(db.staged_frame("payments").query("department_code == 'D1'")["voucher_no"]) == [
+            "V1", "V2", "V3", "V4"]
         assert db.duckdb.execute("SELECT max(_seq) FROM stg_payments").fetchall() == [(3,)]
 
 

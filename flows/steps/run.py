@@ -1,0 +1,123 @@
+"""The yearly flow's stages, each a short sequence of named Prefect tasks: plan, extract, gate, finish.
+
+What each task does lives in ``tasks/``; here the stages only say which tasks run in which order, what
+the operator is told in the run's log, and how far the run's progress is.
+"""
+
+from __future__ import annotations
+
+from prefect import get_run_logger
+from prefect.states import Failed, State
+
+from flows.steps.quality import alert, record_quality, validate
+from flows.steps.report import check_narratives, check_targets, rerender
+from flows.steps.review import review_reports
+from flows.steps.sources import extract_departments, extract_finance, extract_registry, extract_statistics
+from flows.steps.warehouse import close_run, find_unchanged, prepare_warehouse
+from tasks import pipeline as pl
+from tasks.artifacts import publish_run
+from tasks.progress import RunProgress
+from tasks.quality.rundb import RunDatabase
+from tasks.settings import Settings
+
+
+def plan_run(settings: Settings, year: int, departments: list[str] | None, rerender_only: bool, force: bool,
+             run_id: str) -> pl.Plan:
+    """Prepare the warehouse (migrations, the run's record), read the catalogue of departments, and find
+    those whose inputs and code are unchanged since their last load (skipped)."""
+    log = get_run_logger()
+    version = pl.code_version()
+    prepare_warehouse(settings, run_id, year, {"year": year, "departments": departments,
+                                               "rerender_only": rerender_only}, version)
+    if rerender_only:
+        return pl.Plan(year, run_id, version, list(departments or []))
+    catalogue, found = extract_departments(settings)
+    if found.failed:  # without the list of departments, nothing can be checked or loaded
+        reasons = [str(p) for p in found.problems]
+        return pl.Plan(year, run_id, version, list(departments or ["(all)"]), catalogue=catalogue, departments=found,
+                       refused=[pl.DepartmentOutcome(code, "refused", reasons) for code in departments or ["(all)"]])
+    chosen = pl.resolve_departments(catalogue, departments or None)
+    fingerprints, skipped = find_unchanged(settings, year, chosen, version, force)
+    plan = pl.Plan(year, run_id, version, chosen, fingerprints, skipped, catalogue=catalogue, departments=found,
+                   progress=RunProgress(len(chosen), f"自评报告 {year}: departments done"))
+    for code, last_run in skipped.items():
+        log.info("%s %s skipped: inputs and code unchanged since run %s", code, year, last_run)
+        plan.advance(code, "skipped")
+    return plan
+
+
+def extract(settings: Settings, plan: pl.Plan, db: RunDatabase) -> pl.Intake:
+    """Every source of the departments to do: finance into the run database department by department, the
+    shared statistics and registry, the narratives and the 绩效目标 checked; what is malformed is a problem
+    of the department it belongs to (a shared source's, of every department)."""
+    year, todo = plan.year, plan.todo
+    finance = extract_finance(settings, year, todo, db.append)
+    for code in finance.no_data:  # nothing delivered for the year yet: not refused
+        plan.advance(code, "no data yet")
+    intake = pl.Intake(plan.departments, finance, extract_statistics(settings), extract_registry(settings))
+    codes = [c for c in todo if c not in finance.no_data]
+    intake.problems = pl.input_problems(codes, *intake.extracted)
+    intake.warnings = pl.input_warnings(codes, *intake.extracted)
+    narrative_problems, narrative_warnings = check_narratives(settings, year, codes)
+    pl.merge_problems(intake.problems, narrative_problems)
+    pl.merge_problems(intake.warnings, narrative_warnings)
+    pl.merge_problems(intake.problems, check_targets(settings, db.staged_frame("targets")))
+    return intake
+
+
+def gate(settings: Settings, plan: pl.Plan, intake: pl.Intake, db: RunDatabase) -> pl.Verdict:
+    """The rule registry over every department's staged rows at once; the results recorded, alerts sent, and
+    each department decided: refused (nothing of it loads) or accepted with its warnings."""
+    log = get_run_logger()
+    checked = [c for c in plan.todo if c not in intake.finance.no_data and c not in intake.problems]
+    data = pl.assemble(plan.year, plan.catalogue, checked, *intake.extracted[1:], staged=db)
+    report = validate(data, settings)
+    record_quality(report, settings, plan.run_id)
+    alert(report, intake.problems, settings, plan.run_id)
+    roots = pl.landing_roots({**{name: settings.location(name) for name in ("finance", "statistics", "registry")},
+                              "narrative": str(settings.narrative_root())}, settings.source)
+    decisions = pl.decide_all(plan, intake, report, roots)
+    for code, decision in decisions.items():
+        if decision.refused:
+            log.error("%s", decision.log)
+            plan.advance(code, "refused")
+            continue
+        for w in dict.fromkeys(intake.warnings.get(code, [])):
+            log.warning("%s %s: %s", code, plan.year, w)
+        for rule_id, label, failing, example in decision.notes:
+            if rule_id != "INPUT":  # input warnings are logged above
+                log.warning("%s %s: %s %s: %s row(s); %s", code, plan.year, rule_id, label, failing, example)
+    return pl.Verdict(decisions, report.data_docs)
+
+
+def rerender_run(settings: Settings, plan: pl.Plan) -> pl.RunSummary:
+    """Render the department-years the warehouse holds again, without touching their data (and ask for
+    review, when on)."""
+    summary = pl.RunSummary(plan.year, plan.run_id, rerender(settings, plan.year, plan.chosen or None))
+    if settings.review:
+        summary.reviews = review_reports(settings, plan.year, [o.department_code for o in summary.outcomes
+                                                               if o.status == "rerendered"], plan.run_id)
+    return summary
+
+
+def finish(settings: Settings, summary: pl.RunSummary, clock: pl.Clock,
+           rerendered: bool = False) -> pl.RunSummary | State:
+    """The run's one artifact (a row per department), its record in the warehouse, and its end: Failed when a
+    department-year was refused (the message names them and the rules, without a traceback: a refusal is
+    the expected outcome of bad data), else the summary. A re-render ends with its summary."""
+    log = get_run_logger()
+    summary.timings = clock.timings
+    for o in summary.outcomes:
+        if o.status in ("loaded", "draft"):
+            log.info("%s %s loaded and rendered%s: %s", o.department_code, summary.year,
+                     f" as a 草稿 (not yet submitted: {'、'.join(o.missing)})" if o.missing else "",
+                     o.reports.get("md"))
+    publish_run(summary)
+    status = "rerendered" if rerendered else "refused" if summary.refused else "completed"
+    close_run(settings, summary.run_id, status, summary.as_dict())
+    if summary.refused and not rerendered:
+        return Failed(message=summary.failure_message(), data=pl.DataRefused(summary))
+    if summary.failed:  # a report that could not be rendered is an error: the run fails, and says which
+        failure = pl.ReportsNotRendered(summary)
+        return Failed(message=str(failure), data=failure)
+    return summary

@@ -1,0 +1,275 @@
+"""Promotion: what passed the gate moves from the run database into the warehouse by SQL, as a set.
+
+The staging models of ``sql/promote.sql`` give every warehouse table as the run database holds it; the
+department-years the gate accepted are keys (``run_accepted``) that select their rows. In one transaction:
+
+- each department-year table (budget lines, payments, totals, projects, 绩效目标 and 绩效自评) loses the
+  accepted keys' rows and takes the new ones; the department and the year dimensions are upserted;
+- a shared source (the enterprise registry, the statistics) is replaced as a whole, once per content: when
+  the content hash of its files differs from the snapshot the warehouse holds (``ops_snapshot``);
+- ``ops_partition`` records each key's load, and its published score goes (its data changed).
+
+DuckDB: the run database ATTACHes the warehouse file and writes it with ``INSERT … SELECT``. PostgreSQL:
+each model streams out of the run database as Arrow batches, is COPYed into a temporary table and goes in
+with ``INSERT … SELECT``. Either way the transaction commits whole or not at all: a killed run leaves the
+warehouse as it was. Refused department-years are not keys: nothing of them is promoted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import sqlalchemy as sa
+
+from tasks.domain import EXPENSE_TYPES, FUND_SOURCES
+from tasks.quality.rundb import RunDatabase
+from tasks.sqlfile import named_blocks
+from tasks.warehouse import dialect
+from tasks.warehouse import schema as s
+
+MODELS = Path(__file__).with_name("sql") / "promote.sql"
+# Department-year tables: the keys' rows are replaced.
+KEYED = (s.dim_project, s.fct_budget_line, s.fct_reported_total, s.fct_payment, s.fct_performance_target,
+         s.fct_performance_actual)
+# Dimensions the keys' rows name, upserted by their key.
+UPSERTED: dict[sa.Table, tuple[str, ...]] = {s.dim_department: ("department_code",), s.dim_period: ("year",)}
+# Shared sources: each replaced as a whole when its content changes.
+SHARED: dict[str, tuple[sa.Table, ...]] = {
+    "registry": (s.fct_application, s.fct_investment_project, s.dim_enterprise),
+    "statistics": (s.fct_indicator_value, s.dim_indicator),
+}
+BATCH_ROWS = 500_000
+
+
+def models() -> dict[str, str]:
+    """Each warehouse table → the SELECT that gives its rows from the run database."""
+    return named_blocks(MODELS)
+
+
+@dataclass(frozen=True)
+class Promotion:
+    """What a promotion wrote: rows per table for each key; the shared sources replaced (others kept)."""
+
+    rows: dict[str, dict[str, int]]
+    replaced: tuple[str, ...]
+
+
+def content_digest(files: dict[str, str]) -> str:
+    """One hash over a source's files' content hashes, whatever their names (a moved landing zone is the
+    same content)."""
+    return hashlib.sha256(json.dumps(sorted(files.values())).encode("utf-8")).hexdigest()
+
+
+def held_snapshots(engine: sa.Engine) -> dict[str, str]:
+    """The shared sources the warehouse holds: source → content hash."""
+    t = s.ops_snapshot
+    with engine.connect() as conn:
+        return {str(r[0]): str(r[1]) for r in conn.execute(sa.select(t.c.source, t.c.content_sha256))}
+
+
+def prepare(db: RunDatabase, accepted: list[str], run_id: str, loaded_at: dt.datetime,
+            files: dict[str, str]) -> None:
+    """The run database's tables the models read besides the staged data: the keys, the run, the files'
+    hashes and the vocabularies. After it, each model of :func:`models` can be read in ``db``."""
+    db.stage("accepted", pd.DataFrame({"department_code": pd.Series(accepted, dtype="str")}), table="run_accepted")
+    db.stage("files", pd.DataFrame({"uri": pd.Series(list(files), dtype="str"),
+                                    "sha256": pd.Series(list(files.values()), dtype="str")}), table="run_files")
+    db.stage("promote", pd.DataFrame({"run_id": [run_id], "loaded_at": [pd.Timestamp(loaded_at)]}),
+             table="run_promote")
+    for name, pairs in (("ref_fund_sources", FUND_SOURCES), ("ref_expense_types", EXPENSE_TYPES)):
+        db.stage(name, pd.DataFrame({"code": [c for c, _ in pairs], "name": [n for _, n in pairs]}, dtype="str"),
+                 table=name)
+
+
+def _columns(table: sa.Table) -> list[str]:
+    return [c.name for c in table.c]
+
+
+def _counts(db: RunDatabase, keyed: Iterable[sa.Table]) -> dict[str, dict[str, int]]:
+    """Rows per department of each department-year model: what ``ops_partition`` records."""
+    out: dict[str, dict[str, int]] = {}
+    for table in keyed:
+        found = db.duckdb.execute(f"SELECT department_code, count(*) FROM ({models()[table.name]}) "
+                                  "GROUP BY department_code").fetchall()
+        for code, n in found:
+            out.setdefault(str(code), {})[table.name] = int(n)
+    return out
+
+
+def promote(db: RunDatabase, engine: sa.Engine, year: int, accepted: list[str], run_id: str, code_version: str,
+            fingerprints: dict[str, str | None], files: dict[str, str], shared: dict[str, dict[str, str]],
+            ) -> Promotion:
+    """Move the accepted department-years of ``year`` (``accepted``) from the run database ``db`` into the
+    warehouse, with each shared source of ``shared`` (source → its files: uri → sha256; the sources read
+    without a problem) whose content the warehouse does not hold yet. With no key accepted, nothing moves.
+    ``files`` are the content hashes of every file read (lineage); ``fingerprints`` each key's input
+    fingerprint (recorded in ``ops_partition``, read by reruns).
+
+    Returns the rows written per table for each key. Raises what the database raises; nothing is written
+    then."""
+    if not accepted:  # nothing passed the gate: the warehouse is left as it is, shared sources included
+        return Promotion({}, ())
+    loaded_at = dt.datetime.now(dt.UTC)
+    held = held_snapshots(engine)
+    digests = {name: content_digest(found) for name, found in shared.items()}
+    replace = tuple(name for name in SHARED if name in digests and held.get(name) != digests[name])
+    prepare(db, accepted, run_id, loaded_at, files)
+    counts = _counts(db, KEYED)
+    rows = {code: {t.name: counts.get(code, {}).get(t.name, 0) for t in KEYED} for code in accepted}
+    partitions = pd.DataFrame([{
+        "department_code": code, "year": year, "run_id": run_id,
+        "inputs_sha256": fingerprints.get(code) or content_digest({}), "code_version": code_version,
+        "loaded_at": loaded_at, "row_counts": json.dumps(rows[code], sort_keys=True)} for code in accepted],
+        columns=_columns(s.ops_partition))
+    snapshots = pd.DataFrame([{
+        "source": name, "content_sha256": digests[name], "run_id": run_id, "loaded_at": loaded_at,
+        "row_counts": json.dumps({t.name: _total(db, t) for t in SHARED[name]}, sort_keys=True)}
+        for name in replace], columns=_columns(s.ops_snapshot))
+    statements = _plan(year, accepted, replace)
+    if engine.dialect.name == "duckdb":
+        _promote_duckdb(db, engine, statements, partitions, snapshots)
+    else:
+        _promote_sql(db, engine, statements, partitions, snapshots)
+    return Promotion(rows, replace)
+
+
+def _total(db: RunDatabase, table: sa.Table) -> int:
+    found = db.duckdb.execute(f"SELECT count(*) FROM ({models()[table.name]})").fetchall()
+    return int(found[0][0])
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One table's part of a promotion: the warehouse rows that go (a WHERE, or all), and the model that
+    gives the new ones."""
+
+    table: sa.Table
+    delete: str | None  # a WHERE clause over the warehouse table; None: every row goes
+    model: str
+
+
+def _plan(year: int, accepted: list[str], replace: tuple[str, ...]) -> list[_Step]:
+    keys = ", ".join(_literal(code) for code in accepted) or "NULL"
+    steps = []
+    if accepted:
+        steps += [_Step(t, f"year = {int(year)} AND department_code IN ({keys})", models()[t.name]) for t in KEYED]
+        steps.append(_Step(s.dim_department, f"department_code IN ({keys})", models()["dim_department"]))
+        steps.append(_Step(s.dim_period, f"year = {int(year)}", models()["dim_period"]))
+    for name in replace:
+        steps += [_Step(t, None, models()[t.name]) for t in SHARED[name]]
+    return steps
+
+
+def _literal(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def _promote_duckdb(db: RunDatabase, engine: sa.Engine, steps: list[_Step], partitions: pd.DataFrame,
+                    snapshots: pd.DataFrame) -> None:
+    """The run database attaches the warehouse file and writes it in one transaction."""
+    path = str(engine.url.database)
+    con = db.duckdb
+    with dialect.write_turn(engine):
+        engine.dispose()  # DuckDB opens a file once per process: the engine's pooled connections let it go
+        con.execute(f"ATTACH {_literal(path)} AS wh")
+        try:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                for step in steps:
+                    where = f" WHERE {step.delete}" if step.delete is not None else ""
+                    con.execute(f'DELETE FROM wh."{step.table.name}"{where}')
+                    cols = ", ".join(f'"{c}"' for c in _columns(step.table))
+                    con.execute(f'INSERT INTO wh."{step.table.name}" ({cols}) SELECT {cols} FROM ({step.model})')
+                _replace_rows(con, "wh", s.ops_partition, partitions, ("department_code", "year"))
+                _replace_rows(con, "wh", s.ops_snapshot, snapshots, ("source",))
+                _clear_scores(con, "wh", partitions)
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        finally:
+            con.execute("DETACH wh")
+
+
+def _replace_rows(con: Any, schema: str, table: sa.Table, frame: pd.DataFrame, key: tuple[str, ...]) -> None:
+    """``frame``'s rows in place of the rows of ``table`` with the same key (DuckDB, attached warehouse)."""
+    if frame.empty:
+        return
+    con.register("_rows", frame)
+    try:
+        match = " AND ".join(f't."{k}" = r."{k}"' for k in key)
+        con.execute(f'DELETE FROM {schema}."{table.name}" t WHERE EXISTS (SELECT 1 FROM _rows r WHERE {match})')
+        cols = ", ".join(f'"{c}"' for c in frame.columns)
+        con.execute(f'INSERT INTO {schema}."{table.name}" ({cols}) SELECT {cols} FROM _rows')
+    finally:
+        con.unregister("_rows")
+
+
+def _clear_scores(con: Any, schema: str, partitions: pd.DataFrame) -> None:
+    """The published scores of the promoted keys were of the data replaced: gone until their reports are
+    rendered again."""
+    if partitions.empty:
+        return
+    con.register("_keys", partitions[["department_code", "year"]])
+    try:
+        con.execute(f'DELETE FROM {schema}."mart_score" t WHERE EXISTS (SELECT 1 FROM _keys k '
+                    "WHERE t.department_code = k.department_code AND t.year = k.year)")
+    finally:
+        con.unregister("_keys")
+
+
+def _promote_sql(db: RunDatabase, engine: sa.Engine, steps: list[_Step], partitions: pd.DataFrame,
+                 snapshots: pd.DataFrame) -> None:
+    """PostgreSQL: each model streams out of the run database as Arrow batches into a temporary table
+    (COPY), then ``INSERT … SELECT``; one transaction for everything, taken under the load lock."""
+    with dialect.write_turn(engine), engine.begin() as conn, dialect.load_lock(conn):
+        for step in steps:
+            table = step.table
+            conn.execute(table.delete().where(sa.text(step.delete)) if step.delete is not None else table.delete())
+            cursor = db.duckdb.cursor()  # a connection of its own: an interrupted stream leaves no result behind
+            reader = cursor.sql(f"SELECT * FROM ({step.model})").to_arrow_reader(BATCH_ROWS)
+            try:
+                copy_batches(conn, table, reader)
+            finally:
+                reader.close()
+                cursor.close()
+        for frame, table, key in ((partitions, s.ops_partition, ("department_code", "year")),
+                                  (snapshots, s.ops_snapshot, ("source",))):
+            if not frame.empty:
+                dialect.upsert_frame(conn, table, frame, list(key))
+        if not partitions.empty:
+            t = s.mart_score
+            for year, codes in partitions.groupby("year")["department_code"]:
+                conn.execute(t.delete().where(t.c.year == int(year), t.c.department_code.in_(list(codes))))
+
+
+def copy_batches(conn: sa.Connection, table: sa.Table, reader: pa.RecordBatchReader) -> int:
+    """Every batch of ``reader`` (columns named as ``table``'s) into ``table`` on PostgreSQL: COPYed as CSV
+    into a temporary table (no WAL, no indexes), then one ``INSERT … SELECT``. Returns the rows copied."""
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    columns = list(reader.schema.names)
+    stage = f"_selfeval_promote_{table.name}"
+    ddl = ", ".join(f'"{c}" {table.c[c].type.compile(dialect=conn.dialect)}' for c in columns)
+    conn.execute(sa.text(f'CREATE TEMPORARY TABLE "{stage}" ({ddl}) ON COMMIT DROP'))
+    cols = ", ".join(f'"{c}"' for c in columns)
+    rows = 0
+    with raw.cursor() as cur, cur.copy(f'COPY "{stage}" ({cols}) FROM STDIN (FORMAT csv)') as copy:
+        for batch in reader:
+            buf = io.BytesIO()
+            pacsv.write_csv(batch, buf, pacsv.WriteOptions(include_header=False, quoting_style="all_valid"))
+            copy.write(buf.getvalue())
+            rows += batch.num_rows
+    conn.execute(sa.text(f'INSERT INTO "{table.name}" ({cols}) SELECT {cols} FROM "{stage}"'))
+    conn.execute(sa.text(f'DROP TABLE "{stage}"'))
+    return rows

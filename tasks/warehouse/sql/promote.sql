@@ -1,0 +1,156 @@
+-- Staging models: each warehouse table as the run database gives it, from the checked staged tables, in the
+-- warehouse's own columns, with lineage. Promotion (tasks/warehouse/promote.py) moves these rows into the
+-- warehouse as a set: a department-year is a key (run_accepted) that selects rows, never a frame that travels.
+--
+-- Read in the run database (DuckDB), next to the gate's stg_* tables (tasks/quality/rundb.py) and:
+--   run_params (year), run_promote (run_id, loaded_at), run_files (uri, sha256: the content hash of each file
+--   read), run_accepted (department_code: the department-years the gate accepted), ref_fund_sources and
+--   ref_expense_types (code, name, from tasks/domain.py).
+-- Each block, named by its "-- name:" line, is the warehouse table of that name. Department-year tables hold
+-- only accepted keys; shared ones (the registry and the statistics, loaded once per content) hold every row,
+-- the first of each key in file order.
+
+-- name: dim_department
+SELECT d.department_code, d.department_name, d.region_code, d.region_name, coalesce(d.synthetic, false) AS synthetic,
+       p.run_id, CAST(d._source AS VARCHAR) AS source_uri, coalesce(f.sha256, '') AS source_sha256,
+       CAST(d._row AS INTEGER) AS source_row, p.loaded_at
+FROM stg_departments d CROSS JOIN run_promote p LEFT JOIN run_files f ON f.uri = CAST(d._source AS VARCHAR)
+WHERE d.department_code IN (SELECT department_code FROM run_accepted)
+
+-- name: dim_period
+SELECT year, make_date(year, 1, 1) AS start_date, make_date(year, 12, 31) AS end_date,
+       CAST(year AS VARCHAR) || '年度' AS label
+FROM run_params
+
+-- name: dim_project
+-- A department-year's projects: each project code once, named as its first budget line names it.
+SELECT department_code, year, project_code, project_name, expense_type_code,
+       run_id, source_uri, source_sha256, source_row, loaded_at
+FROM (
+    SELECT l.department_code, r.year, l.project_code, l.project_name, e.code AS expense_type_code,
+           p.run_id, CAST(l._source AS VARCHAR) AS source_uri, coalesce(f.sha256, '') AS source_sha256,
+           CAST(l._row AS INTEGER) AS source_row, p.loaded_at,
+           row_number() OVER (PARTITION BY l.department_code, l.project_code ORDER BY l._seq) AS nth
+    FROM stg_budget_lines l CROSS JOIN run_params r CROSS JOIN run_promote p
+    JOIN ref_expense_types e ON e.name = l.expense_type
+    LEFT JOIN run_files f ON f.uri = CAST(l._source AS VARCHAR)
+    WHERE l.department_code IN (SELECT department_code FROM run_accepted)
+)
+WHERE nth = 1
+
+-- name: fct_budget_line
+SELECT l.department_code, r.year, l.line_id, l.project_code, s.code AS fund_source_code,
+       e.code AS expense_type_code, l.budget AS budget_fen, l.executed AS reported_executed_fen,
+       l.carryover AS carryover_fen, l.initial_budget AS initial_budget_fen, l.fund_nature,
+       p.run_id, CAST(l._source AS VARCHAR) AS source_uri, coalesce(f.sha256, '') AS source_sha256,
+       CAST(l._row AS INTEGER) AS source_row, p.loaded_at
+FROM stg_budget_lines l CROSS JOIN run_params r CROSS JOIN run_promote p
+JOIN ref_fund_sources s ON s.name = l.fund_source
+JOIN ref_expense_types e ON e.name = l.expense_type
+LEFT JOIN run_files f ON f.uri = CAST(l._source AS VARCHAR)
+WHERE l.department_code IN (SELECT department_code FROM run_accepted)
+
+-- name: fct_reported_total
+SELECT t.department_code, r.year, t.item, t.budget AS budget_fen, t.executed AS executed_fen,
+       t.carryover AS carryover_fen,
+       p.run_id, CAST(t._source AS VARCHAR) AS source_uri, coalesce(f.sha256, '') AS source_sha256,
+       CAST(t._row AS INTEGER) AS source_row, p.loaded_at
+FROM stg_summary t CROSS JOIN run_params r CROSS JOIN run_promote p
+LEFT JOIN run_files f ON f.uri = CAST(t._source AS VARCHAR)
+WHERE t.department_code IN (SELECT department_code FROM run_accepted)
+
+-- name: fct_payment
+SELECT y.department_code, r.year, y.voucher_no, y.line_id, CAST(y.pay_date AS DATE) AS pay_date, y.payee,
+       y.economic_class, y.amount AS amount_fen,
+       p.run_id, CAST(y._source AS VARCHAR) AS source_uri, coalesce(f.sha256, '') AS source_sha256,
+       CAST(y._row AS INTEGER) AS source_row, p.loaded_at
+FROM stg_payments y CROSS JOIN run_params r CROSS JOIN run_promote p
+LEFT JOIN run_files f ON f.uri = CAST(y._source AS VARCHAR)
+WHERE y.department_code IN (SELECT department_code FROM run_accepted)
+
+-- name: fct_performance_target
+-- 绩效目标 in their file's order (position 1, 2, …: the 自评表's row order).
+SELECT t.department_code, r.year, t.indicator,
+       CAST(row_number() OVER (PARTITION BY t.department_code ORDER BY t._row, t._seq) AS INTEGER) AS position,
+       t.level1, t.level2, t.nature, t.target, t.unit, t.weight, t.actual_source,
+       p.run_id, CAST(t._source AS VARCHAR) AS source_uri, coalesce(f.sha256, '') AS source_sha256,
+       CAST(t._row AS INTEGER) AS source_row, p.loaded_at
+FROM stg_targets t CROSS JOIN run_params r CROSS JOIN run_promote p
+LEFT JOIN run_files f ON f.uri = CAST(t._source AS VARCHAR)
+WHERE t.department_code IN (SELECT department_code FROM run_accepted)
+
+-- name: fct_performance_actual
+SELECT a.department_code, r.year, a.indicator, a.actual, a.deviation, a.evidence,
+       p.run_id, CAST(a._source AS VARCHAR) AS source_uri, coalesce(f.sha256, '') AS source_sha256,
+       CAST(a._row AS INTEGER) AS source_row, p.loaded_at
+FROM stg_self_assessment a CROSS JOIN run_params r CROSS JOIN run_promote p
+LEFT JOIN run_files f ON f.uri = CAST(a._source AS VARCHAR)
+WHERE a.department_code IN (SELECT department_code FROM run_accepted)
+
+-- name: fct_application
+-- The registry's applications, each id once; first_application: the enterprise's first in its programme,
+-- over the whole registry.
+SELECT application_id, department_code, year, uscc, program, CAST(submitted AS DATE) AS submitted, result,
+       first_application, run_id, source_uri, source_sha256, source_row, loaded_at
+FROM (
+    SELECT a.application_id, a.department_code, CAST(a.year AS INTEGER) AS year, a.uscc, a.program, a.submitted,
+           a.result, a.year = min(a.year) OVER (PARTITION BY a.uscc, a.program) AS first_application,
+           p.run_id, CAST(a._source AS VARCHAR) AS source_uri, coalesce(f.sha256, '') AS source_sha256,
+           CAST(a._row AS INTEGER) AS source_row, p.loaded_at,
+           row_number() OVER (PARTITION BY a.application_id ORDER BY a._seq) AS nth
+    FROM stg_applications a CROSS JOIN run_promote p LEFT JOIN run_files f ON f.uri = CAST(a._source AS VARCHAR)
+)
+WHERE nth = 1
+
+-- name: fct_investment_project
+SELECT project_id, department_code, project_name, uscc, signed_date, registered_date, agreed_investment_fen,
+       agreed_output_fen, run_id, source_uri, source_sha256, source_row, loaded_at
+FROM (
+    SELECT i.project_id, i.department_code, i.project_name, i.uscc, CAST(i.signed AS DATE) AS signed_date,
+           CAST(i.registered AS DATE) AS registered_date, i.agreed_investment AS agreed_investment_fen,
+           i.agreed_output AS agreed_output_fen,
+           p.run_id, CAST(i._source AS VARCHAR) AS source_uri, coalesce(f.sha256, '') AS source_sha256,
+           CAST(i._row AS INTEGER) AS source_row, p.loaded_at,
+           row_number() OVER (PARTITION BY i.project_id ORDER BY i._seq) AS nth
+    FROM stg_investment_projects i CROSS JOIN run_promote p
+    LEFT JOIN run_files f ON f.uri = CAST(i._source AS VARCHAR)
+)
+WHERE nth = 1
+
+-- name: dim_enterprise
+-- The enterprises the registry's applications and investment projects name, each once.
+SELECT uscc, enterprise_name, region_code, industry, established, status,
+       run_id, source_uri, source_sha256, source_row, loaded_at
+FROM (
+    SELECT e.uscc, e.name AS enterprise_name, e.region_code, e.industry, CAST(e.established AS DATE) AS established,
+           e.status, p.run_id, CAST(e._source AS VARCHAR) AS source_uri, coalesce(f.sha256, '') AS source_sha256,
+           CAST(e._row AS INTEGER) AS source_row, p.loaded_at,
+           row_number() OVER (PARTITION BY e.uscc ORDER BY e._seq) AS nth
+    FROM stg_enterprises e CROSS JOIN run_promote p LEFT JOIN run_files f ON f.uri = CAST(e._source AS VARCHAR)
+    WHERE e.uscc IN (SELECT uscc FROM stg_applications UNION SELECT uscc FROM stg_investment_projects)
+)
+WHERE nth = 1
+
+-- name: fct_indicator_value
+SELECT region_code, year, indicator_code, industry, region_name, value, unit,
+       run_id, source_uri, source_sha256, source_row, loaded_at
+FROM (
+    SELECT i.region_code, CAST(i.year AS INTEGER) AS year, i.indicator_code, i.industry, i.region_name,
+           CAST(i.value AS DECIMAL(20, 6)) AS value, i.unit,
+           p.run_id, CAST(i._source AS VARCHAR) AS source_uri, coalesce(f.sha256, '') AS source_sha256,
+           CAST(i._row AS INTEGER) AS source_row, p.loaded_at,
+           row_number() OVER (PARTITION BY i.region_code, i.year, i.indicator_code, i.industry ORDER BY i._seq) AS nth
+    FROM stg_indicators i CROSS JOIN run_promote p LEFT JOIN run_files f ON f.uri = CAST(i._source AS VARCHAR)
+)
+WHERE nth = 1
+
+-- name: dim_indicator
+SELECT indicator_code, indicator_name, unit, run_id, source_uri, source_sha256, source_row, loaded_at
+FROM (
+    SELECT i.indicator_code, i.indicator_name, i.unit,
+           p.run_id, CAST(i._source AS VARCHAR) AS source_uri, coalesce(f.sha256, '') AS source_sha256,
+           CAST(i._row AS INTEGER) AS source_row, p.loaded_at,
+           row_number() OVER (PARTITION BY i.indicator_code ORDER BY i._seq) AS nth
+    FROM stg_indicators i CROSS JOIN run_promote p LEFT JOIN run_files f ON f.uri = CAST(i._source AS VARCHAR)
+)
+WHERE nth = 1
