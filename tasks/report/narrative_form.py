@@ -288,6 +288,11 @@ _DROP_MARK = tuple(qn(f"w:{n}") for n in (
     "customXmlMoveFromRangeStart", "customXmlMoveFromRangeEnd", "customXmlMoveToRangeStart",
     "customXmlMoveToRangeEnd"))
 _W_PPR, _W_RPR, _W_TRPR, _W_TCPR = qn("w:pPr"), qn("w:rPr"), qn("w:trPr"), qn("w:tcPr")
+# Empty markers that may stand between two paragraphs (a bookmark, a comment's range, a permission): a
+# deleted paragraph mark still joins its paragraph to the next one past them.
+_MARKERS = tuple(qn(f"w:{n}") for n in ("bookmarkStart", "bookmarkEnd", "commentRangeStart", "commentRangeEnd",
+                                         "permStart", "permEnd", "proofErr", "moveFromRangeStart", "moveFromRangeEnd",
+                                         "moveToRangeStart", "moveToRangeEnd"))
 
 
 def _mark(element: Any, props: str, tags: tuple[str, ...]) -> Any:
@@ -333,6 +338,8 @@ def accept_revisions(body: Any) -> None:
     for p in list(body.iter(_W_P)):
         while p.getparent() is not None and _mark(p, _W_PPR, _DROP_CONTENT) is not None:
             following = p.getnext()
+            while following is not None and following.tag in _MARKERS:  # a bookmark's end between them
+                following = following.getnext()
             if following is None or following.tag != _W_P:
                 _remove(_mark(p, _W_PPR, _DROP_CONTENT))  # nothing to join: the mark stays
                 break

@@ -28,6 +28,7 @@ from tasks.warehouse.queries import TargetRow
 # The same patterns as the PRF-002 and PRF-004 rule views in tasks/quality/sql/checks.sql.
 NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?%?")
 SIGN = re.compile(r"^(≥|≤|≧|≦|>=|<=|>|<|=)")
+GROUPED = re.compile(r"[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?%?")  # commas grouping thousands: 1,200
 PERCENT = "%"
 
 
@@ -37,7 +38,10 @@ def number(text: str | None, unit: str | None = None, signed: bool = False) -> D
     ("≥95%" is 95; whether it agrees with the 指标性质 is the gate's rule PRF-002)."""
     if text is None:
         return None
-    cleaned = bare(text, unit, signed).replace(",", "")
+    cleaned = bare(text, unit, signed)
+    if "," in cleaned and not GROUPED.fullmatch(cleaned):  # 92,5 is no number: its comma groups no thousands
+        return None
+    cleaned = cleaned.replace(",", "")
     if not NUMBER.fullmatch(cleaned):
         return None
     return Decimal(cleaned.rstrip("%"))

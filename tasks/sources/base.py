@@ -141,10 +141,15 @@ class FileSource:
 
 
 # The names file managers give a copy, around the original's name (lower case): Windows "payments - 副本",
-# "payments - copy (2)", "payments (1)", "复件 payments" (XP); macOS "payments copy", "payments copy 2"; Linux
-# "payments (copy)", "copy of payments"; and any of them again ("payments - 副本 - 副本", "payments (1) (1)").
-_COPY_SUFFIX = re.compile(r"(?:\s*[-_]?\s*(?:副本|拷贝|复件|copy)(?:\s*\d+|\s*[(（]\d+[)）])?"
-                          r"|\s*[(（](?:\d+|copy|副本)[)）])$")
+# "payments - copy (2)", "payments (1)", "复件 payments" (XP); macOS "payments copy", "payments copy 2", and
+# "payments 2" (Finder's Keep Both); GNOME "payments (copy)", "payments (another copy)", "payments (3rd copy)";
+# Chinese desktops "payments (副本 1)", "payments (复件)"; "copy of payments"; and any of them again
+# ("payments - 副本 - 副本", "payments (1) (1)").
+_COPY_WORD = r"(?:副本|拷贝|复件|copy)"
+_COPY_SUFFIX = re.compile(
+    rf"(?:\s*[-_]?\s*{_COPY_WORD}(?:\s*\d+|\s*[(（]\d+[)）])?"
+    rf"|\s*[(（](?:\d+|(?:another |\d+(?:st|nd|rd|th) )?{_COPY_WORD}(?:\s*\d+)?)[)）]"
+    r"|\s+\d{1,2})$")
 _COPY_PREFIX = re.compile(r"^(?:复件|副本|拷贝|copy of|copy)\s*[-_]?\s*")
 
 

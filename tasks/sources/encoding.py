@@ -29,11 +29,18 @@ _CONTROL_BYTES = re.compile(f"[{_C0}]".encode("ascii"))
 _NOT_CONTROL = bytes(b for b in range(256) if not _CONTROL_BYTES.match(bytes([b])))
 _INNER_BOM = codecs.BOM_UTF8
 DOS_EOF = b"\x1a"  # the end-of-file mark old DOS tools put at the end of a text file
-# What GBK office text is made of: CJK unified ideographs, CJK punctuation and full-width forms, and the
-# symbols GBK carries that forms use (° ± × ÷ · in Latin-1; general punctuation — ‰ ※ “ ” …; letterlike and
-# number forms — ℃ № Ⅰ Ⅱ; arrows; mathematical operators — ≥ ≤ ≠ √; ① ⑴ ⒈; box drawing; ■ □ ▲ ○ ●; ★ ☆).
-_COMMON = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef\u00b0-\u00b7\u00d7\u00f7\u2010-\u203b"
-                     r"\u2103-\u2199\u2200-\u22ff\u2460-\u249b\u2500-\u254b\u25a0-\u25ef\u2605\u2606]")
+# What GBK office text is made of: CJK ideographs, CJK punctuation and full-width forms, and the symbols and
+# letters GBK carries that forms use: Latin-1's ° ± × ÷ · § and pinyin's ā é ǐ ü; Greek (μ α Ω) and Cyrillic;
+# general punctuation (‰ ※ “ ” …); letterlike and number forms (℃ № Ⅰ Ⅱ); arrows; mathematical operators
+# (≥ ≤ ≠ √); ① ⑴ ⒈; box drawing; ■ □ ▲ ○ ● ★ ☆; kana and bopomofo; ㈠ and ㎡ ㎏.
+_COMMON = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef\u00a4\u00a7\u00a8\u00b0-\u00b7"
+                     r"\u00d7\u00e0-\u00fc\u0101-\u01dc\u0391-\u03c9\u0401-\u0451\u2010-\u203b\u2103-\u2199"
+                     r"\u2200-\u22ff\u2460-\u249b\u2500-\u254b\u25a0-\u25ef\u2605\u2606\u2640\u2642"
+                     r"\u3041-\u30ff\u3105-\u3129\u3220-\u3243\u32a3\u338e-\u33d5]")
+# Of those, the ideographs: most of a Chinese text's characters beyond ASCII. Text in another code page
+# read as GBK (Big5, say) falls largely on GBK's kana, Greek and Cyrillic rows instead.
+_IDEOGRAPH = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+IDEOGRAPH_SHARE = 0.5
 _NAMES = {0: "NUL", 7: "BEL", 8: "BS", 0x0B: "VT", 0x0C: "FF", 0x1A: "SUB", 0x1B: "ESC", 0x7F: "DEL",
           0xFEFF: "a byte-order mark inside the text"}
 
@@ -103,7 +110,8 @@ def _plausible(text: str) -> bool:
     if not non_ascii:
         return True
     common = sum(1 for c in non_ascii if _COMMON.match(c))
-    return common / len(non_ascii) >= 0.95
+    ideographs = sum(1 for c in non_ascii if _IDEOGRAPH.match(c))
+    return common / len(non_ascii) >= 0.95 and ideographs / len(non_ascii) >= IDEOGRAPH_SHARE
 
 
 def _gb18030(data: bytes) -> bool:
@@ -172,7 +180,7 @@ def sniff(data: bytes) -> TextEncoding:
             if _gb18030(body):
                 return TextEncoding("gb18030", "gb18030", skip=len(codecs.BOM_UTF8), note=(
                     "the file starts with a UTF-8 byte-order mark, but its text is GBK/GB18030; it was read as "
-                    "GB18030 (save it as CSV UTF-8 or as CSV without the mark)"))
+                    "GB18030 (save it as UTF-8, or as GBK without the mark)"))
             where, line = _where(body, exc)
             raise EncodingRefused(
                 "the file starts with a UTF-8 byte-order mark, but its text is not UTF-8 "

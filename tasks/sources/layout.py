@@ -91,18 +91,17 @@ def unit_line(lines: Sequence[Sequence[str]], uri: str, dataset: Dataset, first_
 _DATA_CELL = re.compile(r"^[(¥]?[+-]?\d[\d,]*(\.\d+)?[%)]?$|^\d{4}[-/.年]\d{1,2}([-/.月]\d{1,2}日?)?$|^\d{8}$")
 
 
-def _looks_like_labels(cells: Sequence[str]) -> bool:
-    """A row that could be group labels in a header: some text, and no cell that reads as a number,
-    an amount or a date (what a record has)."""
-    filled = [re.sub(r"\s+", "", normalise(c)) for c in cells if c and c.strip()]
-    return bool(filled) and not any(_DATA_CELL.match(c) for c in filled)
+def _looks_like_record(cells: Sequence[str]) -> bool:
+    """A row with a cell that reads as a number, an amount or a date: what a record has and a header not."""
+    return any(_DATA_CELL.match(re.sub(r"\s+", "", normalise(c))) for c in cells if c and c.strip())
 
 
 def header_band(rows: Sequence[Sequence[str]], first: int, names: set[str]) -> int:
-    """The last header row of the header starting at ``first``: the header goes on while a row names a
-    contract column, and over one row of group labels only when a row below it (within
-    :data:`HEADER_BAND` rows) names contract columns again. Empty rows (the lines a quoted header cell's
-    line breaks continue onto) are passed over and do not count."""
+    """The last header row of the header starting at ``first``: the last row within :data:`HEADER_BAND`
+    rows that names a contract column and holds no value a record has (a number, an amount, a date). A row
+    between (group labels: 预算执行情况, 2022年度, 2022.12) is part of the header whatever it holds, since a
+    record is never followed by a row naming columns. Empty rows (the lines a quoted header cell's line
+    breaks continue onto) are passed over and do not count."""
     last, seen = first, 1
     for r in range(first + 1, len(rows)):
         if seen >= HEADER_BAND:
@@ -110,10 +109,8 @@ def header_band(rows: Sequence[Sequence[str]], first: int, names: set[str]) -> i
         if not any(c and c.strip() for c in rows[r]):
             continue
         seen += 1
-        if _names(rows[r], names):
+        if _names(rows[r], names) and not _looks_like_record(rows[r]):
             last = r
-        elif not _looks_like_labels(rows[r]):
-            break
     return last
 
 
@@ -122,7 +119,10 @@ def header_names(rows: Sequence[Sequence[str]], first: int, last: int, names: se
     else "" (a column with no header).
 
     A merged cell's text sits in its top-left cell: a column merged over both header rows has its
-    name in the upper row; a group label (预算执行情况) spans columns named in the lower row.
+    name in the upper row; a group label (预算执行情况) spans columns named in the lower row. A group label
+    that states a money unit (协议金额（千元）) gives it to the columns it spans, up to the next label of its
+    row, as a unit in their own header would; a column whose own header says another is refused later,
+    as a header that disagrees with its unit line is.
     """
     width = max(len(r) for r in rows[first: last + 1])
     header = []
@@ -130,8 +130,26 @@ def header_names(rows: Sequence[Sequence[str]], first: int, last: int, names: se
         cells = [rows[r][col] if col < len(rows[r]) else "" for r in range(last, first - 1, -1)]
         known = [c for c in cells if c and _base(c) in names]
         other = [c for c in cells if c and c.strip()]
-        header.append(known[0] if known else other[0] if other else "")
+        name = known[0] if known else other[0] if other else ""
+        unit = _group_unit(rows, first, last, col, names)
+        if known and unit and split_header_unit(name)[1] is None:
+            name = f"{_base(name)}（{unit}）"
+        header.append(name)
     return header
+
+
+def _group_unit(rows: Sequence[Sequence[str]], first: int, last: int, col: int, names: set[str]) -> str | None:
+    """The money unit a group label above column ``col`` states (a cell of a header row above the column's
+    name, at the column or the nearest filled cell to its left in that row, that names no contract column)."""
+    for r in range(first, last):
+        row = rows[r]
+        at = next((c for c in range(min(col, len(row) - 1), -1, -1) if row[c] and row[c].strip()), None)
+        if at is None or _base(row[at]) in names:
+            continue
+        unit = split_header_unit(row[at])[1]
+        if unit is not None:
+            return unit
+    return None
 
 
 def is_column_numbers(cells: Sequence[str]) -> bool:
@@ -203,7 +221,9 @@ def header_annex(rows: Sequence[Sequence[str]], start: int, header: list[str], d
             if unit not in MONEY_UNITS:
                 raise LayoutError(f"the unit row gives {unit} for the money column {header[col]!r}", r, header[col])
             given[col] = unit
-        row_units = set(given.values())
+        # the row's money units, wherever they stand: a cell merged over several columns (（单位：元） over the
+        # whole width) keeps its text in its first, which may be no money column
+        row_units = {u for u in units if u in MONEY_UNITS}
         for col, name in enumerate(header):
             base, stated = split_header_unit(name)
             if base not in money:

@@ -27,6 +27,9 @@ from tasks.sources.units import split_header_unit
 ROW = "_row"
 SOURCE = "_source"
 ZERO_TOKENS = ("", "—", "-", "－", "——", "–")
+# A number whose commas group thousands (1,234,567.89; with a sign, a currency sign or brackets, and a unit
+# after it): the only commas an amount may have.
+GROUPED = r"^[^\d,]*\d{1,3}(,\d{3})+(\.\d*)?[^\d,]*$"
 # A currency sign before an amount, as typed or as a spreadsheet's currency format exports it: ¥ (the
 # full-width ￥ reads ¥ under NFKC) or 人民币, after an optional sign or opening bracket.
 CURRENCY = r"^([+\-(]?)(?:¥|人民币|RMB)"
@@ -129,7 +132,13 @@ def parse_money(values: pd.Series, unit: str, cells: _Cells, allow_negative: boo
     Vectorised with Arrow's string kernels: a million amounts parse in well under a second.
     """
     scale_digits = len(str(FEN_PER_UNIT[unit])) - 1  # decimals that still land on a whole 分
-    text = pc.replace_substring_regex(pc.utf8_trim_whitespace(normalised(_arrow(values))), r"[,\s]", "")
+    trimmed = pc.utf8_trim_whitespace(normalised(_arrow(values)))
+    if pc.any(pc.match_substring(trimmed, ",")).as_py():  # a comma must group thousands: 12750,50 is no amount
+        grouped = pc.match_substring_regex(trimmed, GROUPED)
+        cells.fail(pc.and_(pc.match_substring(trimmed, ","), pc.invert(grouped)).to_numpy(zero_copy_only=False),
+                   values, lambda v: f"{v!r} is not an amount (its commas do not group thousands)",
+                   f"a number in {unit} such as 1,234.56 or 1234.56")
+    text = pc.replace_substring_regex(trimmed, r"[,\s]", "")
     if pc.any(pc.match_substring_regex(text, CURRENCY)).as_py():  # ¥45,912.09, ￥ read NFKC, 人民币1,200.00
         text = pc.replace_substring_regex(text, CURRENCY, r"\1")
     paren = pc.match_substring_regex(text, r"^\(.*\)$")
@@ -151,7 +160,7 @@ def parse_money(values: pd.Series, unit: str, cells: _Cells, allow_negative: boo
     max_digits = 19 - len(str(FEN_PER_UNIT[unit]))  # so that the amount in 分 fits in 64 bits
     cells.fail(pc.greater(pc.utf8_length(pc.struct_field(parts, "int")), max_digits).to_numpy(zero_copy_only=False),
                values, lambda v: f"{v!r} is too large", f"at most {max_digits} digits before the point in {unit}")
-    frac = pc.struct_field(parts, "frac")
+    frac = pc.utf8_rtrim(pc.struct_field(parts, "frac"), characters="0")  # 15724.0300 is 15724.03
     cells.fail(pc.greater(pc.utf8_length(frac), scale_digits).to_numpy(zero_copy_only=False), values,
                lambda v: f"{v!r} is more precise than 1 分", f"at most {scale_digits} decimals in {unit}")
     whole = pc.cast(pc.struct_field(parts, "int"), pa.int64()).to_numpy()

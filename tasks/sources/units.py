@@ -88,6 +88,12 @@ def unit_of_line(text: str) -> str | bool | None:
     bare = _BARE.match(line)
     if bare:
         return bare.group("value")
+    tokens = line.split()
+    if len(tokens) > 1 and all(_BARE.match(t) for t in tokens):  # （元） （元）: a unit over each amount column
+        units = {_BARE.match(t).group("value") for t in tokens}  # type: ignore[union-attr]
+        if len(units) > 1:
+            raise UnitLineError(f"it names two money units ({'、'.join(sorted(units))})")
+        return units.pop()
     if "单位" not in line:
         amount = [_read_value(m.group("value")) for m in _AMOUNT.finditer(line)]
         money = {u for u in amount if u is not None}

@@ -56,7 +56,10 @@ from tasks.sources.units import normalise, split_header_unit
 CONTROL = re.compile(CONTROL_PATTERN)
 TOTAL_WORDS = ("合计", "总计", "小计")
 GRAND_TOTALS = ("合计", "总计")  # checked against the rows above; a 小计 covers a group we cannot see
-FOOTER = re.compile(r"^\s*(注|说明|备注|填表人|填报人|制表|审核|负责人)[:：\s]")
+# What starts a note or a signature line below a table (full-width colons read NFKC): 注：, 注1：, 说明, 备注,
+# 附注, 数据来源, 资料来源, 填表人, 填报人, 制表人, 填表日期, 制表日期, 审核人, 单位负责人, 财务负责人 ….
+FOOTER = re.compile(r"^\s*(注\s*\d*|说明|备注|附注|数据来源|资料来源|填表人|填报人|填表日期|填报日期|制表人?|制表日期"
+                    r"|审核人?|审核日期|单位负责人|财务负责人|部门负责人|负责人|经办人|联系电话)\s*[:：\s]")
 
 
 def cell_text(value: Any) -> str:
@@ -148,8 +151,11 @@ def _unmerge(rows: list[list[str]], values: list[list[Any]], merged: Merged, sta
             continue
         text, value = rows[r1][c1] if c1 < len(rows[r1]) else "", values[r1][c1] if c1 < len(values[r1]) else ""
         amounts = [c for c in range(c1, c2 + 1) if c < len(header) and _base(header[c]) in money]
-        # an amount shared by several cells is refused; a note or a 合计 label merged over the width is no amount
-        if amounts and text.strip() not in ZERO_TOKENS and _money(text, "元") is not None:
+        # an amount shared by several cells is refused, however it is written (1,234.00元, 23500万元); a note or a
+        # 合计 label merged over the width is no amount
+        label = next((t for t in (text.strip(),) if t), "")
+        if (amounts and label not in ZERO_TOKENS and re.search(r"\d", normalise(label))
+                and not FOOTER.match(label) and _total_word(label) not in TOTAL_WORDS):
             where = f"{_column_letter(c1)}{r1 + 1}:{_column_letter(c2)}{r2 + 1}"
             raise LayoutError(f"the cells {where} are merged and hold the amount {text}; an amount cannot be "
                               f"shared between {'rows' if r2 > r1 else 'columns'} (unmerge them and give each "

@@ -225,6 +225,31 @@ def review_findings() -> None:
         {"预算执行": [*lines, ["注：本表数据来源于预算管理一体化系统。"]]}, {"预算执行": [f"A{note}:I{note}"]}))
 
 
+def second_review_findings() -> None:
+    """Inputs a second newcomer's trial found mishandled."""
+    projects = [list(r) for r in csv.reader((SAMPLE / "registry" / "investment_projects.csv").open(encoding="utf-8"))]
+    money = [i for i, h in enumerate(projects[0]) if h in ("协议投资额", "协议达产年产值或营收")]
+    in_yuan = [r if n == 0 else [f"{float(c) * 10000:.2f}" if i in money else c for i, c in enumerate(r)]
+               for n, r in enumerate(projects)]
+    # the unit row's one cell in the first column (a cell merged over the whole width)
+    units = ["（单位：元）"] + [""] * (len(projects[0]) - 1)
+    write("investment_projects_unit_row_first_cell.csv", csv_text([in_yuan[0], units, *in_yuan[1:]]).encode("utf-8"))
+    # the unit in a group label over both amounts: 协议金额（千元）
+    top = [h if i not in money else ("协议金额（千元）" if i == money[0] else "") for i, h in enumerate(projects[0])]
+    leaf = [h if i in money else "" for i, h in enumerate(projects[0])]
+    in_qian = [[f"{float(c) * 10:.2f}" if i in money else c for i, c in enumerate(r)] for r in projects[1:]]
+    write("investment_projects_group_unit.csv", csv_text([top, leaf, *in_qian]).encode("utf-8"))
+    # an amount merged over two rows, written as text with its unit
+    rows = [projects[0], *([*r[:money[0]], f"{r[money[0]]}万元", r[money[1]]] for r in projects[1:])]
+    rows[2][money[0]] = None
+    write("investment_projects_merged_text_amount.xlsx", workbook(
+        {"招商": rows}, {"招商": [f"{chr(65 + money[0])}2:{chr(65 + money[0])}3"]}))
+    # a comma that groups no thousands (45912,09 for 45912.09)
+    ledger = rows_of("payments.csv")
+    ledger[1][6] = ledger[1][6].replace(".", ",")
+    write("payments_comma_for_a_point.csv", csv_text(ledger).encode("utf-8"))
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     silent_figures()
@@ -232,6 +257,7 @@ def main() -> None:
     layouts()
     typed_values()
     review_findings()
+    second_review_findings()
 
 
 if __name__ == "__main__":

@@ -128,3 +128,8 @@ def test_utf16_without_a_mark_trailing_ctrl_z_and_an_inner_mark():
     with pytest.raises(SourceError) as caught:  # two exports joined: the second's mark inside the text
         read_csv(payments(2).encode("utf-8") + codecs.BOM_UTF8 + payments(1).encode("utf-8"), "p.csv", PAYMENTS)
     assert caught.value.problem.row == 4 and "U+FEFF" in caught.value.problem.message
+
+
+def test_gbk_text_with_units_letters_and_enclosed_numbers_is_gbk():
+    text = "部门编码,指标,单位\nD,绿化面积,㎡\nD,重量,㎏\nD,第㈠项,§3\nD,浓度,μg/m³\nD,拼音,lǜ\n"
+    assert detect_encoding(text.replace("³", "3").encode("gbk")) == "gb18030"

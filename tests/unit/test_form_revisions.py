@@ -134,3 +134,14 @@ def test_formatting_changes_and_comments_leave_the_text_as_it_is(tmp_path):
     doc.add_comment(paragraph.runs, text="请补充数据来源。", author="审核人", initials="审")
     doc.save(str(path))
     assert read(tmp_path).task_analysis == expected
+
+
+def test_a_deleted_paragraph_mark_joins_past_a_bookmark_between_the_paragraphs(tmp_path):
+    path = form_file(tmp_path, sample_data())
+    doc = Document(str(path))
+    _replace(box(doc, "部门职能"),
+             _paragraph(_run("负责工业和信息化工作"), mark="w:del"),
+             parse_xml(f'<w:bookmarkEnd {W} w:id="77"/>'),
+             _paragraph(_run("，统筹推进科技创新。")))
+    doc.save(str(path))
+    assert read(tmp_path).functions == ["负责工业和信息化工作，统筹推进科技创新。"]

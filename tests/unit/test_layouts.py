@@ -297,3 +297,73 @@ def test_a_dataset_whose_only_file_is_named_as_a_copy_is_read_with_a_warning(tmp
     assert len(stage(raw)) == 3
     assert [w.severity for w in raw.warnings] == ["warning"] and "named as a copy of budget_lines.csv" in str(
         raw.warnings[0])
+
+
+# --- found by a second newcomer's trial of issue 26
+
+
+def test_a_unit_row_whose_unit_stands_under_no_money_column_gives_it_to_them_all():
+    from tasks.sources.contract import INVESTMENT_PROJECTS
+
+    for units in (["（单位：元）", "", "", "", "", "", "", ""], ["", "", "", "", "", "（元）", "", ""]):
+        frame = stage(read_csv(csv_bytes([INVESTMENT_HEADER, units, INVESTMENT_ROW]), "i.csv", INVESTMENT_PROJECTS))
+        assert frame["agreed_investment"].tolist() == [20_000_000_000], units
+
+
+def test_a_line_of_units_above_the_header_is_a_unit_line():
+    from tasks.sources.contract import INVESTMENT_PROJECTS
+
+    rows = [["", "", "", "", "", "", "（元）", "（元）"], INVESTMENT_HEADER, INVESTMENT_ROW]
+    frame = stage(read_csv(csv_bytes(rows), "i.csv", INVESTMENT_PROJECTS))
+    assert frame["agreed_output"].tolist() == [30_000_000_000]
+
+
+@pytest.mark.parametrize("form", ["csv", "xlsx"])
+def test_a_group_label_s_unit_reaches_the_columns_under_it(form):
+    from tasks.sources.contract import INVESTMENT_PROJECTS
+
+    top = [*INVESTMENT_HEADER[:6], "协议金额（千元）", ""]
+    leaf = [""] * 6 + INVESTMENT_HEADER[6:]
+    row = [*INVESTMENT_ROW[:6], "200000.00", "300000.00"]
+    raw = (read_csv(csv_bytes([top, leaf, row]), "i.csv", INVESTMENT_PROJECTS) if form == "csv"
+           else read_workbook(workbook({"招商": [top, leaf, row]}, {"招商": ["G1:H1"]}), "i.xlsx", INVESTMENT_PROJECTS))
+    frame = stage(raw)
+    assert frame["agreed_investment"].tolist() == [20_000_000_000] and frame["agreed_output"].tolist() == [
+        30_000_000_000]
+
+
+@pytest.mark.parametrize("written", ["23500万元", "1,234.00元", "7 310.00"])
+def test_a_merged_amount_written_as_text_is_refused_too(written):
+    rows = [LINE_HEADER, *[list(r) for r in LINES]]
+    rows[1][6], rows[2][6] = written, None
+    data = workbook({"明细": rows}, {"明细": ["G2:G3"]})
+    with pytest.raises(SourceError, match="are merged and hold the amount"):
+        read_workbook(data, "b.xlsx", BUDGET_LINES)
+
+
+@pytest.mark.parametrize("name", ["budget_lines 2.csv", "budget_lines (another copy).csv",
+                                  "budget_lines (3rd copy).csv", "budget_lines (复件).csv", "budget_lines(副本 1).csv"])
+def test_more_names_file_managers_give_a_copy(tmp_path, name):
+    test_every_name_a_file_manager_gives_a_copy_is_a_second_file(tmp_path, name)
+
+
+def test_an_amount_whose_comma_groups_no_thousands_is_refused():
+    rows = [LINE_HEADER, [*LINES[0][:6], "12750,50", "0", "12750.50"]]
+    with pytest.raises(SourceError, match="its commas do not group thousands"):
+        stage(read_csv(csv_bytes(rows), "b.csv", BUDGET_LINES))
+    rows = [LINE_HEADER, [*LINES[0][:6], "12,750.50", "12750.5000", "0"]]  # trailing zeros: exact to the 分
+    frame = stage(read_csv(csv_bytes(rows), "b.csv", BUDGET_LINES))
+    assert frame["budget"].tolist() == [1_275_050] and frame["executed"].tolist() == [1_275_050]
+
+
+@pytest.mark.parametrize("footer", ["单位负责人：张三    财务负责人：李四    填表人：王五", "填表日期：2023年1月10日",
+                                    "注1：本表为决算数。", "数据来源：预算管理一体化系统"])
+def test_signature_lines_and_notes_below_the_table_end_it(footer):
+    data = workbook({"明细": [LINE_HEADER, *LINES, [footer]]})
+    assert len(stage(read_workbook(data, "b.xlsx", BUDGET_LINES))) == 3
+
+
+@pytest.mark.parametrize("label", ["2022", "2022.12", "2022年12月31日"])
+def test_a_group_label_that_is_a_date_or_a_year(label):
+    rows = [[*LINE_HEADER[:6], label, "", ""], [""] * 6 + LINE_HEADER[6:], *LINES]
+    assert stage(read_csv(csv_bytes(rows), "b.csv", BUDGET_LINES))["budget"].tolist() == [10000, 5050, 800]

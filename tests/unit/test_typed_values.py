@@ -97,3 +97,23 @@ def test_the_gate_and_the_table_read_a_fraction_the_same_way():
 
 def test_a_signed_fraction_is_a_fraction_too():
     assert fraction_reading("+0.92", Decimal(90)) == Decimal(92)
+
+
+def test_a_comma_that_groups_no_thousands_is_no_number_in_python_or_sql():
+    """92,5 (a slip for 92.5) is not 925: number() gives None and PRF-004 refuses it."""
+    from tasks.quality.rundb import run_database
+    from tasks.report.targets import number
+    from tasks.sources.contract import DEPARTMENTS, SELF_ASSESSMENT, TARGETS
+
+    assert number("92,5") is None and number("1,200") == Decimal(1200) and number("1,2345") is None
+    targets = ("部门编码,一级指标,二级指标,三级指标,指标性质,指标值,计量单位,分值,完成值来源\n"
+               "D,效益指标,满意度,甲,≥,90,%,5,reported\nD,效益指标,满意度,乙,≥,\"1,200\",人,5,reported\n")
+    actuals = "部门编码,三级指标,实际完成值\nD,甲,\"92,5\"\nD,乙,\"1,300\"\n"
+    departments = "部门编码,部门名称,行政区划代码,行政区划\nD,甲局,440103,荔湾区\n"
+    frames = {d.name: stage(read_csv(text.encode(), f"{d.name}.csv", d))
+              for d, text in ((TARGETS, targets), (SELF_ASSESSMENT, actuals))}
+    with run_database() as db:
+        db.build(2022, stage(read_csv(departments.encode(), "departments.csv", DEPARTMENTS)), frames)
+        found = dict(db.duckdb.sql("SELECT indicator, actual_valid FROM chk_target_actuals").fetchall())
+        valid = dict(db.duckdb.sql("SELECT indicator, target_valid FROM chk_targets").fetchall())
+    assert found == {"甲": False, "乙": True} and valid == {"甲": True, "乙": True}

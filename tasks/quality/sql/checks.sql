@@ -160,7 +160,10 @@ checked AS (
            coalesce(regexp_full_match(
                CASE WHEN coalesce(unit, '') NOT IN ('', '%') AND suffix(bare, unit)
                     THEN trim(left(bare, length(bare) - length(unit))) ELSE bare END,
-               '[+-]?[0-9]+(\.[0-9]+)?%?'), false) AS number_ok,
+               '[+-]?[0-9]+(\.[0-9]+)?%?'), false)
+               -- a comma must group thousands (1,200): 92,5 is no number (targets.py GROUPED)
+               AND (NOT contains(target, ',') OR regexp_matches(target, '[0-9]{1,3}(,[0-9]{3})+([^0-9,]|$)')
+                    AND NOT regexp_matches(target, ',([0-9]{0,2}|[0-9]{4,})([^0-9]|$)')) AS number_ok,
            (sign = '' OR CASE sign WHEN '≥' THEN '≥' WHEN '≧' THEN '≥' WHEN '>=' THEN '≥' WHEN '>' THEN '≥'
                                    WHEN '≤' THEN '≤' WHEN '≦' THEN '≤' WHEN '<=' THEN '≤' WHEN '<' THEN '≤'
                                    ELSE '=' END = nature) AS sign_ok
@@ -197,7 +200,9 @@ SELECT t.department_code, t.indicator, t.nature, t.unit, a.actual,
                     THEN trim(left(trim(replace(a.actual, ',', '')), length(trim(replace(a.actual, ',', '')))
                                                                      - length(t.unit)))
                     ELSE trim(replace(a.actual, ',', '')) END,
-               '[+-]?[0-9]+(\.[0-9]+)?%?'), false) END
+               '[+-]?[0-9]+(\.[0-9]+)?%?'), false)
+               AND (NOT contains(a.actual, ',') OR regexp_matches(a.actual, '[0-9]{1,3}(,[0-9]{3})+([^0-9,]|$)')
+                    AND NOT regexp_matches(a.actual, ',([0-9]{0,2}|[0-9]{4,})([^0-9]|$)')) END
            AS actual_valid,
        row_number() OVER (ORDER BY t._seq) - 1 AS _idx
 FROM stg_targets t
