@@ -1,6 +1,6 @@
 """SQL files of named blocks: each block starts at a ``-- name: X`` line and is one SELECT (a view, a model).
 
-The gate's views (``tasks/quality/sql``) and the warehouse's staging models (``tasks/warehouse/sql``) are
+The gate's views (``tasks/quality/sql``) and the model graph shared with the warehouse (``tasks/sql``) are
 kept this way: reviewed text, one definition per name, read once per process.
 """
 

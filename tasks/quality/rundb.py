@@ -43,7 +43,7 @@ import pandas as pd
 import pyarrow as pa
 import sqlalchemy as sa
 
-from tasks.domain import EXPENSE_TYPE_NAMES, FUND_SOURCE_NAMES, SUMMARY_TOTAL
+from tasks.domain import EXPENSE_TYPE_NAMES, EXPENSE_TYPES, FUND_SOURCE_NAMES, FUND_SOURCES, SUMMARY_TOTAL
 from tasks.settings import MEMORY_SIZE
 from tasks.sqlfile import named_blocks
 
@@ -61,22 +61,32 @@ def named_queries(filename: str) -> dict[str, str]:
     return named_blocks(SQL_DIR / filename)
 
 
+MODEL_GRAPH = Path(__file__).resolve().parents[1] / "sql"
+
+
+def model_graph() -> dict[str, str]:
+    """The model graph's views, in the order they are made: the staging models (``tasks/sql/models.sql``: the
+    warehouse's tables over the staged rows), then the marts (``tasks/sql/marts.sql``: each measure once, the
+    same SQL the warehouse's views are made from)."""
+    return {**named_blocks(MODEL_GRAPH / "models.sql"), **named_blocks(MODEL_GRAPH / "marts.sql")}
+
+
 def check_views() -> tuple[str, ...]:
     """The names of the rule views (``sql/checks.sql``): the values a rule's ``view`` may take."""
     return tuple(named_queries("checks.sql"))
 
 
 _STAGED = re.compile(r"\bstg_([a-z_]+)")
-_INTERMEDIATE = re.compile(r"\b(int_[a-z_]+)")
+_INTERMEDIATE = re.compile(r"\b((?:int|mart|fct|dim)_[a-z_]+)")
 _NOT_DATASETS = {"departments", "open_departments"}
 
 
 @lru_cache(maxsize=1)
 def view_datasets() -> dict[str, tuple[str, ...]]:
     """Each rule view → the datasets it reads, found in its SQL: the ``stg_<dataset>`` tables it names,
-    directly or through the ``int_*`` views it uses. Provenance names the rules that checked a figure
-    through these."""
-    intermediate = named_queries("intermediate.sql")
+    directly or through the ``int_*`` views and the model graph's views it uses. Provenance names the rules
+    that checked a figure through these."""
+    intermediate = {**model_graph(), **named_queries("intermediate.sql")}
 
     def reads(sql: str, seen: frozenset[str] = frozenset()) -> set[str]:
         out = set(_STAGED.findall(sql)) - _NOT_DATASETS
@@ -210,6 +220,12 @@ class RunDatabase:
                 self.stage(name, frame)
         if "open_departments" not in frames:  # every department's year closed (see pipeline.assemble)
             self.stage("open_departments", pd.DataFrame({"department_code": pd.Series([], dtype="string")}))
+        self._model_context()
+        for name, query in model_graph().items():  # the warehouse's tables and measures, over the staged rows
+            try:
+                con.execute(f'CREATE OR REPLACE VIEW "{name}" AS {query}')
+            except Exception as exc:  # a model on a dataset this run lacks; the checks on it fail below
+                log.info("model %s not built: %s", name, exc)
         for name, query in named_queries("intermediate.sql").items():
             try:
                 con.execute(f'CREATE OR REPLACE VIEW "{name}" AS {query}')
@@ -221,6 +237,17 @@ class RunDatabase:
             except Exception as exc:
                 self.failed[name] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
         self.connection.commit()
+
+    def _model_context(self) -> None:
+        """What the staging models read besides the staged rows: the vocabularies of 资金来源 and 支出性质, and
+        the run's lineage (no run yet, no files: promotion gives them, :mod:`tasks.warehouse.promote`)."""
+        for name, pairs in (("ref_fund_sources", FUND_SOURCES), ("ref_expense_types", EXPENSE_TYPES)):
+            self.stage(name, pd.DataFrame({"code": [c for c, _ in pairs], "name": [n for _, n in pairs]},
+                                          dtype="str"), table=name)
+        self.stage("files", pd.DataFrame({"uri": pd.Series([], dtype="str"), "sha256": pd.Series([], dtype="str")}),
+                   table="run_files")
+        self.stage("promote", pd.DataFrame({"run_id": pd.Series([""], dtype="str"),
+                                            "loaded_at": [pd.Timestamp("1970-01-01", tz="UTC")]}), table="run_promote")
 
     def rows(self, view: str, indexes: list[int]) -> pd.DataFrame:
         """The rows of rule view ``view`` numbered ``indexes`` (``_idx``), in that order."""

@@ -1,7 +1,7 @@
 """The run's extracted data (:class:`RunData`), as the gate takes it.
 
 The rule views themselves are SQL (``tasks/quality/sql/checks.sql``), built in the run database
-(:mod:`tasks.quality.rundb`); the warehouse's tables are SQL too (``tasks/warehouse/sql/promote.sql``).
+(:mod:`tasks.quality.rundb`), and so is the model graph shared with the warehouse (``tasks/sql``).
 What stays here is the in-memory form of a run's extracted data: its year and departments, the shared
 sources' frames, and the run database the finance datasets were appended to.
 """

@@ -11,6 +11,8 @@ from alembic.ddl.impl import DefaultImpl
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from tasks.warehouse import models
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -41,8 +43,15 @@ def current_revision(engine: sa.Engine) -> str | None:
 
 
 def upgrade(engine: sa.Engine, revision: str = "head") -> None:
-    """Apply every migration up to ``revision``; a no-op on an up-to-date warehouse."""
-    if revision == "head" and current_revision(engine) == head_revision():
-        return
+    """Apply every migration up to ``revision``, then (at head) make the views of the model graph again when
+    their SQL changed (:mod:`tasks.warehouse.models`); a no-op on an up-to-date warehouse."""
+    at_head = revision == "head" and current_revision(engine) == head_revision()
+    if at_head:
+        with engine.connect() as conn:
+            if models.current(conn):
+                return
     with engine.begin() as conn:
-        command.upgrade(alembic_config(conn), revision)
+        if not at_head:
+            command.upgrade(alembic_config(conn), revision)
+        if revision == "head":
+            models.build(conn)

@@ -126,13 +126,13 @@ def without_data(conn: sa.Connection, year: int) -> list[tuple[str, str]]:
 
 
 @named("支付进度 as of a date: payments dated up to it over 全年预算数, per department in total, per 资金来源 "
-       "and per project (fct_budget_line, fct_payment)")
+       "and per project (fct_budget_line, int_line_ledger_by_day)")
 def payment_progress(conn: sa.Connection, year: int, as_of: dt.date, departments: list[str]) -> list[Progress]:
     """The monitoring rows of ``departments``: for each, its total, then its 资金来源 in their order,
     then its projects by code. Budget lines without payments count with 0 paid."""
-    line, pay, dep = s.fct_budget_line, s.fct_payment, s.dim_department
+    line, pay, dep = s.fct_budget_line, s.int_line_ledger_by_day, s.dim_department
     fund, project = s.dim_fund_source, s.dim_project
-    paid = (sa.select(pay.c.department_code, pay.c.line_id, sa.func.sum(pay.c.amount_fen).label("paid_fen"))
+    paid = (sa.select(pay.c.department_code, pay.c.line_id, sa.func.sum(pay.c.paid_fen).label("paid_fen"))
             .where(pay.c.year == year, pay.c.pay_date <= as_of, pay.c.department_code.in_(departments))
             .group_by(pay.c.department_code, pay.c.line_id).subquery("paid"))
     lines = (sa.select(line.c.department_code, line.c.fund_source_code, line.c.project_code, line.c.budget_fen,

@@ -1,7 +1,9 @@
 """Promotion: what passed the gate moves from the run database into the warehouse by SQL, as a set.
 
-The staging models of ``sql/promote.sql`` give every warehouse table as the run database holds it; the
-department-years the gate accepted are keys (``run_accepted``) that select their rows. In one transaction:
+The staging models of ``tasks/sql/models.sql`` are views of the run database named as the warehouse's tables
+(:meth:`tasks.quality.rundb.RunDatabase.build` makes them, and the gate checks the measures built on them);
+the department-years the gate accepted are keys (``run_accepted``) that select their rows. In one
+transaction:
 
 - each department-year table (budget lines, payments, totals, projects, 绩效目标 and 绩效自评) loses the
   accepted keys' rows and takes the new ones; the department and the year dimensions are upserted;
@@ -31,13 +33,12 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import sqlalchemy as sa
 
-from tasks.domain import EXPENSE_TYPES, FUND_SOURCES
 from tasks.quality.rundb import RunDatabase
 from tasks.sqlfile import named_blocks
 from tasks.warehouse import dialect
 from tasks.warehouse import schema as s
 
-MODELS = Path(__file__).with_name("sql") / "promote.sql"
+MODELS = Path(__file__).resolve().parents[1] / "sql" / "models.sql"
 # Department-year tables: the keys' rows are replaced.
 KEYED = (s.dim_project, s.fct_budget_line, s.fct_reported_total, s.fct_payment, s.fct_performance_target,
          s.fct_performance_actual)
@@ -52,8 +53,17 @@ BATCH_ROWS = 500_000
 
 
 def models() -> dict[str, str]:
-    """Each warehouse table → the SELECT that gives its rows from the run database."""
+    """Each warehouse table → the SELECT that gives its rows from the run database (its view there)."""
     return named_blocks(MODELS)
+
+
+def _keyed(table: sa.Table) -> str:
+    """The rows of a department-year table (or of the department dimension) that the accepted keys select."""
+    return f'SELECT * FROM "{table.name}" WHERE department_code IN (SELECT department_code FROM run_accepted)'
+
+
+def _whole(table: sa.Table) -> str:
+    return f'SELECT * FROM "{table.name}"'
 
 
 @dataclass(frozen=True)
@@ -80,15 +90,12 @@ def held_snapshots(engine: sa.Engine) -> dict[str, str]:
 def prepare(db: RunDatabase, accepted: list[str], run_id: str, loaded_at: dt.datetime,
             files: dict[str, str]) -> None:
     """The run database's tables the models read besides the staged data: the keys, the run, the files'
-    hashes and the vocabularies. After it, each model of :func:`models` can be read in ``db``."""
+    hashes and the vocabularies (which :meth:`RunDatabase.build` made empty, for the gate)."""
     db.stage("accepted", pd.DataFrame({"department_code": pd.Series(accepted, dtype="str")}), table="run_accepted")
     db.stage("files", pd.DataFrame({"uri": pd.Series(list(files), dtype="str"),
                                     "sha256": pd.Series(list(files.values()), dtype="str")}), table="run_files")
     db.stage("promote", pd.DataFrame({"run_id": [run_id], "loaded_at": [pd.Timestamp(loaded_at)]}),
              table="run_promote")
-    for name, pairs in (("ref_fund_sources", FUND_SOURCES), ("ref_expense_types", EXPENSE_TYPES)):
-        db.stage(name, pd.DataFrame({"code": [c for c, _ in pairs], "name": [n for _, n in pairs]}, dtype="str"),
-                 table=name)
 
 
 def _columns(table: sa.Table) -> list[str]:
@@ -99,7 +106,7 @@ def _counts(db: RunDatabase, keyed: Iterable[sa.Table]) -> dict[str, dict[str, i
     """Rows per department of each department-year model: what ``ops_partition`` records."""
     out: dict[str, dict[str, int]] = {}
     for table in keyed:
-        found = db.duckdb.execute(f"SELECT department_code, count(*) FROM ({models()[table.name]}) "
+        found = db.duckdb.execute(f"SELECT department_code, count(*) FROM ({_keyed(table)}) "
                                   "GROUP BY department_code").fetchall()
         for code, n in found:
             out.setdefault(str(code), {})[table.name] = int(n)
@@ -144,29 +151,28 @@ def promote(db: RunDatabase, engine: sa.Engine, year: int, accepted: list[str], 
 
 
 def _total(db: RunDatabase, table: sa.Table) -> int:
-    found = db.duckdb.execute(f"SELECT count(*) FROM ({models()[table.name]})").fetchall()
+    found = db.duckdb.execute(f"SELECT count(*) FROM ({_whole(table)})").fetchall()
     return int(found[0][0])
 
 
 @dataclass(frozen=True)
 class _Step:
-    """One table's part of a promotion: the warehouse rows that go (a WHERE, or all), and the model that
-    gives the new ones."""
+    """One table's part of a promotion: the warehouse rows that go (a WHERE, or all), and the rows that come."""
 
     table: sa.Table
     delete: str | None  # a WHERE clause over the warehouse table; None: every row goes
-    model: str
+    select: str  # the rows to write: a SELECT of the run database's view of the table
 
 
 def _plan(year: int, accepted: list[str], replace: tuple[str, ...]) -> list[_Step]:
     keys = ", ".join(_literal(code) for code in accepted) or "NULL"
     steps = []
     if accepted:
-        steps += [_Step(t, f"year = {int(year)} AND department_code IN ({keys})", models()[t.name]) for t in KEYED]
-        steps.append(_Step(s.dim_department, f"department_code IN ({keys})", models()["dim_department"]))
-        steps.append(_Step(s.dim_period, f"year = {int(year)}", models()["dim_period"]))
+        steps += [_Step(t, f"year = {int(year)} AND department_code IN ({keys})", _keyed(t)) for t in KEYED]
+        steps.append(_Step(s.dim_department, f"department_code IN ({keys})", _keyed(s.dim_department)))
+        steps.append(_Step(s.dim_period, f"year = {int(year)}", _whole(s.dim_period)))
     for name in replace:
-        steps += [_Step(t, None, models()[t.name]) for t in SHARED[name]]
+        steps += [_Step(t, None, _whole(t)) for t in SHARED[name]]
     return steps
 
 
@@ -189,7 +195,7 @@ def _promote_duckdb(db: RunDatabase, engine: sa.Engine, steps: list[_Step], part
                     where = f" WHERE {step.delete}" if step.delete is not None else ""
                     con.execute(f'DELETE FROM wh."{step.table.name}"{where}')
                     cols = ", ".join(f'"{c}"' for c in _columns(step.table))
-                    con.execute(f'INSERT INTO wh."{step.table.name}" ({cols}) SELECT {cols} FROM ({step.model})')
+                    con.execute(f'INSERT INTO wh."{step.table.name}" ({cols}) SELECT {cols} FROM ({step.select})')
                 _replace_rows(con, "wh", s.ops_partition, partitions, ("department_code", "year"))
                 _replace_rows(con, "wh", s.ops_snapshot, snapshots, ("source",))
                 _clear_scores(con, "wh", partitions)
@@ -237,7 +243,7 @@ def _promote_sql(db: RunDatabase, engine: sa.Engine, steps: list[_Step], partiti
             table = step.table
             conn.execute(table.delete().where(sa.text(step.delete)) if step.delete is not None else table.delete())
             cursor = db.duckdb.cursor()  # a connection of its own: an interrupted stream leaves no result behind
-            reader = cursor.sql(f"SELECT * FROM ({step.model})").to_arrow_reader(BATCH_ROWS)
+            reader = cursor.sql(step.select).to_arrow_reader(BATCH_ROWS)
             try:
                 copy_batches(conn, table, reader)
             finally:

@@ -41,34 +41,18 @@ class Split:
     carryover_fen: int
 
 
-def _ledger(departments: list[str], year: int) -> sa.Subquery:
-    p = s.fct_payment
-    return (
-        sa.select(p.c.department_code, p.c.line_id, sa.func.sum(p.c.amount_fen).label("executed_fen"))
-        .where(p.c.department_code.in_(departments), p.c.year == year)
-        .group_by(p.c.department_code, p.c.line_id)
-        .subquery("ledger")
-    )
-
-
 def _split(conn: sa.Connection, departments: list[str], year: int, dim: sa.Table, code_col: str, name_col: str,
            line_col: str) -> dict[str, list[Split]]:
-    """Every part of ``dim`` (in its order) for each department, with the lines of that part summed; a part
-    with no line is there with zeros."""
-    line = s.fct_budget_line
-    ledger = _ledger(departments, year)
+    """Every part of ``dim`` (in its order) for each department, with the lines of that part summed
+    (mart_line_execution: execution is the ledger's); a part with no line is there with zeros."""
+    m = s.mart_line_execution
     q = (
         sa.select(
-            line.c.department_code, line.c[line_col],
-            sa.func.count(line.c.line_id),
-            sa.func.coalesce(sa.func.sum(line.c.budget_fen), 0),
-            sa.func.coalesce(sa.func.sum(ledger.c.executed_fen), 0),
-            sa.func.coalesce(sa.func.sum(line.c.carryover_fen), 0),
-        )
-        .select_from(line.outerjoin(ledger, sa.and_(ledger.c.department_code == line.c.department_code,
-                                                    ledger.c.line_id == line.c.line_id)))
-        .where(line.c.department_code.in_(departments), line.c.year == year)
-        .group_by(line.c.department_code, line.c[line_col])
+            m.c.department_code, m.c[line_col], sa.func.count(m.c.line_id),
+            sa.func.coalesce(sa.func.sum(m.c.budget_fen), 0), sa.func.coalesce(sa.func.sum(m.c.executed_fen), 0),
+            sa.func.coalesce(sa.func.sum(m.c.carryover_fen), 0))
+        .where(m.c.department_code.in_(departments), m.c.year == year)
+        .group_by(m.c.department_code, m.c[line_col])
     )
     sums = {(str(r[0]), str(r[1])): (int(r[2]), int(r[3]), int(r[4]), int(r[5])) for r in conn.execute(q)}
     parts = conn.execute(sa.select(dim.c[code_col], dim.c[name_col]).order_by(dim.c.sort_order)).all()
@@ -76,13 +60,13 @@ def _split(conn: sa.Connection, departments: list[str], year: int, dim: sa.Table
             for code in departments}
 
 
-@named("Budget, ledger execution and carryover by 资金来源 (fct_budget_line ⋈ Σ fct_payment by 指标编号)")
+@named("Budget, ledger execution and carryover by 资金来源 (mart_line_execution)")
 def spending_by_fund_source(conn: sa.Connection, departments: list[str], year: int) -> dict[str, list[Split]]:
     return _split(conn, departments, year, s.dim_fund_source, "fund_source_code", "fund_source_name",
                   "fund_source_code")
 
 
-@named("Budget, ledger execution and carryover by 支出性质 (fct_budget_line ⋈ Σ fct_payment by 指标编号)")
+@named("Budget, ledger execution and carryover by 支出性质 (mart_line_execution)")
 def spending_by_expense_type(conn: sa.Connection, departments: list[str], year: int) -> dict[str, list[Split]]:
     return _split(conn, departments, year, s.dim_expense_type, "expense_type_code", "expense_type_name",
                   "expense_type_code")

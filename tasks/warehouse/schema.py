@@ -240,6 +240,14 @@ ops_snapshot = sa.Table(
     sa.Column("row_counts", sa.Text, nullable=False),
 )
 
+# The views the model graph's SQL made (tasks/warehouse/models.py): the hash of the text, to make them again
+# when it changes.
+ops_model = sa.Table(
+    "ops_model", metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("sha256", sa.String(64), nullable=False),
+)
+
 ops_dq_result = sa.Table(
     "ops_dq_result", metadata,
     sa.Column("run_id", sa.String(64), primary_key=True),
@@ -309,9 +317,19 @@ ops_review = sa.Table(
 )
 
 # Views ----------------------------------------------------------------------------------------
-# The shapes of the views the migrations create (0002_marts.py), for queries and the metric
-# registry to read with SQLAlchemy Core. Their own MetaData: nothing creates them from here.
+# The shapes of the model graph's views (tasks/sql/marts.sql, made by tasks/warehouse/models.py), for queries
+# and the metric registry to read with SQLAlchemy Core. Their own MetaData: nothing creates them from here.
 views = sa.MetaData()
+
+int_line_ledger_by_day = sa.Table(
+    "int_line_ledger_by_day", views,
+    sa.Column("department_code", sa.String(64)),
+    sa.Column("year", sa.Integer),
+    sa.Column("line_id", sa.String(64)),
+    sa.Column("pay_date", sa.Date),
+    sa.Column("paid_fen", sa.BigInteger),
+    sa.Column("payments", sa.BigInteger),
+)
 
 mart_line_execution = sa.Table(
     "mart_line_execution", views,

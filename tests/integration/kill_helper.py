@@ -22,13 +22,13 @@ def main(url: str, marker: str) -> None:
         time.sleep(120)
         return True
 
-    real = promote.models()
-    stalled = {**real, "fct_payment": f"SELECT * FROM ({real['fct_payment']}) WHERE selfeval_stall(1)"}
-    promote.models = lambda: stalled  # type: ignore[assignment]
     data, hashes = sample_data(departments=["440103-KGXJ"])
 
     def register(db):  # type: ignore[no-untyped-def]
+        # the run database's view of the warehouse's payments, stalling as its rows are written
         db.duckdb.create_function("selfeval_stall", stall, ["INTEGER"], "BOOLEAN", side_effects=True)
+        db.duckdb.execute(f"CREATE OR REPLACE VIEW fct_payment AS SELECT * FROM ({promote.models()['fct_payment']}) "
+                          "WHERE selfeval_stall(1)")
 
     load_sample(make_engine(url), "killed-run", data, hashes, hook=register)
 

@@ -64,7 +64,7 @@ FROM int_summary_total_measures t LEFT JOIN int_line_sums_by_measure p
 -- Each budget line's reported execution (provided, as the line states it) against the sum of its
 -- payments (expected): the error row reads "executed=<the line's figure>, expected <the ledger's>".
 SELECT l.department_code, l.line_id, l.project_name, l.executed, l._row, l._source,
-       l.executed AS provided, coalesce(g.ledger_fen, 0) AS expected, provided - expected AS difference,
+       l.executed AS provided, coalesce(g.executed_fen, 0) AS expected, provided - expected AS difference,
        l._seq AS _idx
 FROM stg_budget_lines l
 LEFT JOIN int_line_ledger g ON g.department_code = l.department_code AND g.line_id = l.line_id

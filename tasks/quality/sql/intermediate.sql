@@ -1,4 +1,6 @@
--- Intermediate models: each measure the gate reads, defined once, in SQL over the staged tables.
+-- Intermediate models: the measures only the gate reads, defined once, in SQL over the staged tables. The
+-- measures the warehouse reads too (the ledger per budget line, …) are the model graph's: tasks/sql/marts.sql,
+-- over the staging models of tasks/sql/models.sql (views named as the warehouse's tables).
 --
 -- Staged tables (tasks/quality/rundb.py): stg_<dataset> with the contract's columns, the lineage
 -- columns _source (file) and _row (physical line) and _seq (position in the extract); stg_departments
@@ -16,12 +18,6 @@ SELECT department_code, indicator,
                 AS DECIMAL(18, 6)) AS target_value
 FROM stg_targets
 WHERE nature <> '定性' AND (unit = '%' OR (coalesce(trim(unit), '') = '' AND suffix(trim(target), '%')))
-
--- name: int_line_ledger
--- Each budget line's execution as the payment ledger's sum (分), and its number of payments.
-SELECT department_code, line_id, CAST(sum(amount) AS BIGINT) AS ledger_fen, count(*) AS payments
-FROM stg_payments
-GROUP BY department_code, line_id
 
 -- name: int_summary_totals
 -- The 决算总表's 合计 row(s) of each department.

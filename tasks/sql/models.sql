@@ -1,21 +1,21 @@
 -- Staging models: each warehouse table as the run database gives it, from the checked staged tables, in the
--- warehouse's own columns, with lineage. Promotion (tasks/warehouse/promote.py) moves these rows into the
--- warehouse as a set: a department-year is a key (run_accepted) that selects rows, never a frame that travels.
+-- warehouse's own columns, with lineage. The first layer of the model graph:
+--   stg_<dataset> (tasks/quality/rundb.py) → these models (views named as the warehouse's tables, in the run
+--   database) → marts.sql (int_*, mart_*: the measures, defined once, the same SQL in the run database and in
+--   the warehouse) → the gate's rule views (tasks/quality/sql/checks.sql) and the reports.
+-- Promotion (tasks/warehouse/promote.py) moves these rows into the warehouse as a set, the accepted
+-- department-years selected by key; the shared sources (the registry and the statistics, loaded once per
+-- content) whole, the first row of each key in file order.
 --
--- Read in the run database (DuckDB), next to the gate's stg_* tables (tasks/quality/rundb.py) and:
---   run_params (year), run_promote (run_id, loaded_at), run_files (uri, sha256: the content hash of each file
---   read), run_accepted (department_code: the department-years the gate accepted), ref_fund_sources and
---   ref_expense_types (code, name, from tasks/domain.py).
--- Each block, named by its "-- name:" line, is the warehouse table of that name. Department-year tables hold
--- only accepted keys; shared ones (the registry and the statistics, loaded once per content) hold every row,
--- the first of each key in file order.
+-- Read in the run database (DuckDB), next to the staged tables and: run_params (year), run_promote (run_id,
+-- loaded_at), run_files (uri, sha256: the content hash of each file read), ref_fund_sources and
+-- ref_expense_types (code, name, from tasks/domain.py).
 
 -- name: dim_department
 SELECT d.department_code, d.department_name, d.region_code, d.region_name, coalesce(d.synthetic, false) AS synthetic,
        p.run_id, CAST(d._source AS VARCHAR) AS source_uri, coalesce(f.sha256, '') AS source_sha256,
        CAST(d._row AS INTEGER) AS source_row, p.loaded_at
 FROM stg_departments d CROSS JOIN run_promote p LEFT JOIN run_files f ON f.uri = CAST(d._source AS VARCHAR)
-WHERE d.department_code IN (SELECT department_code FROM run_accepted)
 
 -- name: dim_period
 SELECT year, make_date(year, 1, 1) AS start_date, make_date(year, 12, 31) AS end_date,
@@ -34,7 +34,6 @@ FROM (
     FROM stg_budget_lines l CROSS JOIN run_params r CROSS JOIN run_promote p
     JOIN ref_expense_types e ON e.name = l.expense_type
     LEFT JOIN run_files f ON f.uri = CAST(l._source AS VARCHAR)
-    WHERE l.department_code IN (SELECT department_code FROM run_accepted)
 )
 WHERE nth = 1
 
@@ -48,7 +47,6 @@ FROM stg_budget_lines l CROSS JOIN run_params r CROSS JOIN run_promote p
 JOIN ref_fund_sources s ON s.name = l.fund_source
 JOIN ref_expense_types e ON e.name = l.expense_type
 LEFT JOIN run_files f ON f.uri = CAST(l._source AS VARCHAR)
-WHERE l.department_code IN (SELECT department_code FROM run_accepted)
 
 -- name: fct_reported_total
 SELECT t.department_code, r.year, t.item, t.budget AS budget_fen, t.executed AS executed_fen,
@@ -57,7 +55,6 @@ SELECT t.department_code, r.year, t.item, t.budget AS budget_fen, t.executed AS 
        CAST(t._row AS INTEGER) AS source_row, p.loaded_at
 FROM stg_summary t CROSS JOIN run_params r CROSS JOIN run_promote p
 LEFT JOIN run_files f ON f.uri = CAST(t._source AS VARCHAR)
-WHERE t.department_code IN (SELECT department_code FROM run_accepted)
 
 -- name: fct_payment
 SELECT y.department_code, r.year, y.voucher_no, y.line_id, CAST(y.pay_date AS DATE) AS pay_date, y.payee,
@@ -66,7 +63,6 @@ SELECT y.department_code, r.year, y.voucher_no, y.line_id, CAST(y.pay_date AS DA
        CAST(y._row AS INTEGER) AS source_row, p.loaded_at
 FROM stg_payments y CROSS JOIN run_params r CROSS JOIN run_promote p
 LEFT JOIN run_files f ON f.uri = CAST(y._source AS VARCHAR)
-WHERE y.department_code IN (SELECT department_code FROM run_accepted)
 
 -- name: fct_performance_target
 -- 绩效目标 in their file's order (position 1, 2, …: the 自评表's row order).
@@ -77,7 +73,6 @@ SELECT t.department_code, r.year, t.indicator,
        CAST(t._row AS INTEGER) AS source_row, p.loaded_at
 FROM stg_targets t CROSS JOIN run_params r CROSS JOIN run_promote p
 LEFT JOIN run_files f ON f.uri = CAST(t._source AS VARCHAR)
-WHERE t.department_code IN (SELECT department_code FROM run_accepted)
 
 -- name: fct_performance_actual
 SELECT a.department_code, r.year, a.indicator, a.actual, a.deviation, a.evidence,
@@ -85,7 +80,6 @@ SELECT a.department_code, r.year, a.indicator, a.actual, a.deviation, a.evidence
        CAST(a._row AS INTEGER) AS source_row, p.loaded_at
 FROM stg_self_assessment a CROSS JOIN run_params r CROSS JOIN run_promote p
 LEFT JOIN run_files f ON f.uri = CAST(a._source AS VARCHAR)
-WHERE a.department_code IN (SELECT department_code FROM run_accepted)
 
 -- name: fct_application
 -- The registry's applications, each id once; first_application: the enterprise's first in its programme,

@@ -1,0 +1,50 @@
+"""The model graph's marts (tasks/sql/marts.sql) against the given/expect cases beside them (tasks/sql/marts.yml),
+in the manner of dbt's unit tests: each case's given tables, the model with the models it reads, the rows it
+must give. And every model has its tests, and every test a model."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from tasks.warehouse import schema as s
+from tasks.warehouse.models import marts
+from tests.support.model_cases import assert_rows, case_id, cases, models
+
+CASES = cases()
+
+
+def test_every_mart_has_its_tests_and_every_test_a_mart():
+    assert [m["name"] for m in models()] == list(marts())
+    assert all(m["cases"] and m["unique"] and m["description"] for m in models())
+
+
+def _given(con: duckdb.DuckDBPyConnection, name: str, rows: list[dict]) -> None:
+    """A table named as the warehouse's, with the warehouse's columns (types from the schema), holding ``rows``."""
+    table = s.metadata.tables[name]
+    columns = {c.name: c for c in table.c if c.name not in ("run_id", "source_uri", "source_sha256", "source_row",
+                                                            "loaded_at")}
+    types = {c: "DATE" if str(t.type) == "DATE" else "BIGINT" if "INT" in str(t.type) else
+             "BOOLEAN" if str(t.type) == "BOOLEAN" else "VARCHAR" for c, t in columns.items()}
+    con.execute(f'CREATE TABLE "{name}" (' + ", ".join(f'"{c}" {t}' for c, t in types.items()) + ")")
+    for row in rows:
+        con.execute(f'INSERT INTO "{name}" ({", ".join(row)}) VALUES ({", ".join("?" for _ in row)})',
+                    list(row.values()))
+
+
+@pytest.mark.parametrize(("model", "case"), CASES, ids=[case_id(c) for c in CASES])
+def test_a_mart_gives_what_its_case_expects(model, case):
+    con = duckdb.connect()
+    for table, rows in case["given"].items():
+        _given(con, table, rows)
+    for table in ("fct_payment", "fct_budget_line", "dim_department"):  # what a model reads but the case does not give
+        if table not in case["given"]:
+            _given(con, table, [])
+    for name, select in marts().items():
+        con.execute(f'CREATE VIEW "{name}" AS {select}')
+        if name == model:
+            break
+    result = con.execute(f'SELECT * FROM "{model}"')
+    assert_rows([d[0] for d in result.description], result.fetchall(), case["expect"])
+    unique = next(m["unique"] for m in models() if m["name"] == model)
+    assert not con.execute(f'SELECT {", ".join(unique)} FROM "{model}" GROUP BY ALL HAVING count(*) > 1').fetchall()
