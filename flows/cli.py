@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -23,8 +24,11 @@ if TYPE_CHECKING:
     from tasks.settings import Settings
 
 
-def _prefect_defaults() -> None:
-    """Settings Prefect must see before it is imported: no telemetry, our loggers in the UI."""
+def _prefect_defaults(start_seconds: float | None = None) -> None:
+    """Settings Prefect must see before it is imported: no telemetry, our loggers in the UI, and how long
+    its temporary server may take to start (``start_seconds``; an explicit Prefect setting wins)."""
+    if start_seconds is not None:
+        os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", f"{start_seconds:g}")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_CLOUD_ENABLE_ORCHESTRATION_TELEMETRY", "false")
     os.environ.setdefault("PREFECT_TELEMETRY_ENABLE_RESOURCE_METRICS", "false")
@@ -138,14 +142,40 @@ def _progress_bar(departments: list[str] | None) -> Iterator[None]:
         stop()
 
 
+def server_problem(exc: BaseException, api_url: str | None, start_seconds: float) -> str | None:
+    """The one line to print when ``exc`` says the Prefect server could not be reached or started (the
+    temporary one when ``api_url`` is empty); None for any other exception."""
+    import httpx
+
+    from tasks import glossary as gl
+
+    if isinstance(exc, RuntimeError) and "ephemeral Prefect API server" in str(exc):
+        return gl.SERVER_START_FAILED.format(seconds=start_seconds)
+    if isinstance(exc, (httpx.TransportError, httpx.HTTPStatusError, ConnectionError)):
+        if api_url:
+            return gl.SERVER_UNREACHABLE.format(url=api_url)
+        return gl.SERVER_START_FAILED.format(seconds=start_seconds)
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
-    _prefect_defaults()
+    from pydantic import ValidationError
+
+    from tasks.sources.contract import DEPARTMENT_CODE
+
+    try:
+        settings = _settings(args)
+    except ValidationError as exc:
+        return _fail(EXIT_USAGE, " ".join(str(exc).split()))
+    bad = [c for c in args.departments or [] if not re.fullmatch(DEPARTMENT_CODE, c)]
+    if bad:
+        return _fail(EXIT_USAGE, f"部门编码格式不对（not a department code）：{', '.join(bad)}")
+    _prefect_defaults(settings.prefect_start_seconds)
     from prefect.settings import PREFECT_API_URL
 
     from flows.self_evaluation import self_evaluation, with_runner
     from tasks.pipeline import DataRefused, ReportsNotRendered, UsageError
 
-    settings = _settings(args)
     if (args.review or settings.review) and not PREFECT_API_URL.value():
         return _fail(EXIT_USAGE, "review needs a Prefect server whose UI reviewers can open: set PREFECT_API_URL "
                                  "(the temporary server of a plain run has no UI), or run without review")
@@ -159,6 +189,12 @@ def run(args: argparse.Namespace) -> int:
                 review=args.review, return_state=True))
     except UsageError as exc:
         return _fail(EXIT_USAGE, str(exc))
+    except Exception as exc:  # a server that does not start or answer is said in one line, anything else raises
+        waited = float(os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"])
+        problem = server_problem(exc, PREFECT_API_URL.value(), waited)
+        if problem is None:
+            raise
+        return _fail(EXIT_ERROR, problem)
     result = state.result(raise_on_failure=False)
     if isinstance(result, DataRefused):
         _print_summary(result.summary)

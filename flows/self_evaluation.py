@@ -20,7 +20,7 @@ from pydantic import Field
 from flows.steps.quality import staging_database
 from flows.steps.report import monitor_year, publish_scores, render_reports
 from flows.steps.review import review_reports
-from flows.steps.run import extract, finish, gate, plan_run, rerender_run
+from flows.steps.run import extract, finish, gate, plan_run, rerender_run, usage_error
 from flows.steps.warehouse import promote
 from tasks import pipeline as pl
 from tasks.domain import today
@@ -70,11 +70,14 @@ def self_evaluation(
             are drafts until a reviewer approves or returns them here, the run pausing for each (always on with
             SELFEVAL_REVIEW=true).
     """
-    settings = pl.configured(Settings(), source=source, warehouse_url=warehouse_url, output_dir=output_dir,
-                             finance_source=finance_source, statistics_source=statistics_source,
-                             registry_source=registry_source, narrative_dir=narrative_dir, review=review)
     year, clock = year or today().year, pl.Clock()
-    plan = plan_run(settings, year, departments, rerender_only, force, str(flow_run.get_id() or uuid.uuid4()))
+    try:  # bad parameters end the run Cancelled with one line, not Failed with a traceback
+        settings = pl.configured(Settings(), source=source, warehouse_url=warehouse_url, output_dir=output_dir,
+                                 finance_source=finance_source, statistics_source=statistics_source,
+                                 registry_source=registry_source, narrative_dir=narrative_dir, review=review)
+        plan = plan_run(settings, year, departments, rerender_only, force, str(flow_run.get_id() or uuid.uuid4()))
+    except pl.UsageError as error:
+        return usage_error(error)
     if plan.refused or rerender_only:  # the catalogue could not be read; or only the reports are drawn again
         summary = rerender_run(settings, plan) if rerender_only else pl.RunSummary(year, plan.run_id, plan.refused)
         return finish(settings, summary, clock, rerendered=rerender_only)
@@ -96,7 +99,7 @@ def self_evaluation(
         rendered = pl.rendered_outcomes(plan, done, verdict.decisions, promoted.rows)
         clock.lap("render")
     summary = pl.RunSummary(year, plan.run_id, pl.outcomes(plan, intake, verdict.decisions, rendered),
-                            data_docs=verdict.data_docs)
+                            data_docs=verdict.data_docs, quality_page=verdict.quality_page)
     if settings.review:  # each report awaiting a decision: the run pauses until a reviewer gives it
         summary.reviews = review_reports(settings, year, [o.department_code for o in summary.outcomes
                                                           if o.status in pl.RENDERED], plan.run_id)

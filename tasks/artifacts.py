@@ -3,10 +3,15 @@ the rules that refused it, its report); an open year's monitoring; the run's rev
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
+from tasks import glossary as gl
 from tasks.pipeline import RunSummary
+from tasks.quality.outputs import ERRORS_CSV
 from tasks.report.monitoring import Monitoring
+from tasks.settings import Settings
 
 
 def _key(*parts: object) -> str:
@@ -14,34 +19,53 @@ def _key(*parts: object) -> str:
     return "".join(c if c.isalnum() or c == "-" else "-" for c in text)
 
 
-def run_table(summary: RunSummary) -> list[dict[str, object]]:
+ORDER = {"failed": 0, "refused": 0, "draft": 1, "loaded": 2}
+LINKS = ("html", "pdf", "docx", "md", "provenance")
+
+
+def run_table(summary: RunSummary, settings: Settings) -> list[dict[str, str]]:
     """The run as the artifact shows it: a row per department, refused first, then 草稿, then loaded and the
-    rest, each with its status, warnings, the rules that refused it, what is still missing, and its report."""
-    order = {"failed": 0, "refused": 0, "draft": 1, "loaded": 2}
+    rest, each with its status, score, warnings, the rules that refused it, what is still missing, and links
+    to its report's formats (or, refused, the reason and its error list), as :meth:`Settings.link` gives them."""
     rows = []
-    for o in sorted(summary.outcomes, key=lambda o: (order.get(o.status, 3), o.department_code)):
-        rows.append({"department": o.department_code, "status": o.status, "warnings": o.warnings,
-                     "rules": ", ".join(o.rules), "not yet submitted": "、".join(o.missing),
-                     "report / reason": o.reports.get("html", "") if o.reports else "; ".join(o.reasons)[:300]})
+    for o in sorted(summary.outcomes, key=lambda o: (ORDER.get(o.status, 3), o.department_code)):
+        if o.reports:
+            links = [f"[{gl.FORMATS[k]}]({settings.link(o.reports[k])})" for k in LINKS if k in o.reports]
+            what = " ".join(links)
+        else:
+            what = "；".join(o.reasons[:2]) + (f"；等 {len(o.reasons)} 项" if len(o.reasons) > 2 else "")
+            errors = Path(settings.output_dir) / str(summary.year) / o.department_code / ERRORS_CSV
+            if o.status == "refused" and errors.exists():
+                what += f" [{gl.FORMATS['errors']}]({settings.link(errors)})"
+        rows.append({gl.DEPARTMENT: o.department_code, gl.RESULT: gl.status(o.status), gl.SCORE: o.score or "—",
+                     gl.WARNINGS: str(o.warnings), gl.RULES: "、".join(o.rules), gl.MISSING: "、".join(o.missing),
+                     f"{gl.REPORT} / {gl.REASON}": what})
     return rows
 
 
-def publish_run(summary: RunSummary) -> None:
-    """The run's one artifact: its departments (:func:`run_table`) and the seconds of each stage."""
-    rows = run_table(summary)
-    lines = [f"# 自评报告 {summary.year}", "",
-             "| department | status | warnings | rules | not yet submitted | report / reason |",
-             "|---|---|---|---|---|---|"]
-    for r in rows:
-        lines.append("| " + " | ".join(str(r[k]).replace("|", "/") or "—" for k in (
-            "department", "status", "warnings", "rules", "not yet submitted", "report / reason")) + " |")
+def run_markdown(summary: RunSummary, settings: Settings) -> str:
+    """The run's one artifact as Markdown: the departments (:func:`run_table`), the data-quality page, and
+    the seconds of each stage."""
+    rows = run_table(summary, settings)
+    lines = [f"# {summary.year} 年{gl.RUN_TITLE}", ""]
+    if rows:
+        header = list(rows[0])
+        lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        lines += ["| " + " | ".join(r[k].replace("|", "/") or "—" for k in header) + " |" for r in rows]
+    if summary.quality_page:
+        lines += ["", f"[{gl.DATA_QUALITY_PAGE}]({settings.link(summary.quality_page)})（未通过的规则排在最前）"]
     if summary.data_docs:
-        lines += ["", f"Data Docs: {summary.data_docs}"]
+        lines += [f"{gl.DATA_DOCS}：{settings.link(summary.data_docs.removeprefix('file://'))}"]
     if summary.timings:
-        lines += ["", "| stage | seconds |", "|---|---:|"]
-        lines += [f"| {stage} | {seconds:.1f} |" for stage, seconds in summary.timings.items()]
-    create_markdown_artifact(key=_key("run-summary", summary.year), markdown="\n".join(lines),
-                             description=f"self-evaluation {summary.year}")
+        lines += ["", f"| {gl.STAGE} | {gl.SECONDS} |", "|---|---:|"]
+        lines += [f"| {gl.STAGES.get(stage, stage)} | {seconds:.1f} |" for stage, seconds in summary.timings.items()]
+    return "\n".join(lines)
+
+
+def publish_run(summary: RunSummary, settings: Settings) -> None:
+    """The run's one artifact (:func:`run_markdown`)."""
+    create_markdown_artifact(key=_key("run-summary", summary.year), markdown=run_markdown(summary, settings),
+                             description=f"{summary.year} 年{gl.RUN_TITLE}")
 
 
 def publish_monitoring(m: Monitoring) -> None:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from tasks import glossary as gl
 from tasks.progress import RunProgress
 from tasks.quality.gate import QualityReport
 from tasks.quality.rundb import RunDatabase
@@ -105,6 +106,7 @@ class DepartmentOutcome:
     reports: dict[str, str] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
+    score: str = ""  # a final report's 总分 and 等级 ("93.50 优秀"); empty for a 草稿 and the rest
 
 
 @dataclass
@@ -137,6 +139,7 @@ class RunSummary:
     outcomes: list[DepartmentOutcome] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, for operators and benchmarks
     data_docs: str | None = None  # the run's Great Expectations Data Docs site
+    quality_page: str | None = None  # the run's data-quality page: every rule, failing first, offline
     monitoring: MonitoringSummary | None = None  # an open year's 支付进度 against 序时进度
     reviews: list[dict[str, str]] = field(default_factory=list)  # review: true: this run's decisions
 
@@ -161,7 +164,7 @@ class RunSummary:
         for o in self.refused:
             what = ", ".join(o.rules) if o.rules else "; ".join(o.reasons[:1])
             parts.append(f"{o.department_code} {self.year}: {what}")
-        return "data refused, nothing loaded for " + "; ".join(parts)
+        return f"{gl.ALERT_REFUSED}（data refused, nothing loaded）：" + "；".join(parts)
 
 
 class Clock:
@@ -205,7 +208,8 @@ def resolve_departments(available: pd.DataFrame, requested: list[str] | None) ->
         return codes
     unknown = [c for c in requested if c not in codes]
     if unknown:
-        raise UsageError(f"unknown department code(s) {', '.join(unknown)}; known: {', '.join(codes)}")
+        raise UsageError(f"没有这个部门编码（unknown department code）：{'、'.join(unknown)}；"
+                         f"已有（known）：{'、'.join(codes)}")
     return list(dict.fromkeys(requested))
 
 
@@ -375,6 +379,7 @@ class Verdict:
 
     decisions: dict[str, Decision]
     data_docs: str | None = None
+    quality_page: str | None = None  # selfeval's own data-quality page of the run (tasks.quality.page)
 
     @property
     def accepted(self) -> list[str]:
@@ -421,7 +426,8 @@ def rendered_outcomes(plan: Plan, rendered: list[Rendered], decisions: dict[str,
         else:
             out[r.department] = DepartmentOutcome(
                 r.department, "draft" if r.missing else "loaded", warnings=len(decisions[r.department].notes),
-                reports={k: str(v) for k, v in r.paths.items()}, rows=rows.get(r.department, {}), missing=r.missing)
+                reports={k: str(v) for k, v in r.paths.items()}, rows=rows.get(r.department, {}), missing=r.missing,
+                score=f"{r.score.total} {r.score.grade}" if r.score is not None and not r.missing else "")
         plan.advance(r.department, out[r.department].status)
     return out
 

@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     warehouse_password_block: str | None = Field(
         None, description="Name of a Prefect Secret block holding the warehouse password")
     output_dir: Path = Field(Path("out"), description="Reports go to <output_dir>/<year>/<department>/")
+    reports_base_url: str | None = Field(
+        None, description="Address the output folder is served at (http://127.0.0.1:4201/, set by make serve): "
+                          "the links of artifacts and review forms use it; empty: links are the files' paths")
+    reports_host: str = Field("127.0.0.1", description="Interface make serve serves the output folder on "
+                                                       "(loopback by default; put a proxy with sign-in in front)")
+    reports_port: int = Field(4201, ge=1, le=65535, description="Port make serve serves the output folder on")
     report_config: Path = Field(PROJECT_ROOT / "templates" / "report.yaml",
                                 description="Rendering options: rounding, thresholds, appendices")
     metrics_registry: Path = Field(TEMPLATES_DIR / "metrics.yaml",
@@ -86,6 +92,10 @@ class Settings(BaseSettings):
     warehouse_memory_limit: str | None = Field(
         "256MB", description="Memory a DuckDB warehouse may use in a run's process (empty: DuckDB's 80 % of RAM)")
     scratch_dir: Path | None = Field(None, description="Folder the run database spills into (the system's temp folder)")
+    prefect_start_seconds: float = Field(
+        300.0, gt=0, description="Seconds a run started without PREFECT_API_URL waits for Prefect's temporary server "
+                                 "to start (Prefect's own default, 20 s, is too short on a busy 2-core machine); "
+                                 "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, when set, wins")
     render_workers: int = Field(2, ge=1, description="Render tasks a run's department-years fan out to (a core each)")
     dask_address: str | None = Field(None, description="Dask scheduler (tcp://host:8786) for the department fan-out")
     api_token: SecretStr | None = Field(None, description="Bearer token for the HTTP sources")
@@ -112,6 +122,16 @@ class Settings(BaseSettings):
             raise ValueError(f"SELFEVAL_{info.field_name.upper()}={value!r}: expected a size such as 256MB or 2GB")
         return value.strip()
 
+    @field_validator("reports_base_url")
+    @classmethod
+    def _an_address(cls, value: str | None) -> str | None:
+        """An http(s) address, or empty for none."""
+        if value is None or not value.strip():
+            return None
+        if not re.match(r"https?://[^/\s]+", value.strip()):
+            raise ValueError(f"SELFEVAL_REPORTS_BASE_URL={value!r}: expected an http:// or https:// address")
+        return value.strip()
+
     def location(self, source: str) -> str:
         """Where ``source`` ("finance", "statistics", "registry") is read from."""
         own = getattr(self, f"{source}_source")
@@ -135,6 +155,20 @@ class Settings(BaseSettings):
                 value = hashlib.sha256(value.read_bytes()).hexdigest() if value.is_file() else None
             out[name] = str(value) if isinstance(value, Decimal) else value
         return out
+
+    def link(self, path: str | Path) -> str:
+        """Where an operator's browser opens ``path``, a file under ``output_dir``: its address under
+        :attr:`reports_base_url` (``http://127.0.0.1:4201/2022/440103-KGXJ/report.html``), else the path.
+        A path outside ``output_dir`` is given as is."""
+        from urllib.parse import quote
+
+        if not self.reports_base_url:
+            return str(path)
+        try:
+            relative = Path(path).resolve().relative_to(Path(self.output_dir).resolve())
+        except ValueError:
+            return str(path)
+        return self.reports_base_url.rstrip("/") + "/" + quote(relative.as_posix())
 
     def ledger_tolerance_fen(self) -> int:
         return int(self.ledger_tolerance_wan * 1_000_000)

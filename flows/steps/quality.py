@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from contextlib import AbstractContextManager
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from prefect.cache_policies import NO_CACHE
 from tasks.quality import alerts
 from tasks.quality.gate import QualityReport, gate_parameters, run_gate
 from tasks.quality.outputs import write_csv_reports
+from tasks.quality.page import write_quality_page
 from tasks.quality.rundb import RunDatabase, run_database
 from tasks.quality.views import RunData
 from tasks.report.render import report_dir
@@ -37,9 +39,9 @@ def validate(data: RunData, settings: Settings) -> QualityReport:
 
 
 @task(name="record-quality", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 2, 4])
-def record_quality(report: QualityReport, settings: Settings, run_id: str) -> dict[str, dict[str, str]]:
-    """Results into the warehouse, and the error, warning and quarantine CSVs of each department-year
-    (the run's one artifact links them)."""
+def record_quality(report: QualityReport, settings: Settings, run_id: str) -> str:
+    """Results into the warehouse, the error, warning and quarantine CSVs of each department-year, and the
+    run's data-quality page that links them (returned: the run's one artifact links it)."""
     engine = engine_for(settings)
     try:
         record_results(engine, report, run_id)
@@ -49,7 +51,9 @@ def record_quality(report: QualityReport, settings: Settings, run_id: str) -> di
     for code in report.departments:
         folder = report_dir(settings.output_dir, report.year, code)
         files[code] = {k: str(v) for k, v in write_csv_reports(folder, report, code).items()}
-    return files
+    year_dir = Path(settings.output_dir) / str(int(report.year))
+    errors = {code: Path(os.path.relpath(f["fatal"], year_dir)).as_posix() for code, f in files.items() if "fatal" in f}
+    return str(write_quality_page(year_dir, report, errors))
 
 
 @task(name="alert", cache_policy=NO_CACHE)

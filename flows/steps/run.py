@@ -7,13 +7,14 @@ the operator is told in the run's log, and how far the run's progress is.
 from __future__ import annotations
 
 from prefect import get_run_logger
-from prefect.states import Failed, State
+from prefect.states import Cancelled, Failed, State
 
 from flows.steps.quality import alert, record_quality, validate
 from flows.steps.report import check_narratives, check_targets, rerender
 from flows.steps.review import review_reports
 from flows.steps.sources import extract_departments, extract_finance, extract_registry, extract_statistics
 from flows.steps.warehouse import close_run, find_unchanged, prepare_warehouse
+from tasks import glossary as gl
 from tasks import pipeline as pl
 from tasks.artifacts import publish_run
 from tasks.progress import RunProgress
@@ -36,7 +37,11 @@ def plan_run(settings: Settings, year: int, departments: list[str] | None, reren
         reasons = [str(p) for p in found.problems]
         return pl.Plan(year, run_id, version, list(departments or ["(all)"]), catalogue=catalogue, departments=found,
                        refused=[pl.DepartmentOutcome(code, "refused", reasons) for code in departments or ["(all)"]])
-    chosen = pl.resolve_departments(catalogue, departments or None)
+    try:
+        chosen = pl.resolve_departments(catalogue, departments or None)
+    except pl.UsageError:
+        close_run(settings, run_id, "usage", {"year": year, "departments": departments})
+        raise
     fingerprints, skipped = find_unchanged(settings, year, chosen, version, force)
     plan = pl.Plan(year, run_id, version, chosen, fingerprints, skipped, catalogue=catalogue, departments=found,
                    progress=RunProgress(len(chosen), f"自评报告 {year}: departments done"))
@@ -72,7 +77,7 @@ def gate(settings: Settings, plan: pl.Plan, intake: pl.Intake, db: RunDatabase) 
     checked = [c for c in plan.todo if c not in intake.finance.no_data and c not in intake.problems]
     data = pl.assemble(plan.year, plan.catalogue, checked, *intake.extracted[1:], staged=db)
     report = validate(data, settings)
-    record_quality(report, settings, plan.run_id)
+    page = record_quality(report, settings, plan.run_id)
     alert(report, intake.problems, settings, plan.run_id)
     roots = pl.landing_roots({**{name: settings.location(name) for name in ("finance", "statistics", "registry")},
                               "narrative": str(settings.narrative_root())}, settings.source)
@@ -86,8 +91,17 @@ def gate(settings: Settings, plan: pl.Plan, intake: pl.Intake, db: RunDatabase) 
             log.warning("%s %s: %s", code, plan.year, w)
         for rule_id, label, failing, example in decision.notes:
             if rule_id != "INPUT":  # input warnings are logged above
-                log.warning("%s %s: %s %s: %s row(s); %s", code, plan.year, rule_id, label, failing, example)
-    return pl.Verdict(decisions, report.data_docs)
+                log.warning("%s %s: %s %s：%s 行不符；%s", code, plan.year, rule_id, label, failing, example)
+    return pl.Verdict(decisions, report.data_docs, page)
+
+
+def usage_error(error: pl.UsageError) -> State:
+    """How a run with bad parameters ends (a mistyped department code, a broken registry file): one line in
+    the run's log, no traceback, and a Cancelled state carrying ``error``. Not Failed: nothing went wrong
+    with the data or the product, so the failed-run alert stays silent."""
+    message = f"{gl.USAGE_ERROR}: {error}"
+    get_run_logger().error("%s", message)
+    return Cancelled(message=message, data=error)
 
 
 def rerender_run(settings: Settings, plan: pl.Plan) -> pl.RunSummary:
@@ -112,7 +126,7 @@ def finish(settings: Settings, summary: pl.RunSummary, clock: pl.Clock,
             log.info("%s %s loaded and rendered%s: %s", o.department_code, summary.year,
                      f" as a 草稿 (not yet submitted: {'、'.join(o.missing)})" if o.missing else "",
                      o.reports.get("md"))
-    publish_run(summary)
+    publish_run(summary, settings)
     status = "rerendered" if rerendered else "refused" if summary.refused else "completed"
     close_run(settings, summary.run_id, status, summary.as_dict())
     if summary.refused and not rerendered:

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 import httpx
 from pydantic import SecretStr
 
+from tasks import glossary as gl
 from tasks.quality.gate import QualityReport
 from tasks.settings import Settings
 
@@ -33,11 +34,10 @@ class Alert:
         return [r["rule"] for r in self.rules]
 
     def text(self) -> str:
-        head = (f"selfeval: {self.department} {self.year} data refused, nothing loaded"
-                if self.severity == "fatal" else f"selfeval: {self.department} {self.year} data-quality warnings")
-        lines = [head]
+        what = gl.ALERT_REFUSED if self.severity == "fatal" else gl.ALERT_WARNINGS
+        lines = [f"selfeval：{self.department} {self.year} 年{what}"]
         for r in self.rules:
-            lines.append(f"- {r['rule']} {r['label']}: {r['failing_rows']} row(s). {r['example']}".rstrip())
+            lines.append(f"- {r['rule']} {r['label']}：{r['failing_rows']} 行。{r['example']}".rstrip())
         return "\n".join(lines)
 
     def payload(self) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from tasks.quality.rules import Rule, load_rules
 from tasks.quality.rundb import IDX, RunDatabase, check_views, run_database
 from tasks.quality.views import ROW, SOURCE, RunData
 from tasks.settings import Settings
+from tasks.sources.contract import field_label
 
 log = logging.getLogger(__name__)
 
@@ -61,22 +62,25 @@ class RuleResult:
     def reason(self) -> str:
         """One line for the operator: the rule, and what failed or why it could not run."""
         if self.error:
-            return f"{self.rule.rule_id} {self.rule.label}: {self.error}"
-        return f"{self.rule.rule_id} {self.rule.label}: {self.failing_count} row(s); {self.example()}"
+            return f"{self.rule.rule_id} {self.rule.label}：{self.error}"
+        return f"{self.rule.rule_id} {self.rule.label}：{self.failing_count} 行不符；{self.example()}"
 
     def example(self) -> str:
+        """The first failing row, as staff read it: ``budget_lines.csv 第 9 行：executed=…，应为 …，差额 …``."""
         if self.error:
             return self.error
         if self.failing.empty:
             return ""
         row = self.failing.iloc[0]
-        where = f"{row['source_file']} row {row['row_number']}" if row["row_number"] != "" else row["source_file"]
-        parts = [f"{row['field']}={row['value_provided']}"]
+        where = f"{row['source_file']} 第 {row['row_number']} 行" if row["row_number"] != "" else row["source_file"]
+        field = str(row["field"])
+        parts = [f"{field_label(field)}（{field}）={row['value_provided']}" if field_label(field) != field
+                 else f"{field}={row['value_provided']}"]
         if row["expected_value"] != "":
-            parts.append(f"expected {row['expected_value']}")
+            parts.append(f"应为 {row['expected_value']}")
         if row["difference"] != "":
-            parts.append(f"difference {row['difference']}")
-        return f"{where}: " + ", ".join(parts)
+            parts.append(f"差额 {row['difference']}")
+        return f"{where}：" + "，".join(parts)
 
 
 @dataclass

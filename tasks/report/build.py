@@ -133,7 +133,7 @@ def charts(keys: Keys, figures: Figures, card: Scorecard, registry: Registry) ->
             units = "/".join(dict.fromkeys(registry[f].unit for f in counted.values() if registry[f].unit))
             if any(v for values in series.values() for v in values):
                 out["chart_tasks"] = ch.trend(f"绩效指标产出（{units}）" if units else "绩效指标产出", years, series,
-                                              units, "chart_tasks")
+                                              units, "chart_tasks", counts=True)
     return out
 
 

@@ -21,6 +21,7 @@ class Chart:
     key: str
     title: str
     png: bytes
+    y_ticks: tuple[str, ...] = ()  # the y axis's labels as drawn, and its offset text ("" when none)
 
 
 @lru_cache(maxsize=1)
@@ -37,6 +38,9 @@ def _pyplot() -> Any:
         "font.family": "sans-serif",
         "font.sans-serif": [*faces, "DejaVu Sans"],
         "axes.unicode_minus": False,
+        # tick labels as the values themselves: no "+1.21e4" offset, no scientific notation
+        "axes.formatter.useoffset": False,
+        "axes.formatter.limits": (-99, 99),
         "figure.dpi": 150,
         "svg.hashsalt": "selfeval",
     })
@@ -68,7 +72,7 @@ def budget_against_execution(title: str, labels: list[str], budget_wan: list[Dec
     ax.set_title(title, fontsize=11)
     ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=4)
     ax.spines[["top", "right"]].set_visible(False)
-    return Chart(key, title, _png(fig))
+    return _chart(key, title, fig, ax)
 
 
 def progress_against_time(title: str, labels: list[str], paid_pct: list[Decimal | None], time_pct: Decimal,
@@ -89,22 +93,50 @@ def progress_against_time(title: str, labels: list[str], paid_pct: list[Decimal 
     ax.set_title(title, fontsize=11)
     ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2)
     ax.spines[["top", "right"]].set_visible(False)
-    return Chart(key, title, _png(fig))
+    return _chart(key, title, fig, ax)
 
 
-def trend(title: str, years: list[int], series: dict[str, list[Decimal | None]], unit: str, key: str) -> Chart:
+def trend(title: str, years: list[int], series: dict[str, list[Decimal | None]], unit: str, key: str,
+          counts: bool = False) -> Chart:
+    """Each series over ``years``: lines with their values, or grouped bars when there is one year only (a
+    line of one point says nothing). ``counts``: the values are counts (家, 个), labelled and ticked as
+    integers."""
+    from matplotlib.ticker import MaxNLocator
+
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7.2, 3.2))
-    for (name, values), color in zip(series.items(), (BLUE, ORANGE, GREY, "#548235"), strict=False):
-        points = [(y, float(v)) for y, v in zip(years, values, strict=True) if v is not None]
-        if not points:
-            continue
-        ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=name, color=color)
-        for y, v in points:
-            ax.annotate(f"{v:,.2f}", (y, v), textcoords="offset points", xytext=(0, 5), ha="center", fontsize=7)
-    ax.set_xticks(years, [f"{y}年" for y in years], fontsize=8)
+    label = (lambda v: f"{v:,.0f}") if counts else (lambda v: f"{v:,.2f}")
+    colors = (BLUE, ORANGE, GREY, "#548235")
+    drawn = [(name, values, color) for (name, values), color in zip(series.items(), colors, strict=False)
+             if any(v is not None for v in values)]
+    if len(years) == 1:
+        width = 0.8 / max(1, len(drawn))
+        for i, (name, values, color) in enumerate(drawn):
+            x = (i - (len(drawn) - 1) / 2) * width
+            v = float(values[0])  # type: ignore[arg-type]
+            ax.bar([x], [v], width * 0.9, label=name, color=color)
+            ax.annotate(label(v), (x, v), ha="center", va="bottom", fontsize=7)
+        ax.set_xticks([0], [f"{years[0]}年"], fontsize=8)
+        ax.set_xlim(-0.8, 0.8)
+    else:
+        for name, values, color in drawn:
+            points = [(y, float(v)) for y, v in zip(years, values, strict=True) if v is not None]
+            ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=name, color=color)
+            for y, v in points:
+                ax.annotate(label(v), (y, v), textcoords="offset points", xytext=(0, 5), ha="center", fontsize=7)
+        ax.set_xticks(years, [f"{y}年" for y in years], fontsize=8)
+    if counts:
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel(unit)
     ax.set_title(title, fontsize=11)
     ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=4)
     ax.spines[["top", "right"]].set_visible(False)
-    return Chart(key, title, _png(fig))
+    return _chart(key, title, fig, ax)
+
+
+def _chart(key: str, title: str, fig: Any, ax: Any) -> Chart:
+    """The chart of ``fig``, with the y axis's tick labels and offset text as drawn (tests read them: no
+    offset, no ``e+`` notation)."""
+    fig.canvas.draw()
+    ticks = (*(t.get_text() for t in ax.get_yticklabels()), ax.yaxis.get_offset_text().get_text())
+    return Chart(key, title, _png(fig), ticks)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from tasks import glossary as gl
 from tasks.quality.rules import load_rules
 from tasks.quality.rundb import view_datasets
 from tasks.report.figures import Figure, Figures
@@ -38,10 +39,10 @@ class Provenance:
         out.append("  sql:")
         out += [f"    {line}" for line in f.sql.splitlines()]
         out.append("  sources:")
-        out += [f"    {uri} (sha256 {sha[:16]}…, {rows} rows)" for uri, sha, rows in self.sources] or ["    —"]
+        out += [f"    {uri} (sha256 {sha[:16]}…, {rows} 行)" for uri, sha, rows in self.sources] or ["    —"]
         out.append("  checked by:")
-        out += [f"    {r['rule_id']} {r['label']} [{r['severity']}]: "
-                f"{'passed' if r['success'] else str(r['failing_rows']) + ' failing row(s)'}" for r in self.rules] or [
+        out += [f"    {r['rule_id']} {r['label']} [{gl.severity(r['severity'])}]: "
+                f"{'通过' if r['success'] else str(r['failing_rows']) + ' 行不符'}" for r in self.rules] or [
             "    —"]
         return out
 

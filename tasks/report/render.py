@@ -18,6 +18,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from tasks import glossary as gl
 from tasks.report import formatting as fmt
 from tasks.report.charts import Chart
 from tasks.report.document import MARK, Block, figure_names, mark, parse_blocks, plain, text_part
@@ -223,7 +224,8 @@ def provenance_html(blocks: list[Block], data: ReportInput, templates: Path = TE
         used += [n for n in figure_names(b.text) if n not in used]
     entries = [data.provenance[n] for n in used if n in data.provenance]
     return _environment(templates).get_template("provenance.html.j2").render(
-        title=_title(data), entries=entries, report_page="report.html", review=data.review)
+        title=_title(data), entries=entries, report_page="report.html", review=data.review,
+        severities={k: gl.severity(k) for k in gl.SEVERITY})
 
 
 def _title(data: ReportInput) -> str:

@@ -287,3 +287,13 @@ DATASETS: dict[str, Dataset] = {
     for d in (DEPARTMENTS, BUDGET_LINES, PAYMENTS, SUMMARY, TARGETS, SELF_ASSESSMENT, INDICATORS, ENTERPRISES,
               APPLICATIONS, INVESTMENT_PROJECTS)
 }
+
+
+def field_label(name: str) -> str:
+    """The Chinese header of the column ``name`` (``"executed"`` → ``"全年执行数"``) in the first dataset that has
+    it; ``name`` itself when no dataset does."""
+    for dataset in DATASETS.values():
+        for column in dataset.columns:
+            if column.name == name:
+                return column.label
+    return name

@@ -125,7 +125,7 @@ def test_a_fatal_rule_on_the_open_year_still_refuses_and_alerts(prefect_harness,
     assert code == 3, printed
     assert f"{WTJ} {YEAR}: refused" in printed and f"{LIWAN} {YEAR}: draft" in printed
     texts = [r["json"]["text"] for r in receiver.requests]
-    assert len(texts) == 1 and WTJ in texts[0] and "data refused" in texts[0]
+    assert len(texts) == 1 and WTJ in texts[0] and "数据未通过校验，未入库" in texts[0]
     # on a new warehouse the refused department is not monitored (nothing of it loaded); the others are
     assert "支付进度 as of 2023-06-30" in printed and WTJ not in printed.split("支付进度 as of")[1].split("\n")[0]
 

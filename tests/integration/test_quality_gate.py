@@ -129,6 +129,7 @@ def test_a_run_shows_as_one_artifact(prefect_harness, tmp_path):
     keyed = [a for a in artifacts if a.key]  # (and the run's progress bar)
     assert [a.key for a in keyed] == ["run-summary-2022"]  # one artifact for the run, not five per department
     summary = str(keyed[0].data)
-    assert f"| {LIWAN} | loaded |" in summary and "report.html" in summary
-    assert "Data Docs: file://" in summary and "data-docs/index.html" in summary
+    assert f"| {LIWAN} | 已入库（loaded） |" in summary and "report.html" in summary
+    assert "GX 数据文档（Data Docs）：/" in summary and "data-docs/index.html" in summary  # no base URL: a path
+    assert "data-quality.html" in summary and (tmp_path / "out" / "2022" / "data-quality.html").exists()
     assert (tmp_path / "out" / "2022" / "data-docs" / "index.html").exists()

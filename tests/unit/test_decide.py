@@ -48,7 +48,7 @@ def test_a_fatal_rule_refuses_naming_the_rule_and_counting_warnings():
                                              ("REC-008", "warning", failing("REC-008"), None)), [], ROOTS)
     assert decision.refused
     assert decision.outcome.rules == ["FIN-001"] and decision.outcome.warnings == 1
-    assert decision.outcome.reasons[0].startswith("FIN-001 标签FIN-001: 1 row(s)")
+    assert decision.outcome.reasons[0].startswith("FIN-001 标签FIN-001：1 行不符")
     assert "FIN-001" in decision.log
 
 
@@ -67,7 +67,7 @@ def test_warnings_load_with_notes_naming_files_in_the_landing_zone():
     assert not decision.refused and decision.outcome is None
     assert decision.notes == [
         ("INPUT", "输入文件提示", 1, "finance/2022/payments.csv: column 备注 ignored"),
-        ("REC-008", "标签REC-008", 1, "finance/2022/budget_lines.csv row 7: executed=5.00"),
+        ("REC-008", "标签REC-008", 1, "finance/2022/budget_lines.csv 第 7 行：全年执行数（executed）=5.00"),
     ]
 
 

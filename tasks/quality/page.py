@@ -1,0 +1,63 @@
+"""selfeval's own data-quality page: every rule of a run, failing first, readable offline.
+
+Great Expectations' Data Docs load their CSS and JavaScript from public CDNs and are blank on an intranet;
+this page is one self-contained HTML file (no script, no remote style or font) that the run's artifact
+links. Written to ``<output_dir>/<year>/data-quality.html`` by :func:`write_quality_page`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from tasks import glossary as gl
+from tasks.quality.gate import QualityReport, RuleResult
+from tasks.settings import TEMPLATES_DIR
+
+PAGE = "data-quality.html"
+
+
+@dataclass(frozen=True)
+class RuleRow:
+    """One rule's result for one department-year, as the page and the tests read it."""
+
+    department: str
+    rule: str
+    label: str
+    severity: str  # "致命（fatal）" / "警告（warning）"
+    passed: bool
+    failing_rows: int
+    example: str  # the first failing row, or why the rule could not be evaluated
+    errors_csv: str  # the department's error CSV relative to the page ("" when it has none)
+
+
+def _rank(r: RuleResult) -> tuple[int, int]:
+    """Failing fatal rules first, then failing warnings, then the rules that passed."""
+    if r.success:
+        return (2, 0)
+    return (0 if r.rule.severity == "fatal" else 1, -r.failing_count)
+
+
+def rule_rows(report: QualityReport, errors_csv: dict[str, str] | None = None) -> list[RuleRow]:
+    """The report's results, failing rules first (fatal before warning, most rows first), then by department
+    and rule id. ``errors_csv`` maps a department to its error CSV's path relative to the page."""
+    errors_csv = errors_csv or {}
+    ordered = sorted(report.results, key=lambda r: (*_rank(r), r.department_code, r.rule.rule_id))
+    return [RuleRow(r.department_code, r.rule.rule_id, r.rule.label, gl.severity(r.rule.severity), r.success,
+                    r.failing_count, r.example(), errors_csv.get(r.department_code, "") if not r.success else "")
+            for r in ordered]
+
+
+def write_quality_page(folder: Path, report: QualityReport, errors_csv: dict[str, str] | None = None) -> Path:
+    """Write ``folder/data-quality.html`` for ``report`` and return its path."""
+    rows = rule_rows(report, errors_csv)
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)), autoescape=select_autoescape(["html", "j2"]),
+                      undefined=StrictUndefined)
+    html = env.get_template("data-quality.html.j2").render(
+        year=report.year, rows=rows, failing=sum(not r.passed for r in rows), gl=gl)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / PAGE
+    path.write_text(html, encoding="utf-8")
+    return path

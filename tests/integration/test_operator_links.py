@@ -1,0 +1,81 @@
+"""What an operator opens from the UI: the output folder served read-only on loopback, every link of a run's
+artifact an http address that opens, and every artifact and alert text in Chinese (English only from the
+glossary's list)."""
+
+from __future__ import annotations
+
+import re
+import urllib.error
+import urllib.request
+
+import pytest
+
+from flows.serve import serve_reports
+from tasks import glossary as gl
+from tests.conftest import LIWAN
+from tests.integration.test_quality_gate import push_execution_above_budget
+
+
+@pytest.fixture
+def served(tmp_path):
+    out = tmp_path / "out"
+    server = serve_reports(out, "127.0.0.1", 0)
+    yield out, f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+def _get(url: str, method: str = "GET") -> tuple[int, str, bytes]:
+    request = urllib.request.Request(url, method=method, data=b"x" if method in ("PUT", "POST") else None)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.headers.get("Content-Type", ""), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, "", b""
+
+
+def test_the_output_folder_is_served_read_only(served):
+    out, base = served
+    (out / "2022").mkdir(parents=True)
+    (out / "2022" / "report.md").write_text("# 自评报告", encoding="utf-8")
+    status, kind, body = _get(base + "2022/report.md")
+    assert status == 200 and kind == "text/plain; charset=utf-8" and body.decode("utf-8") == "# 自评报告"
+    assert _get(base + "2022/report.md", "PUT")[0] == 501 and _get(base + "2022/x.md", "POST")[0] == 501
+    assert _get(base + "2022/../../../etc/passwd")[0] == 404
+    assert (out / "2022" / "report.md").read_text(encoding="utf-8") == "# 自评报告"
+
+
+def test_a_refused_run_speaks_chinese_and_links_over_http(prefect_harness, served, sample_copy, tmp_path,
+                                                          receiver, monkeypatch):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    from flows.self_evaluation import self_evaluation
+
+    out, base = served
+    push_execution_above_budget(sample_copy)
+    monkeypatch.setenv("SELFEVAL_REPORTS_BASE_URL", base)
+    monkeypatch.setenv("SELFEVAL_ALERT_WEBHOOK", receiver.url)
+    state = self_evaluation(year=2022, source=str(sample_copy), warehouse_url=f"duckdb:///{tmp_path}/wh.duckdb",
+                            output_dir=str(out), return_state=True)
+    assert state.is_failed() and LIWAN in str(state.message)
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(
+            flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id])))
+    [summary] = [str(a.data) for a in artifacts if a.key == "run-summary-2022"]
+    texts = {"artifact": summary, "message": str(state.message),
+             **{f"alert {i}": r["json"]["text"] for i, r in enumerate(receiver.requests)}}
+    assert receiver.requests
+    for where, text in texts.items():
+        assert gl.english_words(text) == set(), (where, text)
+
+    rows = [line for line in summary.splitlines() if line.startswith("| 440103")]
+    assert rows[0].startswith(f"| {LIWAN} | 未通过校验（refused） |")  # refused first
+    links = re.findall(r"\]\(([^)]+)\)", summary)
+    assert links and all(link.startswith(base) for link in links)
+    for link in links:
+        assert _get(link)[0] == 200, link
+    page = next(link for link in links if link.endswith("data-quality.html"))
+    html = _get(page)[2].decode("utf-8")
+    first = re.search(r"<tbody>\s*<tr class=\"(\w+)\"><td>([^<]+)</td><td>([^<]+)</td>", html)
+    assert first is not None and first.groups() == ("fatal", LIWAN, "FIN-001")  # the failing rule comes first
+    assert "cdn" not in html.lower() and "<script" not in html
