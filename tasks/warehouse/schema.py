@@ -122,6 +122,8 @@ fct_reported_total = sa.Table(
     *lineage(),
 )
 
+# On DuckDB the key is NOT NULL columns with no PRIMARY KEY index (migration 0010: DuckDB keeps an index in
+# memory, and a 5M-line ledger's did not fit); the gate (FIN-004) and whole-partition promotion keep it unique.
 fct_payment = sa.Table(
     "fct_payment", metadata,
     sa.Column("department_code", sa.String(64), primary_key=True),

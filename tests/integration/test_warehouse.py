@@ -154,3 +154,37 @@ def test_review_decisions_keep_their_time_zone_and_order_on_both_engines(engine)
     assert [(r.decision, r.reviewer) for r in found] == [("returned", "李审核"), ("approved", "张审核")]
     assert found[1].decided_at == noon + dt.timedelta(minutes=5) and found[1].decided_at.tzinfo is not None
     assert found[0].comment == "意见 | 带竖线"
+
+
+@pytest.mark.parametrize("revision, fits", [("0009", False), ("head", True)])
+def test_a_large_ledger_is_promoted_under_a_small_memory_limit(tmp_path, revision, fits):
+    """DuckDB keeps a PRIMARY KEY's index in memory and cannot spill it: before migration 0010, a ledger
+    promoted in one transaction failed at its commit once the index outgrew the memory limit (a 5M-line
+    city under the run database's 256MB); at head, 1.5M payments go in under 64MB."""
+    path = tmp_path / "wh.duckdb"
+    engine = make_engine(f"duckdb:///{path}", migrate=False)
+    upgrade(engine, revision)
+    engine.dispose()
+    con = duckdb.connect()
+    con.execute("SET memory_limit = '64MB'")
+    con.execute(f"ATTACH '{path}' AS wh")
+    insert = ("INSERT INTO wh.fct_payment SELECT 'D' || (i % 60), 2022, 'V' || i, 'L' || (i % 1000), "
+              "DATE '2022-01-01' + CAST(i % 365 AS INTEGER), '收款人', '30201', i, 'run', 'src', 'sha', i, now() "
+              "FROM range(1500000) t(i)")
+    con.execute("BEGIN TRANSACTION")
+    if fits:
+        con.execute(insert)
+        con.execute("COMMIT")
+        assert con.execute("SELECT count(*) FROM wh.fct_payment").fetchone() == (1_500_000,)
+    else:
+        with pytest.raises(duckdb.OutOfMemoryException):
+            con.execute(insert)
+            con.execute("COMMIT")
+    con.close()
+
+
+def test_postgresql_keeps_the_ledgers_primary_key(engine):
+    with engine.connect() as conn:
+        kinds = [r[0] for r in conn.execute(sa.text(
+            "SELECT constraint_type FROM information_schema.table_constraints WHERE table_name = 'fct_payment'"))]
+    assert ("PRIMARY KEY" in kinds) == (engine.dialect.name != "duckdb")
