@@ -17,8 +17,9 @@ from prefect.flow_runs import pause_flow_run
 from prefect.input import RunInput
 from pydantic import Field
 
+from tasks import glossary as gl
 from tasks.artifacts import publish_review
-from tasks.report.build import ReportChanged, notes_rendered, render_approved, render_department
+from tasks.report.build import ReportChanged, notes_rendered, render_approved, render_department, review_brief
 from tasks.report.render import report_dir
 from tasks.report.review import PENDING, ReviewStatus, decision_problem, review_status, when
 from tasks.resources import engine_for
@@ -71,6 +72,21 @@ def awaiting_review(settings: Settings, year: int, departments: list[str]) -> li
     finally:
         engine.dispose()
     return out
+
+
+@task(name="review-brief", cache_policy=NO_CACHE)
+def brief(settings: Settings, item: Awaiting) -> str:
+    """The draft as the review form shows it (:func:`tasks.report.build.review_brief`), with links that open
+    its watermarked files (http addresses when the output folder is served: ``Settings.link``)."""
+    folder = report_dir(settings.output_dir, item.year, item.department)
+    links = {gl.FORMATS[f]: settings.link(folder / name) for f, name in
+             (("html", "report.html"), ("pdf", "report.pdf"), ("docx", "report.docx"), ("md", "report.md"))
+             if (folder / name).exists()}
+    engine = engine_for(settings)
+    try:
+        return review_brief(engine, settings, item.department, item.year, links)
+    finally:
+        engine.dispose()
 
 
 @task(name="record-review", cache_policy=NO_CACHE)
@@ -168,7 +184,8 @@ def review_reports(settings: Settings, year: int, departments: list[str], run_id
         superseded = (f"\n\n本稿将替代 {when(item.status.superseded.decided_at)} 经 "
                       f"{item.status.superseded.reviewer} 批准的版本。" if item.status.superseded else "")
         description = (f"## 审核 {item.department} {year} 年部门整体支出绩效自评报告\n\n"
-                       f"草稿：`{item.report}`（内容 SHA-256 `{item.status.report_sha256[:12]}`）{superseded}\n\n"
+                       f"{brief(settings, item)}\n\n"
+                       f"草稿内容 SHA-256 `{item.status.report_sha256[:12]}`{superseded}\n\n"
                        "批准：生成加盖审核信息的正式报告；退回：保留草稿，记录意见。")
         key = pause_key(item.department, year, item.status.report_sha256)
         try:

@@ -10,7 +10,7 @@ from prefect import get_run_logger
 from prefect.states import Cancelled, Failed, State
 
 from flows.steps.quality import alert, record_quality, validate
-from flows.steps.report import check_narratives, check_targets, rerender
+from flows.steps.report import check_narratives, check_targets, rerender, set_aside_stale
 from flows.steps.review import review_reports
 from flows.steps.sources import extract_departments, extract_finance, extract_registry, extract_statistics
 from flows.steps.warehouse import close_run, find_unchanged, prepare_warehouse
@@ -85,6 +85,7 @@ def gate(settings: Settings, plan: pl.Plan, intake: pl.Intake, db: RunDatabase) 
     for code, decision in decisions.items():
         if decision.refused:
             log.error("%s", decision.log)
+            set_aside_stale(settings, plan.year, code)
             plan.advance(code, "refused")
             continue
         for w in dict.fromkeys(intake.warnings.get(code, [])):

@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from tasks import glossary as gl
 from tasks.domain import REPORTED
 from tasks.report import charts as ch
 from tasks.report.document import plain
@@ -117,11 +118,12 @@ def charts(keys: Keys, figures: Figures, card: Scorecard, registry: Registry) ->
     history = keys.history(figures.department_code)
     if history:
         years = [h.year for h in history]
+        open_years = {y: ch.as_of_label(day) for y, day in keys.open_years(figures.department_code).items()}
         out["chart_trend"] = ch.trend(
             f"{name}历年预算与执行（万元）", years,
             {"年度预算数": [_wan(h.budget_fen) for h in history],
              "全年执行数": [_wan(h.executed_fen) for h in history]},
-            "万元", "chart_trend")
+            "万元", "chart_trend", open_years=open_years, partial=frozenset({"全年执行数"}))
         counted = {s.indicator.name: s.indicator.figure for s in card.items
                    if s.indicator.figure in registry and registry[s.indicator.figure].format == "count"}
         if counted:
@@ -133,7 +135,7 @@ def charts(keys: Keys, figures: Figures, card: Scorecard, registry: Registry) ->
             units = "/".join(dict.fromkeys(registry[f].unit for f in counted.values() if registry[f].unit))
             if any(v for values in series.values() for v in values):
                 out["chart_tasks"] = ch.trend(f"绩效指标产出（{units}）" if units else "绩效指标产出", years, series,
-                                              units, "chart_tasks", counts=True)
+                                              units, "chart_tasks", counts=True, open_years=open_years)
     return out
 
 
@@ -183,6 +185,8 @@ def report_input(keys: Keys, settings: Settings, department: str,
         missing.append(f"{MISSING_DATA}（{len(unmeasured)} 项）")
     if MISSING_ACTUALS in missing or unmeasured:
         card = replace(card, grade=PENDING_GRADE, computed_grade=PENDING_GRADE, overridden=False)
+    if not closed:  # the year is not over: what its 自评表 would score is the ledger so far, not a result
+        card = replace(card, grade=gl.OPEN_YEAR, computed_grade=gl.OPEN_YEAR, overridden=False)
     add_reported(figures, targets)
     data = ReportInput(figures, narrative, card, quality_notes or [], options, missing=missing, open_year=not closed)
     if options.get("appendices", True):
@@ -191,7 +195,7 @@ def report_input(keys: Keys, settings: Settings, department: str,
                               f"{year}/{department}.yaml task_analysis")
         data.tables = {"funds": funds_table(figures, card, funds, stated),
                        "goals": goals_table(narrative.goals, plain(outcome)),
-                       "indicators": indicators_table(figures, card, profile),
+                       "indicators": indicators_table(figures, card, profile, open_year=not closed),
                        "execution": execution_table(figures)}
         if options.get("charts", True):
             data.charts = charts(keys, figures, card, registry)
@@ -278,6 +282,30 @@ def notes_rendered(conn: sa.Connection, department: str, year: int) -> list[Qual
     draws the same text. None when the warehouse does not keep them (no report yet)."""
     kept = rendered_notes(conn, department, year)
     return None if kept is None else [QualityNote(*n) for n in kept]
+
+
+def review_brief(engine: sa.Engine, settings: Settings, department: str, year: int, links: dict[str, str]) -> str:
+    """What a reviewer reads in the review form before deciding, as Markdown: the draft's key figures (全年预算数,
+    执行数, 执行率, 总分 and 等级), its data-quality warnings, its 自评表 (绩效指标) and ``links`` to open the
+    watermarked draft (label → address). Reads the warehouse as the draft was rendered from it."""
+    with engine.connect() as conn:
+        keys = Keys(conn, load_registry(settings.metrics_registry), year, [department])
+        data = report_input(keys, settings, department, notes_rendered(conn, department, year))
+    figures, card = data.figures, data.scorecard
+    grade = gl.OPEN_YEAR if data.open_year else f"总分 {card.total:.2f}，自评等级 {card.grade}"
+    lines = [f"**关键数字**：全年预算数 {figures['budget'].text} 万元，执行数 {figures['executed'].text} 万元，"
+             f"执行率 {figures['execution_rate'].text}%；{grade}。", "",
+             "**打开草稿**：" + " ".join(f"[{label}]({url})" for label, url in links.items()), ""]
+    notes = [f"{n.rule_id} {n.label}：{n.failing_rows} 行（{n.example}）" for n in data.quality_notes]
+    lines += ["**数据质量提示**：" + ("；".join(notes) if notes else "无"), ""]
+    if data.missing:
+        lines += [f"**尚未报送**：{'、'.join(data.missing)}", ""]
+    table = indicators_table(figures, card, open_year=data.open_year)
+    lines += [f"**自评表{table.caption}**", "", "| " + " | ".join(table.header) + " |",
+              "|" + "---|" * len(table.header)]
+    lines += ["| " + " | ".join(" ".join(str(c).replace("|", "／").split()) or "—" for c in row) + " |"
+              for row in table.rows]
+    return "\n".join(lines)
 
 
 class ReportChanged(RuntimeError):

@@ -6,6 +6,7 @@ same PNG goes into the HTML, the DOCX and the PDF.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from dataclasses import dataclass
 from decimal import Decimal
@@ -22,6 +23,8 @@ class Chart:
     title: str
     png: bytes
     y_ticks: tuple[str, ...] = ()  # the y axis's labels as drawn, and its offset text ("" when none)
+    x_ticks: tuple[str, ...] = ()  # the x axis's labels as drawn
+    legend: tuple[str, ...] = ()  # the legend's entries
 
 
 @lru_cache(maxsize=1)
@@ -96,47 +99,82 @@ def progress_against_time(title: str, labels: list[str], paid_pct: list[Decimal 
     return _chart(key, title, fig, ax)
 
 
+def as_of_label(day: dt.date) -> str:
+    """How an open year's figures are dated on a chart: ``截至6月30日``."""
+    return f"截至{day.month}月{day.day}日"
+
+
+def _partial_name(name: str, label: str) -> str:
+    """A series' name for an open year's point: never 全年执行数 for half a year's payments."""
+    return f"{name.removeprefix('全年')}（{label}）"
+
+
 def trend(title: str, years: list[int], series: dict[str, list[Decimal | None]], unit: str, key: str,
-          counts: bool = False) -> Chart:
+          counts: bool = False, open_years: dict[int, str] | None = None,
+          partial: frozenset[str] | None = None) -> Chart:
     """Each series over ``years``: lines with their values, or grouped bars when there is one year only (a
     line of one point says nothing). ``counts``: the values are counts (家, 个), labelled and ticked as
-    integers."""
+    integers. ``open_years`` maps a year not yet over to its date label (:func:`as_of_label`): its points of
+    the ``partial`` series (all when None) are drawn apart, hollow and dashed or hatched, under their own
+    legend (执行数（截至6月30日）), and its tick says 截至."""
     from matplotlib.ticker import MaxNLocator
 
     plt = _pyplot()
+    open_years = open_years or {}
     fig, ax = plt.subplots(figsize=(7.2, 3.2))
     label = (lambda v: f"{v:,.0f}") if counts else (lambda v: f"{v:,.2f}")
     colors = (BLUE, ORANGE, GREY, "#548235")
     drawn = [(name, values, color) for (name, values), color in zip(series.items(), colors, strict=False)
              if any(v is not None for v in values)]
+    ticks = [f"{y}年" + (f"\n{open_years[y]}" if y in open_years else "") for y in years]
+
+    def is_partial(name: str, year: int) -> bool:
+        return year in open_years and (partial is None or name in partial)
+
     if len(years) == 1:
+        year = years[0]
         width = 0.8 / max(1, len(drawn))
         for i, (name, values, color) in enumerate(drawn):
             x = (i - (len(drawn) - 1) / 2) * width
             v = float(values[0])  # type: ignore[arg-type]
-            ax.bar([x], [v], width * 0.9, label=name, color=color)
+            if is_partial(name, year):
+                ax.bar([x], [v], width * 0.9, label=_partial_name(name, open_years[year]), color="white",
+                       edgecolor=color, hatch="///")
+            else:
+                ax.bar([x], [v], width * 0.9, label=name, color=color)
             ax.annotate(label(v), (x, v), ha="center", va="bottom", fontsize=7)
-        ax.set_xticks([0], [f"{years[0]}年"], fontsize=8)
+        ax.set_xticks([0], ticks, fontsize=8)
         ax.set_xlim(-0.8, 0.8)
     else:
         for name, values, color in drawn:
             points = [(y, float(v)) for y, v in zip(years, values, strict=True) if v is not None]
-            ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=name, color=color)
+            whole = [(y, v) for y, v in points if not is_partial(name, y)]
+            apart = [(y, v) for y, v in points if is_partial(name, y)]
+            if whole:
+                ax.plot([p[0] for p in whole], [p[1] for p in whole], marker="o", label=name, color=color)
+            for y, v in apart:
+                before = [p for p in whole if p[0] < y]
+                xs, ys = ([before[-1][0], y], [before[-1][1], v]) if before else ([y], [v])
+                ax.plot(xs, ys, linestyle="--", marker="o", markerfacecolor="white", color=color,
+                        label=_partial_name(name, open_years[y]))
             for y, v in points:
                 ax.annotate(label(v), (y, v), textcoords="offset points", xytext=(0, 5), ha="center", fontsize=7)
-        ax.set_xticks(years, [f"{y}年" for y in years], fontsize=8)
+        ax.set_xticks(years, ticks, fontsize=8)
     if counts:
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel(unit)
     ax.set_title(title, fontsize=11)
-    ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=4)
+    ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.16 if open_years else -0.12),
+              ncol=4)
     ax.spines[["top", "right"]].set_visible(False)
     return _chart(key, title, fig, ax)
 
 
 def _chart(key: str, title: str, fig: Any, ax: Any) -> Chart:
-    """The chart of ``fig``, with the y axis's tick labels and offset text as drawn (tests read them: no
-    offset, no ``e+`` notation)."""
+    """The chart of ``fig``, with the axes' labels as drawn (tests read them: no offset, no ``e+`` notation,
+    an open year's 截至) and its legend."""
     fig.canvas.draw()
     ticks = (*(t.get_text() for t in ax.get_yticklabels()), ax.yaxis.get_offset_text().get_text())
-    return Chart(key, title, _png(fig), ticks)
+    legend = ax.get_legend()
+    return Chart(key, title, _png(fig), ticks, tuple(t.get_text() for t in ax.get_xticklabels()),
+                 tuple(t.get_text() for t in legend.get_texts()) if legend else ())

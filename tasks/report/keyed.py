@@ -8,6 +8,7 @@ report its own rows. Rendering 60 departments then costs about 40 statements, no
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,6 +73,10 @@ class Keys:
 
     def history(self, code: str) -> list[q.YearTotals]:
         return self._once("history", lambda: q.department_years(self.conn, self.departments, self.year))[code]
+
+    def open_years(self, code: str) -> dict[int, dt.date]:
+        """The department's years without a 决算总表, up to the report's, with their ledger's last date."""
+        return self._once("open_years", lambda: q.open_years(self.conn, self.departments, self.year))[code]
 
     def rule_results(self, code: str) -> list[dict[str, object]]:
         return self._once("rules", lambda: q.rule_results(self.conn, self.departments, self.year))[code]

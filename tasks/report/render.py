@@ -10,6 +10,7 @@ import datetime as dt
 import functools
 import hashlib
 import re
+import shutil
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
@@ -233,6 +234,27 @@ def _title(data: ReportInput) -> str:
 
 
 PROVENANCE_HTML = "provenance.html"
+STALE_FOLDER = "stale"  # <out>/<year>/<department>/stale/: the last report, set aside when new data is refused
+STALE_NOTE = "说明.txt"
+_REPORT_FILES = ("report.md", "report.html", "report.docx", "report.pdf", PROVENANCE_HTML, "charts", "approved")
+
+
+def set_aside(folder: Path, note: str) -> Path | None:
+    """Move the department-year's previous report (its files, charts and approved version) from ``folder`` into
+    ``folder/stale/`` with ``note`` in 说明.txt, replacing what an earlier refusal set aside there, so that no
+    report stands unmarked beside data that was refused. Returns the stale folder, or None when ``folder``
+    held no report."""
+    present = [folder / name for name in _REPORT_FILES if (folder / name).exists()]
+    if not present:
+        return None
+    stale = folder / STALE_FOLDER
+    if stale.exists():
+        shutil.rmtree(stale)
+    stale.mkdir()
+    for path in present:
+        path.rename(stale / path.name)
+    (stale / STALE_NOTE).write_text(note + "\n", encoding="utf-8")
+    return stale
 
 
 def report_dir(output_dir: Path, year: int, department: str) -> Path:
@@ -265,6 +287,8 @@ def write_report(output_dir: Path, data: ReportInput, templates: Path = TEMPLATE
     folder = report_dir(output_dir, data.figures.year, data.figures.department_code)
     if subfolder:
         folder = folder / subfolder
+    else:  # a current report replaces the one a refusal set aside
+        shutil.rmtree(folder / STALE_FOLDER, ignore_errors=True)
     folder.mkdir(parents=True, exist_ok=True)
     formats = [f for f in data.options.get("formats", FORMATS) if f in FORMATS]
     paths: dict[str, Path] = {}

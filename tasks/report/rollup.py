@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 import sqlalchemy as sa
 
-from tasks.domain import today
+from tasks import glossary as gl
+from tasks.domain import TIMEZONE, today
 from tasks.report import charts as ch
 from tasks.report import formatting as fmt
 from tasks.report import monitoring as mon
@@ -18,6 +20,7 @@ from tasks.report.review import LABELS, decision_text, review_status, when
 from tasks.settings import TEMPLATES_DIR, Settings
 from tasks.warehouse import queries as q
 from tasks.warehouse.reviews import Review, current_report, reviews
+from tasks.warehouse.runs import refused_since_loaded
 
 
 @dataclass
@@ -34,11 +37,17 @@ class RollupRow:
     grade: str
     missing: list[str] | None  # what the department has still to submit (a 草稿); None: no report yet
     review: str = ""  # review: true: where its report stands (tasks.report.review.decision_text)
+    refused: str = ""  # its latest run refused its data: when, and the date of the figures still shown
 
     @property
     def submitted(self) -> str:
         """材料报送 as the roll-up writes it: 齐全; 未报送 and what is missing; for a year not over, 年度未结束
-        and what is still to come (nothing is late yet); or — before a report."""
+        and what is still to come (nothing is late yet); or — before a report. A department whose latest run
+        refused its data says so first, with the date of the figures still shown."""
+        return f"{self.refused}；" + self._submitted if self.refused else self._submitted
+
+    @property
+    def _submitted(self) -> str:
         if self.missing is None:
             return "—"
         if not self.missing:
@@ -53,6 +62,7 @@ def rollup_rows(conn: sa.Connection, year: int) -> list[RollupRow]:
     """One row per department-year in the warehouse: budget and execution from ``mart_department_year``,
     总分 and 等级 as its report published them (``mart_score``; "—" until its report is rendered)."""
     scores = q.published_scores(conn, year)
+    refusals = refused_since_loaded(conn, year)
     rows = []
     for d in q.district_year(conn, year):
         rate = fmt.ratio(d.executed_fen, d.budget_fen)
@@ -67,7 +77,19 @@ def rollup_rows(conn: sa.Connection, year: int) -> list[RollupRow]:
         rows.append(RollupRow(d.department_code, d.department_name, d.synthetic, d.region_code, d.region_name,
                               fmt.wan(d.budget_fen),
                               fmt.wan(d.executed_fen), f"{fmt.percent(rate, 2)}%", score, grade, missing))
+        if d.department_code in refusals:
+            rows[-1].refused = refusal_text(*refusals[d.department_code])
     return rows
+
+
+def refusal_text(refused_at: dt.datetime, loaded_at: dt.datetime | None) -> str:
+    """``2022年12月4日数据未通过校验，本行为12月1日入库的数据`` (dates in Asia/Shanghai)."""
+    def day(when: dt.datetime) -> str:
+        local = (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).astimezone(TIMEZONE)
+        return f"{local.year}年{local.month}月{local.day}日"
+
+    shown = f"，本行为{day(loaded_at)}入库的数据" if loaded_at is not None else ""
+    return f"{day(refused_at)}数据{gl.STATUS['refused']}{shown}"
 
 
 def district_name(rows: list[RollupRow]) -> str:

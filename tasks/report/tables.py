@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from tasks import glossary as gl
 from tasks.domain import FEN_PER_UNIT
 from tasks.report import formatting as fmt
 from tasks.report.figures import Figures
@@ -119,9 +120,11 @@ def awaiting(item: Scored) -> bool:
     return item.actual is None and (ind.reported or ind.method not in ("info", "qualitative"))
 
 
-def indicators_table(figures: Figures, card: Scorecard, profile: Profile | None = None) -> Table:
+def indicators_table(figures: Figures, card: Scorecard, profile: Profile | None = None,
+                     open_year: bool = False) -> Table:
     """附表1（三）: 一级/二级/三级指标, 年度指标值, 实际完成值, 分值, 得分, 偏差原因分析及改进措施; then the
-    合计 of the indicators and the 总分 with the funds block's 分值 and 得分, and the grade."""
+    合计 of the indicators and the 总分 with the funds block's 分值 and 得分, and the grade. An ``open_year``
+    (no 决算 yet) gives no 总分 and no grade: 年度未结束."""
     rows = []
     for item in card.items:
         ind = item.indicator
@@ -139,14 +142,17 @@ def indicators_table(figures: Figures, card: Scorecard, profile: Profile | None 
     raw = sum((i.score for i in card.items if i.score is not None), Decimal(0))
     rows.append(["合计", "", "", "", "", _number(weights), f"{raw:.2f}", ""])
     notes = []
-    if card.funds is not None:
+    if open_year:
+        rows.append(["总分", "", "", "", "", _number(card.weights), DASH, f"{gl.OPEN_YEAR}，不计总分、不评等级"])
+        notes.append(f"{gl.OPEN_YEAR}：执行数为截至目前的累计支付，各项得分仅为进度参考，不计总分、不评等级，待决算后自评。")
+    elif card.funds is not None:
         rows.append(["总分", "", "", "", "", _number(card.weights), f"{card.total:.2f}",
                      f"自评等级：{card.computed_grade}"])
         notes.append(f"总分 {card.total} 分 = 预算执行率得分 {card.funds.score:.2f} + 绩效指标得分 {raw:.2f}"
                      f"（{card.profile}）。")
         if card.weights != 100:
             notes.append(f"分值合计 {_number(card.weights)}，不等于 100，总分按各项得分之和计。")
-    else:
+    elif not open_year:
         notes.append(f"总分 {card.total} 分（得分合计 {raw:.2f} ÷ 分值合计 {_number(weights)} × 100），"
                      f"自评等级：{card.computed_grade}。")
     if profile is not None and profile.weights:

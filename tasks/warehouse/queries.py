@@ -6,6 +6,7 @@ same integers (money in 分) on both; formatting happens later, in :mod:`tasks.r
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -160,6 +161,23 @@ def years_closed(conn: sa.Connection, departments: list[str], year: int) -> dict
     found = {str(r[0]) for r in conn.execute(sa.select(t.c.department_code).distinct().where(
         t.c.department_code.in_(departments), t.c.year == year))}
     return {code: code in found for code in departments}
+
+
+@named("The years of departments whose 决算总表 has not come, with the last 支付日期 their ledger holds "
+       "(int_line_ledger_by_day, fct_reported_total)")
+def open_years(conn: sa.Connection, departments: list[str], up_to: int) -> dict[str, dict[int, dt.date]]:
+    """For each of ``departments``: its open years up to ``up_to`` (no 决算总表 loaded), each with the date
+    of its ledger's last payment (the figures are "as of" it); a year without payments is left out."""
+    rows = conn.execute(sa.text(
+        "SELECT l.department_code, l.year, MAX(l.pay_date) FROM int_line_ledger_by_day l "
+        "WHERE l.department_code IN :d AND l.year <= :y AND NOT EXISTS (SELECT 1 FROM fct_reported_total t "
+        "WHERE t.department_code = l.department_code AND t.year = l.year) "
+        "GROUP BY l.department_code, l.year").bindparams(sa.bindparam("d", expanding=True)),
+        {"d": list(departments), "y": up_to}).all()
+    out: dict[str, dict[int, dt.date]] = {code: {} for code in departments}
+    for code, year, last in rows:
+        out[str(code)][int(year)] = last if isinstance(last, dt.date) else dt.date.fromisoformat(str(last)[:10])
+    return out
 
 
 @named("The files or URLs (with content hashes) that rows of a table came from, by the value of a key column "

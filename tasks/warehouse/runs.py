@@ -54,3 +54,24 @@ def last_statuses(conn: sa.Connection, year: int) -> dict[str, str]:
         for code, status in (summary.get("departments") or {}).items():
             out.setdefault(str(code), str(status))
     return out
+
+
+def refused_since_loaded(conn: sa.Connection, year: int) -> dict[str, tuple[dt.datetime, dt.datetime | None]]:
+    """The departments of ``year`` whose latest finished run refused their data: department code → (when
+    that run finished, when the rows the warehouse still holds for it were loaded, or None)."""
+    r, p = s.ops_run, s.ops_partition
+    held = {str(code): at for code, at in conn.execute(
+        sa.select(p.c.department_code, p.c.loaded_at).where(p.c.year == year))}
+    seen: set[str] = set()
+    out: dict[str, tuple[dt.datetime, dt.datetime | None]] = {}
+    query = (sa.select(r.c.summary, r.c.finished_at).where(r.c.year == year, r.c.summary.is_not(None),
+                                                           r.c.finished_at.is_not(None))
+             .order_by(r.c.finished_at.desc()))
+    for text, finished in conn.execute(query):
+        for code, status in (json.loads(text).get("departments") or {}).items():
+            if code in seen:
+                continue
+            seen.add(code)
+            if status == "refused":
+                out[str(code)] = (finished, held.get(str(code)))
+    return out

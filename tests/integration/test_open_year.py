@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
+import pytest
 import sqlalchemy as sa
 
 from flows.cli import main
@@ -61,6 +62,16 @@ def test_the_open_year_loads_and_the_lagging_department_is_flagged(prefect_harne
     assert str(last)[:10] <= "2023-06-30"
     draft = (out / str(YEAR) / WTJ / "report.md").read_text(encoding="utf-8")
     assert "（草稿）" in draft and "本年度尚未结束：执行数为截至目前的累计支付" in draft
+    assert "本年度尚未结束，暂不评定自评等级" in draft
+    engine = sa.create_engine(warehouse_url)
+    with engine.connect() as conn:  # the trend chart dates the open year by its ledger's last payment
+        from tasks.warehouse.queries import open_years
+
+        held = open_years(conn, [WTJ, LIWAN], YEAR)
+        wtj_last = conn.execute(sa.text("SELECT max(pay_date) FROM fct_payment WHERE year = 2023 "
+                                        "AND department_code = :d"), {"d": WTJ}).scalar()
+    engine.dispose()
+    assert set(held[WTJ]) == {YEAR} and str(held[WTJ][YEAR]) == str(wtj_last)[:10]  # 2022 has its 决算
 
     assert main(["rollup", "--year", str(YEAR), "--warehouse", warehouse_url, "--out", str(out)]) == 0
     rollup = (out / str(YEAR) / "rollup.md").read_text(encoding="utf-8")
@@ -173,3 +184,15 @@ def test_an_empty_ledger_loads_a_stray_date_does_not_move_the_data_date_and_a_la
     monkeypatch.setenv("SELFEVAL_MONITORING_RULES", str(bad))
     assert main([*args, "--force"]) == 2  # refused before anything loads, naming the file
     assert str(bad) in capsys.readouterr().err
+
+
+def test_the_open_years_self_assessment_table_gives_no_total(prefect_harness, tmp_path):
+    config = tmp_path / "report.yaml"
+    config.write_text("formats: [md, html]\nappendices: true\ncharts: false\n", encoding="utf-8")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SELFEVAL_REPORT_CONFIG", str(config))
+        assert main(["run", "--year", str(YEAR), "--department", LIWAN, "--warehouse",
+                     f"duckdb:///{tmp_path}/wh.duckdb", "--out", str(tmp_path / "out")]) == 0
+    html = (tmp_path / "out" / str(YEAR) / LIWAN / "report.html").read_text(encoding="utf-8")
+    assert "年度未结束，不计总分、不评等级" in html and "自评等级：" not in html  # no 总分 for half a year
+    assert "（三）绩效指标" in html

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 
 import pandas as pd
 import sqlalchemy as sa
 
 from flows.cli import main
-from tests.conftest import LIWAN
+from tests.conftest import LIWAN, SAMPLE
 
 OTHERS = ["440103-SWJ", "440103-WTJ"]
 
@@ -133,3 +134,25 @@ def test_a_run_shows_as_one_artifact(prefect_harness, tmp_path):
     assert "GX 数据文档（Data Docs）：/" in summary and "data-docs/index.html" in summary  # no base URL: a path
     assert "data-quality.html" in summary and (tmp_path / "out" / "2022" / "data-quality.html").exists()
     assert (tmp_path / "out" / "2022" / "data-docs" / "index.html").exists()
+
+
+def test_a_refusal_sets_the_last_report_aside_and_the_rollup_says_so(prefect_harness, sample_copy, tmp_path):
+    out, wh = tmp_path / "out", f"duckdb:///{tmp_path}/wh.duckdb"
+    args = ["run", "--year", "2022", "--department", LIWAN, "--source", str(sample_copy), "--warehouse", wh,
+            "--out", str(out)]
+    assert main(args) == 0
+    folder = out / "2022" / LIWAN
+    first = (folder / "report.md").read_bytes()
+    push_execution_above_budget(sample_copy)
+    assert main(args) == 3
+    assert not (folder / "report.md").exists() and not (folder / "report.html").exists()
+    assert (folder / "stale" / "report.md").read_bytes() == first  # the last report, set aside and marked
+    assert "数据未通过校验，本目录中的报告非最新" in (folder / "stale" / "说明.txt").read_text(encoding="utf-8")
+    assert main(["rollup", "--year", "2022", "--warehouse", wh, "--out", str(out)]) == 0
+    row = next(line for line in (out / "2022" / "rollup.md").read_text(encoding="utf-8").splitlines()
+               if line.startswith(f"| {LIWAN} |"))
+    assert "数据未通过校验，本行为" in row and "入库的数据" in row and "齐全" not in row.split("|")[-2].split("；")[0]
+
+    shutil.copytree(SAMPLE / "finance", sample_copy / "finance", dirs_exist_ok=True)  # the data mended
+    assert main(args) == 0
+    assert (folder / "report.md").read_bytes() == first and not (folder / "stale").exists()

@@ -195,7 +195,7 @@ def test_explain_prints_query_sources_and_rules(run_dir, capsys):
     out = capsys.readouterr().out
     assert code == 0
     assert "executed = 12103.27" in out and "metric: executed" in out and "FROM mart_line_execution" in out
-    assert "payments.csv (sha256" in out and "REC-003 支付明细合计等于执行数 [fatal]: passed" in out
+    assert "payments.csv (sha256" in out and "REC-003 支付明细合计等于执行数 [致命（fatal）]: 通过" in out
     assert main(["explain", "--year", "2022", "--department", LIWAN, "--figure", "nope",
                  "--warehouse", f"duckdb:///{run_dir}/wh.duckdb"]) == 2
 

@@ -37,10 +37,16 @@ def paused_run(seconds: float = 240) -> tuple[Any, str]:
     raise TimeoutError("no run paused for review")
 
 
+FORMS: list[str] = []  # what each review form showed the reviewer, in order
+
+
 def decide(decision: str, reviewer: str, comment: str = "") -> str:
     from prefect.flow_runs import resume_flow_run
+    from prefect.input.actions import read_flow_run_input
 
     run, key = paused_run()
+    keyset = run.state.state_details.run_input_keyset
+    FORMS.append(str(read_flow_run_input(keyset["description"], flow_run_id=run.id) or ""))
     for _ in range(60):  # the run pauses first, then saves its form's schema
         try:
             resume_flow_run(run.id, run_input={"decision": decision, "reviewer": reviewer, "comment": comment})
@@ -84,6 +90,7 @@ def reviewed(prefect_harness, tmp_path_factory) -> dict[str, Any]:
     os.environ["SELFEVAL_REVIEW_POLL_SECONDS"] = "1"
     # warnings in every report: the approved text must be drawn with the notes its draft was drawn with
     os.environ["SELFEVAL_YOY_WARNING_BOUND"] = "0.01"
+    os.environ["SELFEVAL_REPORTS_BASE_URL"] = "http://127.0.0.1:4201/"  # as make serve sets it
     params = {"departments": [LIWAN, SWJ], "source": str(source), "warehouse_url": f"duckdb:///{tmp}/wh.duckdb",
               "output_dir": str(tmp / "out")}
     try:
@@ -97,6 +104,7 @@ def reviewed(prefect_harness, tmp_path_factory) -> dict[str, Any]:
     finally:
         os.environ.pop("SELFEVAL_REVIEW_POLL_SECONDS", None)
         os.environ.pop("SELFEVAL_YOY_WARNING_BOUND", None)
+        os.environ.pop("SELFEVAL_REPORTS_BASE_URL", None)
 
 
 def test_the_run_pauses_once_per_report_in_department_order(reviewed):
@@ -104,6 +112,17 @@ def test_the_run_pauses_once_per_report_in_department_order(reviewed):
     assert [k.rsplit("-", 1)[0] for k in reviewed["keys"]] == expected
     decisions = {d["department"]: d["decision"] for d in reviewed["summary"].reviews}
     assert decisions == {LIWAN: "approved", SWJ: "returned"}
+
+
+def test_the_form_shows_what_is_approved(reviewed):
+    """The reviewer sees the draft's key figures, warnings and 自评表, and a link that opens it."""
+    form = FORMS[0]
+    assert form.startswith(f"## 审核 {LIWAN} 2022 年部门整体支出绩效自评报告")
+    assert "全年预算数 12103.34 万元" in form and "执行数 12103.27 万元" in form and "执行率 100%" in form
+    assert "总分" in form and "自评等级" in form
+    assert f"[网页](http://127.0.0.1:4201/2022/{LIWAN}/report.html)" in form
+    assert "**数据质量提示**：STA-" in form or "**数据质量提示**：REC-" in form  # the planted warnings
+    assert "| 一级指标 | 二级指标 | 三级指标 |" in form and "| 总分 |" in form
 
 
 def test_approval_renders_the_final_files_stamped(reviewed):

@@ -34,3 +34,20 @@ def test_a_single_year_is_bars_and_counts_are_integers():
     counts = ch.trend("产出（家）", [2021, 2022], {"企业": [D("3"), D("5")]}, "家", "c", counts=True)
     _plain(counts.y_ticks)
     assert all(t.lstrip("−-").isdigit() for t in counts.y_ticks[:-1] if t), counts.y_ticks
+
+
+def test_an_open_year_is_drawn_apart_and_dated():
+    import datetime as dt
+
+    label = ch.as_of_label(dt.date(2023, 6, 30))
+    assert label == "截至6月30日"
+    chart = ch.trend("历年", [2022, 2023], {"年度预算数": [D("12103.21"), D("12500.00")],
+                                           "全年执行数": [D("12103.28"), D("6100.50")]}, "万元", "t",
+                     open_years={2023: label}, partial=frozenset({"全年执行数"}))
+    _plain(chart.y_ticks)
+    assert chart.x_ticks == ("2022年", "2023年\n截至6月30日")
+    assert "执行数（截至6月30日）" in chart.legend and "全年执行数" in chart.legend  # 2022's line is 全年
+    one = ch.trend("历年", [2023], {"年度预算数": [D("12500.00")], "全年执行数": [D("6100.50")]}, "万元", "t",
+                   open_years={2023: label}, partial=frozenset({"全年执行数"}))
+    assert "全年执行数" not in one.legend and "执行数（截至6月30日）" in one.legend
+    assert one.x_ticks == ("2023年\n截至6月30日",)
