@@ -47,7 +47,22 @@ def known_departments(settings: Settings) -> list[str]:
     return sorted({str(code) for code in frame["department_code"].dropna()})
 
 
-def _form(deployment: RunnerDeployment, codes: list[str], year: int | None) -> None:
+def department_names(settings: Settings) -> dict[str, str]:
+    """Each known department's 编码 and 名称 (:func:`known_departments`), for the form's description; empty
+    when the codes cannot be listed."""
+    location = settings.location("finance")
+    if "://" in location:
+        return {}
+    try:
+        frame = stage(make_source("finance", location, sheets=settings.sheets).read(DEPARTMENTS))
+    except (SourceError, OSError):
+        return {}
+    return {str(c): str(n) for c, n in sorted(zip(frame["department_code"], frame["department_name"], strict=True))
+            if str(c) != "nan"}
+
+
+def _form(deployment: RunnerDeployment, codes: list[str], year: int | None,
+          names: dict[str, str] | None = None) -> None:
     """Shape the Run form of the UI: a year box, a multi-select of known departments, plain text boxes.
 
     The flow's own signature is general (optional values, any code); the deployment's schema is
@@ -65,6 +80,9 @@ def _form(deployment: RunnerDeployment, codes: list[str], year: int | None) -> N
                            **({"default": year} if year and name != "first_year" else {})}
         elif name == "departments":
             items = {"type": "string", "enum": codes} if codes else {"type": "string"}
+            if names:  # the picker shows codes; the description under it names each department
+                keep["description"] = (keep.get("description", "") + "\n\n" +
+                                       "；".join(f"{code} {names[code]}" for code in codes if code in names))
             props[name] = {**keep, "type": "array", "items": items, "uniqueItems": True, "default": []}
         elif prop.get("anyOf") and {"type": "string"} in prop["anyOf"]:
             props[name] = {**keep, "type": "string", "default": ""}
@@ -81,14 +99,15 @@ def deployments(settings: Settings | None = None) -> list[RunnerDeployment]:
         enforce_parameter_schema=True))
     on_demand = cast(RunnerDeployment, flow.to_deployment(
         name="on-demand", tags=TAGS, enforce_parameter_schema=True,
-        description="按需运行：选择年度、部门与数据来源 / On demand: choose the year, departments and sources."))
-    codes = known_departments(settings)
+        description="按需运行：选择年度、部门与数据来源；时间均为北京时间（Asia/Shanghai） / "
+                    "On demand: choose the year, departments and sources; times are Asia/Shanghai."))
+    codes, names = known_departments(settings), department_names(settings)
     this_year = domain.today().year
-    _form(on_demand, codes, this_year)
+    _form(on_demand, codes, this_year, names)
     years = cast(RunnerDeployment, backfill.to_deployment(
         name="backfill", tags=TAGS, enforce_parameter_schema=True,
         description="补跑多个年度 / Run a range of years."))
-    _form(years, codes, this_year)
+    _form(years, codes, this_year, names)
     return [nightly, on_demand, years]
 
 

@@ -146,6 +146,16 @@ MISSING_DATA = "指标数据"  # a computed 实际完成值 whose metric has no 
 PENDING_GRADE = "待定"
 
 
+def goals_outcome(summary: str, figures: Figures, card: Scorecard) -> str:
+    """附表1（二）'s 实际完成情况: the narrative's one-line conclusion and what the figures say (execution, and how
+    many of the 绩效指标 reached their 年度指标值), not the whole narrative of the tasks."""
+    scored = [i for i in card.items if i.indicator.method != "info"]
+    met = sum(1 for i in scored if i.met)
+    reached = f"；绩效指标 {len(scored)} 项，{met} 项达到年度指标值" if scored else ""
+    return (f"{summary.rstrip('。')}。全年执行数 {figures['executed'].text} 万元，预算执行率 "
+            f"{figures['execution_rate'].text}%{reached}。")
+
+
 def missing_inputs(narrative_present: bool, targets: list[q.TargetRow], year_closed: bool = True) -> list[str]:
     """What the department has still to submit for its report to be final: its 决算总表 (an open year
     has none yet), its narrative, its 绩效目标, and the 绩效自评 that states the 实际完成值 of its
@@ -191,10 +201,10 @@ def report_input(keys: Keys, settings: Settings, department: str,
     data = ReportInput(figures, narrative, card, quality_notes or [], options, missing=missing, open_year=not closed)
     if options.get("appendices", True):
         funds, stated = keys.funds(department)
-        outcome = render_text(narrative.task_analysis, narrative_context(figures, narrative),
-                              f"{year}/{department}.yaml task_analysis")
+        summary = render_text(narrative.conclusion.summary, narrative_context(figures, narrative),
+                              f"{year}/{department}.yaml conclusion.summary")
         data.tables = {"funds": funds_table(figures, card, funds, stated),
-                       "goals": goals_table(narrative.goals, plain(outcome)),
+                       "goals": goals_table(narrative.goals, goals_outcome(plain(summary), figures, card)),
                        "indicators": indicators_table(figures, card, profile, open_year=not closed),
                        "execution": execution_table(figures)}
         if options.get("charts", True):

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
+import unicodedata
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -76,29 +78,98 @@ def _page(doc: object) -> None:
         set_fonts(r, FOOTER_FACE, 14)
 
 
+TEXT_WIDTH_MM = 210 - 28 - 26  # A4 less the margins of _page
+WIDEST = "三级指标"  # the 自评表's indicator names: the column a reader scans, given the most room
+UNITS = ("%", "‰", "万元", "亿元", "元", "分", "家", "个", "项", "次", "人", "人次", "件", "户", "天", "小时", "分钟",
+         "篇", "场", "平方米", "㎡", "套", "台", "所", "批")
+NUMBER = re.compile(r"[-+≥≤>＜<＞=]?[\d,]+(\.\d+)?\s*(" + "|".join(sorted(UNITS, key=len, reverse=True)) + ")?")
+
+
+def _display(text: str) -> int:
+    """Width of ``text`` in half-width columns: an ideograph or full-width form counts two."""
+    return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
+
+
+def column_widths(table: Table, total_mm: float = TEXT_WIDTH_MM) -> list[float]:
+    """Each column's width in mm, sized to its content: the longest cell (a long text counts as 24 columns,
+    for it wraps), the header at half its length (it may wrap on two lines), at least 5 columns; the
+    三级指标 column the widest. The widths add up to ``total_mm``."""
+    want = []
+    for i, head in enumerate(table.header):
+        cells = [_display(str(row[i])) for row in table.rows if i < len(row)]
+        want.append(max(5, (_display(head) + 1) // 2, *(min(c, 24) for c in cells)))
+    if WIDEST in table.header:
+        i = table.header.index(WIDEST)
+        want[i] = max(want) + 2
+    scale = total_mm / sum(want)
+    return [round(w * scale, 1) for w in want]
+
+
+def is_number(text: str) -> bool:
+    """A cell that holds a figure (12,103.27; 99.10%; ≥95%; 20分): right-aligned as tables of figures are."""
+    return bool(NUMBER.fullmatch(text.strip())) and any(c.isdigit() for c in text)
+
+
+CAPTION_PT = 14
+DOCUMENT_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,6}〔\d{4}〕\d+号")  # 财预〔2020〕10号: never broken
+WORD_JOINER = "\u2060"
+
+
+def caption_lines(caption: str, width_mm: float = TEXT_WIDTH_MM, size_pt: float = CAPTION_PT) -> list[str]:
+    """A table's title as lines that never strand a word: as is when it fits on a line, else cut at the break
+    nearest its middle (after 年度, or at a space), so that 部门整体支出绩效自评表 stays whole."""
+    per_line = int(width_mm / (size_pt * 0.3528)) * 2  # half-width columns a line holds
+    if _display(caption) <= per_line:
+        return [caption]
+    cuts = [m.end() for m in re.finditer(r"年度|\s", caption)]
+    if not cuts:
+        return [caption]
+    middle = len(caption) / 2
+    cut = min(cuts, key=lambda c: abs(c - middle))
+    return [caption[:cut].strip(), caption[cut:].strip()]
+
+
+def unbroken(text: str) -> str:
+    """``text`` with its document numbers (财预〔2020〕10号) held together by word joiners."""
+    return DOCUMENT_NUMBER.sub(lambda m: WORD_JOINER.join(m.group()), text)
+
+
 def _table(doc: object, table: Table) -> None:
-    caption = doc.add_paragraph(table.caption, style="Normal")  # type: ignore[attr-defined]
+    caption = doc.add_paragraph(style="Normal")  # type: ignore[attr-defined]
     caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
     caption.paragraph_format.first_line_indent = Pt(0)
-    for run in caption.runs:
-        set_fonts(run, "黑体", 14)
+    lines = caption_lines(table.caption)
+    for i, line in enumerate(lines):
+        run = caption.add_run(unbroken(line))
+        set_fonts(run, "黑体", CAPTION_PT)
+        if i < len(lines) - 1:
+            run.add_break()
     grid = doc.add_table(rows=1, cols=len(table.header))  # type: ignore[attr-defined]
     grid.style = "Table Grid"
+    grid.autofit = False
+    widths = [Mm(w) for w in column_widths(table)]
+    for column, width in zip(grid.columns, widths, strict=True):
+        column.width = width
     for cell, text in zip(grid.rows[0].cells, table.header, strict=True):
         cell.text = text
     for row in table.rows:
         cells = grid.add_row().cells
         for cell, text in zip(cells, row, strict=True):
             cell.text = text
-    for row in grid.rows:
-        for cell in row.cells:
+    for r, row in enumerate(grid.rows):
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = width  # Word reads the cell's width; LibreOffice the grid's
             for paragraph in cell.paragraphs:
                 paragraph.paragraph_format.first_line_indent = Pt(0)
                 paragraph.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+                if r == 0:
+                    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+                elif is_number(cell.text):
+                    paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
                 for run in paragraph.runs:
                     set_fonts(run, "仿宋_GB2312", 10)
     for note in table.notes:
-        p = doc.add_paragraph(note, style="Normal")  # type: ignore[attr-defined]
+        p = doc.add_paragraph(unbroken(note), style="Normal")  # type: ignore[attr-defined]
         for run in p.runs:
             set_fonts(run, "仿宋_GB2312", 12)
 

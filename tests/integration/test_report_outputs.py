@@ -187,6 +187,17 @@ def test_tables_carry_the_score(run_dir):
                    "偏差原因分析及改进措施"):
         assert f"<th>{header}</th>" in html
     assert "自评等级：优秀" in html and "96.00%（自报）" in html  # the reported 企业服务满意度
+    goals = html.split("（二）年度总体目标", 1)[1].split("</table>", 1)[0]
+    done = goals.split("<td>")[-1]  # 实际完成情况: the conclusion and the figures, not the whole narrative
+    assert "各重点工作任务完成较好。全年执行数 12103.27 万元，预算执行率 100%；绩效指标" in done
+    assert "春运道路运输安全保障任务" not in done and len(done) < 200
+
+
+def test_the_office_pdf_never_leaves_a_title_word_alone_on_a_line(office_pdf):
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", "-layout", str(office_pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    lines = [line.strip() for line in text.splitlines()]
+    assert "评表" not in lines and "号" not in lines  # 附表1's title and 财预〔2020〕10号 hold together
 
 
 def test_explain_prints_query_sources_and_rules(run_dir, capsys):
