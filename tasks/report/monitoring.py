@@ -119,7 +119,8 @@ class Monitoring:
         return out
 
     def table(self, level: str = "total") -> list[dict[str, str]]:
-        """The rows of one level as text, in the roll-up's and the artifact's columns."""
+        """The rows of one level as text, in the roll-up's and the artifact's columns: 状态 first (预警, 滞后,
+        正常), and the 预警 rows first."""
         flagged = {(f.row.department_code, f.row.key) for f in self.findings() if f.row.level == level}
         out = []
         for r in self.rows:
@@ -130,12 +131,13 @@ class Monitoring:
                      if lag is not None else "—")
             parts = {} if level == "total" else {"资金来源": r.name} if level == "fund_source" else {
                 "项目编码": r.key, "项目": r.name}
-            out.append({"部门编码": r.department_code, "部门": r.department_name, **parts,
+            out.append({"状态": state, "部门编码": r.department_code, "部门": r.department_name, **parts,
                         "全年预算数（万元）": fmt.wan(r.budget_fen), "累计支付（万元）": fmt.wan(r.paid_fen),
                         "支付进度": f"{fmt.percent(r.rate, 2)}%" if r.rate is not None else "—",
                         "序时进度": f"{fmt.percent(self.time, 2)}%",
-                        "差距（百分点）": f"{fmt.quantize(lag, 2):f}" if lag is not None else "—", "状态": state})
-        return out
+                        "差距（百分点）": f"{fmt.quantize(lag, 2):f}" if lag is not None else "—"})
+        rank = {"预警": 0, "滞后": 1}
+        return sorted(out, key=lambda row: rank.get(row["状态"], 2))  # 预警 first, its column first
 
     def markdown(self, heading: str = "##", projects: bool = True) -> list[str]:
         """The monitoring section: what it is, the totals, the findings, and per 资金来源 and project."""

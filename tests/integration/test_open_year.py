@@ -76,7 +76,7 @@ def test_the_open_year_loads_and_the_lagging_department_is_flagged(prefect_harne
     assert main(["rollup", "--year", str(YEAR), "--warehouse", warehouse_url, "--out", str(out)]) == 0
     rollup = (out / str(YEAR) / "rollup.md").read_text(encoding="utf-8")
     assert "## 预算执行进度监控（截至2023年6月30日）" in rollup
-    row = next(line for line in rollup.splitlines() if line.startswith(f"| {WTJ} |") and "| 预警 |" in line)
+    row = next(line for line in rollup.splitlines() if line.startswith(f"| 预警 | {WTJ} |"))  # 预警 first
     assert "| 50.00% |" in row
     assert sum("| 预警 |" in line for line in rollup.splitlines()) == 1
     assert "### 按资金来源" in rollup and "### 按项目" in rollup

@@ -70,8 +70,9 @@ def test_a_department_lags_only_beyond_the_threshold():
     assert m.lag(m.rows[3]) == Decimal(-10)  # ahead of 序时进度
     assert list(m.flagged()) == ["B"]
     assert m.flagged()["B"][0].text == "B局 2023年6月30日 39.99 50.00 10.01 10"
-    states = [r["状态"] for r in m.table("total")]
-    assert states == ["正常", "预警", "—", "正常"]
+    table = m.table("total")  # 预警 first, in the first column; then in the departments' order
+    assert [(r["状态"], r["部门编码"]) for r in table] == [("预警", "B"), ("正常", "A"), ("—", "C"), ("正常", "D")]
+    assert next(iter(table[0])) == "状态"
     assert m.notes() == []
 
 
