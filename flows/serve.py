@@ -19,6 +19,7 @@ import urllib.request
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 HOST = "127.0.0.1"
 
@@ -45,12 +46,29 @@ def start_server(port: int) -> subprocess.Popen[bytes]:
 
 class ReadOnlyFiles(SimpleHTTPRequestHandler):
     """GET and HEAD of the files under one folder (the standard library refuses every other method with
-    501, and paths that leave the folder); Markdown and CSV as UTF-8 text, so that a browser shows them."""
+    501); no folder listings, hidden files or links that lead out of the folder (404); Markdown and CSV as UTF-8
+    text, so that a browser shows them."""
 
     extensions_map = {  # noqa: RUF012 (the standard library declares it so)
         **SimpleHTTPRequestHandler.extensions_map, ".md": "text/plain; charset=utf-8",
         ".csv": "text/plain; charset=utf-8", ".html": "text/html; charset=utf-8",
         ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+
+    def send_head(self) -> Any:
+        """404 for what is not a file of the folder itself: a link that leads out of it, a hidden file."""
+        root = os.path.realpath(str(self.directory))
+        real = os.path.realpath(self.translate_path(self.path))
+        inside = os.path.commonpath([real, root]) == root
+        hidden = any(part.startswith(".") for part in Path(os.path.relpath(real, root)).parts) if inside else True
+        if not inside or hidden:
+            self.send_error(404, "Not Found")
+            return None
+        return super().send_head()
+
+    def list_directory(self, path: str | os.PathLike[str]) -> Any:
+        """No listing of folders: the runs' artifacts link each file."""
+        self.send_error(404, "Not Found")
+        return None
 
     def log_message(self, format: str, *args: object) -> None:
         pass  # the operator's terminal is for the runs' logs

@@ -77,11 +77,12 @@ def publish_monitoring(m: Monitoring) -> None:
                              description=f"预算执行进度监控 {m.year}")
 
 
-def publish_review(year: int, decisions: list[dict[str, str]]) -> None:
+def publish_review(year: int, decisions: list[dict[str, str]], settings: Settings) -> None:
     """The run's review decisions as a table: department, decision, reviewer, time, comment, content hash."""
     if not decisions:
         return
-    rows = [{"部门编码": d["department"], "结论": d["decision"], "审核人": d["reviewer"], "时间": d["decided_at"],
-             "意见": d["comment"], "内容 SHA-256": d["report_sha256"][:12], "正式报告": d.get("approved", "")}
+    rows = [{"部门编码": d["department"], "结论": gl.decision(d["decision"]), "审核人": d["reviewer"],
+             "时间": d["decided_at"], "意见": d["comment"], "内容 SHA-256": d["report_sha256"][:12],
+             "正式报告": settings.link(d["approved"]) if d.get("approved") else ""}
             for d in decisions]
     create_table_artifact(key=_key("review", year), table=rows, description=f"审核 {year}: decisions of this run")

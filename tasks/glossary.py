@@ -31,12 +31,17 @@ STATUS = {
 # A rule's severity (templates/rules.yaml).
 SEVERITY = {"fatal": "致命", "warning": "警告"}
 # A review decision (the review form's choices).
-DECISION = {"approved": "批准", "returned": "退回", "approve": "批准", "return": "退回"}
+DECISION = {"approved": "批准", "returned": "退回", "approve": "批准", "return": "退回", "awaiting": "待审核"}
 
 
 def status(code: str) -> str:
     """The Chinese term of a run status, with the code in brackets: ``"草稿（draft）"``; an unknown code as is."""
     return both(STATUS[code], code) if code in STATUS else code
+
+
+def decision(code: str) -> str:
+    """``"批准（approved）"``, ``"退回（returned）"``, ``"待审核（awaiting）"``; an unknown code as is."""
+    return both(DECISION[code], code) if code in DECISION else code
 
 
 def severity(code: str) -> str:

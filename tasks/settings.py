@@ -158,16 +158,16 @@ class Settings(BaseSettings):
 
     def link(self, path: str | Path) -> str:
         """Where an operator's browser opens ``path``, a file under ``output_dir``: its address under
-        :attr:`reports_base_url` (``http://127.0.0.1:4201/2022/440103-KGXJ/report.html``), else the path.
-        A path outside ``output_dir`` is given as is."""
+        :attr:`reports_base_url` (``http://127.0.0.1:4201/2022/440103-KGXJ/report.html``), else its absolute
+        path. A path outside ``output_dir`` is given as its absolute path."""
         from urllib.parse import quote
 
         if not self.reports_base_url:
-            return str(path)
+            return str(Path(path).resolve())
         try:
             relative = Path(path).resolve().relative_to(Path(self.output_dir).resolve())
         except ValueError:
-            return str(path)
+            return str(Path(path).resolve())
         return self.reports_base_url.rstrip("/") + "/" + quote(relative.as_posix())
 
     def ledger_tolerance_fen(self) -> int:

@@ -39,7 +39,8 @@ def validate(data: RunData, settings: Settings) -> QualityReport:
 
 
 @task(name="record-quality", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 2, 4])
-def record_quality(report: QualityReport, settings: Settings, run_id: str) -> str:
+def record_quality(report: QualityReport, settings: Settings, run_id: str,
+                   input_problems: dict[str, list[str]] | None = None) -> str:
     """Results into the warehouse, the error, warning and quarantine CSVs of each department-year, and the
     run's data-quality page that links them (returned: the run's one artifact links it)."""
     engine = engine_for(settings)
@@ -53,7 +54,7 @@ def record_quality(report: QualityReport, settings: Settings, run_id: str) -> st
         files[code] = {k: str(v) for k, v in write_csv_reports(folder, report, code).items()}
     year_dir = Path(settings.output_dir) / str(int(report.year))
     errors = {code: Path(os.path.relpath(f["fatal"], year_dir)).as_posix() for code, f in files.items() if "fatal" in f}
-    return str(write_quality_page(year_dir, report, errors))
+    return str(write_quality_page(year_dir, report, errors, input_problems, run_id))
 
 
 @task(name="alert", cache_policy=NO_CACHE)

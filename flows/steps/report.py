@@ -170,6 +170,7 @@ def set_aside_stale(settings: Settings, year: int, department: str) -> str | Non
     its data did not pass the checks and the report is not current (:func:`tasks.report.render.set_aside`)."""
     today = dt.datetime.now(TIMEZONE)
     note = (f"{today.year}年{today.month}月{today.day}日：数据未通过校验，本目录中的报告非最新"
-            "（data refused; this report is not current）。最新的错误明细见上一级目录的 data-quality-errors.csv。")
+            "（data refused; this report is not current）。原因见该次运行的数据质量检查结果"
+            f"（{year}/data-quality/ 下的页面）及上一级目录的 data-quality-errors.csv（如有）。")
     moved = set_aside(report_dir(settings.output_dir, year, department), note)
     return None if moved is None else str(moved)

@@ -198,5 +198,5 @@ def review_reports(settings: Settings, year: int, departments: list[str], run_id
                             "decided_at": "", "report_sha256": item.status.report_sha256})
             break
         decided.append(apply_decision(settings, item, decision, run_id))
-    publish_review(year, decided)
+    publish_review(year, decided, settings)
     return decided

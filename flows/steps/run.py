@@ -6,6 +6,8 @@ the operator is told in the run's log, and how far the run's progress is.
 
 from __future__ import annotations
 
+import logging
+
 from prefect import get_run_logger
 from prefect.states import Cancelled, Failed, State
 
@@ -20,6 +22,20 @@ from tasks.artifacts import publish_run
 from tasks.progress import RunProgress
 from tasks.quality.rundb import RunDatabase
 from tasks.settings import Settings
+
+
+class ExpectedEnd(logging.Filter):
+    """Prefect's engine logs every deployment run that ends Failed with a traceback ("Engine execution exited
+    with unexpected exception"). A refusal is the expected end of bad data, said already in the run's log and
+    its artifact, so that record is dropped; any other failure keeps its traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        kind = record.exc_info[0] if record.exc_info else None
+        return not (kind is not None and issubclass(kind, pl.DataRefused)
+                    and str(record.msg).startswith("Engine execution exited"))
+
+
+logging.getLogger("prefect.flow_runs").addFilter(ExpectedEnd())  # the engine's run logger
 
 
 def plan_run(settings: Settings, year: int, departments: list[str] | None, rerender_only: bool, force: bool,
@@ -40,13 +56,13 @@ def plan_run(settings: Settings, year: int, departments: list[str] | None, reren
     try:
         chosen = pl.resolve_departments(catalogue, departments or None)
     except pl.UsageError:
-        close_run(settings, run_id, "usage", {"year": year, "departments": departments})
+        close_run(settings, run_id, "usage", {"year": year, "departments": {}, "requested": departments})
         raise
     fingerprints, skipped = find_unchanged(settings, year, chosen, version, force)
     plan = pl.Plan(year, run_id, version, chosen, fingerprints, skipped, catalogue=catalogue, departments=found,
-                   progress=RunProgress(len(chosen), f"自评报告 {year}: departments done"))
+                   progress=RunProgress(len(chosen), f"{year} 年自评报告：已完成部门"))
     for code, last_run in skipped.items():
-        log.info("%s %s skipped: inputs and code unchanged since run %s", code, year, last_run)
+        log.info("%s %s 未变化，未重算（skipped: inputs and code unchanged since run %s）", code, year, last_run)
         plan.advance(code, "skipped")
     return plan
 
@@ -77,7 +93,7 @@ def gate(settings: Settings, plan: pl.Plan, intake: pl.Intake, db: RunDatabase) 
     checked = [c for c in plan.todo if c not in intake.finance.no_data and c not in intake.problems]
     data = pl.assemble(plan.year, plan.catalogue, checked, *intake.extracted[1:], staged=db)
     report = validate(data, settings)
-    page = record_quality(report, settings, plan.run_id)
+    page = record_quality(report, settings, plan.run_id, intake.problems)
     alert(report, intake.problems, settings, plan.run_id)
     roots = pl.landing_roots({**{name: settings.location(name) for name in ("finance", "statistics", "registry")},
                               "narrative": str(settings.narrative_root())}, settings.source)

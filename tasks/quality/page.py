@@ -2,7 +2,8 @@
 
 Great Expectations' Data Docs load their CSS and JavaScript from public CDNs and are blank on an intranet;
 this page is one self-contained HTML file (no script, no remote style or font) that the run's artifact
-links. Written to ``<output_dir>/<year>/data-quality.html`` by :func:`write_quality_page`.
+links. Written to ``<output_dir>/<year>/data-quality/<run id>.html`` by :func:`write_quality_page`: a run's
+link keeps showing that run's results.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from tasks import glossary as gl
 from tasks.quality.gate import QualityReport, RuleResult
 from tasks.settings import TEMPLATES_DIR
 
-PAGE = "data-quality.html"
+PAGES = "data-quality"  # <output_dir>/<year>/data-quality/<run>.html: one page per run, never overwritten
 
 
 @dataclass(frozen=True)
@@ -40,24 +41,35 @@ def _rank(r: RuleResult) -> tuple[int, int]:
     return (0 if r.rule.severity == "fatal" else 1, -r.failing_count)
 
 
-def rule_rows(report: QualityReport, errors_csv: dict[str, str] | None = None) -> list[RuleRow]:
+INPUT_LABEL = "输入文件无法读取"
+
+
+def rule_rows(report: QualityReport, errors_csv: dict[str, str] | None = None,
+              input_problems: dict[str, list[str]] | None = None) -> list[RuleRow]:
     """The report's results, failing rules first (fatal before warning, most rows first), then by department
-    and rule id. ``errors_csv`` maps a department to its error CSV's path relative to the page."""
+    and rule id; a department refused for a malformed input first of all, one row per problem
+    (``input_problems``: department → what is wrong, naming file, row and column). ``errors_csv`` maps a
+    department to its error CSV's path relative to the page."""
     errors_csv = errors_csv or {}
+    inputs = [RuleRow(code, "INPUT", INPUT_LABEL, gl.severity("fatal"), False, 1, problem, "")
+              for code, problems in sorted((input_problems or {}).items()) for problem in problems]
     ordered = sorted(report.results, key=lambda r: (*_rank(r), r.department_code, r.rule.rule_id))
-    return [RuleRow(r.department_code, r.rule.rule_id, r.rule.label, gl.severity(r.rule.severity), r.success,
-                    r.failing_count, r.example(), errors_csv.get(r.department_code, "") if not r.success else "")
-            for r in ordered]
+    return inputs + [RuleRow(r.department_code, r.rule.rule_id, r.rule.label, gl.severity(r.rule.severity),
+                             r.success, r.failing_count, r.example(),
+                             errors_csv.get(r.department_code, "") if not r.success else "") for r in ordered]
 
 
-def write_quality_page(folder: Path, report: QualityReport, errors_csv: dict[str, str] | None = None) -> Path:
-    """Write ``folder/data-quality.html`` for ``report`` and return its path."""
-    rows = rule_rows(report, errors_csv)
+def write_quality_page(folder: Path, report: QualityReport, errors_csv: dict[str, str] | None = None,
+                       input_problems: dict[str, list[str]] | None = None, run_id: str = "latest") -> Path:
+    """Write the run's page, ``folder/data-quality/<run_id>.html``, for ``report`` and the departments refused
+    for their inputs, and return its path. ``errors_csv`` paths are relative to ``folder``."""
+    rows = rule_rows(report, {code: f"../{path}" for code, path in (errors_csv or {}).items()}, input_problems)
     env = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)), autoescape=select_autoescape(["html", "j2"]),
                       undefined=StrictUndefined)
     html = env.get_template("data-quality.html.j2").render(
         year=report.year, rows=rows, failing=sum(not r.passed for r in rows), gl=gl)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / PAGE
+    pages = folder / PAGES
+    pages.mkdir(parents=True, exist_ok=True)
+    path = pages / f"{run_id}.html"
     path.write_text(html, encoding="utf-8")
     return path

@@ -6,6 +6,7 @@ same PNG goes into the HTML, the DOCX and the PDF.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import io
 from dataclasses import dataclass
@@ -100,8 +101,10 @@ def progress_against_time(title: str, labels: list[str], paid_pct: list[Decimal 
 
 
 def as_of_label(day: dt.date) -> str:
-    """How an open year's figures are dated on a chart: ``截至6月30日``."""
-    return f"截至{day.month}月{day.day}日"
+    """How an open year's figures are dated on a chart, as the monitoring dates them: the end of the month of
+    the last payment (``2023-06-28`` → ``截至6月30日``)."""
+    last = calendar.monthrange(day.year, day.month)[1]
+    return f"截至{day.month}月{last}日"
 
 
 def _partial_name(name: str, label: str) -> str:
@@ -115,8 +118,8 @@ def trend(title: str, years: list[int], series: dict[str, list[Decimal | None]],
     """Each series over ``years``: lines with their values, or grouped bars when there is one year only (a
     line of one point says nothing). ``counts``: the values are counts (家, 个), labelled and ticked as
     integers. ``open_years`` maps a year not yet over to its date label (:func:`as_of_label`): its points of
-    the ``partial`` series (all when None) are drawn apart, hollow and dashed or hatched, under their own
-    legend (执行数（截至6月30日）), and its tick says 截至."""
+    the ``partial`` series (all when None) are drawn apart, hollow or hatched, under their own
+    legend (执行数（截至6月30日）), not joined to the closed years' line, and its tick says 截至."""
     from matplotlib.ticker import MaxNLocator
 
     plt = _pyplot()
@@ -152,11 +155,9 @@ def trend(title: str, years: list[int], series: dict[str, list[Decimal | None]],
             apart = [(y, v) for y, v in points if is_partial(name, y)]
             if whole:
                 ax.plot([p[0] for p in whole], [p[1] for p in whole], marker="o", label=name, color=color)
-            for y, v in apart:
-                before = [p for p in whole if p[0] < y]
-                xs, ys = ([before[-1][0], y], [before[-1][1], v]) if before else ([y], [v])
-                ax.plot(xs, ys, linestyle="--", marker="o", markerfacecolor="white", color=color,
-                        label=_partial_name(name, open_years[y]))
+            for y, v in apart:  # a hollow point of its own: no line joins part of a year to a whole one
+                ax.plot([y], [v], linestyle="none", marker="o", markersize=8, markerfacecolor="white",
+                        markeredgewidth=1.5, color=color, label=_partial_name(name, open_years[y]))
             for y, v in points:
                 ax.annotate(label(v), (y, v), textcoords="offset points", xytext=(0, 5), ha="center", fontsize=7)
         ax.set_xticks(years, ticks, fontsize=8)

@@ -236,14 +236,14 @@ def _title(data: ReportInput) -> str:
 PROVENANCE_HTML = "provenance.html"
 STALE_FOLDER = "stale"  # <out>/<year>/<department>/stale/: the last report, set aside when new data is refused
 STALE_NOTE = "说明.txt"
-_REPORT_FILES = ("report.md", "report.html", "report.docx", "report.pdf", PROVENANCE_HTML, "charts", "approved")
+_REPORT_FILES = ("report.md", "report.html", "report.docx", "report.pdf", PROVENANCE_HTML, "charts")
 
 
 def set_aside(folder: Path, note: str) -> Path | None:
-    """Move the department-year's previous report (its files, charts and approved version) from ``folder`` into
-    ``folder/stale/`` with ``note`` in 说明.txt, replacing what an earlier refusal set aside there, so that no
-    report stands unmarked beside data that was refused. Returns the stale folder, or None when ``folder``
-    held no report."""
+    """Move the department-year's previous report (its files and charts) from ``folder`` into ``folder/stale/``
+    with ``note`` in 说明.txt, replacing what an earlier refusal set aside there, so that no report stands
+    unmarked beside data that was refused. The approved version (``approved/``) stays where it is: it is the
+    record of what a reviewer signed. Returns the stale folder, or None when ``folder`` held no report."""
     present = [folder / name for name in _REPORT_FILES if (folder / name).exists()]
     if not present:
         return None

@@ -51,9 +51,16 @@ def last_statuses(conn: sa.Connection, year: int) -> dict[str, str]:
     "draft", "skipped", "no data yet", "refused"), from the runs' summaries."""
     out: dict[str, str] = {}
     for summary in _finished_summaries(conn, year):
-        for code, status in (summary.get("departments") or {}).items():
+        for code, status in statuses(summary).items():
             out.setdefault(str(code), str(status))
     return out
+
+
+def statuses(summary: dict[str, Any]) -> dict[str, str]:
+    """A run summary's department → status; empty for a run that decided none (bad parameters, or a summary
+    written before the statuses were kept as a mapping)."""
+    found = summary.get("departments")
+    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
 
 
 def refused_since_loaded(conn: sa.Connection, year: int) -> dict[str, tuple[dt.datetime, dt.datetime | None]]:
@@ -68,7 +75,7 @@ def refused_since_loaded(conn: sa.Connection, year: int) -> dict[str, tuple[dt.d
                                                            r.c.finished_at.is_not(None))
              .order_by(r.c.finished_at.desc()))
     for text, finished in conn.execute(query):
-        for code, status in (json.loads(text).get("departments") or {}).items():
+        for code, status in statuses(json.loads(text)).items():
             if code in seen:
                 continue
             seen.add(code)

@@ -9,8 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 import yaml
 
+from tasks.warehouse.runs import last_statuses, refused_since_loaded
 from tests.conftest import LIWAN
 from tests.integration.test_quality_gate import push_execution_above_budget
 
@@ -80,12 +82,19 @@ def test_a_typo_is_cancelled_in_one_line_and_a_refusal_fails_without_a_traceback
     [failed_run] = [a for a in automations if "prefect.flow-run.Failed" in a["trigger"]["expect"]]
     assert "prefect.flow-run.Cancelled" not in failed_run["trigger"]["expect"]
 
+    engine = sa.create_engine(where["warehouse_url"])
+    with engine.connect() as conn:  # the cancelled run's record does not break what reads the runs
+        assert last_statuses(conn, 2022) == {} and refused_since_loaded(conn, 2022) == {}
+
     push_execution_above_budget(sample_copy)
     refused = self_evaluation(departments=[LIWAN], **where)
     assert refused.is_failed() and "FIN-001" in str(refused.message)
     logs = _logs(refused.state_details.flow_run_id)
     assert any("FIN-001" in m for m in logs)
     assert not any("Traceback" in m or "unexpected exception" in m for m in logs)
+    with engine.connect() as conn:
+        assert last_statuses(conn, 2022) == {LIWAN: "refused"} and set(refused_since_loaded(conn, 2022)) == {LIWAN}
+    engine.dispose()
 
 
 @pytest.mark.parametrize("code", ["440103 KGXJ", "../etc"])

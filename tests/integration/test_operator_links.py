@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import urllib.error
 import urllib.request
+from urllib.parse import urljoin
 
 import pytest
 
@@ -41,6 +42,10 @@ def test_the_output_folder_is_served_read_only(served):
     assert status == 200 and kind == "text/plain; charset=utf-8" and body.decode("utf-8") == "# 自评报告"
     assert _get(base + "2022/report.md", "PUT")[0] == 501 and _get(base + "2022/x.md", "POST")[0] == 501
     assert _get(base + "2022/../../../etc/passwd")[0] == 404
+    (out / "etc-link").symlink_to("/etc")
+    (out / "2022" / ".secret").write_text("x", encoding="utf-8")
+    assert _get(base + "etc-link/hostname")[0] == 404  # a link out of the folder is not followed
+    assert _get(base + "2022/.secret")[0] == 404 and _get(base + "2022/")[0] == 404  # no hidden files, no listings
     assert (out / "2022" / "report.md").read_text(encoding="utf-8") == "# 自评报告"
 
 
@@ -74,8 +79,35 @@ def test_a_refused_run_speaks_chinese_and_links_over_http(prefect_harness, serve
     assert links and all(link.startswith(base) for link in links)
     for link in links:
         assert _get(link)[0] == 200, link
-    page = next(link for link in links if link.endswith("data-quality.html"))
+    page = next(link for link in links if "/data-quality/" in link)
     html = _get(page)[2].decode("utf-8")
     first = re.search(r"<tbody>\s*<tr class=\"(\w+)\"><td>([^<]+)</td><td>([^<]+)</td>", html)
     assert first is not None and first.groups() == ("fatal", LIWAN, "FIN-001")  # the failing rule comes first
     assert "cdn" not in html.lower() and "<script" not in html
+    errors = re.search(r'<a href="([^"]+)">错误明细</a>', html)
+    assert errors is not None and _get(urljoin(page, errors.group(1)))[0] == 200  # its error list opens
+
+    # a later run of another department alone does not change what this run's link shows
+    again = self_evaluation(year=2022, departments=["440103-SWJ"], source=str(sample_copy),
+                            warehouse_url=f"duckdb:///{tmp_path}/wh.duckdb", output_dir=str(out), return_state=True)
+    assert again.is_completed()
+    assert _get(page)[2].decode("utf-8") == html
+
+
+def test_an_input_refusal_is_on_the_data_quality_page(prefect_harness, served, sample_copy, tmp_path):
+    from flows.self_evaluation import self_evaluation
+
+    out, _ = served
+    path = sample_copy / "finance" / "2022" / LIWAN / "payments.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    cells = lines[2].split(",")
+    cells[-1] = "144O1.45"  # a letter O for a zero
+    lines[2] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    state = self_evaluation(year=2022, departments=[LIWAN], source=str(sample_copy),
+                            warehouse_url=f"duckdb:///{tmp_path}/wh.duckdb", output_dir=str(out), return_state=True)
+    assert state.is_failed()
+    page = out / "2022" / "data-quality" / f"{state.state_details.flow_run_id}.html"
+    html = page.read_text(encoding="utf-8")
+    assert "全部规则通过" not in html and "1 项未通过" in html
+    assert "<td>INPUT</td><td>输入文件无法读取</td>" in html and "payments.csv" in html

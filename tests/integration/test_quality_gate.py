@@ -132,7 +132,9 @@ def test_a_run_shows_as_one_artifact(prefect_harness, tmp_path):
     summary = str(keyed[0].data)
     assert f"| {LIWAN} | 已入库（loaded） |" in summary and "report.html" in summary
     assert "GX 数据文档（Data Docs）：/" in summary and "data-docs/index.html" in summary  # no base URL: a path
-    assert "data-quality.html" in summary and (tmp_path / "out" / "2022" / "data-quality.html").exists()
+    run = state.state_details.flow_run_id
+    assert f"data-quality/{run}.html" in summary
+    assert (tmp_path / "out" / "2022" / "data-quality" / f"{run}.html").exists()
     assert (tmp_path / "out" / "2022" / "data-docs" / "index.html").exists()
 
 
@@ -143,9 +145,12 @@ def test_a_refusal_sets_the_last_report_aside_and_the_rollup_says_so(prefect_har
     assert main(args) == 0
     folder = out / "2022" / LIWAN
     first = (folder / "report.md").read_bytes()
+    (folder / "approved").mkdir()
+    (folder / "approved" / "report.pdf").write_bytes(b"signed")  # a reviewer's approved version
     push_execution_above_budget(sample_copy)
     assert main(args) == 3
     assert not (folder / "report.md").exists() and not (folder / "report.html").exists()
+    assert (folder / "approved" / "report.pdf").read_bytes() == b"signed"  # what was signed stays
     assert (folder / "stale" / "report.md").read_bytes() == first  # the last report, set aside and marked
     assert "数据未通过校验，本目录中的报告非最新" in (folder / "stale" / "说明.txt").read_text(encoding="utf-8")
     assert main(["rollup", "--year", "2022", "--warehouse", wh, "--out", str(out)]) == 0
@@ -156,3 +161,4 @@ def test_a_refusal_sets_the_last_report_aside_and_the_rollup_says_so(prefect_har
     shutil.copytree(SAMPLE / "finance", sample_copy / "finance", dirs_exist_ok=True)  # the data mended
     assert main(args) == 0
     assert (folder / "report.md").read_bytes() == first and not (folder / "stale").exists()
+    assert (folder / "approved" / "report.pdf").read_bytes() == b"signed"

@@ -39,8 +39,8 @@ def test_a_single_year_is_bars_and_counts_are_integers():
 def test_an_open_year_is_drawn_apart_and_dated():
     import datetime as dt
 
-    label = ch.as_of_label(dt.date(2023, 6, 30))
-    assert label == "截至6月30日"
+    label = ch.as_of_label(dt.date(2023, 6, 28))  # the month's end, as the monitoring dates it
+    assert label == "截至6月30日" and ch.as_of_label(dt.date(2024, 2, 3)) == "截至2月29日"
     chart = ch.trend("历年", [2022, 2023], {"年度预算数": [D("12103.21"), D("12500.00")],
                                            "全年执行数": [D("12103.28"), D("6100.50")]}, "万元", "t",
                      open_years={2023: label}, partial=frozenset({"全年执行数"}))

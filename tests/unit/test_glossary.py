@@ -59,7 +59,7 @@ def test_the_data_quality_page_puts_failing_rules_first(tmp_path):
                                                   ("FIN-009", True)]
     assert rows[0].example == "budget_lines.csv 第 2 行：全年执行数（executed）=5"
     assert rows[0].severity == "致命（fatal）"
-    html = write_quality_page(tmp_path, report).read_text(encoding="utf-8")
+    html = write_quality_page(tmp_path, report, run_id="r").read_text(encoding="utf-8")
     assert html.index("FIN-002") < html.index("STA-003") < html.index("FIN-001")
     assert "2 项未通过" in html
     assert "<script" not in html and "http" not in html  # nothing loads from elsewhere: it reads offline
@@ -73,11 +73,32 @@ def test_the_run_artifact_lists_refused_then_drafts_then_loaded_with_links(tmp_p
                           score="93.50 优秀"),
         DepartmentOutcome("C", "draft", reports={"html": str(folder / "d.html")}, missing=["绩效自评"]),
         DepartmentOutcome("B", "refused", ["FIN-001 执行数不超过预算数：1 行不符"], rules=["FIN-001"]),
-    ], quality_page=str(out / "2022" / "data-quality.html"))
+    ], quality_page=str(out / "2022" / "data-quality" / "r.html"))
     settings = Settings(output_dir=out, reports_base_url="http://h:4201")
     rows = run_table(summary, settings)
     assert [r[gl.DEPARTMENT] for r in rows] == ["B", "C", "A"]
     assert rows[2][gl.SCORE] == "93.50 优秀" and rows[1][gl.SCORE] == "—"
     assert "[网页](http://h:4201/2022/B/report.html)" in rows[2]["报告 / 原因"]
     text = run_markdown(summary, settings)
-    assert "(http://h:4201/2022/data-quality.html)" in text and gl.english_words(text) == set()
+    assert "(http://h:4201/2022/data-quality/r.html)" in text and gl.english_words(text) == set()
+
+
+def test_a_refusal_ends_a_deployment_run_without_the_engines_traceback():
+    import logging
+    import sys
+
+    import flows.self_evaluation  # noqa: F401 (installs the filter, as the engine's import of the flow does)
+    from flows.steps.run import ExpectedEnd
+    from tasks.pipeline import DataRefused
+
+    def record(exc: BaseException) -> logging.LogRecord:
+        try:
+            raise exc
+        except BaseException:
+            return logging.LogRecord("prefect.flow_runs", logging.ERROR, __file__, 1,
+                                     "Engine execution exited with unexpected exception", None, sys.exc_info())
+
+    assert any(isinstance(f, ExpectedEnd) for f in logging.getLogger("prefect.flow_runs").filters)
+    refused = DataRefused(RunSummary(2022, "r", [DepartmentOutcome("A", "refused", ["x"], rules=["FIN-001"])]))
+    assert ExpectedEnd().filter(record(refused)) is False
+    assert ExpectedEnd().filter(record(RuntimeError("a bug"))) is True  # a real failure keeps its traceback
