@@ -294,6 +294,9 @@ def notes_rendered(conn: sa.Connection, department: str, year: int) -> list[Qual
     return None if kept is None else [QualityNote(*n) for n in kept]
 
 
+BRIEF_COLUMNS = ("三级指标", "年度指标值", "实际完成值", "分值", "得分")
+
+
 def review_brief(engine: sa.Engine, settings: Settings, department: str, year: int, links: dict[str, str]) -> str:
     """What a reviewer reads in the review form before deciding, as Markdown: the draft's key figures (全年预算数,
     执行数, 执行率, 总分 and 等级), its data-quality warnings, its 自评表 (绩效指标) and ``links`` to open the
@@ -311,9 +314,9 @@ def review_brief(engine: sa.Engine, settings: Settings, department: str, year: i
     if data.missing:
         lines += [f"**尚未报送**：{'、'.join(data.missing)}", ""]
     table = indicators_table(figures, card, open_year=data.open_year)
-    lines += [f"**自评表{table.caption}**", "", "| " + " | ".join(table.header) + " |",
-              "|" + "---|" * len(table.header)]
-    lines += ["| " + " | ".join(" ".join(str(c).replace("|", "／").split()) or "—" for c in row) + " |"
+    shown = [table.header.index(h) for h in BRIEF_COLUMNS]  # what fits the form's width
+    lines += [f"**自评表{table.caption}**", "", "| " + " | ".join(BRIEF_COLUMNS) + " |", "|" + "---|" * len(shown)]
+    lines += ["| " + " | ".join(" ".join(str(row[i]).replace("|", "／").split()) or "—" for i in shown) + " |"
               for row in table.rows]
     return "\n".join(lines)
 

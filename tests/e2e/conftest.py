@@ -43,9 +43,10 @@ def wait_for(url: str, seconds: float = 120) -> None:
 
 
 class Stack:
-    def __init__(self, api: str, home: Path, sample: Path, out: Path, warehouse: str):
+    def __init__(self, api: str, home: Path, sample: Path, out: Path, warehouse: str, reports: str = ""):
         self.api, self.home, self.sample, self.out, self.warehouse = api, home, sample, out, warehouse
         self.ui = api.removesuffix("/api")
+        self.reports = reports  # the output folder's address, as make serve serves it
 
 
 @pytest.fixture(scope="session")
@@ -58,11 +59,16 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
     shutil.copytree(ROOT / "data" / "sample", sample)
     port = free_port()
     api = f"http://127.0.0.1:{port}/api"
+    from flows.serve import serve_reports
+
+    reports_server = serve_reports(tmp / "out", "127.0.0.1", 0)  # as make serve does
+    reports = f"http://127.0.0.1:{reports_server.server_address[1]}/"
     env = {**os.environ, "PREFECT_HOME": str(tmp / "prefect"), "PREFECT_API_URL": api, "PREFECT_UI_API_URL": api,
            "PREFECT_SERVER_UI_API_URL": api, "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
            "SELFEVAL_SOURCE": str(sample), "SELFEVAL_OUTPUT_DIR": str(tmp / "out"),
            "SELFEVAL_WAREHOUSE_URL": f"duckdb:///{tmp}/warehouse.duckdb",
-           "SELFEVAL_REPORT_CONFIG": str(ROOT / "tests" / "support" / "report-light.yaml"),
+           "SELFEVAL_REPORT_CONFIG": str(ROOT / "tests" / "support" / "report-e2e.yaml"),
+           "SELFEVAL_REPORTS_BASE_URL": reports,
            "SELFEVAL_REVIEW_POLL_SECONDS": "2"}
     env.pop("PREFECT_SERVER_LOGGING_LEVEL", None)
     logs = OUTPUT / "logs"
@@ -76,8 +82,9 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
         served = subprocess.Popen([sys.executable, "-m", "flows.deployments"], env=env, cwd=ROOT,
                                   stdout=(logs / "serve.log").open("wb"), stderr=subprocess.STDOUT)
         _wait_for_deployments(api)
-        yield Stack(api, tmp / "prefect", sample, tmp / "out", env["SELFEVAL_WAREHOUSE_URL"])
+        yield Stack(api, tmp / "prefect", sample, tmp / "out", env["SELFEVAL_WAREHOUSE_URL"], reports)
     finally:
+        reports_server.shutdown()
         for proc in (served, server):
             if proc is not None:
                 proc.terminate()

@@ -6,8 +6,10 @@ import datetime as dt
 import json
 import time
 import urllib.request
+from typing import Any
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.conftest import LIWAN
 from tests.e2e.conftest import OUTPUT, Stack, final_state, open_custom_run, submit_custom_run
@@ -40,6 +42,23 @@ def test_custom_run_from_the_ui_form(stack, browser_page):
     OUTPUT.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(OUTPUT / "custom-run-completed.png"), full_page=True)
     assert (stack.out / "2022" / LIWAN / "report.md").exists()
+
+    # the artifact's report link opens the HTML report, 自评表 included, from the served output folder
+    page.get_by_text("run-summary-2022").first.click()
+    link = page.get_by_role("link", name="网页").first
+    link.wait_for(timeout=30_000)
+    page.screenshot(path=str(OUTPUT / "run-artifact.png"), full_page=True)
+    href = str(link.get_attribute("href"))
+    assert href == f"{stack.reports}2022/{LIWAN}/report.html"
+    try:
+        with page.context.expect_page(timeout=10_000) as opened:
+            link.click()
+        report = opened.value
+    except PlaywrightTimeout:  # opened in the same tab
+        report = page
+    report.wait_for_load_state()
+    assert report.url == href and "（三）绩效指标" in report.content() and "三级指标" in report.content()
+    report.screenshot(path=str(OUTPUT / "report-from-artifact.png"))
 
 
 def test_a_refused_run_fails_and_the_automation_alerts(stack, receiver, tmp_path):
@@ -76,6 +95,31 @@ def test_a_refused_run_fails_and_the_automation_alerts(stack, receiver, tmp_path
     assert any(LIWAN in t and "2022" in t for t in texts), texts
     OUTPUT.mkdir(parents=True, exist_ok=True)
     (OUTPUT / "automation-notifications.json").write_text(json.dumps(texts, ensure_ascii=False, indent=1))
+
+    # the run's artifact links its data-quality page; in the browser the failing rule is the first row (the
+    # browser starts only now: Playwright's event loop would make Prefect's block calls above asynchronous)
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        failing_rule_first(browser.new_page(viewport={"width": 1400, "height": 1200}), stack, str(run.id))
+        browser.close()
+
+
+def failing_rule_first(page: Any, stack: Stack, run_id: str) -> None:
+    page.goto(f"{stack.ui}/runs/flow-run/{run_id}")
+    page.get_by_text("Artifacts", exact=True).click()
+    page.get_by_text("run-summary-2022").first.click()
+    link = page.get_by_role("link", name="数据质量检查结果").first
+    link.wait_for(timeout=30_000)
+    assert str(link.get_attribute("href")).startswith(f"{stack.reports}2022/data-quality/")
+    page.goto(str(link.get_attribute("href")))
+    first = page.locator("tbody tr").first
+    assert first.locator("td").nth(0).inner_text() == LIWAN and first.locator("td").nth(1).inner_text() == "FIN-001"
+    assert "未通过" in first.inner_text()
+    page.screenshot(path=str(OUTPUT / "data-quality-page.png"), full_page=True)
 
 
 WTJ = "440103-WTJ"

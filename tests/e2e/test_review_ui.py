@@ -34,6 +34,13 @@ def resume(page, stack: Stack, run_id: str, department: str, decision: str, revi
     page.get_by_role("button", name="Resume").click()
     dialog = page.get_by_role("dialog")
     dialog.get_by_text(f"审核 {department} 2022 年部门整体支出绩效自评报告").wait_for(timeout=30_000)
+    draft = dialog.get_by_role("link", name="网页").first  # the form opens the draft it asks about
+    href = str(draft.get_attribute("href"))
+    assert href == f"{stack.reports}2022/{department}/report.html"
+    opened = page.context.browser.new_page()
+    opened.goto(href)
+    assert '<div class="watermark" aria-hidden="true">草稿</div>' in opened.content()
+    opened.close()
     dialog.locator(".p-select-button__control").focus()
     page.keyboard.press("Space")
     page.get_by_role("option", name=decision).click()

@@ -122,7 +122,7 @@ def test_the_form_shows_what_is_approved(reviewed):
     assert "总分" in form and "自评等级" in form
     assert f"[网页](http://127.0.0.1:4201/2022/{LIWAN}/report.html)" in form
     assert "**数据质量提示**：STA-" in form or "**数据质量提示**：REC-" in form  # the planted warnings
-    assert "| 一级指标 | 二级指标 | 三级指标 |" in form and "| 总分 |" in form
+    assert "| 三级指标 | 年度指标值 | 实际完成值 | 分值 | 得分 |" in form and "| 企业服务满意度 |" in form
 
 
 def test_approval_renders_the_final_files_stamped(reviewed):
