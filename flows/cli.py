@@ -167,6 +167,8 @@ def run(args: argparse.Namespace) -> int:
         settings = _settings(args)
     except ValidationError as exc:
         return _fail(EXIT_USAGE, " ".join(str(exc).split()))
+    if args.year is not None and not 2000 <= args.year <= 2100:
+        return _fail(EXIT_USAGE, f"年度应在 2000 至 2100 之间（the year is between 2000 and 2100）：{args.year}")
     bad = [c for c in args.departments or [] if not re.fullmatch(DEPARTMENT_CODE, c)]
     if bad:
         return _fail(EXIT_USAGE, f"部门编码格式不对（not a department code）：{', '.join(bad)}")

@@ -104,3 +104,12 @@ def test_a_malformed_code_starts_no_run(code, capsys):
     assert main(["run", "--year", "2022", "--department", code]) == 2
     err = capsys.readouterr().err
     assert "部门编码格式不对" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("year", ["1999", "2101"])
+def test_a_year_out_of_range_starts_no_run(year, capsys):
+    from flows.cli import main
+
+    assert main(["run", "--year", year, "--department", LIWAN]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("selfeval: 年度应在 2000 至 2100 之间") and "Traceback" not in err
