@@ -9,8 +9,9 @@ from prefect.states import Failed, State
 from pydantic import Field
 
 from flows.self_evaluation import Departments, self_evaluation
+from tasks.domain import FIRST_YEAR, LAST_YEAR
 
-Years = Annotated[int, Field(ge=2000, le=2100)]
+Years = Annotated[int, Field(ge=FIRST_YEAR, le=LAST_YEAR)]
 
 
 @flow(name="self-evaluation-backfill", log_prints=False, validate_parameters=True)

@@ -161,14 +161,16 @@ def server_problem(exc: BaseException, api_url: str | None, start_seconds: float
 def run(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
+    from tasks.domain import FIRST_YEAR, LAST_YEAR
     from tasks.sources.contract import DEPARTMENT_CODE
 
     try:
         settings = _settings(args)
     except ValidationError as exc:
         return _fail(EXIT_USAGE, " ".join(str(exc).split()))
-    if args.year is not None and not 2000 <= args.year <= 2100:
-        return _fail(EXIT_USAGE, f"年度应在 2000 至 2100 之间（the year is between 2000 and 2100）：{args.year}")
+    if args.year is not None and not FIRST_YEAR <= args.year <= LAST_YEAR:
+        return _fail(EXIT_USAGE, f"年度应在 {FIRST_YEAR} 至 {LAST_YEAR} 之间（the year is between {FIRST_YEAR} and "
+                                 f"{LAST_YEAR}）：{args.year}")
     bad = [c for c in args.departments or [] if not re.fullmatch(DEPARTMENT_CODE, c)]
     if bad:
         return _fail(EXIT_USAGE, f"部门编码格式不对（not a department code）：{', '.join(bad)}")

@@ -29,8 +29,9 @@ TIMEZONE = domain.TIMEZONE.key  # "Asia/Shanghai", as the schedule names it
 TAGS = ["selfeval"]
 
 
-def known_departments(settings: Settings) -> list[str]:
-    """The department codes of the configured finance folder, for the UI's multi-select.
+def department_names(settings: Settings) -> dict[str, str]:
+    """The departments of the configured finance folder, 编码 → 名称, in code order: the UI's multi-select
+    lists the codes and its description names them.
 
     Read as a run reads them (any accepted encoding, header aliases, XLSX, a title line).
     Empty, so that the form takes any code, when finance is an API or a database (not read
@@ -38,27 +39,20 @@ def known_departments(settings: Settings) -> list[str]:
     """
     location = settings.location("finance")
     if "://" in location:
-        return []
+        return {}
     try:
         frame = stage(make_source("finance", location, sheets=settings.sheets).read(DEPARTMENTS))
     except (SourceError, OSError) as exc:
         log.warning("selfeval: the on-demand and backfill forms will not list departments: %s", exc)
-        return []
-    return sorted({str(code) for code in frame["department_code"].dropna()})
+        return {}
+    named = frame.dropna(subset=["department_code"])
+    return dict(sorted((str(c), str(n)) for c, n in zip(named["department_code"], named["department_name"],
+                                                         strict=True)))
 
 
-def department_names(settings: Settings) -> dict[str, str]:
-    """Each known department's 编码 and 名称 (:func:`known_departments`), for the form's description; empty
-    when the codes cannot be listed."""
-    location = settings.location("finance")
-    if "://" in location:
-        return {}
-    try:
-        frame = stage(make_source("finance", location, sheets=settings.sheets).read(DEPARTMENTS))
-    except (SourceError, OSError):
-        return {}
-    return {str(c): str(n) for c, n in sorted(zip(frame["department_code"], frame["department_name"], strict=True))
-            if str(c) != "nan"}
+def known_departments(settings: Settings) -> list[str]:
+    """The department codes of :func:`department_names`, sorted."""
+    return list(department_names(settings))
 
 
 def _form(deployment: RunnerDeployment, codes: list[str], year: int | None,
@@ -76,7 +70,7 @@ def _form(deployment: RunnerDeployment, codes: list[str], year: int | None,
     for name, prop in props.items():
         keep = {k: prop[k] for k in ("title", "description", "position") if k in prop}
         if name in ("year", "first_year", "last_year"):
-            props[name] = {**keep, "type": "integer", "minimum": 2000, "maximum": 2100,
+            props[name] = {**keep, "type": "integer", "minimum": domain.FIRST_YEAR, "maximum": domain.LAST_YEAR,
                            **({"default": year} if year and name != "first_year" else {})}
         elif name == "departments":
             items = {"type": "string", "enum": codes} if codes else {"type": "string"}
@@ -101,7 +95,8 @@ def deployments(settings: Settings | None = None) -> list[RunnerDeployment]:
         name="on-demand", tags=TAGS, enforce_parameter_schema=True,
         description="按需运行：选择年度、部门与数据来源；时间均为北京时间（Asia/Shanghai） / "
                     "On demand: choose the year, departments and sources; times are Asia/Shanghai."))
-    codes, names = known_departments(settings), department_names(settings)
+    names = department_names(settings)
+    codes = list(names)
     this_year = domain.today().year
     _form(on_demand, codes, this_year, names)
     years = cast(RunnerDeployment, backfill.to_deployment(

@@ -23,14 +23,14 @@ from flows.steps.review import review_reports
 from flows.steps.run import extract, finish, gate, plan_run, rerender_run, usage_error
 from flows.steps.warehouse import promote
 from tasks import pipeline as pl
-from tasks.domain import today
+from tasks.domain import FIRST_YEAR, LAST_YEAR, today
 from tasks.report.render import QualityNote
 from tasks.settings import Settings
 from tasks.sources.contract import DEPARTMENT_CODE
 
 # Parameters as the Prefect UI shows them: typed and bounded here, described (in Chinese and
 # English) in the flow's docstring, which is where Prefect reads parameter descriptions from.
-Year = Annotated[int | None, Field(ge=2000, le=2100)]
+Year = Annotated[int | None, Field(ge=FIRST_YEAR, le=LAST_YEAR)]
 Departments = Annotated[list[Annotated[str, Field(pattern=f"^{DEPARTMENT_CODE}$")]] | None, Field()]
 
 

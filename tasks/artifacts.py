@@ -10,6 +10,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from tasks import glossary as gl
 from tasks.pipeline import RunSummary
 from tasks.quality.outputs import ERRORS_CSV
+from tasks.report.formatting import markdown_table
 from tasks.report.monitoring import Monitoring
 from tasks.settings import Settings
 
@@ -49,9 +50,7 @@ def run_markdown(summary: RunSummary, settings: Settings) -> str:
     rows = run_table(summary, settings)
     lines = [f"# {summary.year} 年{gl.RUN_TITLE}", ""]
     if rows:
-        header = list(rows[0])
-        lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-        lines += ["| " + " | ".join(r[k].replace("|", "/") or "—" for k in header) + " |" for r in rows]
+        lines += markdown_table(rows, blank="—")
     if summary.quality_page:
         lines += ["", f"[{gl.DATA_QUALITY_PAGE}]({settings.link(summary.quality_page)})（未通过的规则排在最前）"]
     if summary.data_docs:

@@ -13,6 +13,10 @@ from zoneinfo import ZoneInfo
 TIMEZONE = ZoneInfo("Asia/Shanghai")
 
 
+# The report years a run takes: a form's bounds and the command line's.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
 def today() -> dt.date:
     """Today's date in Asia/Shanghai."""
     return dt.datetime.now(TIMEZONE).date()

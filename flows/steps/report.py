@@ -3,21 +3,19 @@ their scores, re-render, monitor an open year."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 import sqlalchemy as sa
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from tasks.artifacts import publish_monitoring
-from tasks.domain import TIMEZONE, today
+from tasks.domain import today
 from tasks.pipeline import DepartmentOutcome, MonitoringSummary, report_notes
 from tasks.quality.alerts import deliver
 from tasks.quality.rules import load_rules
 from tasks.report.build import Rendered, money_figures, notes_rendered, render_keys
 from tasks.report.build import render_department as render
-from tasks.report.monitoring import already_told, lag_alerts, monitor
+from tasks.report.monitoring import already_told, chinese_date, lag_alerts, monitor
 from tasks.report.narrative import NarrativeAbsent, NarrativeError, check_narrative, load_narrative, narrative_file
 from tasks.report.render import QualityNote, report_dir, set_aside
 from tasks.report.score import load_profile
@@ -168,8 +166,7 @@ def rerender(settings: Settings, year: int, departments: list[str] | None) -> li
 def set_aside_stale(settings: Settings, year: int, department: str) -> str | None:
     """A refused department-year's previous report moved into its ``stale/`` folder, with a note saying that
     its data did not pass the checks and the report is not current (:func:`tasks.report.render.set_aside`)."""
-    today = dt.datetime.now(TIMEZONE)
-    note = (f"{today.year}年{today.month}月{today.day}日：数据未通过校验，本目录中的报告非最新"
+    note = (f"{chinese_date(today())}：数据未通过校验，本目录中的报告非最新"
             "（data refused; this report is not current）。原因见该次运行的数据质量检查结果"
             f"（{year}/data-quality/ 下的页面）及上一级目录的 data-quality-errors.csv（如有）。")
     moved = set_aside(report_dir(settings.output_dir, year, department), note)

@@ -171,11 +171,12 @@ def missing_inputs(narrative_present: bool, targets: list[q.TargetRow], year_clo
 
 
 def report_input(keys: Keys, settings: Settings, department: str,
-                 quality_notes: list[QualityNote] | None = None) -> ReportInput:
+                 quality_notes: list[QualityNote] | None = None, drawn: bool = True) -> ReportInput:
     """Everything one department-year's report shows, read through ``keys`` (which reads it for every key at
     once). A department whose narrative is not written yet gets a 草稿 (``ReportInput.missing`` names what is
     missing; each section of prose is marked 待填写); one whose 绩效自评 is not in yet has its reported 实际完成值
-    marked 待填写 and no grade."""
+    marked 待填写 and no grade. ``drawn=False``: the figures, scores and what is missing only, without the
+    tables, charts and provenance that only the report's files show."""
     year = keys.year
     try:
         narrative = load_narrative(settings.narrative_root(), year, department)
@@ -199,6 +200,8 @@ def report_input(keys: Keys, settings: Settings, department: str,
         card = replace(card, grade=gl.OPEN_YEAR, computed_grade=gl.OPEN_YEAR, overridden=False)
     add_reported(figures, targets)
     data = ReportInput(figures, narrative, card, quality_notes or [], options, missing=missing, open_year=not closed)
+    if not drawn:
+        return data
     if options.get("appendices", True):
         funds, stated = keys.funds(department)
         summary = render_text(narrative.conclusion.summary, narrative_context(figures, narrative),
@@ -303,7 +306,7 @@ def review_brief(engine: sa.Engine, settings: Settings, department: str, year: i
     watermarked draft (label → address). Reads the warehouse as the draft was rendered from it."""
     with engine.connect() as conn:
         keys = Keys(conn, load_registry(settings.metrics_registry), year, [department])
-        data = report_input(keys, settings, department, notes_rendered(conn, department, year))
+        data = report_input(keys, settings, department, notes_rendered(conn, department, year), drawn=False)
     figures, card = data.figures, data.scorecard
     grade = gl.OPEN_YEAR if data.open_year else f"总分 {card.total:.2f}，自评等级 {card.grade}"
     lines = [f"**关键数字**：全年预算数 {figures['budget'].text} 万元，执行数 {figures['executed'].text} 万元，"

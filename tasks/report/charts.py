@@ -6,13 +6,14 @@ same PNG goes into the HTML, the DOCX and the PDF.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import io
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
+
+from tasks.warehouse.monitoring import month_end
 
 CJK_FACES = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei")
 BLUE, ORANGE, GREY = "#2f5597", "#c55a11", "#7f7f7f"
@@ -103,8 +104,8 @@ def progress_against_time(title: str, labels: list[str], paid_pct: list[Decimal 
 def as_of_label(day: dt.date) -> str:
     """How an open year's figures are dated on a chart, as the monitoring dates them: the end of the month of
     the last payment (``2023-06-28`` → ``截至6月30日``)."""
-    last = calendar.monthrange(day.year, day.month)[1]
-    return f"截至{day.month}月{last}日"
+    end = month_end(day)
+    return f"截至{end.month}月{end.day}日"
 
 
 def _partial_name(name: str, label: str) -> str:

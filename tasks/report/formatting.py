@@ -58,3 +58,13 @@ def change_words(g: Decimal | None) -> str:
         return "与上年持平"
     text = f"{pct.normalize():f}"
     return f"同比{'增长' if g > 0 else '下降'} {text}%"
+
+
+def markdown_table(rows: list[dict[str, str]], blank: str = "") -> list[str]:
+    """``rows`` (one dict per row, its keys the header) as the lines of a Markdown table, a | in a cell written
+    as /, an empty cell as ``blank``; （无） when there are no rows."""
+    if not rows:
+        return ["（无）"]
+    header = list(rows[0])
+    return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header),
+            *("| " + " | ".join(r[h].replace("|", "/") or blank for h in header) + " |" for r in rows)]

@@ -144,14 +144,14 @@ class Monitoring:
         lines = [f"{heading} 预算执行进度监控（截至{chinese_date(self.as_of)}）", "",
                  f"序时进度 {fmt.percent(self.time, 2)}%；支付进度低于序时进度超过 "
                  f"{self.threshold_text} 个百分点的部门标为预警。", ""]
-        lines += _markdown_table(self.table("total"))
+        lines += fmt.markdown_table(self.table("total"))
         findings = self.findings()
         lines += ["", *(f"- {f.rule.rule_id} {f.text}" for f in findings)] if findings else [
             "", "无部门支付进度滞后于序时进度超过预警线。"]
         lines += self.notes()
-        lines += ["", f"{heading}# 按资金来源", "", *_markdown_table(self.table("fund_source"))]
+        lines += ["", f"{heading}# 按资金来源", "", *fmt.markdown_table(self.table("fund_source"))]
         if projects:
-            lines += ["", f"{heading}# 按项目", "", *_markdown_table(self.table("project"))]
+            lines += ["", f"{heading}# 按项目", "", *fmt.markdown_table(self.table("project"))]
         return lines
 
 
@@ -168,14 +168,6 @@ class Monitoring:
 def chinese_date(day: dt.date) -> str:
     """2023年6月30日."""
     return f"{day.year}年{day.month}月{day.day}日"
-
-
-def _markdown_table(rows: list[dict[str, str]]) -> list[str]:
-    if not rows:
-        return ["（无）"]
-    header = list(rows[0])
-    return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header),
-            *("| " + " | ".join(r[h].replace("|", "/") for h in header) + " |" for r in rows)]
 
 
 def monitor(conn: sa.Connection, settings: Settings, year: int, today: dt.date) -> Monitoring | None:

@@ -84,9 +84,8 @@ def rollup_rows(conn: sa.Connection, year: int) -> list[RollupRow]:
 
 def refusal_text(refused_at: dt.datetime, loaded_at: dt.datetime | None) -> str:
     """``2022年12月4日数据未通过校验，本行为12月1日入库的数据`` (dates in Asia/Shanghai)."""
-    def day(when: dt.datetime) -> str:
-        local = (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).astimezone(TIMEZONE)
-        return f"{local.year}年{local.month}月{local.day}日"
+    def day(moment: dt.datetime) -> str:
+        return mon.chinese_date((moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(TIMEZONE))
 
     shown = f"，本行为{day(loaded_at)}入库的数据" if loaded_at is not None else ""
     return f"{day(refused_at)}数据{gl.STATUS['refused']}{shown}"

@@ -28,32 +28,41 @@ def finish_run(engine: sa.Engine, run_id: str, status: str, summary: dict[str, A
             summary=json.dumps(summary, ensure_ascii=False, sort_keys=True, default=str)))
 
 
-def _finished_summaries(conn: sa.Connection, year: int, other_than: str | None = None) -> Iterator[dict[str, Any]]:
-    """The summaries of the finished runs of ``year``, newest first (without run ``other_than``)."""
+def _finished_runs(conn: sa.Connection, year: int,
+                   other_than: str | None = None) -> Iterator[tuple[dict[str, Any], dt.datetime]]:
+    """The summaries of the finished runs of ``year``, with when each finished, newest first (without run
+    ``other_than``)."""
     r = s.ops_run
-    query = (sa.select(r.c.summary).where(r.c.year == year, r.c.summary.is_not(None), r.c.finished_at.is_not(None))
+    query = (sa.select(r.c.summary, r.c.finished_at)
+             .where(r.c.year == year, r.c.summary.is_not(None), r.c.finished_at.is_not(None))
              .order_by(r.c.finished_at.desc()))
     if other_than is not None:
         query = query.where(r.c.run_id != other_than)
-    for (text,) in conn.execute(query):
-        yield json.loads(text)
+    for text, finished in conn.execute(query):
+        yield json.loads(text), finished
 
 
 def last_monitoring(conn: sa.Connection, year: int, before: str) -> dict[str, Any] | None:
     """The monitoring (``RunSummary.monitoring``: as_of, time_progress, paid, lagging, told) of the latest
     finished run of ``year`` other than ``before`` that kept one, or None."""
-    return next((dict(m) for summary in _finished_summaries(conn, year, before) if (m := summary.get("monitoring"))),
+    return next((dict(m) for summary, _ in _finished_runs(conn, year, before) if (m := summary.get("monitoring"))),
                 None)
+
+
+def _latest_statuses(conn: sa.Connection, year: int) -> dict[str, tuple[str, dt.datetime]]:
+    """Each department's status in the latest finished run of ``year`` that included it, and when that run
+    finished."""
+    out: dict[str, tuple[str, dt.datetime]] = {}
+    for summary, finished in _finished_runs(conn, year):
+        for code, status in statuses(summary).items():
+            out.setdefault(code, (status, finished))
+    return out
 
 
 def last_statuses(conn: sa.Connection, year: int) -> dict[str, str]:
     """Each department's status in the latest finished run of ``year`` that included it ("loaded",
     "draft", "skipped", "no data yet", "refused"), from the runs' summaries."""
-    out: dict[str, str] = {}
-    for summary in _finished_summaries(conn, year):
-        for code, status in statuses(summary).items():
-            out.setdefault(str(code), str(status))
-    return out
+    return {code: status for code, (status, _) in _latest_statuses(conn, year).items()}
 
 
 def statuses(summary: dict[str, Any]) -> dict[str, str]:
@@ -66,19 +75,8 @@ def statuses(summary: dict[str, Any]) -> dict[str, str]:
 def refused_since_loaded(conn: sa.Connection, year: int) -> dict[str, tuple[dt.datetime, dt.datetime | None]]:
     """The departments of ``year`` whose latest finished run refused their data: department code → (when
     that run finished, when the rows the warehouse still holds for it were loaded, or None)."""
-    r, p = s.ops_run, s.ops_partition
+    p = s.ops_partition
     held = {str(code): at for code, at in conn.execute(
         sa.select(p.c.department_code, p.c.loaded_at).where(p.c.year == year))}
-    seen: set[str] = set()
-    out: dict[str, tuple[dt.datetime, dt.datetime | None]] = {}
-    query = (sa.select(r.c.summary, r.c.finished_at).where(r.c.year == year, r.c.summary.is_not(None),
-                                                           r.c.finished_at.is_not(None))
-             .order_by(r.c.finished_at.desc()))
-    for text, finished in conn.execute(query):
-        for code, status in statuses(json.loads(text)).items():
-            if code in seen:
-                continue
-            seen.add(code)
-            if status == "refused":
-                out[str(code)] = (finished, held.get(str(code)))
-    return out
+    return {code: (finished, held.get(code)) for code, (status, finished) in _latest_statuses(conn, year).items()
+            if status == "refused"}
