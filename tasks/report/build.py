@@ -17,7 +17,7 @@ from tasks.domain import REPORTED
 from tasks.report import charts as ch
 from tasks.report.document import plain
 from tasks.report.figures import Figure, Figures, read_figures
-from tasks.report.formatting import FEN_PER_WAN
+from tasks.report.formatting import FEN_PER_WAN, md_cell
 from tasks.report.keyed import Keys
 from tasks.report.narrative import (
     Narrative,
@@ -319,8 +319,7 @@ def review_brief(engine: sa.Engine, settings: Settings, department: str, year: i
     table = indicators_table(figures, card, open_year=data.open_year)
     shown = [table.header.index(h) for h in BRIEF_COLUMNS]  # what fits the form's width
     lines += [f"**自评表{table.caption}**", "", "| " + " | ".join(BRIEF_COLUMNS) + " |", "|" + "---|" * len(shown)]
-    lines += ["| " + " | ".join(" ".join(str(row[i]).replace("|", "／").split()) or "—" for i in shown) + " |"
-              for row in table.rows]
+    lines += ["| " + " | ".join(md_cell(str(row[i])) or "—" for i in shown) + " |" for row in table.rows]
     return "\n".join(lines)
 
 

@@ -60,6 +60,11 @@ def change_words(g: Decimal | None) -> str:
     return f"同比{'增长' if g > 0 else '下降'} {text}%"
 
 
+def md_cell(text: str) -> str:
+    """Text that stays in its Markdown table cell: no | and no line breaks."""
+    return " ".join(text.replace("|", "／").split())
+
+
 def markdown_table(rows: list[dict[str, str]], blank: str = "") -> list[str]:
     """``rows`` (one dict per row, its keys the header) as the lines of a Markdown table, a | in a cell written
     as /, an empty cell as ``blank``; （无） when there are no rows."""

@@ -104,11 +104,6 @@ def short_name(row: RollupRow) -> str:
     return name.split(row.region_name, 1)[1] or name if row.region_name and row.region_name in name else name
 
 
-def md_cell(text: str) -> str:
-    """Text that stays in its Markdown table cell: no | and no line breaks."""
-    return " ".join(text.replace("|", "／").split())
-
-
 def review_cells(conn: sa.Connection, year: int, rows: list[RollupRow]) -> list[Review]:
     """Fill each row's 审核 cell from the year's decisions; returns the decisions (none: no review ran)."""
     decisions = reviews(conn, year)
@@ -148,7 +143,7 @@ def write_rollup(engine: sa.Engine, settings: Settings, year: int) -> dict[str, 
     for r in rows:
         name = r.department_name + ("（模拟数据）" if r.synthetic and "模拟" not in r.department_name else "")
         lines.append(f"| {r.department_code} | {name} | {r.budget} | {r.executed} | {r.rate} | {r.score} | {r.grade} "
-                     f"| {r.submitted} |" + (f" {md_cell(r.review)} |" if decisions else ""))
+                     f"| {r.submitted} |" + (f" {fmt.md_cell(r.review)} |" if decisions else ""))
     drafts = [r for r in rows if r.missing]
     if drafts:
         lines += ["", f"{len(drafts)} 个部门的报告为草稿：" +
@@ -157,8 +152,8 @@ def write_rollup(engine: sa.Engine, settings: Settings, year: int) -> dict[str, 
     if decisions:
         lines += ["## 审核记录", "", "| 部门编码 | 结论 | 审核人 | 时间 | 意见 | 报告内容 SHA-256 |",
                   "|---|---|---|---|---|---|"]
-        lines += [f"| {d.department_code} | {LABELS[d.decision]} | {md_cell(d.reviewer)} | {when(d.decided_at)} | "
-                  f"{md_cell(d.comment) or '—'} | {d.report_sha256[:12]} |" for d in decisions]
+        lines += [f"| {d.department_code} | {LABELS[d.decision]} | {fmt.md_cell(d.reviewer)} | {when(d.decided_at)} | "
+                  f"{fmt.md_cell(d.comment) or '—'} | {d.report_sha256[:12]} |" for d in decisions]
         lines.append("")
     if monitoring is not None:  # a year not yet closed: how far each department has paid
         progress = mon.chart(monitoring, f"{district}各部门支付进度（截至{mon.chinese_date(monitoring.as_of)}）",
