@@ -179,6 +179,7 @@ def run(args: argparse.Namespace) -> int:
 
     from flows.self_evaluation import self_evaluation, with_runner
     from tasks.pipeline import DataRefused, ReportsNotRendered, UsageError
+    from tasks.resources import WarehouseUnreachable
 
     if (args.review or settings.review) and not PREFECT_API_URL.value():
         return _fail(EXIT_USAGE, "review needs a Prefect server whose UI reviewers can open: set PREFECT_API_URL "
@@ -205,6 +206,8 @@ def run(args: argparse.Namespace) -> int:
         return _fail(EXIT_REFUSED, str(result))
     if isinstance(result, UsageError):
         return _fail(EXIT_USAGE, str(result))
+    if isinstance(result, WarehouseUnreachable):
+        return _fail(EXIT_ERROR, str(result))
     if isinstance(result, ReportsNotRendered):
         _print_summary(result.summary)
         return _fail(EXIT_ERROR, str(result))

@@ -20,18 +20,20 @@ from pydantic import Field
 from flows.steps.quality import staging_database
 from flows.steps.report import monitor_year, publish_scores, render_reports
 from flows.steps.review import review_reports
-from flows.steps.run import extract, finish, gate, plan_run, rerender_run, usage_error
+from flows.steps.run import extract, finish, gate, plan_run, rerender_run, usage_error, warehouse_unreachable
 from flows.steps.warehouse import promote
 from tasks import pipeline as pl
 from tasks.domain import FIRST_YEAR, LAST_YEAR, today
 from tasks.report.render import QualityNote
+from tasks.resources import WarehouseUnreachable
 from tasks.settings import Settings
 from tasks.sources.contract import DEPARTMENT_CODE
 
 # Parameters as the Prefect UI shows them: typed and bounded here, described (in Chinese and
 # English) in the flow's docstring, which is where Prefect reads parameter descriptions from.
 Year = Annotated[int | None, Field(ge=FIRST_YEAR, le=LAST_YEAR)]
-Departments = Annotated[list[Annotated[str, Field(pattern=f"^{DEPARTMENT_CODE}$")]] | None, Field()]
+# A department as the UI's picker offers it, "440103-KGXJ 科技工业和信息化局", or its code alone (the CLI's).
+Departments = Annotated[list[Annotated[str, Field(pattern=f"^{DEPARTMENT_CODE}(?:[ \u3000].*)?$")]] | None, Field()]
 
 
 @flow(name="self-evaluation", log_prints=False, validate_parameters=True)
@@ -78,6 +80,8 @@ def self_evaluation(
         plan = plan_run(settings, year, departments, rerender_only, force, str(flow_run.get_id() or uuid.uuid4()))
     except pl.UsageError as error:
         return usage_error(error)
+    except WarehouseUnreachable as error:
+        return warehouse_unreachable(error)
     if plan.refused or rerender_only:  # the catalogue could not be read; or only the reports are drawn again
         summary = rerender_run(settings, plan) if rerender_only else pl.RunSummary(year, plan.run_id, plan.refused)
         return finish(settings, summary, clock, rerendered=rerender_only)

@@ -28,6 +28,8 @@ STATUS = {
     "no data yet": "本年尚无数据",
     "rerendered": "已重新生成",
 }
+# The sources an input comes from (tasks.sources.contract.SourceName).
+SOURCE = {"finance": "财政数据", "statistics": "统计数据", "registry": "企业登记数据"}
 # A rule's severity (templates/rules.yaml).
 SEVERITY = {"fatal": "致命", "warning": "警告"}
 # A review decision (the review form's choices).
@@ -42,6 +44,11 @@ def status(code: str) -> str:
 def decision(code: str) -> str:
     """``"批准（approved）"``, ``"退回（returned）"``, ``"待审核（awaiting）"``; an unknown code as is."""
     return both(DECISION[code], code) if code in DECISION else code
+
+
+def source(code: str) -> str:
+    """``"财政数据（finance）"``, ``"统计数据（statistics）"``, ``"企业登记数据（registry）"``; another code as is."""
+    return both(SOURCE[code], code) if code in SOURCE else code
 
 
 def severity(code: str) -> str:
@@ -90,6 +97,11 @@ SERVER_UNREACHABLE = ("无法连接 Prefect 服务器 {url}（cannot reach the P
                       "或清空 PREFECT_API_URL 以使用临时服务器（check that make serve is running, or unset "
                       "PREFECT_API_URL）")
 
+WAREHOUSE_UNREACHABLE = ("无法连接数据仓库 {url}（cannot reach the warehouse）：请确认数据库正在运行、"
+                         "SELFEVAL_WAREHOUSE_URL 正确，且没有其他进程占用该文件（check that the database is running, "
+                         "that SELFEVAL_WAREHOUSE_URL is right, and that no other process holds its file）。"
+                         "（the database said: {reason}）")
+
 # English words a staff-facing text may contain besides rule ids, codes, file names and addresses: the
 # technical names operators type or see elsewhere. A test reads every artifact and alert against it.
 ALLOWED_ENGLISH = frozenset({
@@ -99,12 +111,13 @@ ALLOWED_ENGLISH = frozenset({
 })
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z]+")
 # What is not prose: addresses, paths and file names, rule ids (FIN-001), setting names (SELFEVAL_X).
-_NOT_PROSE = re.compile(r"（[^（）]*）|https?://[^\s)]+|file://[^\s)]+|[\w./-]+\.(?:html|md|pdf|docx|csv|xlsx|yaml|json)\b"
+_NOT_PROSE = re.compile(r"（(?:[^（）]|（[^（）]*）)*）|\([^()]*\)|https?://[^\s)]+|file://[^\s)]+|[\w./-]+\.(?:html|md|pdf|docx|csv|xlsx|yaml|json)\b"
                         r"|\b[A-Z]{2,}-\d{3}\b|[\w-]*\d[\w-]*|\b[A-Z][A-Z0-9_]{3,}\b|`[^`]*`")
 
 
 def english_words(text: str) -> set[str]:
-    """The English words of ``text`` outside :data:`ALLOWED_ENGLISH`, ignoring English in full-width brackets
-    after its Chinese (:func:`both`), addresses, paths, file names, rule ids and setting names (lower-cased)."""
+    """The English words of ``text`` outside :data:`ALLOWED_ENGLISH`, ignoring English in brackets after its
+    Chinese (:func:`both`; a column's name, 支付金额 (amount)), addresses, paths, file names, rule ids and setting
+    names (lower-cased)."""
     prose = _NOT_PROSE.sub(" ", text)
     return {w.lower() for w in _TOKEN.findall(prose)} - ALLOWED_ENGLISH

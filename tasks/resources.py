@@ -7,6 +7,7 @@ warehouse engines and sources are opened. Nothing here runs at import time; the 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from pydantic import SecretStr
 
+from tasks import glossary as gl
 from tasks.settings import Settings
 from tasks.sources.base import Source, make_source
 from tasks.sources.contract import SourceName
@@ -85,6 +87,29 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError):
         return bool(getattr(exc, "connection_invalidated", True))
     return False
+
+
+class WarehouseUnreachable(Exception):
+    """The warehouse does not answer (the server is down, the address is wrong, another process holds the
+    DuckDB file): said in one line naming the warehouse without its password, not a traceback."""
+
+
+def reach_warehouse(settings: Settings, attempts: int = 3, backoff: float = 1.0) -> None:
+    """Connect to the configured warehouse once, retrying ``attempts`` times ``backoff``, 2×``backoff``… s
+    apart. Raises :class:`WarehouseUnreachable` when it still does not answer."""
+    for attempt in range(1, attempts + 1):
+        engine = engine_for(settings)
+        shown = engine.url.render_as_string(hide_password=True)
+        try:
+            with engine.connect():
+                return
+        except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+            reason = " ".join(str(exc.orig or exc).split()).split(" (Background on")[0]
+            if attempt == attempts:
+                raise WarehouseUnreachable(gl.WAREHOUSE_UNREACHABLE.format(url=shown, reason=reason)) from None
+        finally:
+            engine.dispose()
+        time.sleep(backoff * 2 ** (attempt - 1))
 
 
 def dropped_connection(task: object, task_run: object, state: Any) -> bool:

@@ -21,6 +21,7 @@ from tasks import pipeline as pl
 from tasks.artifacts import publish_run
 from tasks.progress import RunProgress
 from tasks.quality.rundb import RunDatabase
+from tasks.resources import WarehouseUnreachable, reach_warehouse
 from tasks.settings import Settings
 
 
@@ -44,6 +45,8 @@ def plan_run(settings: Settings, year: int, departments: list[str] | None, reren
     those whose inputs and code are unchanged since their last load (skipped)."""
     log = get_run_logger()
     version = pl.code_version()
+    departments = pl.department_codes(departments)
+    reach_warehouse(settings)  # one line if it does not answer, before any step fails on it with a traceback
     prepare_warehouse(settings, run_id, year, {"year": year, "departments": departments,
                                                "rerender_only": rerender_only}, version)
     if rerender_only:
@@ -119,6 +122,13 @@ def usage_error(error: pl.UsageError) -> State:
     message = f"{gl.USAGE_ERROR}: {error}"
     get_run_logger().error("%s", message)
     return Cancelled(message=message, data=error)
+
+
+def warehouse_unreachable(error: WarehouseUnreachable) -> State:
+    """How a run ends when the warehouse does not answer: one line in the run's log and a Failed state carrying
+    ``error`` (the failed-run alert fires: the night's reports are not made), with no traceback."""
+    get_run_logger().error("%s", error)
+    return Failed(message=str(error), data=error)
 
 
 def rerender_run(settings: Settings, plan: pl.Plan) -> pl.RunSummary:

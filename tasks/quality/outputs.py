@@ -2,7 +2,9 @@
 :mod:`tasks.warehouse.quality_records`).
 
 CSV columns follow the DATA Act Broker's error and warning reports: rule, field, value provided,
-expected value, difference, source file, row number (plus severity, department, year, message).
+expected value, difference, source file, row number (plus severity, department, year, message), headed in
+Chinese with the column's code in brackets (``规则（rule）``) for the staff who open them in Excel or WPS;
+:func:`read_report` reads one back with the codes as column names.
 """
 
 from __future__ import annotations
@@ -11,12 +13,32 @@ from pathlib import Path
 
 import pandas as pd
 
+from tasks import glossary as gl
 from tasks.quality.gate import FAILING_COLUMNS, QualityReport
 
 REPORT_COLUMNS = [c for c in FAILING_COLUMNS if c != "record"]
 ERRORS_CSV = "data-quality-errors.csv"
 WARNINGS_CSV = "data-quality-warnings.csv"
 QUARANTINE_CSV = "quarantine.csv"
+
+
+# The headings staff read in the CSV reports; each keeps its column's code in brackets.
+HEADINGS = {"rule": "规则", "severity": "严重程度", "department": "部门", "year": "年度", "field": "字段",
+            "value_provided": "所填值", "expected_value": "应为", "difference": "差额", "source_file": "来源文件",
+            "row_number": "行号", "message": "说明", "record": "原记录", "reason": "原因"}
+
+
+def _headed(frame: pd.DataFrame) -> pd.DataFrame:
+    if "severity" in frame.columns:
+        frame = frame.assign(severity=frame["severity"].map(gl.severity))
+    return frame.rename(columns={c: gl.both(HEADINGS[c], c) for c in frame.columns if c in HEADINGS})
+
+
+def read_report(path: Path) -> pd.DataFrame:
+    """A CSV report or quarantine file as written, every cell text, with the columns' codes (``rule``,
+    ``row_number``) as names."""
+    frame = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    return frame.rename(columns=lambda c: c[c.rfind("（") + 1:-1] if c.endswith("）") else c)
 
 
 def write_csv_reports(folder: Path, report: QualityReport, code: str) -> dict[str, Path]:
@@ -27,13 +49,13 @@ def write_csv_reports(folder: Path, report: QualityReport, code: str) -> dict[st
         rows = report.failing_rows(code, severity)
         path = folder / name
         if len(rows):
-            rows[REPORT_COLUMNS].to_csv(path, index=False, encoding="utf-8-sig")
+            _headed(rows[REPORT_COLUMNS]).to_csv(path, index=False, encoding="utf-8-sig")
             written[severity] = path
         elif path.exists():
             path.unlink()  # a stale report from an earlier run would mislead
     quarantine = folder / QUARANTINE_CSV
     if report.blocked(code):
-        quarantine_rows(report, code).to_csv(quarantine, index=False, encoding="utf-8-sig")
+        _headed(quarantine_rows(report, code)).to_csv(quarantine, index=False, encoding="utf-8-sig")
         written["quarantine"] = quarantine
     elif quarantine.exists():
         quarantine.unlink()

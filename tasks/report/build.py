@@ -41,7 +41,14 @@ from tasks.report.render import (
 )
 from tasks.report.review import APPROVED_FOLDER, approved_mark, draft_mark, history, review_status
 from tasks.report.score import Indicator, Profile, Scorecard, indicator_from, load_profile, score
-from tasks.report.tables import awaiting, execution_table, funds_table, goals_table, indicators_table
+from tasks.report.tables import (
+    EXECUTED,
+    awaiting,
+    execution_table,
+    funds_table,
+    goals_table,
+    indicators_table,
+)
 from tasks.report.targets import indicators_of, reported_figure
 from tasks.settings import Settings
 from tasks.warehouse import queries as q
@@ -206,10 +213,12 @@ def report_input(keys: Keys, settings: Settings, department: str,
         funds, stated = keys.funds(department)
         summary = render_text(narrative.conclusion.summary, narrative_context(figures, narrative),
                               f"{year}/{department}.yaml conclusion.summary")
-        data.tables = {"funds": funds_table(figures, card, funds, stated),
+        so_far = keys.open_years(department).get(year) if not closed else None
+        executed = f"{ch.as_of_label(so_far)}执行数" if so_far else EXECUTED
+        data.tables = {"funds": funds_table(figures, card, funds, stated, executed),
                        "goals": goals_table(narrative.goals, goals_outcome(plain(summary), figures, card)),
                        "indicators": indicators_table(figures, card, profile, open_year=not closed),
-                       "execution": execution_table(figures)}
+                       "execution": execution_table(figures, executed)}
         if options.get("charts", True):
             data.charts = charts(keys, figures, card, registry)
     data.provenance = provenance(keys, figures)

@@ -161,7 +161,8 @@ class Monitoring:
         out = [f"注：{names.get(code, code)}有 {n} 笔支付日期晚于截至日期，未计入支付进度，请核对支付日期。"
                for code, n in sorted(self.later.items())]
         if self.absent:
-            out.append("未纳入监控（本年度尚无预算数据）：" + "、".join(name for _, name in self.absent) + "。")
+            out.append("未纳入监控（数据仓库中尚无其本年度预算数据：尚未报送、未通过校验或本次未运行）："
+                       + "、".join(name for _, name in self.absent) + "。")
         return ["", *out] if out else []
 
 

@@ -57,9 +57,15 @@ def _execution_item(card: Scorecard) -> Scored | None:
     return next((s for s in card.items if s.indicator.figure == "execution_rate"), None)
 
 
-def funds_table(figures: Figures, card: Scorecard, funds: list[FundsRow], natures_stated: bool) -> Table:
+# The execution column's heading of a closed year; an open year's names the date of its ledger.
+EXECUTED = "全年执行数"
+
+
+def funds_table(figures: Figures, card: Scorecard, funds: list[FundsRow], natures_stated: bool,
+                executed: str = EXECUTED) -> Table:
     """附表1（一）: 年初预算数, 全年预算数, 全年执行数, 分值, 执行率, 得分 for 年度资金总额, then 其中：
-    当年财政拨款, 上年结转资金 and 其他资金. A column the budget lines do not give is "—", and said so."""
+    当年财政拨款, 上年结转资金 and 其他资金. A column the budget lines do not give is "—", and said so.
+    ``executed`` heads the execution column: an open year's is its ledger so far (``截至6月30日执行数``)."""
     item = _execution_item(card)
     weight = _number(item.indicator.weight) if item else DASH
     score = f"{item.score:.2f}" if item and item.score is not None else DASH
@@ -81,12 +87,12 @@ def funds_table(figures: Figures, card: Scorecard, funds: list[FundsRow], nature
         notes.append("预算指标未标注资金性质（当年财政拨款/上年结转），财政拨款均列入当年财政拨款，上年结转资金不单列。")
     if total is not None and total.executed_fen > total.budget_fen:
         over = [f.label for f in funds[1:] if f.executed_fen > f.budget_fen]
-        notes.append(f"全年执行数超过全年预算数 {fmt.wan(total.executed_fen - total.budget_fen)} 万元"
+        notes.append(f"{executed}超过全年预算数 {fmt.wan(total.executed_fen - total.budget_fen)} 万元"
                      + (f"，超出部分由{'、'.join(over)}安排" if over else "") + "；执行率按满分计。")
     notes.append(f"年末结转和结余 {fmt.wan(figures['carryover'].value)} 万元。执行数为国库集中支付明细之和；"
                  "执行率得分 = 分值 × min(执行率, 100%)。")
     return Table(f"附表1 {figures.department_name}{figures.year}年度部门整体支出绩效自评表",
-                 ["（一）年度资金", "年初预算数（万元）", "全年预算数（万元）", "全年执行数（万元）", "分值", "执行率",
+                 ["（一）年度资金", "年初预算数（万元）", "全年预算数（万元）", f"{executed}（万元）", "分值", "执行率",
                   "得分"], rows, notes)
 
 
@@ -174,8 +180,9 @@ def indicators_table(figures: Figures, card: Scorecard, profile: Profile | None 
     return Table("（三）绩效指标", header, rows, notes)
 
 
-def execution_table(figures: Figures) -> Table:
-    """附表2: 全年预算数, 全年执行数 and 执行率 in total, by fund source and by expense type."""
+def execution_table(figures: Figures, heading: str = EXECUTED) -> Table:
+    """附表2: 全年预算数, 全年执行数 (``heading``: an open year's so far) and 执行率 in total, by fund source
+    and by expense type."""
     budget, executed = figures["budget"].value, figures["executed"].value
     rows = [["年度资金总额", fmt.wan(budget), fmt.wan(executed), _rate(executed, budget)]]
     for label, splits in (("按资金来源分", figures.splits["fund_source"]),
@@ -185,5 +192,5 @@ def execution_table(figures: Figures) -> Table:
             rows.append([f"　{s.name}", fmt.wan(s.budget_fen), fmt.wan(s.executed_fen),
                          _rate(s.executed_fen, s.budget_fen)])
     return Table(f"附表2 {figures.department_name}{figures.year}年度预算执行明细",
-                 ["项目", "全年预算数（万元）", "全年执行数（万元）", "执行率"], rows,
+                 ["项目", "全年预算数（万元）", f"{heading}（万元）", "执行率"], rows,
                  ["执行数为国库集中支付明细之和。"])

@@ -17,6 +17,7 @@ from decimal import Decimal
 import pandas as pd
 
 from tasks.domain import FEN_PER_UNIT, REPORTED
+from tasks.glossary import both
 from tasks.report.score import NATURE_METHOD, Indicator, Profile
 from tasks.sources.errors import Problem
 from tasks.warehouse.metrics import Metric, Registry
@@ -148,13 +149,17 @@ def _unit_problem(metric: Metric, money: bool, unit: str) -> str | None:
     """Why a target in ``unit`` cannot be compared with ``metric``'s value, or None when it can."""
     percent = metric.unit == PERCENT or metric.format == "percent" or metric.kind in ("ratio", "growth")
     if percent and unit != PERCENT:
-        return f"{metric.name!r} is a percentage, but the 计量单位 is {unit or 'empty'}"
+        return both(f"「{metric.name}」是百分比，计量单位却是{unit or '空的'}",
+                    f"{metric.name!r} is a percentage, but the 计量单位 is {unit or 'empty'}")
     if not percent and unit == PERCENT:
-        return f"{metric.name!r} is not a percentage ({metric.unit or 'a count'}), but the 计量单位 is %"
+        return both(f"「{metric.name}」不是百分比（{metric.unit or '计数'}），计量单位却是 %",
+                    f"{metric.name!r} is not a percentage ({metric.unit or 'a count'}), but the 计量单位 is %")
     if money and unit not in MONEY_UNITS:
-        return f"{metric.name!r} is an amount of money, but the 计量单位 is {unit or 'empty'}"
+        return both(f"「{metric.name}」是金额，计量单位却是{unit or '空的'}",
+                    f"{metric.name!r} is an amount of money, but the 计量单位 is {unit or 'empty'}")
     if not money and not percent and unit and metric.unit and unit != metric.unit:
-        return f"{metric.name!r} is in {metric.unit}, but the 计量单位 is {unit}"
+        return both(f"「{metric.name}」以{metric.unit}计，计量单位却是{unit}",
+                    f"{metric.name!r} is in {metric.unit}, but the 计量单位 is {unit}")
     return None
 
 
@@ -173,23 +178,28 @@ def check_sources(targets: pd.DataFrame, registry: Registry, profile: Profile | 
         if source == REPORTED:
             continue
         if row["nature"] == "定性":
-            message = f"a 定性 target's 实际完成值 is 达成/部分达成/未达成, which no metric gives; got {source!r}"
-            expected = f"{REPORTED}, with the grade in the 绩效自评"
+            message = both(f"定性指标的实际完成值是达成/部分达成/未达成，没有指标能给出；却是「{source}」",
+                           f"a 定性 target's 实际完成值 is 达成/部分达成/未达成, which no metric gives; got {source!r}")
+            expected = both(f"{REPORTED}，并在绩效自评中填写等级", f"{REPORTED}, with the grade in the 绩效自评")
         elif source not in registry:
-            message = f"{source!r} is not a metric of the registry ({registry.path})"
+            message = both(f"「{source}」不是指标库（{registry.path}）中的指标",
+                           f"{source!r} is not a metric of the registry ({registry.path})")
         elif registry.grouped(source) is not None:
-            message = f"{source!r} gives one value per {registry.grouped(source)}, not one figure"
+            message = both(f"「{source}」按{registry.grouped(source)}分别给值，不是一个数",
+                           f"{source!r} gives one value per {registry.grouped(source)}, not one figure")
         else:
             wrong = _unit_problem(registry[source], source in money, target_unit(row["unit"], row["target"]))
             if wrong is None:
                 continue
             problems.append(Problem(
                 "finance", str(row["_source"]), wrong, row=int(row["_row"]), column="计量单位 (unit)",
-                expected="% for a percentage; 元, 万元 or 亿元 for money; the metric's own unit for a count",
+                expected=both("百分比用 %；金额用元、万元或亿元；计数用指标自己的单位",
+                              "% for a percentage; 元, 万元 or 亿元 for money; the metric's own unit for a count"),
                 department=str(row["department_code"])))
             continue
         if row["nature"] != "定性":
-            expected = f"{REPORTED}, or one of the registry's metrics (docs/indicators.md)"
+            expected = both(f"{REPORTED}，或指标库中的一个指标（见 docs/indicators.md）",
+                            f"{REPORTED}, or one of the registry's metrics (docs/indicators.md)")
         problems.append(Problem(
             "finance", str(row["_source"]), message, row=int(row["_row"]), column="完成值来源 (actual_source)",
             expected=expected, department=str(row["department_code"])))
@@ -208,10 +218,14 @@ def _sum_problems(targets: pd.DataFrame, profile: Profile | None) -> list[Proble
             first = rows.iloc[0]
             problems.append(Problem(
                 "finance", str(first["_source"]),
-                f"the 分值 add up to {total.normalize():f} with the {own.normalize():f} of the profile's own "
-                f"(rows {int(rows['_row'].min())}-{int(rows['_row'].max())}); "
-                "the 自评表's 总分 would not be out of 100",
-                column="分值 (weight)", expected=f"分值 adding up to {(100 - own).normalize():f} "
-                                                  f"(scoring profile {profile.name})",
+                both(f"分值连同评分方案自有的 {own.normalize():f} 分合计 {total.normalize():f}（第 "
+                     f"{int(rows['_row'].min())}-{int(rows['_row'].max())} 行），自评表总分将不是 100 分",
+                     f"the 分值 add up to {total.normalize():f} with the {own.normalize():f} of the profile's own "
+                     f"(rows {int(rows['_row'].min())}-{int(rows['_row'].max())}); "
+                     "the 自评表's 总分 would not be out of 100"),
+                column="分值 (weight)", expected=both(f"分值合计 {(100 - own).normalize():f}（评分方案 {profile.name}"
+                                                    "）",
+                                                     f"分值 adding up to {(100 - own).normalize():f} "
+                                                     f"(scoring profile {profile.name})"),
                 department=str(code)))
     return problems

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from tasks.glossary import both
 from tasks.sources.contract import Dataset, SourceName
 from tasks.sources.csv_reader import read_csv
 from tasks.sources.errors import DatasetAbsent, Problem, SourceError
@@ -104,9 +105,12 @@ class FileSource:
         if len(found) > 1:
             raise SourceError(Problem(
                 self.name, str(found[0]),
-                f"the {dataset.name} data is there in {len(found)} files: " + ", ".join(str(p) for p in found)
-                + "; selfeval reads one and does not choose between them",
-                expected=f"one file for {dataset.title}: remove or move away the others",
+                both(f"{dataset.title}有 {len(found)} 个文件：" + "、".join(str(p) for p in found)
+                     + "；selfeval 只读一个，不替您选择",
+                     f"the {dataset.name} data is there in {len(found)} files; selfeval reads one and does not "
+                     "choose between them"),
+                expected=both(f"{dataset.title}只有一个文件：请删除或移走其余的",
+                              f"one file for {dataset.title}: remove or move away the others"),
                 department=department))
         return found[0] if found else None
 
@@ -124,19 +128,24 @@ class FileSource:
         if path is None:
             looked = self.candidates(dataset, year, department)
             first = looked[0]
+            workbooks = ", ".join(s.lstrip(".") for s in READERS if s != ".csv")
             raise DatasetAbsent(Problem(
                 self.name, str(first),
-                "the file does not exist in any accepted form; looked for " + ", ".join(str(p) for p in looked),
-                expected=f"{dataset.title} as {first.name} or a workbook of the same name "
-                         f"({', '.join(s.lstrip('.') for s in READERS if s != '.csv')})",
+                both("文件不存在（任何可接受的格式都没有）；查找过：" + "、".join(str(p) for p in looked),
+                     "the file does not exist in any accepted form"),
+                expected=both(f"{dataset.title}，存为 {first.name} 或同名的工作簿（{workbooks}）",
+                              f"{dataset.title} as {first.name} or a workbook of the same name ({workbooks})"),
                 department=department))
         reader = READERS[path.suffix.lower()]
         raw = reader(path.read_bytes(), str(path), dataset, self.sheets.get(dataset.name))
         expected = self.candidates(dataset, year, department)[0]
         if path.stem.lower() != expected.stem.lower():  # the one file there is named as a copy
             raw.warnings.append(Problem(
-                self.name, str(path), f"read as {dataset.name}, although it is named as a copy of {expected.name}",
-                expected=f"the file named {expected.name}", severity="warning", department=department))
+                self.name, str(path), both(f"已作为{dataset.title}读取，但文件名像是 {expected.name} 的副本",
+                                           f"read as {dataset.name}, although it is named as a copy of"
+                                           f" {expected.name}"),
+                expected=both(f"文件名为 {expected.name}", f"the file named {expected.name}"), severity="warning",
+                department=department))
         return raw
 
 

@@ -17,9 +17,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from tasks.glossary import both
 from tasks.sources.contract import Dataset
 from tasks.sources.encoding import ACCEPTED as ENCODINGS
-from tasks.sources.encoding import DOS_EOF, EncodingRefused, char_at, control_name, first_control, sniff
+from tasks.sources.encoding import (
+    DOS_EOF,
+    NO_CONTROLS,
+    EncodingRefused,
+    char_at,
+    control_name,
+    first_control,
+    sniff,
+)
 from tasks.sources.errors import Problem, SourceError
 from tasks.sources.layout import (
     ANNEX_ROWS,
@@ -37,6 +46,12 @@ from tasks.sources.raw import RawTable, sha256_bytes
 
 HTML_START = re.compile(rb"^\s*(<!doctype html|<html|<head|<body|<\?xml)", re.IGNORECASE)
 HEAD_BYTES = 65536
+
+
+NO_RECORDS = both("文件只有表头，没有记录", "the file has a header but no records")
+RECORDS_BELOW = both("表头下至少一条记录", "at least one record below the header")
+UNDER_MONEY = both("金额列下写（元）或（万元），与其表头一致",
+                   "（元） or （万元） under a money column, agreeing with its header")
 
 
 def looks_like_html(data: bytes) -> bool:
@@ -178,10 +193,12 @@ def read_csv(data: bytes, uri: str, dataset: Dataset) -> RawTable:
 
     digest = sha256_bytes(data)
     if re.fullmatch(rb"\s*", data):  # stops at the first character that is not a space
-        raise fail("the file is empty", expected="a header line and at least one record")
+        raise fail(both("文件是空的", "the file is empty"),
+                   expected=both("一行表头和至少一条记录", "a header line and at least one record"))
     if looks_like_html(data):
-        raise fail("this is an HTML page, not CSV (perhaps an error page saved as .csv)",
-                   expected="comma-separated text with a header line")
+        raise fail(both("这是一个网页（HTML），不是 CSV（可能是把出错页面存成了 .csv）",
+                        "this is an HTML page, not CSV (perhaps an error page saved as .csv)"),
+                   expected=both("带表头行、以逗号分隔的文本", "comma-separated text with a header line"))
     try:
         found = sniff(data)
     except EncodingRefused as exc:
@@ -190,7 +207,9 @@ def read_csv(data: bytes, uri: str, dataset: Dataset) -> RawTable:
     if found.codec != "utf-8":
         data = data.decode(found.codec).encode("utf-8")
     data = data.rstrip(DOS_EOF)  # Ctrl-Z, DOS's end-of-file mark, after the last line: not a character of it
-    warnings = [Problem(dataset.source, uri, found.note, expected="CSV UTF-8, or GBK without a byte-order mark",
+    warnings = [Problem(dataset.source, uri, found.note,
+                        expected=both("CSV UTF-8，或不带字节顺序标记的 GBK", "CSV UTF-8, or GBK without a byte-order "
+                                                                  "mark"),
                         severity="warning")] if found.note else []
 
     # Lines as a text editor numbers them: split on "\n" only (a title may hold other line breaks).
@@ -200,8 +219,9 @@ def read_csv(data: bytes, uri: str, dataset: Dataset) -> RawTable:
     if header_at is None:
         _refuse_controls(data, uri, dataset, None, 0)
         expected = "、".join(c.label for c in dataset.columns if c.required)
-        raise fail(f"no header line naming the {dataset.name} columns in the first {HEADER_SCAN_LINES} lines",
-                   row=1, expected=f"a header with {expected}")
+        raise fail(both(f"前 {HEADER_SCAN_LINES} 行中没有列出{dataset.title.split(' (')[0]}各列的表头行",
+                        f"no header line naming the {dataset.name} columns in the first {HEADER_SCAN_LINES} lines"),
+                   row=1, expected=both(f"含 {expected} 的表头", f"a header with {expected}"))
     unit = unit_line(head[:header_at], uri, dataset)
     names = known_headers(dataset)
     last = header_band(head, header_at, names)
@@ -210,10 +230,10 @@ def read_csv(data: bytes, uri: str, dataset: Dataset) -> RawTable:
         annex = header_annex(head, ends[last] + 1, cells, dataset)
     except LayoutError as exc:
         raise fail(str(exc), row=exc.row + 1, column=exc.column,
-                   expected="（元） or （万元） under a money column, agreeing with its header") from exc
+                   expected=UNDER_MONEY) from exc
     _refuse_controls(data, uri, dataset, cells, header_at)
     cells = annex.header
-    header = [h or f"(column {i + 1})" for i, h in enumerate(cells)]  # an Excel export's empty trailing columns
+    header = [h or f"第 {i + 1} 列" for i, h in enumerate(cells)]  # an Excel export's empty trailing columns
     last_line = ends[max((last, *annex.rows))]
     body_start = _after_line(data, last_line)
     body = data[body_start:]
@@ -228,8 +248,7 @@ def read_csv(data: bytes, uri: str, dataset: Dataset) -> RawTable:
 
     empty = re.fullmatch(rb"[\r\n]*", body) is not None
     if empty and not dataset.may_be_empty:
-        raise fail("the file has a header but no records", row=first_line,
-                   expected="at least one record below the header")
+        raise fail(NO_RECORDS, row=first_line, expected=RECORDS_BELOW)
     try:
         table = pa.table({h: pa.array([], pa.string()) for h in header}) if empty else pacsv.read_csv(
             io.BytesIO(body),
@@ -241,15 +260,16 @@ def read_csv(data: bytes, uri: str, dataset: Dataset) -> RawTable:
             ),
         )
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        raise fail(f"not readable as CSV: {str(exc).splitlines()[0]}") from exc
+        raise fail(both("无法按 CSV 读取", f"not readable as CSV: {str(exc).splitlines()[0]}")) from exc
     if bad_rows:
         _, actual, expected_n, text = bad_rows[0]
         row = _ragged_line(body, first_line, len(header))
         if row is None:
             at = body.find(text.encode("utf-8"))
             row = first_line + body.count(b"\n", 0, at) if at >= 0 else None
-        raise fail(f"the record has {actual} fields but the header has {expected_n}", row=row,
-                   expected="one value per header column")
+        raise fail(both(f"该行有 {actual} 个字段，表头却有 {expected_n} 列",
+                        f"the record has {actual} fields but the header has {expected_n}"), row=row,
+                   expected=both("表头每列一个值", "one value per header column"))
     lines = _Lines.of(body)
     numbers = _physical_lines(body, lines, first_line, table.num_rows)
     filled = _drop_blank_records(table, lines)
@@ -259,16 +279,17 @@ def read_csv(data: bytes, uri: str, dataset: Dataset) -> RawTable:
         keep = filled.to_numpy(zero_copy_only=False)
         table, numbers = table.filter(filled), numbers[keep]
     if table.num_rows == 0 and not dataset.may_be_empty:
-        raise fail("the file has a header but no records", row=first_line,
-                   expected="at least one record below the header")
+        raise fail(NO_RECORDS, row=first_line, expected=RECORDS_BELOW)
     for i, (name, given) in enumerate(zip(header, cells, strict=True)):
         if given:
             continue
         column = table.column(i)
         if pc.all(pc.equal(pc.utf8_trim_whitespace(column), "")).as_py():
             continue  # a column with no header and no values is not a column
-        warnings.append(Problem(dataset.source, uri, f"{name} has no header but holds values; it is ignored",
-                                row=ends[last] + 1, column=name, expected="a header for every column with values",
+        warnings.append(Problem(dataset.source, uri, both(f"{name}没有表头却有值，已忽略",
+                                                          f"{name} has no header but holds values; it is ignored"),
+                                row=ends[last] + 1, column=name,
+                                expected=both("有值的列都有表头", "a header for every column with values"),
                                 severity="warning"))
     unnamed = [i for i, given in enumerate(cells) if not given]
     if unnamed:
@@ -315,8 +336,11 @@ def _refuse_controls(data: bytes, uri: str, dataset: Dataset, header: list[str] 
     elif field < len(header) and header[field]:
         column = header[field]
     else:
-        column = f"column {field + 1}"
+        column = f"第 {field + 1} 列"
+    name = control_name(char_at(data, at))
     raise SourceError(Problem(
-        dataset.source, uri, f"the cell holds the control character {control_name(char_at(data, at))}, which no "
-        "office text has (a damaged export, or text copied from a database or a web page)",
-        row=line + 1, column=column, expected="text without control characters (tab and line breaks are allowed)"))
+        dataset.source, uri, both(f"单元格含控制字符 {name}，办公软件的文字中不会有（导出文件损坏，或从数据库、网页复"
+                                  "制的文字）",
+                                  f"the cell holds the control character {name}, which no office text has (a "
+                                  "damaged export, or text copied from a database or a web page)"),
+        row=line + 1, column=column, expected=NO_CONTROLS))

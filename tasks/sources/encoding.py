@@ -18,7 +18,9 @@ import codecs
 import re
 from dataclasses import dataclass
 
-ACCEPTED = "UTF-8, UTF-8 with BOM, GBK or GB18030"
+from tasks.glossary import both
+
+ACCEPTED = "UTF-8、带字节顺序标记（BOM）的 UTF-8、GBK 或 GB18030"
 
 # C0 controls but tab, line feed and carriage return (whitespace a cell may hold), and DEL; in text, also a
 # byte-order mark inside it (U+FEFF: two exports joined into one file).
@@ -71,6 +73,11 @@ class TextEncoding:
     codec: str
     skip: int = 0
     note: str | None = None
+
+
+# What a cell holding a control character should hold instead.
+NO_CONTROLS = both("不含控制字符的文字（可含制表符和换行）",
+                   "text without control characters (tab and line breaks are allowed)")
 
 
 def control_name(char: str) -> str:
@@ -131,8 +138,11 @@ def _binary(data: bytes, share: float) -> int:
 
 
 def _not_text(data: bytes, controls: int) -> EncodingRefused:
-    return EncodingRefused(f"this is not a text file: its first {min(len(data), BINARY_PROBE)} bytes hold "
-                           f"{controls} control bytes (binary data); the text encoding cannot be detected")
+    probe = min(len(data), BINARY_PROBE)
+    return EncodingRefused(both(f"这不是文本文件：前 {probe} 个字节中有 {controls} 个控制字节（二进制数据），无法识别"
+                                "编码",
+                                f"this is not a text file: its first {probe} bytes hold {controls} control bytes "
+                                "(binary data); the text encoding cannot be detected"))
 
 
 def _utf16_without_mark(data: bytes) -> bool:
@@ -162,29 +172,39 @@ def sniff(data: bytes) -> TextEncoding:
     """The encoding ``data`` is in. Raises :class:`EncodingRefused` saying what the file is when it is
     not text in an accepted encoding."""
     if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-        raise EncodingRefused("the file is UTF-32 (it starts with a UTF-32 byte-order mark), which the contract "
-                              "does not accept; save it as UTF-8 or GBK")
+        raise EncodingRefused(both("文件是 UTF-32 编码（以 UTF-32 字节顺序标记开头），数据约定不接受；请另存为 UTF-8 "
+                                   "或 GBK",
+                                   "the file is UTF-32 (it starts with a UTF-32 byte-order mark), which the contract "
+                                   "does not accept; save it as UTF-8 or GBK"))
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         order = "little" if data.startswith(codecs.BOM_UTF16_LE) else "big"
-        raise EncodingRefused(f"the file is UTF-16 (it starts with the UTF-16 {order}-endian byte-order mark, as "
-                              "Excel's 'Unicode Text' and Notepad's 'Unicode' save), which the contract does not "
-                              "accept; save it as UTF-8 or GBK")
+        raise EncodingRefused(both(
+            "文件是 UTF-16 编码（Excel 的“Unicode 文本”和记事本的“Unicode”即存为此编码），数据约定不接受；"
+            "请另存为 UTF-8 或 GBK",
+            f"the file is UTF-16 (it starts with the UTF-16 {order}-endian byte-order mark, as Excel's 'Unicode "
+            "Text' and Notepad's 'Unicode' save), which the contract does not accept; save it as UTF-8 or GBK"))
     if _utf16_without_mark(data):
-        raise EncodingRefused("the file is UTF-16 without a byte-order mark (every other byte is zero), which the "
-                              "contract does not accept; save it as UTF-8 or GBK")
+        raise EncodingRefused(both("文件是不带字节顺序标记的 UTF-16 编码（每隔一个字节为零），数据约定不接受；请另存"
+                                   "为 UTF-8 或 GBK",
+                                   "the file is UTF-16 without a byte-order mark (every other byte is zero), which "
+                                   "the contract does not accept; save it as UTF-8 or GBK"))
     if data.startswith(codecs.BOM_UTF8):
         body = data[len(codecs.BOM_UTF8):]
         try:
             body.decode("utf-8")
         except UnicodeDecodeError as exc:
             if _gb18030(body):
-                return TextEncoding("gb18030", "gb18030", skip=len(codecs.BOM_UTF8), note=(
+                return TextEncoding("gb18030", "gb18030", skip=len(codecs.BOM_UTF8), note=both(
+                    "文件以 UTF-8 字节顺序标记开头，正文却是 GBK/GB18030，已按 GB18030 读取（请另存为 UTF-8，或不带标"
+                    "记的 GBK）",
                     "the file starts with a UTF-8 byte-order mark, but its text is GBK/GB18030; it was read as "
                     "GB18030 (save it as UTF-8, or as GBK without the mark)"))
             where, line = _where(body, exc)
-            raise EncodingRefused(
+            raise EncodingRefused(both(
+                f"文件以 UTF-8 字节顺序标记开头，正文却不是 UTF-8（{where} 不是有效的 UTF-8），也不能按 GBK/GB18030 "
+                "读取",
                 "the file starts with a UTF-8 byte-order mark, but its text is not UTF-8 "
-                f"({where} is not valid UTF-8) and does not read as GBK/GB18030 either", row=line) from exc
+                f"({where} is not valid UTF-8) and does not read as GBK/GB18030 either"), row=line) from exc
         return TextEncoding("utf-8-sig", "utf-8", skip=len(codecs.BOM_UTF8))
     try:
         data.decode("utf-8")
@@ -204,11 +224,14 @@ def sniff(data: bytes) -> TextEncoding:
     where, line = _where(data, utf8_error)
     try:
         odd = _unusual(data.decode("gb18030"))
-        as_gbk = f"read as GBK/GB18030 it gives characters Chinese forms do not use ({odd!r})"
+        as_gbk = (f"按 GBK/GB18030 读取则出现中文表格不用的字符「{odd}」",
+                  f"read as GBK/GB18030 it gives characters Chinese forms do not use ({odd!r})")
     except UnicodeDecodeError:
-        as_gbk = "it is not GBK/GB18030 either"
-    raise EncodingRefused(f"the text encoding cannot be detected: it is not UTF-8 ({where} is not valid UTF-8), and "
-                          f"{as_gbk}; perhaps Big5 or another code page", row=line)
+        as_gbk = ("也不是 GBK/GB18030", "it is not GBK/GB18030 either")
+    raise EncodingRefused(both(f"无法识别文件编码：不是 UTF-8（{where} 不是有效的 UTF-8），{as_gbk[0]}；可能是 Big5 "
+                               "或其他代码页",
+                               f"the text encoding cannot be detected: it is not UTF-8 ({where} is not valid UTF-8), "
+                               f"and {as_gbk[1]}; perhaps Big5 or another code page"), row=line)
 
 
 def decode(data: bytes) -> tuple[str, TextEncoding]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tasks import glossary as gl
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -20,16 +22,18 @@ class Problem:
     sheet: str | None = None  # the workbook sheet, for a workbook
 
     def __str__(self) -> str:
-        where = [f"{self.source}: {self.uri}"]
+        """Chinese first, as staff read it: ``财政数据（finance）：…/payments.csv，第 4 行，「支付金额 (amount)」列：
+        「一百元」不是金额（'一百元' is not an amount）；应为 …``. The messages carry their English in brackets."""
+        where = [f"{gl.source(self.source)}：{self.uri}"]
         if self.sheet is not None:
-            where.append(f"sheet {self.sheet}")
+            where.append(f"工作表「{self.sheet}」")
         if self.row is not None:
-            where.append(f"row {self.row}")
+            where.append(f"第 {self.row} 行")
         if self.column is not None:
-            where.append(f"column {self.column}")
-        text = ", ".join(where) + f": {self.message}"
+            where.append(self.column if self.column.startswith("第") else f"「{self.column}」列")
+        text = "，".join(where) + f"：{self.message}"
         if self.expected:
-            text += f"; expected {self.expected}"
+            text += f"；应为 {self.expected}"
         return text
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
+from tasks.glossary import both
 from tasks.sources.base import Source
 from tasks.sources.contract import (
     DEPARTMENTS,
@@ -99,8 +100,9 @@ def _finance_files(source: Source, out: Extracted, year: int, code: str,
     if missing:
         which, error = missing[0]
         if which is SUMMARY:
-            raise SourceError(replace(error.problem, message=f"{error.problem.message}; {year} is a closed year "
-                                                             "(SELFEVAL_CLOSED_YEARS), so its 决算总表 is required"))
+            raise SourceError(replace(error.problem, message=error.problem.message + "；" + both(
+                f"{year} 年已决算（SELFEVAL_CLOSED_YEARS），须有决算总表",
+                f"{year} is a closed year (SELFEVAL_CLOSED_YEARS), so its 决算总表 is required")))
         raise error
     if absent:
         out.absent[code] = absent
@@ -164,7 +166,8 @@ def _check_department(source: Source, frame: pd.DataFrame, code: str) -> None:
         first = int(stray.argmax())
         raise SourceError(Problem(
             source.name, str(frame["_source"].iloc[first]),
-            f"department code {frame['department_code'].iloc[first]!r} in the folder of {code}",
+            both(f"{code} 的文件夹中出现了部门编码「{frame['department_code'].iloc[first]}」",
+                 f"department code {frame['department_code'].iloc[first]!r} in the folder of {code}"),
             row=int(frame["_row"].iloc[first]), column="部门编码 (department_code)", expected=code))
 
 

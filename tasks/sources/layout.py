@@ -19,6 +19,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from tasks.glossary import both
 from tasks.sources.contract import Dataset
 from tasks.sources.errors import Problem, SourceError
 from tasks.sources.units import (
@@ -82,7 +83,8 @@ def unit_line(lines: Sequence[Sequence[str]], uri: str, dataset: Dataset, first_
         return declared_unit(lines, first_row)
     except UnitLineError as exc:
         raise SourceError(Problem(
-            dataset.source, uri, f"the unit line {getattr(exc, 'text', '')!r} is not understood: {exc}",
+            dataset.source, uri, both(f"单位行「{getattr(exc, 'text', '')}」无法识别",
+                                      f"the unit line {getattr(exc, 'text', '')!r} is not understood") + f"：{exc}",
             row=getattr(exc, "row", None), expected=ACCEPTED, sheet=sheet)) from exc
 
 
@@ -219,7 +221,9 @@ def header_annex(rows: Sequence[Sequence[str]], start: int, header: list[str], d
             if unit is None or col >= len(header) or split_header_unit(header[col])[0] not in money:
                 continue  # a unit of a rate or count column: nothing to apply
             if unit not in MONEY_UNITS:
-                raise LayoutError(f"the unit row gives {unit} for the money column {header[col]!r}", r, header[col])
+                raise LayoutError(both(f"单位行给金额列「{header[col]}」的单位是{unit}",
+                                       f"the unit row gives {unit} for the money column"
+                                       f" {header[col]!r}"), r, header[col])
             given[col] = unit
         # the row's money units, wherever they stand: a cell merged over several columns (（单位：元） over the
         # whole width) keeps its text in its first, which may be no money column
@@ -233,11 +237,15 @@ def header_annex(rows: Sequence[Sequence[str]], start: int, header: list[str], d
                 if stated or not row_units:
                     continue  # its header states its unit, or the row states none
                 if len(row_units) > 1:
-                    raise LayoutError(f"the unit row gives {' and '.join(sorted(row_units))} to other columns and "
-                                      f"none to the money column {name!r}", r, name)
+                    given_units = " and ".join(sorted(row_units))
+                    raise LayoutError(both(f"单位行给其他列写了{'、'.join(sorted(row_units))}，金额列「{name}」却没有"
+                                           "单位",
+                                           f"the unit row gives {given_units} to other columns and none to the money "
+                                           f"column {name!r}"), r, name)
                 unit = next(iter(row_units))
             if stated and stated != unit:
-                raise LayoutError(f"the header says {stated} but the unit row below it says {unit}", r, name)
+                raise LayoutError(both(f"表头写的是{stated}，其下的单位行却写{unit}",
+                                       f"the header says {stated} but the unit row below it says {unit}"), r, name)
             header[col] = f"{base}（{unit}）"
         taken.append(r)
         r += 1

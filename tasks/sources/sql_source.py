@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
+from tasks.glossary import both
 from tasks.sources.contract import Dataset, SourceName
 from tasks.sources.errors import DatasetAbsent, Problem, SourceError
 from tasks.sources.raw import RawTable
@@ -60,17 +61,20 @@ class SqlSource:
         try:
             table = sa.Table(table_name, sa.MetaData(), autoload_with=self.engine)
         except sa.exc.NoSuchTableError as exc:
-            raise absent(f"the table {table_name} does not exist",
-                         f"a table {table_name} with {dataset.title}") from exc
+            raise absent(both(f"数据表 {table_name} 不存在", f"the table {table_name} does not exist"),
+                         both(f"存放{dataset.title}的数据表 {table_name}", f"a table {table_name} with"
+                                                                     f" {dataset.title}")) from exc
         except sa.exc.DBAPIError as exc:
-            raise fail(f"the database cannot be read ({type(exc.orig).__name__})", "a reachable database") from exc
+            raise fail(both("无法读取数据库", f"the database cannot be read ({type(exc.orig).__name__})"),
+                       both("可连接的数据库", "a reachable database")) from exc
         query = sa.select(table)
         if dataset.per_department:
             dept_col = _column(table, dataset.column("department_code").headers)
             year_col = _column(table, YEAR_COLUMNS)
             if dept_col is None or year_col is None:
-                missing = "部门编码 (department_code)" if dept_col is None else "year (预算年度)"
-                raise fail(f"the table has no column {missing} to select a department-year by", missing, missing)
+                missing = "部门编码 (department_code)" if dept_col is None else "预算年度 (year)"
+                raise fail(both(f"数据表没有用来选取部门年度的列 {missing}",
+                                f"the table has no column {missing} to select a department-year by"), missing, missing)
             query = query.where(dept_col == department, year_col == year)
             uri += f"?department={department}&year={year}"
         with self.engine.connect() as conn:
@@ -78,7 +82,8 @@ class SqlSource:
             columns = [c for c in result.keys() if c not in YEAR_COLUMNS]  # noqa: SIM118 (a Result, not a dict)
             rows = [[_text(row._mapping[c]) for c in columns] for row in result]
         if not rows:
-            raise absent("the table has no records for this selection", "at least one record")
+            raise absent(both("数据表中没有此部门年度的记录", "the table has no records for this selection"),
+                         both("至少一条记录", "at least one record"))
         frame = pd.DataFrame(rows, columns=columns, dtype="str")
         digest = hashlib.sha256(frame.to_csv(index=False).encode("utf-8")).hexdigest()
         return RawTable(dataset=dataset, source=self.name, uri=uri, sha256=digest, frame=frame, first_row=1)

@@ -18,8 +18,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tasks.domain import FEN_PER_UNIT
+from tasks.glossary import both
 from tasks.sources.contract import Column, Dataset
-from tasks.sources.encoding import CONTROL_PATTERN, control_name
+from tasks.sources.encoding import CONTROL_PATTERN, NO_CONTROLS, control_name
 from tasks.sources.errors import SourceError
 from tasks.sources.raw import RawTable
 from tasks.sources.units import split_header_unit
@@ -53,26 +54,32 @@ def map_headers(raw: RawTable) -> tuple[dict[str, str], dict[str, str | None]]:
         name = lookup.get(base)
         if name is None:
             raw.warnings.append(raw.problem(
-                f"unknown column {header!r} is ignored", row=raw.header_row or raw.first_row - 1, column=str(header),
-                expected="only the columns of the data contract", severity="warning"))
+                both(f"未知列「{header}」，已忽略", f"unknown column {header!r} is ignored"),
+                row=raw.header_row or raw.first_row - 1, column=str(header),
+                expected=both("只含数据约定中的列", "only the columns of the data contract"), severity="warning"))
             continue
         if name in mapping.values():
             first = next(h for h, n in mapping.items() if n == name)
             raise SourceError(raw.problem(
-                f"columns {first!r} and {header!r} both give {dataset.column(name).label} ({name})",
-                row=raw.header_row or raw.first_row - 1, column=str(header), expected="each column once"))
+                both(f"「{first}」和「{header}」两列都是{dataset.column(name).label}",
+                     f"columns {first!r} and {header!r} both give {dataset.column(name).label} ({name})"),
+                row=raw.header_row or raw.first_row - 1, column=str(header),
+                expected=both("每列只出现一次", "each column once")))
         if unit and raw.unit and unit != raw.unit and dataset.column(name).kind == "money":
             raise SourceError(raw.problem(
-                f"the header says {unit} but the unit line (row {raw.unit_row}) says {raw.unit}",
+                both(f"表头写的是{unit}，单位行（第 {raw.unit_row} 行）写的是{raw.unit}",
+                     f"the header says {unit} but the unit line (row {raw.unit_row}) says {raw.unit}"),
                 row=raw.header_row or raw.first_row - 1, column=str(header),
-                expected="the same unit in the header and the unit line, or the unit in one place only"))
+                expected=both("表头与单位行的单位一致，或只在一处写单位",
+                              "the same unit in the header and the unit line, or the unit in one place only")))
         mapping[str(header)] = name
         units[name] = unit
     for col in dataset.columns:
         if col.required and col.name not in mapping.values():
             raise SourceError(raw.problem(
-                f"required column {col.label} ({col.name}) is missing", row=raw.header_row or raw.first_row - 1,
-                column=col.label, expected=f"a column headed {col.label!r} (or {col.name!r})"))
+                both(f"缺少必需的列「{col.label}」", f"required column {col.label} ({col.name}) is missing"),
+                row=raw.header_row or raw.first_row - 1, column=col.label,
+                expected=both(f"表头为「{col.label}」的一列", f"a column headed {col.label!r} (or {col.name!r})")))
     return mapping, units
 
 
@@ -84,12 +91,13 @@ class _Cells:
 
     def fail(self, bad: np.ndarray | pd.Series, values: pd.Series, message: Callable[[str], str],
              expected: str) -> None:
+        """Raise for the first cell where ``bad`` holds; ``message`` phrases its value (both languages)."""
         bad = np.asarray(bad, dtype=bool)
         if not bad.any():
             return
         first = int(np.argmax(bad))
         more = int(bad.sum()) - 1
-        note = f" ({more} more in this column)" if more else ""
+        note = f"；本列另有 {more} 处（{more} more in this column）" if more else ""
         numbers = self.raw.row_numbers
         raise SourceError(self.raw.problem(
             message(str(values.iloc[first])) + note,
@@ -136,8 +144,9 @@ def parse_money(values: pd.Series, unit: str, cells: _Cells, allow_negative: boo
     if pc.any(pc.match_substring(trimmed, ",")).as_py():  # a comma must group thousands: 12750,50 is no amount
         grouped = pc.match_substring_regex(trimmed, GROUPED)
         cells.fail(pc.and_(pc.match_substring(trimmed, ","), pc.invert(grouped)).to_numpy(zero_copy_only=False),
-                   values, lambda v: f"{v!r} is not an amount (its commas do not group thousands)",
-                   f"a number in {unit} such as 1,234.56 or 1234.56")
+                   values, lambda v: both(f"「{v}」不是金额：逗号不是千位分隔",
+                                          f"{v!r} is not an amount (its commas do not group thousands)"),
+                   both(f"以{unit}计的数，如 1,234.56 或 1234.56", f"a number in {unit} such as 1,234.56 or 1234.56"))
     text = pc.replace_substring_regex(trimmed, r"[,\s]", "")
     if pc.any(pc.match_substring_regex(text, CURRENCY)).as_py():  # ¥45,912.09, ￥ read NFKC, 人民币1,200.00
         text = pc.replace_substring_regex(text, CURRENCY, r"\1")
@@ -149,27 +158,34 @@ def parse_money(values: pd.Series, unit: str, cells: _Cells, allow_negative: boo
         pattern = rf"^(?P<sign>[+-]?)(?P<int>\d+)(?:\.(?P<frac>\d*))?(?:人民币)?(?P<unit>{units})?$"
         parts = pc.extract_regex(text, pattern)
         cells.fail(pc.is_null(parts).to_numpy(zero_copy_only=False), values,
-                   lambda v: f"{v!r} is not an amount", f"a number in {unit} such as 1234.56")
+                   lambda v: both(f"「{v}」不是金额", f"{v!r} is not an amount"),
+                   both(f"以{unit}计的数，如 1234.56", f"a number in {unit} such as 1234.56"))
         written = pc.struct_field(parts, "unit")  # 45912.09元: a unit written in the cell must be the column's
         cells.fail(pc.and_(pc.not_equal(written, ""), pc.not_equal(written, unit)).to_numpy(zero_copy_only=False),
-                   values, lambda v: f"{v!r} is not in the column's unit", f"an amount in {unit}")
+                   values, lambda v: both(f"「{v}」的单位与本列不同", f"{v!r} is not in the column's unit"),
+                   both(f"以{unit}计的金额", f"an amount in {unit}"))
     else:  # no cell carries a unit (the common case): the plain pattern is faster
         parts = pc.extract_regex(text, r"^(?P<sign>[+-]?)(?P<int>\d+)(?:\.(?P<frac>\d*))?$")
         cells.fail(pc.is_null(parts).to_numpy(zero_copy_only=False), values,
-                   lambda v: f"{v!r} is not an amount", f"a number in {unit} such as 1234.56")
+                   lambda v: both(f"「{v}」不是金额", f"{v!r} is not an amount"),
+                   both(f"以{unit}计的数，如 1234.56", f"a number in {unit} such as 1234.56"))
     max_digits = 19 - len(str(FEN_PER_UNIT[unit]))  # so that the amount in 分 fits in 64 bits
     cells.fail(pc.greater(pc.utf8_length(pc.struct_field(parts, "int")), max_digits).to_numpy(zero_copy_only=False),
-               values, lambda v: f"{v!r} is too large", f"at most {max_digits} digits before the point in {unit}")
+               values, lambda v: both(f"「{v}」过大", f"{v!r} is too large"),
+               both(f"以{unit}计，整数部分至多 {max_digits} 位", f"at most {max_digits} digits before the point in"
+                                                       f" {unit}"))
     frac = pc.utf8_rtrim(pc.struct_field(parts, "frac"), characters="0")  # 15724.0300 is 15724.03
     cells.fail(pc.greater(pc.utf8_length(frac), scale_digits).to_numpy(zero_copy_only=False), values,
-               lambda v: f"{v!r} is more precise than 1 分", f"at most {scale_digits} decimals in {unit}")
+               lambda v: both(f"「{v}」精确到分以下", f"{v!r} is more precise than 1 分"),
+               both(f"以{unit}计，至多 {scale_digits} 位小数", f"at most {scale_digits} decimals in {unit}"))
     whole = pc.cast(pc.struct_field(parts, "int"), pa.int64()).to_numpy()
     frac_fen = (pc.cast(pc.utf8_rpad(frac, width=scale_digits, padding="0"), pa.int64()).to_numpy()
                 if scale_digits else np.zeros(len(values), dtype="int64"))
     fen = whole * FEN_PER_UNIT[unit] + frac_fen
     fen = np.where(pc.equal(pc.struct_field(parts, "sign"), "-").to_numpy(zero_copy_only=False), -fen, fen)
     if not allow_negative:
-        cells.fail(fen < 0, values, lambda v: f"{v!r} is negative", "an amount of zero or more")
+        cells.fail(fen < 0, values, lambda v: both(f"「{v}」是负数", f"{v!r} is negative"),
+                   both("零或正数", "an amount of zero or more"))
     return fen.astype("int64")
 
 
@@ -177,8 +193,10 @@ def parse_money(values: pd.Series, unit: str, cells: _Cells, allow_negative: boo
 # time of midnight may follow (a database export's 2022-01-03 00:00:00).
 DATE = (r"^(?P<y>\d{4})(?:[-/.年](?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})日?|(?P<m8>\d{2})(?P<d8>\d{2}))"
         r"(?:[ T]0{1,2}:00(?::00(?:\.0+)?)?)?$")
-DATE_FORMS = ("a date written year first: 2022-03-15 (YYYY-MM-DD), 2022/3/15, 2022.03.15, 2022年3月15日 or "
-              "20220315; month-first and day-first forms such as 03/15/2022 are ambiguous")
+DATE_FORMS = both("年份在前的日期：2022-03-15、2022/3/15、2022.03.15、2022年3月15日或 20220315；03/15/2022 "
+                  "这类月或日在前的写法有歧义",
+                  "a date written year first: 2022-03-15 (YYYY-MM-DD), 2022/3/15, 2022.03.15, 2022年3月15日 or "
+                  "20220315; month-first and day-first forms such as 03/15/2022 are ambiguous")
 
 
 def _civil_dates(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -222,8 +240,10 @@ def parse_date(values: pd.Series, cells: _Cells, nullable: bool) -> pd.Series:
     parsed = pd.Series(np.where(valid, dates, np.datetime64("NaT", "s")), index=values.index,
                        dtype="datetime64[s]")
     if not nullable:
-        cells.fail(blank, values, lambda v: "the date is empty", "a date such as 2022-03-15")
-    cells.fail(~valid & ~blank, values, lambda v: f"{v!r} is not a date in a known format", DATE_FORMS)
+        cells.fail(blank, values, lambda v: both("日期为空", "the date is empty"),
+                   both("日期，如 2022-03-15", "a date such as 2022-03-15"))
+    cells.fail(~valid & ~blank, values,
+               lambda v: both(f"「{v}」不是可识别的日期", f"{v!r} is not a date in a known format"), DATE_FORMS)
     return parsed
 
 
@@ -271,7 +291,12 @@ def comparison(text: str) -> str:
 
 
 def _not_valid(label: str) -> Callable[[str], str]:
-    return lambda v: f"{v!r} is not a valid {label}"
+    return lambda v: both(f"「{v}」不是有效的{label}", f"{v!r} is not a valid {label}")
+
+
+# What a value of each kind of column is, in the words of the expected text of an empty cell.
+KIND_WORDS = {"money": "金额", "integer": "整数", "year": "年份", "decimal": "数字", "date": "日期", "bool": "是或否",
+              "enum": "可选值之一", "code": "编码", "text": "文字", "uscc": "统一社会信用代码"}
 
 
 EMPTY_DTYPES = {"money": "int64", "integer": "int64", "year": "int64", "decimal": "float64", "bool": "bool",
@@ -317,12 +342,14 @@ def refuse_controls(raw: RawTable) -> None:
         char = next(c for c in str(values.iloc[first]) if re.match(CONTROL_PATTERN, c))
         numbers = raw.row_numbers
         more = int(bad.sum()) - 1
-        note = f" ({more} more in this column)" if more else ""
+        note = f"；本列另有 {more} 处（{more} more in this column）" if more else ""
         raise SourceError(raw.problem(
-            f"the cell holds the control character {control_name(char)}, which no office text has (a damaged "
-            f"export, or text copied from a database or a web page){note}",
+            both(f"单元格含控制字符 {control_name(char)}，办公软件的文字中不会有（导出文件损坏，或从数据库、网页复制"
+                 "的文字）",
+                 f"the cell holds the control character {control_name(char)}, which no office text has (a damaged "
+                 "export, or text copied from a database or a web page)") + note,
             row=int(numbers[first]) if numbers is not None else raw.first_row + first, column=str(header),
-            expected="text without control characters (tab and line breaks are allowed)"))
+            expected=NO_CONTROLS))
     raw.controls_checked = True
 
 
@@ -359,38 +386,46 @@ def stage(raw: RawTable) -> pd.DataFrame:
             out[col.name] = parse_date(values, cells, col.nullable)
             continue
         if not col.nullable:
-            cells.fail(blank, values, lambda v: "the value is empty", f"a {col.kind} value")
+            cells.fail(blank, values, lambda v: both("值为空", "the value is empty"),
+                       both(f"{KIND_WORDS.get(col.kind, col.kind)}", f"a {col.kind} value"))
         if col.kind in ("integer", "year"):
             number = pd.to_numeric(stripped.where(~blank), errors="coerce")
             whole = number.notna() & (number == np.floor(number.fillna(0)))
-            cells.fail(~blank & ~whole, values, lambda v: f"{v!r} is not a whole number",
-                       "a year such as 2022" if col.kind == "year" else "a whole number")
+            cells.fail(~blank & ~whole, values, lambda v: both(f"「{v}」不是整数", f"{v!r} is not a whole number"),
+                       both("年份，如 2022", "a year such as 2022") if col.kind == "year"
+                       else both("整数", "a whole number"))
             if col.kind == "year":
                 cells.fail(~blank & ((number < 1949) | (number > 2100)), values,
-                           lambda v: f"{v!r} is not a plausible year", "a year between 1949 and 2100")
+                           lambda v: both(f"「{v}」不是合理的年份", f"{v!r} is not a plausible year"),
+                           both("1949 至 2100 之间的年份", "a year between 1949 and 2100"))
             out[col.name] = number.astype("Int64" if col.nullable else "int64")
         elif col.kind == "decimal":
             number = pd.to_numeric(stripped.str.replace(",", "", regex=False).where(~blank), errors="coerce")
-            cells.fail(~blank & number.isna(), values, lambda v: f"{v!r} is not a number", "a number")
+            cells.fail(~blank & number.isna(), values, lambda v: both(f"「{v}」不是数字", f"{v!r} is not a number"),
+                       both("数字", "a number"))
             out[col.name] = number.astype("float64")
         elif col.kind == "bool":
             known = stripped.isin(TRUE_TOKENS | FALSE_TOKENS)
-            cells.fail(~known, values, lambda v: f"{v!r} is not yes or no", "是 or 否")
+            cells.fail(~known, values, lambda v: both(f"「{v}」不是“是”或“否”", f"{v!r} is not yes or no"),
+                       both("是或否", "是 or 否"))
             out[col.name] = stripped.isin(TRUE_TOKENS).to_numpy()
         elif col.kind == "enum":
-            cells.fail(~blank & ~stripped.isin(col.choices), values, lambda v: f"{v!r} is not a known value",
-                       "one of " + " / ".join(col.choices))
+            cells.fail(~blank & ~stripped.isin(col.choices), values,
+                       lambda v: both(f"「{v}」不是可选值", f"{v!r} is not a known value"),
+                       both("以下之一：" + " / ".join(col.choices), "one of " + " / ".join(col.choices)))
             out[col.name] = stripped.where(~blank)
         elif col.kind == "uscc":
             out[col.name] = stripped.str.upper().where(~blank)
         else:  # text and code
             if col.pattern:
                 cells.fail(~blank & ~stripped.str.fullmatch(col.pattern), values, _not_valid(col.label),
-                           "letters, digits, '-', '_' or '.', at most 64 characters")
+                           both("字母、数字、“-”“_”或“.”，至多 64 个字符",
+                                "letters, digits, '-', '_' or '.', at most 64 characters"))
             if col.max_length is not None:
                 cells.fail(~blank & (stripped.str.len() > col.max_length), values,
-                           lambda v: f"the value is {len(v.strip())} characters long",
-                           f"at most {col.max_length} characters")
+                           lambda v: both(f"值长 {len(v.strip())} 个字符", f"the value is {len(v.strip())} characters"
+                                                                      " long"),
+                           both(f"至多 {col.max_length} 个字符", f"at most {col.max_length} characters"))
             out[col.name] = stripped.where(~blank)
     typed = pd.DataFrame(out, index=frame.index)
     for col in dataset.columns:

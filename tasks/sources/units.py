@@ -19,12 +19,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tasks.domain import FEN_PER_UNIT
+from tasks.glossary import both
 
 # Money units, as the forms write them; 人民币 before one is dropped (人民币元 is 元).
 MONEY_UNITS = tuple(FEN_PER_UNIT)
 # Units a unit line may list beside the money unit, for rate or count columns of the same table.
 OTHER_UNITS = ("%", "‰", "个", "家", "人", "人次", "户", "项", "件", "次", "天", "年", "月", "吨", "亩", "平方米")
-ACCEPTED = "单位：元 / 千元 / 万元 / 亿元 / 分 (人民币 and brackets optional; % or a count unit may follow after 、)"
+ACCEPTED = both("单位：元 / 千元 / 万元 / 亿元 / 分（可带“人民币”和括号；其后可用“、”接 % 或计数单位）",
+                "单位：元 / 千元 / 万元 / 亿元 / 分 (人民币 and brackets optional; % or a count unit may follow "
+                "after 、)")
 
 # 单位 in the sense of an organisation: inside these words it declares no unit.
 _ORGANISATION_BEFORE = ("填报", "编制", "预算", "主管", "报送", "申报", "填表", "制表", "部门", "建设", "实施", "承办",
@@ -67,14 +70,19 @@ def _read_value(value: str) -> str | None:
     tokens = [t.removeprefix("人民币").removesuffix("人民币") or t for t in tokens]
     tokens = [t for t in tokens if t != "人民币"]
     if not tokens:
-        raise UnitLineError("it names no unit")
+        raise UnitLineError(both("没有写出单位", "it names no unit"))
     money = [t for t in tokens if t in MONEY_UNITS]
     unknown = [t for t in tokens if t not in MONEY_UNITS and t not in OTHER_UNITS]
     if unknown:
-        raise UnitLineError(f"{unknown[0]!r} is not a unit selfeval reads")
+        raise UnitLineError(both(f"「{unknown[0]}」不是可识别的单位", f"{unknown[0]!r} is not a unit selfeval reads"))
     if len(set(money)) > 1:
-        raise UnitLineError(f"it names two money units ({'、'.join(money)})")
+        raise UnitLineError(two_units(money))
     return money[0] if money else None
+
+
+def two_units(units: list[str]) -> str:
+    """The message of a unit line naming two money units."""
+    return both(f"写了两个金额单位（{'、'.join(units)}）", f"it names two money units ({'、'.join(units)})")
 
 
 def unit_of_line(text: str) -> str | bool | None:
@@ -92,13 +100,13 @@ def unit_of_line(text: str) -> str | bool | None:
     if len(tokens) > 1 and all(_BARE.match(t) for t in tokens):  # （元） （元）: a unit over each amount column
         units = {_BARE.match(t).group("value") for t in tokens}  # type: ignore[union-attr]
         if len(units) > 1:
-            raise UnitLineError(f"it names two money units ({'、'.join(sorted(units))})")
+            raise UnitLineError(two_units(sorted(units)))
         return units.pop()
     if "单位" not in line:
         amount = [_read_value(m.group("value")) for m in _AMOUNT.finditer(line)]
         money = {u for u in amount if u is not None}
         if len(money) > 1:
-            raise UnitLineError(f"it names two money units ({'、'.join(sorted(money))})")
+            raise UnitLineError(two_units(sorted(money)))
         return money.pop() if money else False
     found: list[str | None] = []
     for m in re.finditer("单位", line):
@@ -111,7 +119,7 @@ def unit_of_line(text: str) -> str | bool | None:
         return False
     money = {u for u in found if u is not None}
     if len(money) > 1:
-        raise UnitLineError(f"it names two money units ({'、'.join(sorted(money))})")
+        raise UnitLineError(two_units(sorted(money)))
     return money.pop() if money else None
 
 
@@ -133,7 +141,8 @@ def declared_unit(lines: Sequence[Sequence[str]], first_row: int = 1) -> UnitLin
         if not isinstance(unit, str):
             continue
         if found is not None and found.unit != unit:
-            error = UnitLineError(f"it says {unit}, but row {found.row} says {found.unit}")
+            error = UnitLineError(both(f"写的是{unit}，第 {found.row} 行却写{found.unit}",
+                                       f"it says {unit}, but row {found.row} says {found.unit}"))
             error.row, error.text = first_row + i, text  # type: ignore[attr-defined]
             raise error
         found = found or UnitLine(unit, first_row + i, text)

@@ -32,9 +32,10 @@ from typing import Any
 import pandas as pd
 
 from tasks.domain import FEN_PER_UNIT
+from tasks.glossary import both
 from tasks.sources.contract import Dataset
 from tasks.sources.csv_reader import looks_like_html
-from tasks.sources.encoding import CONTROL_PATTERN, control_name
+from tasks.sources.encoding import CONTROL_PATTERN, NO_CONTROLS, control_name
 from tasks.sources.errors import Problem, SourceError
 from tasks.sources.layout import (
     HEADER_BAND,
@@ -157,9 +158,12 @@ def _unmerge(rows: list[list[str]], values: list[list[Any]], merged: Merged, sta
         if (amounts and label not in ZERO_TOKENS and re.search(r"\d", normalise(label))
                 and not FOOTER.match(label) and _total_word(label) not in TOTAL_WORDS):
             where = f"{_column_letter(c1)}{r1 + 1}:{_column_letter(c2)}{r2 + 1}"
-            raise LayoutError(f"the cells {where} are merged and hold the amount {text}; an amount cannot be "
-                              f"shared between {'rows' if r2 > r1 else 'columns'} (unmerge them and give each "
-                              "row its own amount)", r1, header[amounts[0]])
+            raise LayoutError(both(f"单元格 {where} 已合并，其中是金额 {text}；金额不能由"
+                                   f"多{'行' if r2 > r1 else '列'}共用"
+                                   "（请取消合并，每行各填金额）",
+                                   f"the cells {where} are merged and hold the amount {text}; an amount cannot be "
+                                   f"shared between {'rows' if r2 > r1 else 'columns'} (unmerge them and give each "
+                                   "row its own amount)"), r1, header[amounts[0]])
         for r in range(r1, min(r2, len(rows) - 1) + 1):
             for c in range(c1, c2 + 1):
                 if c < len(rows[r]) and (r, c) != (r1, c1):
@@ -262,53 +266,71 @@ def read_workbook(data: bytes, uri: str, dataset: Dataset, sheet: str | None = N
         return SourceError(Problem(dataset.source, uri, message, row=row, expected=expected, sheet=in_sheet))
 
     if not data:
-        raise fail("the file is empty", expected="a workbook (.xlsx, .xls, .et, .ods)")
+        raise fail(both("文件是空的", "the file is empty"),
+                   expected=both("工作簿（.xlsx、.xls、.et、.ods）", "a workbook (.xlsx, .xls, .et, .ods)"))
     if looks_like_html(data):
-        raise fail("this is an HTML page saved under a workbook's name (a web system's 导出Excel), not a workbook",
-                   expected="a workbook as Excel or WPS saves it, or the table saved as CSV")
+        raise fail(both("这是存成工作簿文件名的网页（HTML，网上系统的“导出Excel”），不是工作簿",
+                        "this is an HTML page saved under a workbook's name (a web system's 导出Excel), not a "
+                        "workbook"),
+                   expected=both("Excel 或 WPS 保存的工作簿，或把表格另存为 CSV",
+                                 "a workbook as Excel or WPS saves it, or the table saved as CSV"))
     if not data.startswith((b"PK\x03\x04", bytes.fromhex("d0cf11e0a1b11ae1"))) and b"\x00" not in data[:4096]:
-        raise fail("this is text saved under a workbook's name, not a workbook",
-                   expected="a workbook as Excel or WPS saves it, or the text saved as .csv")
+        raise fail(both("这是存成工作簿文件名的文本，不是工作簿", "this is text saved under a workbook's name, not a "
+                                               "workbook"),
+                   expected=both("Excel 或 WPS 保存的工作簿，或把文本存为 .csv",
+                                 "a workbook as Excel or WPS saves it, or the text saved as .csv"))
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = list(book.sheets_metadata)
     except Exception as exc:  # calamine raises its own error types for damaged files
-        raise fail(f"not a readable workbook ({str(exc).splitlines()[0][:80]}); the file may be damaged or truncated",
-                   expected="an XLSX, XLS, ET or ODS file as saved by Excel, WPS or the 决算 software") from exc
+        raise fail(both("无法读取的工作簿，文件可能已损坏或不完整",
+                        f"not a readable workbook ({str(exc).splitlines()[0][:80]}); the file may be damaged or "
+                        "truncated"),
+                   expected=both("Excel、WPS 或决算软件保存的 XLSX、XLS、ET 或 ODS 文件",
+                                 "an XLSX, XLS, ET or ODS file as saved by Excel, WPS or the 决算 software")) from exc
     required = "、".join(c.label for c in dataset.columns if c.required)
     if sheet is not None:
         if sheet not in [m.name for m in sheets]:
-            raise fail(f"the workbook has no sheet named {sheet!r}",
-                       expected="one of " + ", ".join(repr(m.name) for m in sheets))
+            raise fail(both(f"工作簿中没有名为「{sheet}」的工作表", f"the workbook has no sheet named {sheet!r}"),
+                       expected="、".join(f"「{m.name}」" for m in sheets))
         chosen, (rows, values, merged) = sheet, _sheet_rows(book, sheet)
         first = find_header(rows[:HEADER_SCAN_LINES], dataset)
         if first is None:
-            raise fail(f"no header row naming the {dataset.name} columns in the first {HEADER_SCAN_LINES} rows",
-                       row=1, expected=f"a header with {required}", in_sheet=sheet)
+            raise fail(both(f"前 {HEADER_SCAN_LINES} 行中没有列出{dataset.title}各列的表头行",
+                            f"no header row naming the {dataset.name} columns in the first {HEADER_SCAN_LINES} rows"),
+                       row=1, expected=both(f"含 {required} 的表头", f"a header with {required}"), in_sheet=sheet)
     else:
         passed: list[str] = []
         found: list[tuple[int, str, list[list[str]], list[list[Any]], Merged, int]] = []
         for meta in sheets:
             if meta.typ != SheetTypeEnum.WorkSheet or meta.visible != SheetVisibleEnum.Visible:
-                passed.append(f"{meta.name!r} (hidden)" if meta.typ == SheetTypeEnum.WorkSheet
-                              else f"{meta.name!r} (not a worksheet)")
+                passed.append(f"{meta.name!r}（隐藏）(hidden)" if meta.typ == SheetTypeEnum.WorkSheet
+                              else f"{meta.name!r}（不是工作表）(not a worksheet)")
                 continue
             rows, values, merged = _sheet_rows(book, meta.name)
             at = find_header(rows[:HEADER_SCAN_LINES], dataset)
             if at is None:
-                passed.append(f"{meta.name!r} (no header)")
+                passed.append(f"{meta.name!r}（无表头）(no header)")
                 continue
             found.append((_missing_required(rows, at, dataset), meta.name, rows, values, merged, at))
         if not found:
-            raise fail(f"no visible sheet has a header row naming the {dataset.name} columns in its first "
-                       f"{HEADER_SCAN_LINES} rows; sheets: {', '.join(passed) or 'none'}",
-                       row=1, expected=f"a header with {required}, or the sheet named in SELFEVAL_SHEETS")
+            raise fail(both(f"没有一个可见工作表在前 {HEADER_SCAN_LINES} 行列出{dataset.title}各列的表头",
+                            f"no visible sheet has a header row naming the {dataset.name} columns in its first "
+                            f"{HEADER_SCAN_LINES} rows") + f"；工作表：{'、'.join(passed) or '无'}",
+                       row=1, expected=both(f"含 {required} 的表头，或在 SELFEVAL_SHEETS 中指明工作表",
+                                            f"a header with {required}, or the sheet named in SELFEVAL_SHEETS"))
         full = [f for f in found if f[0] == 0 and _has_records(f[2], f[5], dataset)]
         if len(full) > 1:
-            raise fail(f"several sheets hold the {dataset.name} data: {', '.join(repr(f[1]) for f in full)} each "
-                       "have the header and records; selfeval reads one sheet per dataset and does not choose one",
-                       expected="the records on one sheet (copy them together), or the sheet to read named in "
-                                "SELFEVAL_SHEETS (JSON: {\"" + dataset.name + "\": \"<sheet>\"})")
+            names = "、".join(f"「{f[1]}」" for f in full)
+            raise fail(both(f"{names}几个工作表都有{dataset.title}的表头和记录；selfeval 每个数据集只读一个工作表，不"
+                            "替您选择",
+                            f"several sheets hold the {dataset.name} data: {', '.join(repr(f[1]) for f in full)} "
+                            "each have the header and records; selfeval reads one sheet per dataset and does not "
+                            "choose one"),
+                       expected=both("记录放在一个工作表中（复制到一起），或在 SELFEVAL_SHEETS 中指明要读的工作表",
+                                     "the records on one sheet (copy them together), or the sheet to read named in "
+                                     "SELFEVAL_SHEETS")
+                       + " `SELFEVAL_SHEETS={\"" + dataset.name + "\": \"<sheet>\"}`")
         # the sheet with every required column and records; else the one that names most required
         # columns (a 汇总 sheet before the 明细 one loses to it)
         _, chosen, rows, values, merged, first = full[0] if full else min(found, key=lambda f: f[0])
@@ -325,8 +347,9 @@ def read_workbook(data: bytes, uri: str, dataset: Dataset, sheet: str | None = N
         _unmerge(rows, values, merged, leaf + 1, header, dataset)
     except LayoutError as exc:
         raise SourceError(Problem(dataset.source, uri, str(exc), row=exc.row + 1, column=exc.column, sheet=chosen,
-                                  expected="（元） or （万元） under a money column, agreeing with its header; merged "
-                                           "cells only where each row takes the range's value")) from exc
+                                  expected=both("金额列下写（元）或（万元），与其表头一致；只在每行都取同一值时合并单元格",
+                                                "（元） or （万元） under a money column, agreeing with its header; "
+                                                "merged cells only where each row takes the range's value"))) from exc
     keeps_totals = any(set(TOTAL_WORDS) & set(c.choices) for c in dataset.columns)
     money_units = _money_units(header, dataset, unit.unit if unit else None)
     percents = _percent_cells(data, chosen, _percent_columns(header, dataset), range(leaf + 1, len(rows)), values)
@@ -354,8 +377,8 @@ def read_workbook(data: bytes, uri: str, dataset: Dataset, sheet: str | None = N
         records.append(row[: len(header)])
         numbers.append(i + 1)
     if not records and not dataset.may_be_empty:
-        raise fail("the sheet has a header but no records", row=leaf + 2,
-                   expected="at least one record below the header", in_sheet=chosen)
+        raise fail(both("工作表只有表头，没有记录", "the sheet has a header but no records"), row=leaf + 2,
+                   expected=both("表头下至少一条记录", "at least one record below the header"), in_sheet=chosen)
     frame = pd.DataFrame(records, columns=header, dtype="str")
     unnamed = [h for h in header if h.startswith("(column ") and not frame[h].str.strip().any()]
     frame = frame.drop(columns=unnamed)  # the used range wider than the table: not columns
@@ -375,9 +398,10 @@ def _refuse_controls(rows: list[list[str]], where: range, uri: str, dataset: Dat
             found = CONTROL.search(text) if text else None
             if found:
                 raise SourceError(Problem(
-                    dataset.source, uri, f"the cell holds the control character {control_name(found.group())}, "
-                    "which no office text has", row=r + 1, column=_column_letter(c), sheet=sheet,
-                    expected="text without control characters (tab and line breaks are allowed)"))
+                    dataset.source, uri, both(f"单元格含控制字符 {control_name(found.group())}，办公软件的文字中不会有",
+                                              f"the cell holds the control character {control_name(found.group())}, "
+                                              "which no office text has"), row=r + 1, column=_column_letter(c),
+                    sheet=sheet, expected=NO_CONTROLS))
 
 
 def _plain_amount(fen: Decimal | int, unit: str) -> str:
@@ -420,6 +444,9 @@ def _check_totals(raw: RawTable, totals: list[tuple[int, list[str]]], header: li
             added = sum(p for p in parts if p is not None)
             if added != stated:
                 raise SourceError(raw.problem(
-                    f"the {label or '合计'} row states {row[col]} but the rows "
-                    f"{'above' if above else 'below'} add up to {_plain_amount(added, unit)}",
-                    row=row_number, column=name, expected="a total equal to the sum of its rows"))
+                    both(f"{label or '合计'}行为 {row[col]}，{'其上' if above else '其下'}各行之和却是 "
+                         f"{_plain_amount(added, unit)}",
+                         f"the {label or '合计'} row states {row[col]} but the rows "
+                         f"{'above' if above else 'below'} add up to {_plain_amount(added, unit)}"),
+                    row=row_number, column=name,
+                    expected=both("合计等于各行之和", "a total equal to the sum of its rows")))

@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from flows.cli import main
+from tasks.quality.outputs import read_report
 from tasks.synth.city import CitySpec, build_city
 
 SMALL = CitySpec(departments=8, years=(2022,), payments=4_000, enterprises=400, fault_rate=0.6, seed=11)
@@ -70,9 +71,8 @@ def test_the_planted_faults_are_exactly_what_the_gate_refuses(prefect_harness, c
     with (city / "expected_faults.csv").open(encoding="utf-8") as f:
         planted = list(csv.DictReader(f))
     for fault in planted:
-        with (tmp_path / "out" / "2022" / fault["department_code"] / "data-quality-errors.csv").open(
-                encoding="utf-8-sig") as f:
-            named = {(Path(r["source_file"]).name, r["row_number"]) for r in csv.DictReader(f)}
+        report = read_report(tmp_path / "out" / "2022" / fault["department_code"] / "data-quality-errors.csv")
+        named = {(Path(r["source_file"]).name, r["row_number"]) for r in report.to_dict("records")}
         where = {(Path(fault["file"]).name, row) for row in fault["row"].split(";")}
         if fault["fault"] == "ledger_gap":  # REC-003 names the budget line whose ledger no longer sums
             where = {("budget_lines.csv", _line_row(city / fault["file"], int(fault["row"])))}

@@ -10,11 +10,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import pandas as pd
 import pytest
 import sqlalchemy as sa
 import yaml
 
+from tasks.quality.outputs import read_report
 from tests.conftest import LIWAN
 from tests.support.fake_api import FakeApi
 
@@ -154,7 +154,7 @@ def test_corpus_case(case, prefect_harness, sample_copy, tmp_path, fake_api, mon
     if "error_rows" in case:  # the error report, the quarantine file and table name the same lines
         folder = tmp_path / "out" / "2022" / LIWAN
         for name in ("data-quality-errors.csv", "quarantine.csv"):
-            rows = pd.read_csv(folder / name, dtype=str, encoding="utf-8-sig")
+            rows = read_report(folder / name)
             assert sorted(int(r) for r in rows["row_number"]) == case["error_rows"], name
         assert quarantined_rows(url, LIWAN) == case["error_rows"]
     if OTHER in departments:

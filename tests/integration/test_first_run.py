@@ -113,3 +113,19 @@ def test_a_year_out_of_range_starts_no_run(year, capsys):
     assert main(["run", "--year", year, "--department", LIWAN]) == 2
     err = capsys.readouterr().err
     assert err.startswith("selfeval: 年度应在 2000 至 2100 之间") and "Traceback" not in err
+
+
+def test_an_unreachable_warehouse_fails_in_one_line_without_its_password(prefect_harness, sample_copy, tmp_path):
+    from flows.self_evaluation import self_evaluation
+
+    down = "postgresql+psycopg://selfeval:s3cret-pw@127.0.0.1:1/warehouse"  # nothing listens on port 1
+    state = self_evaluation(year=2022, departments=[LIWAN], source=str(sample_copy), warehouse_url=down,
+                            output_dir=str(tmp_path / "out"), return_state=True)
+    assert state.is_failed()  # the night's reports are not made: the failed-run alert is right to fire
+    message = str(state.message)
+    assert message.startswith("无法连接数据仓库 postgresql+psycopg://selfeval:***@127.0.0.1:1/warehouse")
+    assert "SELFEVAL_WAREHOUSE_URL" in message and "s3cret-pw" not in message
+    logs = _logs(state.state_details.flow_run_id)
+    assert any(m.startswith("无法连接数据仓库") for m in logs)
+    assert not any("Traceback" in m or "s3cret-pw" in m for m in logs)
+    assert not (tmp_path / "out" / "2022").exists()  # nothing was read or written

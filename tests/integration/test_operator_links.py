@@ -4,6 +4,7 @@ glossary's list)."""
 
 from __future__ import annotations
 
+import html as html_module
 import re
 import urllib.error
 import urllib.request
@@ -49,20 +50,12 @@ def test_the_output_folder_is_served_read_only(served):
     assert (out / "2022" / "report.md").read_text(encoding="utf-8") == "# 自评报告"
 
 
-def test_a_refused_run_speaks_chinese_and_links_over_http(prefect_harness, served, sample_copy, tmp_path,
-                                                          receiver, monkeypatch):
+def _texts_in_chinese(state, receiver) -> str:
+    """Reads the run's artifact, its message and the alerts it sent for English outside the glossary; returns
+    the artifact's text."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 
-    from flows.self_evaluation import self_evaluation
-
-    out, base = served
-    push_execution_above_budget(sample_copy)
-    monkeypatch.setenv("SELFEVAL_REPORTS_BASE_URL", base)
-    monkeypatch.setenv("SELFEVAL_ALERT_WEBHOOK", receiver.url)
-    state = self_evaluation(year=2022, source=str(sample_copy), warehouse_url=f"duckdb:///{tmp_path}/wh.duckdb",
-                            output_dir=str(out), return_state=True)
-    assert state.is_failed() and LIWAN in str(state.message)
     with get_client(sync_client=True) as client:
         artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(
             flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id])))
@@ -72,6 +65,21 @@ def test_a_refused_run_speaks_chinese_and_links_over_http(prefect_harness, serve
     assert receiver.requests
     for where, text in texts.items():
         assert gl.english_words(text) == set(), (where, text)
+    return summary
+
+
+def test_a_refused_run_speaks_chinese_and_links_over_http(prefect_harness, served, sample_copy, tmp_path,
+                                                          receiver, monkeypatch):
+    from flows.self_evaluation import self_evaluation
+
+    out, base = served
+    push_execution_above_budget(sample_copy)
+    monkeypatch.setenv("SELFEVAL_REPORTS_BASE_URL", base)
+    monkeypatch.setenv("SELFEVAL_ALERT_WEBHOOK", receiver.url)
+    state = self_evaluation(year=2022, source=str(sample_copy), warehouse_url=f"duckdb:///{tmp_path}/wh.duckdb",
+                            output_dir=str(out), return_state=True)
+    assert state.is_failed() and LIWAN in str(state.message)
+    summary = _texts_in_chinese(state, receiver)
 
     rows = [line for line in summary.splitlines() if line.startswith("| 440103")]
     assert rows[0].startswith(f"| {LIWAN} | 未通过校验（refused） |")  # refused first
@@ -94,10 +102,12 @@ def test_a_refused_run_speaks_chinese_and_links_over_http(prefect_harness, serve
     assert _get(page)[2].decode("utf-8") == html
 
 
-def test_an_input_refusal_is_on_the_data_quality_page(prefect_harness, served, sample_copy, tmp_path):
+def test_an_input_refusal_is_on_the_data_quality_page_and_speaks_chinese(prefect_harness, served, sample_copy,
+                                                                         tmp_path, receiver, monkeypatch):
     from flows.self_evaluation import self_evaluation
 
     out, _ = served
+    monkeypatch.setenv("SELFEVAL_ALERT_WEBHOOK", receiver.url)
     path = sample_copy / "finance" / "2022" / LIWAN / "payments.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
     cells = lines[2].split(",")
@@ -107,7 +117,10 @@ def test_an_input_refusal_is_on_the_data_quality_page(prefect_harness, served, s
     state = self_evaluation(year=2022, departments=[LIWAN], source=str(sample_copy),
                             warehouse_url=f"duckdb:///{tmp_path}/wh.duckdb", output_dir=str(out), return_state=True)
     assert state.is_failed()
+    _texts_in_chinese(state, receiver)  # the reader's message, in the artifact and the alert
+    assert "「144O1.45」不是金额" in receiver.requests[0]["json"]["text"]
     page = out / "2022" / "data-quality" / f"{state.state_details.flow_run_id}.html"
     html = page.read_text(encoding="utf-8")
+    assert gl.english_words(html_module.unescape(re.sub(r"<[^>]+>", " ", html.split("<body", 1)[1]))) == set()
     assert "全部规则通过" not in html and "1 项未通过" in html
     assert "<td>INPUT</td><td>输入文件无法读取</td>" in html and "payments.csv" in html

@@ -10,6 +10,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from flows.cli import main
+from tasks.quality.outputs import read_report
 from tests.conftest import LIWAN, SAMPLE
 
 OTHERS = ["440103-SWJ", "440103-WTJ"]
@@ -52,10 +53,13 @@ def test_execution_above_budget_is_refused_quarantined_and_alerted(prefect_harne
 
     folder = out / "2022" / LIWAN
     assert not (folder / "report.md").exists()
-    errors = pd.read_csv(folder / "data-quality-errors.csv", encoding="utf-8-sig", dtype=str)
+    errors = read_report(folder / "data-quality-errors.csv")
     assert list(errors.columns) == ["rule", "severity", "department", "year", "field", "value_provided",
                                     "expected_value", "difference", "source_file", "row_number", "message"]
     row = errors[errors["rule"] == "FIN-001"].iloc[0]
+    assert row["severity"] == "致命（fatal）" and row["message"].startswith("预算指标的执行数超过预算数")
+    with (folder / "data-quality-errors.csv").open(encoding="utf-8-sig") as f:
+        assert f.readline().startswith("规则（rule）,严重程度（severity）,部门（department）")  # headed for staff
     assert (row["field"], row["difference"], row["row_number"]) == ("executed", "1000.00", "9")
     assert (folder / "quarantine.csv").exists()
 
@@ -111,7 +115,7 @@ def test_a_warning_loads_and_annotates_the_report(prefect_harness, sample_copy, 
     folder = tmp_path / "out" / "2022" / LIWAN
     text = (folder / "report.md").read_text(encoding="utf-8")
     assert "附件：数据质量说明" in text and "STA-003" in text
-    warnings = pd.read_csv(folder / "data-quality-warnings.csv", encoding="utf-8-sig", dtype=str)
+    warnings = read_report(folder / "data-quality-warnings.csv")
     assert set(warnings["rule"]) == {"STA-003"} and not (folder / "data-quality-errors.csv").exists()
 
 

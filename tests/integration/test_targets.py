@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from tasks.quality.outputs import read_report
+
 FGJ = "440103-FGJ"
 NAME = "广州市荔湾区发展和改革局（测试）"
 
@@ -173,8 +175,7 @@ def refused(state) -> str:
 
 def errors(out: Path) -> list[dict[str, str]]:
     """The gate's error report of the department-year (rule, field, source file, row, …)."""
-    with (out / "out" / "2022" / FGJ / "data-quality-errors.csv").open(encoding="utf-8-sig") as f:
-        return list(csv.DictReader(f))
+    return read_report(out / "out" / "2022" / FGJ / "data-quality-errors.csv").to_dict("records")
 
 
 def nothing_loaded(out: Path) -> bool:
@@ -188,16 +189,16 @@ def nothing_loaded(out: Path) -> bool:
 
 @pytest.mark.parametrize(("row", "column", "value", "named"), [
     # a metric the registry does not have: refused before anything loads
-    (1, 8, "paid_q9", ["targets.csv, row 3, column 完成值来源 (actual_source)", "'paid_q9' is not a metric"]),
+    (1, 8, "paid_q9", ["targets.csv，第 3 行，「完成值来源 (actual_source)", "'paid_q9' is not a metric"]),
     # a metric with one value per industry (a growth of one) cannot be one figure
-    (1, 8, "rd_growth", ["targets.csv, row 3, column 完成值来源", "one value per industry"]),
+    (1, 8, "rd_growth", ["targets.csv，第 3 行，「完成值来源", "one value per industry"]),
     # a 指标性质 the contract does not know
-    (0, 4, ">=", ["targets.csv, row 2, column 指标性质", "'>=' is not a known value"]),
+    (0, 4, ">=", ["targets.csv，第 2 行，「指标性质", "'>=' is not a known value"]),
     # a percentage metric against a count's unit, a count against %: the values cannot be compared
-    (1, 6, "个", ["targets.csv, row 3, column 计量单位 (unit)", "'paid_q2' is a percentage, but the 计量单位 is 个"]),
-    (1, 6, "", ["targets.csv, row 3, column 计量单位 (unit)", "'paid_q2' is a percentage, but the 计量单位 is empty"]),
+    (1, 6, "个", ["targets.csv，第 3 行，「计量单位 (unit)", "'paid_q2' is a percentage, but the 计量单位 is 个"]),
+    (1, 6, "", ["targets.csv，第 3 行，「计量单位 (unit)", "'paid_q2' is a percentage, but the 计量单位 is empty"]),
     # 分值 that do not make 100 with the funds block's 10: the 总分 would not be out of 100
-    (0, 7, "30", ["targets.csv, column 分值 (weight)", "the 分值 add up to 110 with the 10 of the profile's own",
+    (0, 7, "30", ["targets.csv，「分值 (weight)」列", "the 分值 add up to 110 with the 10 of the profile's own",
                   "分值 adding up to 90"]),
 ])
 def test_a_target_the_registry_or_contract_cannot_use_refuses_before_loading(

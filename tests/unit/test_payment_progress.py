@@ -80,7 +80,7 @@ def test_the_notes_name_payments_after_the_data_date_and_departments_without_dat
     m = Monitoring(2023, dt.date(2023, 6, 30), Decimal(10), [row("A", 10_000, 5_000)], [RULE],
                    later={"A": 2}, absent=[("N", "新局")])
     assert m.notes() == ["", "注：A局有 2 笔支付日期晚于截至日期，未计入支付进度，请核对支付日期。",
-                         "未纳入监控（本年度尚无预算数据）：新局。"]
+                         "未纳入监控（数据仓库中尚无其本年度预算数据：尚未报送、未通过校验或本次未运行）：新局。"]
     assert "未纳入监控" in "\n".join(m.markdown())
     assert Monitoring(2023, dt.date(2023, 6, 30), Decimal("7.5"), [], [RULE]).threshold_text == "7.5"
     assert Monitoring(2023, dt.date(2023, 6, 30), Decimal(20), [], [RULE]).threshold_text == "20"

@@ -204,3 +204,29 @@ def test_rec_003_names_the_lines_figure_and_the_ledgers(base):
     assert (row["rule"], row["field"]) == ("REC-003", "executed")
     assert row["value_provided"] == f"{executed // 100}.{executed % 100:02d}"
     assert row["difference"] == "-100.01"  # the ledger is 100.01 元 above the line's figure
+
+
+def test_fin_002_never_expects_a_negative_carryover(base):
+    """Over budget (FIN-001's failure), nothing is left to carry over: a carryover of 0 passes FIN-002, and a
+    positive one fails it against 0.00, not against the negative unspent amount."""
+    def overspent(carryover: int):
+        return lambda f: at(at(f, first(f), "executed", f["budget"].iloc[0] + 100), first(f), "carryover", carryover)
+
+    report = run_gate(mutated(base, "budget_lines", overspent(0)), PARAMS)
+    outcome = {r.rule.rule_id: r.success for r in report.for_department(LIWAN)}
+    assert outcome["FIN-001"] is False and outcome["FIN-002"] is True
+    report = run_gate(mutated(base, "budget_lines", overspent(500)), PARAMS)
+    row = next(r for r in report.fatal(LIWAN) if r.rule.rule_id == "FIN-002").failing.iloc[0]
+    assert (row["value_provided"], row["expected_value"], row["difference"]) == ("5.00", "0.00", "5.00")
+
+
+def test_rec_004_shows_the_figure_of_the_row_it_names(base):
+    """The error row names the 决算总表's 合计 row, so its value is that row's figure; 应为 is the budget
+    lines' sum."""
+    name, change = MUTATIONS["REC-004"]
+    data = mutated(base, name, change)
+    row = next(r for r in run_gate(data, PARAMS).fatal(LIWAN) if r.rule.rule_id == "REC-004").failing.iloc[0]
+    summary = base.frames["summary"]
+    total = summary[(summary["department_code"] == LIWAN) & (summary["item"] == "合计")]["budget"].iloc[0]
+    assert row["source_file"].endswith("summary.csv") and row["field"] == "budget"
+    assert row["value_provided"] == f"{total / 100:.2f}" and row["difference"] == "-0.01"

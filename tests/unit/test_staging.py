@@ -148,4 +148,4 @@ def test_a_value_longer_than_the_warehouse_stores_is_refused_naming_the_cell():
     with pytest.raises(SourceError) as err:
         stage(read_csv(body, "registry/applications.csv", APPLICATIONS))
     text = str(err.value)
-    assert "row 2" in text and "申报类型" in text and "51 characters" in text and "at most 50" in text
+    assert "第 2 行" in text and "申报类型" in text and "51 characters" in text and "at most 50" in text

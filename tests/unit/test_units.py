@@ -128,7 +128,7 @@ def test_excel_csv_utf8_empty_trailing_columns_are_not_columns():
 def test_an_empty_header_over_values_is_a_warning_naming_the_column():
     text = HEADER + ",\n" + "".join(RECORD.format(n=n) + ",x\n" for n in range(1, 3))
     raw = read(text)
-    assert [w.column for w in raw.warnings] == ["(column 8)"] and "holds values" in raw.warnings[0].message
+    assert [w.column for w in raw.warnings] == ["第 8 列"] and "holds values" in raw.warnings[0].message
 
 
 def test_report_notes_name_files_in_the_landing_zone_once(tmp_path):

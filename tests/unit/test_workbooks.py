@@ -75,7 +75,7 @@ def test_a_cell_really_more_precise_than_a_fen_is_refused_as_excel_shows_it():
         stage(read_workbook(book(rows), "b.xlsx", BUDGET_LINES))
     problem = caught.value.problem
     assert (problem.sheet, problem.row) == ("明细", 3) and "'57521.585' is more precise than 1 分" in problem.message
-    assert "sheet 明细, row 3, column 全年预算数" in str(problem)
+    assert "工作表「明细」，第 3 行，「全年预算数" in str(problem)
 
 
 @pytest.mark.parametrize(("at_top", "label", "column"), [

@@ -8,8 +8,9 @@
 -- name: budget_lines
 SELECT * EXCLUDE (_seq),
        executed - budget AS over_budget,
-       budget - executed AS unspent,
-       carryover - (budget - executed) AS carryover_excess,
+       -- what is left to carry over; nothing when the line is over budget (FIN-001 says so), never less
+       GREATEST(budget - executed, 0) AS unspent,
+       carryover - GREATEST(budget - executed, 0) AS carryover_excess,
        _seq AS _idx
 FROM stg_budget_lines
 
@@ -54,8 +55,9 @@ FROM int_summary_total_measures t LEFT JOIN int_summary_parts_by_measure p
   ON p.department_code = t.department_code AND p.measure = t.measure AND p.part_of = '支出性质'
 
 -- name: lines_vs_summary
--- Budget lines added up against the 决算总表's 合计, measure by measure.
-SELECT t.department_code, t.measure, coalesce(p.part_sum, 0) AS provided, t.total AS expected,
+-- The 决算总表's 合计 (provided: as the row named states it) against the budget lines added up (expected),
+-- measure by measure.
+SELECT t.department_code, t.measure, t.total AS provided, coalesce(p.part_sum, 0) AS expected,
        t._source, t._row, provided - expected AS difference, row_number() OVER (ORDER BY t.k, t._seq) - 1 AS _idx
 FROM int_summary_total_measures t LEFT JOIN int_line_sums_by_measure p
   ON p.department_code = t.department_code AND p.measure = t.measure
