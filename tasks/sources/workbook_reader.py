@@ -321,8 +321,8 @@ def read_workbook(data: bytes, uri: str, dataset: Dataset, sheet: str | None = N
                                             f"a header with {required}, or the sheet named in SELFEVAL_SHEETS"))
         full = [f for f in found if f[0] == 0 and _has_records(f[2], f[5], dataset)]
         if len(full) > 1:
-            names = "、".join(f"「{f[1]}」" for f in full)
-            raise fail(both(f"{names}几个工作表都有{dataset.title}的表头和记录；selfeval 每个数据集只读一个工作表，不"
+            several = "、".join(f"「{f[1]}」" for f in full)
+            raise fail(both(f"{several}几个工作表都有{dataset.title}的表头和记录；selfeval 每个数据集只读一个工作表，不"
                             "替您选择",
                             f"several sheets hold the {dataset.name} data: {', '.join(repr(f[1]) for f in full)} "
                             "each have the header and records; selfeval reads one sheet per dataset and does not "
