@@ -73,7 +73,7 @@ SELECT DISTINCT uscc FROM apps WHERE year <= {year} UNION SELECT uscc FROM inv_i
 -- span the run, as the gate checks them.
 CREATE OR REPLACE TEMP TABLE hits AS
 SELECT dept, 'FIN-001' AS rule, count(*) AS n FROM lines WHERE executed > budget GROUP BY ALL
-UNION ALL SELECT dept, 'FIN-002', count(*) FROM lines WHERE carryover > budget - executed GROUP BY ALL
+UNION ALL SELECT dept, 'FIN-002', count(*) FROM lines WHERE carryover > greatest(budget - executed, 0) GROUP BY ALL
 UNION ALL SELECT dept, 'FIN-003', count(*) FROM lines WHERE line_id IN
     (SELECT line_id FROM lines GROUP BY ALL HAVING count(*) > 1) GROUP BY ALL
 UNION ALL SELECT dept, 'FIN-004', count(*) FROM pay WHERE voucher IN

@@ -34,7 +34,7 @@ DEPARTMENT_KINDS = ("科技工业和信息化局", "商务局", "文化广电旅
                     "教育局", "民政局", "交通运输局", "生态环境分局")
 PROJECT_WORDS = ("专项资金", "工作经费", "扶持资金", "运行保障经费", "建设经费", "补助资金")
 FAULTS = {
-    "over_budget": ("FIN-001", "FIN-002"),
+    "over_budget": ("FIN-001",),  # on a line with nothing carried over: FIN-002 has nothing to say
     "ledger_gap": ("REC-003",),
     "duplicate_voucher": ("FIN-004", "REC-003"),
     "out_of_year": ("FIN-005",),
@@ -154,7 +154,8 @@ def _plant(zone_root: Path, profiles: list[DepartmentProfile], spec: CitySpec,
         if kind == "over_budget":
             path = folder / "budget_lines.csv"
             lines = pd.read_csv(path, dtype=str, keep_default_na=False)
-            i = int(lines.index[lines["支出性质"] == "项目支出"][0])
+            i = int(lines.index[(lines["支出性质"] == "项目支出")
+                                & (lines["年末结转和结余"].map(Decimal) == 0)][0])
             old = Decimal(lines.loc[i, "全年预算数"])
             new = Decimal(lines.loc[i, "全年执行数"]) - 1000
             lines.loc[i, "全年预算数"] = f"{new:.2f}"
