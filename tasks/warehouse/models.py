@@ -1,7 +1,11 @@
 """The warehouse's views, built from the model graph's SQL (``tasks/sql/marts.sql``): views are code, not
 schema. After the migrations, each view is dropped and made again whenever the SQL changed since it was made
 (``ops_model`` keeps the hash of the text it was made from), so that the warehouse always reads the measures
-the gate checked, defined once."""
+the gate checked, defined once.
+
+A model marked ``-- materialized: table`` is a table instead, shaped as ``schema.views`` declares it: made
+from its SELECT over the whole warehouse when the SQL changed, then kept by promotion, which replaces the
+accepted keys' rows with those of the run database's view of the same SELECT (:func:`materialized`)."""
 
 from __future__ import annotations
 
@@ -11,15 +15,31 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from tasks.sqlfile import named_blocks
+from tasks.warehouse import schema as s
 
 SQL = Path(__file__).resolve().parents[1] / "sql"
 MARTS = SQL / "marts.sql"
 ops_model = sa.table("ops_model", sa.column("name"), sa.column("sha256"))
+MATERIALIZED = "-- materialized: table"
 
 
 def marts() -> dict[str, str]:
     """Each view of the marts → its SELECT, in the order they are made (a view reads those above it)."""
     return named_blocks(MARTS)
+
+
+def materialized() -> list[sa.Table]:
+    """The models kept as tables in the warehouse (their block says ``-- materialized: table``), in the order
+    they are made, as ``schema.views`` declares their columns."""
+    return [s.views.tables[name] for name, select in marts().items()
+            if any(line.strip() == MATERIALIZED for line in select.splitlines())]
+
+
+def _base_tables(conn: sa.Connection) -> set[str]:
+    """The names of the tables (not views) in the warehouse's current schema."""
+    found = conn.execute(sa.text("SELECT table_name FROM information_schema.tables "
+                                 "WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"))
+    return {str(r[0]) for r in found}
 
 
 def digest() -> str:
@@ -33,12 +53,32 @@ def current(conn: sa.Connection) -> bool:
 
 
 def build(conn: sa.Connection) -> None:
-    """Drop the marts' views (the last made first) and make them again from ``tasks/sql/marts.sql``, in the
-    caller's transaction; record the SQL's hash."""
+    """Drop the marts' views and tables (the last made first) and make them again from ``tasks/sql/marts.sql``,
+    in the caller's transaction, a materialized model filled from the whole warehouse; record the SQL's hash."""
     views = marts()
+    tables = {t.name: t for t in materialized()}
+    existing = _base_tables(conn)
     for name in reversed(list(views)):
-        conn.execute(sa.text(f'DROP VIEW IF EXISTS "{name}"'))
+        conn.execute(sa.text(f'DROP {"TABLE" if name in existing else "VIEW"} IF EXISTS "{name}"'))
     for name, select in views.items():
-        conn.execute(sa.text(f'CREATE VIEW "{name}" AS {select}'))
+        if name in tables:
+            tables[name].create(conn)
+            _fill(conn, tables[name], select)
+        else:
+            conn.execute(sa.text(f'CREATE VIEW "{name}" AS {select}'))
     conn.execute(ops_model.delete().where(ops_model.c.name == "marts"))
     conn.execute(ops_model.insert().values(name="marts", sha256=digest()))
+
+
+def _fill(conn: sa.Connection, table: sa.Table, select: str) -> None:
+    cols = ", ".join(f'"{c.name}"' for c in table.c)
+    conn.execute(sa.text(f'INSERT INTO "{table.name}" ({cols}) SELECT {cols} FROM ({select}) AS m'))
+
+
+def refresh(conn: sa.Connection) -> None:
+    """Every materialized model's rows made again from the whole warehouse, in the caller's transaction: for
+    what writes the warehouse's tables other than promotion (a repair, a test's given rows)."""
+    views = marts()
+    for table in materialized():
+        conn.execute(table.delete())
+        _fill(conn, table, views[table.name])

@@ -333,6 +333,15 @@ int_line_ledger_by_day = sa.Table(
     sa.Column("payments", sa.BigInteger),
 )
 
+int_line_ledger = sa.Table(  # materialized: a table, keyed by department-year, written by promotion
+    "int_line_ledger", views,
+    sa.Column("department_code", sa.String(64), nullable=False),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("line_id", sa.String(64), nullable=False),
+    sa.Column("executed_fen", sa.BigInteger, nullable=False),
+    sa.Column("payments", sa.BigInteger, nullable=False),
+)
+
 mart_line_execution = sa.Table(
     "mart_line_execution", views,
     sa.Column("department_code", sa.String(64)),

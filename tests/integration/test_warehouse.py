@@ -188,3 +188,33 @@ def test_postgresql_keeps_the_ledgers_primary_key(engine):
         kinds = [r[0] for r in conn.execute(sa.text(
             "SELECT constraint_type FROM information_schema.table_constraints WHERE table_name = 'fct_payment'"))]
     assert ("PRIMARY KEY" in kinds) == (engine.dialect.name != "duckdb")
+
+
+def _ledgers(engine: sa.Engine) -> tuple[list[tuple], list[tuple]]:
+    """The materialized int_line_ledger, and the same SELECT computed afresh over the warehouse's payments."""
+    from tasks.warehouse import models
+
+    order = " ORDER BY department_code, year, line_id"
+    cols = "department_code, year, line_id, CAST(executed_fen AS BIGINT), CAST(payments AS BIGINT)"
+    with engine.connect() as conn:
+        kept = conn.execute(sa.text(f"SELECT {cols} FROM int_line_ledger{order}")).all()
+        fresh = conn.execute(sa.text(f"SELECT {cols} FROM ({models.marts()['int_line_ledger']}) m{order}")).all()
+    return [tuple(r) for r in kept], [tuple(r) for r in fresh]
+
+
+def test_promotion_keeps_the_materialized_ledger_as_its_sql_computes_it(engine):
+    load_sample(engine, "run-1")
+    kept, fresh = _ledgers(engine)
+    assert kept == fresh and {r[0] for r in kept} == {LIWAN, "440103-SWJ", "440103-WTJ"}
+    # one department promoted again with a payment changed: its lines' rows replaced, the others kept
+    data, hashes = sample_data(departments=[LIWAN])
+    payments = data.frames["payments"]
+    line = payments.loc[0, "line_id"]
+    payments.loc[0, "amount"] = payments.loc[0, "amount"] + 100
+    load_sample(engine, "run-2", data, hashes)
+    again, fresh = _ledgers(engine)
+    assert again == fresh
+    before = {r[:3]: r[3] for r in kept}
+    after = {r[:3]: r[3] for r in again}
+    assert after[(LIWAN, 2022, line)] == before[(LIWAN, 2022, line)] + 100
+    assert {k: v for k, v in after.items() if k[0] != LIWAN} == {k: v for k, v in before.items() if k[0] != LIWAN}
