@@ -12,8 +12,7 @@ transaction:
 - ``ops_partition`` records each key's load, and its published score goes (its data changed).
 
 DuckDB: the run database ATTACHes the warehouse file and writes it with ``INSERT … SELECT``. PostgreSQL:
-each model streams out of the run database as Arrow batches, is COPYed into a temporary table and goes in
-with ``INSERT … SELECT``. Either way the transaction commits whole or not at all: a killed run leaves the
+each model streams out of the run database as Arrow batches COPYed into its table. Either way the transaction commits whole or not at all: a killed run leaves the
 warehouse as it was. Refused department-years are not keys: nothing of them is promoted.
 """
 
@@ -239,8 +238,8 @@ def _clear_scores(con: Any, schema: str, partitions: pd.DataFrame) -> None:
 
 def _promote_sql(db: RunDatabase, engine: sa.Engine, steps: list[_Step], partitions: pd.DataFrame,
                  snapshots: pd.DataFrame) -> None:
-    """PostgreSQL: each model streams out of the run database as Arrow batches into a temporary table
-    (COPY), then ``INSERT … SELECT``; one transaction for everything, taken under the load lock."""
+    """PostgreSQL: each model streams out of the run database as Arrow batches COPYed into its table; one
+    transaction for everything, taken under the load lock."""
     with dialect.write_turn(engine), engine.begin() as conn, dialect.load_lock(conn):
         for step in steps:
             table = step.table
@@ -263,22 +262,21 @@ def _promote_sql(db: RunDatabase, engine: sa.Engine, steps: list[_Step], partiti
 
 
 def copy_batches(conn: sa.Connection, table: sa.Table, reader: pa.RecordBatchReader) -> int:
-    """Every batch of ``reader`` (columns named as ``table``'s) into ``table`` on PostgreSQL: COPYed as CSV
-    into a temporary table (no WAL, no indexes), then one ``INSERT … SELECT``. Returns the rows copied."""
+    """Every batch of ``reader`` (columns named as ``table``'s) into ``table`` on PostgreSQL, COPYed as CSV
+    straight into it, inside the caller's transaction (a COPY is undone with it). Returns the rows copied."""
     raw = conn.connection.driver_connection
     assert raw is not None
-    columns = list(reader.schema.names)
-    stage = f"_selfeval_promote_{table.name}"
-    ddl = ", ".join(f'"{c}" {table.c[c].type.compile(dialect=conn.dialect)}' for c in columns)
-    conn.execute(sa.text(f'CREATE TEMPORARY TABLE "{stage}" ({ddl}) ON COMMIT DROP'))
-    cols = ", ".join(f'"{c}"' for c in columns)
+    cols = ", ".join(f'"{c}"' for c in reader.schema.names)
+    statement = f'COPY "{table.name}" ({cols}) FROM STDIN (FORMAT csv)'
+    dbapi_error = conn.dialect.loaded_dbapi.Error
     rows = 0
-    with raw.cursor() as cur, cur.copy(f'COPY "{stage}" ({cols}) FROM STDIN (FORMAT csv)') as copy:
-        for batch in reader:
-            buf = io.BytesIO()
-            pacsv.write_csv(batch, buf, pacsv.WriteOptions(include_header=False, quoting_style="all_valid"))
-            copy.write(buf.getvalue())
-            rows += batch.num_rows
-    conn.execute(sa.text(f'INSERT INTO "{table.name}" ({cols}) SELECT {cols} FROM "{stage}"'))
-    conn.execute(sa.text(f'DROP TABLE "{stage}"'))
+    try:
+        with raw.cursor() as cur, cur.copy(statement) as copy:
+            for batch in reader:
+                buf = io.BytesIO()
+                pacsv.write_csv(batch, buf, pacsv.WriteOptions(include_header=False, quoting_style="all_valid"))
+                copy.write(buf.getvalue())
+                rows += batch.num_rows
+    except dbapi_error as exc:  # as SQLAlchemy raises it for a statement of its own (what retries look for)
+        raise sa.exc.DBAPIError.instance(statement, None, exc, dbapi_error, dialect=conn.dialect) from exc
     return rows
