@@ -11,9 +11,10 @@ transaction:
   the content hash of its files differs from the snapshot the warehouse holds (``ops_snapshot``);
 - ``ops_partition`` records each key's load, and its published score goes (its data changed).
 
-DuckDB: the run database ATTACHes the warehouse file and writes it with ``INSERT … SELECT``. PostgreSQL:
-each model streams out of the run database as Arrow batches COPYed into its table. Either way the transaction commits whole or not at all: a killed run leaves the
-warehouse as it was. Refused department-years are not keys: nothing of them is promoted.
+DuckDB: the run database ATTACHes the warehouse file and writes it with ``INSERT … SELECT``. PostgreSQL: each
+model streams out of the run database as Arrow batches COPYed into its table. Either way the transaction
+commits whole or not at all: a killed run leaves the warehouse as it was. Refused department-years are not
+keys: nothing of them is promoted.
 """
 
 from __future__ import annotations
