@@ -173,7 +173,7 @@ def run(args: argparse.Namespace) -> int:
                                  f"{LAST_YEAR}）：{args.year}")
     bad = [c for c in args.departments or [] if not re.fullmatch(DEPARTMENT_CODE, c)]
     if bad:
-        return _fail(EXIT_USAGE, f"部门编码格式不对（not a department code）：{', '.join(bad)}")
+        return _fail(EXIT_USAGE, f"部门编码格式不正确（not a department code）：{', '.join(bad)}")
     _prefect_defaults(settings.prefect_start_seconds)
     from prefect.settings import PREFECT_API_URL
 

@@ -97,10 +97,11 @@ SERVER_UNREACHABLE = ("无法连接 Prefect 服务器 {url}（cannot reach the P
                       "或清空 PREFECT_API_URL 以使用临时服务器（check that make serve is running, or unset "
                       "PREFECT_API_URL）")
 
-WAREHOUSE_UNREACHABLE = ("无法连接数据仓库 {url}（cannot reach the warehouse）：请确认数据库正在运行、"
-                         "SELFEVAL_WAREHOUSE_URL 正确，且没有其他进程占用该文件（check that the database is running, "
-                         "that SELFEVAL_WAREHOUSE_URL is right, and that no other process holds its file）。"
+WAREHOUSE_UNREACHABLE = ("无法连接数据仓库 {url}（cannot reach the warehouse）：请确认数据库正在运行、地址正确"
+                         "（--warehouse 或 SELFEVAL_WAREHOUSE_URL）{held}"
+                         "（check that the database is running and its address is right{held_en}）"
                          "（the database said: {reason}）")
+WAREHOUSE_FILE_HELD = ("，且没有其他进程占用该文件", ", and that no other process holds its file")
 
 # English words a staff-facing text may contain besides rule ids, codes, file names and addresses: the
 # technical names operators type or see elsewhere. A test reads every artifact and alert against it.
@@ -111,13 +112,13 @@ ALLOWED_ENGLISH = frozenset({
 })
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z]+")
 # What is not prose: addresses, paths and file names, rule ids (FIN-001), setting names (SELFEVAL_X).
-_NOT_PROSE = re.compile(r"（(?:[^（）]|（[^（）]*）)*）|\([^()]*\)|https?://[^\s)]+|file://[^\s)]+|[\w./-]+\.(?:html|md|pdf|docx|csv|xlsx|yaml|json)\b"
+_NOT_PROSE = re.compile(r"（(?:[^（）]|（[^（）]*）)*）|\([^()\s]*\)|https?://[^\s)]+|file://[^\s)]+|[\w./-]+\.(?:html|md|pdf|docx|csv|xlsx|yaml|json)\b"
                         r"|\b[A-Z]{2,}-\d{3}\b|[\w-]*\d[\w-]*|\b[A-Z][A-Z0-9_]{3,}\b|`[^`]*`")
 
 
 def english_words(text: str) -> set[str]:
-    """The English words of ``text`` outside :data:`ALLOWED_ENGLISH`, ignoring English in brackets after its
-    Chinese (:func:`both`; a column's name, 支付金额 (amount)), addresses, paths, file names, rule ids and setting
-    names (lower-cased)."""
+    """The English words of ``text`` outside :data:`ALLOWED_ENGLISH`, ignoring English in full-width brackets
+    after its Chinese (:func:`both`) and a code in ASCII ones (a column's: 支付金额 (amount)), addresses, paths,
+    file names, rule ids and setting names (lower-cased)."""
     prose = _NOT_PROSE.sub(" ", text)
     return {w.lower() for w in _TOKEN.findall(prose)} - ALLOWED_ENGLISH

@@ -85,7 +85,7 @@ class ReportsNotRendered(Exception):
 
     def __init__(self, summary: RunSummary):
         self.summary = summary
-        super().__init__("report not rendered for " + "; ".join(
+        super().__init__("报告未能生成（report not rendered）：" + "；".join(
             f"{o.department_code} {summary.year}: {'; '.join(o.reasons)}" for o in summary.failed))
 
 
@@ -318,11 +318,11 @@ def decide(code: str, year: int, problems: list[str], report: QualityReport, war
     the warning rules that failed, in files named relative to the landing zone (``roots``)."""
     if problems:
         return Decision(code, DepartmentOutcome(code, "refused", problems),
-                        log=f"{code} {year} refused: {'; '.join(problems)}")
+                        log=f"{code} {year} 未通过校验（refused）：{'；'.join(problems)}")
     if report.blocked(code):
         rules, reasons = quality_outcome(report, code)
         return Decision(code, DepartmentOutcome(code, "refused", reasons, rules, len(report.warnings(code))),
-                        log=f"{code} {year} refused by data-quality rules {', '.join(rules)}")
+                        log=f"{code} {year} 未通过数据质量规则（refused by rules）：{'；'.join(reasons)}")
     failed = [(r.rule.rule_id, r.rule.label, r.failing_count, r.example()) for r in report.warnings(code)]
     return Decision(code, notes=report_notes(warnings, failed, roots))
 

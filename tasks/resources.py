@@ -94,19 +94,30 @@ class WarehouseUnreachable(Exception):
     DuckDB file): said in one line naming the warehouse without its password, not a traceback."""
 
 
+SECRET_QUERY_KEYS = frozenset({"password", "passwd", "pwd", "sslpassword", "token", "secret"})
+
+
+def shown_url(url: sa.URL) -> str:
+    """``url`` as a message may show it: the password after the user and any secret query value (``?password=``)
+    replaced by ``***``."""
+    query = {k: ("***" if k.lower() in SECRET_QUERY_KEYS else v) for k, v in url.query.items()}
+    return url.set(query=query).render_as_string(hide_password=True).replace("%2A%2A%2A", "***")
+
+
 def reach_warehouse(settings: Settings, attempts: int = 3, backoff: float = 1.0) -> None:
     """Connect to the configured warehouse once, retrying ``attempts`` times ``backoff``, 2×``backoff``… s
     apart. Raises :class:`WarehouseUnreachable` when it still does not answer."""
     for attempt in range(1, attempts + 1):
         engine = engine_for(settings)
-        shown = engine.url.render_as_string(hide_password=True)
         try:
             with engine.connect():
                 return
         except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
             reason = " ".join(str(exc.orig or exc).split()).split(" (Background on")[0]
             if attempt == attempts:
-                raise WarehouseUnreachable(gl.WAREHOUSE_UNREACHABLE.format(url=shown, reason=reason)) from None
+                held = gl.WAREHOUSE_FILE_HELD if engine.dialect.name == "duckdb" else ("", "")
+                raise WarehouseUnreachable(gl.WAREHOUSE_UNREACHABLE.format(
+                    url=shown_url(engine.url), reason=reason, held=held[0], held_en=held[1])) from None
         finally:
             engine.dispose()
         time.sleep(backoff * 2 ** (attempt - 1))

@@ -15,6 +15,7 @@ import pandas as pd
 
 from tasks import glossary as gl
 from tasks.quality.gate import FAILING_COLUMNS, QualityReport
+from tasks.sources.contract import field_label
 
 REPORT_COLUMNS = [c for c in FAILING_COLUMNS if c != "record"]
 ERRORS_CSV = "data-quality-errors.csv"
@@ -31,14 +32,31 @@ HEADINGS = {"rule": "规则", "severity": "严重程度", "department": "部门"
 def _headed(frame: pd.DataFrame) -> pd.DataFrame:
     if "severity" in frame.columns:
         frame = frame.assign(severity=frame["severity"].map(gl.severity))
+    if "field" in frame.columns:  # the contract's column by its header: 全年执行数（executed）
+        frame = frame.assign(field=frame["field"].map(_field))
     return frame.rename(columns={c: gl.both(HEADINGS[c], c) for c in frame.columns if c in HEADINGS})
+
+
+def _field(name: object) -> str:
+    text = str(name)
+    label = field_label(text)
+    return gl.both(label, text) if label != text else text
 
 
 def read_report(path: Path) -> pd.DataFrame:
     """A CSV report or quarantine file as written, every cell text, with the columns' codes (``rule``,
-    ``row_number``) as names."""
+    ``row_number``) as names and the codes of the severity and the field as values."""
     frame = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
-    return frame.rename(columns=lambda c: c[c.rfind("（") + 1:-1] if c.endswith("）") else c)
+    frame = frame.rename(columns=_code)
+    for column in ("severity", "field"):  # 致命（fatal） → fatal, 全年执行数（executed） → executed
+        if column in frame.columns:
+            frame[column] = frame[column].map(_code)
+    return frame
+
+
+def _code(text: str) -> str:
+    """The code in the brackets that end ``text`` (``规则（rule）`` → ``rule``), or ``text`` itself."""
+    return text[text.rfind("（") + 1:-1] if text.endswith("）") else text
 
 
 def write_csv_reports(folder: Path, report: QualityReport, code: str) -> dict[str, Path]:

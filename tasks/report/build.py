@@ -153,13 +153,14 @@ MISSING_DATA = "指标数据"  # a computed 实际完成值 whose metric has no 
 PENDING_GRADE = "待定"
 
 
-def goals_outcome(summary: str, figures: Figures, card: Scorecard) -> str:
+def goals_outcome(summary: str, figures: Figures, card: Scorecard, executed: str = EXECUTED) -> str:
     """附表1（二）'s 实际完成情况: the narrative's one-line conclusion and what the figures say (execution, and how
-    many of the 绩效指标 reached their 年度指标值), not the whole narrative of the tasks."""
+    many of the 绩效指标 reached their 年度指标值), not the whole narrative of the tasks. ``executed`` names the
+    execution as the tables head it (an open year's: ``截至6月30日执行数``)."""
     scored = [i for i in card.items if i.indicator.method != "info"]
     met = sum(1 for i in scored if i.met)
     reached = f"；绩效指标 {len(scored)} 项，{met} 项达到年度指标值" if scored else ""
-    return (f"{summary.rstrip('。')}。全年执行数 {figures['executed'].text} 万元，预算执行率 "
+    return (f"{summary.rstrip('。')}。{executed} {figures['executed'].text} 万元，预算执行率 "
             f"{figures['execution_rate'].text}%{reached}。")
 
 
@@ -216,7 +217,7 @@ def report_input(keys: Keys, settings: Settings, department: str,
         so_far = keys.open_years(department).get(year) if not closed else None
         executed = f"{ch.as_of_label(so_far)}执行数" if so_far else EXECUTED
         data.tables = {"funds": funds_table(figures, card, funds, stated, executed),
-                       "goals": goals_table(narrative.goals, goals_outcome(plain(summary), figures, card)),
+                       "goals": goals_table(narrative.goals, goals_outcome(plain(summary), figures, card, executed)),
                        "indicators": indicators_table(figures, card, profile, open_year=not closed),
                        "execution": execution_table(figures, executed)}
         if options.get("charts", True):

@@ -105,11 +105,11 @@ class FileSource:
         if len(found) > 1:
             raise SourceError(Problem(
                 self.name, str(found[0]),
-                both(f"{dataset.title}有 {len(found)} 个文件：" + "、".join(str(p) for p in found)
+                both(f"{dataset.label}有 {len(found)} 个文件：" + "、".join(str(p) for p in found)
                      + "；selfeval 只读一个，不替您选择",
                      f"the {dataset.name} data is there in {len(found)} files; selfeval reads one and does not "
                      "choose between them"),
-                expected=both(f"{dataset.title}只有一个文件：请删除或移走其余的",
+                expected=both(f"{dataset.label}只有一个文件：请删除或移走其余的",
                               f"one file for {dataset.title}: remove or move away the others"),
                 department=department))
         return found[0] if found else None
@@ -133,7 +133,7 @@ class FileSource:
                 self.name, str(first),
                 both("文件不存在（任何可接受的格式都没有）；查找过：" + "、".join(str(p) for p in looked),
                      "the file does not exist in any accepted form"),
-                expected=both(f"{dataset.title}，存为 {first.name} 或同名的工作簿（{workbooks}）",
+                expected=both(f"{dataset.label}，存为 {first.name} 或同名的工作簿（{workbooks}）",
                               f"{dataset.title} as {first.name} or a workbook of the same name ({workbooks})"),
                 department=department))
         reader = READERS[path.suffix.lower()]
@@ -141,7 +141,7 @@ class FileSource:
         expected = self.candidates(dataset, year, department)[0]
         if path.stem.lower() != expected.stem.lower():  # the one file there is named as a copy
             raw.warnings.append(Problem(
-                self.name, str(path), both(f"已作为{dataset.title}读取，但文件名像是 {expected.name} 的副本",
+                self.name, str(path), both(f"已作为{dataset.label}读取，但文件名像是 {expected.name} 的副本",
                                            f"read as {dataset.name}, although it is named as a copy of"
                                            f" {expected.name}"),
                 expected=both(f"文件名为 {expected.name}", f"the file named {expected.name}"), severity="warning",

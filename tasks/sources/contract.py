@@ -79,6 +79,11 @@ class Dataset:
     def money_columns(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns if c.kind == "money")
 
+    @property
+    def label(self) -> str:
+        """The dataset's Chinese name, as a Chinese sentence names it: ``"国库集中支付明细"``."""
+        return self.title.split(" (", 1)[0]
+
 
 DEPARTMENTS = Dataset(
     name="departments",

@@ -41,6 +41,7 @@ from tasks.sources.layout import (
     header_names,
     known_headers,
     unit_line,
+    unnamed_column,
 )
 from tasks.sources.raw import RawTable, sha256_bytes
 
@@ -50,8 +51,6 @@ HEAD_BYTES = 65536
 
 NO_RECORDS = both("文件只有表头，没有记录", "the file has a header but no records")
 RECORDS_BELOW = both("表头下至少一条记录", "at least one record below the header")
-UNDER_MONEY = both("金额列下写（元）或（万元），与其表头一致",
-                   "（元） or （万元） under a money column, agreeing with its header")
 
 
 def looks_like_html(data: bytes) -> bool:
@@ -219,7 +218,7 @@ def read_csv(data: bytes, uri: str, dataset: Dataset) -> RawTable:
     if header_at is None:
         _refuse_controls(data, uri, dataset, None, 0)
         expected = "、".join(c.label for c in dataset.columns if c.required)
-        raise fail(both(f"前 {HEADER_SCAN_LINES} 行中没有列出{dataset.title.split(' (')[0]}各列的表头行",
+        raise fail(both(f"前 {HEADER_SCAN_LINES} 行中没有列出{dataset.label}各列的表头行",
                         f"no header line naming the {dataset.name} columns in the first {HEADER_SCAN_LINES} lines"),
                    row=1, expected=both(f"含 {expected} 的表头", f"a header with {expected}"))
     unit = unit_line(head[:header_at], uri, dataset)
@@ -230,10 +229,10 @@ def read_csv(data: bytes, uri: str, dataset: Dataset) -> RawTable:
         annex = header_annex(head, ends[last] + 1, cells, dataset)
     except LayoutError as exc:
         raise fail(str(exc), row=exc.row + 1, column=exc.column,
-                   expected=UNDER_MONEY) from exc
+                   expected=exc.expected) from exc
     _refuse_controls(data, uri, dataset, cells, header_at)
     cells = annex.header
-    header = [h or f"第 {i + 1} 列" for i, h in enumerate(cells)]  # an Excel export's empty trailing columns
+    header = [h or unnamed_column(i) for i, h in enumerate(cells)]  # an Excel export's empty trailing columns
     last_line = ends[max((last, *annex.rows))]
     body_start = _after_line(data, last_line)
     body = data[body_start:]

@@ -44,7 +44,7 @@ _COMMON = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef\u00
 _IDEOGRAPH = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 IDEOGRAPH_SHARE = 0.5
 _NAMES = {0: "NUL", 7: "BEL", 8: "BS", 0x0B: "VT", 0x0C: "FF", 0x1A: "SUB", 0x1B: "ESC", 0x7F: "DEL",
-          0xFEFF: "a byte-order mark inside the text"}
+          0xFEFF: "BOM，文中的字节顺序标记"}
 
 # Plausibility is judged on the beginning of the text: enough to tell, cheap on large files.
 SAMPLE_CHARS = 262_144

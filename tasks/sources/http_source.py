@@ -71,7 +71,7 @@ class HttpSource:
         url = f"{self.base_url}/{endpoint}"
         if endpoint is None:
             raise DatasetAbsent(Problem(self.name, self.base_url,
-                                        both(f"该接口不提供{dataset.title}", f"this API does not offer {dataset.name}"),
+                                        both(f"该接口不提供{dataset.label}", f"this API does not offer {dataset.name}"),
                                         expected=both("此数据集的文件夹或数据库",
                                                       "a folder or a database for this dataset"),
                                         department=department))
@@ -130,13 +130,13 @@ class HttpSource:
                 if response.status_code < 400:
                     return response.content
                 if response.status_code == 404:
-                    raise DatasetAbsent(Problem(self.name, url, both("应答 HTTP 404：没有此数据集",
+                    raise DatasetAbsent(Problem(self.name, url, both("返回 HTTP 404：没有此数据集",
                                                                      "answered HTTP 404: no such dataset here"),
                                                 expected="HTTP 200"))
                 if response.status_code < 500 and response.status_code != 429:
                     hint = both("，请检查接口令牌", "check the API token") if response.status_code in (401, 403) else ""
-                    raise self._fail(url, f"应答 HTTP {response.status_code}{hint}", "HTTP 200")
-                last = f"应答 HTTP {response.status_code}"
+                    raise self._fail(url, f"返回 HTTP {response.status_code}{hint}", "HTTP 200")
+                last = f"返回 HTTP {response.status_code}"
             if attempt < self.options.attempts:
                 delay = self.options.backoff * 2 ** (attempt - 1)
                 log.warning("%s %s (page %s): %s; retrying in %.1f s", self.name, url, params.get("page"), last, delay)

@@ -46,13 +46,27 @@ _COLUMN_WORDS = ("栏次", "栏号", "行次", "列次", "序号")
 _COLUMN_LETTERS = ("甲", "乙", "丙", "丁", "戊", "己")
 
 
+# What a unit row under the header should say.
+UNDER_MONEY = both("金额列下写“元”或“万元”，与其表头一致",
+                   "元 or 万元 under a money column, agreeing with its header")
+
+
 class LayoutError(ValueError):
     """A row around the header that says something that cannot be applied; ``row`` (0-based) and
-    ``column`` (the header cell) say where."""
+    ``column`` (the header cell) say where, ``expected`` what it should say instead."""
 
-    def __init__(self, message: str, row: int, column: str | None = None):
+    def __init__(self, message: str, row: int, column: str | None = None, expected: str = UNDER_MONEY):
         super().__init__(message)
-        self.row, self.column = row, column
+        self.row, self.column, self.expected = row, column, expected
+
+
+def unnamed_column(index: int) -> str:
+    """The name a column with no header cell goes by, in messages too: ``第 3 列`` (0-based ``index`` 2)."""
+    return f"第 {index + 1} 列"
+
+
+def is_unnamed_column(name: str) -> bool:
+    return re.fullmatch(r"第 \d+ 列", name) is not None
 
 
 def known_headers(dataset: Dataset) -> set[str]:

@@ -62,7 +62,7 @@ class SqlSource:
             table = sa.Table(table_name, sa.MetaData(), autoload_with=self.engine)
         except sa.exc.NoSuchTableError as exc:
             raise absent(both(f"数据表 {table_name} 不存在", f"the table {table_name} does not exist"),
-                         both(f"存放{dataset.title}的数据表 {table_name}", f"a table {table_name} with"
+                         both(f"存放{dataset.label}的数据表 {table_name}", f"a table {table_name} with"
                                                                      f" {dataset.title}")) from exc
         except sa.exc.DBAPIError as exc:
             raise fail(both("无法读取数据库", f"the database cannot be read ({type(exc.orig).__name__})"),

@@ -146,7 +146,7 @@ def parse_money(values: pd.Series, unit: str, cells: _Cells, allow_negative: boo
         cells.fail(pc.and_(pc.match_substring(trimmed, ","), pc.invert(grouped)).to_numpy(zero_copy_only=False),
                    values, lambda v: both(f"「{v}」不是金额：逗号不是千位分隔",
                                           f"{v!r} is not an amount (its commas do not group thousands)"),
-                   both(f"以{unit}计的数，如 1,234.56 或 1234.56", f"a number in {unit} such as 1,234.56 or 1234.56"))
+                   both(f"以{unit}计的金额，如 1,234.56 或 1234.56", f"a number in {unit} such as 1,234.56 or 1234.56"))
     text = pc.replace_substring_regex(trimmed, r"[,\s]", "")
     if pc.any(pc.match_substring_regex(text, CURRENCY)).as_py():  # ¥45,912.09, ￥ read NFKC, 人民币1,200.00
         text = pc.replace_substring_regex(text, CURRENCY, r"\1")
@@ -159,7 +159,7 @@ def parse_money(values: pd.Series, unit: str, cells: _Cells, allow_negative: boo
         parts = pc.extract_regex(text, pattern)
         cells.fail(pc.is_null(parts).to_numpy(zero_copy_only=False), values,
                    lambda v: both(f"「{v}」不是金额", f"{v!r} is not an amount"),
-                   both(f"以{unit}计的数，如 1234.56", f"a number in {unit} such as 1234.56"))
+                   both(f"以{unit}计的金额，如 1234.56", f"a number in {unit} such as 1234.56"))
         written = pc.struct_field(parts, "unit")  # 45912.09元: a unit written in the cell must be the column's
         cells.fail(pc.and_(pc.not_equal(written, ""), pc.not_equal(written, unit)).to_numpy(zero_copy_only=False),
                    values, lambda v: both(f"「{v}」的单位与本列不同", f"{v!r} is not in the column's unit"),
@@ -168,7 +168,7 @@ def parse_money(values: pd.Series, unit: str, cells: _Cells, allow_negative: boo
         parts = pc.extract_regex(text, r"^(?P<sign>[+-]?)(?P<int>\d+)(?:\.(?P<frac>\d*))?$")
         cells.fail(pc.is_null(parts).to_numpy(zero_copy_only=False), values,
                    lambda v: both(f"「{v}」不是金额", f"{v!r} is not an amount"),
-                   both(f"以{unit}计的数，如 1234.56", f"a number in {unit} such as 1234.56"))
+                   both(f"以{unit}计的金额，如 1234.56", f"a number in {unit} such as 1234.56"))
     max_digits = 19 - len(str(FEN_PER_UNIT[unit]))  # so that the amount in 分 fits in 64 bits
     cells.fail(pc.greater(pc.utf8_length(pc.struct_field(parts, "int")), max_digits).to_numpy(zero_copy_only=False),
                values, lambda v: both(f"「{v}」过大", f"{v!r} is too large"),

@@ -46,9 +46,11 @@ from tasks.sources.layout import (
     header_band,
     header_names,
     is_column_numbers,
+    is_unnamed_column,
     known_headers,
     unit_cells,
     unit_line,
+    unnamed_column,
 )
 from tasks.sources.raw import RawTable, sha256_bytes
 from tasks.sources.staging import ZERO_TOKENS
@@ -163,7 +165,9 @@ def _unmerge(rows: list[list[str]], values: list[list[Any]], merged: Merged, sta
                                    "（请取消合并，每行各填金额）",
                                    f"the cells {where} are merged and hold the amount {text}; an amount cannot be "
                                    f"shared between {'rows' if r2 > r1 else 'columns'} (unmerge them and give each "
-                                   "row its own amount)"), r1, header[amounts[0]])
+                                   "row its own amount)"), r1, header[amounts[0]],
+                              expected=both("每行各填其金额，金额单元格不合并",
+                                            "each row its own amount, no merged amount cells"))
         for r in range(r1, min(r2, len(rows) - 1) + 1):
             for c in range(c1, c2 + 1):
                 if c < len(rows[r]) and (r, c) != (r1, c1):
@@ -283,7 +287,7 @@ def read_workbook(data: bytes, uri: str, dataset: Dataset, sheet: str | None = N
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = list(book.sheets_metadata)
     except Exception as exc:  # calamine raises its own error types for damaged files
-        raise fail(both("无法读取的工作簿，文件可能已损坏或不完整",
+        raise fail(both("工作簿无法读取，文件可能已损坏或不完整",
                         f"not a readable workbook ({str(exc).splitlines()[0][:80]}); the file may be damaged or "
                         "truncated"),
                    expected=both("Excel、WPS 或决算软件保存的 XLSX、XLS、ET 或 ODS 文件",
@@ -296,7 +300,7 @@ def read_workbook(data: bytes, uri: str, dataset: Dataset, sheet: str | None = N
         chosen, (rows, values, merged) = sheet, _sheet_rows(book, sheet)
         first = find_header(rows[:HEADER_SCAN_LINES], dataset)
         if first is None:
-            raise fail(both(f"前 {HEADER_SCAN_LINES} 行中没有列出{dataset.title}各列的表头行",
+            raise fail(both(f"前 {HEADER_SCAN_LINES} 行中没有列出{dataset.label}各列的表头行",
                             f"no header row naming the {dataset.name} columns in the first {HEADER_SCAN_LINES} rows"),
                        row=1, expected=both(f"含 {required} 的表头", f"a header with {required}"), in_sheet=sheet)
     else:
@@ -314,15 +318,16 @@ def read_workbook(data: bytes, uri: str, dataset: Dataset, sheet: str | None = N
                 continue
             found.append((_missing_required(rows, at, dataset), meta.name, rows, values, merged, at))
         if not found:
-            raise fail(both(f"没有一个可见工作表在前 {HEADER_SCAN_LINES} 行列出{dataset.title}各列的表头",
+            raise fail(both(f"没有一个可见工作表在前 {HEADER_SCAN_LINES} 行列出{dataset.label}各列的表头",
                             f"no visible sheet has a header row naming the {dataset.name} columns in its first "
                             f"{HEADER_SCAN_LINES} rows") + f"；工作表：{'、'.join(passed) or '无'}",
                        row=1, expected=both(f"含 {required} 的表头，或在 SELFEVAL_SHEETS 中指明工作表",
                                             f"a header with {required}, or the sheet named in SELFEVAL_SHEETS"))
         full = [f for f in found if f[0] == 0 and _has_records(f[2], f[5], dataset)]
         if len(full) > 1:
-            several = "、".join(f"「{f[1]}」" for f in full)
-            raise fail(both(f"{several}几个工作表都有{dataset.title}的表头和记录；selfeval 每个数据集只读一个工作表，不"
+            named = [f"「{f[1]}」" for f in full]
+            several = "、".join(named[:-1]) + "和" + named[-1]
+            raise fail(both(f"{several}都有{dataset.label}的表头和记录；selfeval 每个数据集只读一个工作表，不"
                             "替您选择",
                             f"several sheets hold the {dataset.name} data: {', '.join(repr(f[1]) for f in full)} "
                             "each have the header and records; selfeval reads one sheet per dataset and does not "
@@ -337,7 +342,7 @@ def read_workbook(data: bytes, uri: str, dataset: Dataset, sheet: str | None = N
     assert first is not None
     names = known_headers(dataset)
     last = header_band(rows, first, names)
-    header = [h or f"(column {i + 1})" for i, h in enumerate(header_names(rows, first, last, names))]
+    header = [h or unnamed_column(i) for i, h in enumerate(header_names(rows, first, last, names))]
     unit = unit_line(rows[:first], uri, dataset, sheet=chosen)
     _refuse_controls(rows, range(0, last + 1), uri, dataset, chosen)
     try:
@@ -347,9 +352,7 @@ def read_workbook(data: bytes, uri: str, dataset: Dataset, sheet: str | None = N
         _unmerge(rows, values, merged, leaf + 1, header, dataset)
     except LayoutError as exc:
         raise SourceError(Problem(dataset.source, uri, str(exc), row=exc.row + 1, column=exc.column, sheet=chosen,
-                                  expected=both("金额列下写（元）或（万元），与其表头一致；只在每行都取同一值时合并单元格",
-                                                "（元） or （万元） under a money column, agreeing with its header; "
-                                                "merged cells only where each row takes the range's value"))) from exc
+                                  expected=exc.expected)) from exc
     keeps_totals = any(set(TOTAL_WORDS) & set(c.choices) for c in dataset.columns)
     money_units = _money_units(header, dataset, unit.unit if unit else None)
     percents = _percent_cells(data, chosen, _percent_columns(header, dataset), range(leaf + 1, len(rows)), values)
@@ -380,7 +383,7 @@ def read_workbook(data: bytes, uri: str, dataset: Dataset, sheet: str | None = N
         raise fail(both("工作表只有表头，没有记录", "the sheet has a header but no records"), row=leaf + 2,
                    expected=both("表头下至少一条记录", "at least one record below the header"), in_sheet=chosen)
     frame = pd.DataFrame(records, columns=header, dtype="str")
-    unnamed = [h for h in header if h.startswith("(column ") and not frame[h].str.strip().any()]
+    unnamed = [h for h in header if is_unnamed_column(h) and not frame[h].str.strip().any()]
     frame = frame.drop(columns=unnamed)  # the used range wider than the table: not columns
     header = [h for h in header if h not in unnamed]
     raw = RawTable(dataset=dataset, source=dataset.source, uri=uri, sha256=sha256_bytes(data), frame=frame,

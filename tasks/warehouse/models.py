@@ -43,7 +43,9 @@ def _base_tables(conn: sa.Connection) -> set[str]:
 
 
 def digest() -> str:
-    return hashlib.sha256(MARTS.read_bytes()).hexdigest()
+    """The hash the marts are made from: their SQL, and the columns a materialized one is kept in."""
+    shapes = "".join(f"{t.name}:{','.join(f'{c.name} {c.type!r} {c.nullable}' for c in t.c)};" for t in materialized())
+    return hashlib.sha256(MARTS.read_bytes() + shapes.encode("utf-8")).hexdigest()
 
 
 def current(conn: sa.Connection) -> bool:

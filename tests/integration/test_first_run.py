@@ -103,7 +103,7 @@ def test_a_malformed_code_starts_no_run(code, capsys):
 
     assert main(["run", "--year", "2022", "--department", code]) == 2
     err = capsys.readouterr().err
-    assert "部门编码格式不对" in err and "Traceback" not in err
+    assert "部门编码格式不正确" in err and "Traceback" not in err
 
 
 @pytest.mark.parametrize("year", ["1999", "2101"])
@@ -115,16 +115,21 @@ def test_a_year_out_of_range_starts_no_run(year, capsys):
     assert err.startswith("selfeval: 年度应在 2000 至 2100 之间") and "Traceback" not in err
 
 
-def test_an_unreachable_warehouse_fails_in_one_line_without_its_password(prefect_harness, sample_copy, tmp_path):
+@pytest.mark.parametrize(("down", "shown"), [  # nothing listens on port 1; the password as user:password, or a query
+    ("postgresql+psycopg://selfeval:s3cret-pw@127.0.0.1:1/warehouse", "selfeval:***@127.0.0.1:1/warehouse"),
+    ("postgresql+psycopg://selfeval@127.0.0.1:1/warehouse?password=s3cret-pw",
+     "selfeval@127.0.0.1:1/warehouse?password=***"),
+])
+def test_an_unreachable_warehouse_fails_in_one_line_without_its_password(prefect_harness, sample_copy, tmp_path,
+                                                                           down, shown):
     from flows.self_evaluation import self_evaluation
 
-    down = "postgresql+psycopg://selfeval:s3cret-pw@127.0.0.1:1/warehouse"  # nothing listens on port 1
     state = self_evaluation(year=2022, departments=[LIWAN], source=str(sample_copy), warehouse_url=down,
                             output_dir=str(tmp_path / "out"), return_state=True)
     assert state.is_failed()  # the night's reports are not made: the failed-run alert is right to fire
     message = str(state.message)
-    assert message.startswith("无法连接数据仓库 postgresql+psycopg://selfeval:***@127.0.0.1:1/warehouse")
-    assert "SELFEVAL_WAREHOUSE_URL" in message and "s3cret-pw" not in message
+    assert message.startswith(f"无法连接数据仓库 postgresql+psycopg://{shown}（")
+    assert "SELFEVAL_WAREHOUSE_URL" in message and "s3cret-pw" not in message and "占用该文件" not in message
     logs = _logs(state.state_details.flow_run_id)
     assert any(m.startswith("无法连接数据仓库") for m in logs)
     assert not any("Traceback" in m or "s3cret-pw" in m for m in logs)

@@ -45,7 +45,7 @@ def test_wrong_token_is_refused_at_once_and_never_shown(api, caplog):
     secret = "s3cret-token-value"
     with pytest.raises(SourceError) as err:
         source(api, token=secret).read(ENTERPRISES)
-    assert "应答 HTTP 401，请检查接口令牌（check the API token）" in str(err.value)
+    assert "返回 HTTP 401，请检查接口令牌（check the API token）" in str(err.value)
     assert len(api.requests) == 1  # not retried
     assert secret not in str(err.value) and secret not in caplog.text
 

@@ -123,4 +123,4 @@ def test_an_input_refusal_is_on_the_data_quality_page_and_speaks_chinese(prefect
     html = page.read_text(encoding="utf-8")
     assert gl.english_words(html_module.unescape(re.sub(r"<[^>]+>", " ", html.split("<body", 1)[1]))) == set()
     assert "全部规则通过" not in html and "1 项未通过" in html
-    assert "<td>INPUT</td><td>输入文件无法读取</td>" in html and "payments.csv" in html
+    assert "<td>INPUT</td><td>输入文件有误</td>" in html and "payments.csv" in html

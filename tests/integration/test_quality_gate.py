@@ -57,9 +57,11 @@ def test_execution_above_budget_is_refused_quarantined_and_alerted(prefect_harne
     assert list(errors.columns) == ["rule", "severity", "department", "year", "field", "value_provided",
                                     "expected_value", "difference", "source_file", "row_number", "message"]
     row = errors[errors["rule"] == "FIN-001"].iloc[0]
-    assert row["severity"] == "致命（fatal）" and row["message"].startswith("预算指标的执行数超过预算数")
-    with (folder / "data-quality-errors.csv").open(encoding="utf-8-sig") as f:
-        assert f.readline().startswith("规则（rule）,严重程度（severity）,部门（department）")  # headed for staff
+    assert row["severity"] == "fatal" and row["message"].startswith("预算指标的执行数超过预算数")
+    with (folder / "data-quality-errors.csv").open(encoding="utf-8-sig") as f:  # as staff read it in Excel
+        header, first = f.readline(), f.readline()
+    assert header.startswith("规则（rule）,严重程度（severity）,部门（department）")
+    assert first.startswith(f"FIN-001,致命（fatal）,{LIWAN},2022,全年执行数（executed）,")
     assert (row["field"], row["difference"], row["row_number"]) == ("executed", "1000.00", "9")
     assert (folder / "quarantine.csv").exists()
 

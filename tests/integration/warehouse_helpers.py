@@ -22,6 +22,8 @@ DEPARTMENTS = ["440103-KGXJ", "440103-SWJ", "440103-WTJ"]
 FACTS = [s.fct_budget_line, s.fct_reported_total, s.fct_payment, s.fct_application, s.fct_investment_project,
          s.fct_indicator_value, s.fct_performance_target, s.fct_performance_actual, s.dim_department, s.dim_project,
          s.dim_enterprise, s.dim_indicator, s.dim_period]
+# What a promotion writes: the facts and dimensions, and the materialized marts promotion keeps with them.
+WRITTEN = [*FACTS, s.int_line_ledger]
 
 
 def sample_data(year: int = 2022, departments: list[str] | None = None, root: Path = SAMPLE):
@@ -53,10 +55,10 @@ def load_sample(engine: sa.Engine, run_id: str, data: RunData | None = None, has
 
 
 def snapshot(engine: sa.Engine, ignore=("run_id", "loaded_at"), tables=None) -> dict[str, pd.DataFrame]:
-    """Every fact and dimension table, sorted, without the per-run lineage columns."""
+    """Every fact and dimension table and materialized mart, sorted, without the per-run lineage columns."""
     out = {}
     with engine.connect() as conn:
-        for table in tables or FACTS:
+        for table in tables or WRITTEN:
             cols = [c for c in table.c if c.name not in ignore]
             rows = conn.execute(sa.select(*cols)).all()
             frame = pd.DataFrame(rows, columns=[c.name for c in cols]).astype(str)

@@ -21,6 +21,10 @@ def test_english_words_outside_the_glossary_are_found():
     assert gl.english_words("FIN-001 执行数：budget_lines.csv 第 9 行，见 http://127.0.0.1:4201/2022/a b/report.html "
                             "或设置 SELFEVAL_REPORTS_PORT；草稿（draft）") == set()
     assert gl.english_words("1 row(s)") == {"row"}
+    # a column's code in ASCII brackets is not prose; an English phrase in them is
+    assert gl.english_words("「支付金额 (amount)」列") == set()
+    assert gl.english_words("国库集中支付明细 (treasury payment ledger)有 2 个文件") == {"treasury", "payment",
+                                                                                 "ledger"}
 
 
 def test_statuses_are_chinese_first():

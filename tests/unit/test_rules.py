@@ -220,13 +220,14 @@ def test_fin_002_never_expects_a_negative_carryover(base):
     assert (row["value_provided"], row["expected_value"], row["difference"]) == ("5.00", "0.00", "5.00")
 
 
-def test_rec_004_shows_the_figure_of_the_row_it_names(base):
-    """The error row names the 决算总表's 合计 row, so its value is that row's figure; 应为 is the budget
-    lines' sum."""
-    name, change = MUTATIONS["REC-004"]
-    data = mutated(base, name, change)
-    row = next(r for r in run_gate(data, PARAMS).fatal(LIWAN) if r.rule.rule_id == "REC-004").failing.iloc[0]
+@pytest.mark.parametrize(("rule_id", "field"), [("REC-001", "executed"), ("REC-002", "budget"), ("REC-004", "budget")])
+def test_a_total_rule_shows_the_figure_of_the_row_it_names(base, rule_id, field):
+    """The error row names the 决算总表's 合计 row, so its value is that row's figure; 应为 is what its parts (or
+    the budget lines) add up to."""
+    name, change = MUTATIONS[rule_id]
+    row = next(r for r in run_gate(mutated(base, name, change), PARAMS).fatal(LIWAN)
+               if r.rule.rule_id == rule_id).failing.iloc[0]
     summary = base.frames["summary"]
-    total = summary[(summary["department_code"] == LIWAN) & (summary["item"] == "合计")]["budget"].iloc[0]
-    assert row["source_file"].endswith("summary.csv") and row["field"] == "budget"
-    assert row["value_provided"] == f"{total / 100:.2f}" and row["difference"] == "-0.01"
+    total = summary[(summary["department_code"] == LIWAN) & (summary["item"] == "合计")][field].iloc[0]
+    assert row["source_file"].endswith("summary.csv") and row["field"] == field
+    assert row["value_provided"] == f"{total / 100:.2f}" and row["value_provided"] != row["expected_value"]

@@ -41,15 +41,17 @@ LEFT JOIN stg_summary t ON t.department_code = d.department_code AND t.item = r.
 WHERE d.department_code NOT IN (SELECT department_code FROM stg_open_departments)
 
 -- name: summary_fund_parts
--- The 决算总表's 资金来源 parts added up against its 合计, measure by measure.
-SELECT t.department_code, '资金来源' AS "check", t.measure, coalesce(p.part_sum, 0) AS provided, t.total AS expected,
+-- The 决算总表's 合计 (provided: as the row named states it) against its 资金来源 parts added up (expected),
+-- measure by measure.
+SELECT t.department_code, '资金来源' AS "check", t.measure, t.total AS provided, coalesce(p.part_sum, 0) AS expected,
        t._source, t._row, provided - expected AS difference, row_number() OVER (ORDER BY t.k, t._seq) - 1 AS _idx
 FROM int_summary_total_measures t LEFT JOIN int_summary_parts_by_measure p
   ON p.department_code = t.department_code AND p.measure = t.measure AND p.part_of = '资金来源'
 
 -- name: summary_expense_parts
--- The 决算总表's 支出性质 parts added up against its 合计, measure by measure.
-SELECT t.department_code, '支出性质' AS "check", t.measure, coalesce(p.part_sum, 0) AS provided, t.total AS expected,
+-- The 决算总表's 合计 (provided: as the row named states it) against its 支出性质 parts added up (expected),
+-- measure by measure.
+SELECT t.department_code, '支出性质' AS "check", t.measure, t.total AS provided, coalesce(p.part_sum, 0) AS expected,
        t._source, t._row, provided - expected AS difference, row_number() OVER (ORDER BY t.k, t._seq) - 1 AS _idx
 FROM int_summary_total_measures t LEFT JOIN int_summary_parts_by_measure p
   ON p.department_code = t.department_code AND p.measure = t.measure AND p.part_of = '支出性质'
