@@ -31,7 +31,7 @@ TAGS = ["selfeval"]
 
 def department_names(settings: Settings) -> dict[str, str]:
     """The departments of the configured finance folder, 编码 → 名称, in code order: the UI's multi-select
-    lists each as "编码 名称" (the flow takes the code, :func:`tasks.pipeline.department_codes`).
+    lists the codes and its description names them.
 
     Read as a run reads them (any accepted encoding, header aliases, XLSX, a title line).
     Empty, so that the form takes any code, when finance is an API or a database (not read
@@ -72,9 +72,13 @@ def _form(deployment: RunnerDeployment, codes: list[str], year: int | None,
         if name in ("year", "first_year", "last_year"):
             props[name] = {**keep, "type": "integer", "minimum": domain.FIRST_YEAR, "maximum": domain.LAST_YEAR,
                            **({"default": year} if year and name != "first_year" else {})}
-        elif name == "departments":  # the picker offers "编码 名称"; the flow keeps the code
-            choices = [f"{code} {names[code]}" if names and names.get(code) else code for code in codes]
-            items = {"type": "string", "enum": choices} if choices else {"type": "string"}
+        elif name == "departments":
+            # the picker offers the codes, which API callers and scripts pass too (the server enforces the
+            # schema); the description under it names each code's department
+            items = {"type": "string", "enum": codes} if codes else {"type": "string"}
+            if names:
+                keep["description"] = (keep.get("description", "") + "\n\n" +
+                                       "；".join(f"{code} {names[code]}" for code in codes if code in names))
             props[name] = {**keep, "type": "array", "items": items, "uniqueItems": True, "default": []}
         elif prop.get("anyOf") and {"type": "string"} in prop["anyOf"]:
             props[name] = {**keep, "type": "string", "default": ""}

@@ -57,14 +57,14 @@ def test_the_previous_year_is_processed_until_its_reports_are_final():
 
 def test_on_demand_form_offers_known_departments_and_described_fields():
     schema = by_name()["on-demand"]._parameter_openapi_schema.properties
-    # the picker shows each department's 编码 and 名称; the flow takes the code
-    choices = schema["departments"]["items"]["enum"]
-    assert [c.split()[0] for c in choices] == ["440103-KGXJ", "440103-SWJ", "440103-WTJ"]
-    assert choices[0] == "440103-KGXJ 广州市荔湾区科技工业和信息化局"
+    # the picker offers the codes (what scripts pass too); the description under it gives each code's 名称
+    assert schema["departments"]["items"]["enum"] == ["440103-KGXJ", "440103-SWJ", "440103-WTJ"]
+    assert "440103-KGXJ 广州市荔湾区科技工业和信息化局" in schema["departments"]["description"]
     from tasks.pipeline import department_codes
 
-    assert department_codes([*choices[:2], "440103-KGXJ", "440103-WTJ"]) == ["440103-KGXJ", "440103-SWJ",
-                                                                             "440103-WTJ"]
+    # a department as a picker or a list names it, "编码 名称", is its code to the flow
+    assert department_codes(["440103-KGXJ 广州市荔湾区科技工业和信息化局", "440103-SWJ", "440103-KGXJ"]) == [
+        "440103-KGXJ", "440103-SWJ"]
     assert department_codes(None) is None and department_codes([]) == []
     assert schema["year"]["type"] == "integer" and schema["year"]["minimum"] == 2000
     assert schema["rerender_only"]["type"] == "boolean"
