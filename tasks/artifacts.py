@@ -71,7 +71,7 @@ def publish_monitoring(m: Monitoring) -> None:
     """An open year's 支付进度 against 序时进度: a table of the departments, and the full section (per
     资金来源 and project, and MON-001's findings) as Markdown."""
     create_table_artifact(key=_key("monitoring", m.year), table=m.table("total"),
-                          description=f"支付进度 / 序时进度 {m.year}, as of {m.as_of.isoformat()}")
+                          description=f"{m.year} 年支付进度与序时进度（截至 {m.as_of.isoformat()}）")
     create_markdown_artifact(key=_key("monitoring-detail", m.year), markdown="\n".join(m.markdown("#")),
                              description=f"预算执行进度监控 {m.year}")
 
@@ -84,4 +84,4 @@ def publish_review(year: int, decisions: list[dict[str, str]], settings: Setting
              "时间": d["decided_at"], "意见": d["comment"], "内容 SHA-256": d["report_sha256"][:12],
              "正式报告": settings.link(d["approved"]) if d.get("approved") else ""}
             for d in decisions]
-    create_table_artifact(key=_key("review", year), table=rows, description=f"审核 {year}: decisions of this run")
+    create_table_artifact(key=_key("review", year), table=rows, description=f"{year} 年本次运行的审核结论")

@@ -49,6 +49,7 @@ def test_the_open_year_loads_and_the_lagging_department_is_flagged(prefect_harne
     for dept in (LIWAN, SWJ):
         assert expected_progress(SAMPLE, dept, as_of) * 100 > 40  # and the others are not
     assert receiver.requests == []  # neither the drafts nor the lag alert a data-quality channel
+    _monitoring_artifacts_speak_chinese()
 
     engine = sa.create_engine(warehouse_url)
     with engine.connect() as conn:
@@ -198,3 +199,20 @@ def test_the_open_years_self_assessment_table_gives_no_total(prefect_harness, tm
     assert "（三）绩效指标" in html
     # half a year's payments are headed by their date, in the 自评表 and in 附表2, never as the whole year's
     assert html.count("截至6月30日执行数（万元）") == 2 and "全年执行数" not in html
+
+
+def _monitoring_artifacts_speak_chinese() -> None:
+    """The open year's monitoring artifacts (table and detail), as staff read them: no English outside the
+    glossary, in their text or their descriptions."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    from tasks import glossary as gl
+
+    keys = [f"monitoring-{YEAR}", f"monitoring-detail-{YEAR}", f"run-summary-{YEAR}"]
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=keys)))
+    assert {a.key for a in found} == set(keys)
+    for artifact in found:
+        for text in (str(artifact.data), str(artifact.description)):
+            assert gl.english_words(text) == set(), (artifact.key, text)
