@@ -279,5 +279,6 @@ def copy_batches(conn: sa.Connection, table: sa.Table, reader: pa.RecordBatchRea
                 copy.write(buf.getvalue())
                 rows += batch.num_rows
     except dbapi_error as exc:  # as SQLAlchemy raises it for a statement of its own (what retries look for)
-        raise sa.exc.DBAPIError.instance(statement, None, exc, dbapi_error, dialect=conn.dialect) from exc
+        raise sa.exc.DBAPIError.instance(statement, None, exc, dbapi_error, dialect=conn.dialect,
+                                         connection_invalidated=conn.dialect.is_disconnect(exc, raw, None)) from exc
     return rows

@@ -334,10 +334,10 @@ int_line_ledger_by_day = sa.Table(
 )
 
 int_line_ledger = sa.Table(  # materialized: a table, keyed by department-year, written by promotion
-    "int_line_ledger", views,
-    sa.Column("department_code", sa.String(64), nullable=False),
-    sa.Column("year", sa.Integer, nullable=False),
-    sa.Column("line_id", sa.String(64), nullable=False),
+    "int_line_ledger", views,  # one row per budget line: a key DuckDB holds in memory at little cost
+    sa.Column("department_code", sa.String(64), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("line_id", sa.String(64), primary_key=True),
     sa.Column("executed_fen", sa.BigInteger, nullable=False),
     sa.Column("payments", sa.BigInteger, nullable=False),
 )

@@ -105,6 +105,8 @@ def test_partitions_of_other_departments_and_years_are_left_alone(engine):
     assert count(engine, s.fct_payment, department_code="440103-SWJ", year=2022) > 0
     assert count(engine, s.fct_payment, department_code=LIWAN, year=2022) > 0
     assert count(engine, s.fct_payment, department_code=LIWAN, year=2021) > 0
+    kept, fresh = _ledgers(engine)  # the ledger of both years, each kept with its own payments
+    assert kept == fresh and {r[1] for r in kept} == {2021, 2022}
 
 
 def test_upgrade_in_place_from_the_first_release(warehouse_url):
@@ -204,6 +206,9 @@ def _ledgers(engine: sa.Engine) -> tuple[list[tuple], list[tuple]]:
 
 def test_promotion_keeps_the_materialized_ledger_as_its_sql_computes_it(engine):
     load_sample(engine, "run-1")
+    with engine.connect() as conn:  # a table, not a view that would compute the same rows
+        assert conn.execute(sa.text("SELECT table_type FROM information_schema.tables WHERE table_name = "
+                                    "'int_line_ledger' AND table_schema = current_schema()")).scalar() == "BASE TABLE"
     kept, fresh = _ledgers(engine)
     assert kept == fresh and {r[0] for r in kept} == {LIWAN, "440103-SWJ", "440103-WTJ"}
     # one department promoted again with a payment changed: its lines' rows replaced, the others kept
