@@ -28,8 +28,10 @@ def start_server(port: int) -> subprocess.Popen[bytes]:
     api = f"http://{HOST}:{port}/api"
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_API_URL": api,
            "PREFECT_SERVER_UI_API_URL": api, "PREFECT_API_URL": api}
+    # its own session: a terminal's Ctrl-C reaches selfeval alone, whose runner pauses the deployments through
+    # this server before stopping it (Ctrl-C to both left the runner retrying a server already gone)
     server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", HOST,
-                               "--port", str(port)], env=env)
+                               "--port", str(port)], env=env, start_new_session=True)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         try:

@@ -411,10 +411,11 @@ def outcomes(plan: Plan, intake: Intake | None, decisions: dict[str, Decision],
     out = []
     for code in plan.chosen:
         if code in plan.skipped:
-            why = f"inputs and code unchanged since run {plan.skipped[code]}"
+            why = f"自运行 {plan.skipped[code]} 以来数据与代码均未变化（inputs and code unchanged since that run）"
             out.append(DepartmentOutcome(code, "skipped", [why]))
         elif intake is not None and code in intake.finance.no_data:
-            out.append(DepartmentOutcome(code, "no data yet", [f"no finance file for {plan.year} yet"]))
+            out.append(DepartmentOutcome(code, "no data yet",
+                                         [f"尚无 {plan.year} 年财政数据文件（no finance file yet）"]))
         elif code in decisions and decisions[code].outcome is not None:
             out.append(decisions[code].outcome)  # type: ignore[arg-type]
         elif code in rendered:

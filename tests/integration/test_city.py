@@ -125,7 +125,8 @@ def test_reruns_skip_what_did_not_change_and_redo_what_did(prefect_harness, samp
     assert state.is_completed(), state.message
     assert _statuses(second) == dict.fromkeys(codes, "skipped")
     for outcome in second.outcomes:
-        assert outcome.reasons == [f"inputs and code unchanged since run {first.run_id}"]
+        assert outcome.reasons == [f"自运行 {first.run_id} 以来数据与代码均未变化"
+                                   "（inputs and code unchanged since that run）"]
     assert "extract" not in second.timings  # nothing was read beyond hashing the files
     assert _payment_count(tmp_path) == rows_before
 

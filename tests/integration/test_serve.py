@@ -42,8 +42,12 @@ def test_ctrl_c_stops_the_server_the_deployments_and_the_output_folder(tmp_path)
             assert answer.status == 200
         assert _listening(reports)
 
+        time.sleep(5)  # an operator reads the banner first; the runner settles into polling
         os.killpg(served.pid, signal.SIGINT)  # Ctrl-C reaches the terminal's whole foreground group
-        assert served.wait(timeout=60) is not None
+        try:
+            served.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            raise AssertionError((tmp_path / "serve.log").read_text(encoding="utf-8")[-4000:]) from None
         time.sleep(1)
         assert not _listening(api) and not _listening(reports)  # the server and the folder stopped with it
     finally:
