@@ -32,8 +32,7 @@ from tasks.sources.contract import DEPARTMENT_CODE
 # Parameters as the Prefect UI shows them: typed and bounded here, described (in Chinese and
 # English) in the flow's docstring, which is where Prefect reads parameter descriptions from.
 Year = Annotated[int | None, Field(ge=FIRST_YEAR, le=LAST_YEAR)]
-# A department as the UI's picker offers it, "440103-KGXJ 科技工业和信息化局", or its code alone (the CLI's).
-Departments = Annotated[list[Annotated[str, Field(pattern=f"^{DEPARTMENT_CODE}(?:[ \u3000].*)?$")]] | None, Field()]
+Departments = Annotated[list[Annotated[str, Field(pattern=f"^{DEPARTMENT_CODE}$")]] | None, Field()]
 
 
 @flow(name="self-evaluation", log_prints=False, validate_parameters=True)

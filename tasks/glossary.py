@@ -87,6 +87,7 @@ FORMATS = {"html": "网页", "pdf": "PDF", "docx": "Word", "md": "Markdown", "pr
            "errors": "错误明细"}
 
 ALERT_REFUSED = "数据未通过校验，未入库"
+INPUT_PROBLEM = "输入文件有误"  # the label of an input refusal's row (rule INPUT) on the page and in alerts
 ALERT_WARNINGS = "数据质量警告"
 
 SERVER_START_FAILED = ("Prefect 临时服务器 {seconds:g} 秒内未能启动（Prefect's temporary server did not start within "

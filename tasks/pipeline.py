@@ -202,14 +202,6 @@ def nightly_years(night: dt.date, previous: dict[str, str], last_run: dict[str, 
     return [night.year - 1, night.year] if waiting_for(previous, last_run) else [night.year]
 
 
-def department_codes(chosen: list[str] | None) -> list[str] | None:
-    """The codes of departments as the UI's picker gives them, ``"440103-KGXJ 科技工业和信息化局"`` →
-    ``"440103-KGXJ"`` (a code alone as it is), in order, once each; None as None."""
-    if chosen is None:
-        return None
-    return list(dict.fromkeys(c.split(maxsplit=1)[0] if c.strip() else c for c in chosen))
-
-
 def resolve_departments(available: pd.DataFrame, requested: list[str] | None) -> list[str]:
     codes = list(available["department_code"])
     if not requested:

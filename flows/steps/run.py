@@ -45,7 +45,6 @@ def plan_run(settings: Settings, year: int, departments: list[str] | None, reren
     those whose inputs and code are unchanged since their last load (skipped)."""
     log = get_run_logger()
     version = pl.code_version()
-    departments = pl.department_codes(departments)
     reach_warehouse(settings)  # one line if it does not answer, before any step fails on it with a traceback
     prepare_warehouse(settings, run_id, year, {"year": year, "departments": departments,
                                                "rerender_only": rerender_only}, version)

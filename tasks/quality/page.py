@@ -41,7 +41,7 @@ def _rank(r: RuleResult) -> tuple[int, int]:
     return (0 if r.rule.severity == "fatal" else 1, -r.failing_count)
 
 
-INPUT_LABEL = "输入文件有误"
+INPUT_LABEL = gl.INPUT_PROBLEM
 
 
 def rule_rows(report: QualityReport, errors_csv: dict[str, str] | None = None,

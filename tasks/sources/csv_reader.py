@@ -25,8 +25,8 @@ from tasks.sources.encoding import (
     NO_CONTROLS,
     EncodingRefused,
     char_at,
-    control_name,
     first_control,
+    holds_control,
     sniff,
 )
 from tasks.sources.errors import Problem, SourceError
@@ -336,10 +336,5 @@ def _refuse_controls(data: bytes, uri: str, dataset: Dataset, header: list[str] 
         column = header[field]
     else:
         column = f"第 {field + 1} 列"
-    name = control_name(char_at(data, at))
-    raise SourceError(Problem(
-        dataset.source, uri, both(f"单元格含控制字符 {name}，办公软件的文字中不会有（导出文件损坏，或从数据库、网页复"
-                                  "制的文字）",
-                                  f"the cell holds the control character {name}, which no office text has (a "
-                                  "damaged export, or text copied from a database or a web page)"),
-        row=line + 1, column=column, expected=NO_CONTROLS))
+    raise SourceError(Problem(dataset.source, uri, holds_control(char_at(data, at)), row=line + 1, column=column,
+                              expected=NO_CONTROLS))

@@ -80,6 +80,14 @@ NO_CONTROLS = both("不含控制字符的文字（可含制表符和换行）",
                    "text without control characters (tab and line breaks are allowed)")
 
 
+def holds_control(char: str) -> str:
+    """The message of a cell holding the control character ``char`` (Chinese, the English in brackets)."""
+    name = control_name(char)
+    return both(f"单元格含控制字符 {name}，办公软件的文字中不会有（导出文件损坏，或从数据库、网页复制的文字）",
+                f"the cell holds the control character {name}, which no office text has (a damaged export, or "
+                "text copied from a database or a web page)")
+
+
 def control_name(char: str) -> str:
     """``U+0000 (NUL)``: a control character as a message names it."""
     code = ord(char)

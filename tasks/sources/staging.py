@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 from tasks.domain import FEN_PER_UNIT
 from tasks.glossary import both
 from tasks.sources.contract import Column, Dataset
-from tasks.sources.encoding import CONTROL_PATTERN, NO_CONTROLS, control_name
+from tasks.sources.encoding import CONTROL_PATTERN, NO_CONTROLS, holds_control
 from tasks.sources.errors import SourceError
 from tasks.sources.raw import RawTable
 from tasks.sources.units import split_header_unit
@@ -97,12 +97,17 @@ class _Cells:
             return
         first = int(np.argmax(bad))
         more = int(bad.sum()) - 1
-        note = f"；本列另有 {more} 处（{more} more in this column）" if more else ""
+        note = _more_in_column(more)
         numbers = self.raw.row_numbers
         raise SourceError(self.raw.problem(
             message(str(values.iloc[first])) + note,
             row=numbers[first] if numbers is not None else self.raw.first_row + first,
             column=f"{self.header} ({self.col.name})", expected=expected))
+
+
+def _more_in_column(more: int) -> str:
+    """What a message adds when the column has ``more`` such cells after the one it names."""
+    return f"；本列另有 {more} 处（{more} more in this column）" if more else ""
 
 
 def _arrow(values: pd.Series) -> pa.Array | pa.ChunkedArray:
@@ -342,12 +347,9 @@ def refuse_controls(raw: RawTable) -> None:
         char = next(c for c in str(values.iloc[first]) if re.match(CONTROL_PATTERN, c))
         numbers = raw.row_numbers
         more = int(bad.sum()) - 1
-        note = f"；本列另有 {more} 处（{more} more in this column）" if more else ""
+        note = _more_in_column(more)
         raise SourceError(raw.problem(
-            both(f"单元格含控制字符 {control_name(char)}，办公软件的文字中不会有（导出文件损坏，或从数据库、网页复制"
-                 "的文字）",
-                 f"the cell holds the control character {control_name(char)}, which no office text has (a damaged "
-                 "export, or text copied from a database or a web page)") + note,
+            holds_control(char) + note,
             row=int(numbers[first]) if numbers is not None else raw.first_row + first, column=str(header),
             expected=NO_CONTROLS))
     raw.controls_checked = True

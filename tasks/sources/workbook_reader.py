@@ -35,7 +35,7 @@ from tasks.domain import FEN_PER_UNIT
 from tasks.glossary import both
 from tasks.sources.contract import Dataset
 from tasks.sources.csv_reader import looks_like_html
-from tasks.sources.encoding import CONTROL_PATTERN, NO_CONTROLS, control_name
+from tasks.sources.encoding import CONTROL_PATTERN, NO_CONTROLS, holds_control
 from tasks.sources.errors import Problem, SourceError
 from tasks.sources.layout import (
     HEADER_BAND,
@@ -401,9 +401,7 @@ def _refuse_controls(rows: list[list[str]], where: range, uri: str, dataset: Dat
             found = CONTROL.search(text) if text else None
             if found:
                 raise SourceError(Problem(
-                    dataset.source, uri, both(f"单元格含控制字符 {control_name(found.group())}，办公软件的文字中不会有",
-                                              f"the cell holds the control character {control_name(found.group())}, "
-                                              "which no office text has"), row=r + 1, column=_column_letter(c),
+                    dataset.source, uri, holds_control(found.group()), row=r + 1, column=_column_letter(c),
                     sheet=sheet, expected=NO_CONTROLS))
 
 

@@ -60,12 +60,6 @@ def test_on_demand_form_offers_known_departments_and_described_fields():
     # the picker offers the codes (what scripts pass too); the description under it gives each code's 名称
     assert schema["departments"]["items"]["enum"] == ["440103-KGXJ", "440103-SWJ", "440103-WTJ"]
     assert "440103-KGXJ 广州市荔湾区科技工业和信息化局" in schema["departments"]["description"]
-    from tasks.pipeline import department_codes
-
-    # a department as a picker or a list names it, "编码 名称", is its code to the flow
-    assert department_codes(["440103-KGXJ 广州市荔湾区科技工业和信息化局", "440103-SWJ", "440103-KGXJ"]) == [
-        "440103-KGXJ", "440103-SWJ"]
-    assert department_codes(None) is None and department_codes([]) == []
     assert schema["year"]["type"] == "integer" and schema["year"]["minimum"] == 2000
     assert schema["rerender_only"]["type"] == "boolean"
     for name in ("year", "departments", "source", "finance_source", "rerender_only"):
