@@ -3,7 +3,8 @@
 #   deploy/system-packages.sh            fonts and libraries for the DOCX/PDF report (CJK faces, Liberation Serif
 #                                        for the Latin text, the GB/T 9704 fallbacks)
 #   deploy/system-packages.sh --tests    also poppler-utils (PDF checks), chromium (UI tests) and LibreOffice
-#                                        (libreoffice-writer-nogui: the DOCX opened as an office opens it)
+#                                        (libreoffice-writer-nogui: the DOCX opened as an office opens it;
+#                                        libreoffice-calc-nogui: the project forms' XLSX the same way)
 # It also installs deploy/fontconfig/65-selfeval-gbt9704.conf, the free fallbacks of the GB/T 9704 faces
 # (方正小标宋简体, 黑体, 楷体_GB2312, 仿宋_GB2312) for LibreOffice and WeasyPrint: into /etc/fonts/conf.d as root,
 # else into ~/.config/fontconfig/conf.d.
@@ -36,6 +37,7 @@ if [ "$tests" = 1 ]; then
   command -v pdftotext >/dev/null || need+=(poppler-utils)
   command -v chromium >/dev/null || need+=(chromium)
   command -v soffice >/dev/null || need+=(libreoffice-writer-nogui)
+  [ -e /usr/lib/libreoffice/program/libsclo.so ] || need+=(libreoffice-calc-nogui)  # Calc, which opens XLSX
 fi
 [ ${#need[@]} -eq 0 ] && { install_faces; exit 0; }
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

@@ -79,6 +79,15 @@ def _parser() -> argparse.ArgumentParser:
     form.add_argument("--warehouse", help="SQLAlchemy URL the figures' values are read from "
                                           "(default: duckdb:///var/warehouse.duckdb)")
 
+    projects = sub.add_parser("projects", help="write the 项目支出绩效自评表 of loaded departments again, in any "
+                                               "format (the nightly writes xlsx and html; docx and pdf on demand)")
+    projects.add_argument("--year", type=int, required=True)
+    projects.add_argument("--department", nargs="+", metavar="CODE", help="default: every department loaded")
+    projects.add_argument("--format", nargs="+", dest="formats", choices=("xlsx", "html", "docx", "pdf"),
+                          default=["xlsx", "html", "docx", "pdf"])
+    projects.add_argument("--warehouse", help="SQLAlchemy URL (default: duckdb:///var/warehouse.duckdb)")
+    projects.add_argument("--out", help="output folder (default: out)")
+
     rollup = sub.add_parser("rollup", help="one summary across every department of a year in the warehouse")
     rollup.add_argument("--year", type=int, required=True)
     rollup.add_argument("--warehouse", help="SQLAlchemy URL (default: duckdb:///var/warehouse.duckdb)")
@@ -304,6 +313,27 @@ def form(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def projects(args: argparse.Namespace) -> int:
+    from tasks.report.build import write_projects
+    from tasks.report.render import SAFE_CODE
+    from tasks.resources import engine_for
+
+    for code in args.department or []:
+        if not SAFE_CODE.match(code):
+            return _fail(EXIT_USAGE, f"department code {code!r} is not a valid code")
+    settings = _settings(args)
+    engine = engine_for(settings, migrate=True)  # no run may have prepared it
+    try:
+        written = write_projects(engine, settings, args.year, args.department, tuple(args.formats))
+    except LookupError as exc:
+        return _fail(EXIT_USAGE, str(exc).strip("'\""))
+    finally:
+        engine.dispose()
+    for code, index in written.items():
+        print(f"项目支出绩效自评表 {code} {args.year}: {index}")
+    return EXIT_OK
+
+
 def rollup(args: argparse.Namespace) -> int:
     from tasks.report.rollup import write_rollup
     from tasks.resources import engine_for
@@ -354,7 +384,8 @@ def automations(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    commands = {"run": run, "explain": explain, "form": form, "rollup": rollup, "automations": automations,
+    commands = {"run": run, "explain": explain, "form": form, "projects": projects, "rollup": rollup,
+                "automations": automations,
                 "synth": synth}
     return commands[args.command](args)
 

@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     # covers them (a change redoes every department), and the gate's parameters come from them.
     RESULT_SETTINGS: ClassVar[tuple[str, ...]] = (
         "ledger_tolerance_wan", "yoy_warning_bound", "jump_warning_factor", "sheets", "report_config",
-        "metrics_registry", "scoring_profile", "closed_years", "review")
+        "metrics_registry", "scoring_profile", "project_profile", "closed_years", "review")
 
     source: str = Field(str(SAMPLE_DIR), description="Folder holding finance/, statistics/, registry/, narrative/")
     finance_source: str | None = Field(None, description="Finance: a folder, an http(s) URL or a database URL")
@@ -57,6 +57,8 @@ class Settings(BaseSettings):
                                    description="The metric registry: every figure reports and 绩效目标 may name")
     scoring_profile: Path = Field(TEMPLATES_DIR / "scoring" / "default.yaml",
                                   description="How the 自评表 is scored and graded (templates/scoring/*.yaml)")
+    project_profile: Path = Field(TEMPLATES_DIR / "scoring" / "project.yaml",
+                                  description="How each 项目支出绩效自评表 is scored, graded and checked")
     ledger_tolerance_wan: Decimal = Field(Decimal("0.01"),
                                           description="Ledger against reported execution, in 万元")
     yoy_warning_bound: float = Field(1.0, description="Year-over-year change beyond which to warn (1.0 = 100%)")

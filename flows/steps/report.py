@@ -17,6 +17,7 @@ from tasks.report.build import Rendered, money_figures, notes_rendered, render_k
 from tasks.report.build import render_department as render
 from tasks.report.monitoring import already_told, chinese_date, lag_alerts, monitor
 from tasks.report.narrative import NarrativeAbsent, NarrativeError, check_narrative, load_narrative, narrative_file
+from tasks.report.projects import check_project_inputs, load_project_profile
 from tasks.report.render import QualityNote, report_dir, set_aside
 from tasks.report.score import load_profile
 from tasks.report.stamp import write_stamp
@@ -85,13 +86,18 @@ def monitor_year(settings: Settings, year: int, run_id: str) -> MonitoringSummar
 
 
 @task(name="check-targets", cache_policy=NO_CACHE)
-def check_targets(settings: Settings, targets: pd.DataFrame) -> dict[str, list[str]]:
+def check_targets(settings: Settings, targets: pd.DataFrame, project_targets: pd.DataFrame | None = None,
+                  project_actuals: pd.DataFrame | None = None) -> dict[str, list[str]]:
     """Each department's 绩效目标 must name a metric of the registry (or ``reported``) for every
-    实际完成值, before anything loads. ``targets``: the staged rows of every department."""
+    实际完成值, and each project's 绩效目标 and 绩效自评 must be scorable by the project profile, before anything
+    loads. ``targets``, ``project_targets``, ``project_actuals``: the staged rows of every department."""
     registry = load_registry(settings.metrics_registry)
     profile, money = load_profile(settings.scoring_profile), money_figures(registry)
+    found = check_sources(targets, registry, profile, money)
+    if project_targets is not None and project_actuals is not None:
+        found += check_project_inputs(project_targets, project_actuals, load_project_profile(settings.project_profile))
     problems: dict[str, list[str]] = {}
-    for problem in check_sources(targets, registry, profile, money):
+    for problem in found:
         problems.setdefault(str(problem.department), []).append(str(problem))
     return problems
 

@@ -84,7 +84,9 @@ def extract(settings: Settings, plan: pl.Plan, db: RunDatabase) -> pl.Intake:
     narrative_problems, narrative_warnings = check_narratives(settings, year, codes)
     pl.merge_problems(intake.problems, narrative_problems)
     pl.merge_problems(intake.warnings, narrative_warnings)
-    pl.merge_problems(intake.problems, check_targets(settings, db.staged_frame("targets")))
+    pl.merge_problems(intake.problems, check_targets(settings, db.staged_frame("targets"),
+                                                     db.staged_frame("project_targets"),
+                                                     db.staged_frame("project_self_assessment")))
     return intake
 
 

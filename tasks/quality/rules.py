@@ -20,7 +20,7 @@ from tasks.settings import EXPECTATIONS_DIR
 
 Severity = Literal["fatal", "warning"]
 CATEGORIES = ("existence", "accuracy", "completeness")
-SUITES = ("finance", "performance", "statistics", "registry", "reconciliation")
+SUITES = ("finance", "performance", "projects", "statistics", "registry", "reconciliation")
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,8 @@ from tasks.report.narrative import (
     render_text,
 )
 from tasks.report.narrative_form import FormFigure, write_form
+from tasks.report.project_form import write_project_forms
+from tasks.report.projects import forms_of, load_project_profile, summary_table
 from tasks.report.provenance import provenance
 from tasks.report.render import (
     QualityNote,
@@ -220,6 +222,9 @@ def report_input(keys: Keys, settings: Settings, department: str,
                        "goals": goals_table(narrative.goals, goals_outcome(plain(summary), figures, card, executed)),
                        "indicators": indicators_table(figures, card, profile, open_year=not closed),
                        "execution": execution_table(figures, executed)}
+        data.projects = forms_of(keys, load_project_profile(settings.project_profile), department)
+        if data.projects:
+            data.tables["projects"] = summary_table(data.projects, figures.department_name, year)
         if options.get("charts", True):
             data.charts = charts(keys, figures, card, registry)
     data.provenance = provenance(keys, figures)
@@ -277,6 +282,9 @@ def _render_one(keys: Keys, conn: sa.Connection, settings: Settings, department:
                 else draft_mark(status))
         data.review = replace(mark, content=digest, history=history(decisions))
     paths = write_report(settings.output_dir, data)
+    if "projects" in data.tables:
+        paths.update(write_project_forms(report_dir(settings.output_dir, year, department), data.projects,
+                                         data.tables["projects"]))
     card = data.scorecard
     return Rendered(department, paths, data.missing, Score(
         department, year, card.total, card.grade, card.computed_grade, card.overridden, digest,
@@ -379,6 +387,31 @@ def render_approved(engine: sa.Engine, settings: Settings, review: Review) -> di
         raise
     shutil.rmtree(previous, ignore_errors=True)
     return {fmt: final / path.relative_to(staging) for fmt, path in written.items()}
+
+
+def write_projects(engine: sa.Engine, settings: Settings, year: int, departments: list[str] | None,
+                   formats: tuple[str, ...]) -> dict[str, Path]:
+    """The 项目支出绩效自评表 of loaded department-years (``departments``; None: every department loaded for the
+    year) written again from the warehouse in ``formats`` (xlsx, html, docx, pdf) into each department's
+    projects/ folder: DOCX and PDF on demand. Returns department → the folder's index. Raises LookupError for a
+    department not loaded for the year."""
+    registry = load_registry(settings.metrics_registry)
+    profile = load_project_profile(settings.project_profile)
+    out: dict[str, Path] = {}
+    with engine.connect() as conn:
+        loaded = q.loaded_departments(conn, year)
+        chosen = loaded if departments is None else departments
+        unknown = [d for d in chosen if d not in loaded]
+        if unknown:
+            raise LookupError(f"{', '.join(unknown)}: not loaded for {year}")
+        keys = Keys(conn, registry, year, list(chosen))
+        for department in chosen:
+            forms = forms_of(keys, profile, department)
+            name = str(keys.department(department)["department_name"])
+            paths = write_project_forms(report_dir(settings.output_dir, year, department), forms,
+                                        summary_table(forms, name, year), formats)
+            out[department] = paths["projects"]
+    return out
 
 
 def narrative_form(engine: sa.Engine, settings: Settings, department: str, year: int,

@@ -71,6 +71,20 @@ class Keys:
     def funds(self, code: str) -> tuple[list[q.FundsRow], bool]:
         return self._once("funds", lambda: q.funds_by_nature(self.conn, self.departments, self.year))[code]
 
+    def projects(self, code: str) -> list[q.ProjectRow]:
+        return self._once("projects", lambda: q.projects_of(self.conn, self.departments, self.year))[code]
+
+    def project_funds(self, code: str, project: str) -> tuple[list[q.FundsRow], bool]:
+        found = self._once("project_funds", lambda: q.project_funds(self.conn, self.departments, self.year))
+        return found.get((code, project)) or q.empty_funds()
+
+    def project_targets(self, code: str) -> list[q.ProjectTargetRow]:
+        return self._once("project_targets", lambda: q.project_targets(self.conn, self.departments, self.year))[code]
+
+    def project_summary(self, code: str, project: str) -> dict[str, str | None] | None:
+        return self._once("project_summaries", lambda: q.project_summaries(
+            self.conn, self.departments, self.year)).get((code, project))
+
     def history(self, code: str) -> list[q.YearTotals]:
         return self._once("history", lambda: q.department_years(self.conn, self.departments, self.year))[code]
 

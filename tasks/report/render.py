@@ -69,6 +69,7 @@ class ReportInput:
     missing: list[str] = field(default_factory=list)  # not submitted yet: the report is a 草稿
     open_year: bool = False  # no 决算 yet: execution is the ledger so far, carryover not yet known
     review: ReviewMark | None = None
+    projects: list[Any] = field(default_factory=list)  # the projects' forms (tasks.report.projects.ProjectForm)
 
     @property
     def draft(self) -> bool:

@@ -284,12 +284,87 @@ SELF_ASSESSMENT = Dataset(
     ),
 )
 
-FINANCE_DATASETS = (BUDGET_LINES, PAYMENTS, SUMMARY, TARGETS, SELF_ASSESSMENT)
+PROJECT_TARGETS = Dataset(
+    name="project_targets",
+    source="finance",
+    title="项目绩效目标 (each project's performance targets, one row per project and 三级指标)",
+    path="{year}/{department}/project_targets.csv",
+    key=("department_code", "project_code", "indicator"),
+    per_department=True,
+    optional=True,
+    description="the 项目支出绩效目标表 of each project the department spent on; the project is a 项目编码 of "
+                "its budget lines",
+    columns=(
+        Column("department_code", "部门编码", "code", aliases=("单位编码",), pattern=DEPARTMENT_CODE),
+        Column("project_code", "项目编码", "code", max_length=64),
+        Column("level1", "一级指标", "text", max_length=100),
+        Column("level2", "二级指标", "text", max_length=100),
+        Column("indicator", "三级指标", "text", aliases=("指标名称",), max_length=200),
+        Column("nature", "指标性质", "enum", choices=TARGET_NATURES,
+               description="≥ (正向), ≤ (反向), = (等于) or 定性"),
+        Column("target", "指标值", "text", aliases=("年度指标值",), nfkc=True, max_length=200, percent_cells=True,
+               comparison=True,
+               description="a number for ≥, ≤ and =, with its sign in symbols or words; the expected outcome in "
+                           "words for 定性"),
+        Column("unit", "计量单位", "text", aliases=("度量单位",), required=False, nullable=True, nfkc=True,
+               max_length=20),
+        Column("weight", "分值", "decimal"),
+    ),
+)
+
+PROJECT_SELF_ASSESSMENT = Dataset(
+    name="project_self_assessment",
+    source="finance",
+    title="项目绩效自评 (each project's 实际完成值, one row per project and 三级指标)",
+    path="{year}/{department}/project_self_assessment.csv",
+    key=("department_code", "project_code", "indicator"),
+    per_department=True,
+    optional=True,
+    columns=(
+        Column("department_code", "部门编码", "code", aliases=("单位编码",), pattern=DEPARTMENT_CODE),
+        Column("project_code", "项目编码", "code", max_length=64),
+        Column("indicator", "三级指标", "text", aliases=("指标名称",), max_length=200),
+        Column("actual", "实际完成值", "text", nullable=True, nfkc=True, max_length=200, percent_cells=True,
+               description="a number for ≥, ≤ and =; 达成 / 部分达成 / 未达成 for 定性"),
+        Column("score", "自评得分", "decimal", required=False, nullable=True,
+               description="a 定性 indicator's score, when the profile lets the department give one within the "
+                           "band of its grade (达成 80-100 %, 部分达成 60-80 %, 未达成 0-60 % of the 分值)"),
+        Column("deviation", "偏差原因分析及改进措施", "text", required=False, nullable=True, aliases=("偏差原因",)),
+        Column("evidence", "佐证材料", "text", required=False, nullable=True),
+    ),
+)
+
+PROJECT_SUMMARIES = Dataset(
+    name="project_summaries",
+    source="finance",
+    title="项目自评概况 (each project's header, 年度总体目标 and conclusions, one row per project)",
+    path="{year}/{department}/project_summaries.csv",
+    key=("department_code", "project_code"),
+    per_department=True,
+    optional=True,
+    columns=(
+        Column("department_code", "部门编码", "code", aliases=("单位编码",), pattern=DEPARTMENT_CODE),
+        Column("project_code", "项目编码", "code", max_length=64),
+        Column("implementer", "实施单位", "text", required=False, nullable=True, max_length=200),
+        Column("manager", "项目负责人", "text", required=False, nullable=True, max_length=100),
+        Column("goal", "预期目标", "text", required=False, nullable=True, aliases=("年度总体目标",)),
+        Column("achieved", "实际完成情况", "text", required=False, nullable=True),
+        Column("execution_reason", "执行偏差原因", "text", required=False, nullable=True,
+               aliases=("预算执行偏差原因",),
+               description="why the 执行率 is under 90 %, when it is"),
+        Column("conclusion", "评价结论", "text", required=False, nullable=True),
+        Column("problems", "存在问题", "text", required=False, nullable=True),
+        Column("measures", "改进措施", "text", required=False, nullable=True),
+    ),
+)
+
+FINANCE_DATASETS = (BUDGET_LINES, PAYMENTS, SUMMARY, TARGETS, SELF_ASSESSMENT, PROJECT_TARGETS,
+                    PROJECT_SELF_ASSESSMENT, PROJECT_SUMMARIES)
 REGISTRY_DATASETS = (ENTERPRISES, APPLICATIONS, INVESTMENT_PROJECTS)
 
 DATASETS: dict[str, Dataset] = {
     d.name: d
-    for d in (DEPARTMENTS, BUDGET_LINES, PAYMENTS, SUMMARY, TARGETS, SELF_ASSESSMENT, INDICATORS, ENTERPRISES,
+    for d in (DEPARTMENTS, *FINANCE_DATASETS, INDICATORS, ENTERPRISES,
               APPLICATIONS, INVESTMENT_PROJECTS)
 }
 

@@ -34,6 +34,23 @@ SELECT l.department_code, l.year, l.line_id, l.project_code, l.fund_source_code,
 FROM fct_budget_line l
 LEFT JOIN int_line_ledger p ON p.department_code = l.department_code AND p.year = l.year AND p.line_id = l.line_id
 
+-- name: mart_project_funds
+-- Each project's money by part, as the 自评表's funds block splits it (fund_part): 1 当年财政拨款 (fiscal lines of
+-- this year's appropriation, and fiscal lines that state no 资金性质), 2 上年结转资金 (fiscal lines carried over),
+-- 3 其他资金 (资金来源 其他资金). Lines, lines that state a 年初预算数 (initial_lines) and lines that state a 资金性质
+-- (natures) are counted, so that a block can say what its lines do not give. The department's own funds block is
+-- the sum over its projects.
+SELECT department_code, year, project_code, fund_part, COUNT(*) AS lines, COUNT(initial_budget_fen) AS initial_lines,
+       COALESCE(SUM(initial_budget_fen), 0) AS initial_budget_fen, SUM(budget_fen) AS budget_fen,
+       SUM(executed_fen) AS executed_fen, COUNT(fund_nature) AS natures
+FROM (
+    SELECT department_code, year, project_code, initial_budget_fen, budget_fen, executed_fen, fund_nature,
+           CASE WHEN fund_source_code = 'OTH' THEN 3 WHEN COALESCE(fund_nature, '') = '上年结转' THEN 2 ELSE 1 END
+               AS fund_part
+    FROM mart_line_execution
+) parts
+GROUP BY department_code, year, project_code, fund_part
+
 -- name: mart_department_year
 -- Each department-year's budget, ledger execution and carryover: what a district looks at across departments
 -- and years (the roll-up, the report's trend).

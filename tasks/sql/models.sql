@@ -81,6 +81,33 @@ SELECT a.department_code, r.year, a.indicator, a.actual, a.deviation, a.evidence
 FROM stg_self_assessment a CROSS JOIN run_params r CROSS JOIN run_promote p
 LEFT JOIN run_files f ON f.uri = CAST(a._source AS VARCHAR)
 
+-- name: fct_project_target
+-- Each project's 绩效目标 in their file's order (position 1, 2, … within the project: its form's row order).
+SELECT t.department_code, r.year, t.project_code, t.indicator,
+       CAST(row_number() OVER (PARTITION BY t.department_code, t.project_code ORDER BY t._row, t._seq) AS INTEGER)
+           AS position,
+       t.level1, t.level2, t.nature, t.target, t.unit, CAST(t.weight AS DECIMAL(6, 2)) AS weight,
+       p.run_id, CAST(t._source AS VARCHAR) AS source_uri, coalesce(f.sha256, '') AS source_sha256,
+       CAST(t._row AS INTEGER) AS source_row, p.loaded_at
+FROM stg_project_targets t CROSS JOIN run_params r CROSS JOIN run_promote p
+LEFT JOIN run_files f ON f.uri = CAST(t._source AS VARCHAR)
+
+-- name: fct_project_actual
+SELECT a.department_code, r.year, a.project_code, a.indicator, a.actual, CAST(a.score AS DECIMAL(6, 2)) AS score,
+       a.deviation, a.evidence,
+       p.run_id, CAST(a._source AS VARCHAR) AS source_uri, coalesce(f.sha256, '') AS source_sha256,
+       CAST(a._row AS INTEGER) AS source_row, p.loaded_at
+FROM stg_project_self_assessment a CROSS JOIN run_params r CROSS JOIN run_promote p
+LEFT JOIN run_files f ON f.uri = CAST(a._source AS VARCHAR)
+
+-- name: fct_project_summary
+SELECT s.department_code, r.year, s.project_code, s.implementer, s.manager, s.goal, s.achieved, s.execution_reason,
+       s.conclusion, s.problems, s.measures,
+       p.run_id, CAST(s._source AS VARCHAR) AS source_uri, coalesce(f.sha256, '') AS source_sha256,
+       CAST(s._row AS INTEGER) AS source_row, p.loaded_at
+FROM stg_project_summaries s CROSS JOIN run_params r CROSS JOIN run_promote p
+LEFT JOIN run_files f ON f.uri = CAST(s._source AS VARCHAR)
+
 -- name: fct_application
 -- The registry's applications, each id once; first_application: the enterprise's first in its programme,
 -- over the whole registry.

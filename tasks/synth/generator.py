@@ -29,6 +29,7 @@ from tasks.domain import (
 from tasks.sources.contract import (
     APPLICATIONS,
     BUDGET_LINES,
+    DATASETS,
     DEPARTMENTS,
     ENTERPRISES,
     INDICATORS,
@@ -136,6 +137,40 @@ class PerformanceTarget:
 
 
 @dataclass
+class ProjectIndicator:
+    """One row of a project's 绩效目标, and what the project's 绩效自评 reports of it."""
+
+    level1: str
+    level2: str
+    indicator: str
+    nature: str  # ≥ ≤ = 定性
+    target: str
+    unit: str
+    weight: str
+    actual: str | None = None  # the reported 实际完成值; None: not reported
+    score: str | None = None  # a 定性 indicator's own score within its band
+    deviation: str | None = None
+
+
+@dataclass
+class ProjectAssessment:
+    """A project's 绩效目标 and 绩效自评 (project_targets, project_self_assessment) and its header and
+    conclusions (project_summaries); ``assessed`` False: targets only, the 自评 not in yet."""
+
+    project_code: str
+    indicators: list[ProjectIndicator]
+    implementer: str = ""
+    manager: str = ""
+    goal: str = ""
+    achieved: str = ""
+    execution_reason: str = ""
+    conclusion: str = ""
+    problems: str = ""
+    measures: str = ""
+    assessed: bool = True
+
+
+@dataclass
 class DepartmentProfile:
     code: str
     name: str
@@ -145,6 +180,7 @@ class DepartmentProfile:
     finance: dict[int, FinanceTarget]
     registry: RegistryTarget | None = None
     targets: dict[int, list[PerformanceTarget]] = field(default_factory=dict)  # year → 绩效目标
+    projects: dict[int, list[ProjectAssessment]] = field(default_factory=dict)  # year → projects' 自评
 
 
 @dataclass
@@ -181,6 +217,24 @@ class LandingZone:
     investment_projects: pd.DataFrame
     targets: dict[tuple[int, str], pd.DataFrame] = field(default_factory=dict)
     self_assessment: dict[tuple[int, str], pd.DataFrame] = field(default_factory=dict)
+    # (year, department) → dataset name → rows: the projects' 绩效目标, 绩效自评 and 概况
+    project_files: dict[tuple[int, str], dict[str, pd.DataFrame]] = field(default_factory=dict)
+
+
+def project_frames(code: str, projects: list[ProjectAssessment]) -> dict[str, pd.DataFrame]:
+    """The three project datasets of one department-year, as rows in the contract's column names."""
+    targets = [{"department_code": code, "project_code": p.project_code, "level1": i.level1, "level2": i.level2,
+                "indicator": i.indicator, "nature": i.nature, "target": i.target, "unit": i.unit,
+                "weight": i.weight} for p in projects for i in p.indicators]
+    assessed = [{"department_code": code, "project_code": p.project_code, "indicator": i.indicator,
+                 "actual": i.actual or "", "score": i.score or "", "deviation": i.deviation or ""}
+                for p in projects if p.assessed for i in p.indicators]
+    summaries = [{"department_code": code, "project_code": p.project_code, "implementer": p.implementer,
+                  "manager": p.manager, "goal": p.goal, "achieved": p.achieved,
+                  "execution_reason": p.execution_reason, "conclusion": p.conclusion, "problems": p.problems,
+                  "measures": p.measures} for p in projects if p.assessed]
+    return {"project_targets": pd.DataFrame(targets), "project_self_assessment": pd.DataFrame(assessed),
+            "project_summaries": pd.DataFrame(summaries)}
 
 
 def _fen_text(fen: np.ndarray | pd.Series) -> pd.Series:
@@ -498,13 +552,15 @@ def build_landing_zone(
                  "deviation": t.deviation or "", "evidence": t.evidence or ""}
                 for t in rows if t.actual is not None or t.deviation is not None],
                 columns=["department_code", "indicator", "actual", "deviation", "evidence"])
+    project_files = {(year, p.code): project_frames(p.code, rows) for p in profiles
+                     for year, rows in sorted(p.projects.items())}
     departments = [
         {"department_code": p.code, "department_name": p.name, "region_code": p.region_code,
          "region_name": p.region_name, "synthetic": "是" if p.synthetic else "否"}
         for p in profiles
     ]
     return LandingZone(departments, _finance(profiles, enterprises, rng), indicators, enterprises, applications,
-                       investments, targets, assessed)
+                       investments, targets, assessed, project_files)
 
 
 def _finance(profiles: list[DepartmentProfile], enterprises: pd.DataFrame,
@@ -551,6 +607,9 @@ def write_landing_zone(zone: LandingZone, root: Path) -> None:
             write_csv(zone.targets[year, code], TARGETS, base / "targets.csv")
         if (year, code) in zone.self_assessment and len(zone.self_assessment[year, code]):
             write_csv(zone.self_assessment[year, code], SELF_ASSESSMENT, base / "self_assessment.csv")
+        for name, frame in zone.project_files.get((year, code), {}).items():
+            if len(frame):
+                write_csv(frame, DATASETS[name], base / f"{name}.csv")
     write_csv(zone.indicators, INDICATORS, root / "statistics" / "indicators.csv")
     write_csv(zone.enterprises, ENTERPRISES, root / "registry" / "enterprises.csv")
     write_csv(zone.applications, APPLICATIONS, root / "registry" / "applications.csv")

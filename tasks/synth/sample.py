@@ -25,6 +25,8 @@ from tasks.synth.generator import (
     FinanceTarget,
     Investment,
     PerformanceTarget,
+    ProjectAssessment,
+    ProjectIndicator,
     RegistryTarget,
     StatisticsTarget,
     build_landing_zone,
@@ -222,6 +224,37 @@ SWJ = DepartmentProfile(
         PerformanceTarget("效益指标", "经济效益指标", "社会消费品零售总额增长率", "≥", "5", "%", "30", "retail_growth"),
         PerformanceTarget("满意度指标", "服务对象满意度指标", "商贸企业满意度", "≥", "90", "%", "10", "reported",
                           actual="92", evidence="荔湾区商贸企业满意度调查报告（模拟）"),
+    ]},
+    # 2022 项目支出绩效自评 of three projects (synthetic). XM22003 is the hand-worked project of
+    # tests/unit/test_project_score.py: 执行率 66.45 % with no reason, a 反向 indicator missed, a 定性 one
+    # scored within its band, and one far above its target. XM22001 has no 满意度 indicator; XM22010 has its
+    # 绩效目标 but its 自评 has not come in.
+    projects={2022: [
+        ProjectAssessment("XM22001", [
+            ProjectIndicator("产出指标", "数量指标", "外贸企业扶持家数", "≥", "30", "家", "30", actual="34"),
+            ProjectIndicator("产出指标", "时效指标", "资金拨付及时率", "≥", "95", "%", "25", actual="100"),
+            ProjectIndicator("效益指标", "经济效益指标", "辖区进出口总额增长率", "≥", "3", "%", "35", actual="2.1",
+                             deviation="受外需收缩影响，增速低于预期；下一步加大对新业态企业的扶持。"),
+        ], implementer="荔湾区商务局（模拟）", manager="外贸科", goal="扶持外贸企业稳订单、拓市场，稳住外贸基本盘。",
+            achieved="扶持外贸企业 34 家，资金按时拨付；进出口总额增长 2.1%。", conclusion="项目总体完成年度目标。",
+            problems="进出口增速低于预期。", measures="加大对跨境电商等新业态的扶持。"),
+        ProjectAssessment("XM22003", [
+            ProjectIndicator("产出指标", "数量指标", "老字号企业传承扶持户数", "≥", "20", "家", "20", actual="18",
+                             deviation="两家企业未按期提交验收材料；下一步督促补交后拨付。"),
+            ProjectIndicator("产出指标", "质量指标", "修缮项目验收合格率", "=", "100", "%", "15", actual="100"),
+            ProjectIndicator("产出指标", "时效指标", "扶持申请平均办理时长", "≤", "30", "天", "15", actual="36"),
+            ProjectIndicator("效益指标", "社会效益指标", "老字号品牌影响力", "定性", "明显提升", "", "15",
+                             actual="部分达成", score="10.5"),
+            ProjectIndicator("效益指标", "经济效益指标", "老字号企业营业收入增长率", "≥", "5", "%", "15", actual="12"),
+            ProjectIndicator("满意度指标", "服务对象满意度指标", "老字号企业满意度", "≥", "90", "%", "10", actual="93"),
+        ], implementer="荔湾区商务局（模拟）", manager="商贸流通科", goal="扶持老字号企业传承发展，修缮老字号门店。",
+            achieved="扶持老字号企业 18 户，修缮门店全部验收合格。", conclusion="项目基本完成年度目标，资金执行偏慢。",
+            problems="部分扶持资金未按期拨付。", measures="按月跟踪资金拨付进度。"),
+        ProjectAssessment("XM22010", [
+            ProjectIndicator("产出指标", "数量指标", "粤港澳交流活动场次", "≥", "6", "场", "50"),
+            ProjectIndicator("效益指标", "社会效益指标", "合作项目落地数", "≥", "2", "个", "30"),
+            ProjectIndicator("满意度指标", "服务对象满意度指标", "参与企业满意度", "≥", "90", "%", "10"),
+        ], assessed=False),
     ]},
 )
 

@@ -282,33 +282,127 @@ class FundsRow:
     executed_fen: int
 
 
+FUND_PARTS = ("当年财政拨款", "上年结转资金", "其他资金")  # mart_project_funds.fund_part 1, 2, 3
+
+
+def _funds_rows(parts: dict[int, tuple[int, ...]]) -> tuple[list[FundsRow], bool]:
+    """年度资金总额 and its three parts from mart_project_funds' sums by fund_part (lines, initial_lines,
+    initial, budget, executed, natures), and whether any line states its 资金性质."""
+    found = [parts.get(k, (0, 0, 0, 0, 0, 0)) for k in (1, 2, 3)]
+    total = tuple(sum(p[i] for p in found) for i in range(6))
+    rows = [FundsRow(label, lines, initial if with_initial == lines else None, budget, executed)
+            for label, (lines, with_initial, initial, budget, executed, _) in
+            zip(("年度资金总额", *FUND_PARTS), (total, *found), strict=True)]
+    return rows, total[5] > 0
+
+
+def _funds_sums(conn: sa.Connection, departments: list[str], year: int,
+                by_project: bool) -> dict[tuple[str, ...], dict[int, tuple[int, ...]]]:
+    m = s.mart_project_funds
+    keys = [m.c.department_code, *([m.c.project_code] if by_project else [])]
+    rows = conn.execute(sa.select(
+        *keys, m.c.fund_part, sa.func.sum(m.c.lines), sa.func.sum(m.c.initial_lines),
+        sa.func.sum(m.c.initial_budget_fen), sa.func.sum(m.c.budget_fen), sa.func.sum(m.c.executed_fen),
+        sa.func.sum(m.c.natures))
+        .where(m.c.department_code.in_(departments), m.c.year == year).group_by(*keys, m.c.fund_part)).all()
+    out: dict[tuple[str, ...], dict[int, tuple[int, ...]]] = {}
+    n = len(keys)
+    for r in rows:
+        out.setdefault(tuple(str(v) for v in r[:n]), {})[int(r[n])] = tuple(int(v or 0) for v in r[n + 1:])
+    return out
+
+
+def empty_funds() -> tuple[list[FundsRow], bool]:
+    """The funds block of something with no budget line: every row zero."""
+    return _funds_rows({})
+
+
 @named("The 自评表's funds block: 年初预算数, 全年预算数 and ledger execution of all lines, then of 当年财政拨款 "
-       "and 上年结转 (fiscal lines by 资金性质) and 其他资金 (mart_line_execution)")
+       "and 上年结转 (fiscal lines by 资金性质) and 其他资金 (mart_project_funds)")
 def funds_by_nature(conn: sa.Connection, departments: list[str],
                     year: int) -> dict[str, tuple[list[FundsRow], bool]]:
     """For each department: the rows 年度资金总额, 其中：当年财政拨款, 上年结转资金, 其他资金, and whether the
     lines state their 资金性质 at all (without it, every fiscal line counts as 当年财政拨款)."""
-    m = s.mart_line_execution
-    other = m.c.fund_source_code == "OTH"
-    carried = sa.and_(~other, sa.func.coalesce(m.c.fund_nature, "") == "上年结转")
-    part = sa.case((other, 3), (carried, 2), else_=1)
-    rows = conn.execute(sa.select(
-        m.c.department_code, part.label("part"), sa.func.count(), sa.func.count(m.c.initial_budget_fen),
-        sa.func.coalesce(sa.func.sum(m.c.initial_budget_fen), 0),
-        sa.func.coalesce(sa.func.sum(m.c.budget_fen), 0), sa.func.coalesce(sa.func.sum(m.c.executed_fen), 0),
-        sa.func.count(m.c.fund_nature))
-        .where(m.c.department_code.in_(departments), m.c.year == year).group_by(m.c.department_code, part)).all()
-    sums: dict[tuple[str, int], tuple[int, ...]] = {(str(r[0]), int(r[1])): tuple(int(v) for v in r[2:]) for r in rows}
-    out = {}
-    for code in departments:
-        parts = [sums.get((code, k), (0, 0, 0, 0, 0, 0)) for k in (1, 2, 3)]
-        total = tuple(sum(p[i] for p in parts) for i in range(6))
-        found = []
-        for label, (lines, with_initial, initial, budget, executed, _) in zip(
-                ("年度资金总额", "当年财政拨款", "上年结转资金", "其他资金"), (total, *parts), strict=True):
-            found.append(FundsRow(label, lines, initial if with_initial == lines else None, budget, executed))
-        out[code] = (found, total[5] > 0)
+    sums = _funds_sums(conn, departments, year, by_project=False)
+    return {code: _funds_rows(sums.get((code,), {})) for code in departments}
+
+
+@named("Each project's funds block, as the department's (mart_project_funds)")
+def project_funds(conn: sa.Connection, departments: list[str],
+                  year: int) -> dict[tuple[str, str], tuple[list[FundsRow], bool]]:
+    """(department code, project code) → the project's rows 年度资金总额, 当年财政拨款, 上年结转资金, 其他资金
+    (分), and whether its lines state their 资金性质; every project with a budget line in the year."""
+    sums = _funds_sums(conn, departments, year, by_project=True)
+    return {(key[0], key[1]): _funds_rows(parts) for key, parts in sums.items()}
+
+
+@dataclass(frozen=True)
+class ProjectRow:
+    """A project of a department-year (dim_project): its code, name and 支出性质 code."""
+
+    code: str
+    name: str
+    expense_type_code: str
+
+
+@named("Departments' projects of a year, in code order (dim_project)")
+def projects_of(conn: sa.Connection, departments: list[str], year: int) -> dict[str, list[ProjectRow]]:
+    d = s.dim_project
+    rows = conn.execute(sa.select(d.c.department_code, d.c.project_code, d.c.project_name, d.c.expense_type_code)
+                        .where(d.c.department_code.in_(departments), d.c.year == year)
+                        .order_by(d.c.department_code, d.c.project_code)).all()
+    out: dict[str, list[ProjectRow]] = {code: [] for code in departments}
+    for r in rows:
+        out[str(r[0])].append(ProjectRow(str(r[1]), str(r[2]), str(r[3])))
     return out
+
+
+@dataclass(frozen=True)
+class ProjectTargetRow:
+    """One of a project's 绩效目标 (fct_project_target), with the project's 绩效自评 of it, if any."""
+
+    project_code: str
+    level1: str
+    level2: str
+    indicator: str
+    nature: str
+    target: str
+    unit: str
+    weight: Decimal
+    actual: str | None
+    score: Decimal | None
+    deviation: str | None
+    assessed: bool  # the 绩效自评 has a row for it
+
+
+@named("Departments' project 绩效目标 of a year, in each project's file order, with their 绩效自评 "
+       "(fct_project_target ⟕ fct_project_actual)")
+def project_targets(conn: sa.Connection, departments: list[str],
+                    year: int) -> dict[str, list[ProjectTargetRow]]:
+    t, a = s.fct_project_target, s.fct_project_actual
+    joined = t.outerjoin(a, sa.and_(a.c.department_code == t.c.department_code, a.c.year == t.c.year,
+                                    a.c.project_code == t.c.project_code, a.c.indicator == t.c.indicator))
+    rows = conn.execute(
+        sa.select(t.c.department_code, t.c.project_code, t.c.level1, t.c.level2, t.c.indicator, t.c.nature,
+                  t.c.target, t.c.unit, t.c.weight, a.c.actual, a.c.score, a.c.deviation, a.c.indicator)
+        .select_from(joined).where(t.c.department_code.in_(departments), t.c.year == year)
+        .order_by(t.c.department_code, t.c.project_code, t.c.position)).all()
+    out: dict[str, list[ProjectTargetRow]] = {code: [] for code in departments}
+    for r in rows:
+        out[str(r[0])].append(ProjectTargetRow(
+            str(r[1]), str(r[2]), str(r[3]), str(r[4]), str(r[5]), str(r[6]), str(r[7] or ""), Decimal(str(r[8])),
+            r[9], None if r[10] is None else Decimal(str(r[10])), r[11], r[12] is not None))
+    return out
+
+
+@named("Departments' 项目自评概况 of a year: header, 年度总体目标 and conclusions (fct_project_summary)")
+def project_summaries(conn: sa.Connection, departments: list[str],
+                      year: int) -> dict[tuple[str, str], dict[str, str | None]]:
+    t = s.fct_project_summary
+    fields = ("implementer", "manager", "goal", "achieved", "execution_reason", "conclusion", "problems", "measures")
+    rows = conn.execute(sa.select(t.c.department_code, t.c.project_code, *(t.c[f] for f in fields))
+                        .where(t.c.department_code.in_(departments), t.c.year == year)).all()
+    return {(str(r[0]), str(r[1])): dict(zip(fields, r[2:], strict=True)) for r in rows}
 
 
 @named("Whether each of some departments' report for a year is final, a 草稿 or not rendered yet (mart_score)")

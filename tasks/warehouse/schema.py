@@ -205,6 +205,54 @@ fct_performance_actual = sa.Table(
     *lineage(),
 )
 
+# 项目绩效目标: each project's targets, one row per 三级指标, in the file's order (position, per project).
+fct_project_target = sa.Table(
+    "fct_project_target", metadata,
+    sa.Column("department_code", sa.String(64), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("project_code", sa.String(64), primary_key=True),
+    sa.Column("indicator", sa.String(200), primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("level1", sa.String(100), nullable=False),
+    sa.Column("level2", sa.String(100), nullable=False),
+    sa.Column("nature", sa.String(8), nullable=False),
+    sa.Column("target", sa.String(200), nullable=False),
+    sa.Column("unit", sa.String(20), nullable=True),
+    sa.Column("weight", sa.Numeric(6, 2), nullable=False),
+    *lineage(),
+)
+
+# 项目绩效自评: what a department reports of each project's targets (实际完成值, a 定性 score, 偏差原因).
+fct_project_actual = sa.Table(
+    "fct_project_actual", metadata,
+    sa.Column("department_code", sa.String(64), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("project_code", sa.String(64), primary_key=True),
+    sa.Column("indicator", sa.String(200), primary_key=True),
+    sa.Column("actual", sa.String(200), nullable=True),
+    sa.Column("score", sa.Numeric(6, 2), nullable=True),
+    sa.Column("deviation", sa.Text, nullable=True),
+    sa.Column("evidence", sa.Text, nullable=True),
+    *lineage(),
+)
+
+# 项目自评概况: a project's header (实施单位, 项目负责人), 年度总体目标 and conclusions, as the department writes them.
+fct_project_summary = sa.Table(
+    "fct_project_summary", metadata,
+    sa.Column("department_code", sa.String(64), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("project_code", sa.String(64), primary_key=True),
+    sa.Column("implementer", sa.String(200), nullable=True),
+    sa.Column("manager", sa.String(100), nullable=True),
+    sa.Column("goal", sa.Text, nullable=True),
+    sa.Column("achieved", sa.Text, nullable=True),
+    sa.Column("execution_reason", sa.Text, nullable=True),
+    sa.Column("conclusion", sa.Text, nullable=True),
+    sa.Column("problems", sa.Text, nullable=True),
+    sa.Column("measures", sa.Text, nullable=True),
+    *lineage(),
+)
+
 # Operations -----------------------------------------------------------------------------------
 
 ops_run = sa.Table(
@@ -357,4 +405,18 @@ mart_line_execution = sa.Table(
     sa.Column("fund_nature", sa.String(20)),
     sa.Column("executed_fen", sa.BigInteger),
     sa.Column("payments", sa.BigInteger),
+)
+
+mart_project_funds = sa.Table(
+    "mart_project_funds", views,
+    sa.Column("department_code", sa.String(64)),
+    sa.Column("year", sa.Integer),
+    sa.Column("project_code", sa.String(64)),
+    sa.Column("fund_part", sa.Integer),
+    sa.Column("lines", sa.BigInteger),
+    sa.Column("initial_lines", sa.BigInteger),
+    sa.Column("initial_budget_fen", sa.BigInteger),
+    sa.Column("budget_fen", sa.BigInteger),
+    sa.Column("executed_fen", sa.BigInteger),
+    sa.Column("natures", sa.BigInteger),
 )

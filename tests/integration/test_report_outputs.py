@@ -344,3 +344,68 @@ def test_a_hostile_department_code_is_refused_and_writes_nothing_outside(prefect
     assert [p for p in landings if p.exists()] == []
     assert state.is_failed()
     assert "'../../../tmp/evil' is not a valid 部门编码" in str(state.message)
+
+
+# 项目支出绩效自评表 (issue 29): the forms the nightly writes, and those written on demand.
+
+SWJ = "440103-SWJ"
+
+
+def _rows_read_back(path: Path) -> list[list[str]]:
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(path).worksheets[0]
+    return [[str(v) for v in row if v not in (None, "")] for row in sheet.iter_rows(values_only=True)]
+
+
+def test_every_project_has_its_form_and_the_appendix_lists_every_project(run_dir):
+    forms = folder(run_dir, SWJ) / "projects"
+    projects = [f"XM220{n:02d}" for n in range(1, 11)]  # the 商务局's ten 项目支出 projects
+    assert sorted(p.stem for p in forms.glob("*.xlsx")) == projects
+    assert sorted(p.stem for p in forms.glob("*.html") if p.name != "index.html") == projects
+    html = (folder(run_dir, SWJ) / "report.html").read_text(encoding="utf-8")
+    assert "附表3" in html and "项目支出绩效自评情况汇总表" in html
+    for code in projects:
+        assert code in html
+    text = re.sub(r"<[^>]+>", "|", html)
+    assert re.search(r"XM22003\|+老字号保护传承经费\|+699\.86\|+465\.08\|+66\.45%\|+87\.65\|+良\|+已自评", text)
+    assert re.search(r"XM22010\|+粤港澳合作交流经费\|.*?\|+自评未报送或未填齐", text)  # named, not dropped
+    assert re.search(r"XM22002\|+商贸流通业发展资金\|.*?\|+未报送绩效目标", text)
+    liwan = (folder(run_dir) / "report.html").read_text(encoding="utf-8")
+    assert liwan.count("未报送绩效目标") >= 25  # every project of the reference department, none assessed
+
+
+def test_the_hand_worked_project_form_opens_in_libreoffice_with_the_same_cells(run_dir, tmp_path):
+    from openpyxl import load_workbook
+
+    source = folder(run_dir, SWJ) / "projects" / "XM22003.xlsx"
+    written = _rows_read_back(source)
+    assert ["年度资金总额", "—", "699.86", "465.08", "10", "66.45%", "6.65"] in written  # no 年初预算数 given
+    assert ["产出指标", "时效指标", "扶持申请平均办理时长", "≤", "天", "≤30天", "36天", "15", "12.50"] in written
+    assert ["效益指标", "社会效益指标", "老字号品牌影响力", "定性", "—", "明显提升", "部分达成", "15",
+            "10.50"] in written
+    assert ["总分", "100", "87.65", "良"] in written
+    assert any(r and r[0] == "审核提示" and r[1].startswith("PJC-001") for r in written)
+    saved = libreoffice_convert(source, "xlsx:Calc MS Excel 2007 XML", tmp_path / "lo")
+    assert _rows_read_back(saved) == written
+    merged = {str(r) for r in load_workbook(saved).worksheets[0].merged_cells.ranges}
+    assert "A1:J1" in merged and "A6:C6" in merged  # the title across the form, the funds block's label
+
+
+def test_the_forms_in_word_and_pdf_on_demand(run_dir, tmp_path):
+    out = run_dir / "out"
+    assert main(["projects", "--year", "2022", "--department", SWJ, "--format", "docx", "pdf", "xlsx", "html",
+                 "--warehouse", f"duckdb:///{run_dir}/wh.duckdb", "--out", str(out)]) == 0
+    forms = folder(run_dir, SWJ) / "projects"
+    pdf_text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(forms / "XM22003.pdf"), "-"], capture_output=True,
+                              text=True, check=True).stdout
+    compact = re.sub(r"\s+", "", pdf_text)
+    assert "老字号保护传承经费" in compact and "87.65" in compact and "PJC-001" in compact
+    word = libreoffice_convert(forms / "XM22003.docx", "pdf", tmp_path / "word")
+    word_text = re.sub(r"\s+", "", subprocess.run(["pdftotext", "-enc", "UTF-8", str(word), "-"],
+                                                  capture_output=True, text=True, check=True).stdout)
+    for cell in ("项目支出绩效自评表", "老字号保护传承经费", "699.86", "66.45%", "6.65", "12.50", "10.50", "87.65",
+                 "偏差原因分析及改进措施", "单位负责人（签章）"):
+        assert cell in word_text, cell
+    assert main(["projects", "--year", "2022", "--department", "440103-NONE", "--warehouse",
+                 f"duckdb:///{run_dir}/wh.duckdb", "--out", str(out)]) == 2

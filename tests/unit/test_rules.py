@@ -108,6 +108,13 @@ MUTATIONS = {
     "PRF-008": ("self_assessment", lambda f: at(f, f["indicator"] == "企业服务满意度", "actual", "0.96")),
     "PRF-009": ("self_assessment", lambda f: pd.concat(
         [f, f.iloc[[0]].assign(indicator="省级“专精特新”申报企业数", actual="70")], ignore_index=True)),
+    # project rules: on the reference department given a 绩效目标 and 绩效自评 for every 项目支出 project (with_projects)
+    "PRJ-001": ("project_targets", dup),
+    "PRJ-002": ("project_targets", lambda f: at(f, first(f), "project_code", "NO-SUCH-PROJECT")),
+    "PRJ-003": ("project_self_assessment", dup),
+    "PRJ-004": ("project_self_assessment", lambda f: at(f, first(f), "indicator", "没有这个指标")),
+    "PRJ-005": ("project_self_assessment", lambda f: at(f, first(f), "actual", None)),
+    "PRJ-006": ("project_targets", lambda f: f[f["project_code"] != f["project_code"].iloc[0]]),
     "STA-001": ("indicators", lambda f: dup(f, int(f[liwan_ind(f, 2022)].index[0]))),
     "STA-002": ("indicators", lambda f: at(f, liwan_ind(f, 2022), "value", 1e12)),
     "STA-003": ("indicators", lambda f: at(f, liwan_ind(f, 2022), "value", tripled(f))),
@@ -129,9 +136,37 @@ def referenced_enterprise_changed(base: RunData, rule: str) -> RunData:
     return RunData(base.year, base.departments, frames)
 
 
+def with_projects(base: RunData) -> RunData:
+    """The reference department with a 绩效目标 (two indicators, 分值 90) and a 绩效自评 for each of its 项目支出
+    projects: every project rule passes on it."""
+    lines = base.frames["budget_lines"]
+    projects = sorted(set(lines.loc[lines["expense_type"] == "项目支出", "project_code"]))
+    targets, actuals = [], []
+    for project in projects:
+        for n, (name, nature, target, unit, weight, actual) in enumerate(
+                (("服务企业数", "≥", "10", "家", 80.0, "12"), ("服务对象满意度", "≥", "90", "%", 10.0, "95"))):
+            row = len(targets) + 2
+            targets.append({"department_code": LIWAN, "project_code": project, "level1": "产出指标",
+                            "level2": "数量指标", "indicator": name, "nature": nature, "target": target, "unit": unit,
+                            "weight": weight, "_row": row, "_source": "project_targets.csv"})
+            actuals.append({"department_code": LIWAN, "project_code": project, "indicator": name, "actual": actual,
+                            "score": float("nan"), "deviation": None, "evidence": None, "_row": row,
+                            "_source": "project_self_assessment.csv"})
+    frames = copy.deepcopy(base.frames)
+    for name, rows in (("project_targets", targets), ("project_self_assessment", actuals)):
+        empty = frames[name]
+        frames[name] = pd.DataFrame(rows, columns=list(empty.columns)).astype(empty.dtypes.to_dict())
+    return RunData(base.year, base.departments, frames)
+
+
 @pytest.fixture(scope="module")
 def baseline(base):
     return run_gate(base, PARAMS)
+
+
+def test_the_project_fixture_passes_every_rule(base):
+    report = run_gate(with_projects(base), PARAMS)
+    assert [(r.rule.rule_id, r.example()) for r in report.for_department(LIWAN) if not r.success] == []
 
 
 def test_registry_is_well_formed():
@@ -151,7 +186,8 @@ def test_sample_passes_every_rule(baseline):
 @pytest.mark.parametrize("rule_id", sorted(MUTATIONS))
 def test_each_rule_fails_on_its_fixture(base, rule_id):
     name, change = MUTATIONS[rule_id]
-    data = referenced_enterprise_changed(base, rule_id) if change is None else mutated(base, name, change)
+    start = with_projects(base) if rule_id.startswith("PRJ") else base
+    data = referenced_enterprise_changed(base, rule_id) if change is None else mutated(start, name, change)
     report = run_gate(data, PARAMS)
     result = next(r for r in report.for_department(LIWAN) if r.rule.rule_id == rule_id)
     assert not result.success, f"{rule_id} did not fire"

@@ -20,7 +20,7 @@ def test_every_suite_loads_into_great_expectations(name):
         assert rule.label and rule.message and rule.category in CATEGORIES
         assert rule.severity in ("fatal", "warning")
         assert rule.view in check_views(), f"{rule.rule_id} names an unknown view {rule.view}"
-        assert rule.rule_id.split("-")[0] in {"FIN", "PRF", "STA", "REG", "REC"}
+        assert rule.rule_id.split("-")[0] in {"FIN", "PRF", "PRJ", "STA", "REG", "REC"}
 
 
 def test_the_datasets_each_rule_view_reads_come_from_its_sql():

@@ -239,3 +239,45 @@ SELECT a.* EXCLUDE (_seq),
            || regexp_replace(regexp_replace(CAST(TRY_CAST(ltrim(trim(a.actual), '+') AS DECIMAL(18, 6)) * 100 AS VARCHAR), '0+$', ''), '\.$', '') || '）' END AS actual_readings,
        a._seq AS _idx
 FROM stg_self_assessment a
+
+-- name: project_targets
+-- Each project's 绩效目标 (三级指标) with whether its project is one of the department's budget lines' 项目编码
+-- (project_known). Whether its 指标值 is a number and its 分值 make the profile's total are checked at intake
+-- (tasks/report/projects.py check_project_inputs), where the profile is known.
+SELECT t.* EXCLUDE (_seq),
+       EXISTS (SELECT 1 FROM stg_budget_lines l WHERE l.department_code = t.department_code
+               AND l.project_code = t.project_code) AS project_known,
+       t._seq AS _idx
+FROM stg_project_targets t
+
+-- name: project_self_assessment
+-- Each project 绩效自评 row with whether its project and 三级指标 are among the project's 绩效目标 (target_known).
+SELECT a.* EXCLUDE (_seq),
+       EXISTS (SELECT 1 FROM stg_project_targets t WHERE t.department_code = a.department_code
+               AND t.project_code = a.project_code AND t.indicator = a.indicator) AS target_known,
+       a._seq AS _idx
+FROM stg_project_self_assessment a
+
+-- name: project_actuals
+-- Each 绩效目标 of a project whose 绩效自评 has come in (a row of it for the project), with whether the 绩效自评
+-- states it (assessed). A project with no 绩效自评 row at all is not here: its form is a 草稿, named as missing.
+SELECT t.department_code, t.project_code, t.indicator, t._source, t._row,
+       EXISTS (SELECT 1 FROM stg_project_self_assessment a WHERE a.department_code = t.department_code
+               AND a.project_code = t.project_code AND a.indicator = t.indicator
+               AND coalesce(trim(a.actual), '') <> '') AS assessed,
+       row_number() OVER (ORDER BY t._seq) - 1 AS _idx
+FROM stg_project_targets t
+WHERE EXISTS (SELECT 1 FROM stg_project_self_assessment s WHERE s.department_code = t.department_code
+              AND s.project_code = t.project_code)
+
+-- name: project_coverage
+-- Each 项目支出 project of a department that sent project 绩效目标, with whether the project has any (has_target).
+SELECT l.department_code, l.project_code, any_value(l.project_name) AS project_name,
+       min(l._source) AS _source, min(l._row) AS _row,
+       EXISTS (SELECT 1 FROM stg_project_targets t WHERE t.department_code = l.department_code
+               AND t.project_code = l.project_code) AS has_target,
+       row_number() OVER (ORDER BY min(l._seq)) - 1 AS _idx
+FROM stg_budget_lines l
+WHERE l.expense_type = '项目支出'
+  AND EXISTS (SELECT 1 FROM stg_project_targets t WHERE t.department_code = l.department_code)
+GROUP BY l.department_code, l.project_code

@@ -1,0 +1,355 @@
+"""The 项目支出绩效自评表 as a grid of cells, once, and written from it as XLSX, HTML and DOCX.
+
+The layout is 财预〔2020〕10号's 附件2, ten columns wide:
+- the header: 项目名称, 主管部门, 实施单位, 项目负责人;
+- the funds block: 年初预算数 | 全年预算数 | 全年执行数 | 分值 | 执行率 | 得分 for 年度资金总额, then 其中
+  当年财政拨款, 上年结转资金, 其他资金 (only the total row is scored);
+- 年度总体目标: 预期目标 | 实际完成情况;
+- the 绩效指标: 一级 | 二级 | 三级指标 | 指标性质 | 度量单位 | 年度指标值 | 实际完成值 | 分值 | 得分 |
+  偏差原因分析及改进措施;
+- 总分 and 自评等级, the boxes 评价结论, 存在问题 and 改进措施, the reviewer's findings, the signature lines.
+Every writer reads the same :func:`form_grid`, so the XLSX, the HTML and the DOCX hold the same cells
+(tests/integration/test_report_outputs.py reads them back through LibreOffice).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from tasks.report import formatting as fmt
+from tasks.report.projects import ProjectForm
+from tasks.report.tables import Table
+from tasks.warehouse.queries import FundsRow
+
+WIDTH = 10
+DASH = "—"
+DRAFT = "草稿"
+TITLE = "项目支出绩效自评表"
+PENDING_NOTE = "项目绩效自评尚未报送或未填齐，本表为草稿，实际完成值待填写，不评定等级。"
+SIGNATURES = "填报人：　　　　　　联系电话：　　　　　　单位负责人（签章）：　　　　　　填报日期：　　年　　月　　日"
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    span: int = 1
+    kind: str = "value"  # title, label, head, value, number, note
+
+
+Row = list[Cell]
+
+
+def _plain(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def _money(fen: int | None) -> str:
+    return DASH if fen is None else fmt.wan(fen)
+
+
+def _rate(row: FundsRow) -> str:
+    rate = fmt.ratio(row.executed_fen, row.budget_fen)
+    return DASH if rate is None else f"{fmt.percent(rate, 2)}%"
+
+
+def _funds_rows(form: ProjectForm) -> list[Row]:
+    heads = ("年初预算数", "全年预算数", "全年执行数", "分值", "执行率")
+    rows: list[Row] = [[Cell("项目资金（万元）", 3, "head"), *(Cell(h, 1, "head") for h in heads),
+                        Cell("得分", 2, "head")]]
+    for i, f in enumerate(form.funds):
+        initial = _money(f.initial_budget_fen) if f.lines else DASH
+        if i == 0:
+            rows.append([Cell("年度资金总额", 3, "label"), Cell(initial, kind="number"),
+                         Cell(fmt.wan(f.budget_fen), kind="number"), Cell(fmt.wan(f.executed_fen), kind="number"),
+                         Cell(_plain(form.funds_weight), kind="number"), Cell(_rate(f), kind="number"),
+                         Cell(f"{form.funds_score:.2f}", 2, "number")])
+            continue
+        unknown = f.label == "上年结转资金" and not form.natures_stated
+        cells = [DASH] * 3 if unknown else [initial, fmt.wan(f.budget_fen), fmt.wan(f.executed_fen)]
+        rows.append([Cell(("其中：" if i == 1 else "　　　") + f.label, 3, "label"),
+                     *(Cell(c, kind="number") for c in cells), Cell(DASH, kind="number"),
+                     Cell(DASH if unknown else _rate(f), kind="number"), Cell(DASH, 2, "number")])
+    return rows
+
+
+def _score(value: Decimal | None, assessed: bool) -> str:
+    if value is None:
+        return "待评" if not assessed else DASH
+    return f"{value:.2f}"
+
+
+def form_grid(form: ProjectForm) -> list[Row]:
+    """The form as rows of cells, each row ``WIDTH`` columns wide (spans included)."""
+    s = form.summary
+    title = f"{TITLE}（{DRAFT}）" if not form.assessed else TITLE
+    rows: list[Row] = [
+        [Cell(title, WIDTH, "title")],
+        [Cell(f"（{form.year}年度）", WIDTH, "subtitle")],
+        [Cell("项目名称", 2, "label"), Cell(form.project_name, 3), Cell("项目编码", 2, "label"),
+         Cell(form.project_code, 3)],
+        [Cell("主管部门", 2, "label"), Cell(form.department_name, 3), Cell("实施单位", 2, "label"),
+         Cell(s.get("implementer", ""), 3)],
+        [Cell("项目负责人", 2, "label"), Cell(s.get("manager", ""), 3), Cell("自评等级", 2, "label"),
+         Cell(form.grade, 3)],
+        *_funds_rows(form),
+        [Cell("年度总体目标", WIDTH, "head")],
+        [Cell("预期目标", 5, "head"), Cell("实际完成情况", 5, "head")],
+        [Cell(s.get("goal", ""), 5), Cell(s.get("achieved", ""), 5)],
+        [Cell("绩效指标", WIDTH, "head")],
+        [Cell(h, 1, "head") for h in ("一级指标", "二级指标", "三级指标", "指标性质", "度量单位", "年度指标值",
+                                      "实际完成值", "分值", "得分", "偏差原因分析及改进措施")],
+    ]
+    for item in form.items:
+        rows.append([Cell(item.level1), Cell(item.level2), Cell(item.name), Cell(item.nature), Cell(item.unit or DASH),
+                     Cell(item.target_text), Cell(item.actual_text), Cell(_plain(item.weight), kind="number"),
+                     Cell(_score(item.score, form.assessed), kind="number"), Cell(item.deviation)])
+    if not form.items:
+        rows.append([Cell("未报送项目绩效目标", WIDTH, "note")])
+    rows.append([Cell("总分", 7, "head"), Cell(_plain(form.weights), kind="number"),
+                 Cell(DASH if form.total is None else f"{form.total:.2f}", kind="number"), Cell(form.grade)])
+    for label, key in (("评价结论", "conclusion"), ("存在问题", "problems"), ("改进措施", "measures")):
+        rows.append([Cell(label, 2, "label"), Cell(s.get(key, ""), WIDTH - 2)])
+    if form.rate is not None and form.rate < 1 and s.get("execution_reason"):
+        rows.append([Cell("执行偏差原因", 2, "label"), Cell(s["execution_reason"], WIDTH - 2)])
+    for finding in form.findings:
+        rows.append([Cell("审核提示", 2, "label"), Cell(f"{finding.id} {finding.label}：{finding.message}", WIDTH - 2,
+                                                         "note")])
+    for note in form.notes:
+        rows.append([Cell("说明", 2, "label"), Cell(note, WIDTH - 2, "note")])
+    if not form.assessed:
+        rows.append([Cell("说明", 2, "label"), Cell(PENDING_NOTE, WIDTH - 2, "note")])
+    rows.append([Cell(SIGNATURES, WIDTH, "sign")])
+    return rows
+
+
+def cell_texts(grid: list[Row]) -> list[list[str]]:
+    """The grid's texts, one list per row, each cell once (its span not repeated): what a reader gets back."""
+    return [[c.text for c in row] for row in grid]
+
+
+# XLSX -----------------------------------------------------------------------------------------------------------
+
+COLUMN_WIDTHS = (10, 12, 22, 8, 8, 12, 12, 7, 7, 30)
+
+
+def form_xlsx(grids: list[tuple[str, list[Row]]], created: dt.datetime, title: str) -> bytes:
+    """One sheet per form (``(sheet name, grid)``), merged cells as the layout spans them, thin borders, wrapped
+    text, A4 landscape fitting the width; equal forms give equal bytes (``created`` as created and modified)."""
+    import openpyxl
+    from openpyxl.styles import Alignment, Border, Font, Side
+    from openpyxl.utils import get_column_letter
+
+    from tasks.report.office import fixed_zip
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    thin = Side(style="thin")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    for name, grid in grids:
+        sheet = book.create_sheet(_sheet_name(name))
+        for i, width in enumerate(COLUMN_WIDTHS, start=1):
+            sheet.column_dimensions[get_column_letter(i)].width = width
+        for r, row in enumerate(grid, start=1):
+            col = 1
+            for cell in row:
+                target = sheet.cell(row=r, column=col, value=cell.text)
+                target.alignment = Alignment(
+                    wrap_text=True, vertical="center",
+                    horizontal="center" if cell.kind in ("title", "subtitle", "head", "label") else
+                    "right" if cell.kind == "number" else "left")
+                if cell.kind == "title":
+                    target.font = Font(name="黑体", bold=True, size=14)
+                elif cell.kind in ("head", "label"):
+                    target.font = Font(name="仿宋_GB2312", bold=True)
+                else:
+                    target.font = Font(name="仿宋_GB2312")
+                if cell.kind not in ("title", "subtitle", "sign"):
+                    for c in range(col, col + cell.span):
+                        sheet.cell(row=r, column=c).border = border
+                if cell.span > 1:
+                    sheet.merge_cells(start_row=r, start_column=col, end_row=r, end_column=col + cell.span - 1)
+                col += cell.span
+        sheet.page_setup.orientation = "landscape"
+        sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+        sheet.page_setup.fitToWidth = 1
+        sheet.page_setup.fitToHeight = 0
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    book.properties.title = title
+    book.properties.creator = book.properties.lastModifiedBy = "selfeval"
+    book.properties.created = created.replace(tzinfo=None)
+    buf = io.BytesIO()
+    book.save(buf)
+    return fixed_zip(_fixed_modified(buf.getvalue(), created))
+
+
+_MODIFIED = re.compile(rb"<dcterms:modified([^>]*)>[^<]*</dcterms:modified>")
+
+
+def _fixed_modified(data: bytes, created: dt.datetime) -> bytes:
+    """openpyxl stamps the save time as modified: the archive with ``created`` there instead."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    stamp = created.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            member = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                member = _MODIFIED.sub(lambda m: b"<dcterms:modified" + m.group(1) + b">" + stamp
+                                       + b"</dcterms:modified>", member)
+            target.writestr(info, member)
+    return out.getvalue()
+
+
+def _sheet_name(name: str) -> str:
+    """A sheet name Excel accepts: at most 31 characters, none of []:*?/\\."""
+    cleaned = "".join("_" if ch in "[]:*?/\\" else ch for ch in name)
+    return cleaned[:31] or "项目"
+
+
+# HTML -----------------------------------------------------------------------------------------------------------
+
+STYLE = """
+body { font-family: "FangSong", "Noto Serif CJK SC", serif; margin: 2em; }
+table.form { border-collapse: collapse; width: 100%; table-layout: fixed; font-size: 10.5pt; }
+table.form td { border: 1px solid #000; padding: 3px 5px; vertical-align: middle; word-break: break-all; }
+td.title { border: none; text-align: center; font-size: 16pt; font-weight: bold;
+           font-family: "SimHei", "Noto Sans CJK SC", sans-serif; }
+td.subtitle, td.sign { border: none; text-align: center; }
+td.sign { text-align: left; padding-top: 1.5em; }
+td.head, td.label { text-align: center; font-weight: bold; }
+td.number { text-align: right; font-variant-numeric: tabular-nums; }
+td.note { color: #8a4b00; }
+@page { size: A4 landscape; margin: 15mm; }
+"""
+
+
+def form_html(grid: list[Row], title: str) -> str:
+    """A standalone HTML page of one form: no script, no external resource."""
+    cols = "".join(f'<col style="width:{w / sum(COLUMN_WIDTHS) * 100:.2f}%">' for w in COLUMN_WIDTHS)
+    body = []
+    for row in grid:
+        cells = "".join(
+            f'<td class="{c.kind}"' + (f' colspan="{c.span}"' if c.span > 1 else "") + f">{html.escape(c.text)}</td>"
+            for c in row)
+        body.append(f"<tr>{cells}</tr>")
+    return (f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+            f"<style>{STYLE}</style></head><body>\n<table class=\"form\"><colgroup>{cols}</colgroup>\n"
+            + "\n".join(body) + "\n</table></body></html>\n")
+
+
+# DOCX -----------------------------------------------------------------------------------------------------------
+
+def form_docx(grid: list[Row], created: dt.datetime, title: str) -> bytes:
+    """The form as a Word table (A4 landscape, merged cells as the layout spans them), its faces named as every
+    selfeval DOCX names them; equal forms give equal bytes."""
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Mm
+
+    from tasks.report.office import office_faces, saved, set_fonts
+
+    document = Document()
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = Mm(297), Mm(210)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Mm(15))
+    body = [row for row in grid if row[0].kind not in ("title", "subtitle", "sign")]
+    for row in grid:
+        if row[0].kind in ("title", "subtitle"):
+            p = document.add_paragraph()
+            p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            run = p.add_run(row[0].text)
+            set_fonts(run, "黑体" if row[0].kind == "title" else "仿宋_GB2312", 16 if row[0].kind == "title" else 11,
+                      row[0].kind == "title")
+    table = document.add_table(rows=len(body), cols=WIDTH)
+    table.style = "Table Grid"
+    total = sum(COLUMN_WIDTHS)
+    for r, row in enumerate(body):
+        col = 0
+        for cell in row:
+            target = table.cell(r, col)
+            if cell.span > 1:
+                target = target.merge(table.cell(r, col + cell.span - 1))
+            target.text = ""
+            p = target.paragraphs[0]
+            p.alignment = (WD_ALIGN_PARAGRAPH.CENTER if cell.kind in ("head", "label") else
+                           WD_ALIGN_PARAGRAPH.RIGHT if cell.kind == "number" else WD_ALIGN_PARAGRAPH.LEFT)
+            set_fonts(p.add_run(cell.text), "仿宋_GB2312", 9, cell.kind in ("head", "label"))
+            col += cell.span
+    for i, width in enumerate(COLUMN_WIDTHS):
+        for cell in table.columns[i].cells:
+            cell.width = Mm(267 * width / total)
+    for row in grid:
+        if row[0].kind == "sign":
+            set_fonts(document.add_paragraph().add_run(row[0].text), "仿宋_GB2312", 11)
+    office_faces(document)
+    return saved(document, created, title)
+
+
+# The department's folder --------------------------------------------------------------------------------------
+
+FOLDER = "projects"
+INDEX = "index.html"
+
+
+def _file_stem(code: str) -> str:
+    """A project code as a file name: the contract's code characters stay, anything else becomes _."""
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in code).lstrip(".") or "_"
+
+
+def write_project_forms(folder: Path, forms: list[ProjectForm], summary: Table, formats: tuple[str, ...] = ("xlsx",
+                        "html")) -> dict[str, Path]:
+    """Each project's form into ``folder``/projects/ as ``<项目编码>.<format>`` (xlsx, html; docx and pdf on
+    demand), and ``index.html``: the 汇总表 with a link to each form. Forms of projects no longer there are
+    removed. Returns {"projects": the index}."""
+    target = folder / FOLDER
+    target.mkdir(parents=True, exist_ok=True)
+    keep = {INDEX}
+    for form in forms:
+        grid = form_grid(form)
+        stem = _file_stem(form.project_code)
+        title = f"{form.project_name}{TITLE}"
+        created = dt.datetime(form.year + 1, 1, 1, tzinfo=dt.UTC)
+        if "xlsx" in formats:
+            (target / f"{stem}.xlsx").write_bytes(form_xlsx([(form.project_code, grid)], created, title))
+        page = form_html(grid, title)
+        if "html" in formats:
+            (target / f"{stem}.html").write_text(page, encoding="utf-8")
+        if "docx" in formats:
+            (target / f"{stem}.docx").write_bytes(form_docx(grid, created, title))
+        if "pdf" in formats:
+            from tasks.report.pdf_render import to_pdf
+
+            (target / f"{stem}.pdf").write_bytes(to_pdf(page, target))
+        keep.update(f"{stem}.{f}" for f in formats)
+    for old in target.iterdir():
+        if old.is_file() and old.name not in keep and old.suffix in (".xlsx", ".html", ".docx", ".pdf"):
+            old.unlink()
+    index = target / INDEX
+    index.write_text(index_html(forms, summary, formats), encoding="utf-8")
+    return {"projects": index}
+
+
+def index_html(forms: list[ProjectForm], summary: Table, formats: tuple[str, ...]) -> str:
+    """The 汇总表 as a page, each project's code linking to its form in each format written."""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in summary.header)
+    rows = []
+    for form, row in zip(forms, summary.rows, strict=True):
+        stem = _file_stem(form.project_code)
+        links = " ".join(f'<a href="{stem}.{f}">{f.upper()}</a>' for f in formats)
+        cells = "".join(f"<td>{html.escape(c)}</td>" for c in row)
+        rows.append(f"<tr>{cells}<td>{links}</td></tr>")
+    notes = "".join(f"<p>{html.escape(n)}</p>" for n in summary.notes)
+    return (f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(summary.caption)}'
+            f"</title><style>{STYLE} table {{ border-collapse: collapse; }} th, td {{ border: 1px solid #000; "
+            f"padding: 3px 6px; }}</style></head><body><h1>{html.escape(summary.caption)}</h1>\n<table><tr>{head}"
+            "<th>自评表</th></tr>\n" + "\n".join(rows) + f"\n</table>{notes}</body></html>\n")
