@@ -92,8 +92,8 @@ def run_child(mode: str, root: Path, warehouse: str, out: Path, env: dict[str, s
 def city(payments: int, departments: int = 60) -> tuple[Path, float]:
     from tasks.synth.city import CitySpec, build_city
 
-    # v3: with 绩效目标 and 绩效自评 (departments score as real ones)
-    root = CACHE / f"city-v3-{departments}-{payments}"
+    # v4: with 绩效目标 and 绩效自评 (departments score as real ones), and each project's (issue 29)
+    root = CACHE / f"city-v4-{departments}-{payments}"
     if not (root / "expected_faults.csv").exists():
         shutil.rmtree(root, ignore_errors=True)
         start = time.perf_counter()

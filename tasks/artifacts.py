@@ -21,7 +21,7 @@ def _key(*parts: object) -> str:
 
 
 ORDER = {"failed": 0, "refused": 0, "draft": 1, "loaded": 2}
-LINKS = ("html", "pdf", "docx", "md", "provenance")
+LINKS = ("html", "pdf", "docx", "md", "provenance", "projects")
 
 
 def run_table(summary: RunSummary, settings: Settings) -> list[dict[str, str]]:
@@ -40,7 +40,7 @@ def run_table(summary: RunSummary, settings: Settings) -> list[dict[str, str]]:
                 what += f" [{gl.FORMATS['errors']}]({settings.link(errors)})"
         rows.append({gl.DEPARTMENT: o.department_code, gl.RESULT: gl.status(o.status), gl.SCORE: o.score or "—",
                      gl.WARNINGS: str(o.warnings), gl.RULES: "、".join(o.rules), gl.MISSING: "、".join(o.missing),
-                     f"{gl.REPORT} / {gl.REASON}": what})
+                     gl.PROJECTS: o.projects, f"{gl.REPORT} / {gl.REASON}": what})
     return rows
 
 

@@ -64,6 +64,7 @@ SCORE = "总分"
 WARNINGS = "警告数"
 RULES = "未通过的规则"
 MISSING = "尚未提交"
+PROJECTS = "项目自评"
 REPORT = "报告"
 REASON = "原因"
 STAGE = "阶段"
@@ -84,7 +85,7 @@ STAGES = {"plan": "准备", "extract": "读取数据", "validate": "数据校验
           "review": "审核", "monitor": "执行监控", "close": "收尾", "total": "合计"}
 DATA_DOCS = both("GX 数据文档", "Data Docs")
 FORMATS = {"html": "网页", "pdf": "PDF", "docx": "Word", "md": "Markdown", "provenance": "数据来源",
-           "errors": "错误明细"}
+           "projects": "项目自评表", "errors": "错误明细"}
 
 ALERT_REFUSED = "数据未通过校验，未入库"
 INPUT_PROBLEM = "输入文件有误"  # the label of an input refusal's row (rule INPUT) on the page and in alerts

@@ -107,6 +107,7 @@ class DepartmentOutcome:
     rows: dict[str, int] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
     score: str = ""  # a final report's 总分 and 等级 ("93.50 优秀"); empty for a 草稿 and the rest
+    projects: str = ""  # its projects' 自评 in one line ("10 个项目：已自评 2，…"); empty without projects
 
 
 @dataclass
@@ -428,7 +429,8 @@ def rendered_outcomes(plan: Plan, rendered: list[Rendered], decisions: dict[str,
             out[r.department] = DepartmentOutcome(
                 r.department, "draft" if r.missing else "loaded", warnings=len(decisions[r.department].notes),
                 reports={k: str(v) for k, v in r.paths.items()}, rows=rows.get(r.department, {}), missing=r.missing,
-                score=f"{r.score.total} {r.score.grade}" if r.score is not None and not r.missing else "")
+                score=f"{r.score.total} {r.score.grade}" if r.score is not None and not r.missing else "",
+                projects=r.projects)
         plan.advance(r.department, out[r.department].status)
     return out
 

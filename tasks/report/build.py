@@ -30,7 +30,7 @@ from tasks.report.narrative import (
 )
 from tasks.report.narrative_form import FormFigure, write_form
 from tasks.report.project_form import write_project_forms
-from tasks.report.projects import forms_of, load_project_profile, summary_table
+from tasks.report.projects import forms_of, in_one_line, load_project_profile, summary_table
 from tasks.report.provenance import provenance
 from tasks.report.render import (
     QualityNote,
@@ -241,6 +241,7 @@ class Rendered:
     missing: list[str]
     score: Score | None
     error: str | None = None
+    projects: str = ""  # its projects' 自评 in one line (tasks.report.projects.in_one_line)
 
 
 def render_keys(engine: sa.Engine, settings: Settings, departments: list[str], year: int,
@@ -288,7 +289,8 @@ def _render_one(keys: Keys, conn: sa.Connection, settings: Settings, department:
     card = data.scorecard
     return Rendered(department, paths, data.missing, Score(
         department, year, card.total, card.grade, card.computed_grade, card.overridden, digest,
-        data.missing, [(n.rule_id, n.label, n.failing_rows, n.example) for n in data.quality_notes]))
+        data.missing, [(n.rule_id, n.label, n.failing_rows, n.example) for n in data.quality_notes]),
+        projects=in_one_line(data.projects))
 
 
 def render_department(engine: sa.Engine, settings: Settings, department: str, year: int,

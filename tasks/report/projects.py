@@ -305,8 +305,11 @@ def _fmt(check: Check, **values: object) -> str:
 
 
 def _with_findings(form: ProjectForm, profile: ProjectProfile) -> ProjectForm:
-    """The reviewer's checks that fire on ``form`` (profile.checks: PJC-001 … PJC-004)."""
+    """The reviewer's checks that fire on ``form`` (profile.checks: PJC-001 … PJC-004); none on a form whose 自评
+    has not come in (it is named as missing instead)."""
     out: list[Finding] = []
+    if not form.assessed:
+        return form
     checks = profile.checks
 
     def fire(check_id: str, **values: object) -> None:
@@ -480,3 +483,69 @@ def summary_table(forms: list[ProjectForm], department_name: str, year: int) -> 
                  ["项目编码", "项目名称", "全年预算数（万元）", "全年执行数（万元）", "执行率", "总分", "自评等级",
                   "自评情况"],
                  rows, notes)
+
+
+RATE_BANDS = ((Decimal("0.9"), "90%及以上"), (Decimal("0.8"), "80%-90%"), (Decimal("0.6"), "60%-80%"),
+              (Decimal(0), "60%以下"))
+NO_BUDGET = "无预算"
+
+
+def rate_band(rate: Decimal | None) -> str:
+    """The 执行率 band a project falls in (90 % and above, 80-90 %, 60-80 %, under 60 %; 无预算 without one)."""
+    if rate is None:
+        return NO_BUDGET
+    return next(label for floor, label in RATE_BANDS if rate >= floor)
+
+
+@dataclass(frozen=True)
+class DistrictProjects:
+    """The district's projects summed up for the roll-up: counts by grade and by 执行率 band, the reviewer's
+    findings by check, and every project whose form is not assessed, named."""
+
+    grades: list[tuple[str, int]]
+    bands: list[tuple[str, int]]
+    findings: list[tuple[str, str, int]]  # check id, label, projects it fired on
+    missing: list[tuple[str, str, str, str]]  # department name, project code, project name, status
+    total: int
+
+
+def district_projects(forms: dict[str, list[ProjectForm]], profile: ProjectProfile,
+                      names: dict[str, str]) -> DistrictProjects:
+    """``forms``: each department's project forms; ``names``: department code → name."""
+    every = [f for code in sorted(forms) for f in forms[code]]
+    labels = [g for _, g in profile.base.grades] + [profile.base.ungraded]
+    grades = [(g, sum(1 for f in every if f.grade == g)) for g in labels]
+    bands = [(b, sum(1 for f in every if rate_band(f.rate) == b)) for b in [b for _, b in RATE_BANDS] + [NO_BUDGET]]
+    fired: dict[str, set[str]] = {}
+    for f in every:
+        for finding in f.findings:
+            fired.setdefault(finding.id, set()).add(f"{f.department_code}/{f.project_code}")
+    findings = [(c.id, c.label, len(fired.get(c.id, ()))) for c in profile.checks.values()]
+    missing = [(names.get(f.department_code, f.department_code), f.project_code, f.project_name, status_of(f))
+               for f in every if not f.assessed]
+    return DistrictProjects(grades, bands, findings, missing, len(every))
+
+
+def district_markdown(d: DistrictProjects, heading: str = "##") -> list[str]:
+    """The roll-up's 项目支出绩效自评 section in Markdown."""
+    lines = [f"{heading} 项目支出绩效自评情况", "",
+             f"共 {d.total} 个项目，已自评 {d.total - len(d.missing)} 个，未自评 {len(d.missing)} 个。", "",
+             "| 自评等级 | 项目数 |", "|---|---|", *(f"| {g} | {n} |" for g, n in d.grades), "",
+             "| 执行率 | 项目数 |", "|---|---|", *(f"| {b} | {n} |" for b, n in d.bands), "",
+             "| 审核提示 | 项目数 |", "|---|---|", *(f"| {i} {label} | {n} |" for i, label, n in d.findings), ""]
+    if d.missing:
+        lines += ["未自评的项目：", "", "| 部门 | 项目编码 | 项目名称 | 自评情况 |", "|---|---|---|---|",
+                  *(f"| {dept} | {code} | {name} | {status} |" for dept, code, name, status in d.missing), ""]
+    return lines
+
+
+def in_one_line(forms: list[ProjectForm]) -> str:
+    """A department's projects as the run's artifact writes them, empty without projects:
+    "10 个项目：已自评 2，草稿 1，未报送绩效目标 7；审核提示 5 条"."""
+    if not forms:
+        return ""
+    counts = {s: sum(1 for f in forms if status_of(f) == s) for s in (DONE, DRAFT_FORM, NOT_SENT)}
+    parts = [f"{label} {counts[s]}" for s, label in ((DONE, DONE), (DRAFT_FORM, "草稿"), (NOT_SENT, NOT_SENT))
+             if counts[s]]
+    findings = sum(len(f.findings) for f in forms)
+    return f"{len(forms)} 个项目：" + "，".join(parts) + (f"；审核提示 {findings} 条" if findings else "")

@@ -15,10 +15,13 @@ from tasks.report import charts as ch
 from tasks.report import formatting as fmt
 from tasks.report import monitoring as mon
 from tasks.report.build import MISSING_ACCOUNTS
+from tasks.report.keyed import Keys
+from tasks.report.projects import DistrictProjects, district_markdown, district_projects, forms_of, load_project_profile
 from tasks.report.render import _environment
 from tasks.report.review import LABELS, decision_text, review_status, when
 from tasks.settings import TEMPLATES_DIR, Settings
 from tasks.warehouse import queries as q
+from tasks.warehouse.metrics import load_registry
 from tasks.warehouse.reviews import Review, current_report, reviews
 from tasks.warehouse.runs import refused_since_loaded
 
@@ -121,6 +124,7 @@ def write_rollup(engine: sa.Engine, settings: Settings, year: int) -> dict[str, 
         rows = rollup_rows(conn, year)
         decisions = review_cells(conn, year, rows)
         monitoring = mon.monitor(conn, settings, year, today())
+        projects = _projects(conn, settings, year, [r.department_code for r in rows if r.missing is not None])
     if not rows:
         raise LookupError(f"the warehouse holds no department for {year}; run `selfeval run --year {year}` first")
     folder = Path(settings.output_dir).resolve() / str(int(year))
@@ -160,13 +164,26 @@ def write_rollup(engine: sa.Engine, settings: Settings, year: int) -> dict[str, 
                              {r.department_code: short_name(r) for r in rows})
         (folder / "rollup-monitoring.png").write_bytes(progress.png)
         lines += [*monitoring.markdown("##"), "", "![各部门支付进度与序时进度](rollup-monitoring.png)", ""]
+    if projects is not None:
+        lines += district_markdown(projects)
     paths = {"md": folder / "rollup.md", "html": folder / "rollup.html"}
     paths["md"].write_text("\n".join(lines), encoding="utf-8")
     html = _environment(TEMPLATES_DIR).get_template("rollup.html.j2").render(
         title=title, header=header, rows=rows,
-        decisions=[(d, LABELS[d.decision], when(d.decided_at)) for d in decisions], **_monitoring_context(monitoring))
+        decisions=[(d, LABELS[d.decision], when(d.decided_at)) for d in decisions], projects=projects,
+        **_monitoring_context(monitoring))
     paths["html"].write_text(html, encoding="utf-8")
     return paths
+
+
+def _projects(conn: sa.Connection, settings: Settings, year: int, departments: list[str]) -> DistrictProjects | None:
+    """The projects of the departments with a report, summed up; None when none has a project."""
+    keys = Keys(conn, load_registry(settings.metrics_registry), year, departments)
+    profile = load_project_profile(settings.project_profile)
+    forms = {code: forms_of(keys, profile, code) for code in departments}
+    if not any(forms.values()):
+        return None
+    return district_projects(forms, profile, {c: str(keys.department(c)["department_name"]) for c in departments})
 
 
 def _monitoring_context(m: mon.Monitoring | None) -> dict[str, object]:

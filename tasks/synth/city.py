@@ -24,6 +24,8 @@ from tasks.synth.generator import (
     FinanceTarget,
     Investment,
     PerformanceTarget,
+    ProjectAssessment,
+    ProjectIndicator,
     RegistryTarget,
     StatisticsTarget,
     build_landing_zone,
@@ -88,9 +90,35 @@ def _profiles(spec: CitySpec, rng: np.random.Generator) -> list[DepartmentProfil
                                         f"{region_name}招商项目{y}-{k + 1}") for y in spec.years for k in range(3)],
                 firms=max(200, spec.enterprises // max(1, spec.departments // 3) // 2))
         targets = {year: performance_targets(rng, registry is not None, year) for year in spec.years}
+        # each 项目支出 project's 绩效目标 and (four in five) its 绩效自评, from a generator of their own: the
+        # ledgers and the rest of the city stay as they were before the projects came
+        own = np.random.default_rng([spec.seed, i, 29])
+        assessed = {year: [project_assessment(own, f"XM{year % 100:02d}{j + 1:03d}", name)
+                           for j, (name, _) in enumerate(projects)] for year in spec.years}
         profiles.append(DepartmentProfile(code, f"广州市{region_name}{kind}（模拟{i + 1:03d}）", region_code,
-                                          region_name, True, finance, registry, targets))
+                                          region_name, True, finance, registry, targets, assessed))
     return profiles
+
+
+def project_assessment(rng: np.random.Generator, code: str, name: str) -> ProjectAssessment:
+    """A project's 绩效目标 (分值 90: 产出 50, 效益 30, 满意度 10) and, four times in five, its 绩效自评."""
+    done = rng.random() < 0.8
+    count, rate, time = int(rng.integers(5, 40)), int(rng.integers(85, 101)), int(rng.integers(10, 40))
+    grade = str(rng.choice(["达成", "达成", "部分达成", "未达成"]))
+    indicators = [
+        ProjectIndicator("产出指标", "数量指标", "服务对象数", "≥", str(count), "个", "25",
+                         str(int(count * rng.uniform(0.7, 1.6))) if done else None),
+        ProjectIndicator("产出指标", "质量指标", "验收合格率", "=", "100", "%", "15", str(rate) if done else None,
+                         deviation="部分事项整改后验收" if done and rate < 100 else None),
+        ProjectIndicator("产出指标", "时效指标", "平均办理时长", "≤", "30", "天", "10", str(time) if done else None),
+        ProjectIndicator("效益指标", "社会效益指标", "项目实施成效", "定性", "明显提升", "", "30",
+                         grade if done else None),
+        ProjectIndicator("满意度指标", "服务对象满意度指标", "服务对象满意度", "≥", "90", "%", "10",
+                         str(int(rng.integers(80, 100))) if done else None),
+    ]
+    return ProjectAssessment(code, indicators, implementer="本部门", manager="项目负责科室",
+                             goal=f"完成{name}年度任务。", achieved="按计划实施。", conclusion="基本完成年度目标。",
+                             assessed=done)
 
 
 def performance_targets(rng: np.random.Generator, has_registry: bool, year: int) -> list[PerformanceTarget]:

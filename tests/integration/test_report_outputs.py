@@ -219,6 +219,13 @@ def test_district_rollup(run_dir):
     assert "| 440103-KGXJ | 广州市荔湾区科技工业和信息化局 | 12103.34 | 12103.27 | 100.00% | 100.00 | 优秀 |" in text
     assert text.count("| 440103-") == 3 and "（模拟）" in text
     assert (run_dir / "out" / "2022" / "rollup.png").stat().st_size > 1000
+    # the district's projects (issue 29): 25 + 10 + 12 项目支出 projects, two of them assessed (the 商务局's)
+    projects = text.split("## 项目支出绩效自评情况", 1)[1]
+    assert "共 47 个项目，已自评 2 个，未自评 45 个。" in projects
+    assert "| 良 | 2 |" in projects and "| 未自评 | 45 |" in projects
+    assert "| 60%-80% | 2 |" in projects and "| PJC-001 执行率偏低未说明原因 | 1 |" in projects
+    assert "| 广州市荔湾区商务局（模拟） | XM22010 | 粤港澳合作交流经费 | 自评未报送或未填齐 |" in projects
+    assert "| 广州市荔湾区科技工业和信息化局 | XM22025 | 经济运行监测分析经费 | 未报送绩效目标 |" in projects
 
 
 def test_the_rollup_reads_the_published_scores_not_the_narratives(run_dir, tmp_path, monkeypatch):
