@@ -237,7 +237,7 @@ def _title(data: ReportInput) -> str:
 PROVENANCE_HTML = "provenance.html"
 STALE_FOLDER = "stale"  # <out>/<year>/<department>/stale/: the last report, set aside when new data is refused
 STALE_NOTE = "说明.txt"
-_REPORT_FILES = ("report.md", "report.html", "report.docx", "report.pdf", PROVENANCE_HTML, "charts")
+_REPORT_FILES = ("report.md", "report.html", "report.docx", "report.pdf", PROVENANCE_HTML, "charts", "projects")
 
 
 def set_aside(folder: Path, note: str) -> Path | None:

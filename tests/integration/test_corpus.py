@@ -115,13 +115,14 @@ def test_corpus_case(case, prefect_harness, sample_copy, tmp_path, fake_api, mon
         edit(case["edit"], sample_copy)
     else:
         place(case, sample_copy)
-    departments = [LIWAN] if case.get("scope") == "all" else [LIWAN, OTHER]
+    code = case.get("department", LIWAN)  # the department the case is about
+    departments = [LIWAN] if case.get("scope") == "all" else sorted({code, LIWAN, OTHER})
     url = f"duckdb:///{tmp_path}/wh.duckdb"
     state = self_evaluation(year=2022, departments=departments, source=str(sample_copy), warehouse_url=url,
                             output_dir=str(tmp_path / "out"), return_state=True, **params)
     result = state.result(raise_on_failure=False)
     summary = getattr(result, "summary", result)
-    outcome = next(o for o in summary.outcomes if o.department_code == LIWAN)
+    outcome = next(o for o in summary.outcomes if o.department_code == code)
 
     if case.get("outcome") == "loaded":
         assert state.is_completed(), state.message
@@ -130,9 +131,11 @@ def test_corpus_case(case, prefect_harness, sample_copy, tmp_path, fake_api, mon
             assert outcome.warnings == case["warnings"], outcome
         else:
             assert outcome.warnings >= 1
-        text = (tmp_path / "out" / "2022" / LIWAN / "report.md").read_text(encoding="utf-8")
+        folder = tmp_path / "out" / "2022" / code
+        page = folder / "projects" / f"{case['form']}.html" if "form" in case else folder / "report.md"
+        text = page.read_text(encoding="utf-8")
         for part in case["expect"]:
-            assert part in text, f"{part!r} not in the report's 数据质量说明"
+            assert part in text, f"{part!r} not in {page.name}"
         for part in case.get("once", []):
             assert text.count(part) == 1, f"{part!r} is in the report {text.count(part)} times"
         for part in case.get("absent", []):

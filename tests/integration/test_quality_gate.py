@@ -156,6 +156,7 @@ def test_a_refusal_sets_the_last_report_aside_and_the_rollup_says_so(prefect_har
     push_execution_above_budget(sample_copy)
     assert main(args) == 3
     assert not (folder / "report.md").exists() and not (folder / "report.html").exists()
+    assert not (folder / "projects").exists() and (folder / "stale" / "projects" / "index.html").exists()
     assert (folder / "approved" / "report.pdf").read_bytes() == b"signed"  # what was signed stays
     assert (folder / "stale" / "report.md").read_bytes() == first  # the last report, set aside and marked
     assert "数据未通过校验，本目录中的报告非最新" in (folder / "stale" / "说明.txt").read_text(encoding="utf-8")

@@ -108,7 +108,7 @@ MUTATIONS = {
     "PRF-008": ("self_assessment", lambda f: at(f, f["indicator"] == "企业服务满意度", "actual", "0.96")),
     "PRF-009": ("self_assessment", lambda f: pd.concat(
         [f, f.iloc[[0]].assign(indicator="省级“专精特新”申报企业数", actual="70")], ignore_index=True)),
-    # project rules: on the reference department given a 绩效目标 and 绩效自评 for every 项目支出 project (with_projects)
+    # project rules: on the reference department with a 绩效目标 and 绩效自评 of each 项目支出 project (with_projects)
     "PRJ-001": ("project_targets", dup),
     "PRJ-002": ("project_targets", lambda f: at(f, first(f), "project_code", "NO-SUCH-PROJECT")),
     "PRJ-003": ("project_self_assessment", dup),
@@ -143,8 +143,8 @@ def with_projects(base: RunData) -> RunData:
     projects = sorted(set(lines.loc[lines["expense_type"] == "项目支出", "project_code"]))
     targets, actuals = [], []
     for project in projects:
-        for n, (name, nature, target, unit, weight, actual) in enumerate(
-                (("服务企业数", "≥", "10", "家", 80.0, "12"), ("服务对象满意度", "≥", "90", "%", 10.0, "95"))):
+        for name, nature, target, unit, weight, actual in (("服务企业数", "≥", "10", "家", 80.0, "12"),
+                                                           ("服务对象满意度", "≥", "90", "%", 10.0, "95")):
             row = len(targets) + 2
             targets.append({"department_code": LIWAN, "project_code": project, "level1": "产出指标",
                             "level2": "数量指标", "indicator": name, "nature": nature, "target": target, "unit": unit,
