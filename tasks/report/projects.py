@@ -239,6 +239,9 @@ def score_item(row: ProjectTargetRow, profile: ProjectProfile) -> ProjectItem:
         value = in_unit(number(row.actual, unit), unit)
         actual = value
         score = score_one(indicator, value, profile.base)
+        if row.score is not None and score is not None and quantize(row.score, 2) != score:
+            note = (f"「{row.indicator}」自评得分 {_plain(row.score)} 未采用：定量指标按实际完成值计 "
+                    f"{_plain(score)} 分。")
         if value is None or target is None:
             met = None
         elif method == "at_most":
@@ -369,6 +372,14 @@ def check_project_inputs(targets: pd.DataFrame, actuals: pd.DataFrame, profile: 
                     department=str(code)))
     natures: dict[tuple[str, str, str], tuple[str, Any, str]] = {}
     for r in targets.to_dict("records"):
+        if not 0 <= float(r["weight"]) <= 100:
+            problems.append(Problem(
+                "finance", str(r["_source"]), both(f"项目 {r['project_code']}「{r['indicator']}」的分值 "
+                                                   f"{_plain(Decimal(str(r['weight'])))} 不在 0 至 100 之间",
+                                                   "a 分值 below 0 or above 100"),
+                row=int(r["_row"]), column="分值 (weight)",
+                expected=both("0 至 100 之间的分值", "a 分值 from 0 to 100"),
+                department=str(r["department_code"])))
         unit = target_unit(None if pd.isna(r.get("unit")) else r.get("unit"), str(r["target"]))
         natures[str(r["department_code"]), str(r["project_code"]), str(r["indicator"])] = (
             str(r["nature"]), r["weight"], unit)
@@ -384,6 +395,17 @@ def check_project_inputs(targets: pd.DataFrame, actuals: pd.DataFrame, profile: 
         nature, weight, unit = natures.get(
             (str(r["department_code"]), str(r["project_code"]), str(r["indicator"])), ("", None, ""))
         text = "" if r.get("actual") is None or pd.isna(r.get("actual")) else str(r["actual"]).strip()
+        score = r.get("score")
+        if nature and score is not None and not pd.isna(score) and not 0 <= float(score) <= float(weight):
+            problems.append(Problem(
+                "finance", str(r["_source"]), both(f"项目 {r['project_code']}「{r['indicator']}」的自评得分 "
+                                                   f"{_plain(Decimal(str(score)))} 不在 0 至分值 "
+                                                   f"{_plain(Decimal(str(weight)))} 之间",
+                                                   "a 自评得分 below 0 or above the indicator's 分值"),
+                row=int(r["_row"]), column="自评得分 (score)",
+                expected=both("0 至该指标分值之间的得分", "a score from 0 to the 分值"),
+                department=str(r["department_code"])))
+            continue
         if not nature or not text:
             continue  # PRJ-004 and PRJ-005 say so
         bad = text not in QUALITATIVE_GRADES if nature == "定性" else number(text, unit) is None

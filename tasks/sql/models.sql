@@ -86,14 +86,17 @@ LEFT JOIN run_files f ON f.uri = CAST(a._source AS VARCHAR)
 SELECT t.department_code, r.year, t.project_code, t.indicator,
        CAST(row_number() OVER (PARTITION BY t.department_code, t.project_code ORDER BY t._row, t._seq) AS INTEGER)
            AS position,
-       t.level1, t.level2, t.nature, t.target, t.unit, CAST(t.weight AS DECIMAL(6, 2)) AS weight,
+       t.level1, t.level2, t.nature, t.target, t.unit,
+       -- within 0-100 (tasks/report/projects.py check_project_inputs refuses others before promotion)
+       TRY_CAST(t.weight AS DECIMAL(6, 2)) AS weight,
        p.run_id, CAST(t._source AS VARCHAR) AS source_uri, coalesce(f.sha256, '') AS source_sha256,
        CAST(t._row AS INTEGER) AS source_row, p.loaded_at
 FROM stg_project_targets t CROSS JOIN run_params r CROSS JOIN run_promote p
 LEFT JOIN run_files f ON f.uri = CAST(t._source AS VARCHAR)
 
 -- name: fct_project_actual
-SELECT a.department_code, r.year, a.project_code, a.indicator, a.actual, CAST(a.score AS DECIMAL(6, 2)) AS score,
+SELECT a.department_code, r.year, a.project_code, a.indicator, a.actual,
+       TRY_CAST(a.score AS DECIMAL(6, 2)) AS score,
        a.deviation, a.evidence,
        p.run_id, CAST(a._source AS VARCHAR) AS source_uri, coalesce(f.sha256, '') AS source_sha256,
        CAST(a._row AS INTEGER) AS source_row, p.loaded_at

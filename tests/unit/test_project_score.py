@@ -203,3 +203,23 @@ def test_a_profile_with_an_unknown_key_or_a_share_outside_its_band_is_refused(tm
     outside.write_text(text.replace("部分达成: 0.6,", "部分达成: 0.5,"), encoding="utf-8")
     with pytest.raises(ValueError, match="outside its band"):
         load_project_profile(outside)
+
+
+def test_a_weight_or_a_score_out_of_range_is_refused_at_intake(profile):
+    """The warehouse keeps 分值 and 自评得分 to 6 digits: a 分值 outside 0-100 or a score outside 0-分值 is the
+    file's error, named, before anything loads (and never reaches a cast that would overflow)."""
+    targets = pd.DataFrame([{"department_code": "D", "project_code": "P1", "indicator": f"指标{i}", "nature": "≥",
+                             "target": "1", "unit": "个", "weight": w, "_source": "t.csv", "_row": i + 2}
+                            for i, w in enumerate((190.0, -100.0))])
+    actuals = pd.DataFrame([{"department_code": "D", "project_code": "P1", "indicator": "指标0", "actual": "1",
+                             "score": 99999.0, "_source": "a.csv", "_row": 2}])
+    texts = [str(p) for p in check_project_inputs(targets, actuals, profile)]
+    assert sum("不在 0 至 100 之间" in t for t in texts) == 2
+    assert any("自评得分 99999 不在 0 至分值 190 之间" in t and "a.csv" in t for t in texts)
+
+
+def test_a_score_given_for_a_quantitative_indicator_is_not_used_and_the_form_says_so(profile):
+    rows = [replace(XM22003[0], score=D("20"))]  # 18 of 20 by the formula
+    form = score_project(2022, DEPT, PROJECT, funds(100, 100), True, rows, None, profile)
+    assert form.items[0].score == D("18.00")
+    assert any("自评得分 20 未采用：定量指标按实际完成值计 18 分" in n for n in form.notes)
