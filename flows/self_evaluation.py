@@ -18,7 +18,7 @@ from prefect.states import State
 from pydantic import Field
 
 from flows.steps.quality import staging_database
-from flows.steps.report import monitor_year, publish_scores, render_reports
+from flows.steps.report import monitor_year, publish_scores, render_reports, sum_up_projects
 from flows.steps.review import review_reports
 from flows.steps.run import extract, finish, gate, plan_run, rerender_run, usage_error, warehouse_unreachable
 from flows.steps.warehouse import promote
@@ -102,7 +102,9 @@ def self_evaluation(
         rendered = pl.rendered_outcomes(plan, done, verdict.decisions, promoted.rows)
         clock.lap("render")
     summary = pl.RunSummary(year, plan.run_id, pl.outcomes(plan, intake, verdict.decisions, rendered),
-                            data_docs=verdict.data_docs, quality_page=verdict.quality_page)
+                            data_docs=verdict.data_docs, quality_page=verdict.quality_page,
+                            projects=sum_up_projects(settings, year, [c for c, o in rendered.items()
+                                                                      if o.status != "failed"]))
     if settings.review:  # each report awaiting a decision: the run pauses until a reviewer gives it
         summary.reviews = review_reports(settings, year, [o.department_code for o in summary.outcomes
                                                           if o.status in pl.RENDERED], plan.run_id)

@@ -55,6 +55,8 @@ def run_markdown(summary: RunSummary, settings: Settings) -> str:
         lines += ["", f"[{gl.DATA_QUALITY_PAGE}]({settings.link(summary.quality_page)})（未通过的规则排在最前）"]
     if summary.data_docs:
         lines += [f"{gl.DATA_DOCS}：{settings.link(summary.data_docs.removeprefix('file://'))}"]
+    if summary.projects:
+        lines += ["", *summary.projects]
     if summary.timings:
         lines += ["", f"| {gl.STAGE} | {gl.SECONDS} |", "|---|---:|"]
         lines += [f"| {gl.STAGES.get(stage, stage)} | {seconds:.1f} |" for stage, seconds in summary.timings.items()]

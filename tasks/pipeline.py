@@ -143,6 +143,7 @@ class RunSummary:
     quality_page: str | None = None  # the run's data-quality page: every rule, failing first, offline
     monitoring: MonitoringSummary | None = None  # an open year's 支付进度 against 序时进度
     reviews: list[dict[str, str]] = field(default_factory=list)  # review: true: this run's decisions
+    projects: list[str] = field(default_factory=list)  # the departments' projects summed up (Markdown lines)
 
     @property
     def refused(self) -> list[DepartmentOutcome]:

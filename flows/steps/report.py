@@ -17,8 +17,9 @@ from tasks.report.build import Rendered, money_figures, notes_rendered, render_k
 from tasks.report.build import render_department as render
 from tasks.report.monitoring import already_told, chinese_date, lag_alerts, monitor
 from tasks.report.narrative import NarrativeAbsent, NarrativeError, check_narrative, load_narrative, narrative_file
-from tasks.report.projects import check_project_inputs, load_project_profile
+from tasks.report.projects import check_project_inputs, district_markdown, load_project_profile
 from tasks.report.render import QualityNote, report_dir, set_aside
+from tasks.report.rollup import projects_of
 from tasks.report.score import load_profile
 from tasks.report.stamp import write_stamp
 from tasks.report.targets import check_sources
@@ -100,6 +101,22 @@ def check_targets(settings: Settings, targets: pd.DataFrame, project_targets: pd
     for problem in found:
         problems.setdefault(str(problem.department), []).append(str(problem))
     return problems
+
+
+@task(name="projects", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 2, 4],
+      retry_condition_fn=dropped_connection)
+def sum_up_projects(settings: Settings, year: int, departments: list[str]) -> list[str]:
+    """The rendered departments' projects summed up for the run's artifact (as the roll-up does): by grade,
+    by 执行率 band, by the reviewer's checks, and every project not assessed, named. Empty without projects."""
+    if not departments:
+        return []
+    engine = engine_for(settings, read_only=True)
+    try:
+        with engine.connect() as conn:
+            found = projects_of(conn, settings, year, departments)
+    finally:
+        engine.dispose()
+    return district_markdown(found, "##") if found is not None else []
 
 
 @task(name="render", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 2, 4],

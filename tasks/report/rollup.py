@@ -124,7 +124,7 @@ def write_rollup(engine: sa.Engine, settings: Settings, year: int) -> dict[str, 
         rows = rollup_rows(conn, year)
         decisions = review_cells(conn, year, rows)
         monitoring = mon.monitor(conn, settings, year, today())
-        projects = _projects(conn, settings, year, [r.department_code for r in rows if r.missing is not None])
+        projects = projects_of(conn, settings, year, [r.department_code for r in rows if r.missing is not None])
     if not rows:
         raise LookupError(f"the warehouse holds no department for {year}; run `selfeval run --year {year}` first")
     folder = Path(settings.output_dir).resolve() / str(int(year))
@@ -176,8 +176,9 @@ def write_rollup(engine: sa.Engine, settings: Settings, year: int) -> dict[str, 
     return paths
 
 
-def _projects(conn: sa.Connection, settings: Settings, year: int, departments: list[str]) -> DistrictProjects | None:
-    """The projects of the departments with a report, summed up; None when none has a project."""
+def projects_of(conn: sa.Connection, settings: Settings, year: int,
+                departments: list[str]) -> DistrictProjects | None:
+    """The projects of ``departments`` (loaded, with a report), summed up; None when none has a project."""
     keys = Keys(conn, load_registry(settings.metrics_registry), year, departments)
     profile = load_project_profile(settings.project_profile)
     forms = {code: forms_of(keys, profile, code) for code in departments}

@@ -24,6 +24,11 @@ def run_dir(prefect_harness, tmp_path_factory) -> Path:
     state = self_evaluation(year=2022, warehouse_url=f"duckdb:///{tmp}/wh.duckdb", output_dir=str(tmp / "out"),
                             return_state=True)
     assert state.is_completed(), state.message
+    from tasks.artifacts import run_markdown
+    from tasks.settings import Settings
+
+    summary = state.result()
+    (tmp / "artifact.md").write_text(run_markdown(getattr(summary, "summary", summary), Settings()), encoding="utf-8")
     return tmp
 
 
@@ -416,3 +421,11 @@ def test_the_forms_in_word_and_pdf_on_demand(run_dir, tmp_path):
         assert cell in word_text, cell
     assert main(["projects", "--year", "2022", "--department", "440103-NONE", "--warehouse",
                  f"duckdb:///{run_dir}/wh.duckdb", "--out", str(out)]) == 2
+
+
+def test_the_run_artifact_carries_the_projects(run_dir):
+    artifact = (run_dir / "artifact.md").read_text(encoding="utf-8")
+    row = next(line for line in artifact.splitlines() if line.startswith(f"| {SWJ} |"))
+    assert "10 个项目：已自评 2，草稿 1，未报送绩效目标 7；审核提示 5 条" in row and "项目自评表" in row
+    projects = artifact.split("## 项目支出绩效自评情况", 1)[1]
+    assert "共 47 个项目，已自评 2 个，未自评 45 个。" in projects and "| 良 | 2 |" in projects
