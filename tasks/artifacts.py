@@ -69,12 +69,13 @@ def publish_run(summary: RunSummary, settings: Settings) -> None:
                              description=f"{summary.year} 年{gl.RUN_TITLE}")
 
 
-def publish_monitoring(m: Monitoring) -> None:
+def publish_monitoring(m: Monitoring, dual: list[str] | None = None) -> None:
     """An open year's 支付进度 against 序时进度: a table of the departments, and the full section (per
-    资金来源 and project, and MON-001's findings) as Markdown."""
+    资金来源 and project, and MON-001's findings) as Markdown, with the 双监控's lights (``dual``) first."""
     create_table_artifact(key=_key("monitoring", m.year), table=m.table("total"),
                           description=f"{m.year} 年支付进度与序时进度（截至 {m.as_of.isoformat()}）")
-    create_markdown_artifact(key=_key("monitoring-detail", m.year), markdown="\n".join(m.markdown("#")),
+    create_markdown_artifact(key=_key("monitoring-detail", m.year), markdown="\n".join([*(dual or []),
+                                                                                         *m.markdown("#")]),
                              description=f"预算执行进度监控 {m.year}")
 
 

@@ -47,6 +47,10 @@ TARGET_NATURES = ("≥", "≤", "=", "定性")
 QUALITATIVE_GRADES = ("达成", "部分达成", "未达成")
 REPORTED = "reported"
 
+# 双监控 (绩效运行监控): whether a target can still be met, and the kinds of reason for a deviation.
+LIKELIHOODS = ("确定能", "有可能", "不可能")
+REASON_CATEGORIES = ("经费保障", "制度保障", "人员保障", "硬件保障", "其他")
+
 # 收支决算总表 rows: the grand total, then the parts by fund source and by expense type.
 SUMMARY_TOTAL = "合计"
 SUMMARY_ITEMS = (SUMMARY_TOTAL, *FUND_SOURCE_NAMES, *EXPENSE_TYPE_NAMES)

@@ -74,6 +74,9 @@ class Settings(BaseSettings):
                           "the latest month most departments' ledgers reach, never after today")
     lag_warning_points: Decimal = Field(
         Decimal(10), ge=0, description="Percentage points 支付进度 may trail 序时进度 before MON-001 warns")
+    monitoring_lights: Path = Field(TEMPLATES_DIR / "lights" / "schedule.yaml",
+                                    description="How the 双监控 lights each item: templates/lights/schedule.yaml "
+                                                "(序时进度) or calendar.yaml (时间节点)")
     monitoring_rules: Path = Field(TEMPLATES_DIR / "monitoring.yaml",
                                    description="The in-year monitoring rules (templates/monitoring.yaml)")
     lag_alerts: bool = Field(False, description="Alert when a department's 支付进度 lags (MON-001): off by default, "

@@ -15,6 +15,9 @@ from tasks.quality.alerts import deliver
 from tasks.quality.rules import load_rules
 from tasks.report.build import Rendered, money_figures, notes_rendered, render_keys
 from tasks.report.build import render_department as render
+from tasks.report.dual import dual_forms, write_dual_forms
+from tasks.report.dual import summary_markdown as dual_summary
+from tasks.report.lights import load_lights
 from tasks.report.monitoring import already_told, chinese_date, lag_alerts, monitor
 from tasks.report.narrative import NarrativeAbsent, NarrativeError, check_narrative, load_narrative, narrative_file
 from tasks.report.projects import check_project_inputs, district_markdown, load_project_profile
@@ -65,11 +68,13 @@ def monitor_year(settings: Settings, year: int, run_id: str) -> MonitoringSummar
         with engine.connect() as conn:
             found = monitor(conn, settings, year, today())
             previous = last_monitoring(conn, year, run_id) if found is not None else None
+            forms = dual_forms(conn, found, load_lights(settings.monitoring_lights)) if found is not None else []
     finally:
         engine.dispose()
     if found is None:
         return None
-    publish_monitoring(found)
+    write_dual_forms(settings.output_dir, forms)  # the 双监控: each project's and department's form, lit
+    publish_monitoring(found, dual_summary(forms, "#"))
     summary = MonitoringSummary.of(found)
     for code, findings in summary.lagging.items():
         for finding in findings:

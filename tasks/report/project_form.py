@@ -41,6 +41,7 @@ class Cell:
     text: str
     span: int = 1
     kind: str = "value"  # title, label, head, value, number, note
+    light: str = ""  # red, yellow or green: a light's cell (tasks/report/lights.py)
 
 
 Row = list[Cell]
@@ -137,13 +138,15 @@ def cell_texts(grid: list[Row]) -> list[list[str]]:
 # XLSX -----------------------------------------------------------------------------------------------------------
 
 COLUMN_WIDTHS = (10, 12, 22, 8, 8, 12, 12, 7, 7, 30)
+FILLS = {"red": "F4C7C3", "yellow": "FCE8B2", "green": "B7E1CD"}  # a light's cell, as the HTML colours it
 
 
-def form_xlsx(grids: list[tuple[str, list[Row]]], created: dt.datetime, title: str) -> bytes:
+def form_xlsx(grids: list[tuple[str, list[Row]]], created: dt.datetime, title: str,
+              widths: tuple[int, ...] = COLUMN_WIDTHS) -> bytes:
     """One sheet per form (``(sheet name, grid)``), merged cells as the layout spans them, thin borders, wrapped
     text, A4 landscape fitting the width; equal forms give equal bytes (``created`` as created and modified)."""
     import openpyxl
-    from openpyxl.styles import Alignment, Border, Font, Side
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
 
     from tasks.report.office import fixed_zip
@@ -154,7 +157,7 @@ def form_xlsx(grids: list[tuple[str, list[Row]]], created: dt.datetime, title: s
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     for name, grid in grids:
         sheet = book.create_sheet(_sheet_name(name))
-        for i, width in enumerate(COLUMN_WIDTHS, start=1):
+        for i, width in enumerate(widths, start=1):
             sheet.column_dimensions[get_column_letter(i)].width = width
         for r, row in enumerate(grid, start=1):
             col = 1
@@ -170,6 +173,8 @@ def form_xlsx(grids: list[tuple[str, list[Row]]], created: dt.datetime, title: s
                     target.font = Font(name="仿宋_GB2312", bold=True)
                 else:
                     target.font = Font(name="仿宋_GB2312")
+                if cell.light:
+                    target.fill = PatternFill("solid", fgColor=FILLS[cell.light])
                 if cell.kind not in ("title", "subtitle", "sign"):
                     for c in range(col, col + cell.span):
                         sheet.cell(row=r, column=c).border = border
@@ -226,18 +231,25 @@ td.sign { text-align: left; padding-top: 1.5em; }
 td.head, td.label { text-align: center; font-weight: bold; }
 td.number { text-align: right; font-variant-numeric: tabular-nums; }
 td.note { color: #8a4b00; }
+td[data-light="red"] { background: #f4c7c3; font-weight: bold; }
+td[data-light="yellow"] { background: #fce8b2; }
+td[data-light="green"] { background: #b7e1cd; }
 @page { size: A4 landscape; margin: 15mm; }
 """
 
 
-def form_html(grid: list[Row], title: str) -> str:
+def _td(c: Cell) -> str:
+    light = f' data-light="{c.light}"' if c.light else ""
+    span = f' colspan="{c.span}"' if c.span > 1 else ""
+    return f'<td class="{c.kind}"{light}{span}>{html.escape(c.text)}</td>'
+
+
+def form_html(grid: list[Row], title: str, widths: tuple[int, ...] = COLUMN_WIDTHS) -> str:
     """A standalone HTML page of one form: no script, no external resource."""
-    cols = "".join(f'<col style="width:{w / sum(COLUMN_WIDTHS) * 100:.2f}%">' for w in COLUMN_WIDTHS)
+    cols = "".join(f'<col style="width:{w / sum(widths) * 100:.2f}%">' for w in widths)
     body = []
     for row in grid:
-        cells = "".join(
-            f'<td class="{c.kind}"' + (f' colspan="{c.span}"' if c.span > 1 else "") + f">{html.escape(c.text)}</td>"
-            for c in row)
+        cells = "".join(_td(c) for c in row)
         body.append(f"<tr>{cells}</tr>")
     return (f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
             f"<style>{STYLE}</style></head><body>\n<table class=\"form\"><colgroup>{cols}</colgroup>\n"

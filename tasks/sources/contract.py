@@ -14,6 +14,8 @@ from tasks.domain import (
     EXPENSE_TYPE_NAMES,
     FUND_NATURES,
     FUND_SOURCE_NAMES,
+    LIKELIHOODS,
+    REASON_CATEGORIES,
     SUMMARY_ITEMS,
     TARGET_NATURES,
 )
@@ -358,8 +360,37 @@ PROJECT_SUMMARIES = Dataset(
     ),
 )
 
+MONITORING = Dataset(
+    name="monitoring",
+    source="finance",
+    title="绩效运行监控 (the mid-year 双监控 submission: one row per indicator of a project or of the department)",
+    path="{year}/{department}/monitoring.csv",
+    key=("department_code", "project_code", "indicator"),
+    per_department=True,
+    optional=True,
+    description="a project's rows name its 项目编码; the department's own rows leave it empty",
+    columns=(
+        Column("department_code", "部门编码", "code", aliases=("单位编码",), pattern=DEPARTMENT_CODE),
+        Column("project_code", "项目编码", "code", nullable=True, max_length=64,
+               description="empty for the department's own indicators (its 绩效目标)"),
+        Column("indicator", "三级指标", "text", aliases=("指标名称",), max_length=200),
+        Column("to_date", "1-X月完成值", "text", aliases=("截至目前完成值", "累计完成值"), nullable=True, nfkc=True,
+               max_length=200, percent_cells=True,
+               description="a number for ≥, ≤ and =; 达成 / 部分达成 / 未达成 for 定性"),
+        Column("forecast", "全年预计完成值", "text", nullable=True, nfkc=True, max_length=200,
+               percent_cells=True),
+        Column("likelihood", "完成目标可能性", "enum", choices=LIKELIHOODS),
+        Column("reason_category", "偏差原因类别", "enum", choices=REASON_CATEGORIES, required=False, nullable=True),
+        Column("reason", "偏差原因说明", "text", aliases=("偏差原因",), required=False, nullable=True),
+        Column("measures", "整改措施", "text", aliases=("改进措施",), required=False, nullable=True),
+        Column("forecast_spend", "全年预计执行数", "money", required=False, nullable=True,
+               description="the department's own forecast of the project's (or its own) spending for the year; "
+                           "shown beside the ledger's projection"),
+    ),
+)
+
 FINANCE_DATASETS = (BUDGET_LINES, PAYMENTS, SUMMARY, TARGETS, SELF_ASSESSMENT, PROJECT_TARGETS,
-                    PROJECT_SELF_ASSESSMENT, PROJECT_SUMMARIES)
+                    PROJECT_SELF_ASSESSMENT, PROJECT_SUMMARIES, MONITORING)
 REGISTRY_DATASETS = (ENTERPRISES, APPLICATIONS, INVESTMENT_PROJECTS)
 
 DATASETS: dict[str, Dataset] = {

@@ -111,6 +111,24 @@ SELECT s.department_code, r.year, s.project_code, s.implementer, s.manager, s.go
 FROM stg_project_summaries s CROSS JOIN run_params r CROSS JOIN run_promote p
 LEFT JOIN run_files f ON f.uri = CAST(s._source AS VARCHAR)
 
+-- name: fct_monitoring_report
+-- The 双监控 submission; the department's own rows have project_code "" (a key column is never empty in the
+-- warehouse). A second row of the same key is not promoted (MON rows are warnings, never refusals: the first
+-- row in file order stands, and the run's warnings name the others).
+SELECT department_code, year, project_code, indicator, to_date, forecast, likelihood, reason_category, reason,
+       measures, forecast_spend_fen, run_id, source_uri, source_sha256, source_row, loaded_at
+FROM (
+    SELECT m.department_code, r.year, coalesce(m.project_code, '') AS project_code, m.indicator, m.to_date,
+           m.forecast, m.likelihood, m.reason_category, m.reason, m.measures, m.forecast_spend AS forecast_spend_fen,
+           p.run_id, CAST(m._source AS VARCHAR) AS source_uri, coalesce(f.sha256, '') AS source_sha256,
+           CAST(m._row AS INTEGER) AS source_row, p.loaded_at,
+           row_number() OVER (PARTITION BY m.department_code, coalesce(m.project_code, ''), m.indicator
+                              ORDER BY m._seq) AS nth
+    FROM stg_monitoring m CROSS JOIN run_params r CROSS JOIN run_promote p
+    LEFT JOIN run_files f ON f.uri = CAST(m._source AS VARCHAR)
+)
+WHERE nth = 1
+
 -- name: fct_application
 -- The registry's applications, each id once; first_application: the enterprise's first in its programme,
 -- over the whole registry.

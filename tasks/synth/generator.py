@@ -181,6 +181,8 @@ class DepartmentProfile:
     registry: RegistryTarget | None = None
     targets: dict[int, list[PerformanceTarget]] = field(default_factory=dict)  # year → 绩效目标
     projects: dict[int, list[ProjectAssessment]] = field(default_factory=dict)  # year → projects' 自评
+    # year → the 双监控 submission's rows, in the contract's column names (monitoring.csv)
+    monitoring: dict[int, list[dict[str, str]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -554,6 +556,10 @@ def build_landing_zone(
                 columns=["department_code", "indicator", "actual", "deviation", "evidence"])
     project_files = {(year, p.code): project_frames(p.code, rows) for p in profiles
                      for year, rows in sorted(p.projects.items())}
+    for p in profiles:
+        for year, entries in sorted(p.monitoring.items()):
+            project_files.setdefault((year, p.code), {})["monitoring"] = pd.DataFrame(
+                [{"department_code": p.code, **e} for e in entries])
     departments = [
         {"department_code": p.code, "department_name": p.name, "region_code": p.region_code,
          "region_name": p.region_name, "synthetic": "是" if p.synthetic else "否"}

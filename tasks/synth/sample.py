@@ -255,6 +255,52 @@ SWJ = DepartmentProfile(
             ProjectIndicator("效益指标", "社会效益指标", "合作项目落地数", "≥", "2", "个", "30"),
             ProjectIndicator("满意度指标", "服务对象满意度指标", "参与企业满意度", "≥", "90", "%", "10"),
         ], assessed=False),
+    ],
+        # 2023, the open year: every project's 绩效目标 (its 自评 comes after the year), for the 双监控
+        2023: [
+            ProjectAssessment("XM23001", [
+                ProjectIndicator("产出指标", "数量指标", "外贸企业扶持家数", "≥", "30", "家", "50"),
+                ProjectIndicator("效益指标", "经济效益指标", "辖区进出口总额增长率", "≥", "3", "%", "30"),
+                ProjectIndicator("满意度指标", "服务对象满意度指标", "外贸企业满意度", "≥", "90", "%", "10"),
+            ], assessed=False),
+            ProjectAssessment("XM23004", [
+                ProjectIndicator("产出指标", "数量指标", "消费促进活动场次", "≥", "20", "场", "50"),
+                ProjectIndicator("效益指标", "经济效益指标", "活动带动消费额", "≥", "5", "亿元", "30"),
+                ProjectIndicator("满意度指标", "服务对象满意度指标", "参与商户满意度", "≥", "90", "%", "10"),
+            ], assessed=False),
+            ProjectAssessment("XM23007", [
+                ProjectIndicator("产出指标", "数量指标", "电商示范企业培育数", "≥", "10", "家", "50"),
+                ProjectIndicator("效益指标", "社会效益指标", "直播电商基地建成", "定性", "建成投运", "", "30"),
+                ProjectIndicator("满意度指标", "服务对象满意度指标", "电商企业满意度", "≥", "90", "%", "10"),
+            ], assessed=False),
+            *(ProjectAssessment(f"XM230{n:02d}", [
+                ProjectIndicator("产出指标", "数量指标", "服务企业数", "≥", "10", "家", "80"),
+                ProjectIndicator("满意度指标", "服务对象满意度指标", "服务对象满意度", "≥", "90", "%", "10"),
+            ], assessed=False) for n in (2, 3, 5, 6, 8, 9, 10)),
+        ]},
+    # The 2023 双监控 submission, as of 30 June (synthetic): tests/unit/test_lights.py works each light by hand.
+    # XM23001 is red on spending (24.44 % paid against 50 % of the year); XM23004 is yellow, its activities ahead
+    # of its spending by more than 10 points; XM23007 says 不可能 and gives no reason.
+    monitoring={2023: [
+        {"project_code": "XM23001", "indicator": "外贸企业扶持家数", "to_date": "14", "forecast": "30",
+         "likelihood": "有可能", "reason_category": "经费保障", "reason": "扶持资金待第三季度集中拨付",
+         "measures": "7月底前完成拨付", "forecast_spend": "4363835.31"},
+        {"project_code": "XM23001", "indicator": "辖区进出口总额增长率", "to_date": "1.5", "forecast": "3",
+         "likelihood": "确定能"},
+        {"project_code": "XM23001", "indicator": "外贸企业满意度", "to_date": "91", "forecast": "92",
+         "likelihood": "确定能"},
+        {"project_code": "XM23004", "indicator": "消费促进活动场次", "to_date": "13", "forecast": "22",
+         "likelihood": "确定能"},
+        {"project_code": "XM23004", "indicator": "活动带动消费额", "to_date": "2.6", "forecast": "5.2",
+         "likelihood": "确定能"},
+        {"project_code": "XM23004", "indicator": "参与商户满意度", "to_date": "93", "forecast": "93",
+         "likelihood": "确定能"},
+        {"project_code": "XM23007", "indicator": "电商示范企业培育数", "to_date": "5", "forecast": "9",
+         "likelihood": "不可能"},
+        {"project_code": "XM23007", "indicator": "直播电商基地建成", "to_date": "部分达成", "forecast": "达成",
+         "likelihood": "确定能"},
+        {"project_code": "XM23007", "indicator": "电商企业满意度", "to_date": "90", "forecast": "91",
+         "likelihood": "确定能"},
     ]},
 )
 

@@ -395,6 +395,36 @@ def project_targets(conn: sa.Connection, departments: list[str],
     return out
 
 
+@dataclass(frozen=True)
+class MonitoringRow:
+    """One row of a department's 双监控 submission (fct_monitoring_report); project_code "" for its own."""
+
+    project_code: str
+    indicator: str
+    to_date: str | None
+    forecast: str | None
+    likelihood: str
+    reason_category: str | None
+    reason: str | None
+    measures: str | None
+    forecast_spend_fen: int | None
+
+
+@named("Departments' 双监控 submissions of a year (fct_monitoring_report)")
+def monitoring_reports(conn: sa.Connection, departments: list[str], year: int) -> dict[str, list[MonitoringRow]]:
+    t = s.fct_monitoring_report
+    rows = conn.execute(sa.select(t.c.department_code, t.c.project_code, t.c.indicator, t.c.to_date, t.c.forecast,
+                                  t.c.likelihood, t.c.reason_category, t.c.reason, t.c.measures,
+                                  t.c.forecast_spend_fen)
+                        .where(t.c.department_code.in_(departments), t.c.year == year)
+                        .order_by(t.c.department_code, t.c.project_code, t.c.source_row)).all()
+    out: dict[str, list[MonitoringRow]] = {code: [] for code in departments}
+    for r in rows:
+        out[str(r[0])].append(MonitoringRow(str(r[1]), str(r[2]), r[3], r[4], str(r[5]), r[6], r[7], r[8],
+                                            None if r[9] is None else int(r[9])))
+    return out
+
+
 @named("Departments' 项目自评概况 of a year: header, 年度总体目标 and conclusions (fct_project_summary)")
 def project_summaries(conn: sa.Connection, departments: list[str],
                       year: int) -> dict[tuple[str, str], dict[str, str | None]]:

@@ -253,6 +253,23 @@ fct_project_summary = sa.Table(
     *lineage(),
 )
 
+# 绩效运行监控: the mid-year 双监控 submission, one row per indicator of a project ("" for the department's own).
+fct_monitoring_report = sa.Table(
+    "fct_monitoring_report", metadata,
+    sa.Column("department_code", sa.String(64), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("project_code", sa.String(64), primary_key=True),
+    sa.Column("indicator", sa.String(200), primary_key=True),
+    sa.Column("to_date", sa.String(200), nullable=True),
+    sa.Column("forecast", sa.String(200), nullable=True),
+    sa.Column("likelihood", sa.String(8), nullable=False),
+    sa.Column("reason_category", sa.String(8), nullable=True),
+    sa.Column("reason", sa.Text, nullable=True),
+    sa.Column("measures", sa.Text, nullable=True),
+    sa.Column("forecast_spend_fen", sa.BigInteger, nullable=True),
+    *lineage(),
+)
+
 # Operations -----------------------------------------------------------------------------------
 
 ops_run = sa.Table(

@@ -84,6 +84,47 @@ def test_the_open_year_loads_and_the_lagging_department_is_flagged(prefect_harne
     assert (out / str(YEAR) / "rollup-monitoring.png").stat().st_size > 5_000
     html = (out / str(YEAR) / "rollup.html").read_text(encoding="utf-8")
     assert "预算执行进度监控" in html and "MON-001" in html
+    _the_dual_monitoring(out, rollup, libreoffice="duckdb" in warehouse_url, tmp_path=tmp_path)
+
+
+def _form_rows(path: Path) -> list[list[str]]:
+    import html as h
+    import re
+
+    text = path.read_text(encoding="utf-8")
+    return [[h.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+            for row in re.findall(r"<tr>(.*?)</tr>", text)]
+
+
+def _the_dual_monitoring(out: Path, rollup: str, libreoffice: bool, tmp_path: Path) -> None:
+    """The 双监控 of the sample's submission (tests/unit/test_lights.py works each light by hand): XM23001 red on
+    spending, XM23004 yellow by the gap between targets and spending, XM23007 red for 不可能 with no reason; a
+    project without a submission is a 草稿 lit by its spending alone; the roll-up counts the lights and ranks
+    the candidates."""
+    forms = out / str(YEAR) / SWJ / "monitoring"
+    lit = {code: _form_rows(forms / f"{code}.html") for code in ("XM23001", "XM23004", "XM23007", "XM23003")}
+    assert ["主管部门", "广州市荔湾区商务局（模拟）", "监控结果", "红灯"] in lit["XM23001"]
+    assert ["资金", "—", "436.38", "106.64", "24.44%", "436.38", "213.27", "红灯"] in lit["XM23001"]
+    assert any("LGT-001" in c and "48.87%" in c for r in lit["XM23001"] for c in r)
+    assert ["主管部门", "广州市荔湾区商务局（模拟）", "监控结果", "黄灯"] in lit["XM23004"]
+    assert any("LGT-003" in c and "14.91 个百分点" in c for r in lit["XM23004"] for c in r)
+    assert ["主管部门", "广州市荔湾区商务局（模拟）", "监控结果", "红灯"] in lit["XM23007"]
+    notes = [c for r in lit["XM23007"] for c in r]
+    assert any("LGT-004" in c and "不可能" in c for c in notes) and any("LGT-006" in c for c in notes)
+    assert lit["XM23003"][0] == ["项目支出绩效运行监控表（草稿）"]  # no submission: the spending half, lit
+    assert ["资金", "—", "184.35", "65.01", "35.27%", "—", "130.03", "黄灯"] in lit["XM23003"]
+    assert (out / str(YEAR) / LIWAN / "monitoring" / "部门整体.html").exists()
+    assert "## 双监控（截至2023年6月30日）" in rollup and "重点监控候选" in rollup
+    assert "| 促进外贸稳增长专项资金 | 红灯 | 红灯；落后序时进度 25.56 个百分点；预算 436.38 万元 |" in rollup
+    if libreoffice:
+        from openpyxl import load_workbook
+
+        from tests.conftest import libreoffice_convert
+
+        saved = libreoffice_convert(forms / "XM23001.xlsx", "xlsx:Calc MS Excel 2007 XML", tmp_path / "lo")
+        rows = [[str(v) for v in r if v not in (None, "")] for r in load_workbook(saved).worksheets[0].iter_rows(
+            values_only=True)]
+        assert ["资金", "—", "436.38", "106.64", "24.44%", "436.38", "213.27", "红灯"] in rows
 
 
 def test_a_lag_alert_waits_for_alerts_to_be_on_and_for_its_channel_to_answer(prefect_harness, tmp_path, receiver,

@@ -1,0 +1,271 @@
+"""The 双监控 (绩效运行监控): each project's, and each department's own, spending and targets tracked together.
+
+For a year not yet closed, as of the monitoring's data date: the spending half from the ledger (1-X月执行数 and 执行率
+on the 调整后预算数, beside the department's own 全年预计执行数 and the ledger's projection, 按序时线性外推), and the
+targets half from the department's submission (``monitoring.csv``: 1-X月完成值, 全年预计完成值, 完成目标可能性,
+偏差原因, 整改措施), each item lit by the lights profile (:mod:`tasks.report.lights`). Without a submission, a
+project's form is a 草稿 that shows the spending half. The bureau's summary counts departments and projects by
+light and ranks the 重点监控 candidates. Monitoring warns; it never refuses data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from tasks.report import formatting as fmt
+from tasks.report import lights as lg
+from tasks.report.monitoring import Monitoring, chinese_date
+from tasks.report.project_form import Cell, Row, form_html, form_xlsx
+from tasks.report.score import NATURE_METHOD
+from tasks.report.targets import bare, in_unit, number, target_unit
+from tasks.warehouse import queries as q
+from tasks.warehouse.monitoring import Progress
+
+OWN = ""  # the project code of a department's own form
+NOT_SUBMITTED = "部门尚未报送本期绩效运行监控表：本表为草稿，只有资金执行部分。"
+FOOTNOTE = "全年预计执行数（按序时线性外推）= 1-X月执行数 ÷ 序时进度；灯：红灯、黄灯、绿灯，取各项最差者。"
+DASH = "—"
+
+
+@dataclass(frozen=True)
+class DualItem:
+    """One indicator of a monitoring form, with its lights."""
+
+    name: str
+    nature: str
+    target_text: str
+    to_date: str
+    forecast: str
+    likelihood: str
+    reason_category: str
+    reason: str
+    measures: str
+    lights: list[lg.Light]
+
+    @property
+    def color(self) -> str | None:
+        return lg.worst(self.lights)
+
+
+@dataclass(frozen=True)
+class DualForm:
+    """A 绩效运行监控表: a project's (or, project_code "", the department's own) as of ``as_of``."""
+
+    year: int
+    as_of: dt.date
+    department_code: str
+    department_name: str
+    project_code: str
+    project_name: str
+    initial_budget_fen: int | None
+    budget_fen: int
+    paid_fen: int
+    forecast_spend_fen: int | None  # the department's own 全年预计执行数
+    spending: lg.Light | None
+    items: list[DualItem] = field(default_factory=list)
+    submitted: bool = False
+
+    @property
+    def rate(self) -> Decimal | None:
+        return Decimal(self.paid_fen) / Decimal(self.budget_fen) if self.budget_fen else None
+
+    @property
+    def projection_fen(self) -> int | None:
+        return lg.linear_projection(self.paid_fen, self.as_of)
+
+    @property
+    def lights(self) -> list[lg.Light]:
+        return [*([self.spending] if self.spending else []), *(x for i in self.items for x in i.lights)]
+
+    @property
+    def color(self) -> str | None:
+        return lg.worst(self.lights)
+
+
+def _exact(text: str | None, nature: str, unit: str) -> Decimal | str | None:
+    if text is None or not str(text).strip():
+        return None
+    if nature == "定性":
+        return str(text).strip()
+    return in_unit(number(str(text), unit), unit)
+
+
+def _item(nature: str, target: str, unit_given: str | None, name: str, row: q.MonitoringRow | None,
+          rate: Decimal | None, profile: lg.LightsProfile) -> DualItem:
+    unit = target_unit(unit_given, target)
+    method = NATURE_METHOD.get(nature, "at_least")
+    sign = {"at_least": "≥", "at_most": "≤", "exact": "="}.get(method, "")
+    target_text = target.strip() if nature == "定性" else sign + bare(target, unit, signed=True).rstrip("%") + unit
+    if row is None:
+        return DualItem(name, nature, target_text, "待填写", "待填写", "待填写", "", "", "", [])
+    exact_target = None if nature == "定性" else in_unit(number(target, unit, signed=True), unit)
+    to_date = _exact(row.to_date, nature, unit)
+    lights = lg.indicator_lights(nature, unit, exact_target, to_date, row.likelihood, row.reason, rate, profile)
+    return DualItem(name, nature, target_text, row.to_date or DASH, row.forecast or DASH, row.likelihood,
+                    row.reason_category or "", row.reason or "", row.measures or "", lights)
+
+
+def dual_forms(conn: sa.Connection, m: Monitoring, profile: lg.LightsProfile) -> list[DualForm]:
+    """Every open department's forms as of ``m.as_of``: its own (its 绩效目标), then each 项目支出 project with a
+    budget line or a 绩效目标, in code order. Reads the warehouse for all the departments at once."""
+    departments = sorted({r.department_code for r in m.rows})
+    projects = q.projects_of(conn, departments, m.year)
+    own_targets = q.performance_targets(conn, departments, m.year)
+    project_targets = q.project_targets(conn, departments, m.year)
+    reports = q.monitoring_reports(conn, departments, m.year)
+    funds = q.project_funds(conn, departments, m.year)
+    progress: dict[tuple[str, str], Progress] = {(r.department_code, r.key if r.level == "project" else OWN): r
+                                                 for r in m.rows if r.level in ("total", "project")}
+    out = []
+    for code in departments:
+        total = progress[(code, OWN)]
+        submitted = {(r.project_code, r.indicator): r for r in reports.get(code, [])}
+        by_project: dict[str, list[q.ProjectTargetRow]] = {}
+        for t in project_targets.get(code, []):
+            by_project.setdefault(t.project_code, []).append(t)
+        units: list[tuple[str, str, int | None, list[tuple[str, str, str | None, str]]]] = [
+            (OWN, "部门整体", None, [(t.nature, t.target, t.unit, t.indicator) for t in own_targets.get(code, [])])]
+        for p in projects.get(code, []):
+            if p.expense_type_code != "PROJECT" and p.code not in by_project:
+                continue
+            initial = funds.get((code, p.code), q.empty_funds())[0][0].initial_budget_fen
+            units.append((p.code, p.name, initial, [(t.nature, t.target, t.unit, t.indicator)
+                                                    for t in by_project.get(p.code, [])]))
+        for project, name, initial, targets in units:
+            row = progress.get((code, project))
+            budget, paid = (row.budget_fen, row.paid_fen) if row else (0, 0)
+            rate = Decimal(paid) / Decimal(budget) if budget else None
+            items = [_item(nature, target, unit, indicator, submitted.get((project, indicator)), rate, profile)
+                     for nature, target, unit, indicator in targets]
+            forecast = next((r.forecast_spend_fen for (p, _), r in submitted.items()
+                             if p == project and r.forecast_spend_fen is not None), None)
+            out.append(DualForm(m.year, m.as_of, code, total.department_name, project, name, initial, budget, paid,
+                                forecast, lg.spending_light(rate, m.as_of, profile), items,
+                                any(p == project for p, _ in submitted)))
+    return out
+
+
+# The form --------------------------------------------------------------------------------------------------------
+
+WIDTHS = (22, 8, 12, 12, 12, 12, 10, 20, 20, 8)
+
+
+def _wan(fen: int | None) -> str:
+    return DASH if fen is None else fmt.wan(fen)
+
+
+def _light_cell(color: str | None, span: int = 1) -> Cell:
+    return Cell(lg.TEXT[color] if color else DASH, span, "value", color or "")
+
+
+def form_grid(form: DualForm) -> list[Row]:
+    """The 绩效运行监控表 as rows of ten cells (spans included)."""
+    own = form.project_code == OWN
+    title = ("部门整体" if own else "项目支出") + "绩效运行监控表" + ("" if form.submitted else "（草稿）")
+    x = form.as_of.month
+    rows: list[Row] = [
+        [Cell(title, 10, "title")],
+        [Cell(f"（{form.year}年1-{x}月，截至{chinese_date(form.as_of)}）", 10, "subtitle")],
+        [Cell("部门名称", 2, "label"), Cell(form.department_name, 3), Cell("部门编码", 2, "label"),
+         Cell(form.department_code, 3)] if own else
+        [Cell("项目名称", 2, "label"), Cell(form.project_name, 3), Cell("项目编码", 2, "label"),
+         Cell(form.project_code, 3)],
+        [Cell("监控对象", 2, "label"), Cell("部门整体支出", 3), Cell("监控结果", 2, "label"),
+         _light_cell(form.color, 3)] if own else
+        [Cell("主管部门", 2, "label"), Cell(form.department_name, 3), Cell("监控结果", 2, "label"),
+         _light_cell(form.color, 3)],
+        [Cell("资金执行（万元）", 2, "head"), *(Cell(h, 1, "head") for h in (
+            "年初预算数", "调整后预算数", f"1-{x}月执行数", "执行率", "全年预计执行数（部门填报）", "按序时线性外推")),
+         Cell("执行灯", 1, "head")],
+        [Cell("资金", 2, "label"), Cell(_wan(form.initial_budget_fen), kind="number"),
+         Cell(_wan(form.budget_fen), kind="number"), Cell(_wan(form.paid_fen), kind="number"),
+         Cell(DASH if form.rate is None else f"{fmt.percent(form.rate, 2)}%", kind="number"),
+         Cell(_wan(form.forecast_spend_fen), kind="number"), Cell(_wan(form.projection_fen), kind="number"),
+         _light_cell(form.spending.color if form.spending else None)],
+    ]
+    if form.spending:
+        rows.append([Cell("执行灯依据", 2, "label"), Cell(f"{form.spending.rule_id} {form.spending.label}："
+                                                          f"{form.spending.reason}", 8, "note")])
+    rows.append([Cell("绩效指标", 10, "head")])
+    rows.append([Cell(h, 1, "head") for h in ("三级指标", "指标性质", "指标值", f"1-{x}月完成值", "全年预计完成值",
+                                              "完成目标可能性", "偏差原因类别", "偏差原因说明", "整改措施", "灯")])
+    for item in form.items:
+        rows.append([Cell(item.name), Cell(item.nature), Cell(item.target_text), Cell(item.to_date),
+                     Cell(item.forecast), Cell(item.likelihood), Cell(item.reason_category), Cell(item.reason),
+                     Cell(item.measures), _light_cell(item.color)])
+    if not form.items:
+        rows.append([Cell("未报送绩效目标：只监控资金执行", 10, "note")])
+    for item in form.items:
+        for light in item.lights:
+            if light.color != "green":
+                why = f"「{item.name}」{lg.TEXT[light.color]} {light.rule_id} {light.label}：{light.reason}"
+                rows.append([Cell("亮灯依据", 2, "label"), Cell(why, 8, "note")])
+    if not form.submitted:
+        rows.append([Cell("说明", 2, "label"), Cell(NOT_SUBMITTED, 8, "note")])
+    rows.append([Cell(FOOTNOTE, 10, "sign")])
+    return rows
+
+
+def write_dual_forms(output_dir: Path, forms: list[DualForm], formats: tuple[str, ...] = ("xlsx", "html")) -> \
+        dict[str, Path]:
+    """Each form into ``<output_dir>/<year>/<department>/monitoring/`` as ``<项目编码>`` (``部门整体`` for the
+    department's own) .xlsx and .html; stale forms removed. Returns department code → its folder."""
+    from tasks.report.project_form import _file_stem
+    from tasks.report.render import report_dir
+
+    out: dict[str, Path] = {}
+    keep: dict[Path, set[str]] = {}
+    for form in forms:
+        folder = report_dir(output_dir, form.year, form.department_code) / "monitoring"
+        folder.mkdir(parents=True, exist_ok=True)
+        stem = _file_stem(form.project_code) if form.project_code else "部门整体"
+        grid = form_grid(form)
+        title = f"{form.project_name}绩效运行监控表"
+        created = dt.datetime(form.as_of.year, form.as_of.month, form.as_of.day, tzinfo=dt.UTC)
+        if "xlsx" in formats:
+            (folder / f"{stem}.xlsx").write_bytes(form_xlsx([(stem, grid)], created, title, WIDTHS))
+        if "html" in formats:
+            (folder / f"{stem}.html").write_text(form_html(grid, title, WIDTHS), encoding="utf-8")
+        keep.setdefault(folder, set()).update(f"{stem}.{f}" for f in formats)
+        out[form.department_code] = folder
+    for folder, names in keep.items():
+        for old in folder.iterdir():
+            if old.is_file() and old.name not in names:
+                old.unlink()
+    return out
+
+
+# The bureau's summary --------------------------------------------------------------------------------------------
+
+def summary_markdown(forms: list[DualForm], heading: str = "##") -> list[str]:
+    """Departments and projects by light, and the 重点监控 candidates ranked by light, lag and amount."""
+    if not forms:
+        return []
+    as_of = forms[0].as_of
+    projects = [f for f in forms if f.project_code != OWN]
+    departments: dict[str, str | None] = {}
+    for f in forms:  # a department's light: the worst of its own form and its projects'
+        departments[f.department_code] = lg.worst([lg.Light(c, "", "") for c in (departments.get(f.department_code),
+                                                                                  f.color) if c])
+
+    def counts(colors: list[str | None]) -> str:
+        return "，".join(f"{lg.TEXT[c]} {sum(1 for x in colors if x == c)}" for c in lg.COLORS)
+
+    lines = [f"{heading} 双监控（截至{chinese_date(as_of)}）", "",
+             f"部门 {len(departments)} 个：{counts(list(departments.values()))}；"
+             f"项目 {len(projects)} 个：{counts([p.color for p in projects])}；"
+             f"已报送监控表的项目 {sum(1 for p in projects if p.submitted)} 个。", ""]
+    candidates = lg.rank_candidates([(p.department_name, p.project_code, p.project_name, p.color or "green", p.rate,
+                                      p.budget_fen) for p in projects], as_of)
+    if candidates:
+        lines += ["重点监控候选（红灯先于黄灯，再按落后序时进度的百分点、预算金额排序）：", "",
+                  "| 排序 | 部门 | 项目编码 | 项目名称 | 灯 | 理由 |", "|---|---|---|---|---|---|",
+                  *(f"| {c.rank} | {c.department} | {c.project_code} | {c.project_name} | {lg.TEXT[c.color]} | "
+                    f"{c.reason} |" for c in candidates), ""]
+    return lines
+
