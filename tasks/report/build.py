@@ -222,11 +222,12 @@ def report_input(keys: Keys, settings: Settings, department: str,
                        "goals": goals_table(narrative.goals, goals_outcome(plain(summary), figures, card, executed)),
                        "indicators": indicators_table(figures, card, profile, open_year=not closed),
                        "execution": execution_table(figures, executed)}
-        data.projects = forms_of(keys, load_project_profile(settings.project_profile), department)
-        if data.projects:
-            data.tables["projects"] = summary_table(data.projects, figures.department_name, year)
         if options.get("charts", True):
             data.charts = charts(keys, figures, card, registry)
+    if options.get("projects", True):  # each project's 自评表: written whatever the report's appendices
+        data.projects = forms_of(keys, load_project_profile(settings.project_profile), department)
+        if data.projects and options.get("appendices", True):
+            data.tables["projects"] = summary_table(data.projects, figures.department_name, year)
     data.provenance = provenance(keys, figures)
     return data
 
@@ -283,9 +284,9 @@ def _render_one(keys: Keys, conn: sa.Connection, settings: Settings, department:
                 else draft_mark(status))
         data.review = replace(mark, content=digest, history=history(decisions))
     paths = write_report(settings.output_dir, data)
-    if "projects" in data.tables:
-        paths.update(write_project_forms(report_dir(settings.output_dir, year, department), data.projects,
-                                         data.tables["projects"]))
+    if data.projects:
+        summary = data.tables.get("projects") or summary_table(data.projects, data.figures.department_name, year)
+        paths.update(write_project_forms(report_dir(settings.output_dir, year, department), data.projects, summary))
     card = data.scorecard
     return Rendered(department, paths, data.missing, Score(
         department, year, card.total, card.grade, card.computed_grade, card.overridden, digest,

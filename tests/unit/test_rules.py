@@ -267,3 +267,10 @@ def test_a_total_rule_shows_the_figure_of_the_row_it_names(base, rule_id, field)
     total = summary[(summary["department_code"] == LIWAN) & (summary["item"] == "合计")][field].iloc[0]
     assert row["source_file"].endswith("summary.csv") and row["field"] == field
     assert row["value_provided"] == f"{total / 100:.2f}" and row["value_provided"] != row["expected_value"]
+
+
+def test_a_rule_failing_on_more_than_twenty_rows_counts_and_lists_them_all(base):
+    """GX's SQL engine lists 20 failing rows unless told otherwise: 30 zero payments are 30 rows, not 20."""
+    data = mutated(base, "payments", lambda f: at(f, f.index < 30, "amount", 0))
+    result = next(r for r in run_gate(data, PARAMS).for_department(LIWAN) if r.rule.rule_id == "FIN-006")
+    assert result.failing_count == 30 and len(result.failing) == 30
