@@ -224,7 +224,8 @@ def report_input(keys: Keys, settings: Settings, department: str,
                        "execution": execution_table(figures, executed)}
         if options.get("charts", True):
             data.charts = charts(keys, figures, card, registry)
-    if options.get("projects", True):  # each project's 自评表: written whatever the report's appendices
+    # each project's 自评表, a year-end form (an open year has its 双监控 instead): whatever the appendices
+    if options.get("projects", True) and closed:
         data.projects = forms_of(keys, load_project_profile(settings.project_profile), department)
         if data.projects and options.get("appendices", True):
             data.tables["projects"] = summary_table(data.projects, figures.department_name, year)

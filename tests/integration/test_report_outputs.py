@@ -92,7 +92,8 @@ def test_docx_uses_word_heading_styles_and_the_official_layout(run_dir):
     assert normal.element.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋_GB2312"
     assert document.styles["Heading 1"].element.rPr.rFonts.get(qn("w:eastAsia")) == "黑体"
     assert document.styles["Heading 2"].element.rPr.rFonts.get(qn("w:eastAsia")) == "楷体_GB2312"
-    assert len(document.tables) == 4 and len(document.inline_shapes) >= 3  # the 自评表's three blocks, 附表2
+    # the 自评表's three blocks, 附表2, 附表3 (the projects' 汇总表)
+    assert len(document.tables) == 5 and len(document.inline_shapes) >= 3
     assert "全年预算数 12103.34 万元" in "\n".join(p.text for p in document.paragraphs)
 
 
