@@ -227,8 +227,8 @@ SWJ = DepartmentProfile(
     ]},
     # 2022 项目支出绩效自评 of three projects (synthetic). XM22003 is the hand-worked project of
     # tests/unit/test_project_score.py: 执行率 66.45 % with no reason, a 反向 indicator missed, a 定性 one
-    # scored within its band, and one far above its target. XM22001 has no 满意度 indicator; XM22010 has its
-    # 绩效目标 but its 自评 has not come in.
+    # scored within its band, and one far above its target. XM22001 has no 满意度 indicator; XM22010 and the other
+    # seven have their 绩效目标 but their 自评 has not come in.
     projects={2022: [
         ProjectAssessment("XM22001", [
             ProjectIndicator("产出指标", "数量指标", "外贸企业扶持家数", "≥", "30", "家", "30", actual="34"),
@@ -255,6 +255,11 @@ SWJ = DepartmentProfile(
             ProjectIndicator("效益指标", "社会效益指标", "合作项目落地数", "≥", "2", "个", "30"),
             ProjectIndicator("满意度指标", "服务对象满意度指标", "参与企业满意度", "≥", "90", "%", "10"),
         ], assessed=False),
+        # the other projects' 绩效目标 (every 项目支出 project has one: PRJ-006 stays quiet), their 自评 not in yet
+        *(ProjectAssessment(f"XM220{n:02d}", [
+            ProjectIndicator("产出指标", "数量指标", "服务企业数", "≥", "10", "家", "80"),
+            ProjectIndicator("满意度指标", "服务对象满意度指标", "服务对象满意度", "≥", "90", "%", "10"),
+        ], assessed=False) for n in (2, 4, 5, 6, 7, 8, 9)),
     ],
         # 2023, the open year: every project's 绩效目标 (its 自评 comes after the year), for the 双监控
         2023: [

@@ -29,7 +29,7 @@ from tasks.sources.http_source import ENDPOINTS
 TITLES = {"budget_lines": "预算指标执行明细表", "payments": "国库集中支付明细表", "summary": "收支决算总表",
           "targets": "部门整体支出绩效目标表", "self_assessment": "部门整体支出绩效自评表",
           "project_targets": "项目支出绩效目标表", "project_self_assessment": "项目支出绩效自评表",
-          "project_summaries": "项目支出绩效自评概况表"}
+          "project_summaries": "项目支出绩效自评概况表", "monitoring": "绩效运行监控表"}
 GROUPED = ("budget", "executed", "carryover")  # under one merged 预算执行情况 header
 
 
@@ -38,7 +38,10 @@ def _read(path: Path) -> pd.DataFrame:
 
 
 def _number(text: str, unit: str) -> float | str:
-    """Money text in 元 as a number in ``unit``, or "—" for zero, as the export software writes it."""
+    """Money text in 元 as a number in ``unit``, or "—" for zero, as the export software writes it; an optional
+    amount left empty stays empty."""
+    if not text.strip():
+        return ""
     value = Decimal(text) * 100 / FEN_PER_UNIT[unit]
     return "—" if value == 0 else float(value)
 
@@ -90,7 +93,7 @@ def write_finance_xlsx(csv_path: Path, dataset: Dataset, out: Path, department: 
     if dataset is not SUMMARY and money:
         sheet.cell(row=row, column=1, value="合计")
         for header in money:
-            total = sum(Decimal(v) for v in frame[header])
+            total = sum(Decimal(v) for v in frame[header] if str(v).strip())
             sheet.cell(row=row, column=list(frame.columns).index(header) + 1, value=_number(str(total), unit))
         row += 1
     sheet.cell(row=row + 1, column=1, value=f"注：本表由部门决算管理软件导出，金额单位为{unit}。")

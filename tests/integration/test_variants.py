@@ -96,8 +96,9 @@ def finance_database(url: str) -> None:
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         pd.read_csv(SAMPLE / "finance" / "departments.csv", dtype=str).to_sql("departments", conn, index=False)
-        money_columns = ("全年预算数", "全年执行数", "年末结转和结余", "支付金额", "年初预算数")
-        for name in ("budget_lines", "payments", "summary", "targets", "self_assessment"):
+        money_columns = ("全年预算数", "全年执行数", "年末结转和结余", "支付金额", "年初预算数", "全年预计执行数")
+        for name in ("budget_lines", "payments", "summary", "targets", "self_assessment", "project_targets",
+                     "project_self_assessment", "project_summaries", "monitoring"):
             frames = []
             for path in sorted((SAMPLE / "finance").glob(f"*/*/{name}.csv")):
                 frame = pd.read_csv(path, dtype=str, keep_default_na=False)
