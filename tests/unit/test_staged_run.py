@@ -62,6 +62,10 @@ def test_the_run_database_holds_every_department_s_rows_as_staged(both):
         assert set(got["department_code"]) <= set(codes)
 
 
+# the sample's 2022 is closed: it has no 双监控 submission (monitoring.csv comes with an open year, 2023)
+NONE_IN_A_CLOSED_YEAR = {"fct_monitoring_report"}
+
+
 def test_promotion_reads_the_same_warehouse_rows_from_either(both):
     """The staging models (tasks/sql/models.sql) give the same rows over a run database the departments were
     appended to as over one built from whole frames."""
@@ -75,7 +79,7 @@ def test_promotion_reads_the_same_warehouse_rows_from_either(both):
             prepare(db, codes, "run", at, {})
         for name in models():
             a, b = (db.duckdb.execute(f'SELECT * FROM "{name}" ORDER BY ALL').df() for db in (other, staged.staged))
-            assert len(a) > 0, name
+            assert len(a) > 0 or name in NONE_IN_A_CLOSED_YEAR, name
             _same(a, b)
 
 
