@@ -166,3 +166,24 @@ def receiver() -> Iterator[Receiver]:
     r = Receiver()
     yield r
     r.close()
+
+
+def xlsx_rows(path: Path) -> list[list[str]]:
+    """A form's first sheet as the office shows it: each row's non-empty cells, a number written by its number
+    format ("0.00%" 0.6645 → "66.45%", "0.00" 699.86 → "699.86")."""
+    import openpyxl
+
+    out = []
+    for row in openpyxl.load_workbook(path).worksheets[0].iter_rows():
+        cells = []
+        for cell in row:
+            value = cell.value
+            if value in (None, ""):
+                continue
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                shown = str(cell.number_format or "")
+                decimals = len(shown.split(".", 1)[1].rstrip("%")) if "." in shown else 0
+                value = f"{value * 100:.{decimals}f}%" if shown.endswith("%") else f"{value:.{decimals}f}"
+            cells.append(str(value))
+        out.append(cells)
+    return out

@@ -413,7 +413,7 @@ def write_projects(engine: sa.Engine, settings: Settings, year: int, departments
             forms = forms_of(keys, profile, department)
             name = str(keys.department(department)["department_name"])
             paths = write_project_forms(report_dir(settings.output_dir, year, department), forms,
-                                        summary_table(forms, name, year), formats)
+                                        summary_table(forms, name, year), formats, replace_all=False)
             out[department] = paths["projects"]
     return out
 

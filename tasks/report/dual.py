@@ -95,6 +95,16 @@ def _exact(text: str | None, nature: str, unit: str) -> Decimal | str | None:
     return in_unit(number(str(text), unit), unit)
 
 
+def _with_unit(text: str | None, nature: str, unit: str) -> str:
+    """A value as the form writes it: a bare number with its indicator's unit (14 家, 91%), anything else as given."""
+    if text is None or not str(text).strip():
+        return DASH
+    text = str(text).strip()
+    if nature != "定性" and unit and number(text) is not None and not text.endswith(unit):
+        return f"{text}{unit}"
+    return text
+
+
 def _item(nature: str, target: str, unit_given: str | None, name: str, row: q.MonitoringRow | None,
           rate: Decimal | None, profile: lg.LightsProfile) -> DualItem:
     unit = target_unit(unit_given, target)
@@ -106,7 +116,8 @@ def _item(nature: str, target: str, unit_given: str | None, name: str, row: q.Mo
     exact_target = None if nature == "定性" else in_unit(number(target, unit, signed=True), unit)
     to_date = _exact(row.to_date, nature, unit)
     lights = lg.indicator_lights(nature, unit, exact_target, to_date, row.likelihood, row.reason, rate, profile)
-    return DualItem(name, nature, target_text, row.to_date or DASH, row.forecast or DASH, row.likelihood,
+    return DualItem(name, nature, target_text, _with_unit(row.to_date, nature, unit),
+                    _with_unit(row.forecast, nature, unit), row.likelihood,
                     row.reason_category or "", row.reason or "", row.measures or "", lights)
 
 

@@ -33,6 +33,8 @@ DASH = "—"
 DRAFT = "草稿"
 TITLE = "项目支出绩效自评表"
 PENDING_NOTE = "项目绩效自评尚未报送或未填齐，本表为草稿，实际完成值待填写，不评定等级。"
+NO_TARGETS = "未报送项目绩效目标：本表只有资金部分，不评定等级。"
+NO_NATURES = "预算指标未标注资金性质（当年财政拨款/上年结转），财政拨款均列入当年财政拨款，上年结转资金不单列。"
 SIGNATURES = "填报人：　　　　　　联系电话：　　　　　　单位负责人（签章）：　　　　　　填报日期：　　年　　月　　日"
 
 
@@ -124,7 +126,11 @@ def form_grid(form: ProjectForm) -> list[Row]:
                                                          "note")])
     for note in form.notes:
         rows.append([Cell("说明", 2, "label"), Cell(note, WIDTH - 2, "note")])
-    if not form.assessed:
+    if not form.natures_stated:
+        rows.append([Cell("说明", 2, "label"), Cell(NO_NATURES, WIDTH - 2, "note")])
+    if not form.items:
+        rows.append([Cell("说明", 2, "label"), Cell(NO_TARGETS, WIDTH - 2, "note")])
+    elif not form.assessed:
         rows.append([Cell("说明", 2, "label"), Cell(PENDING_NOTE, WIDTH - 2, "note")])
     rows.append([Cell(SIGNATURES, WIDTH, "sign")])
     return rows
@@ -162,7 +168,10 @@ def form_xlsx(grids: list[tuple[str, list[Row]]], created: dt.datetime, title: s
         for r, row in enumerate(grid, start=1):
             col = 1
             for cell in row:
-                target = sheet.cell(row=r, column=col, value=cell.text)
+                value, number_format = typed(cell.text) if cell.kind == "number" else (cell.text, None)
+                target = sheet.cell(row=r, column=col, value=value)
+                if number_format:
+                    target.number_format = number_format
                 target.alignment = Alignment(
                     wrap_text=True, vertical="center",
                     horizontal="center" if cell.kind in ("title", "subtitle", "head", "label") else
@@ -192,6 +201,22 @@ def form_xlsx(grids: list[tuple[str, list[Row]]], created: dt.datetime, title: s
     buf = io.BytesIO()
     book.save(buf)
     return fixed_zip(_fixed_modified(buf.getvalue(), created))
+
+
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?%?")
+
+
+def typed(text: str) -> tuple[float | str, str | None]:
+    """A figure as a spreadsheet holds it: a number with the format that shows it as written ("66.45%" is 0.6645
+    shown 0.00%, "699.86" is 699.86 shown 0.00), so that an office can add and check the form's figures; any other
+    text stays text (no format)."""
+    if not _NUMBER.fullmatch(text):
+        return text, None
+    percent = text.endswith("%")
+    body = text.rstrip("%")
+    decimals = len(body.split(".", 1)[1]) if "." in body else 0
+    value = Decimal(body) / (100 if percent else 1)
+    return float(value), "0" + ("." + "0" * decimals if decimals else "") + ("%" if percent else "")
 
 
 _MODIFIED = re.compile(rb"<dcterms:modified([^>]*)>[^<]*</dcterms:modified>")
@@ -318,11 +343,17 @@ def _file_stem(code: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in code).lstrip(".") or "_"
 
 
-def write_project_forms(folder: Path, forms: list[ProjectForm], summary: Table, formats: tuple[str, ...] = ("xlsx",
-                        "html")) -> dict[str, Path]:
+NIGHTLY = ("xlsx", "html")
+FORMATS = ("xlsx", "html", "docx", "pdf")
+
+
+def write_project_forms(folder: Path, forms: list[ProjectForm], summary: Table, formats: tuple[str, ...] = NIGHTLY,
+                        replace_all: bool = True) -> dict[str, Path]:
     """Each project's form into ``folder``/projects/ as ``<项目编码>.<format>`` (xlsx, html; docx and pdf on
-    demand), and ``index.html``: the 汇总表 with a link to each form. Forms of projects no longer there are
-    removed. Returns {"projects": the index}."""
+    demand), and ``index.html``: the 汇总表 with a link to each form in every format there. With ``replace_all``
+    (the nightly: the data may have changed) every other file of the folder goes, the DOCX and PDF made on demand
+    included; without it (``selfeval projects``) only the forms of projects no longer there go. Returns
+    {"projects": the index}."""
     target = folder / FOLDER
     target.mkdir(parents=True, exist_ok=True)
     keep = {INDEX}
@@ -342,22 +373,24 @@ def write_project_forms(folder: Path, forms: list[ProjectForm], summary: Table, 
             from tasks.report.pdf_render import to_pdf
 
             (target / f"{stem}.pdf").write_bytes(to_pdf(page, target))
-        keep.update(f"{stem}.{f}" for f in formats)
+        keep.update(f"{stem}.{f}" for f in (formats if replace_all else FORMATS))
     for old in target.iterdir():
         if old.is_file() and old.name not in keep and old.suffix in (".xlsx", ".html", ".docx", ".pdf"):
             old.unlink()
+    present = tuple(f for f in FORMATS if any((target / f"{_file_stem(x.project_code)}.{f}").exists() for x in forms))
     index = target / INDEX
-    index.write_text(index_html(forms, summary, formats), encoding="utf-8")
+    index.write_text(index_html(forms, summary, present, target), encoding="utf-8")
     return {"projects": index}
 
 
-def index_html(forms: list[ProjectForm], summary: Table, formats: tuple[str, ...]) -> str:
-    """The 汇总表 as a page, each project's code linking to its form in each format written."""
+def index_html(forms: list[ProjectForm], summary: Table, formats: tuple[str, ...], folder: Path | None = None) -> str:
+    """The 汇总表 as a page, each project linking to its form in each of ``formats`` that is in ``folder``."""
     head = "".join(f"<th>{html.escape(h)}</th>" for h in summary.header)
     rows = []
     for form, row in zip(forms, summary.rows, strict=True):
         stem = _file_stem(form.project_code)
-        links = " ".join(f'<a href="{stem}.{f}">{f.upper()}</a>' for f in formats)
+        links = " ".join(f'<a href="{stem}.{f}">{f.upper()}</a>' for f in formats
+                         if folder is None or (folder / f"{stem}.{f}").exists())
         cells = "".join(f"<td>{html.escape(c)}</td>" for c in row)
         rows.append(f"<tr>{cells}<td>{links}</td></tr>")
     notes = "".join(f"<p>{html.escape(n)}</p>" for n in summary.notes)

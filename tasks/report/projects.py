@@ -329,13 +329,13 @@ def _with_findings(form: ProjectForm, profile: ProjectProfile) -> ProjectForm:
                 or item.target is None or item.target <= 0 or item.score is None:
             continue
         far = c2.threshold / 100
-        if (item.nature == "≥" and item.actual >= item.target * far) or \
-                (item.nature == "≤" and item.actual * far <= item.target):
+        if item.nature == "≥" and item.actual >= item.target * far:  # a ≤ target beaten (0 accidents) is no overshoot
             share = f"{percent(item.actual / item.target, 0)}%"
             fire("PJC-002", indicator=item.name, actual=item.actual_text, target=item.target_text, share=share)
     c3 = checks.get("PJC-003")
     weights = sum((i.weight for i in form.items), Decimal(0))
-    if c3 is not None and c3.threshold is not None and form.assessed and weights > 0 and form.funds_weight > 0:
+    if c3 is not None and c3.threshold is not None and form.assessed and weights > 0 and form.funds_weight > 0 \
+            and form.rate is not None:  # no budget: nothing is spent ahead of or behind
         indicators = sum((i.score or Decimal(0) for i in form.items), Decimal(0)) / weights
         funds = form.funds_score / form.funds_weight
         if indicators > funds * (1 + c3.threshold / 100):

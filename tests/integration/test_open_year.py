@@ -119,12 +119,13 @@ def _the_dual_monitoring(out: Path, rollup: str, libreoffice: bool, tmp_path: Pa
     if libreoffice:
         from openpyxl import load_workbook
 
-        from tests.conftest import libreoffice_convert
+        from tests.conftest import libreoffice_convert, xlsx_rows
 
         saved = libreoffice_convert(forms / "XM23001.xlsx", "xlsx:Calc MS Excel 2007 XML", tmp_path / "lo")
-        rows = [[str(v) for v in r if v not in (None, "")] for r in load_workbook(saved).worksheets[0].iter_rows(
-            values_only=True)]
+        rows = xlsx_rows(saved)
         assert ["资金", "—", "436.38", "106.64", "24.44%", "436.38", "213.27", "红灯"] in rows
+        rate = load_workbook(saved).worksheets[0]["F6"]  # 执行率: a number an office can compute with
+        assert isinstance(rate.value, float) and rate.number_format == "0.00%"
 
 
 def test_a_lag_alert_waits_for_alerts_to_be_on_and_for_its_channel_to_answer(prefect_harness, tmp_path, receiver,

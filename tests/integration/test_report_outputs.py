@@ -365,10 +365,9 @@ SWJ = "440103-SWJ"
 
 
 def _rows_read_back(path: Path) -> list[list[str]]:
-    import openpyxl
+    from tests.conftest import xlsx_rows
 
-    sheet = openpyxl.load_workbook(path).worksheets[0]
-    return [[str(v) for v in row if v not in (None, "")] for row in sheet.iter_rows(values_only=True)]
+    return xlsx_rows(path)
 
 
 def test_every_project_has_its_form_and_the_appendix_lists_every_project(run_dir):
@@ -399,6 +398,9 @@ def test_the_hand_worked_project_form_opens_in_libreoffice_with_the_same_cells(r
             "10.50"] in written
     assert ["总分", "100", "87.65", "良"] in written
     assert any(r and r[0] == "审核提示" and r[1].startswith("PJC-001") for r in written)
+
+    total = next(c for row in load_workbook(source).worksheets[0].iter_rows() for c in row if c.value == 87.65)
+    assert total.number_format == "0.00"  # a number an office can add up, shown as written
     saved = libreoffice_convert(source, "xlsx:Calc MS Excel 2007 XML", tmp_path / "lo")
     assert _rows_read_back(saved) == written
     merged = {str(r) for r in load_workbook(saved).worksheets[0].merged_cells.ranges}

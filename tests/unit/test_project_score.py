@@ -173,8 +173,15 @@ def test_pjc_002_an_actual_far_beyond_its_target_needs_an_explanation(profile):
     assert _ids(score_project(2022, DEPT, PROJECT, funds(100, 100), True, near, None, profile)) == []
     explained = [replace(far[0], deviation="新增企业集中申报")]
     assert _ids(score_project(2022, DEPT, PROJECT, funds(100, 100), True, explained, None, profile)) == []
-    fewer = [row("产出指标", "时效指标", "办理时长", "≤", "30", "天", "90", "20")]  # 30 ≥ 20 × 1.5: far better
-    assert _ids(score_project(2022, DEPT, PROJECT, funds(100, 100), True, fewer, None, profile)) == ["PJC-002"]
+    # a ≤ target beaten, however far (no accident against at most 2), is no overshoot to explain
+    for fewer in ("20", "0"):
+        beaten = [row("产出指标", "时效指标", "安全事故起数", "≤", "2" if fewer == "0" else "30", "起", "90", fewer)]
+        assert _ids(score_project(2022, DEPT, PROJECT, funds(100, 100), True, beaten, None, profile)) == []
+
+
+def test_pjc_003_asks_nothing_of_a_project_without_budget(profile):
+    met = [row("产出指标", "数量指标", "户数", "≥", "20", "家", "90", "20")]
+    assert _ids(score_project(2022, DEPT, PROJECT, funds(0, 0), True, met, None, profile)) == []
 
 
 def test_pjc_003_performance_claimed_ahead_of_spending(profile):
