@@ -19,9 +19,11 @@ import html
 import io
 import re
 import zipfile
+from copy import copy
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from tasks.report import formatting as fmt
 from tasks.report.projects import ProjectForm
@@ -144,6 +146,7 @@ def cell_texts(grid: list[Row]) -> list[list[str]]:
 # XLSX -----------------------------------------------------------------------------------------------------------
 
 COLUMN_WIDTHS = (10, 12, 22, 8, 8, 12, 12, 7, 7, 30)
+SCRATCH = (1000, 60)  # a cell far outside any form, where each style is made once (and then removed)
 FILLS = {"red": "F4C7C3", "yellow": "FCE8B2", "green": "B7E1CD"}  # a light's cell, as the HTML colours it
 
 
@@ -154,6 +157,7 @@ def form_xlsx(grids: list[tuple[str, list[Row]]], created: dt.datetime, title: s
     import openpyxl
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.merge import MergedCellRange
 
     from tasks.report.office import fixed_zip
 
@@ -161,35 +165,48 @@ def form_xlsx(grids: list[tuple[str, list[Row]]], created: dt.datetime, title: s
     book.remove(book.active)
     thin = Side(style="thin")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    styles: dict[tuple[str, str, str | None, bool], Any] = {}
+
+    def style(sheet: Any, kind: str, light: str, number_format: str | None, bordered: bool) -> Any:
+        """The cell style of a kind, made once per workbook and copied (openpyxl's fast path: setting a font or a
+        border on each cell hashes it anew)."""
+        key = (kind, light, number_format, bordered)
+        if key not in styles:
+            scratch = sheet.cell(row=SCRATCH[0], column=SCRATCH[1])
+            scratch.alignment = Alignment(
+                wrap_text=True, vertical="center",
+                horizontal="center" if kind in ("title", "subtitle", "head", "label") else
+                "right" if kind == "number" else "left")
+            scratch.font = (Font(name="黑体", bold=True, size=14) if kind == "title" else
+                            Font(name="仿宋_GB2312", bold=kind in ("head", "label")))
+            if light:
+                scratch.fill = PatternFill("solid", fgColor=FILLS[light])
+            if number_format:
+                scratch.number_format = number_format
+            if bordered:
+                scratch.border = border
+            styles[key] = copy(scratch._style)
+        return copy(styles[key])
+
     for name, grid in grids:
         sheet = book.create_sheet(_sheet_name(name))
         for i, width in enumerate(widths, start=1):
             sheet.column_dimensions[get_column_letter(i)].width = width
+        styles.clear()  # made on a scratch cell of this sheet, removed below
         for r, row in enumerate(grid, start=1):
             col = 1
             for cell in row:
                 value, number_format = typed(cell.text) if cell.kind == "number" else (cell.text, None)
-                target = sheet.cell(row=r, column=col, value=value)
-                if number_format:
-                    target.number_format = number_format
-                target.alignment = Alignment(
-                    wrap_text=True, vertical="center",
-                    horizontal="center" if cell.kind in ("title", "subtitle", "head", "label") else
-                    "right" if cell.kind == "number" else "left")
-                if cell.kind == "title":
-                    target.font = Font(name="黑体", bold=True, size=14)
-                elif cell.kind in ("head", "label"):
-                    target.font = Font(name="仿宋_GB2312", bold=True)
-                else:
-                    target.font = Font(name="仿宋_GB2312")
-                if cell.light:
-                    target.fill = PatternFill("solid", fgColor=FILLS[cell.light])
-                if cell.kind not in ("title", "subtitle", "sign"):
-                    for c in range(col, col + cell.span):
-                        sheet.cell(row=r, column=c).border = border
-                if cell.span > 1:
-                    sheet.merge_cells(start_row=r, start_column=col, end_row=r, end_column=col + cell.span - 1)
+                bordered = cell.kind not in ("title", "subtitle", "sign")
+                shared = style(sheet, cell.kind, cell.light, number_format, bordered)
+                for c in range(col, col + cell.span):  # every cell of a span bordered, as an office draws it
+                    sheet.cell(row=r, column=c)._style = copy(shared)
+                sheet.cell(row=r, column=col).value = value
+                if cell.span > 1:  # the range recorded as merged; its other cells stay empty, as Excel saves them
+                    sheet.merged_cells.add(MergedCellRange(sheet, f"{get_column_letter(col)}{r}:"
+                                                                  f"{get_column_letter(col + cell.span - 1)}{r}"))
                 col += cell.span
+        sheet._cells.pop(SCRATCH, None)
         sheet.page_setup.orientation = "landscape"
         sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
         sheet.page_setup.fitToWidth = 1
