@@ -89,7 +89,8 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
     total = rows["xlsx,html"]["forms"]
     lines = [f"### 项目支出绩效自评表 of a city ({args.departments} departments, {total} project forms)", "",
-             f"`.venv/bin/python -m bench.bench_projects --departments {args.departments} --payments {args.payments}`."
+             f"`.venv/bin/python -m bench.bench_projects --departments {args.departments} --payments {args.payments} "
+             f"--pdf-departments {args.pdf_departments} --docx-departments {args.docx_departments}`."
              f" The city loaded by the nightly flow first ({flow['seconds']:.1f} s, its renders writing the XLSX and"
              " HTML forms too); then each format written again from the warehouse by `write_projects` (what"
              " `selfeval projects` runs), in a process of its own.", "",
