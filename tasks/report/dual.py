@@ -21,8 +21,8 @@ from tasks.report import formatting as fmt
 from tasks.report import lights as lg
 from tasks.report.monitoring import Monitoring, chinese_date
 from tasks.report.project_form import Cell, Row, form_html, form_xlsx
-from tasks.report.score import NATURE_METHOD
-from tasks.report.targets import bare, in_unit, number, target_unit
+from tasks.report.projects import written_target
+from tasks.report.targets import in_unit, number, target_unit
 from tasks.warehouse import queries as q
 from tasks.warehouse.monitoring import Progress
 
@@ -108,9 +108,7 @@ def _with_unit(text: str | None, nature: str, unit: str) -> str:
 def _item(nature: str, target: str, unit_given: str | None, name: str, row: q.MonitoringRow | None,
           rate: Decimal | None, profile: lg.LightsProfile) -> DualItem:
     unit = target_unit(unit_given, target)
-    method = NATURE_METHOD.get(nature, "at_least")
-    sign = {"at_least": "≥", "at_most": "≤", "exact": "="}.get(method, "")
-    target_text = target.strip() if nature == "定性" else sign + bare(target, unit, signed=True).rstrip("%") + unit
+    target_text = written_target(nature, target, unit)
     if row is None:
         return DualItem(name, nature, target_text, "待填写", "待填写", "待填写", "", "", "", [])
     exact_target = None if nature == "定性" else in_unit(number(target, unit, signed=True), unit)

@@ -30,7 +30,7 @@ from tasks.domain import QUALITATIVE_GRADES
 from tasks.glossary import both
 from tasks.report.formatting import percent, quantize, wan
 from tasks.report.keyed import Keys
-from tasks.report.score import NATURE_METHOD, Indicator, Profile, grade_of, score_one
+from tasks.report.score import METHOD_SIGN, NATURE_METHOD, Indicator, Profile, grade_of, score_one
 from tasks.report.tables import Table
 from tasks.report.targets import bare, in_unit, number, target_unit
 from tasks.sources.errors import Problem
@@ -206,6 +206,14 @@ def _shown(value: Decimal | None, unit: str) -> str:
     return f"{_plain(quantize(value, 2))}{unit}"
 
 
+def written_target(nature: str, target: str, unit: str) -> str:
+    """A 指标值 as a form writes it: its sign and unit around the bare number (≥30家, ≤30天, =100%), or a 定性
+    target's words as given. ``unit`` as :func:`~tasks.report.targets.target_unit` reads it."""
+    if nature == "定性":
+        return target.strip()
+    return METHOD_SIGN.get(NATURE_METHOD[nature], "") + bare(target, unit, signed=True).rstrip("%") + unit
+
+
 def score_item(row: ProjectTargetRow, profile: ProjectProfile) -> ProjectItem:
     """One indicator of a project, scored by ``profile``. A 定性 score outside its band raises ValueError (the
     intake refuses it first: :func:`check_project_inputs`)."""
@@ -213,8 +221,7 @@ def score_item(row: ProjectTargetRow, profile: ProjectProfile) -> ProjectItem:
     unit = target_unit(row.unit, row.target)
     qualitative = method == "qualitative"
     target = None if qualitative else in_unit(number(row.target, unit, signed=True), unit)
-    target_text = row.target.strip() if qualitative else \
-        {"at_least": "≥", "at_most": "≤", "exact": "="}[method] + bare(row.target, unit, signed=True).rstrip("%") + unit
+    target_text = written_target(row.nature, row.target, unit)
     deviation = (row.deviation or "").strip()
     if not row.assessed:
         return ProjectItem(row.level1, row.level2, row.indicator, row.nature, unit, target_text, PENDING, row.weight,
