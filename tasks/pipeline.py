@@ -122,6 +122,8 @@ class MonitoringSummary:
     lagging: dict[str, list[str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # payments after the data's date, departments without data
     told: list[str] = field(default_factory=list)  # departments a lag alert was delivered for, at this as_of
+    red: dict[str, list[str]] = field(default_factory=dict)  # the 双监控's red items by department, in words
+    told_lights: list[str] = field(default_factory=list)  # departments a red-light alert was delivered for
 
     @classmethod
     def of(cls, m: Monitoring) -> MonitoringSummary:

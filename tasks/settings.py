@@ -81,6 +81,8 @@ class Settings(BaseSettings):
                                    description="The in-year monitoring rules (templates/monitoring.yaml)")
     lag_alerts: bool = Field(False, description="Alert when a department's 支付进度 lags (MON-001): off by default, "
                                                 "and separate from data-quality alerts")
+    light_alerts: bool = Field(False, description="Alert a department's red lights of the 双监控 (LGT-001…006), once "
+                                                  "per data date, on the lag alerts' channels: off by default")
     lag_alert_webhook: SecretStr | None = Field(
         None, description="Webhook URL for lag alerts (default: the data-quality alert's channels)")
     lag_alert_block: str | None = Field(

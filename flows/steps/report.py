@@ -15,10 +15,10 @@ from tasks.quality.alerts import deliver
 from tasks.quality.rules import load_rules
 from tasks.report.build import Rendered, money_figures, notes_rendered, render_keys
 from tasks.report.build import render_department as render
-from tasks.report.dual import dual_forms, write_dual_forms
+from tasks.report.dual import dual_forms, followup_lines, red_items, write_dual_forms
 from tasks.report.dual import summary_markdown as dual_summary
 from tasks.report.lights import load_lights
-from tasks.report.monitoring import already_told, chinese_date, lag_alerts, monitor
+from tasks.report.monitoring import already_told, chinese_date, lag_alerts, light_alerts, monitor
 from tasks.report.narrative import NarrativeAbsent, NarrativeError, check_narrative, load_narrative, narrative_file
 from tasks.report.projects import check_project_inputs, district_markdown, load_project_profile
 from tasks.report.render import QualityNote, report_dir, set_aside
@@ -60,22 +60,26 @@ def check_narratives(settings: Settings, year: int,
 
 @task(name="monitor", cache_policy=NO_CACHE)
 def monitor_year(settings: Settings, year: int, run_id: str) -> MonitoringSummary | None:
-    """An open year's 支付进度 against 序时进度, for every department the warehouse holds for it: published
-    as an artifact, and alerted when ``settings.lag_alerts`` is on. None when the year is closed."""
+    """An open year's 支付进度 against 序时进度 and its 双监控, for every department the warehouse holds for it:
+    the forms written, published as an artifact (with the 整改 still open), lags alerted when
+    ``settings.lag_alerts`` is on and red lights when ``settings.light_alerts`` is, each once per data date.
+    None when the year is closed."""
     log = get_run_logger()
     engine = engine_for(settings)
     try:
         with engine.connect() as conn:
             found = monitor(conn, settings, year, today())
             previous = last_monitoring(conn, year, run_id) if found is not None else None
-            forms = dual_forms(conn, found, load_lights(settings.monitoring_lights)) if found is not None else []
+            forms = (dual_forms(conn, found, load_lights(settings.monitoring_lights), followup_day=today())
+                     if found is not None else [])
     finally:
         engine.dispose()
     if found is None:
         return None
     write_dual_forms(settings.output_dir, forms)  # the 双监控: each project's and department's form, lit
-    publish_monitoring(found, dual_summary(forms, "#"))
+    publish_monitoring(found, [*dual_summary(forms, "#"), *followup_lines(forms)])
     summary = MonitoringSummary.of(found)
+    summary.red = red_items(forms)
     for code, findings in summary.lagging.items():
         for finding in findings:
             log.warning("%s %s: %s", code, year, finding)
@@ -88,6 +92,15 @@ def monitor_year(settings: Settings, year: int, run_id: str) -> MonitoringSummar
             if not problems:
                 told.add(item.department)
     summary.told = sorted(told & set(summary.lagging))
+    told_lights = already_told(found, previous, "told_lights")
+    if settings.light_alerts:
+        for item in light_alerts(summary.red, year, run_id, told_lights):
+            problems = deliver(item, settings, "lag")
+            for problem in problems:
+                log.warning("%s %s: red-light alert not delivered: %s", item.department, item.year, problem)
+            if not problems:
+                told_lights.add(item.department)
+    summary.told_lights = sorted(told_lights & set(summary.red))
     return summary
 
 

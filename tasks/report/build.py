@@ -418,6 +418,39 @@ def write_projects(engine: sa.Engine, settings: Settings, year: int, departments
     return out
 
 
+def write_monitoring(engine: sa.Engine, settings: Settings, year: int, as_of: dt.date | None,
+                     departments: list[str] | None, formats: tuple[str, ...], today: dt.date) -> tuple[Path, str]:
+    """The 双监控 rebuilt as of ``as_of`` from the warehouse (time travel): the payments dated up to it, the
+    submissions counted to it (their 截至日期), the 整改 given by it and their state then. Without ``as_of``, as
+    the nightly dates it (the ledger's month, never after ``today``), with the 整改 as of ``today``. Writes every
+    form in ``formats`` and ``summary.md`` into ``<output_dir>/<year>/monitoring/<as_of>/``, never over the
+    nightly's forms. Returns that folder and the summary. Raises LookupError when the year is not open in the
+    warehouse or a department of ``departments`` is not monitored in it."""
+    from tasks.report.dual import dual_forms, followup_lines, summary_page, write_dual_forms
+    from tasks.report.lights import load_lights
+    from tasks.report.monitoring import monitor
+
+    chosen = settings.model_copy(update={"monitoring_as_of": as_of}) if as_of is not None else settings
+    with engine.connect() as conn:
+        found = monitor(conn, chosen, year, as_of or today)
+        if found is None:
+            raise LookupError(f"{year} 年没有可监控的数据：年度已结束（已有决算）或尚未载入预算数据 "
+                              f"(no open year {year} in the warehouse)")
+        held = {r.department_code for r in found.rows}
+        unknown = [d for d in departments or [] if d not in held]
+        if unknown:
+            raise LookupError(f"{'、'.join(unknown)}：{year} 年未纳入监控 (not monitored in {year})")
+        if departments:
+            found.rows = [r for r in found.rows if r.department_code in departments]
+        forms = dual_forms(conn, found, load_lights(settings.monitoring_lights),
+                           followup_day=found.as_of if as_of is not None else today)
+    folder = settings.output_dir / str(year) / "monitoring" / found.as_of.isoformat()
+    write_dual_forms(settings.output_dir, forms, formats, into=folder)
+    page = summary_page(forms, found, followup_lines(forms))
+    (folder / "summary.md").write_text(page, encoding="utf-8")
+    return folder, page
+
+
 def narrative_form(engine: sa.Engine, settings: Settings, department: str, year: int,
                    created: dt.datetime) -> tuple[bytes, str]:
     """The Word form of a department-year's narrative (:mod:`tasks.report.narrative_form`) and a line saying

@@ -19,8 +19,10 @@ import sqlalchemy as sa
 
 from tasks.report import formatting as fmt
 from tasks.report import lights as lg
+from tasks.report import rectification as rc
+from tasks.report.grid import Cell, Row
 from tasks.report.monitoring import Monitoring, chinese_date
-from tasks.report.project_form import Cell, Row, form_html, form_xlsx
+from tasks.report.project_form import file_stem, form_docx, form_html, form_xlsx
 from tasks.report.projects import written_target
 from tasks.report.targets import in_unit, number, target_unit
 from tasks.warehouse import queries as q
@@ -69,6 +71,9 @@ class DualForm:
     spending: lg.Light | None
     items: list[DualItem] = field(default_factory=list)
     submitted: bool = False
+    notes: list[str] = field(default_factory=list)  # what of the submission was not used, and why
+    rectifications: list[q.RectificationRow] = field(default_factory=list)  # this form's 整改, all of them
+    followup_day: dt.date | None = None  # the day the 整改 are read as of (the run's date; as_of by default)
 
     @property
     def rate(self) -> Decimal | None:
@@ -119,10 +124,38 @@ def _item(nature: str, target: str, unit_given: str | None, name: str, row: q.Mo
                     row.reason_category or "", row.reason or "", row.measures or "", lights)
 
 
-def dual_forms(conn: sa.Connection, m: Monitoring, profile: lg.LightsProfile) -> list[DualForm]:
+def usable(rows: list[q.MonitoringRow], as_of: dt.date) -> tuple[list[q.MonitoringRow], list[str]]:
+    """The submission's rows a form as of ``as_of`` uses: those counted to a 截至日期 on or before it (or with
+    none); and a note for the rest (a submission counted to a later date is not the data of ``as_of``)."""
+    later = sorted({r.period_end for r in rows if r.period_end is not None and r.period_end > as_of})
+    if not later:
+        return rows, []
+    kept = [r for r in rows if r.period_end is None or r.period_end <= as_of]
+    return kept, [f"部门报送的绩效运行监控表截至{chinese_date(later[0])}，晚于本表日期，未采用。"]
+
+
+def unmatched(rows: list[q.MonitoringRow], units: dict[str, set[str]]) -> list[str]:
+    """Notes for the submission's rows that name no 绩效目标: a project that has no form, or an indicator not among
+    its project's 绩效目标 (not shown as items: they have no 指标值 to be measured against)."""
+    out = []
+    for r in rows:
+        where = "部门整体" if r.project_code == OWN else f"项目 {r.project_code}"
+        if r.project_code not in units:
+            out.append(f"监控表中{where}的「{r.indicator}」：该项目不在本部门的项目支出中，未采用。")
+        elif r.indicator not in units[r.project_code]:
+            out.append(f"监控表中{where}的「{r.indicator}」：不是该项目已报送的绩效目标（三级指标），未采用。")
+    return out
+
+
+def dual_forms(conn: sa.Connection, m: Monitoring, profile: lg.LightsProfile,
+               followup_day: dt.date | None = None) -> list[DualForm]:
     """Every open department's forms as of ``m.as_of``: its own (its 绩效目标), then each 项目支出 project with a
-    budget line or a 绩效目标, in code order. Reads the warehouse for all the departments at once."""
+    budget line or a 绩效目标, in code order. Reads the warehouse for all the departments at once. A submission
+    counted to a date after ``m.as_of`` is not used (:func:`usable`); the 整改 are read as of ``followup_day``
+    (the run's date in the nightly; ``m.as_of`` when not given)."""
     departments = sorted({r.department_code for r in m.rows})
+    day = followup_day or m.as_of
+    followups = q.rectifications(conn, departments, m.year)
     projects = q.projects_of(conn, departments, m.year)
     own_targets = q.performance_targets(conn, departments, m.year)
     project_targets = q.project_targets(conn, departments, m.year)
@@ -133,7 +166,8 @@ def dual_forms(conn: sa.Connection, m: Monitoring, profile: lg.LightsProfile) ->
     out = []
     for code in departments:
         total = progress[(code, OWN)]
-        submitted = {(r.project_code, r.indicator): r for r in reports.get(code, [])}
+        rows, later_note = usable(reports.get(code, []), m.as_of)
+        submitted = {(r.project_code, r.indicator): r for r in rows}
         by_project: dict[str, list[q.ProjectTargetRow]] = {}
         for t in project_targets.get(code, []):
             by_project.setdefault(t.project_code, []).append(t)
@@ -145,6 +179,10 @@ def dual_forms(conn: sa.Connection, m: Monitoring, profile: lg.LightsProfile) ->
             initial = funds.get((code, p.code), q.empty_funds())[0][0].initial_budget_fen
             units.append((p.code, p.name, initial, [(t.nature, t.target, t.unit, t.indicator)
                                                     for t in by_project.get(p.code, [])]))
+        named = {u[0]: {t[3] for t in u[3]} for u in units}
+        notes: dict[str, list[str]] = {OWN: list(later_note)}
+        for r in rows:  # noted on its project's form; on the department's own when that project has none
+            notes.setdefault(r.project_code if r.project_code in named else OWN, []).extend(unmatched([r], named))
         for project, name, initial, targets in units:
             row = progress.get((code, project))
             budget, paid = (row.budget_fen, row.paid_fen) if row else (0, 0)
@@ -155,7 +193,8 @@ def dual_forms(conn: sa.Connection, m: Monitoring, profile: lg.LightsProfile) ->
                              if p == project and r.forecast_spend_fen is not None), None)
             out.append(DualForm(m.year, m.as_of, code, total.department_name, project, name, initial, budget, paid,
                                 forecast, lg.spending_light(rate, m.as_of, profile), items,
-                                any(p == project for p, _ in submitted)))
+                                any(p == project for p, _ in submitted), notes.get(project, []),
+                                [r for r in followups.get(code, []) if r.project_code == project], day))
     return out
 
 
@@ -214,25 +253,29 @@ def form_grid(form: DualForm) -> list[Row]:
             if light.color != "green":
                 why = f"「{item.name}」{lg.TEXT[light.color]} {light.rule_id} {light.label}：{light.reason}"
                 rows.append([Cell("亮灯依据", 2, "label"), Cell(why, 8, "note")])
+    for note in form.notes:
+        rows.append([Cell("说明", 2, "label"), Cell(note, 8, "note")])
     if not form.submitted:
         rows.append([Cell("说明", 2, "label"), Cell(NOT_SUBMITTED, 8, "note")])
+    rows += rc.grid_rows(form.rectifications, form.followup_day or form.as_of)
     rows.append([Cell(FOOTNOTE, 10, "sign")])
     return rows
 
 
-def write_dual_forms(output_dir: Path, forms: list[DualForm], formats: tuple[str, ...] = ("xlsx", "html")) -> \
-        dict[str, Path]:
+def write_dual_forms(output_dir: Path, forms: list[DualForm], formats: tuple[str, ...] = ("xlsx", "html"),
+                     into: Path | None = None) -> dict[str, Path]:
     """Each form into ``<output_dir>/<year>/<department>/monitoring/`` as ``<项目编码>`` (``部门整体`` for the
-    department's own) .xlsx and .html; stale forms removed. Returns department code → its folder."""
-    from tasks.report.project_form import _file_stem
+    department's own) in ``formats`` (xlsx, html, docx), or into ``<into>/<department>/`` when given; other files
+    of the folder removed. Returns department code → its folder."""
     from tasks.report.render import report_dir
 
     out: dict[str, Path] = {}
     keep: dict[Path, set[str]] = {}
     for form in forms:
-        folder = report_dir(output_dir, form.year, form.department_code) / "monitoring"
+        folder = (into / form.department_code if into is not None
+                  else report_dir(output_dir, form.year, form.department_code) / "monitoring")
         folder.mkdir(parents=True, exist_ok=True)
-        stem = _file_stem(form.project_code) if form.project_code else "部门整体"
+        stem = file_stem(form.project_code) if form.project_code else "部门整体"
         grid = form_grid(form)
         title = f"{form.project_name}绩效运行监控表"
         created = dt.datetime(form.as_of.year, form.as_of.month, form.as_of.day, tzinfo=dt.UTC)
@@ -240,12 +283,28 @@ def write_dual_forms(output_dir: Path, forms: list[DualForm], formats: tuple[str
             (folder / f"{stem}.xlsx").write_bytes(form_xlsx([(stem, grid)], created, title, WIDTHS))
         if "html" in formats:
             (folder / f"{stem}.html").write_text(form_html(grid, title, WIDTHS), encoding="utf-8")
+        if "docx" in formats:
+            (folder / f"{stem}.docx").write_bytes(form_docx(grid, created, title, WIDTHS))
         keep.setdefault(folder, set()).update(f"{stem}.{f}" for f in formats)
         out[form.department_code] = folder
     for folder, names in keep.items():
         for old in folder.iterdir():
             if old.is_file() and old.name not in names:
                 old.unlink()
+    return out
+
+
+def red_items(forms: list[DualForm]) -> dict[str, list[str]]:
+    """Each department's red items in words, for its alert: the form, the item, the rule and its inputs."""
+    out: dict[str, list[str]] = {}
+    for f in forms:
+        where = "部门整体" if f.project_code == OWN else f"{f.project_code} {f.project_name}"
+        lit = [("资金执行", f.spending)] if f.spending else []
+        lit += [(i.name, x) for i in f.items for x in i.lights]
+        for item, light in lit:
+            if light is not None and light.color == "red":
+                out.setdefault(f.department_code, []).append(
+                    f"{where}「{item}」红灯 {light.rule_id} {light.label}：{light.reason}")
     return out
 
 
@@ -278,3 +337,19 @@ def summary_markdown(forms: list[DualForm], heading: str = "##") -> list[str]:
                     f"{c.reason} |" for c in candidates), ""]
     return lines
 
+
+
+def summary_page(forms: list[DualForm], m: Monitoring, followups: list[str]) -> str:
+    """The bureau's summary as markdown: the lights and the candidates, the 整改 still open, then 支付进度."""
+    return "\n".join([*summary_markdown(forms, "#"), *followups, *m.markdown("##")]) + "\n"
+
+
+def followup_lines(forms: list[DualForm]) -> list[str]:
+    """The district's 整改 as of the forms' follow-up day (:func:`tasks.report.rectification.summary_lines`)."""
+    if not forms:
+        return []
+    day = forms[0].followup_day or forms[0].as_of
+    names = {f.department_code: f.department_name for f in forms}
+    projects = {(f.department_code, f.project_code): f.project_name for f in forms}
+    rows = [r for f in forms for r in f.rectifications]
+    return rc.summary_lines(rows, day, names, projects)

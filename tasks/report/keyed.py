@@ -85,6 +85,9 @@ class Keys:
         return self._once("project_summaries", lambda: q.project_summaries(
             self.conn, self.departments, self.year)).get((code, project))
 
+    def rectifications(self, code: str) -> list[q.RectificationRow]:
+        return self._once("rectifications", lambda: q.rectifications(self.conn, self.departments, self.year))[code]
+
     def history(self, code: str) -> list[q.YearTotals]:
         return self._once("history", lambda: q.department_years(self.conn, self.departments, self.year))[code]
 

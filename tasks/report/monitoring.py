@@ -26,6 +26,9 @@ from tasks.yamlfile import read_config
 RULE_KEYS = {"rule_id", "label", "severity", "level", "message"}
 PLACEHOLDERS = ("department", "name", "as_of", "paid", "time", "lag", "threshold")
 EVENT = "selfeval.monitoring.lagging"
+LIGHT_EVENT = "selfeval.monitoring.red-light"
+LAGGING = "支付进度滞后于序时进度"
+RED_LIGHTS = "绩效运行监控亮红灯"
 
 
 @dataclass(frozen=True)
@@ -209,22 +212,25 @@ class LagAlert:
     year: int
     findings: list[str]
     run_id: str = ""
+    event: str = EVENT
+    headline: str = LAGGING
 
     def text(self) -> str:
-        return "\n".join([f"selfeval: {self.department} {self.year} 支付进度滞后于序时进度",
+        return "\n".join([f"selfeval: {self.department} {self.year} {self.headline}",
                           *(f"- {f}" for f in self.findings)])
 
     def payload(self) -> dict[str, Any]:
-        return {"event": EVENT, "text": self.text(), "department": self.department, "year": self.year,
+        return {"event": self.event, "text": self.text(), "department": self.department, "year": self.year,
                 "findings": self.findings, "run_id": self.run_id}
 
 
-def already_told(m: Monitoring, previous: dict[str, Any] | None) -> set[str]:
-    """The departments whose lag at this data date an earlier run has delivered an alert of: ``previous``
-    is the last run's monitoring as ``RunSummary.as_dict`` keeps it (its ``told``, at its ``as_of``)."""
+def already_told(m: Monitoring, previous: dict[str, Any] | None, key: str = "told") -> set[str]:
+    """The departments an earlier run has delivered an alert of at this data date: ``previous`` is the last
+    run's monitoring as ``RunSummary.as_dict`` keeps it (its ``told`` for lags, ``told_lights`` for red lights,
+    at its ``as_of``)."""
     if previous is None or previous.get("as_of") != m.as_of.isoformat():
         return set()
-    return set(previous.get("told") or [])
+    return set(previous.get(key) or [])
 
 
 def lag_alerts(m: Monitoring, run_id: str, told: set[str] | None = None) -> list[LagAlert]:
@@ -232,3 +238,10 @@ def lag_alerts(m: Monitoring, run_id: str, told: set[str] | None = None) -> list
     again for a new month of data that still lags."""
     return [LagAlert(code, m.year, [f"{f.rule.rule_id} {f.text}" for f in found], run_id)
             for code, found in m.flagged().items() if code not in (told or set())]
+
+
+def light_alerts(red: dict[str, list[str]], year: int, run_id: str, told: set[str] | None = None) -> list[LagAlert]:
+    """One alert per department with red lights (``red``: department → its red items in words, from
+    :func:`tasks.report.dual.red_items`) not in ``told``: once per data date, on the lag alerts' channels."""
+    return [LagAlert(code, year, items, run_id, LIGHT_EVENT, RED_LIGHTS)
+            for code, items in sorted(red.items()) if items and code not in (told or set())]

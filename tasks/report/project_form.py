@@ -20,13 +20,15 @@ import io
 import re
 import zipfile
 from copy import copy
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from tasks.report import formatting as fmt
+from tasks.report.grid import Cell, Row
 from tasks.report.projects import ProjectForm
+from tasks.report.rectification import grid_rows as rectification_rows
+from tasks.report.rectification import year_end
 from tasks.report.tables import Table
 from tasks.warehouse.queries import FundsRow
 
@@ -40,15 +42,6 @@ NO_NATURES = "预算指标未标注资金性质（当年财政拨款/上年结�
 SIGNATURES = "填报人：　　　　　　联系电话：　　　　　　单位负责人（签章）：　　　　　　填报日期：　　年　　月　　日"
 
 
-@dataclass(frozen=True)
-class Cell:
-    text: str
-    span: int = 1
-    kind: str = "value"  # title, label, head, value, number, note
-    light: str = ""  # red, yellow or green: a light's cell (tasks/report/lights.py)
-
-
-Row = list[Cell]
 
 
 def _plain(value: Decimal) -> str:
@@ -134,6 +127,8 @@ def form_grid(form: ProjectForm) -> list[Row]:
         rows.append([Cell("说明", 2, "label"), Cell(NO_TARGETS, WIDTH - 2, "note")])
     elif not form.assessed:
         rows.append([Cell("说明", 2, "label"), Cell(PENDING_NOTE, WIDTH - 2, "note")])
+    rows += rectification_rows(form.rectifications, year_end(form.year, form.rectifications),
+                               "整改情况（绩效运行监控）")
     rows.append([Cell(SIGNATURES, WIDTH, "sign")])
     return rows
 
@@ -300,7 +295,7 @@ def form_html(grid: list[Row], title: str, widths: tuple[int, ...] = COLUMN_WIDT
 
 # DOCX -----------------------------------------------------------------------------------------------------------
 
-def form_docx(grid: list[Row], created: dt.datetime, title: str) -> bytes:
+def form_docx(grid: list[Row], created: dt.datetime, title: str, widths: tuple[int, ...] = COLUMN_WIDTHS) -> bytes:
     """The form as a Word table (A4 landscape, merged cells as the layout spans them), its faces named as every
     selfeval DOCX names them; equal forms give equal bytes."""
     from docx import Document
@@ -326,7 +321,7 @@ def form_docx(grid: list[Row], created: dt.datetime, title: str) -> bytes:
                       row[0].kind == "title")
     table = document.add_table(rows=len(body), cols=WIDTH)
     table.style = "Table Grid"
-    total = sum(COLUMN_WIDTHS)
+    total = sum(widths)
     for r, row in enumerate(body):
         col = 0
         for cell in row:
@@ -339,7 +334,7 @@ def form_docx(grid: list[Row], created: dt.datetime, title: str) -> bytes:
                            WD_ALIGN_PARAGRAPH.RIGHT if cell.kind == "number" else WD_ALIGN_PARAGRAPH.LEFT)
             set_fonts(p.add_run(cell.text), "仿宋_GB2312", 9, cell.kind in ("head", "label"))
             col += cell.span
-    for i, width in enumerate(COLUMN_WIDTHS):
+    for i, width in enumerate(widths):
         for cell in table.columns[i].cells:
             cell.width = Mm(267 * width / total)
     for row in grid:
@@ -355,7 +350,7 @@ FOLDER = "projects"
 INDEX = "index.html"
 
 
-def _file_stem(code: str) -> str:
+def file_stem(code: str) -> str:
     """A project code as a file name: the contract's code characters stay, anything else becomes _."""
     return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in code).lstrip(".") or "_"
 
@@ -376,7 +371,7 @@ def write_project_forms(folder: Path, forms: list[ProjectForm], summary: Table, 
     keep = {INDEX}
     for form in forms:
         grid = form_grid(form)
-        stem = _file_stem(form.project_code)
+        stem = file_stem(form.project_code)
         title = f"{form.project_name}{TITLE}"
         created = dt.datetime(form.year + 1, 1, 1, tzinfo=dt.UTC)
         if "xlsx" in formats:
@@ -394,7 +389,7 @@ def write_project_forms(folder: Path, forms: list[ProjectForm], summary: Table, 
     for old in target.iterdir():
         if old.is_file() and old.name not in keep and old.suffix in (".xlsx", ".html", ".docx", ".pdf"):
             old.unlink()
-    present = tuple(f for f in FORMATS if any((target / f"{_file_stem(x.project_code)}.{f}").exists() for x in forms))
+    present = tuple(f for f in FORMATS if any((target / f"{file_stem(x.project_code)}.{f}").exists() for x in forms))
     index = target / INDEX
     index.write_text(index_html(forms, summary, present, target), encoding="utf-8")
     return {"projects": index}
@@ -405,7 +400,7 @@ def index_html(forms: list[ProjectForm], summary: Table, formats: tuple[str, ...
     head = "".join(f"<th>{html.escape(h)}</th>" for h in summary.header)
     rows = []
     for form, row in zip(forms, summary.rows, strict=True):
-        stem = _file_stem(form.project_code)
+        stem = file_stem(form.project_code)
         links = " ".join(f'<a href="{stem}.{f}">{f.upper()}</a>' for f in formats
                          if folder is None or (folder / f"{stem}.{f}").exists())
         cells = "".join(f"<td>{html.escape(c)}</td>" for c in row)

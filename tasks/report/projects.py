@@ -19,7 +19,7 @@ Worked example: docs/indicators.md, "项目支出绩效自评表"; tests/unit/te
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,7 @@ from tasks.report.score import METHOD_SIGN, NATURE_METHOD, Indicator, Profile, g
 from tasks.report.tables import Table
 from tasks.report.targets import bare, in_unit, number, target_unit
 from tasks.sources.errors import Problem
-from tasks.warehouse.queries import FundsRow, ProjectTargetRow
+from tasks.warehouse.queries import FundsRow, ProjectTargetRow, RectificationRow
 from tasks.yamlfile import read_config
 
 SATISFACTION = "满意度指标"
@@ -187,6 +187,7 @@ class ProjectForm:
     findings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     profile: str = ""
+    rectifications: list[RectificationRow] = field(default_factory=list)  # the year's 整改 of its monitoring
 
     @property
     def weights(self) -> Decimal:
@@ -472,9 +473,11 @@ def forms_of(keys: Keys, profile: ProjectProfile, department: str) -> list[Proje
         if project.expense_type_code != "PROJECT" and project.code not in targets:
             continue
         funds, stated = keys.project_funds(department, project.code)
-        out.append(score_project(keys.year, (department, str(info["department_name"])), (project.code, project.name),
-                                 funds, stated, targets.get(project.code, []),
-                                 keys.project_summary(department, project.code), profile))
+        form = score_project(keys.year, (department, str(info["department_name"])), (project.code, project.name),
+                             funds, stated, targets.get(project.code, []),
+                             keys.project_summary(department, project.code), profile)
+        out.append(replace(form, rectifications=[r for r in keys.rectifications(department)
+                                                 if r.project_code == project.code]))
     return out
 
 

@@ -15,7 +15,7 @@ from tasks.report import charts as ch
 from tasks.report import formatting as fmt
 from tasks.report import monitoring as mon
 from tasks.report.build import MISSING_ACCOUNTS
-from tasks.report.dual import dual_forms
+from tasks.report.dual import dual_forms, followup_lines
 from tasks.report.dual import summary_markdown as dual_summary
 from tasks.report.keyed import Keys
 from tasks.report.lights import load_lights
@@ -127,7 +127,8 @@ def write_rollup(engine: sa.Engine, settings: Settings, year: int) -> dict[str, 
         rows = rollup_rows(conn, year)
         decisions = review_cells(conn, year, rows)
         monitoring = mon.monitor(conn, settings, year, today())
-        lit = dual_forms(conn, monitoring, load_lights(settings.monitoring_lights)) if monitoring else []
+        lit = (dual_forms(conn, monitoring, load_lights(settings.monitoring_lights), followup_day=today())
+               if monitoring else [])
         projects = projects_of(conn, settings, year, [r.department_code for r in rows if r.missing is not None])
     if not rows:
         raise LookupError(f"the warehouse holds no department for {year}; run `selfeval run --year {year}` first")
@@ -168,7 +169,7 @@ def write_rollup(engine: sa.Engine, settings: Settings, year: int) -> dict[str, 
                              {r.department_code: short_name(r) for r in rows})
         (folder / "rollup-monitoring.png").write_bytes(progress.png)
         lines += [*monitoring.markdown("##"), "", "![各部门支付进度与序时进度](rollup-monitoring.png)", "",
-                  *dual_summary(lit, "##")]
+                  *dual_summary(lit, "##"), *followup_lines(lit)]
     if projects is not None:
         lines += district_markdown(projects)
     paths = {"md": folder / "rollup.md", "html": folder / "rollup.html"}

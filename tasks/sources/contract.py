@@ -386,11 +386,40 @@ MONITORING = Dataset(
         Column("forecast_spend", "全年预计执行数", "money", required=False, nullable=True,
                description="the department's own forecast of the project's (or its own) spending for the year; "
                            "shown beside the ledger's projection"),
+        Column("period_end", "截至日期", "date", required=False, nullable=True,
+               aliases=("监控截止日期", "数据截止日期"),
+               description="the date the submission's 1-X月完成值 are counted to (30 June for 1-6月); forms as of "
+                           "an earlier date do not use it. Empty: it applies at any date"),
+    ),
+)
+
+RECTIFICATION = Dataset(
+    name="rectification",
+    source="finance",
+    title="监控整改跟踪 (the finance bureau's 整改要求 on a lit item of the 双监控, and the department's 整改结果)",
+    path="{year}/{department}/rectification.csv",
+    key=("department_code", "project_code", "indicator", "requested_on"),
+    per_department=True,
+    optional=True,
+    description="one row per 整改要求; a project's rows name its 项目编码, the department's own leave it empty; an "
+                "empty 三级指标 is about the spending (资金执行)",
+    columns=(
+        Column("department_code", "部门编码", "code", aliases=("单位编码",), pattern=DEPARTMENT_CODE),
+        Column("project_code", "项目编码", "code", nullable=True, max_length=64,
+               description="empty for the department's own form"),
+        Column("indicator", "三级指标", "text", nullable=True, aliases=("指标名称",), max_length=200,
+               description="empty: the item is the spending (资金执行)"),
+        Column("requested_on", "下达日期", "date", aliases=("提出日期", "整改要求日期")),
+        Column("requirement", "整改要求", "text"),
+        Column("deadline", "整改期限", "date", required=False, nullable=True, aliases=("整改时限",)),
+        Column("outcome", "整改结果", "text", required=False, nullable=True, aliases=("整改情况",)),
+        Column("done_on", "整改完成日期", "date", required=False, nullable=True, aliases=("完成日期",),
+               description="with 整改结果, the 整改 is closed as of this date; without it, still open"),
     ),
 )
 
 FINANCE_DATASETS = (BUDGET_LINES, PAYMENTS, SUMMARY, TARGETS, SELF_ASSESSMENT, PROJECT_TARGETS,
-                    PROJECT_SELF_ASSESSMENT, PROJECT_SUMMARIES, MONITORING)
+                    PROJECT_SELF_ASSESSMENT, PROJECT_SUMMARIES, MONITORING, RECTIFICATION)
 REGISTRY_DATASETS = (ENTERPRISES, APPLICATIONS, INVESTMENT_PROJECTS)
 
 DATASETS: dict[str, Dataset] = {

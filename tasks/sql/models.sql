@@ -116,16 +116,35 @@ LEFT JOIN run_files f ON f.uri = CAST(s._source AS VARCHAR)
 -- warehouse). A second row of the same key is not promoted (MON rows are warnings, never refusals: the first
 -- row in file order stands, and the run's warnings name the others).
 SELECT department_code, year, project_code, indicator, to_date, forecast, likelihood, reason_category, reason,
-       measures, forecast_spend_fen, run_id, source_uri, source_sha256, source_row, loaded_at
+       measures, forecast_spend_fen, period_end, run_id, source_uri, source_sha256, source_row, loaded_at
 FROM (
     SELECT m.department_code, r.year, coalesce(m.project_code, '') AS project_code, m.indicator, m.to_date,
            m.forecast, m.likelihood, m.reason_category, m.reason, m.measures, m.forecast_spend AS forecast_spend_fen,
+           CAST(m.period_end AS DATE) AS period_end,
            p.run_id, CAST(m._source AS VARCHAR) AS source_uri, coalesce(f.sha256, '') AS source_sha256,
            CAST(m._row AS INTEGER) AS source_row, p.loaded_at,
            row_number() OVER (PARTITION BY m.department_code, coalesce(m.project_code, ''), m.indicator
                               ORDER BY m._seq) AS nth
     FROM stg_monitoring m CROSS JOIN run_params r CROSS JOIN run_promote p
     LEFT JOIN run_files f ON f.uri = CAST(m._source AS VARCHAR)
+)
+WHERE nth = 1
+
+-- name: fct_rectification
+-- The bureau's 整改要求 and the departments' 整改结果; the department's own rows have project_code "", the spending's
+-- indicator "". A second row of the same key (the same item, the same 下达日期) is not promoted: the first stands.
+SELECT department_code, year, project_code, indicator, requested_on, requirement, deadline, outcome, done_on,
+       run_id, source_uri, source_sha256, source_row, loaded_at
+FROM (
+    SELECT c.department_code, r.year, coalesce(c.project_code, '') AS project_code,
+           coalesce(c.indicator, '') AS indicator, CAST(c.requested_on AS DATE) AS requested_on, c.requirement,
+           CAST(c.deadline AS DATE) AS deadline, c.outcome, CAST(c.done_on AS DATE) AS done_on,
+           p.run_id, CAST(c._source AS VARCHAR) AS source_uri, coalesce(f.sha256, '') AS source_sha256,
+           CAST(c._row AS INTEGER) AS source_row, p.loaded_at,
+           row_number() OVER (PARTITION BY c.department_code, coalesce(c.project_code, ''),
+                              coalesce(c.indicator, ''), CAST(c.requested_on AS DATE) ORDER BY c._seq) AS nth
+    FROM stg_rectification c CROSS JOIN run_params r CROSS JOIN run_promote p
+    LEFT JOIN run_files f ON f.uri = CAST(c._source AS VARCHAR)
 )
 WHERE nth = 1
 

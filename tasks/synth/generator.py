@@ -183,6 +183,8 @@ class DepartmentProfile:
     projects: dict[int, list[ProjectAssessment]] = field(default_factory=dict)  # year → projects' 自评
     # year → the 双监控 submission's rows, in the contract's column names (monitoring.csv)
     monitoring: dict[int, list[dict[str, str]]] = field(default_factory=dict)
+    # year → the bureau's 整改要求 and the department's 整改结果 (rectification.csv), in the contract's column names
+    rectification: dict[int, list[dict[str, str]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -557,9 +559,10 @@ def build_landing_zone(
     project_files = {(year, p.code): project_frames(p.code, rows) for p in profiles
                      for year, rows in sorted(p.projects.items())}
     for p in profiles:
-        for year, entries in sorted(p.monitoring.items()):
-            project_files.setdefault((year, p.code), {})["monitoring"] = pd.DataFrame(
-                [{"department_code": p.code, **e} for e in entries])
+        for name, by_year in (("monitoring", p.monitoring), ("rectification", p.rectification)):
+            for year, entries in sorted(by_year.items()):
+                project_files.setdefault((year, p.code), {})[name] = pd.DataFrame(
+                    [{"department_code": p.code, **e} for e in entries])
     departments = [
         {"department_code": p.code, "department_name": p.name, "region_code": p.region_code,
          "region_name": p.region_name, "synthetic": "是" if p.synthetic else "否"}

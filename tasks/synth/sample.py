@@ -286,7 +286,7 @@ SWJ = DepartmentProfile(
     # The 2023 双监控 submission, as of 30 June (synthetic): tests/unit/test_lights.py works each light by hand.
     # XM23001 is red on spending (24.44 % paid against 50 % of the year); XM23004 is yellow, its activities ahead
     # of its spending by more than 10 points; XM23007 says 不可能 and gives no reason.
-    monitoring={2023: [
+    monitoring={2023: [{**row, "period_end": "2023-06-30"} for row in [
         {"project_code": "XM23001", "indicator": "外贸企业扶持家数", "to_date": "14", "forecast": "30",
          "likelihood": "有可能", "reason_category": "经费保障", "reason": "扶持资金待第三季度集中拨付",
          "measures": "7月底前完成拨付", "forecast_spend": "4363835.31"},
@@ -306,7 +306,25 @@ SWJ = DepartmentProfile(
          "likelihood": "确定能"},
         {"project_code": "XM23007", "indicator": "电商企业满意度", "to_date": "90", "forecast": "91",
          "likelihood": "确定能"},
-    ]},
+    ]]},
+    # The bureau's follow-up (synthetic). 2022: XM22003 was lit red at the end of June (执行率 behind 序时进度); the
+    # 整改要求 of 15 July was met on 20 September, so its year-end 自评表 shows the history. 2023: XM23001's red
+    # spending got a 整改要求 on 10 July, due 31 August, still open; XM23007's missing reason one on 12 July,
+    # answered on 20 July.
+    rectification={
+        2022: [
+            {"project_code": "XM22003", "indicator": "", "requested_on": "2022-07-15",
+             "requirement": "加快项目资金支付进度，8月底前执行率达到序时进度", "deadline": "2022-08-31",
+             "outcome": "已于9月集中支付第二期资金，执行率回升至60.2%", "done_on": "2022-09-20"},
+        ],
+        2023: [
+            {"project_code": "XM23001", "indicator": "", "requested_on": "2023-07-10",
+             "requirement": "7月底前完成扶持资金拨付，8月底前执行率不低于序时进度的80%", "deadline": "2023-08-31"},
+            {"project_code": "XM23007", "indicator": "电商示范企业培育数", "requested_on": "2023-07-12",
+             "requirement": "补充填报偏差原因及整改措施", "deadline": "2023-07-20",
+             "outcome": "已补报：受企业申报进度影响，第四季度集中认定", "done_on": "2023-07-20"},
+        ],
+    },
 )
 
 WTJ = DepartmentProfile(

@@ -29,7 +29,8 @@ from tasks.sources.http_source import ENDPOINTS
 TITLES = {"budget_lines": "预算指标执行明细表", "payments": "国库集中支付明细表", "summary": "收支决算总表",
           "targets": "部门整体支出绩效目标表", "self_assessment": "部门整体支出绩效自评表",
           "project_targets": "项目支出绩效目标表", "project_self_assessment": "项目支出绩效自评表",
-          "project_summaries": "项目支出绩效自评概况表", "monitoring": "绩效运行监控表"}
+          "project_summaries": "项目支出绩效自评概况表", "monitoring": "绩效运行监控表",
+          "rectification": "绩效运行监控整改跟踪表"}
 GROUPED = ("budget", "executed", "carryover")  # under one merged 预算执行情况 header
 
 

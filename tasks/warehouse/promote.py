@@ -43,7 +43,7 @@ MODELS = Path(__file__).resolve().parents[1] / "sql" / "models.sql"
 # Department-year tables: the keys' rows are replaced.
 KEYED = (s.dim_project, s.fct_budget_line, s.fct_reported_total, s.fct_payment, s.fct_performance_target,
          s.fct_performance_actual, s.fct_project_target, s.fct_project_actual, s.fct_project_summary,
-         s.fct_monitoring_report)
+         s.fct_monitoring_report, s.fct_rectification)
 # Dimensions the keys' rows name, upserted by their key.
 UPSERTED: dict[sa.Table, tuple[str, ...]] = {s.dim_department: ("department_code",), s.dim_period: ("year",)}
 # Shared sources: each replaced as a whole when its content changes.

@@ -408,6 +408,7 @@ class MonitoringRow:
     reason: str | None
     measures: str | None
     forecast_spend_fen: int | None
+    period_end: dt.date | None = None  # the 截至日期 its 1-X月完成值 are counted to; None: any date
 
 
 @named("Departments' 双监控 submissions of a year (fct_monitoring_report)")
@@ -415,13 +416,65 @@ def monitoring_reports(conn: sa.Connection, departments: list[str], year: int) -
     t = s.fct_monitoring_report
     rows = conn.execute(sa.select(t.c.department_code, t.c.project_code, t.c.indicator, t.c.to_date, t.c.forecast,
                                   t.c.likelihood, t.c.reason_category, t.c.reason, t.c.measures,
-                                  t.c.forecast_spend_fen)
+                                  t.c.forecast_spend_fen, t.c.period_end)
                         .where(t.c.department_code.in_(departments), t.c.year == year)
                         .order_by(t.c.department_code, t.c.project_code, t.c.source_row)).all()
     out: dict[str, list[MonitoringRow]] = {code: [] for code in departments}
     for r in rows:
         out[str(r[0])].append(MonitoringRow(str(r[1]), str(r[2]), r[3], r[4], str(r[5]), r[6], r[7], r[8],
-                                            None if r[9] is None else int(r[9])))
+                                            None if r[9] is None else int(r[9]), _date(r[10])))
+    return out
+
+
+def _date(value: object) -> dt.date | None:
+    """A DATE column's value as a date on both engines (DuckDB and PostgreSQL give a date; a driver may give a
+    datetime or an ISO text)."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+@dataclass(frozen=True)
+class RectificationRow:
+    """One 整改要求 of the bureau and its 整改结果 (fct_rectification): ``project_code`` "" for the department's own
+    form, ``indicator`` "" for the spending (资金执行)."""
+
+    department_code: str
+    project_code: str
+    indicator: str
+    requested_on: dt.date
+    requirement: str
+    deadline: dt.date | None
+    outcome: str | None  # 整改结果
+    done_on: dt.date | None
+
+    def open_on(self, day: dt.date) -> bool:
+        """Requested by ``day`` and not closed by it (no 整改结果, or its 整改完成日期 later or missing)."""
+        return self.requested_on <= day and not (self.outcome and self.done_on and self.done_on <= day)
+
+    def overdue_on(self, day: dt.date) -> bool:
+        return self.open_on(day) and self.deadline is not None and self.deadline < day
+
+
+@named("The bureau's 整改要求 and the departments' 整改结果 of a year, by department (fct_rectification)")
+def rectifications(conn: sa.Connection, departments: list[str], year: int) -> dict[str, list[RectificationRow]]:
+    """Department code → its 整改 rows in (project, indicator, 下达日期) order; every department of ``departments``
+    is a key."""
+    t = s.fct_rectification
+    rows = conn.execute(sa.select(t.c.department_code, t.c.project_code, t.c.indicator, t.c.requested_on,
+                                  t.c.requirement, t.c.deadline, t.c.outcome, t.c.done_on)
+                        .where(t.c.department_code.in_(departments), t.c.year == year)
+                        .order_by(t.c.department_code, t.c.project_code, t.c.indicator, t.c.requested_on)).all()
+    out: dict[str, list[RectificationRow]] = {code: [] for code in departments}
+    for r in rows:
+        requested = _date(r[3])
+        assert requested is not None  # a key column
+        out[str(r[0])].append(RectificationRow(str(r[0]), str(r[1]), str(r[2]), requested, str(r[4]),
+                                               _date(r[5]), r[6], _date(r[7])))
     return out
 
 

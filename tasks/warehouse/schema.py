@@ -267,6 +267,23 @@ fct_monitoring_report = sa.Table(
     sa.Column("reason", sa.Text, nullable=True),
     sa.Column("measures", sa.Text, nullable=True),
     sa.Column("forecast_spend_fen", sa.BigInteger, nullable=True),
+    sa.Column("period_end", sa.Date, nullable=True),
+    *lineage(),
+)
+
+# The bureau's 整改要求 on a lit item of the 双监控 and the department's 整改结果 (monitoring follow-up); project_code
+# "" for the department's own form, indicator "" for the spending.
+fct_rectification = sa.Table(
+    "fct_rectification", metadata,
+    sa.Column("department_code", sa.String(64), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("project_code", sa.String(64), primary_key=True),
+    sa.Column("indicator", sa.String(200), primary_key=True),
+    sa.Column("requested_on", sa.Date, primary_key=True),
+    sa.Column("requirement", sa.Text, nullable=False),
+    sa.Column("deadline", sa.Date, nullable=True),
+    sa.Column("outcome", sa.Text, nullable=True),
+    sa.Column("done_on", sa.Date, nullable=True),
     *lineage(),
 )
 

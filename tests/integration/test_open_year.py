@@ -85,6 +85,7 @@ def test_the_open_year_loads_and_the_lagging_department_is_flagged(prefect_harne
     html = (out / str(YEAR) / "rollup.html").read_text(encoding="utf-8")
     assert "预算执行进度监控" in html and "MON-001" in html
     _the_dual_monitoring(out, rollup, libreoffice="duckdb" in warehouse_url, tmp_path=tmp_path)
+    _time_travel(out, warehouse_url, libreoffice="duckdb" in warehouse_url, tmp_path=tmp_path)
 
 
 def _form_rows(path: Path) -> list[list[str]]:
@@ -128,6 +129,88 @@ def _the_dual_monitoring(out: Path, rollup: str, libreoffice: bool, tmp_path: Pa
         assert isinstance(rate.value, float) and rate.number_format == "0.00%"
 
 
+def expected_light(root: Path, code: str, project: str, as_of: dt.date) -> str:
+    """The spending light of a project as of ``as_of``, worked out from the files (schedule profile: 执行率 ÷ 序时进度
+    under 60 % red, under 80 % yellow, else green)."""
+    import calendar
+
+    folder = root / "finance" / str(YEAR) / code
+    lines = pd.read_csv(folder / "budget_lines.csv", dtype=str)
+    pay = pd.read_csv(folder / "payments.csv", dtype=str)
+    mine = lines[lines["项目编码"] == project]
+    paid = sum(Decimal(a) for line, a, d in zip(pay["指标编号"], pay["支付金额"], pay["支付日期"], strict=True)
+               if line in set(mine["指标编号"]) and dt.date.fromisoformat(d) <= as_of)
+    time = (Decimal(as_of.month - 1) + Decimal(as_of.day) / calendar.monthrange(YEAR, as_of.month)[1]) / 12
+    share = paid / sum(Decimal(b) for b in mine["全年预算数"]) / time
+    return "红灯" if share < Decimal("0.6") else "黄灯" if share < Decimal("0.8") else "绿灯"
+
+
+def _time_travel(out: Path, warehouse_url: str, libreoffice: bool, tmp_path: Path) -> None:
+    """`selfeval monitor --as-of` rebuilds the 双监控 as of the months of the sample's open year from the warehouse:
+    payments dated up to the day, the submission only from its 截至日期 (30 June), the 整改 given by the day and their
+    state then (rectification.csv: XM23001's of 10 July due 31 August, never done; XM23007's of 12 July, done on
+    20 July), into a dated folder that leaves the nightly's forms alone."""
+    nightly = (out / str(YEAR) / SWJ / "monitoring" / "XM23001.html").read_bytes()
+    args = ["--warehouse", warehouse_url, "--out", str(out)]
+    seen: dict[str, dict[str, list[list[str]]]] = {}
+    for day in ("2023-03-31", "2023-05-31", "2023-06-30", "2023-07-15", "2023-07-31", "2023-09-30"):
+        assert main(["monitor", "--year", str(YEAR), "--as-of", day, "--department", SWJ, *args]) == 0
+        folder = out / str(YEAR) / "monitoring" / day / SWJ
+        seen[day] = {f.stem: _form_rows(f) for f in folder.glob("*.html")}
+        for project in ("XM23001", "XM23003"):  # the spending half, month by month, against the files
+            expected = expected_light(SAMPLE, SWJ, project, dt.date.fromisoformat(day))
+            funds = next(r for r in seen[day][project] if r[0] == "资金")
+            assert funds[-1] == expected, (day, project, funds)
+    before = seen["2023-05-31"]
+    assert before["XM23001"][0] == ["项目支出绩效运行监控表（草稿）"]  # the submission counts to 30 June: not yet
+    assert any("截至2023年6月30日，晚于本表日期，未采用" in c for r in before["部门整体"] for c in r)
+    assert not any("整改跟踪" in c for r in before["XM23001"] for c in r)
+    june = seen["2023-06-30"]
+    assert june["XM23001"][0] == ["项目支出绩效运行监控表"] and any("LGT-003" in c for r in june["XM23004"] for c in r)
+
+    def followup(day: str, project: str) -> list[str]:
+        """The first 整改 row of a form: the row after the 整改跟踪 heading and its column heads."""
+        rows = seen[day][project]
+        start = next(i for i, r in enumerate(rows) if r and r[0].startswith("整改跟踪"))
+        return rows[start + 2]
+
+    assert not any("整改跟踪" in c for r in seen["2023-07-15"]["XM23004"] for c in r)
+    assert followup("2023-07-15", "XM23001")[-1] == "未完成"
+    assert followup("2023-07-15", "XM23007")[-1] == "未完成"  # requested on 12 July, answered on the 20th
+    assert followup("2023-07-31", "XM23007")[-1] == "已完成（2023年7月20日）"
+    assert "已补报" in followup("2023-07-31", "XM23007")[4]
+    assert followup("2023-09-30", "XM23001")[-1] == "逾期未完成"  # due 31 August
+    summary = (out / str(YEAR) / "monitoring" / "2023-09-30" / "summary.md").read_text(encoding="utf-8")
+    assert "已下达整改要求 2 项，已完成 1 项，未完成 1 项（其中逾期 1 项）" in summary
+    assert "| 逾期未完成 | 广州市荔湾区商务局（模拟） | 促进外贸稳增长专项资金 | 资金执行 |" in summary
+    assert (out / str(YEAR) / SWJ / "monitoring" / "XM23001.html").read_bytes() == nightly  # untouched
+    # the nightly reads the 整改 as of its run: XM23001's is long overdue
+    assert any(c == "逾期未完成" for r in _form_rows(out / str(YEAR) / SWJ / "monitoring" / "XM23001.html") for c in r)
+
+    if libreoffice:  # the DOCX, as an office opens it
+        import re
+        import subprocess
+
+        from tests.conftest import libreoffice_convert
+
+        assert main(["monitor", "--year", str(YEAR), "--as-of", "2023-07-31", "--department", SWJ, "--format",
+                     "docx", *args]) == 0
+        docx = out / str(YEAR) / "monitoring" / "2023-07-31" / SWJ / "XM23001.docx"
+        assert not docx.with_suffix(".html").exists()  # the folder holds what was asked for
+        pdf = libreoffice_convert(docx, "pdf", tmp_path / "word-monitoring")
+        text = re.sub(r"\s+", "", subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True,
+                                                 text=True, check=True).stdout)
+        for cell in ("项目支出绩效运行监控表", "促进外贸稳增长专项资金", "436.38", "24.44%", "红灯", "外贸企业扶持家数",
+                     "整改跟踪", "7月底前完成扶持资金拨付"):
+            assert cell in text, cell
+    for wrong in (["--as-of", "2024-01-31"], ["--department", "440103-NONE"]):
+        assert main(["monitor", "--year", str(YEAR), *wrong, *args]) == 2, wrong
+    with pytest.raises(SystemExit) as usage:  # argparse's own usage error
+        main(["monitor", "--year", str(YEAR), "--as-of", "2023-13-01", *args])
+    assert usage.value.code == 2
+    assert main(["monitor", "--year", "2022", *args]) == 2  # a closed year: nothing to monitor
+
+
 def test_a_lag_alert_waits_for_alerts_to_be_on_and_for_its_channel_to_answer(prefect_harness, tmp_path, receiver,
                                                                             monkeypatch):
     monkeypatch.setenv("SELFEVAL_REPORT_CONFIG", str(Path(__file__).parents[1] / "support" / "report-light.yaml"))
@@ -162,6 +245,20 @@ def test_lag_alerts_are_opt_in_and_go_to_their_own_channel(prefect_harness, tmp_
         assert all(e["event"] == "selfeval.monitoring.lagging" and e["findings"][0].startswith("MON-001")
                    for e in events)
         assert quality.requests == []  # lagging is not a data-quality failure
+
+        monkeypatch.setenv("SELFEVAL_LIGHT_ALERTS", "true")  # red lights: on the same channel, once per data date
+        for _ in range(2):
+            assert main(["run", "--year", str(YEAR), "--source", str(SAMPLE), "--warehouse",
+                         f"duckdb:///{tmp_path}/wh.duckdb", "--out", str(tmp_path / "out"), "--force"]) == 0
+        lights = [r["json"] for r in receiver.requests if r["json"]["event"] == "selfeval.monitoring.red-light"]
+        assert len(receiver.requests) == len(events) + len(lights)  # the lags were told already at 30 June
+        assert len({e["department"] for e in lights}) == len(lights)  # each department once over the two runs
+        swj = next(e for e in lights if e["department"] == SWJ)
+        assert swj["text"].startswith(f"selfeval: {SWJ} {YEAR} 绩效运行监控亮红灯")
+        assert any(f.startswith("XM23001 促进外贸稳增长专项资金「资金执行」红灯 LGT-001") for f in swj["findings"])
+        assert any("XM23007" in f and "LGT-004" in f and "不可能" in f for f in swj["findings"])
+        assert not any("XM23004" in f for f in swj["findings"])  # yellow is not alerted
+        assert quality.requests == []
     finally:
         quality.close()
 

@@ -98,7 +98,7 @@ def finance_database(url: str) -> None:
         pd.read_csv(SAMPLE / "finance" / "departments.csv", dtype=str).to_sql("departments", conn, index=False)
         money_columns = ("全年预算数", "全年执行数", "年末结转和结余", "支付金额", "年初预算数", "全年预计执行数")
         for name in ("budget_lines", "payments", "summary", "targets", "self_assessment", "project_targets",
-                     "project_self_assessment", "project_summaries", "monitoring"):
+                     "project_self_assessment", "project_summaries", "monitoring", "rectification"):
             frames = []
             for path in sorted((SAMPLE / "finance").glob(f"*/*/{name}.csv")):
                 frame = pd.read_csv(path, dtype=str, keep_default_na=False)
