@@ -1,11 +1,16 @@
-"""In-year monitoring on a city's open year: the time of ``tasks.report.monitoring.monitor`` (data date,
-支付进度 per department, 资金来源 and project, later payments, departments without data) on a DuckDB
-warehouse holding the ledger.
+"""In-year monitoring on a city's open year, on a DuckDB warehouse holding the ledger:
 
-    .venv/bin/python -m bench.bench_monitoring [--rows 1000000 5000000] [--departments 60]
+- ``monitor()``: the data date, 支付进度 per department, 资金来源 and project, later payments, departments without
+  data;
+- the 双监控 of every project (``--dual``): ``dual_forms`` (each project's and department's form, lit), the
+  bureau's summary with the ranked 重点监控 candidates, the 整改 still open and the red items of the alerts; then,
+  apart, writing every form as XLSX and HTML.
 
-The warehouse is filled with SQL (no flow): ``departments`` departments of 40 budget lines each and a
-payment ledger of ``rows`` rows over the year's first half.
+    .venv/bin/python -m bench.bench_monitoring [--rows 1000000 5000000] [--departments 60] [--dual]
+
+The warehouse is filled with SQL (no flow): ``departments`` departments of 40 budget lines (one project each) and
+a payment ledger of ``rows`` rows over the year's first half; with ``--dual``, 3 绩效目标 per project, a
+submission for every indicator of every other project, and a 整改要求 for every fifth project.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import tempfile
+import time
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -51,12 +57,86 @@ def fill(engine: sa.Engine, rows: int, departments: int) -> None:
             f"{LINEAGE} FROM range({rows}) t(i)"))
 
 
+def fill_dual(engine: sa.Engine, departments: int) -> None:
+    """Each project's 绩效目标 (a count, a rate, a 定性), a submission for every other project (some 不可能 with no
+    reason) and a 整改要求 for every fifth (half of them done)."""
+    dept = "'D' || lpad(d::VARCHAR, 3, '0')"
+    with engine.begin() as conn:
+        conn.execute(sa.text(
+            f"INSERT INTO fct_project_target (department_code, year, project_code, indicator, position, level1, "
+            f"level2, nature, target, unit, weight, {COLUMNS}) SELECT {dept}, {YEAR}, 'XM' || l, "
+            f"['服务企业数', '满意度', '平台建成'][k + 1], k, ['产出指标', '满意度指标', '效益指标'][k + 1], "
+            f"'数量指标', ['≥', '≥', '定性'][k + 1], ['100', '90', '建成'][k + 1], ['家', '%', NULL][k + 1], 30, "
+            f"{LINEAGE} FROM range({departments}) a(d), range(40) b(l), range(3) c(k)"))
+        conn.execute(sa.text(
+            f"INSERT INTO fct_monitoring_report (department_code, year, project_code, indicator, to_date, forecast, "
+            f"likelihood, reason_category, reason, measures, forecast_spend_fen, period_end, {COLUMNS}) "
+            f"SELECT {dept}, {YEAR}, 'XM' || l, ['服务企业数', '满意度', '平台建成'][k + 1], "
+            f"['20', '91', '部分达成'][k + 1], ['90', '92', '达成'][k + 1], "
+            f"CASE WHEN l % 7 = 0 THEN '不可能' WHEN l % 3 = 0 THEN '有可能' ELSE '确定能' END, NULL, NULL, NULL, "
+            f"NULL, DATE '{YEAR}-06-30', {LINEAGE} FROM range({departments}) a(d), range(0, 40, 2) b(l), "
+            f"range(3) c(k)"))
+        conn.execute(sa.text(
+            f"INSERT INTO fct_rectification (department_code, year, project_code, indicator, requested_on, "
+            f"requirement, deadline, outcome, done_on, {COLUMNS}) SELECT {dept}, {YEAR}, 'XM' || l, '', "
+            f"DATE '{YEAR}-06-15', '加快支付进度', DATE '{YEAR}-06-25', CASE WHEN l % 2 = 0 THEN '已整改' END, "
+            f"CASE WHEN l % 2 = 0 THEN DATE '{YEAR}-06-20' END, {LINEAGE} "
+            f"FROM range({departments}) a(d), range(0, 40, 5) b(l)"))
+
+
+def bench_dual(rows: int, departments: int, settings: Settings) -> list[str]:
+    """The 双监控 of ``departments`` × 40 projects at ``rows`` payment lines: computing it, then writing it."""
+    from tasks.report.dual import dual_forms, followup_lines, red_items, summary_markdown, write_dual_forms
+    from tasks.report.lights import load_lights
+
+    profile = load_lights(settings.monitoring_lights)
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = make_engine(f"duckdb:///{Path(tmp) / 'wh.duckdb'}")
+        fill(engine, rows, departments)
+        fill_dual(engine, departments)
+        found: list = []
+
+        def compute(engine: sa.Engine = engine, found: list = found) -> None:
+            with engine.connect() as conn:
+                m = monitor(conn, settings, YEAR, dt.date(2026, 1, 1))
+                assert m is not None
+                forms = dual_forms(conn, m, profile, followup_day=m.as_of)
+            found[:] = [forms, summary_markdown(forms), followup_lines(forms), red_items(forms)]
+
+        seconds = best_of(3, compute)
+        forms = found[0]
+        start = time.perf_counter()
+        write_dual_forms(Path(tmp) / "out", forms)
+        written = time.perf_counter() - start
+        engine.dispose()
+    projects = sum(1 for f in forms if f.project_code)
+    assert projects == departments * 40, projects
+    red = sum(1 for f in forms if f.project_code and f.color == "red")
+    return [f"| {rows:,} | {projects:,} | {len(forms):,} | {red:,} | {seconds:.2f} | {written:.1f} | "
+            f"{peak_rss_mb():.0f} |"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 5_000_000])
     parser.add_argument("--departments", type=int, default=60)
+    parser.add_argument("--dual", action="store_true",
+                        help="the 双监控 of every project (45 departments × 40 projects = 1,800 at the aim)")
     args = parser.parse_args()
     settings = Settings()
+    if args.dual:
+        lines = ["## The 双监控 (`bench/bench_monitoring.py --dual`)", "",
+                 f"{args.departments} departments × 40 projects on a DuckDB warehouse filled by SQL: each project "
+                 "3 绩效目标, every other one a submission, every fifth a 整改要求. *Compute*: `monitor()`, "
+                 "`dual_forms` (every form lit), the summary with the ranked candidates, the 整改 still open and the "
+                 "red items (best of 3). *Write*: every form as XLSX and HTML (once).", "",
+                 "| payment rows | projects | forms | red projects | compute s | write s | peak RSS MB |",
+                 "|---:|---:|---:|---:|---:|---:|---:|"]
+        for rows in args.rows:
+            lines += bench_dual(rows, args.departments, settings)
+            print(lines[-1], flush=True)
+        write_section("monitoring-dual", "\n".join(lines))
+        return
     lines = ["## In-year monitoring (`bench/bench_monitoring.py`)", "",
              f"`monitor()` on a DuckDB warehouse: {args.departments} departments × 40 budget lines, the ledger "
              "over the first half of the year. Best of 3.", "",

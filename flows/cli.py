@@ -121,11 +121,19 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?|(\d{4})(\d{2})(\d{2})")
+
+
 def _date(text: str) -> dt.date:
+    """A date as the data files write it: 2023-08-31, 2023/8/31, 2023.8.31, 2023年8月31日, 20230831."""
+    found = DATE.fullmatch(text.strip())
     try:
-        return dt.date.fromisoformat(text)
+        if found is None:
+            raise ValueError(text)
+        y, m, d = (int(g) for g in found.groups() if g is not None)
+        return dt.date(y, m, d)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} 不是日期，应为 YYYY-MM-DD (not a date)") from None
+        raise argparse.ArgumentTypeError(f"{text!r} 不是日期，应为 2023-08-31 (not a date)") from None
 
 
 def _fail(code: int, message: str) -> int:
@@ -372,7 +380,7 @@ def monitor(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     for line in page.splitlines():  # the heading, the lights' counts, the 整改's
-        if line.startswith(("# 双监控", "部门 ", "整改跟踪")):
+        if line.startswith(("# 双监控", "部门 ", "整改跟踪", "注：")):
             print(line.lstrip("# "))
     print(f"绩效运行监控表 {args.year}: {folder}")
     return EXIT_OK

@@ -123,7 +123,8 @@ class MonitoringSummary:
     notes: list[str] = field(default_factory=list)  # payments after the data's date, departments without data
     told: list[str] = field(default_factory=list)  # departments a lag alert was delivered for, at this as_of
     red: dict[str, list[str]] = field(default_factory=dict)  # the 双监控's red items by department, in words
-    told_lights: list[str] = field(default_factory=list)  # departments a red-light alert was delivered for
+    # the red items (tasks.report.monitoring.light_key) a red-light alert was delivered for, by department
+    told_lights: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, m: Monitoring) -> MonitoringSummary:

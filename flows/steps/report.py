@@ -15,10 +15,18 @@ from tasks.quality.alerts import deliver
 from tasks.quality.rules import load_rules
 from tasks.report.build import Rendered, money_figures, notes_rendered, render_keys
 from tasks.report.build import render_department as render
-from tasks.report.dual import dual_forms, followup_lines, red_items, write_dual_forms
+from tasks.report.dual import dual_forms, followup_lines, form_path, red_items, write_dual_forms
 from tasks.report.dual import summary_markdown as dual_summary
 from tasks.report.lights import load_lights
-from tasks.report.monitoring import already_told, chinese_date, lag_alerts, light_alerts, monitor
+from tasks.report.monitoring import (
+    already_told,
+    chinese_date,
+    lag_alerts,
+    light_alerts,
+    light_key,
+    monitor,
+    told_lights,
+)
 from tasks.report.narrative import NarrativeAbsent, NarrativeError, check_narrative, load_narrative, narrative_file
 from tasks.report.projects import check_project_inputs, district_markdown, load_project_profile
 from tasks.report.render import QualityNote, report_dir, set_aside
@@ -77,7 +85,8 @@ def monitor_year(settings: Settings, year: int, run_id: str) -> MonitoringSummar
     if found is None:
         return None
     write_dual_forms(settings.output_dir, forms)  # the 双监控: each project's and department's form, lit
-    publish_monitoring(found, [*dual_summary(forms, "#"), *followup_lines(forms)])
+    publish_monitoring(found, [*dual_summary(forms, "#", lambda f: settings.link(form_path(settings.output_dir, f))),
+                               *followup_lines(forms)])
     summary = MonitoringSummary.of(found)
     summary.red = red_items(forms)
     for code, findings in summary.lagging.items():
@@ -92,15 +101,15 @@ def monitor_year(settings: Settings, year: int, run_id: str) -> MonitoringSummar
             if not problems:
                 told.add(item.department)
     summary.told = sorted(told & set(summary.lagging))
-    told_lights = already_told(found, previous, "told_lights")
+    lit = told_lights(found, previous)  # red items alerted at this data date by an earlier run
     if settings.light_alerts:
-        for item in light_alerts(summary.red, year, run_id, told_lights):
+        for item in light_alerts(summary.red, year, run_id, lit):
             problems = deliver(item, settings, "lag")
             for problem in problems:
                 log.warning("%s %s: red-light alert not delivered: %s", item.department, item.year, problem)
             if not problems:
-                told_lights.add(item.department)
-    summary.told_lights = sorted(told_lights & set(summary.red))
+                lit.setdefault(item.department, set()).update(light_key(f) for f in item.findings)
+    summary.told_lights = {code: sorted(items) for code, items in sorted(lit.items()) if code in summary.red}
     return summary
 
 

@@ -422,13 +422,16 @@ def write_monitoring(engine: sa.Engine, settings: Settings, year: int, as_of: dt
                      departments: list[str] | None, formats: tuple[str, ...], today: dt.date) -> tuple[Path, str]:
     """The 双监控 rebuilt as of ``as_of`` from the warehouse (time travel): the payments dated up to it, the
     submissions counted to it (their 截至日期), the 整改 given by it and their state then. Without ``as_of``, as
-    the nightly dates it (the ledger's month, never after ``today``), with the 整改 as of ``today``. Writes every
-    form in ``formats`` and ``summary.md`` into ``<output_dir>/<year>/monitoring/<as_of>/``, never over the
-    nightly's forms. Returns that folder and the summary. Raises LookupError when the year is not open in the
-    warehouse or a department of ``departments`` is not monitored in it."""
+    the nightly dates it (the ledger's month, never after ``today``). Writes every form in ``formats`` and
+    ``summary.md`` into ``<output_dir>/<year>/monitoring/<as_of>/`` (what an earlier call left there removed,
+    so the folder holds this call's), never over the nightly's forms. Returns that folder and the summary.
+    Raises LookupError when the year is not open in the warehouse or a department of ``departments`` is not
+    monitored in it."""
     from tasks.report.dual import dual_forms, followup_lines, summary_page, write_dual_forms
     from tasks.report.lights import load_lights
+    from tasks.report.monitoring import chinese_date as chinese
     from tasks.report.monitoring import monitor
+    from tasks.warehouse import monitoring as mon
 
     chosen = settings.model_copy(update={"monitoring_as_of": as_of}) if as_of is not None else settings
     with engine.connect() as conn:
@@ -442,11 +445,16 @@ def write_monitoring(engine: sa.Engine, settings: Settings, year: int, as_of: dt
             raise LookupError(f"{'、'.join(unknown)}：{year} 年未纳入监控 (not monitored in {year})")
         if departments:
             found.rows = [r for r in found.rows if r.department_code in departments]
-        forms = dual_forms(conn, found, load_lights(settings.monitoring_lights),
-                           followup_day=found.as_of if as_of is not None else today)
+        forms = dual_forms(conn, found, load_lights(settings.monitoring_lights), followup_day=found.as_of)
+        month = mon.data_month(mon.paying_months(conn, year, sorted({r.department_code for r in found.rows})))
+    reach = mon.month_end(dt.date(year, month, 1)) if month else None
+    ahead = ([] if reach is not None and found.as_of <= reach else
+             ["注：尚未载入本年度的支付数据。", ""] if reach is None else
+             [f"注：已载入的支付数据截至{chinese(reach)}，晚于该日的支付尚未载入，本表执行数不含。", ""])
     folder = settings.output_dir / str(year) / "monitoring" / found.as_of.isoformat()
+    shutil.rmtree(folder, ignore_errors=True)
     write_dual_forms(settings.output_dir, forms, formats, into=folder)
-    page = summary_page(forms, found, followup_lines(forms))
+    page = summary_page(forms, found, [*ahead, *followup_lines(forms)])
     (folder / "summary.md").write_text(page, encoding="utf-8")
     return folder, page
 

@@ -11,6 +11,7 @@ light and ranks the 重点监控 candidates. Monitoring warns; it never refuses 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -32,6 +33,7 @@ OWN = ""  # the project code of a department's own form
 NOT_SUBMITTED = "部门尚未报送本期绩效运行监控表：本表为草稿，只有资金执行部分。"
 FOOTNOTE = "全年预计执行数（按序时线性外推）= 1-X月执行数 ÷ 序时进度；灯：红灯、黄灯、绿灯，取各项最差者。"
 DASH = "—"
+LATER_ONLY = "本表为草稿，只有资金执行部分。"
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,8 @@ class DualForm:
     notes: list[str] = field(default_factory=list)  # what of the submission was not used, and why
     rectifications: list[q.RectificationRow] = field(default_factory=list)  # this form's 整改, all of them
     followup_day: dt.date | None = None  # the day the 整改 are read as of (the run's date; as_of by default)
+    period_end: dt.date | None = None  # the 截至日期 the submission's 1-X月完成值 are counted to, when it says
+    submitted_later: bool = False  # a submission counted to a date after as_of exists (not used)
 
     @property
     def rate(self) -> Decimal | None:
@@ -124,26 +128,37 @@ def _item(nature: str, target: str, unit_given: str | None, name: str, row: q.Mo
                     row.reason_category or "", row.reason or "", row.measures or "", lights)
 
 
-def usable(rows: list[q.MonitoringRow], as_of: dt.date) -> tuple[list[q.MonitoringRow], list[str]]:
+def usable(rows: list[q.MonitoringRow], as_of: dt.date) -> tuple[list[q.MonitoringRow], dict[str, dt.date]]:
     """The submission's rows a form as of ``as_of`` uses: those counted to a 截至日期 on or before it (or with
-    none); and a note for the rest (a submission counted to a later date is not the data of ``as_of``)."""
-    later = sorted({r.period_end for r in rows if r.period_end is not None and r.period_end > as_of})
-    if not later:
-        return rows, []
-    kept = [r for r in rows if r.period_end is None or r.period_end <= as_of]
-    return kept, [f"部门报送的绩效运行监控表截至{chinese_date(later[0])}，晚于本表日期，未采用。"]
+    none). And, per project ("" for the department's own), the latest 截至日期 of its rows left out: a
+    submission counted to a later date is not the data of ``as_of``."""
+    later: dict[str, dt.date] = {}
+    for r in rows:
+        if r.period_end is not None and r.period_end > as_of:
+            later[r.project_code] = max(later.get(r.project_code, r.period_end), r.period_end)
+    return [r for r in rows if r.period_end is None or r.period_end <= as_of], later
+
+
+def later_note(day: dt.date, kept: bool) -> str:
+    """The 说明 of a form whose submission (some rows, or all when not ``kept``) counts to a later ``day``."""
+    what = "部分指标" if kept else "本表"
+    return f"部门报送的{what}监控数据截至{chinese_date(day)}，晚于本表日期，未采用。"
 
 
 def unmatched(rows: list[q.MonitoringRow], units: dict[str, set[str]]) -> list[str]:
     """Notes for the submission's rows that name no 绩效目标: a project that has no form, or an indicator not among
-    its project's 绩效目标 (not shown as items: they have no 指标值 to be measured against)."""
+    its form's 绩效目标 (not shown as items: they have no 指标值 to be measured against)."""
     out = []
     for r in rows:
-        where = "部门整体" if r.project_code == OWN else f"项目 {r.project_code}"
+        own = r.project_code == OWN
+        where = "部门整体" if own else f"项目 {r.project_code}"
         if r.project_code not in units:
             out.append(f"监控表中{where}的「{r.indicator}」：该项目不在本部门的项目支出中，未采用。")
+        elif not units[r.project_code]:
+            out.append(f"监控表中{where}的「{r.indicator}」：{'部门' if own else '该项目'}未报送绩效目标，未采用。")
         elif r.indicator not in units[r.project_code]:
-            out.append(f"监控表中{where}的「{r.indicator}」：不是该项目已报送的绩效目标（三级指标），未采用。")
+            out.append(f"监控表中{where}的「{r.indicator}」：不是{'部门' if own else '该项目'}已报送的绩效目标"
+                       "（三级指标），未采用。")
     return out
 
 
@@ -166,7 +181,7 @@ def dual_forms(conn: sa.Connection, m: Monitoring, profile: lg.LightsProfile,
     out = []
     for code in departments:
         total = progress[(code, OWN)]
-        rows, later_note = usable(reports.get(code, []), m.as_of)
+        rows, later = usable(reports.get(code, []), m.as_of)
         submitted = {(r.project_code, r.indicator): r for r in rows}
         by_project: dict[str, list[q.ProjectTargetRow]] = {}
         for t in project_targets.get(code, []):
@@ -180,9 +195,16 @@ def dual_forms(conn: sa.Connection, m: Monitoring, profile: lg.LightsProfile,
             units.append((p.code, p.name, initial, [(t.nature, t.target, t.unit, t.indicator)
                                                     for t in by_project.get(p.code, [])]))
         named = {u[0]: {t[3] for t in u[3]} for u in units}
-        notes: dict[str, list[str]] = {OWN: list(later_note)}
+        notes: dict[str, list[str]] = {}
         for r in rows:  # noted on its project's form; on the department's own when that project has none
             notes.setdefault(r.project_code if r.project_code in named else OWN, []).extend(unmatched([r], named))
+        for project, day_later in later.items():
+            kept = any(p == project for p, _ in submitted)
+            notes.setdefault(project if project in named else OWN, []).insert(0, later_note(day_later, kept))
+        mine = followups.get(code, [])
+        for f in mine:  # a 整改 of a project that has no form: noted on the department's own
+            notes.setdefault(f.project_code if f.project_code in named else OWN, []).extend(
+                rc.row_problems(f, named.get(f.project_code)))
         for project, name, initial, targets in units:
             row = progress.get((code, project))
             budget, paid = (row.budget_fen, row.paid_fen) if row else (0, 0)
@@ -191,10 +213,12 @@ def dual_forms(conn: sa.Connection, m: Monitoring, profile: lg.LightsProfile,
                      for nature, target, unit, indicator in targets]
             forecast = next((r.forecast_spend_fen for (p, _), r in submitted.items()
                              if p == project and r.forecast_spend_fen is not None), None)
+            periods = [r.period_end for (p, _), r in submitted.items() if p == project and r.period_end]
             out.append(DualForm(m.year, m.as_of, code, total.department_name, project, name, initial, budget, paid,
                                 forecast, lg.spending_light(rate, m.as_of, profile), items,
                                 any(p == project for p, _ in submitted), notes.get(project, []),
-                                [r for r in followups.get(code, []) if r.project_code == project], day))
+                                [r for r in mine if r.project_code == project], day, max(periods, default=None),
+                                project in later))
     return out
 
 
@@ -240,7 +264,8 @@ def form_grid(form: DualForm) -> list[Row]:
         rows.append([Cell("执行灯依据", 2, "label"), Cell(f"{form.spending.rule_id} {form.spending.label}："
                                                           f"{form.spending.reason}", 8, "note")])
     rows.append([Cell("绩效指标", 10, "head")])
-    rows.append([Cell(h, 1, "head") for h in ("三级指标", "指标性质", "指标值", f"1-{x}月完成值", "全年预计完成值",
+    done = form.period_end.month if form.period_end else x  # the submission's own 1-X月
+    rows.append([Cell(h, 1, "head") for h in ("三级指标", "指标性质", "指标值", f"1-{done}月完成值", "全年预计完成值",
                                               "完成目标可能性", "偏差原因类别", "偏差原因说明", "整改措施", "灯")])
     for item in form.items:
         rows.append([Cell(item.name), Cell(item.nature), Cell(item.target_text), Cell(item.to_date),
@@ -256,10 +281,24 @@ def form_grid(form: DualForm) -> list[Row]:
     for note in form.notes:
         rows.append([Cell("说明", 2, "label"), Cell(note, 8, "note")])
     if not form.submitted:
-        rows.append([Cell("说明", 2, "label"), Cell(NOT_SUBMITTED, 8, "note")])
+        rows.append([Cell("说明", 2, "label"), Cell(NOT_SUBMITTED if not form.submitted_later else LATER_ONLY, 8,
+                                                     "note")])
+    if form.submitted and form.period_end and form.period_end < form.as_of:
+        rows.append([Cell("说明", 2, "label"), Cell(f"绩效指标完成值为部门报送的监控表数据，截至"
+                                                     f"{chinese_date(form.period_end)}。", 8, "note")])
     rows += rc.grid_rows(form.rectifications, form.followup_day or form.as_of)
     rows.append([Cell(FOOTNOTE, 10, "sign")])
     return rows
+
+
+def form_path(output_dir: Path, form: DualForm, suffix: str = "html", into: Path | None = None) -> Path:
+    """Where a form is written: ``<output_dir>/<year>/<department>/monitoring/<项目编码 or 部门整体>.<suffix>``, or
+    under ``<into>/<department>/``."""
+    from tasks.report.render import report_dir
+
+    folder = (into / form.department_code if into is not None
+              else report_dir(output_dir, form.year, form.department_code) / "monitoring")
+    return folder / f"{file_stem(form.project_code) if form.project_code else '部门整体'}.{suffix}"
 
 
 def write_dual_forms(output_dir: Path, forms: list[DualForm], formats: tuple[str, ...] = ("xlsx", "html"),
@@ -267,15 +306,12 @@ def write_dual_forms(output_dir: Path, forms: list[DualForm], formats: tuple[str
     """Each form into ``<output_dir>/<year>/<department>/monitoring/`` as ``<项目编码>`` (``部门整体`` for the
     department's own) in ``formats`` (xlsx, html, docx), or into ``<into>/<department>/`` when given; other files
     of the folder removed. Returns department code → its folder."""
-    from tasks.report.render import report_dir
-
     out: dict[str, Path] = {}
     keep: dict[Path, set[str]] = {}
     for form in forms:
-        folder = (into / form.department_code if into is not None
-                  else report_dir(output_dir, form.year, form.department_code) / "monitoring")
+        where = form_path(output_dir, form, "html", into)
+        folder, stem = where.parent, where.stem
         folder.mkdir(parents=True, exist_ok=True)
-        stem = file_stem(form.project_code) if form.project_code else "部门整体"
         grid = form_grid(form)
         title = f"{form.project_name}绩效运行监控表"
         created = dt.datetime(form.as_of.year, form.as_of.month, form.as_of.day, tzinfo=dt.UTC)
@@ -310,8 +346,10 @@ def red_items(forms: list[DualForm]) -> dict[str, list[str]]:
 
 # The bureau's summary --------------------------------------------------------------------------------------------
 
-def summary_markdown(forms: list[DualForm], heading: str = "##") -> list[str]:
-    """Departments and projects by light, and the 重点监控 candidates ranked by light, lag and amount."""
+def summary_markdown(forms: list[DualForm], heading: str = "##",
+                     link: Callable[[DualForm], str] | None = None) -> list[str]:
+    """Departments and projects by light, and the 重点监控 candidates ranked by light, lag and amount; each
+    candidate's 项目编码 links to its form when ``link`` gives the form's address."""
     if not forms:
         return []
     as_of = forms[0].as_of
@@ -328,12 +366,17 @@ def summary_markdown(forms: list[DualForm], heading: str = "##") -> list[str]:
              f"部门 {len(departments)} 个：{counts(list(departments.values()))}；"
              f"项目 {len(projects)} 个：{counts([p.color for p in projects])}；"
              f"已报送监控表的项目 {sum(1 for p in projects if p.submitted)} 个。", ""]
+    by_key = {(p.department_name, p.project_code): p for p in projects}
+
+    def code(c: lg.Candidate) -> str:
+        return f"[{c.project_code}]({link(by_key[c.department, c.project_code])})" if link else c.project_code
+
     candidates = lg.rank_candidates([(p.department_name, p.project_code, p.project_name, p.color or "green", p.rate,
                                       p.budget_fen) for p in projects], as_of)
     if candidates:
         lines += ["重点监控候选（红灯先于黄灯，再按落后序时进度的百分点、预算金额排序）：", "",
                   "| 排序 | 部门 | 项目编码 | 项目名称 | 灯 | 理由 |", "|---|---|---|---|---|---|",
-                  *(f"| {c.rank} | {c.department} | {c.project_code} | {c.project_name} | {lg.TEXT[c.color]} | "
+                  *(f"| {c.rank} | {c.department} | {code(c)} | {c.project_name} | {lg.TEXT[c.color]} | "
                     f"{c.reason} |" for c in candidates), ""]
     return lines
 

@@ -240,8 +240,28 @@ def lag_alerts(m: Monitoring, run_id: str, told: set[str] | None = None) -> list
             for code, found in m.flagged().items() if code not in (told or set())]
 
 
-def light_alerts(red: dict[str, list[str]], year: int, run_id: str, told: set[str] | None = None) -> list[LagAlert]:
-    """One alert per department with red lights (``red``: department → its red items in words, from
-    :func:`tasks.report.dual.red_items`) not in ``told``: once per data date, on the lag alerts' channels."""
-    return [LagAlert(code, year, items, run_id, LIGHT_EVENT, RED_LIGHTS)
-            for code, items in sorted(red.items()) if items and code not in (told or set())]
+def light_key(item: str) -> str:
+    """A red item's identity across runs: its form, item, rule and label (the words before its inputs)."""
+    return item.split("：", 1)[0]
+
+
+def told_lights(m: Monitoring, previous: dict[str, Any] | None) -> dict[str, set[str]]:
+    """The red items (:func:`light_key`) an earlier run has alerted at this data date, by department: ``previous``
+    is the last run's monitoring as ``RunSummary.as_dict`` keeps it (its ``told_lights``, at its ``as_of``)."""
+    if previous is None or previous.get("as_of") != m.as_of.isoformat():
+        return {}
+    kept = previous.get("told_lights") or {}
+    return {str(code): set(items) for code, items in kept.items()} if isinstance(kept, dict) else {}
+
+
+def light_alerts(red: dict[str, list[str]], year: int, run_id: str,
+                 told: dict[str, set[str]] | None = None) -> list[LagAlert]:
+    """One alert per department with red items (``red``: department → its red items in words, from
+    :func:`tasks.report.dual.red_items`) not yet told at this data date (``told``, :func:`told_lights`): each red
+    item once per data date, a department's new ones together, on the lag alerts' channels."""
+    out = []
+    for code, items in sorted(red.items()):
+        new = [i for i in items if light_key(i) not in (told or {}).get(code, set())]
+        if new:
+            out.append(LagAlert(code, year, new, run_id, LIGHT_EVENT, RED_LIGHTS))
+    return out

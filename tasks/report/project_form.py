@@ -27,8 +27,8 @@ from typing import Any
 from tasks.report import formatting as fmt
 from tasks.report.grid import Cell, Row
 from tasks.report.projects import ProjectForm
+from tasks.report.rectification import PROJECT_SPANS, year_end
 from tasks.report.rectification import grid_rows as rectification_rows
-from tasks.report.rectification import year_end
 from tasks.report.tables import Table
 from tasks.warehouse.queries import FundsRow
 
@@ -127,8 +127,8 @@ def form_grid(form: ProjectForm) -> list[Row]:
         rows.append([Cell("说明", 2, "label"), Cell(NO_TARGETS, WIDTH - 2, "note")])
     elif not form.assessed:
         rows.append([Cell("说明", 2, "label"), Cell(PENDING_NOTE, WIDTH - 2, "note")])
-    rows += rectification_rows(form.rectifications, year_end(form.year, form.rectifications),
-                               "整改情况（绩效运行监控）")
+    rows += rectification_rows(form.rectifications, form.rectification_day or year_end(form.year, form.rectifications),
+                               "绩效运行监控整改情况", PROJECT_SPANS)
     rows.append([Cell(SIGNATURES, WIDTH, "sign")])
     return rows
 

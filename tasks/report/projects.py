@@ -18,6 +18,7 @@ Worked example: docs/indicators.md, "项目支出绩效自评表"; tests/unit/te
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -26,10 +27,11 @@ from typing import Any
 
 import pandas as pd
 
-from tasks.domain import QUALITATIVE_GRADES
+from tasks.domain import QUALITATIVE_GRADES, today
 from tasks.glossary import both
 from tasks.report.formatting import percent, quantize, wan
 from tasks.report.keyed import Keys
+from tasks.report.rectification import row_problems
 from tasks.report.score import METHOD_SIGN, NATURE_METHOD, Indicator, Profile, grade_of, score_one
 from tasks.report.tables import Table
 from tasks.report.targets import bare, in_unit, number, target_unit
@@ -188,6 +190,7 @@ class ProjectForm:
     notes: list[str] = field(default_factory=list)
     profile: str = ""
     rectifications: list[RectificationRow] = field(default_factory=list)  # the year's 整改 of its monitoring
+    rectification_day: dt.date | None = None  # read as of (an open year: the run's date; None: its year end)
 
     @property
     def weights(self) -> Decimal:
@@ -476,8 +479,11 @@ def forms_of(keys: Keys, profile: ProjectProfile, department: str) -> list[Proje
         form = score_project(keys.year, (department, str(info["department_name"])), (project.code, project.name),
                              funds, stated, targets.get(project.code, []),
                              keys.project_summary(department, project.code), profile)
-        out.append(replace(form, rectifications=[r for r in keys.rectifications(department)
-                                                 if r.project_code == project.code]))
+        mine = [r for r in keys.rectifications(department) if r.project_code == project.code]
+        named = {t.indicator for t in targets.get(project.code, [])}
+        out.append(replace(form, rectifications=mine, notes=[*form.notes, *(p for r in mine
+                                                                             for p in row_problems(r, named))],
+                           rectification_day=None if keys.closed(department) else today()))
     return out
 
 

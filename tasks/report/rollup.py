@@ -15,7 +15,7 @@ from tasks.report import charts as ch
 from tasks.report import formatting as fmt
 from tasks.report import monitoring as mon
 from tasks.report.build import MISSING_ACCOUNTS
-from tasks.report.dual import dual_forms, followup_lines
+from tasks.report.dual import dual_forms, followup_lines, form_path
 from tasks.report.dual import summary_markdown as dual_summary
 from tasks.report.keyed import Keys
 from tasks.report.lights import load_lights
@@ -169,7 +169,8 @@ def write_rollup(engine: sa.Engine, settings: Settings, year: int) -> dict[str, 
                              {r.department_code: short_name(r) for r in rows})
         (folder / "rollup-monitoring.png").write_bytes(progress.png)
         lines += [*monitoring.markdown("##"), "", "![各部门支付进度与序时进度](rollup-monitoring.png)", "",
-                  *dual_summary(lit, "##"), *followup_lines(lit)]
+                  *dual_summary(lit, "##", lambda f: form_path(settings.output_dir, f).relative_to(folder).as_posix()),
+                  *followup_lines(lit)]
     if projects is not None:
         lines += district_markdown(projects)
     paths = {"md": folder / "rollup.md", "html": folder / "rollup.html"}

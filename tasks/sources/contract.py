@@ -66,6 +66,9 @@ class Dataset:
     unit: str = "元"  # unit of money columns when the file does not declare one
     per_department: bool = False
     optional: bool = False  # the file may be absent: the department-year then has no rows of it
+    # a malformed file of it is not used, with a warning naming its first problem (file, row, column): it never
+    # refuses the department-year (the 双监控's submission and follow-up: monitoring warns, it does not block loads)
+    lenient: bool = False
     # a header with no records is a valid export ("nothing yet": a ledger in January), not an error
     may_be_empty: bool = False
     description: str = ""
@@ -368,6 +371,7 @@ MONITORING = Dataset(
     key=("department_code", "project_code", "indicator"),
     per_department=True,
     optional=True,
+    lenient=True,
     description="a project's rows name its 项目编码; the department's own rows leave it empty",
     columns=(
         Column("department_code", "部门编码", "code", aliases=("单位编码",), pattern=DEPARTMENT_CODE),
@@ -401,6 +405,7 @@ RECTIFICATION = Dataset(
     key=("department_code", "project_code", "indicator", "requested_on"),
     per_department=True,
     optional=True,
+    lenient=True,
     description="one row per 整改要求; a project's rows name its 项目编码, the department's own leave it empty; an "
                 "empty 三级指标 is about the spending (资金执行)",
     columns=(

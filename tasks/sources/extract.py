@@ -89,12 +89,20 @@ def _finance_files(source: Source, out: Extracted, year: int, code: str,
     for dataset in FINANCE_DATASETS:
         try:
             frames[dataset.name] = _read(source, dataset, out, year=year, department=code)
+            if dataset.lenient:
+                _check_department(source, frames[dataset.name], code)
+                out.warnings.extend(_repeated(frames[dataset.name], dataset, source.name, code))
         except DatasetAbsent as exc:
             absent.append(dataset.name)
             if dataset.optional and not (closed and dataset is SUMMARY):
                 frames[dataset.name] = stage_empty(dataset)
             else:
                 missing.append((dataset, exc))
+        except SourceError as exc:
+            if not dataset.lenient:
+                raise
+            frames[dataset.name] = stage_empty(dataset)  # not used; the department-year loads without it
+            out.warnings.append(_not_used(exc.problem, dataset, code))
     if len(absent) == len(FINANCE_DATASETS):
         return None  # nothing delivered yet: "no data yet", not refused
     if missing:
@@ -157,6 +165,28 @@ def extract_finance(source: Source, year: int, departments: list[str], sink: Sin
             else stage_empty(dataset)
         )
     return out
+
+
+def _repeated(frame: pd.DataFrame, dataset: Dataset, source: str, code: str) -> list[Problem]:
+    """A lenient dataset's rows that repeat an earlier row's key: warned of, not used (the first stands)."""
+    if frame.empty:
+        return []
+    keys = frame[list(dataset.key)].astype("string").fillna("")
+    again = keys.duplicated(keep="first").to_numpy()
+    out = []
+    for i in again.nonzero()[0]:
+        first = int(frame["_row"].iloc[int((keys == keys.iloc[i]).all(axis=1).to_numpy().argmax())])
+        shown = "、".join(v for v in keys.iloc[i].tolist() if v)
+        out.append(Problem(source, str(frame["_source"].iloc[i]), both(
+            f"与第 {first} 行重复（{shown}），以第 {first} 行为准，本行未采用",
+            f"repeats row {first}; not used"), row=int(frame["_row"].iloc[i]), department=code, severity="warning"))
+    return out
+
+
+def _not_used(problem: Problem, dataset: Dataset, code: str) -> Problem:
+    """A lenient dataset's problem as the warning that its file is not used."""
+    head = both(f"{dataset.label}未采用，本部门其他数据照常载入", "file not used; the rest loads")
+    return replace(problem, department=code, severity="warning", message=f"{head}：{problem.message}")
 
 
 def _check_department(source: Source, frame: pd.DataFrame, code: str) -> None:

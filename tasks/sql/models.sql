@@ -113,8 +113,8 @@ LEFT JOIN run_files f ON f.uri = CAST(s._source AS VARCHAR)
 
 -- name: fct_monitoring_report
 -- The 双监控 submission; the department's own rows have project_code "" (a key column is never empty in the
--- warehouse). A second row of the same key is not promoted (MON rows are warnings, never refusals: the first
--- row in file order stands, and the run's warnings name the others).
+-- warehouse). A second row of the same key is not promoted (the first row in file order stands; extraction warns
+-- of each repeat, naming its row: tasks/sources/extract.py).
 SELECT department_code, year, project_code, indicator, to_date, forecast, likelihood, reason_category, reason,
        measures, forecast_spend_fen, period_end, run_id, source_uri, source_sha256, source_row, loaded_at
 FROM (
@@ -132,7 +132,8 @@ WHERE nth = 1
 
 -- name: fct_rectification
 -- The bureau's 整改要求 and the departments' 整改结果; the department's own rows have project_code "", the spending's
--- indicator "". A second row of the same key (the same item, the same 下达日期) is not promoted: the first stands.
+-- indicator "". A second row of the same key (the same item, the same 下达日期) is not promoted: the first stands,
+-- and extraction warns of the repeat.
 SELECT department_code, year, project_code, indicator, requested_on, requirement, deadline, outcome, done_on,
        run_id, source_uri, source_sha256, source_row, loaded_at
 FROM (

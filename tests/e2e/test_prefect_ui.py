@@ -132,7 +132,7 @@ def _post(stack: Stack, path: str, body: dict) -> list[dict]:
         return list(json.load(r))
 
 
-def test_a_night_scheduled_in_2023_runs_both_seasons_and_completes(stack):
+def test_a_night_scheduled_in_2023_runs_both_seasons_and_completes(stack, browser_page):
     """The served nightly deployment, its clock set to a night in 2023 by the run's scheduled time: it
     processes 2023 for monitoring and 2022 for the reports, ends Completed, and the Prefect UI shows the
     monitoring table as an artifact of the 2023 run. Last in this module: it loads every department of
@@ -154,3 +154,32 @@ def test_a_night_scheduled_in_2023_runs_both_seasons_and_completes(stack):
     flagged = [row["部门编码"] for row in table if row["状态"] == "预警"]
     assert flagged == [WTJ]
     assert (stack.out / "2023" / WTJ / "report.md").exists() and (stack.out / "2022" / WTJ / "report.md").exists()
+    _the_red_project_in_the_ui(stack, browser_page)
+
+
+def _the_red_project_in_the_ui(stack: Stack, page: Any) -> None:
+    """The 双监控 in the Prefect UI as a bureau's staff member finds it: the monitoring artifact ranks the
+    商务局's 促进外贸稳增长专项资金 (XM23001, red on spending) first among the 重点监控 candidates, and its code opens
+    the project's 绩效运行监控表, lit red, from the served output folder."""
+    page.goto(f"{stack.ui}/artifacts/key/monitoring-detail-2023")
+    page.get_by_text("重点监控候选", exact=False).first.wait_for(timeout=60_000)
+    row = page.locator("tr", has_text="促进外贸稳增长专项资金").first
+    row.wait_for(timeout=30_000)
+    cells = [c.strip() for c in row.locator("td").all_inner_texts()]
+    assert cells[:3] == ["1", "广州市荔湾区商务局（模拟）", "XM23001"] and cells[4] == "红灯", cells
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(OUTPUT / "monitoring-red-project.png"), full_page=True)
+    link = row.get_by_role("link", name="XM23001")
+    href = str(link.get_attribute("href"))
+    assert href == f"{stack.reports}2023/440103-SWJ/monitoring/XM23001.html"
+    try:
+        with page.context.expect_page(timeout=10_000) as opened:
+            link.click()
+        form = opened.value
+    except PlaywrightTimeout:  # opened in the same tab
+        form = page
+    form.wait_for_load_state()
+    assert form.url == href
+    text = form.content()
+    assert "项目支出绩效运行监控表" in text and "监控结果" in text and "红灯" in text and "LGT-001" in text
+    form.screenshot(path=str(OUTPUT / "monitoring-form.png"), full_page=True)

@@ -117,6 +117,8 @@ def _the_dual_monitoring(out: Path, rollup: str, libreoffice: bool, tmp_path: Pa
     assert (out / str(YEAR) / LIWAN / "monitoring" / "部门整体.html").exists()
     assert "## 双监控（截至2023年6月30日）" in rollup and "重点监控候选" in rollup
     assert "| 促进外贸稳增长专项资金 | 红灯 | 红灯；落后序时进度 25.56 个百分点；预算 436.38 万元 |" in rollup
+    assert f"| [XM23001]({SWJ}/monitoring/XM23001.html) |" in rollup  # each candidate opens its form
+    assert (out / str(YEAR) / SWJ / "monitoring" / "XM23001.html").exists()
     if libreoffice:
         from openpyxl import load_workbook
 
@@ -163,7 +165,9 @@ def _time_travel(out: Path, warehouse_url: str, libreoffice: bool, tmp_path: Pat
             assert funds[-1] == expected, (day, project, funds)
     before = seen["2023-05-31"]
     assert before["XM23001"][0] == ["项目支出绩效运行监控表（草稿）"]  # the submission counts to 30 June: not yet
-    assert any("截至2023年6月30日，晚于本表日期，未采用" in c for r in before["部门整体"] for c in r)
+    assert ["说明", "部门报送的本表监控数据截至2023年6月30日，晚于本表日期，未采用。"] in before["XM23001"]
+    assert not any("尚未报送" in c for r in before["XM23001"] for c in r)  # it was sent, for a later date
+    assert not any("截至2023年6月30日" in c for r in before["部门整体"] for c in r)  # its own form sent nothing
     assert not any("整改跟踪" in c for r in before["XM23001"] for c in r)
     june = seen["2023-06-30"]
     assert june["XM23001"][0] == ["项目支出绩效运行监控表"] and any("LGT-003" in c for r in june["XM23004"] for c in r)
@@ -177,11 +181,15 @@ def _time_travel(out: Path, warehouse_url: str, libreoffice: bool, tmp_path: Pat
     assert not any("整改跟踪" in c for r in seen["2023-07-15"]["XM23004"] for c in r)
     assert followup("2023-07-15", "XM23001")[-1] == "未完成"
     assert followup("2023-07-15", "XM23007")[-1] == "未完成"  # requested on 12 July, answered on the 20th
-    assert followup("2023-07-31", "XM23007")[-1] == "已完成（2023年7月20日）"
+    assert followup("2023-07-31", "XM23007")[-1] == "按期完成（2023-07-20）"  # due on the 20th, done that day
+    july = seen["2023-07-31"]["XM23001"]
+    assert "1-6月完成值" in july[next(i for i, r in enumerate(july) if r and r[0] == "三级指标")]  # as it was sent
+    assert ["说明", "绩效指标完成值为部门报送的监控表数据，截至2023年6月30日。"] in july
     assert "已补报" in followup("2023-07-31", "XM23007")[4]
     assert followup("2023-09-30", "XM23001")[-1] == "逾期未完成"  # due 31 August
     summary = (out / str(YEAR) / "monitoring" / "2023-09-30" / "summary.md").read_text(encoding="utf-8")
     assert "已下达整改要求 2 项，已完成 1 项，未完成 1 项（其中逾期 1 项）" in summary
+    assert "注：已载入的支付数据截至2023年6月30日，晚于该日的支付尚未载入" in summary  # the ledger ends in June
     assert "| 逾期未完成 | 广州市荔湾区商务局（模拟） | 促进外贸稳增长专项资金 | 资金执行 |" in summary
     assert (out / str(YEAR) / SWJ / "monitoring" / "XM23001.html").read_bytes() == nightly  # untouched
     # the nightly reads the 整改 as of its run: XM23001's is long overdue
