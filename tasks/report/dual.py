@@ -253,12 +253,12 @@ def form_grid(form: DualForm) -> list[Row]:
          _light_cell(form.color, 3)],
         [Cell("资金执行（万元）", 2, "head"), *(Cell(h, 1, "head") for h in (
             "年初预算数", "调整后预算数", f"1-{x}月执行数", "执行率", "全年预计执行数（部门填报）", "按序时线性外推")),
-         Cell("执行灯", 1, "head")],
+         Cell("执行灯", 2, "head")],
         [Cell("资金", 2, "label"), Cell(_wan(form.initial_budget_fen), kind="number"),
          Cell(_wan(form.budget_fen), kind="number"), Cell(_wan(form.paid_fen), kind="number"),
          Cell(DASH if form.rate is None else f"{fmt.percent(form.rate, 2)}%", kind="number"),
          Cell(_wan(form.forecast_spend_fen), kind="number"), Cell(_wan(form.projection_fen), kind="number"),
-         _light_cell(form.spending.color if form.spending else None)],
+         _light_cell(form.spending.color if form.spending else None, 2)],
     ]
     if form.spending:
         rows.append([Cell("执行灯依据", 2, "label"), Cell(f"{form.spending.rule_id} {form.spending.label}："

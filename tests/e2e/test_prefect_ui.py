@@ -132,17 +132,24 @@ def _post(stack: Stack, path: str, body: dict) -> list[dict]:
         return list(json.load(r))
 
 
-def test_a_night_scheduled_in_2023_runs_both_seasons_and_completes(stack, browser_page):
-    """The served nightly deployment, its clock set to a night in 2023 by the run's scheduled time: it
-    processes 2023 for monitoring and 2022 for the reports, ends Completed, and the Prefect UI shows the
-    monitoring table as an artifact of the 2023 run. Last in this module: it loads every department of
-    the stack's warehouse, and the UI test above expects its department's first load."""
+@pytest.fixture(scope="module")
+def night_2023(stack: Stack) -> Any:
+    """The served nightly deployment run once, its clock set to a night in 2023 by the run's scheduled time
+    (module-scoped: set up before any browser, whose event loop Prefect's client would otherwise join)."""
     from prefect.deployments import run_deployment
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     night = dt.datetime(2023, 7, 14, 18, 0, tzinfo=dt.UTC)  # 02:00 on 15 July 2023 in Shanghai
     with temporary_settings(updates={PREFECT_API_URL: stack.api}):
-        run = run_deployment("self-evaluation-nightly/nightly", scheduled_time=night, timeout=600)
+        return run_deployment("self-evaluation-nightly/nightly", scheduled_time=night, timeout=600)
+
+
+def test_a_night_scheduled_in_2023_runs_both_seasons_and_completes(stack, night_2023):
+    """The nightly processes 2023 for monitoring and 2022 for the reports, ends Completed, and the Prefect UI
+    shows the monitoring table as an artifact of the 2023 run. Last in this module but the browser's look at
+    it: it loads every department of the stack's warehouse, and the UI test above expects its department's
+    first load."""
+    run = night_2023
     assert run.state is not None and run.state.is_completed(), run.state
     assert run.state.message == "night of 2023-07-15: 2022: COMPLETED; 2023: COMPLETED"
 
@@ -154,19 +161,26 @@ def test_a_night_scheduled_in_2023_runs_both_seasons_and_completes(stack, browse
     flagged = [row["部门编码"] for row in table if row["状态"] == "预警"]
     assert flagged == [WTJ]
     assert (stack.out / "2023" / WTJ / "report.md").exists() and (stack.out / "2022" / WTJ / "report.md").exists()
-    _the_red_project_in_the_ui(stack, browser_page)
 
 
-def _the_red_project_in_the_ui(stack: Stack, page: Any) -> None:
-    """The 双监控 in the Prefect UI as a bureau's staff member finds it: the monitoring artifact ranks the
-    商务局's 促进外贸稳增长专项资金 (XM23001, red on spending) first among the 重点监控 candidates, and its code opens
-    the project's 绩效运行监控表, lit red, from the served output folder."""
-    page.goto(f"{stack.ui}/artifacts/key/monitoring-detail-2023")
+def test_the_red_project_is_found_in_the_ui(stack, night_2023, browser_page):
+    """The 双监控 in the Prefect UI as a bureau's staff member finds it after the night: the monitoring artifact
+    lists the 商务局's 促进外贸稳增长专项资金 (XM23001, red on spending) among the 重点监控 candidates, behind only
+    red ones, and its code opens the project's 绩效运行监控表, lit red, from the served output folder."""
+    assert night_2023.state is not None and night_2023.state.is_completed()
+    page = browser_page
+    import re
+
+    page.goto(f"{stack.ui}/artifacts/key/monitoring-detail-2023")  # the key's timeline: its latest version first
+    page.get_by_role("link", name=re.compile(r"^[0-9a-f]{8}$")).first.click()
     page.get_by_text("重点监控候选", exact=False).first.wait_for(timeout=60_000)
     row = page.locator("tr", has_text="促进外贸稳增长专项资金").first
     row.wait_for(timeout=30_000)
     cells = [c.strip() for c in row.locator("td").all_inner_texts()]
-    assert cells[:3] == ["1", "广州市荔湾区商务局（模拟）", "XM23001"] and cells[4] == "红灯", cells
+    assert cells[1:3] == ["广州市荔湾区商务局（模拟）", "XM23001"] and cells[4] == "红灯", cells
+    ranked = [[c.strip() for c in r.locator("td").all_inner_texts()] for r in page.locator("tr", has_text="灯").all()]
+    before = [r for r in ranked if r and r[0].isdigit() and int(r[0]) < int(cells[0])]
+    assert all(r[4] == "红灯" for r in before)  # red before yellow; among reds, the most behind first
     OUTPUT.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(OUTPUT / "monitoring-red-project.png"), full_page=True)
     link = row.get_by_role("link", name="XM23001")

@@ -155,3 +155,13 @@ def test_red_lights_are_alerted_once_per_data_date():
     [new] = light_alerts(more, 2023, "run-4", told)  # a red item new at the same data date: it alone is told
     assert new.findings == [more["A"][1]]
     assert light_key(more["A"][0]) == "XM1 项目一「资金执行」红灯 LGT-001 支付进度对照序时进度"
+
+
+def test_every_row_of_a_monitoring_form_spans_its_ten_columns():
+    from tasks.report.dual import form_grid
+
+    lit = form("A", "XM1", "red", [[lg.Light("red", "LGT-004", "不可能")]])
+    full = DualForm(**{**lit.__dict__, "submitted": True, "notes": ["说明"], "rectifications": [SPENDING],
+                       "followup_day": D(2023, 9, 1), "period_end": D(2023, 5, 31)})
+    for grid in (form_grid(lit), form_grid(full)):
+        assert all(sum(c.span for c in row) == 10 for row in grid), [[c.text for c in r] for r in grid]
