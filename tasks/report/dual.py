@@ -81,7 +81,9 @@ class DualForm:
 
     @property
     def rate(self) -> Decimal | None:
-        return Decimal(self.paid_fen) / Decimal(self.budget_fen) if self.budget_fen else None
+        """执行率 (支付进度) as a fraction, as :class:`~tasks.warehouse.monitoring.Progress` gives it."""
+        return Progress(self.department_code, "", "project", self.project_code, "", self.budget_fen,
+                        self.paid_fen).rate
 
     @property
     def projection_fen(self) -> int | None:
@@ -208,7 +210,7 @@ def dual_forms(conn: sa.Connection, m: Monitoring, profile: lg.LightsProfile,
         for project, name, initial, targets in units:
             row = progress.get((code, project))
             budget, paid = (row.budget_fen, row.paid_fen) if row else (0, 0)
-            rate = Decimal(paid) / Decimal(budget) if budget else None
+            rate = row.rate if row else None  # 支付进度, as the monitoring measures it
             items = [_item(nature, target, unit, indicator, submitted.get((project, indicator)), rate, profile)
                      for nature, target, unit, indicator in targets]
             forecast = next((r.forecast_spend_fen for (p, _), r in submitted.items()
