@@ -104,6 +104,11 @@ def main() -> None:
         lines += ["", f"{name.upper()} measured on the first {r['departments']} departments ({r['forms']} forms); all "
                       f"{total} would take about {estimate / 60:.1f} min at that rate (extrapolated, not measured): on "
                       "demand or batched, not in the nightly."]
+    nightly = rows["xlsx,html"]
+    met = "met" if nightly["seconds"] / max(1, nightly["forms"]) * 1800 <= 60 and nightly["peak_rss_mb"] <= 1024 \
+        else "not met"
+    lines += ["", f"Aim (issue 29): XLSX and HTML of the city's ~1,800 forms in ≤ 60 s and ≤ 1 GB — {met} "
+                  f"({nightly['forms']} forms in {nightly['seconds']:.1f} s, {nightly['peak_rss_mb']:.0f} MB)."]
     text = "\n".join(lines)
     print(text)
     write_section("projects", text)

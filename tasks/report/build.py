@@ -451,6 +451,8 @@ def write_monitoring(engine: sa.Engine, settings: Settings, year: int, as_of: dt
     ahead = ([] if reach is not None and found.as_of <= reach else
              ["注：尚未载入本年度的支付数据。", ""] if reach is None else
              [f"注：已载入的支付数据截至{chinese(reach)}，晚于该日的支付尚未载入，本表执行数不含。", ""])
+    if ahead:  # said on every form too: its 1-X月执行数 lacks the payments not loaded yet
+        forms = [replace(f, notes=[*f.notes, ahead[0].removeprefix("注：")]) for f in forms]
     folder = settings.output_dir / str(year) / "monitoring" / found.as_of.isoformat()
     shutil.rmtree(folder, ignore_errors=True)
     write_dual_forms(settings.output_dir, forms, formats, into=folder)

@@ -184,7 +184,6 @@ def dual_forms(conn: sa.Connection, m: Monitoring, profile: lg.LightsProfile,
     for code in departments:
         total = progress[(code, OWN)]
         rows, later = usable(reports.get(code, []), m.as_of)
-        submitted = {(r.project_code, r.indicator): r for r in rows}
         by_project: dict[str, list[q.ProjectTargetRow]] = {}
         for t in project_targets.get(code, []):
             by_project.setdefault(t.project_code, []).append(t)
@@ -197,6 +196,8 @@ def dual_forms(conn: sa.Connection, m: Monitoring, profile: lg.LightsProfile,
             units.append((p.code, p.name, initial, [(t.nature, t.target, t.unit, t.indicator)
                                                     for t in by_project.get(p.code, [])]))
         named = {u[0]: {t[3] for t in u[3]} for u in units}
+        # the rows that name a 绩效目标 of a form: a form with none of them is not submitted (a 草稿)
+        submitted = {(r.project_code, r.indicator): r for r in rows if r.indicator in named.get(r.project_code, ())}
         notes: dict[str, list[str]] = {}
         for r in rows:  # noted on its project's form; on the department's own when that project has none
             notes.setdefault(r.project_code if r.project_code in named else OWN, []).extend(unmatched([r], named))
@@ -348,12 +349,22 @@ def red_items(forms: list[DualForm]) -> dict[str, list[str]]:
 
 # The bureau's summary --------------------------------------------------------------------------------------------
 
-def summary_markdown(forms: list[DualForm], heading: str = "##",
-                     link: Callable[[DualForm], str] | None = None) -> list[str]:
-    """Departments and projects by light, and the 重点监控 candidates ranked by light, lag and amount; each
-    candidate's 项目编码 links to its form when ``link`` gives the form's address."""
+@dataclass(frozen=True)
+class DistrictLights:
+    """The bureau's summary of the 双监控: the lights' counts in a sentence, and the 重点监控 candidates as table
+    rows (项目编码 a link to its form when one was given), for the roll-up's Markdown and HTML and the artifact."""
+
+    as_of: dt.date
+    counts: str
+    candidates: list[dict[str, str]]
+    links: dict[str, str]  # a candidate's 排序 → its form's address
+
+
+def district_lights(forms: list[DualForm], link: Callable[[DualForm], str] | None = None) -> DistrictLights | None:
+    """Departments and projects by light, and the 重点监控 candidates ranked by light, lag and amount; None
+    without forms."""
     if not forms:
-        return []
+        return None
     as_of = forms[0].as_of
     projects = [f for f in forms if f.project_code != OWN]
     departments: dict[str, str | None] = {}
@@ -364,24 +375,37 @@ def summary_markdown(forms: list[DualForm], heading: str = "##",
     def counts(colors: list[str | None]) -> str:
         return "，".join(f"{lg.TEXT[c]} {sum(1 for x in colors if x == c)}" for c in lg.COLORS)
 
-    lines = [f"{heading} 双监控（截至{chinese_date(as_of)}）", "",
-             f"部门 {len(departments)} 个：{counts(list(departments.values()))}；"
-             f"项目 {len(projects)} 个：{counts([p.color for p in projects])}；"
-             f"已报送监控表的项目 {sum(1 for p in projects if p.submitted)} 个。", ""]
-    by_key = {(p.department_name, p.project_code): p for p in projects}
+    sentence = (f"部门 {len(departments)} 个：{counts(list(departments.values()))}；"
+                f"项目 {len(projects)} 个：{counts([p.color for p in projects])}；"
+                f"已报送监控表的项目 {sum(1 for p in projects if p.submitted)} 个。")
+    ranked = lg.rank_candidates([(f"{p.department_code}\t{p.department_name}", p.project_code, p.project_name,
+                                  p.color or "green", p.rate, p.budget_fen) for p in projects], as_of)
+    by_key = {(p.department_code, p.project_code): p for p in projects}
+    rows, links = [], {}
+    for c in ranked:
+        code, name = c.department.split("\t", 1)
+        rows.append({"排序": str(c.rank), "部门": name, "项目编码": c.project_code, "项目名称": c.project_name,
+                     "灯": lg.TEXT[c.color], "理由": c.reason})
+        if link is not None:
+            links[str(c.rank)] = link(by_key[code, c.project_code])
+    return DistrictLights(as_of, sentence, rows, links)
 
-    def code(c: lg.Candidate) -> str:
-        return f"[{c.project_code}]({link(by_key[c.department, c.project_code])})" if link else c.project_code
 
-    candidates = lg.rank_candidates([(p.department_name, p.project_code, p.project_name, p.color or "green", p.rate,
-                                      p.budget_fen) for p in projects], as_of)
-    if candidates:
+def summary_markdown(forms: list[DualForm], heading: str = "##",
+                     link: Callable[[DualForm], str] | None = None) -> list[str]:
+    """:func:`district_lights` as Markdown: a heading, the counts, the candidates' table (each 项目编码 a link to
+    its form when ``link`` gives the form's address)."""
+    found = district_lights(forms, link)
+    if found is None:
+        return []
+    lines = [f"{heading} 双监控（截至{chinese_date(found.as_of)}）", "", found.counts, ""]
+    if found.candidates:
+        rows = [{**{k: fmt.md_cell(v) for k, v in r.items()},
+                 "项目编码": f"[{r['项目编码']}]({found.links[r['排序']]})" if r["排序"] in found.links
+                 else fmt.md_cell(r["项目编码"])} for r in found.candidates]
         lines += ["重点监控候选（红灯先于黄灯，再按落后序时进度的百分点、预算金额排序）：", "",
-                  "| 排序 | 部门 | 项目编码 | 项目名称 | 灯 | 理由 |", "|---|---|---|---|---|---|",
-                  *(f"| {c.rank} | {c.department} | {code(c)} | {c.project_name} | {lg.TEXT[c.color]} | "
-                    f"{c.reason} |" for c in candidates), ""]
+                  *fmt.markdown_table(rows), ""]
     return lines
-
 
 
 def summary_page(forms: list[DualForm], m: Monitoring, followups: list[str]) -> str:
@@ -389,12 +413,20 @@ def summary_page(forms: list[DualForm], m: Monitoring, followups: list[str]) -> 
     return "\n".join([*summary_markdown(forms, "#"), *followups, *m.markdown("##")]) + "\n"
 
 
-def followup_lines(forms: list[DualForm]) -> list[str]:
-    """The district's 整改 as of the forms' follow-up day (:func:`tasks.report.rectification.summary_lines`)."""
-    if not forms:
-        return []
+def _followup_args(forms: list[DualForm]) -> tuple[list[q.RectificationRow], dt.date, dict[str, str],
+                                                   dict[tuple[str, str], str]]:
     day = forms[0].followup_day or forms[0].as_of
     names = {f.department_code: f.department_name for f in forms}
     projects = {(f.department_code, f.project_code): f.project_name for f in forms}
-    rows = [r for f in forms for r in f.rectifications]
-    return rc.summary_lines(rows, day, names, projects)
+    return [r for f in forms for r in f.rectifications], day, names, projects
+
+
+def district_followup(forms: list[DualForm]) -> tuple[str, list[dict[str, str]]] | None:
+    """The district's 整改 as of the forms' follow-up day: the counts' sentence and the rows still open
+    (:func:`tasks.report.rectification.followup`); None without any."""
+    return rc.followup(*_followup_args(forms)) if forms else None
+
+
+def followup_lines(forms: list[DualForm]) -> list[str]:
+    """:func:`district_followup` as Markdown (:func:`tasks.report.rectification.summary_lines`)."""
+    return rc.summary_lines(*_followup_args(forms)) if forms else []

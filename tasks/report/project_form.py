@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import io
+import math
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -173,11 +174,19 @@ def form_xlsx(grids: list[tuple[str, list[Row]]], created: dt.datetime, title: s
             formats[key] = book.add_format(spec)
         return formats[key]
 
+    used: set[str] = set()
     for name, grid in grids:
-        sheet = book.add_worksheet(_sheet_name(name))
+        sheet_name = _sheet_name(name)
+        n = 1
+        while sheet_name.lower() in used:  # Excel compares sheet names without case
+            n += 1
+            sheet_name = f"{_sheet_name(name)[:31 - len(str(n)) - 2]}({n})"
+        used.add(sheet_name.lower())
+        sheet = book.add_worksheet(sheet_name)
         for i, width in enumerate(widths):
             sheet.set_column(i, i, width)
         for r, row in enumerate(grid):
+            sheet.set_row(r, row_height(row, widths))  # an office does not grow a row for wrapped text by itself
             col = 0
             for cell in row:
                 value, number_format = typed(cell.text) if cell.kind == "number" else (cell.text, None)
@@ -202,6 +211,19 @@ def form_xlsx(grids: list[tuple[str, list[Row]]], created: dt.datetime, title: s
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?%?")
 
 
+def row_height(row: Row, widths: tuple[int, ...]) -> float:
+    """A row's height in points, tall enough for its longest wrapped text: a CJK character is two column units
+    wide, another one; 15 points a line (20 for a title)."""
+    lines, col = 1, 0
+    for cell in row:
+        room = max(1.0, sum(widths[col:col + cell.span]) - 1.5)
+        for part in cell.text.split("\n"):
+            used = sum(2 if ord(ch) > 0x2E7F else 1 for ch in part)
+            lines = max(lines, math.ceil(used / room) if used else 1)
+        col += cell.span
+    return (20.0 if row and row[0].kind == "title" else 15.0) * lines
+
+
 def typed(text: str) -> tuple[float | str, str | None]:
     """A figure as a spreadsheet holds it: a number with the format that shows it as written ("66.45%" is 0.6645
     shown 0.00%, "699.86" is 699.86 shown 0.00), so that an office can add and check the form's figures; any other
@@ -217,8 +239,8 @@ def typed(text: str) -> tuple[float | str, str | None]:
 
 def _sheet_name(name: str) -> str:
     """A sheet name Excel accepts: at most 31 characters, none of []:*?/\\."""
-    cleaned = "".join("_" if ch in "[]:*?/\\" else ch for ch in name)
-    return cleaned[:31] or "项目"
+    cleaned = "".join("_" if ch in "[]:*?/\\" else ch for ch in name).strip("'")  # nor begin or end with '
+    return cleaned[:31].strip("'") or "项目"
 
 
 # HTML -----------------------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from tasks.report import formatting as fmt
 from tasks.report.grid import Cell, Row
 from tasks.warehouse.queries import RectificationRow
 
@@ -43,7 +44,7 @@ def status(row: RectificationRow, day: dt.date) -> str:
         kind = ("已完成" if row.deadline is None else "逾期完成" if row.done_on > row.deadline else "按期完成")
         return f"{kind}（{short(row.done_on)}）"
     if row.outcome and row.done_on is None:
-        return "待确认（未填整改完成日期）"
+        return ("逾期待确认" if row.overdue_on(day) else "待确认") + "（未填整改完成日期）"
     late = "逾期未完成" if row.overdue_on(day) else "未完成"
     return f"{late}（未填整改结果）" if row.done_on is not None and row.done_on <= day else late
 
@@ -107,25 +108,35 @@ def open_items(rows: list[RectificationRow], day: dt.date) -> list[Rectification
     return sorted((r for r in rows if r.open_on(day)), key=lambda r: (not r.overdue_on(day), r.requested_on))
 
 
-def summary_lines(rows: list[RectificationRow], day: dt.date, names: dict[str, str],
-                  projects: dict[tuple[str, str], str]) -> list[str]:
-    """The bureau's 整改 follow-up as markdown: counts, then each 整改 still open (overdue first) with its
-    department, project, item, 下达日期, 整改期限, 要求 and what the department wrote. ``names``: department code →
-    name; ``projects``: (department, project code) → project name."""
+def followup(rows: list[RectificationRow], day: dt.date, names: dict[str, str],
+             projects: dict[tuple[str, str], str]) -> tuple[str, list[dict[str, str]]] | None:
+    """The bureau's 整改 follow-up as of ``day``: a sentence of counts, and each 整改 still open (overdue first)
+    as a table row — 状态, 部门, 项目, 整改事项, 下达日期, 整改期限, 整改要求, 整改结果. ``names``: department code →
+    name; ``projects``: (department, project code) → project name. None when nothing was requested by ``day``."""
     known = [r for r in rows if r.requested_on <= day]
     if not known:
-        return []
+        return None
     still = open_items(known, day)
     overdue = sum(1 for r in still if r.overdue_on(day))
-    lines = [f"整改跟踪（截至{chinese(day)}）：已下达整改要求 {len(known)} 项，已完成 {len(known) - len(still)} 项，"
-             f"未完成 {len(still)} 项（其中逾期 {overdue} 项）。", ""]
-    if still:
-        def project(r: RectificationRow) -> str:
-            return projects.get((r.department_code, r.project_code), r.project_code) if r.project_code else OWN
+    sentence = (f"整改跟踪（截至{chinese(day)}）：已下达整改要求 {len(known)} 项，已完成 {len(known) - len(still)} 项，"
+                f"未完成 {len(still)} 项（其中逾期 {overdue} 项）。")
 
-        lines += ["| 状态 | 部门 | 项目 | 整改事项 | 下达日期 | 整改期限 | 整改要求 | 整改结果 |",
-                  "|---|---|---|---|---|---|---|---|",
-                  *(f"| {status(r, day)} | {names.get(r.department_code, r.department_code)} | {project(r)} | "
-                    f"{item_of(r)} | {short(r.requested_on)} | {short(r.deadline)} | {r.requirement} | "
-                    f"{shown_outcome(r, day)} |" for r in still), ""]
-    return lines
+    def project(r: RectificationRow) -> str:
+        return projects.get((r.department_code, r.project_code), r.project_code) if r.project_code else OWN
+
+    return sentence, [{"状态": status(r, day), "部门": names.get(r.department_code, r.department_code),
+                       "项目": project(r), "整改事项": item_of(r), "下达日期": short(r.requested_on),
+                       "整改期限": short(r.deadline), "整改要求": r.requirement, "整改结果": shown_outcome(r, day)}
+                      for r in still]
+
+
+def summary_lines(rows: list[RectificationRow], day: dt.date, names: dict[str, str],
+                  projects: dict[tuple[str, str], str]) -> list[str]:
+    """:func:`followup` as Markdown: the sentence, then the table of the 整改 still open; empty when none was
+    requested by ``day``."""
+    found = followup(rows, day, names, projects)
+    if found is None:
+        return []
+    sentence, still = found
+    table = fmt.markdown_table([{k: fmt.md_cell(v) for k, v in r.items()} for r in still]) if still else []
+    return [sentence, "", *table, *([""] if table else [])]

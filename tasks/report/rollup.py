@@ -15,7 +15,7 @@ from tasks.report import charts as ch
 from tasks.report import formatting as fmt
 from tasks.report import monitoring as mon
 from tasks.report.build import MISSING_ACCOUNTS
-from tasks.report.dual import dual_forms, followup_lines, form_path
+from tasks.report.dual import DualForm, district_followup, district_lights, dual_forms, followup_lines, form_path
 from tasks.report.dual import summary_markdown as dual_summary
 from tasks.report.keyed import Keys
 from tasks.report.lights import load_lights
@@ -164,13 +164,15 @@ def write_rollup(engine: sa.Engine, settings: Settings, year: int) -> dict[str, 
         lines += [f"| {d.department_code} | {LABELS[d.decision]} | {fmt.md_cell(d.reviewer)} | {when(d.decided_at)} | "
                   f"{fmt.md_cell(d.comment) or '—'} | {d.report_sha256[:12]} |" for d in decisions]
         lines.append("")
+    def link(form: DualForm) -> str:  # a form's address from the roll-up's folder
+        return form_path(settings.output_dir, form).relative_to(folder).as_posix()
+
     if monitoring is not None:  # a year not yet closed: how far each department has paid
         progress = mon.chart(monitoring, f"{district}各部门支付进度（截至{mon.chinese_date(monitoring.as_of)}）",
                              {r.department_code: short_name(r) for r in rows})
         (folder / "rollup-monitoring.png").write_bytes(progress.png)
         lines += [*monitoring.markdown("##"), "", "![各部门支付进度与序时进度](rollup-monitoring.png)", "",
-                  *dual_summary(lit, "##", lambda f: form_path(settings.output_dir, f).relative_to(folder).as_posix()),
-                  *followup_lines(lit)]
+                  *dual_summary(lit, "##", link), *followup_lines(lit)]
     if projects is not None:
         lines += district_markdown(projects)
     paths = {"md": folder / "rollup.md", "html": folder / "rollup.html"}
@@ -178,7 +180,7 @@ def write_rollup(engine: sa.Engine, settings: Settings, year: int) -> dict[str, 
     html = _environment(TEMPLATES_DIR).get_template("rollup.html.j2").render(
         title=title, header=header, rows=rows,
         decisions=[(d, LABELS[d.decision], when(d.decided_at)) for d in decisions], projects=projects,
-        **_monitoring_context(monitoring))
+        lights=district_lights(lit, link), followup=district_followup(lit), **_monitoring_context(monitoring))
     paths["html"].write_text(html, encoding="utf-8")
     return paths
 

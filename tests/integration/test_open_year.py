@@ -118,6 +118,9 @@ def _the_dual_monitoring(out: Path, rollup: str, libreoffice: bool, tmp_path: Pa
     assert "## 双监控（截至2023年6月30日）" in rollup and "重点监控候选" in rollup
     assert "| 促进外贸稳增长专项资金 | 红灯 | 红灯；落后序时进度 25.56 个百分点；预算 436.38 万元 |" in rollup
     assert f"| [XM23001]({SWJ}/monitoring/XM23001.html) |" in rollup  # each candidate opens its form
+    page = (out / str(YEAR) / "rollup.html").read_text(encoding="utf-8")  # and so in the HTML roll-up
+    assert "双监控（截至2023年6月30日）" in page and f'<a href="{SWJ}/monitoring/XM23001.html">XM23001</a>' in page
+    assert "整改跟踪（截至" in page and "7月底前完成扶持资金拨付" in page
     assert (out / str(YEAR) / SWJ / "monitoring" / "XM23001.html").exists()
     if libreoffice:
         from openpyxl import load_workbook

@@ -230,3 +230,22 @@ def test_a_score_given_for_a_quantitative_indicator_is_not_used_and_the_form_say
     form = score_project(2022, DEPT, PROJECT, funds(100, 100), True, rows, None, profile)
     assert form.items[0].score == D("18.00")
     assert any("自评得分 20 未采用：定量指标按实际完成值计 18 分" in n for n in form.notes)
+
+
+def test_a_workbook_takes_any_project_code_as_its_sheet_name():
+    """Excel refuses a sheet name that begins or ends with ', holds []:*?/\\, is longer than 31 characters or
+    repeats another (without case): each is made acceptable, never an error that fails the department's report."""
+    import datetime as dt
+    import io
+
+    import openpyxl
+
+    from tasks.report.grid import Cell
+    from tasks.report.project_form import form_xlsx
+
+    grid = [[Cell("项目支出绩效自评表", 10, "title")], [Cell("=1+1", 5), Cell("http://x", 5)]]
+    names = ["'XM22005", "XM22005'", "xm22005", "XM/22:05*?", "X" * 40]
+    data = form_xlsx([(n, grid) for n in names], dt.datetime(2023, 1, 1, tzinfo=dt.UTC), "t")
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["XM22005", "XM22005(2)", "xm22005(3)", "XM_22_05__", "X" * 31]
+    assert book.worksheets[0]["A2"].value == "=1+1" and book.worksheets[0]["A2"].data_type == "s"  # text, no formula
