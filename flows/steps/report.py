@@ -19,6 +19,7 @@ from tasks.report.dual import dual_forms, followup_lines, form_path, red_items, 
 from tasks.report.dual import summary_markdown as dual_summary
 from tasks.report.lights import load_lights
 from tasks.report.monitoring import (
+    LagAlert,
     already_told,
     chinese_date,
     lag_alerts,
@@ -94,23 +95,28 @@ def monitor_year(settings: Settings, year: int, run_id: str) -> MonitoringSummar
             log.warning("%s %s: %s", code, year, finding)
     told = already_told(found, previous)  # delivered at this data date by an earlier run
     if settings.lag_alerts:
-        for item in lag_alerts(found, run_id, told):
-            problems = deliver(item, settings, "lag")
-            for problem in problems:
-                log.warning("%s %s: lag alert not delivered: %s", item.department, item.year, problem)
-            if not problems:
-                told.add(item.department)
+        told.update(item.department for item in _delivered(lag_alerts(found, run_id, told), settings, "lag alert"))
     summary.told = sorted(told & set(summary.lagging))
     lit = told_lights(found, previous)  # red items alerted at this data date by an earlier run
     if settings.light_alerts:
-        for item in light_alerts(summary.red, year, run_id, lit):
-            problems = deliver(item, settings, "lag")
-            for problem in problems:
-                log.warning("%s %s: red-light alert not delivered: %s", item.department, item.year, problem)
-            if not problems:
-                lit.setdefault(item.department, set()).update(light_key(f) for f in item.findings)
+        for item in _delivered(light_alerts(summary.red, year, run_id, lit), settings, "red-light alert"):
+            lit.setdefault(item.department, set()).update(light_key(f) for f in item.findings)
     summary.told_lights = {code: sorted(items) for code, items in sorted(lit.items()) if code in summary.red}
     return summary
+
+
+def _delivered(alerts: list[LagAlert], settings: Settings, what: str) -> list[LagAlert]:
+    """Each of ``alerts`` sent on the lag alerts' channels; those delivered (a channel that failed is logged, and
+    its alert goes again on the next run)."""
+    log = get_run_logger()
+    out = []
+    for item in alerts:
+        problems = deliver(item, settings, "lag")
+        for problem in problems:
+            log.warning("%s %s: %s not delivered: %s", item.department, item.year, what, problem)
+        if not problems:
+            out.append(item)
+    return out
 
 
 @task(name="check-targets", cache_policy=NO_CACHE)

@@ -27,7 +27,7 @@ from tasks.report.project_form import file_stem, form_docx, form_html, form_xlsx
 from tasks.report.projects import written_target
 from tasks.report.targets import in_unit, number, target_unit
 from tasks.warehouse import queries as q
-from tasks.warehouse.monitoring import Progress
+from tasks.warehouse.monitoring import Progress, rate_of
 
 OWN = ""  # the project code of a department's own form
 NOT_SUBMITTED = "部门尚未报送本期绩效运行监控表：本表为草稿，只有资金执行部分。"
@@ -81,9 +81,8 @@ class DualForm:
 
     @property
     def rate(self) -> Decimal | None:
-        """执行率 (支付进度) as a fraction, as :class:`~tasks.warehouse.monitoring.Progress` gives it."""
-        return Progress(self.department_code, "", "project", self.project_code, "", self.budget_fen,
-                        self.paid_fen).rate
+        """执行率 (支付进度) as a fraction (:func:`~tasks.warehouse.monitoring.rate_of`)."""
+        return rate_of(self.paid_fen, self.budget_fen)
 
     @property
     def projection_fen(self) -> int | None:
@@ -164,6 +163,11 @@ def unmatched(rows: list[q.MonitoringRow], units: dict[str, set[str]]) -> list[s
     return out
 
 
+def _noted_on(project: str, named: dict[str, set[str]]) -> str:
+    """The form a note about ``project`` goes on: its own, or the department's own when it has no form."""
+    return project if project in named else OWN
+
+
 def dual_forms(conn: sa.Connection, m: Monitoring, profile: lg.LightsProfile,
                followup_day: dt.date | None = None) -> list[DualForm]:
     """Every open department's forms as of ``m.as_of``: its own (its 绩效目标), then each 项目支出 project with a
@@ -199,14 +203,14 @@ def dual_forms(conn: sa.Connection, m: Monitoring, profile: lg.LightsProfile,
         # the rows that name a 绩效目标 of a form: a form with none of them is not submitted (a 草稿)
         submitted = {(r.project_code, r.indicator): r for r in rows if r.indicator in named.get(r.project_code, ())}
         notes: dict[str, list[str]] = {}
-        for r in rows:  # noted on its project's form; on the department's own when that project has none
-            notes.setdefault(r.project_code if r.project_code in named else OWN, []).extend(unmatched([r], named))
+        for r in rows:
+            notes.setdefault(_noted_on(r.project_code, named), []).extend(unmatched([r], named))
         for project, day_later in later.items():
-            kept = any(p == project for p, _ in submitted)
-            notes.setdefault(project if project in named else OWN, []).insert(0, later_note(day_later, kept))
+            notes.setdefault(_noted_on(project, named), []).insert(
+                0, later_note(day_later, any(p == project for p, _ in submitted)))
         mine = followups.get(code, [])
-        for f in mine:  # a 整改 of a project that has no form: noted on the department's own
-            notes.setdefault(f.project_code if f.project_code in named else OWN, []).extend(
+        for f in mine:
+            notes.setdefault(_noted_on(f.project_code, named), []).extend(
                 rc.row_problems(f, named.get(f.project_code)))
         for project, name, initial, targets in units:
             row = progress.get((code, project))

@@ -224,13 +224,15 @@ class LagAlert:
                 "findings": self.findings, "run_id": self.run_id}
 
 
-def already_told(m: Monitoring, previous: dict[str, Any] | None, key: str = "told") -> set[str]:
-    """The departments an earlier run has delivered an alert of at this data date: ``previous`` is the last
-    run's monitoring as ``RunSummary.as_dict`` keeps it (its ``told`` for lags, ``told_lights`` for red lights,
-    at its ``as_of``)."""
-    if previous is None or previous.get("as_of") != m.as_of.isoformat():
-        return set()
-    return set(previous.get(key) or [])
+def _at_this_date(m: Monitoring, previous: dict[str, Any] | None) -> dict[str, Any]:
+    """The last run's monitoring (as ``RunSummary.as_dict`` keeps it) when it was at ``m``'s data date; else {}."""
+    return previous if previous is not None and previous.get("as_of") == m.as_of.isoformat() else {}
+
+
+def already_told(m: Monitoring, previous: dict[str, Any] | None) -> set[str]:
+    """The departments whose lag at this data date an earlier run has delivered an alert of: ``previous``
+    is the last run's monitoring as ``RunSummary.as_dict`` keeps it (its ``told``, at its ``as_of``)."""
+    return set(_at_this_date(m, previous).get("told") or [])
 
 
 def lag_alerts(m: Monitoring, run_id: str, told: set[str] | None = None) -> list[LagAlert]:
@@ -248,9 +250,7 @@ def light_key(item: str) -> str:
 def told_lights(m: Monitoring, previous: dict[str, Any] | None) -> dict[str, set[str]]:
     """The red items (:func:`light_key`) an earlier run has alerted at this data date, by department: ``previous``
     is the last run's monitoring as ``RunSummary.as_dict`` keeps it (its ``told_lights``, at its ``as_of``)."""
-    if previous is None or previous.get("as_of") != m.as_of.isoformat():
-        return {}
-    kept = previous.get("told_lights") or {}
+    kept = _at_this_date(m, previous).get("told_lights") or {}
     return {str(code): set(items) for code, items in kept.items()} if isinstance(kept, dict) else {}
 
 

@@ -13,6 +13,7 @@ import datetime as dt
 
 from tasks.report import formatting as fmt
 from tasks.report.grid import Cell, Row
+from tasks.report.monitoring import chinese_date
 from tasks.warehouse.queries import RectificationRow
 
 SPENDING = "资金执行"
@@ -20,11 +21,6 @@ OWN = "部门整体"
 HEADERS = ("整改事项", "下达日期", "整改要求", "整改期限", "整改结果", "状态")
 MONITORING_SPANS = (2, 1, 2, 1, 2, 2)  # the 绩效运行监控表's ten columns (tasks/report/dual.py WIDTHS)
 PROJECT_SPANS = (2, 1, 3, 1, 2, 1)  # the 项目支出绩效自评表's ten columns
-
-
-def chinese(day: dt.date | None) -> str:
-    """2023年7月10日; — for none."""
-    return "—" if day is None else f"{day.year}年{day.month}月{day.day}日"
 
 
 def short(day: dt.date | None) -> str:
@@ -66,7 +62,7 @@ def row_problems(row: RectificationRow, indicators: set[str] | None) -> list[str
     (``indicators``; None: its project has no form), dates out of order. Empty when none."""
     where = OWN if not row.project_code else f"项目 {row.project_code}"
     if indicators is None:
-        return [f"整改跟踪表中{where}（{chinese(row.requested_on)}下达）：本部门没有该项目，未采用。"]
+        return [f"整改跟踪表中{where}（{chinese_date(row.requested_on)}下达）：本部门没有该项目，未采用。"]
     out = []
     if row.indicator and row.indicator not in indicators:
         out.append(f"整改跟踪表中{where}的「{row.indicator}」不是其绩效目标中的三级指标，请核对。")
@@ -92,7 +88,7 @@ def grid_rows(rows: list[RectificationRow], day: dt.date, heading: str = "整改
     known = known_on(rows, day)
     if not known:
         return []
-    out: list[Row] = [[Cell(f"{heading}（截至{chinese(day)}）", 10, "head")],
+    out: list[Row] = [[Cell(f"{heading}（截至{chinese_date(day)}）", 10, "head")],
                       [Cell(h, span, "head") for h, span in zip(HEADERS, spans, strict=True)]]
     for r in known:
         text = status(r, day)
@@ -113,13 +109,13 @@ def followup(rows: list[RectificationRow], day: dt.date, names: dict[str, str],
     """The bureau's 整改 follow-up as of ``day``: a sentence of counts, and each 整改 still open (overdue first)
     as a table row — 状态, 部门, 项目, 整改事项, 下达日期, 整改期限, 整改要求, 整改结果. ``names``: department code →
     name; ``projects``: (department, project code) → project name. None when nothing was requested by ``day``."""
-    known = [r for r in rows if r.requested_on <= day]
+    known = known_on(rows, day)
     if not known:
         return None
     still = open_items(known, day)
     overdue = sum(1 for r in still if r.overdue_on(day))
-    sentence = (f"整改跟踪（截至{chinese(day)}）：已下达整改要求 {len(known)} 项，已完成 {len(known) - len(still)} 项，"
-                f"未完成 {len(still)} 项（其中逾期 {overdue} 项）。")
+    sentence = (f"整改跟踪（截至{chinese_date(day)}）：已下达整改要求 {len(known)} 项，"
+                f"已完成 {len(known) - len(still)} 项，未完成 {len(still)} 项（其中逾期 {overdue} 项）。")
 
     def project(r: RectificationRow) -> str:
         return projects.get((r.department_code, r.project_code), r.project_code) if r.project_code else OWN

@@ -41,7 +41,12 @@ class Progress:
     @property
     def rate(self) -> Decimal | None:
         """支付进度 as a fraction (0.4847 = 48.47 %); None without a budget."""
-        return Decimal(self.paid_fen) / Decimal(self.budget_fen) if self.budget_fen else None
+        return rate_of(self.paid_fen, self.budget_fen)
+
+
+def rate_of(paid_fen: int, budget_fen: int) -> Decimal | None:
+    """支付进度 (执行率): ``paid_fen`` over ``budget_fen`` as an exact fraction; None without a budget."""
+    return Decimal(paid_fen) / Decimal(budget_fen) if budget_fen else None
 
 
 def month_end(day: dt.date) -> dt.date:

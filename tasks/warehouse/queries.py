@@ -176,7 +176,7 @@ def open_years(conn: sa.Connection, departments: list[str], up_to: int) -> dict[
         {"d": list(departments), "y": up_to}).all()
     out: dict[str, dict[int, dt.date]] = {code: {} for code in departments}
     for code, year, last in rows:
-        out[str(code)][int(year)] = last if isinstance(last, dt.date) else dt.date.fromisoformat(str(last)[:10])
+        out[str(code)][int(year)] = _date(last) or dt.date.min  # MAX of a group's rows: never NULL
     return out
 
 

@@ -17,6 +17,18 @@ from tests.e2e.conftest import OUTPUT, Stack, final_state, open_custom_run, subm
 pytestmark = pytest.mark.e2e
 
 
+def open_link(page: Any, link: Any) -> Any:
+    """The page ``link`` opens, in a new tab or in the same one, loaded."""
+    try:
+        with page.context.expect_page(timeout=10_000) as opened:
+            link.click()
+        target = opened.value
+    except PlaywrightTimeout:  # opened in the same tab
+        target = page
+    target.wait_for_load_state()
+    return target
+
+
 def test_custom_run_from_the_ui_form(stack, browser_page):
     page = browser_page
     open_custom_run(page, stack)
@@ -50,13 +62,7 @@ def test_custom_run_from_the_ui_form(stack, browser_page):
     page.screenshot(path=str(OUTPUT / "run-artifact.png"), full_page=True)
     href = str(link.get_attribute("href"))
     assert href == f"{stack.reports}2022/{LIWAN}/report.html"
-    try:
-        with page.context.expect_page(timeout=10_000) as opened:
-            link.click()
-        report = opened.value
-    except PlaywrightTimeout:  # opened in the same tab
-        report = page
-    report.wait_for_load_state()
+    report = open_link(page, link)
     assert report.url == href and "（三）绩效指标" in report.content() and "三级指标" in report.content()
     report.screenshot(path=str(OUTPUT / "report-from-artifact.png"))
 
@@ -186,13 +192,7 @@ def test_the_red_project_is_found_in_the_ui(stack, night_2023, browser_page):
     link = row.get_by_role("link", name="XM23001")
     href = str(link.get_attribute("href"))
     assert href == f"{stack.reports}2023/440103-SWJ/monitoring/XM23001.html"
-    try:
-        with page.context.expect_page(timeout=10_000) as opened:
-            link.click()
-        form = opened.value
-    except PlaywrightTimeout:  # opened in the same tab
-        form = page
-    form.wait_for_load_state()
+    form = open_link(page, link)
     assert form.url == href
     text = form.content()
     assert "项目支出绩效运行监控表" in text and "监控结果" in text and "红灯" in text and "LGT-001" in text
