@@ -9,6 +9,7 @@ from prefect.states import Failed, State
 from pydantic import Field
 
 from flows.self_evaluation import Departments, self_evaluation
+from tasks import glossary as gl
 from tasks.domain import FIRST_YEAR, LAST_YEAR
 
 Years = Annotated[int, Field(ge=FIRST_YEAR, le=LAST_YEAR)]
@@ -31,14 +32,14 @@ def backfill(first_year: Years, last_year: Years, departments: Departments = Non
     """
     log = get_run_logger()
     if last_year < first_year:
-        raise ValueError(f"last_year {last_year} is before first_year {first_year}")
+        raise ValueError(f"结束年度 {last_year} 早于起始年度 {first_year}（last_year is before first_year）")
     results: dict[int, str] = {}
     for year in range(first_year, last_year + 1):
         state = self_evaluation(year=year, departments=departments, source=source, warehouse_url=warehouse_url,
                                 output_dir=output_dir, return_state=True)
         results[year] = state.type.value
-        log.info("%s: %s %s", year, state.type.value, state.message or "")
+        log.info("%s 年：%s %s", year, gl.run_state(state.type.value), state.message or "")
     failed = [y for y, s in results.items() if s != "COMPLETED"]
     if failed:
-        return Failed(message=f"backfill: years {failed} did not complete", data=results)
+        return Failed(message=f"补跑（backfill）：{gl.years_line(results)}", data=results)
     return results

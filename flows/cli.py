@@ -1,8 +1,8 @@
-"""``selfeval``: run the yearly flow from a terminal or a scheduler.
+"""``selfeval``：在终端或定时任务中运行部门整体支出绩效自评（run the yearly flow from a terminal or a scheduler）.
 
-Exit codes (each with a one-line reason on stderr):
-0 success; 3 data refused (a fatal data-quality rule failed or an input is malformed;
-nothing of that department-year was loaded); 2 bad usage; 1 anything else.
+退出码（exit codes），每个都在 stderr 上附一行原因（a one-line reason）：
+0 成功（success）；3 数据未通过校验（data refused：致命规则未通过或输入文件有误，该部门该年度未入库）；
+2 参数错误（bad usage）；1 其他错误（anything else）。
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NoReturn, cast
+
+from tasks import glossary as gl
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
 
@@ -39,87 +41,96 @@ def _prefect_defaults(start_seconds: float | None = None) -> None:
         os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with its usage errors as one Chinese-first line (exit 2), not a usage block in English."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"selfeval: {gl.USAGE_ERROR}：{gl.usage_problem(message)}；"
+                              f"用法见 {self.prog} --help（see --help）\n")
+
+
+WAREHOUSE_HELP = "数据仓库的 SQLAlchemy 地址（warehouse URL；默认 duckdb:///var/warehouse.duckdb）"
+OUT_HELP = "输出目录（output folder；默认 out）"
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="selfeval", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="build the reports of a year")
-    run.add_argument("--year", type=int, help="report year (default: the current year, Asia/Shanghai)")
+    parser = _Parser(prog="selfeval", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True, title="命令（commands）")
+    run = sub.add_parser("run", help="生成一个年度的自评报告（build the reports of a year）")
+    run.add_argument("--year", type=int, help="年度（默认：本年，北京时间）")
     run.add_argument("--department", action="append", dest="departments", metavar="CODE",
-                     help="a department code; repeat for several (default: all)")
-    run.add_argument("--source", help="folder of finance/, statistics/, registry/, narrative/ "
-                                      "(default: the bundled sample)")
-    run.add_argument("--warehouse", help="SQLAlchemy URL (default: duckdb:///var/warehouse.duckdb)")
-    run.add_argument("--out", help="output folder (default: out)")
+                     help="部门编码，可重复（a department code; repeat for several；默认：全部）")
+    run.add_argument("--source", help="含 finance/、statistics/、registry/、narrative/ 的目录（landing zone；"
+                                      "默认：自带样例）")
+    run.add_argument("--warehouse", help=WAREHOUSE_HELP)
+    run.add_argument("--out", help=OUT_HELP)
     for name in ("finance", "statistics", "registry"):
         run.add_argument(f"--{name}", dest=f"{name}_source", metavar="LOCATION",
-                         help=f"{name} from a folder, an http(s) API or a database URL (default: <source>/{name})")
+                         help=f"{gl.source(name)}：目录、http(s) 接口或数据库地址（默认 <source>/{name}）")
     run.add_argument("--narrative", dest="narrative_dir", metavar="DIR",
-                     help="folder of <year>/<department>.yaml or .docx (default: <source>/narrative)")
+                     help="文字材料目录，<year>/<department>.yaml 或 .docx（默认 <source>/narrative）")
     run.add_argument("--force", action="store_true",
-                     help="process every department, even those whose inputs and code are unchanged")
+                     help="全部重算，包括输入与程序均未变化的部门（process every department）")
     run.add_argument("--review", action="store_true",
-                     help="reports are 草稿 until a reviewer approves them in the Prefect UI of $PREFECT_API_URL "
-                          "(the run waits for each decision; deploy/README.md)")
+                     help="报告经审核人在 $PREFECT_API_URL 的 Prefect 界面批准前为草稿，运行等待每个决定"
+                          "（review；deploy/README.md）")
 
-    explain = sub.add_parser("explain", help="how a figure of a report was obtained: query, sources, rules")
-    explain.add_argument("--year", type=int, required=True)
-    explain.add_argument("--department", required=True, metavar="CODE")
-    explain.add_argument("--figure", required=True, metavar="NAME", help="a figure name, e.g. executed")
-    explain.add_argument("--warehouse", help="SQLAlchemy URL (default: duckdb:///var/warehouse.duckdb)")
+    explain = sub.add_parser("explain", help="报告中一个数字的来历：查询、来源与规则（how a figure was obtained）")
+    explain.add_argument("--year", type=int, required=True, help="年度")
+    explain.add_argument("--department", required=True, metavar="CODE", help="部门编码")
+    explain.add_argument("--figure", required=True, metavar="NAME", help="指标名，如 executed（a figure name）")
+    explain.add_argument("--warehouse", help=WAREHOUSE_HELP)
 
-    form = sub.add_parser("form", help="write a department-year's narrative as a Word form to fill in "
-                                       "(docs/narrative-form.md)")
-    form.add_argument("--year", type=int, required=True)
-    form.add_argument("--department", required=True, metavar="CODE")
+    form = sub.add_parser("form", help="生成部门文字材料的 Word 填报表（the narrative as a Word form；"
+                                       "docs/narrative-form.md）")
+    form.add_argument("--year", type=int, required=True, help="年度")
+    form.add_argument("--department", required=True, metavar="CODE", help="部门编码")
     form.add_argument("--out", dest="form_out", metavar="FILE.docx",
-                      help="where to write it (default: <out>/forms/<year>/<department>.docx)")
-    form.add_argument("--source", help="landing zone whose narrative/ pre-fills the form (default: the bundled sample)")
+                      help="保存位置（默认 <out>/forms/<year>/<department>.docx）")
+    form.add_argument("--source", help="预填所用 narrative/ 所在目录（默认：自带样例）")
     form.add_argument("--narrative", dest="narrative_dir", metavar="DIR",
-                      help="folder of <year>/<department>.yaml|.docx (default: <source>/narrative)")
-    form.add_argument("--warehouse", help="SQLAlchemy URL the figures' values are read from "
-                                          "(default: duckdb:///var/warehouse.duckdb)")
+                      help="文字材料目录，<year>/<department>.yaml|.docx（默认 <source>/narrative）")
+    form.add_argument("--warehouse", help=WAREHOUSE_HELP)
 
-    projects = sub.add_parser("projects", help="write the 项目支出绩效自评表 of loaded departments again, in any "
-                                               "format (the nightly writes xlsx and html; docx and pdf on demand)")
-    projects.add_argument("--year", type=int, required=True)
-    projects.add_argument("--department", nargs="+", metavar="CODE", help="default: every department loaded")
+    projects = sub.add_parser("projects", help="重新生成已入库部门的项目支出绩效自评表，任意格式（每晚生成 xlsx 与 "
+                                               "html；docx、pdf 按需）")
+    projects.add_argument("--year", type=int, required=True, help="年度")
+    projects.add_argument("--department", nargs="+", metavar="CODE", help="部门编码（默认：全部已入库部门）")
     projects.add_argument("--format", nargs="+", dest="formats", choices=("xlsx", "html", "docx", "pdf"),
-                          default=["xlsx", "html", "docx", "pdf"])
-    projects.add_argument("--warehouse", help="SQLAlchemy URL (default: duckdb:///var/warehouse.duckdb)")
-    projects.add_argument("--out", help="output folder (default: out)")
+                          default=["xlsx", "html", "docx", "pdf"], help="格式（formats）")
+    projects.add_argument("--warehouse", help=WAREHOUSE_HELP)
+    projects.add_argument("--out", help=OUT_HELP)
 
-    monitor = sub.add_parser("monitor", help="the 双监控 (绩效运行监控表 and the bureau's summary) of an open year "
-                                             "rebuilt as of any date from the warehouse (docs/monitoring.md)")
-    monitor.add_argument("--year", type=int, required=True)
+    monitor = sub.add_parser("monitor", help="按任一日期重建未结束年度的双监控：绩效运行监控表与汇总"
+                                             "（docs/monitoring.md）")
+    monitor.add_argument("--year", type=int, required=True, help="年度")
     monitor.add_argument("--as-of", dest="as_of", type=_date, metavar="YYYY-MM-DD",
-                         help="the date to rebuild it as of (default: the data's date, as the nightly)")
-    monitor.add_argument("--department", nargs="+", metavar="CODE", help="default: every department monitored")
+                         help="截至日期（默认：数据日期，与每晚运行相同）")
+    monitor.add_argument("--department", nargs="+", metavar="CODE", help="部门编码（默认：全部纳入监控的部门）")
     monitor.add_argument("--format", nargs="+", dest="formats", choices=("xlsx", "html", "docx"),
-                         default=["xlsx", "html"])
-    monitor.add_argument("--warehouse", help="SQLAlchemy URL (default: duckdb:///var/warehouse.duckdb)")
-    monitor.add_argument("--out", help="output folder (default: out); the forms go to <out>/<year>/monitoring/<date>/")
+                         default=["xlsx", "html"], help="格式（formats）")
+    monitor.add_argument("--warehouse", help=WAREHOUSE_HELP)
+    monitor.add_argument("--out", help="输出目录（默认 out）；表格写入 <out>/<year>/monitoring/<date>/")
 
-    rollup = sub.add_parser("rollup", help="one summary across every department of a year in the warehouse")
-    rollup.add_argument("--year", type=int, required=True)
-    rollup.add_argument("--warehouse", help="SQLAlchemy URL (default: duckdb:///var/warehouse.duckdb)")
-    rollup.add_argument("--out", help="output folder (default: out)")
+    rollup = sub.add_parser("rollup", help="一个年度全部部门的汇总（roll-up）")
+    rollup.add_argument("--year", type=int, required=True, help="年度")
+    rollup.add_argument("--warehouse", help=WAREHOUSE_HELP)
+    rollup.add_argument("--out", help=OUT_HELP)
 
-    synth = sub.add_parser("synth", help="generate a synthetic city's landing zone (seeded, with planted faults)")
-    synth.add_argument("--out", required=True, help="folder to write the landing zone to (must not exist)")
-    synth.add_argument("--departments", type=int, default=60)
-    synth.add_argument("--years", type=int, nargs="+", default=[2022])
-    synth.add_argument("--payments", type=int, default=1_000_000, help="payment lines across all departments")
-    synth.add_argument("--enterprises", type=int, default=20_000)
-    synth.add_argument("--fault-rate", type=float, default=0.0, help="share of departments given one known fault")
-    synth.add_argument("--seed", type=int, default=7)
+    synth = sub.add_parser("synth", help="生成合成城市的数据（带种子与预置错误，供测试与基准）")
+    synth.add_argument("--out", required=True, help="写入目录（须不存在或为空）")
+    synth.add_argument("--departments", type=int, default=60, help="部门数")
+    synth.add_argument("--years", type=int, nargs="+", default=[2022], help="年度")
+    synth.add_argument("--payments", type=int, default=1_000_000, help="全部部门的支付明细行数")
+    synth.add_argument("--enterprises", type=int, default=20_000, help="企业数")
+    synth.add_argument("--fault-rate", type=float, default=0.0, help="预置一个错误的部门比例（0 至 1）")
+    synth.add_argument("--seed", type=int, default=7, help="随机种子")
 
-    automations = sub.add_parser("automations", help="create the alerting automations on $PREFECT_API_URL")
+    automations = sub.add_parser("automations", help="在 $PREFECT_API_URL 上创建告警自动化（alerting automations）")
     automations.add_argument("--block", required=True, metavar="TYPE/NAME",
-                             help="the notification block to alert through, e.g. slack-webhook/ops")
-    automations.add_argument("--file", help="automation definitions (default: deploy/automations.yaml)")
+                             help="发送告警的通知块，如 slack-webhook/ops（notification block）")
+    automations.add_argument("--file", help="自动化定义（默认 deploy/automations.yaml）")
     return parser
-
 
 DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?|(\d{4})(\d{2})(\d{2})")
 
@@ -133,7 +144,7 @@ def _date(text: str) -> dt.date:
         y, m, d = (int(g) for g in found.groups() if g is not None)
         return dt.date(y, m, d)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} 不是日期，应为 2023-08-31 (not a date)") from None
+        raise argparse.ArgumentTypeError(f"{text!r} 不是日期，应为 2023-08-31（not a date）") from None
 
 
 def _fail(code: int, message: str) -> int:
@@ -152,7 +163,7 @@ def _progress_bar(departments: list[str] | None) -> Iterator[None]:
     if sys.stderr.isatty():
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        bar = Progress(TextColumn("[bold]departments"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        bar = Progress(TextColumn("[bold]部门（departments）"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                        TextColumn("{task.description}"), transient=False)
         job = bar.add_task("", total=None)
 
@@ -183,8 +194,6 @@ def server_problem(exc: BaseException, api_url: str | None, start_seconds: float
     temporary one when ``api_url`` is empty); None for any other exception."""
     import httpx
 
-    from tasks import glossary as gl
-
     if isinstance(exc, RuntimeError) and "ephemeral Prefect API server" in str(exc):
         return gl.SERVER_START_FAILED.format(seconds=start_seconds)
     if isinstance(exc, (httpx.TransportError, httpx.HTTPStatusError, ConnectionError)):
@@ -195,15 +204,10 @@ def server_problem(exc: BaseException, api_url: str | None, start_seconds: float
 
 
 def run(args: argparse.Namespace) -> int:
-    from pydantic import ValidationError
-
     from tasks.domain import FIRST_YEAR, LAST_YEAR
     from tasks.sources.contract import DEPARTMENT_CODE
 
-    try:
-        settings = _settings(args)
-    except ValidationError as exc:
-        return _fail(EXIT_USAGE, " ".join(str(exc).split()))
+    settings = _settings(args)
     if args.year is not None and not FIRST_YEAR <= args.year <= LAST_YEAR:
         return _fail(EXIT_USAGE, f"年度应在 {FIRST_YEAR} 至 {LAST_YEAR} 之间（the year is between {FIRST_YEAR} and "
                                  f"{LAST_YEAR}）：{args.year}")
@@ -218,8 +222,7 @@ def run(args: argparse.Namespace) -> int:
     from tasks.resources import WarehouseUnreachable
 
     if (args.review or settings.review) and not PREFECT_API_URL.value():
-        return _fail(EXIT_USAGE, "review needs a Prefect server whose UI reviewers can open: set PREFECT_API_URL "
-                                 "(the temporary server of a plain run has no UI), or run without review")
+        return _fail(EXIT_USAGE, gl.REVIEW_NEEDS_SERVER)
     selected = with_runner(self_evaluation, settings.dask_address)
     try:
         with _progress_bar(args.departments):
@@ -257,15 +260,15 @@ def _print_summary(summary: object) -> None:
     for o in getattr(summary, "outcomes", []):
         where = o.reports.get("md", "") if o.reports else "; ".join(o.reasons)
         if o.missing:
-            where += f"  (草稿; not yet submitted: {'、'.join(o.missing)})"
-        print(f"{o.department_code} {summary.year}: {o.status}  {where}")  # type: ignore[attr-defined]
+            where += f"（{gl.MISSING}：{'、'.join(o.missing)}）"
+        print(f"{o.department_code} {summary.year}: {gl.status(o.status)}  {where}")  # type: ignore[attr-defined]
     monitoring = getattr(summary, "monitoring", None)
     if monitoring is not None:
-        print(f"支付进度 as of {monitoring.as_of} (序时进度 {monitoring.time_progress}%): "
-              + ", ".join(f"{code} {paid}" for code, paid in monitoring.paid.items()))
+        print(f"支付进度（截至 {monitoring.as_of}，序时进度 {monitoring.time_progress}%）："
+              + "，".join(f"{code} {paid}" for code, paid in monitoring.paid.items()))
         for code, findings in monitoring.lagging.items():
             for finding in findings:
-                print(f"{code} {summary.year}: lagging  {finding}")  # type: ignore[attr-defined]
+                print(f"{code} {summary.year}: {gl.LAGGING}  {finding}")  # type: ignore[attr-defined]
         for note in monitoring.notes:
             print(note)
 
@@ -293,7 +296,8 @@ def explain(args: argparse.Namespace) -> int:
         return _fail(EXIT_USAGE, str(exc))
     names = registry.names  # every figure read_figures gives
     if args.figure not in names:
-        return _fail(EXIT_USAGE, f"unknown figure {args.figure!r}; known: {', '.join(sorted(names))}")
+        return _fail(EXIT_USAGE, f"没有这个指标（unknown figure）：{args.figure!r}；"
+                                 f"已有（known）：{', '.join(sorted(names))}")
     engine = engine_for(settings, migrate=True)  # no run has prepared it
     try:
         with engine.connect() as conn:
@@ -315,12 +319,12 @@ def form(args: argparse.Namespace) -> int:
     from tasks.resources import engine_for
 
     if not SAFE_CODE.match(args.department):
-        return _fail(EXIT_USAGE, f"department code {args.department!r} is not a valid code")
+        return _fail(EXIT_USAGE, gl.NOT_A_CODE.format(codes=args.department))
     settings = _settings(args)
     out = (Path(args.form_out) if args.form_out
            else settings.output_dir / "forms" / str(args.year) / f"{args.department}.docx")
     if out.suffix.lower() != ".docx":
-        return _fail(EXIT_USAGE, f"{out}: the form is a Word document; name it .docx")
+        return _fail(EXIT_USAGE, f"{out}：填报表是 Word 文档，文件名应以 .docx 结尾（the form is a Word document）")
     engine = engine_for(settings, migrate=True)  # no run may have prepared it
     try:
         data, note = narrative_form(engine, settings, args.department, args.year, dt.datetime.now(TIMEZONE))
@@ -330,11 +334,11 @@ def form(args: argparse.Namespace) -> int:
         engine.dispose()
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
-    print(f"form {args.department} {args.year}: {out}")
+    print(f"文字材料填报表 {args.department} {args.year}: {out}")
     print(f"  {note}")
-    replaces = " (instead of the .yaml)" if (settings.narrative_root() / str(args.year) /
-                                             f"{args.department}.yaml").exists() else ""
-    print(f"  fill it in, then save it as narrative/{args.year}/{args.department}.docx in the landing zone{replaces}")
+    replaces = "（取代原 .yaml）" if (settings.narrative_root() / str(args.year) /
+                                    f"{args.department}.yaml").exists() else ""
+    print(f"  填写后另存为数据目录中的 narrative/{args.year}/{args.department}.docx{replaces}")
     return EXIT_OK
 
 
@@ -343,9 +347,9 @@ def projects(args: argparse.Namespace) -> int:
     from tasks.report.render import SAFE_CODE
     from tasks.resources import engine_for
 
-    for code in args.department or []:
-        if not SAFE_CODE.match(code):
-            return _fail(EXIT_USAGE, f"department code {code!r} is not a valid code")
+    bad = [code for code in args.department or [] if not SAFE_CODE.match(code)]
+    if bad:
+        return _fail(EXIT_USAGE, gl.NOT_A_CODE.format(codes="、".join(bad)))
     settings = _settings(args)
     engine = engine_for(settings, migrate=True)  # no run may have prepared it
     try:
@@ -365,11 +369,11 @@ def monitor(args: argparse.Namespace) -> int:
     from tasks.report.render import SAFE_CODE
     from tasks.resources import engine_for
 
-    for code in args.department or []:
-        if not SAFE_CODE.match(code):
-            return _fail(EXIT_USAGE, f"department code {code!r} is not a valid code")
+    bad = [code for code in args.department or [] if not SAFE_CODE.match(code)]
+    if bad:
+        return _fail(EXIT_USAGE, gl.NOT_A_CODE.format(codes="、".join(bad)))
     if args.as_of is not None and args.as_of.year != args.year:
-        return _fail(EXIT_USAGE, f"--as-of {args.as_of} 不在 {args.year} 年内 (is not in {args.year})")
+        return _fail(EXIT_USAGE, f"--as-of {args.as_of} 不在 {args.year} 年内（is not in {args.year}）")
     settings = _settings(args)
     engine = engine_for(settings, migrate=True)  # no run may have prepared it
     try:
@@ -398,7 +402,7 @@ def rollup(args: argparse.Namespace) -> int:
         return _fail(EXIT_USAGE, str(exc))
     finally:
         engine.dispose()
-    print(f"roll-up {args.year}: {paths['html']}")
+    print(f"汇总（roll-up）{args.year}: {paths['html']}")
     return EXIT_OK
 
 
@@ -407,30 +411,30 @@ def synth(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     if out.exists() and any(out.iterdir()):
-        return _fail(EXIT_USAGE, f"{out} exists and is not empty")
+        return _fail(EXIT_USAGE, f"{out}：目录已存在且不为空（exists and is not empty）")
     if not 0 <= args.fault_rate <= 1:
-        return _fail(EXIT_USAGE, "--fault-rate is a share between 0 and 1")
+        return _fail(EXIT_USAGE, "--fault-rate 应在 0 至 1 之间（a share between 0 and 1）")
     spec = CitySpec(departments=args.departments, years=tuple(args.years), payments=args.payments,
                     enterprises=args.enterprises, fault_rate=args.fault_rate, seed=args.seed)
     expected = build_city(out, spec)
     lines = sum(sum(1 for _ in p.open(encoding="utf-8")) - 1 for p in out.glob("finance/*/*/payments.csv"))
-    print(f"{out}: {args.departments} departments, {lines:,} payment lines, "
-          f"{len(expected)} planted faults (expected_faults.csv)")
+    print(f"{out}：{args.departments} 个部门（departments），{lines:,} 行支付明细（payment lines），"
+          f"{len(expected)} 个预置错误（planted faults，expected_faults.csv）")
     return EXIT_OK
 
 
 def automations(args: argparse.Namespace) -> int:
     _prefect_defaults()
     if not args.block:
-        return _fail(EXIT_USAGE, "name the notification block: --block <block-type>/<name>")
+        return _fail(EXIT_USAGE, "请指定通知块（name the notification block）：--block <block-type>/<name>")
     from tasks.automations import AUTOMATIONS_FILE, create_automations
 
     try:
         names = create_automations(args.block, Path(args.file) if args.file else AUTOMATIONS_FILE)
     except ValueError as exc:  # Prefect says a block does not exist with a ValueError
-        return _fail(EXIT_USAGE, f"notification block {args.block!r}: {exc}")
+        return _fail(EXIT_USAGE, f"通知块 {args.block!r} 不可用（notification block: {exc}）")
     for name in names:
-        print(f"automation: {name} -> {args.block}")
+        print(f"告警自动化（automation）：{name} -> {args.block}")
     return EXIT_OK
 
 
@@ -440,7 +444,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "rollup": rollup,
                 "automations": automations,
                 "synth": synth}
-    return commands[args.command](args)
+    from pydantic import ValidationError
+
+    from tasks.settings import invalid_settings
+
+    try:
+        return commands[args.command](args)
+    except ValidationError as exc:  # a bad SELFEVAL_* setting or option: one line, whichever command read it
+        return _fail(EXIT_USAGE, invalid_settings(exc))
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from prefect.states import Completed, Failed, State
 from flows.self_evaluation import self_evaluation, with_runner
 from flows.steps.sources import extract_departments
 from flows.steps.warehouse import report_status
+from tasks import glossary as gl
 from tasks import pipeline as pl
 from tasks.domain import TIMEZONE, today
 from tasks.settings import Settings
@@ -54,15 +55,17 @@ def nightly(today: dt.date | None = None) -> State[Any]:
     # without the catalogue, the previous year is processed: that run then refuses and alerts
     years = pl.nightly_years(night, previous, last_run) if codes else [night.year - 1, night.year]
     if night.year - 1 in years:
-        log.info("%s: %s reports not final yet (%s): processing it too", night, night.year - 1,
-                 ", ".join(pl.waiting_for(previous, last_run)) or "the department catalogue could not be read")
+        log.info("%s：%s 年度报告尚未定稿（%s），一并处理（not final yet: processing it too）",
+                 night, night.year - 1,
+                 "、".join(pl.waiting_for(previous, last_run))
+                 or "部门目录无法读取（the department catalogue could not be read）")
     results: dict[int, str] = {}
     for year in years:
         state = cast("State[Any]", with_runner(self_evaluation, settings.dask_address)(year=year, return_state=True))
         results[year] = state.type.value
-        log.info("%s: %s %s", year, state.type.value, state.message or "")
-    text = "; ".join(f"{year}: {value}" for year, value in results.items())
+        log.info("%s 年：%s %s", year, gl.run_state(state.type.value), state.message or "")
+    text = f"{night} 夜间运行（nightly）：{gl.years_line(results)}"
     failed = [year for year, value in results.items() if value != "COMPLETED"]
     if failed:
-        return Failed(message=f"night of {night}: {text}", data=results)
-    return Completed(message=f"night of {night}: {text}", data=results)
+        return Failed(message=text, data=results)
+    return Completed(message=text, data=results)

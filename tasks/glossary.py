@@ -105,22 +105,96 @@ WAREHOUSE_UNREACHABLE = ("无法连接数据仓库 {url}（cannot reach the ware
                          "（the database said: {reason}）")
 WAREHOUSE_FILE_HELD = ("，且没有其他进程占用该文件", ", and that no other process holds its file")
 
+# A Prefect state's type, as a flow run's message names it (the nightly's and the backfill's years).
+RUN_STATE = {"COMPLETED": "已完成", "FAILED": "失败", "CANCELLED": "已取消", "CRASHED": "异常中止",
+             "CANCELLING": "正在取消", "PAUSED": "已暂停", "RUNNING": "运行中", "PENDING": "等待中",
+             "SCHEDULED": "已计划"}
+
+
+def run_state(value: str) -> str:
+    """``"已完成（COMPLETED）"`` for a Prefect state type's value; an unknown one as is."""
+    return both(RUN_STATE[value], value) if value in RUN_STATE else value
+
+
+def years_line(results: dict[int, str]) -> str:
+    """The years of a nightly or backfill run and how each ended: ``"2022 年：已完成（COMPLETED）；2023 年：…"``."""
+    return "；".join(f"{year} 年：{run_state(value)}" for year, value in results.items())
+
+
+REVIEW_NEEDS_SERVER = ("审核需要审核人能打开界面的 Prefect 服务器：请设置 PREFECT_API_URL"
+                       "（普通运行的临时服务器没有界面），或不带 --review 运行"
+                       "（review needs a Prefect server whose UI reviewers can open）")
+NOT_A_CODE = "部门编码格式不正确（not a department code）：{codes}"
+LAGGING = both("滞后", "lagging")
+INVALID_SETTING = both("设置有误", "invalid setting")
+
+# pydantic's error types (https://docs.pydantic.dev/latest/errors/validation_errors/) as what is wrong with a
+# value (a setting, a narrative's field); {ge} and the like are the error's context.
+VALUE_PROBLEMS = {
+    "int_parsing": "应为整数", "int_type": "应为整数", "int_from_float": "应为整数",
+    "float_parsing": "应为数字", "float_type": "应为数字", "decimal_parsing": "应为数字", "decimal_type": "应为数字",
+    "bool_parsing": "应为 true 或 false", "bool_type": "应为 true 或 false",
+    "date_parsing": "应为日期，如 2023-06-30", "date_from_datetime_parsing": "应为日期，如 2023-06-30",
+    "date_type": "应为日期，如 2023-06-30",
+    "greater_than_equal": "应不小于 {ge}", "greater_than": "应大于 {gt}",
+    "less_than_equal": "应不大于 {le}", "less_than": "应小于 {lt}",
+    "json_invalid": "应为 JSON", "json_type": "应为 JSON", "list_type": "应为 JSON 列表，如 [2022]",
+    "dict_type": "应为 JSON 对象，如 {{\"budget_lines\": \"预算执行\"}}", "missing": "不能为空",
+    "string_type": "应为文字", "path_type": "应为文件路径", "value_error": "取值有误",
+    "too_short": "不能为空", "extra_forbidden": "不是可填写的字段", "literal_error": "取值不在可选范围内",
+    "enum": "取值不在可选范围内", "string_too_short": "不能为空",
+}
+
+
+def value_problem(kind: str, context: dict[str, object] | None = None) -> str:
+    """What a pydantic error of type ``kind`` says of a setting, in Chinese: ``"应不小于 1"``; "取值有误" for a
+    type not in :data:`VALUE_PROBLEMS`."""
+    return VALUE_PROBLEMS.get(kind, "取值有误").format(**{k: v for k, v in (context or {}).items()})
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+# argparse's own messages (Python 3.11's wording), as one Chinese-first line; the English follows in brackets.
+_USAGE = [
+    (re.compile(r"the following arguments are required: (.+)"), "缺少参数 {0}"),
+    (re.compile(r"unrecognized arguments: (.+)"), "无法识别的参数 {0}"),
+    (re.compile(r"argument (\S+): invalid int value: (.+)"), "参数 {0} 应为整数：{1}"),
+    (re.compile(r"argument (\S+): invalid float value: (.+)"), "参数 {0} 应为数字：{1}"),
+    (re.compile(r"argument (\S+): invalid choice: (.+?) \(choose from (.+)\)"), "参数 {0} 不能取 {1}，可选 {2}"),
+    (re.compile(r"argument (\S+): expected one argument"), "参数 {0} 后应有一个值"),
+    (re.compile(r"argument (\S+): expected at least one argument"), "参数 {0} 后应至少有一个值"),
+    (re.compile(r"argument (\S+): (.*[\u4e00-\u9fff].*)"), "参数 {0}：{1}"),  # our own type's message, Chinese
+]
+
+
+def usage_problem(message: str) -> str:
+    """argparse's ``message`` in Chinese, with the English in brackets: ``"缺少参数 --year（the following
+    arguments are required: --year）"``; a message not known here in brackets after 参数有误."""
+    for pattern, chinese in _USAGE:
+        found = pattern.fullmatch(message)
+        if found:
+            said = chinese.format(*found.groups()).replace("参数 command", "命令")  # the sub-command's choice
+            return said if _CJK.search(message) else both(said, message)
+    return both("参数有误", message)
+
+
 # English words a staff-facing text may contain besides rule ids, codes, file names and addresses: the
 # technical names operators type or see elsewhere. A test reads every artifact and alert against it.
 ALLOWED_ENGLISH = frozenset({
     "selfeval", "prefect", "pdf", "html", "docx", "md", "markdown", "word", "csv", "xlsx", "yaml", "sha",
-    "url", "api", "make", "serve", "sql", "duckdb", "postgresql", "excel", "wps", "gx",
-    *STATUS, *SEVERITY, *DECISION, "usage", "error",
+    "url", "api", "make", "serve", "sql", "duckdb", "postgresql", "excel", "wps", "gx", "true", "false",
+    *STATUS, *SEVERITY, *DECISION, "usage", "error", *(value.lower() for value in RUN_STATE),
 })
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z]+")
 # What is not prose: addresses, paths and file names, rule ids (FIN-001), setting names (SELFEVAL_X).
 _NOT_PROSE = re.compile(r"（(?:[^（）]|（[^（）]*）)*）|\([^()\s]*\)|https?://[^\s)]+|file://[^\s)]+|[\w./-]+\.(?:html|md|pdf|docx|csv|xlsx|yaml|json)\b"
-                        r"|\b[A-Z]{2,}-\d{3}\b|[\w-]*\d[\w-]*|\b[A-Z][A-Z0-9_]{3,}\b|`[^`]*`")
+                        r"|\b[A-Z]{2,}-\d{3}\b|[\w-]*\d[\w-]*|\b[A-Z][A-Z0-9_]{3,}\b|`[^`]*`"
+                        r"|(?<![\w-])--?[A-Za-z][\w-]*|'[^'\s]*'|selfeval [a-z]+")
 
 
 def english_words(text: str) -> set[str]:
     """The English words of ``text`` outside :data:`ALLOWED_ENGLISH`, ignoring English in full-width brackets
     after its Chinese (:func:`both`) and a code in ASCII ones (a column's: 支付金额 (amount)), addresses, paths,
-    file names, rule ids and setting names (lower-cased)."""
+    file names, rule ids, setting names, command-line options (``--year``), a quoted value as typed (``'abc'``)
+    and a ``selfeval`` command (lower-cased)."""
     prose = _NOT_PROSE.sub(" ", text)
     return {w.lower() for w in _TOKEN.findall(prose)} - ALLOWED_ENGLISH

@@ -347,7 +347,7 @@ class Plan:
     def advance(self, code: str, status: str) -> None:
         """One more department done, for the run's progress (the Prefect UI, the command line's bar)."""
         if self.progress is not None:
-            self.progress.advance(f"{code} {status}")
+            self.progress.advance(f"{code} {gl.status(status)}")
 
 
 @dataclass

@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -22,6 +22,24 @@ SAMPLE_DIR = PROJECT_ROOT / "data" / "sample"
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 MEMORY_SIZE = re.compile(r"\d+(\.\d+)?\s*[KMGT]i?B", re.IGNORECASE)
+
+
+def invalid_settings(exc: ValidationError) -> str:
+    """One Chinese-first line for the settings ``exc`` refused, each named as it is set
+    (``SELFEVAL_RENDER_WORKERS='abc'：应为整数（Input should be a valid integer…）``); the value is not shown for a
+    setting that may hold a secret (an address, a password, a token, a webhook)."""
+    from tasks import glossary as gl
+
+    said = []
+    for error in exc.errors():
+        name = "SELFEVAL_" + "__".join(str(part) for part in error["loc"]).upper() if error["loc"] else "SELFEVAL_*"
+        secret = any(word in name for word in ("URL", "PASSWORD", "TOKEN", "WEBHOOK", "SECRET", "BLOCK"))
+        value = "" if secret or error["type"] == "missing" else f"={error.get('input')!r}"
+        if error["type"] == "value_error":  # our own validators say it, Chinese first
+            said.append(f"{name}{value}：{error.get('ctx', {}).get('error', error['msg'])}")
+        else:
+            said.append(f"{name}{value}：{gl.both(gl.value_problem(error['type'], error.get('ctx')), error['msg'])}")
+    return f"{gl.INVALID_SETTING}：" + "；".join(said)
 
 
 class Settings(BaseSettings):
@@ -126,7 +144,7 @@ class Settings(BaseSettings):
         if value is None or (value.strip() == "" and info.field_name == "warehouse_memory_limit"):
             return None
         if not MEMORY_SIZE.fullmatch(value.strip()):
-            raise ValueError(f"SELFEVAL_{info.field_name.upper()}={value!r}: expected a size such as 256MB or 2GB")
+            raise ValueError("应为大小，如 256MB 或 2GB（expected a size such as 256MB or 2GB）")
         return value.strip()
 
     @field_validator("reports_base_url")
@@ -136,7 +154,7 @@ class Settings(BaseSettings):
         if value is None or not value.strip():
             return None
         if not re.match(r"https?://[^/\s]+", value.strip()):
-            raise ValueError(f"SELFEVAL_REPORTS_BASE_URL={value!r}: expected an http:// or https:// address")
+            raise ValueError("应为 http:// 或 https:// 地址（expected an http:// or https:// address）")
         return value.strip()
 
     def location(self, source: str) -> str:

@@ -18,8 +18,9 @@ from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
+from tasks import glossary as gl
 from tasks import yamlfile
-from tasks.report.narrative_form import FIELDS, MEASURES, PARAMETERS, FormError, read_form
+from tasks.report.narrative_form import FIELDS, MEASURES, NARRATIVE, PARAMETERS, FormError, read_form
 from tasks.sources.base import is_copy_of
 from tasks.sources.encoding import ACCEPTED, EncodingRefused, TextEncoding, decode
 from tasks.warehouse.metrics import Registry
@@ -75,13 +76,30 @@ class Narrative(BaseModel):
         return list(self._warnings)
 
     def place(self, field: str, index: int | None = None) -> str:
-        """How an error names a field: ``field achievements`` (YAML), or the form's section and paragraph."""
+        """How an error names a field: ``字段 achievements`` (YAML), or the form's section and paragraph."""
         places = self._places.get(field)
         if not places:
-            return f"field {field}" + (f".{index}" if index is not None else "")
+            return f"{FIELD} {field}" + (f".{index}" if index is not None else "")
         if index is not None and index < len(places):
             return places[index]
-        return places[0].split(", paragraph")[0].split(", row")[0]
+        return places[0].split("】")[0] + "】"
+
+
+FIELD = "字段"  # a YAML narrative's field, as its errors name it: 字段 functions.3
+
+
+def template_problem(exc: TemplateError) -> str:
+    """A text that cannot be filled in, said in Chinese with Jinja's words in brackets: a name that is neither a
+    figure nor a parameter (``没有名为 'x' 的指标或参数（'x' is undefined）``), a syntax error, anything else."""
+    from jinja2 import TemplateSyntaxError, UndefinedError
+
+    said = " ".join(str(exc).split())
+    if isinstance(exc, UndefinedError):
+        name = re.search(r"'([^']+)' is undefined", said)
+        return gl.both(f"没有名为 {name.group(1)!r} 的指标或参数" if name else "引用了不存在的名称", said)
+    if isinstance(exc, TemplateSyntaxError):
+        return gl.both(f"第 {exc.lineno} 行模板语法有误" if exc.lineno and exc.lineno > 1 else "模板语法有误", said)
+    return gl.both("无法填入数字", said)
 
 
 class NarrativeError(Exception):
@@ -130,8 +148,8 @@ def narrative_file(root: Path, year: int, department: str) -> Path | None:
     is none. Two at once (a YAML and a form, a file and its copy) are refused: which one is meant?"""
     present = narrative_files(root, year, department)
     if len(present) > 1:
-        raise NarrativeError(f"narrative: {', '.join(str(p) for p in present)} are all there; keep one (the Word "
-                             "form is read instead of the YAML only when the YAML is removed)")
+        raise NarrativeError(f"{NARRATIVE} {'、'.join(str(p) for p in present)} 同时存在，请只保留一个（Word 填报表"
+                             "仅在删除 YAML 后读取）（are all there; keep one）")
     return present[0] if present else None
 
 
@@ -142,9 +160,9 @@ def load_narrative(root: Path, year: int, department: str) -> Narrative:
     field, or the form's section and paragraph) when it is malformed or for another department-year."""
     path = narrative_file(root, year, department)
     if path is None:
-        raise NarrativeAbsent(f"narrative: {narrative_path(root, year, department)}: the file does not exist "
-                              f"(nor a Word form, .docx); expected the department's narrative for {year} "
-                              "(see docs/data-contract.md)")
+        raise NarrativeAbsent(f"{NARRATIVE} {narrative_path(root, year, department)}：文件不存在，也没有 Word 填报表"
+                              f"（.docx）；应为该部门 {year} 年的文字材料，见 docs/data-contract.md"
+                              "（the file does not exist）")
     places: dict[str, list[str]] = {}
     paragraphs: dict[str, list[str]] = {}
     encoding: TextEncoding | None = None
@@ -157,27 +175,29 @@ def load_narrative(root: Path, year: int, department: str) -> Narrative:
             data = yamlfile.parse(text)
         narrative = Narrative.model_validate(data)
     except OSError as exc:
-        raise NarrativeError(f"narrative: {path}: the file cannot be read ({exc.strerror or exc})") from exc
+        raise NarrativeError(f"{NARRATIVE} {path}：文件无法读取"
+                             f"（the file cannot be read: {exc.strerror or exc}）") from exc
     except EncodingRefused as exc:
-        raise NarrativeError(f"narrative: {path}" + (f", line {exc.row}" if exc.row else "") + f": {exc}; expected "
-                             f"{ACCEPTED} (UTF-8 is what editors save by default; Notepad's ANSI is GBK)") from exc
+        raise NarrativeError(f"{NARRATIVE} {path}" + (f"，第 {exc.row} 行" if exc.row else "") + f"：{exc}；应为 "
+                             f"{ACCEPTED}（编辑器默认保存为 UTF-8；记事本的 ANSI 即 GBK）") from exc
     except FormError as exc:
         raise NarrativeError(str(exc)) from exc
     except yaml.YAMLError as exc:
-        raise NarrativeError(f"narrative: {path}: not valid YAML: {exc}") from exc
+        raise NarrativeError(f"{NARRATIVE} {path}：不是有效的 YAML"
+                             f"（not valid YAML: {' '.join(str(exc).split())}）") from exc
 
     except ValidationError as exc:
         first = exc.errors()[0]
-        message = first["msg"]
+        message = gl.both(gl.value_problem(first["type"], first.get("ctx")), first["msg"])
         if places and first["type"] == "too_short":
-            message = "此栏不能为空：至少填写一段 (the box is empty; write at least one paragraph)"
-        raise NarrativeError(f"narrative: {path}, {_where(first['loc'], places)}: {message}") from exc
+            message = "此栏不能为空：至少填写一段（the box is empty; write at least one paragraph）"
+        raise NarrativeError(f"{NARRATIVE} {path}，{_where(first['loc'], places)}：{message}") from exc
     narrative._places, narrative._paragraphs = places, paragraphs
     if encoding is not None and encoding.note:
-        narrative._warnings.append(f"narrative: {path}: {encoding.note}")
+        narrative._warnings.append(f"{NARRATIVE} {path}：{encoding.note}")
     if narrative.department != department or narrative.year != year:
-        raise NarrativeError(f"narrative: {path}: says department {narrative.department} year "
-                             f"{narrative.year}; expected {department} {year}")
+        raise NarrativeError(f"{NARRATIVE} {path}：文件写的是部门 {narrative.department}、年度 {narrative.year}，"
+                             f"应为 {department} {year}（says another department or year）")
     return narrative
 
 
@@ -185,19 +205,19 @@ _LABELS = {f.path: f.label for f in FIELDS}
 
 
 def _where(loc: tuple[int | str, ...], places: dict[str, list[str]]) -> str:
-    """A validation error's place: ``field functions.3`` for YAML; the form's section and paragraph."""
+    """A validation error's place: ``字段 functions.3`` for YAML; the form's section and paragraph."""
     dotted = ".".join(str(p) for p in loc)
     if not places:
-        return f"field {dotted}"
+        return f"{FIELD} {dotted}"
     path = ".".join(str(p) for p in loc if isinstance(p, str))
     index = next((p for p in loc if isinstance(p, int)), None)
     label = _LABELS.get(path) or {"measures": MEASURES, "parameters": PARAMETERS}.get(path.split(".")[0])
     if label is None:
-        return f"field {dotted}"
+        return f"{FIELD} {dotted}"
     where = places.get(path.split(".")[0]) or places.get(path) or []
     if index is not None and index < len(where):
         return where[index]
-    return f"section 【{label}】"
+    return f"【{label}】"
 
 
 _sandbox = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
@@ -225,20 +245,21 @@ def check_narrative(narrative: Narrative, registry: Registry, where: str, grades
     profile's), are refused too."""
     for field, index, text in _plain_texts(narrative):
         if TEMPLATE_SYNTAX.search(text):
-            raise NarrativeError(f"narrative: {where}, {narrative.place(field, index)}: figures ({{{{ }}}}) are "
-                                 "filled in only in task_analysis (重点工作任务完成情况分析) and achievements "
-                                 "(主要成效); write the value here, or move the sentence there")
+            raise NarrativeError(f"{NARRATIVE} {where}，{narrative.place(field, index)}：数字占位符（{{{{ }}}}）只在"
+                                 "重点工作任务完成情况分析（task_analysis）与主要成效（achievements）中填入；"
+                                 "请在此直接写数值，或把这句移到那里")
     override = narrative.conclusion.grade_override
     if grades is not None and override and override not in grades:  # empty: no override
-        raise NarrativeError(f"narrative: {where}, {narrative.place('conclusion.grade_override')}: grade "
-                             f"{override!r} is not a grade of the scoring profile; expected one of {'、'.join(grades)}")
+        raise NarrativeError(f"{NARRATIVE} {where}，{narrative.place('conclusion.grade_override')}：等级 "
+                             f"{override!r} 不是评分方案中的等级，应为 {'、'.join(grades)} 之一"
+                             "（not a grade of the scoring profile）")
     figure_names = registry.names
     context: dict[str, Any] = dict.fromkeys(figure_names, "0")
 
     def change(name: str) -> str:
         if registry.growth_of(name) is None:
-            raise NarrativeError(f"narrative: {where}: change({name!r}): the metric registry has no growth of "
-                                 f"{name!r}; add one (kind: growth, of: {name}) to {registry.path}")
+            raise NarrativeError(f"{NARRATIVE} {where}：change({name!r})：指标库中没有 {name!r} 的增长率，请在 "
+                                 f"{registry.path} 中添加（kind: growth, of: {name}）")
         return "与上年持平"
 
     context.update(narrative.parameters)
@@ -251,8 +272,9 @@ def check_narrative(narrative: Narrative, registry: Registry, where: str, grades
             raise NarrativeError(_located(narrative, field, context, where)) from None
     for i, indicator in enumerate(narrative.performance_indicators):
         if indicator.figure not in figure_names:
-            raise NarrativeError(f"narrative: {where}, field performance_indicators.{i}.figure: "
-                                 f"{indicator.figure!r} is not a figure; expected one of {sorted(figure_names)}")
+            raise NarrativeError(f"{NARRATIVE} {where}，{FIELD} performance_indicators.{i}.figure："
+                                 f"{indicator.figure!r} 不是指标名（is not a figure），应为 "
+                                 f"{'、'.join(sorted(figure_names))} 之一")
 
 
 def _located(narrative: Narrative, field: str, context: dict[str, Any], where: str) -> str:
@@ -282,4 +304,4 @@ def render_text(text: str, context: dict[str, Any], where: str) -> str:
     except NarrativeError:
         raise
     except TemplateError as exc:
-        raise NarrativeError(f"narrative: {where}: {exc}") from exc
+        raise NarrativeError(f"{NARRATIVE} {where}：{template_problem(exc)}") from exc

@@ -72,6 +72,19 @@ LABEL = re.compile(r"^\s*【([^】]+)】")
 TAG_PREFIX = "selfeval:figure:"
 
 
+NARRATIVE = "文字材料（narrative）"
+
+
+def paragraph_of(label: str, number: int) -> str:
+    """Where a paragraph of a form's section is, as its errors say it: ``"【主要成效】第 2 段"``."""
+    return f"【{label}】第 {number} 段"
+
+
+def row_of(label: str, number: int) -> str:
+    """Where a row of a form's table section is: ``"【下一步改进措施】第 8 行"``."""
+    return f"【{label}】第 {number} 行"
+
+
 class FormError(ValueError):
     """A form that cannot be read: names the file, the section (its 【label】) and the row or paragraph."""
 
@@ -439,7 +452,7 @@ def read_form(path: Path) -> FormContent:
     try:
         doc = Document(str(path))
     except Exception as exc:  # python-docx raises several kinds for a file that is not a DOCX
-        raise FormError(f"narrative: {path}: not a Word document (.docx): {exc}") from exc
+        raise FormError(f"{NARRATIVE} {path}：不是 Word 文档（.docx）（not a Word document: {exc}）") from exc
     accept_revisions(doc.element.body)
     data: dict[str, Any] = {}
     places: dict[str, list[str]] = {}
@@ -458,27 +471,26 @@ def read_form(path: Path) -> FormContent:
             try:
                 data["year"] = int(meta[3])
             except ValueError as exc:
-                raise FormError(f"narrative: {path}, table {number} ({META}): 年度 {meta[3]!r} is not a "
-                                "year") from exc
+                raise FormError(f"{NARRATIVE} {path}，第 {number} 个表格（{META}）：年度 {meta[3]!r} 不是年份"
+                                "（is not a year）") from exc
             continue
         if label is None or label == FIGURES:
             continue
         if label in seen:
-            raise FormError(f"narrative: {path}: section 【{label}】 appears twice (tables {seen[label]} and "
-                            f"{number}); keep one")
+            raise FormError(f"{NARRATIVE} {path}：【{label}】出现两次（第 {seen[label]} 与第 {number} 个表格），"
+                            "请只保留一个（appears twice; keep one）")
         seen[label] = number
         if label in by_label:
             form_field = by_label[label]
             paragraphs = [p for tr in rows[1:] for tc in tr for p in _cell_paragraphs(tc)]
             if form_field.kind == "list":
                 value: Any = paragraphs
-                places[form_field.path] = [f"section 【{label}】, paragraph {i}"
-                                           for i in range(1, len(paragraphs) + 1)]
+                places[form_field.path] = [paragraph_of(label, i) for i in range(1, len(paragraphs) + 1)]
             else:
                 value = joined(paragraphs) if paragraphs else ("" if form_field.kind == "text" else None)
                 texts[form_field.path] = paragraphs
-                places[form_field.path] = [f"section 【{label}】, paragraph {i}"
-                                           for i in range(1, len(paragraphs) + 1)] or [f"section 【{label}】"]
+                places[form_field.path] = [paragraph_of(label, i)
+                                           for i in range(1, len(paragraphs) + 1)] or [f"【{label}】"]
             _set(data, form_field.path, value)
         elif label == MEASURES:
             data["measures"] = _measures(path, rows[1:], places)
@@ -486,11 +498,10 @@ def read_form(path: Path) -> FormContent:
             data["parameters"] = _parameters(path, rows[1:])
     missing = [f"【{f.label}】" for f in FIELDS if f.label not in seen and f.kind != "optional"]
     if missing:
-        raise FormError(f"narrative: {path}: section {'、'.join(missing)} is missing; the form has one table "
-                        "per section, found by the 【label】 in its first cell (write a new form with "
-                        "`selfeval form`)")
+        raise FormError(f"{NARRATIVE} {path}：缺少{'、'.join(missing)}（is missing）；填报表每栏一个表格，"
+                        "以首格的【栏目名】识别，可用 `selfeval form` 重新生成填报表")
     if "department" not in data:
-        raise FormError(f"narrative: {path}: the {META} table is missing (the first table of the form)")
+        raise FormError(f"{NARRATIVE} {path}：缺少{META}表格（填报表的第一个表格）（is missing）")
     return FormContent(data, places, texts)
 
 
@@ -504,10 +515,9 @@ def _measures(path: Path, rows: list[list[Any]], places: dict[str, list[str]]) -
             continue
         if not heading or not text:
             missing = "标题" if not heading else "具体内容"
-            raise FormError(f"narrative: {path}, section 【{MEASURES}】, row {n}: {missing} is empty; fill it "
-                            "or clear the row")
+            raise FormError(f"{NARRATIVE} {path}，{row_of(MEASURES, n)}：{missing}为空，请填写或清空该行（is empty）")
         out.append({"heading": heading, "text": text})
-        where.append(f"section 【{MEASURES}】, row {n}")
+        where.append(row_of(MEASURES, n))
     places["measures"] = where
     return out
 
@@ -520,11 +530,11 @@ def _parameters(path: Path, rows: list[list[Any]]) -> dict[str, Any]:
         if not name and not raw:
             continue
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-            raise FormError(f"narrative: {path}, section 【{PARAMETERS}】, row {n}: {name!r} is not a parameter "
-                            "name (letters, digits, _)")
+            raise FormError(f"{NARRATIVE} {path}，{row_of(PARAMETERS, n)}：{name!r} 不是参数名，"
+                            "参数名由字母、数字和 _ 组成（is not a parameter name）")
         try:
             out[name] = yaml.safe_load(raw) if raw else None
         except yaml.YAMLError as exc:
-            raise FormError(f"narrative: {path}, section 【{PARAMETERS}】, row {n}: value {raw!r} is not "
-                            f"a number or text: {exc}") from exc
+            raise FormError(f"{NARRATIVE} {path}，{row_of(PARAMETERS, n)}：取值 {raw!r} 既不是数字也不是文字"
+                            f"（is not a number or text: {' '.join(str(exc).split())}）") from exc
     return out

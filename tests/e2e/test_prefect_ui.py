@@ -157,7 +157,8 @@ def test_a_night_scheduled_in_2023_runs_both_seasons_and_completes(stack, night_
     first load."""
     run = night_2023
     assert run.state is not None and run.state.is_completed(), run.state
-    assert run.state.message == "night of 2023-07-15: 2022: COMPLETED; 2023: COMPLETED"
+    done = "已完成（COMPLETED）"
+    assert run.state.message == f"2023-07-15 夜间运行（nightly）：2022 年：{done}；2023 年：{done}"
 
     children = _post(stack, "/flow_runs/filter", {"flow_runs": {"parent_flow_run_id": {"any_": [str(run.id)]}}})
     assert sorted(c["parameters"]["year"] for c in children) == [2022, 2023]

@@ -176,14 +176,14 @@ def test_synth_command_writes_a_city_and_refuses_to_overwrite(tmp_path, capsys):
     out = tmp_path / "zone"
     assert main(["synth", "--out", str(out), "--departments", "3", "--payments", "900", "--enterprises", "100",
                  "--fault-rate", "1", "--seed", "3"]) == 0
-    assert "3 departments" in capsys.readouterr().out
+    assert "3 个部门" in capsys.readouterr().out
     assert len(list((out / "finance" / "2022").iterdir())) == 3
     assert len(_expected(out)) == 3
     with (out / "expected_faults.csv").open(encoding="utf-8") as f:
         for row in csv.DictReader(f):
             assert (out / row["file"]).exists() and all(int(n) >= 2 for n in row["row"].split(";"))
     assert main(["synth", "--out", str(out)]) == 2
-    assert "not empty" in capsys.readouterr().err
+    assert "不为空" in capsys.readouterr().err
     shutil.rmtree(out)
     assert main(["synth", "--out", str(out), "--fault-rate", "1.5"]) == 2
 

@@ -8,6 +8,7 @@ import csv
 import sqlalchemy as sa
 
 from flows.cli import main
+from tasks import glossary as gl
 from tests.conftest import LIWAN
 
 SWJ, WTJ = "440103-SWJ", "440103-WTJ"
@@ -26,9 +27,10 @@ def test_a_department_without_its_narrative_loads_and_gets_a_draft(prefect_harne
     code = main(["run", "--year", "2022", "--source", str(sample_copy), "--warehouse", wh, "--out", str(out)])
     printed = capsys.readouterr().out
     assert code == 0, printed
-    assert f"{SWJ} 2022: draft" in printed and "not yet submitted: 自评材料（文字）" in printed
-    assert f"{WTJ} 2022: draft" in printed and "not yet submitted: 绩效自评" in printed
-    assert f"{LIWAN} 2022: loaded" in printed
+    assert f"{SWJ} 2022: 草稿（draft）" in printed and "尚未提交：自评材料（文字）" in printed
+    assert f"{WTJ} 2022: 草稿（draft）" in printed and "尚未提交：绩效自评" in printed
+    assert f"{LIWAN} 2022: 已入库（loaded）" in printed
+    assert not gl.english_words(printed), printed  # what the operator reads is Chinese first
     assert receiver.requests == []  # a draft is not a data-quality failure
 
     md = (out / "2022" / SWJ / "report.md").read_text(encoding="utf-8")
@@ -78,11 +80,11 @@ def test_a_draft_stands_until_its_narrative_comes_then_the_report_is_final(prefe
     args = ["run", "--year", "2022", "--department", SWJ, "--source", str(sample_copy),
             "--warehouse", f"duckdb:///{tmp_path}/wh.duckdb", "--out", str(tmp_path / "out")]
     assert main(args) == 0
-    assert f"{SWJ} 2022: draft" in capsys.readouterr().out
+    assert f"{SWJ} 2022: 草稿（draft）" in capsys.readouterr().out
     assert main(args) == 0
-    assert f"{SWJ} 2022: skipped" in capsys.readouterr().out  # nothing new: the 草稿 is not redone every night
+    assert f"{SWJ} 2022: 未变化，未重算（skipped）" in capsys.readouterr().out  # the 草稿 is not redone nightly
     narrative.write_text(kept, encoding="utf-8")
     assert main(args) == 0
-    assert f"{SWJ} 2022: loaded" in capsys.readouterr().out
+    assert f"{SWJ} 2022: 已入库（loaded）" in capsys.readouterr().out
     md = (tmp_path / "out" / "2022" / SWJ / "report.md").read_text(encoding="utf-8")
     assert "草稿" not in md and "【待填写】" not in md

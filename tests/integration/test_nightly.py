@@ -12,6 +12,7 @@ from flows.nightly import nightly
 
 SWJ = "440103-SWJ"
 NIGHT = dt.date(2023, 7, 15)
+DONE = "已完成（COMPLETED）"
 
 
 def test_nights_in_2023_process_2022_until_its_reports_are_final(prefect_harness, sample_copy, tmp_path,
@@ -27,15 +28,15 @@ def test_nights_in_2023_process_2022_until_its_reports_are_final(prefect_harness
 
     first = nightly(today=NIGHT, return_state=True)
     assert first.is_completed(), first.message
-    assert first.message == "night of 2023-07-15: 2022: COMPLETED; 2023: COMPLETED"
+    assert first.message == f"2023-07-15 夜间运行（nightly）：2022 年：{DONE}；2023 年：{DONE}"
     assert receiver.requests == []  # a 草稿 and a lagging department are no data-quality failure
 
     narrative.write_text(kept, encoding="utf-8")  # it comes
     second = nightly(today=NIGHT + dt.timedelta(days=1), return_state=True)
-    assert second.message == "night of 2023-07-16: 2022: COMPLETED; 2023: COMPLETED"  # 2022 still had a 草稿
+    assert second.message == f"2023-07-16 夜间运行（nightly）：2022 年：{DONE}；2023 年：{DONE}"  # 2022 had a 草稿
 
     third = nightly(today=NIGHT + dt.timedelta(days=2), return_state=True)
-    assert third.is_completed() and third.message == "night of 2023-07-17: 2023: COMPLETED"  # 2022 is final
+    assert third.is_completed() and third.message == f"2023-07-17 夜间运行（nightly）：2023 年：{DONE}"  # 2022 final
 
     engine = sa.create_engine(warehouse)
     with engine.connect() as conn:

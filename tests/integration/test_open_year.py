@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from flows.cli import main
+from tasks import glossary as gl
 from tests.conftest import LIWAN, SAMPLE
 
 SWJ, WTJ = "440103-SWJ", "440103-WTJ"
@@ -38,14 +39,15 @@ def test_the_open_year_loads_and_the_lagging_department_is_flagged(prefect_harne
     printed = capsys.readouterr().out
     assert code == 0, printed
     for dept in (LIWAN, SWJ, WTJ):
-        assert f"{dept} {YEAR}: draft" in printed and "决算总表（年度未结束）" in printed
+        assert f"{dept} {YEAR}: 草稿（draft）" in printed and "决算总表（年度未结束）" in printed
     as_of = dt.date(YEAR, 6, 30)
-    assert "支付进度 as of 2023-06-30 (序时进度 50.00%)" in printed
-    lagging = [line for line in printed.splitlines() if ": lagging" in line]
-    assert len(lagging) == 1 and lagging[0].startswith(f"{WTJ} {YEAR}: lagging  MON-001"), printed
+    assert "支付进度（截至 2023-06-30，序时进度 50.00%）" in printed
+    lagging = [line for line in printed.splitlines() if ": 滞后（lagging）" in line]
+    assert len(lagging) == 1 and lagging[0].startswith(f"{WTJ} {YEAR}: 滞后（lagging）  MON-001"), printed
     wtj = expected_progress(SAMPLE, WTJ, as_of) * 100
     assert f"支付进度{wtj.quantize(Decimal('0.01'))}%" in lagging[0]
     assert wtj < 40  # lagging by design: more than 10 points below 50 %
+    assert not gl.english_words(printed), printed  # what the operator reads is Chinese first
     for dept in (LIWAN, SWJ):
         assert expected_progress(SAMPLE, dept, as_of) * 100 > 40  # and the others are not
     assert receiver.requests == []  # neither the drafts nor the lag alert a data-quality channel
@@ -285,11 +287,11 @@ def test_a_fatal_rule_on_the_open_year_still_refuses_and_alerts(prefect_harness,
                  f"duckdb:///{tmp_path}/wh.duckdb", "--out", str(tmp_path / "out")])
     printed = capsys.readouterr().out
     assert code == 3, printed
-    assert f"{WTJ} {YEAR}: refused" in printed and f"{LIWAN} {YEAR}: draft" in printed
+    assert f"{WTJ} {YEAR}: 未通过校验（refused）" in printed and f"{LIWAN} {YEAR}: 草稿（draft）" in printed
     texts = [r["json"]["text"] for r in receiver.requests]
     assert len(texts) == 1 and WTJ in texts[0] and "数据未通过校验，未入库" in texts[0]
     # on a new warehouse the refused department is not monitored (nothing of it loaded); the others are
-    assert "支付进度 as of 2023-06-30" in printed and WTJ not in printed.split("支付进度 as of")[1].split("\n")[0]
+    assert "支付进度（截至 2023-06-30" in printed and WTJ not in printed.split("支付进度（截至")[1].split("\n")[0]
 
 
 def test_an_empty_ledger_loads_a_stray_date_does_not_move_the_data_date_and_a_lag_is_told_once(
@@ -311,8 +313,8 @@ def test_an_empty_ledger_loads_a_stray_date_does_not_move_the_data_date_and_a_la
             f"duckdb:///{tmp_path}/wh.duckdb", "--out", str(tmp_path / "out")]
     assert main(args) == 0
     printed = capsys.readouterr().out
-    assert f"{SWJ} {YEAR}: draft" in printed and f"{SWJ} 0.00%," in printed
-    assert "支付进度 as of 2023-06-30 (序时进度 50.00%)" in printed  # not 30 November
+    assert f"{SWJ} {YEAR}: 草稿（draft）" in printed and f"{SWJ} 0.00%，" in printed
+    assert "支付进度（截至 2023-06-30，序时进度 50.00%）" in printed  # not 30 November
     assert "有 1 笔支付日期晚于截至日期，未计入支付进度" in printed
     told = sorted(r["json"]["department"] for r in receiver.requests)
     assert told == [SWJ, WTJ]

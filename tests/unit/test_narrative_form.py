@@ -118,7 +118,7 @@ def test_autocorrected_quotes_inside_template_tags_are_put_back(tmp_path):
 
 def test_an_empty_form_for_a_new_year_has_every_box(tmp_path):
     form_file(tmp_path, None, year=2024)
-    with pytest.raises(NarrativeError, match=r"section 【部门职能】: 此栏不能为空：至少填写一段"):
+    with pytest.raises(NarrativeError, match=r"【部门职能】：此栏不能为空：至少填写一段"):
         load_narrative(tmp_path / "narrative", 2024, LIWAN)
 
 
@@ -133,7 +133,7 @@ def test_measures_rows_are_added_and_a_half_filled_row_is_named(tmp_path):
     assert [m.heading for m in measures][-1] == "坚持数字赋能" and len(measures) == 5
     row.cells[1].text = ""
     doc.save(str(path))
-    with pytest.raises(NarrativeError, match=r"section 【下一步改进措施】, row 8: 具体内容 is empty"):
+    with pytest.raises(NarrativeError, match=r"【下一步改进措施】第 8 行：具体内容为空"):
         load_narrative(tmp_path / "narrative", 2022, LIWAN)
 
 
@@ -147,7 +147,7 @@ def test_an_unknown_figure_is_named_by_section_and_paragraph(tmp_path):
     with pytest.raises(NarrativeError) as caught:
         check_narrative(narrative, registry, str(path))
     message = str(caught.value)
-    assert str(path) in message and "section 【主要成效】, paragraph 2" in message and "srdi_aplicants" in message
+    assert str(path) in message and "【主要成效】第 2 段" in message and "srdi_aplicants" in message
 
 
 def test_a_deleted_section_is_refused_by_name(tmp_path):
@@ -156,7 +156,7 @@ def test_a_deleted_section_is_refused_by_name(tmp_path):
     table = section(doc, "存在问题")
     table._tbl.getparent().remove(table._tbl)
     doc.save(str(path))
-    with pytest.raises(NarrativeError, match=r"section 【存在问题】 is missing"):
+    with pytest.raises(NarrativeError, match=r"缺少【存在问题】"):
         load_narrative(tmp_path / "narrative", 2022, LIWAN)
 
 
@@ -166,7 +166,7 @@ def test_a_section_given_twice_is_refused(tmp_path):
     table = section(doc, "存在问题")
     table._tbl.addnext(copy.deepcopy(table._tbl))
     doc.save(str(path))
-    with pytest.raises(NarrativeError, match=r"【存在问题】 appears twice"):
+    with pytest.raises(NarrativeError, match=r"【存在问题】出现两次"):
         load_narrative(tmp_path / "narrative", 2022, LIWAN)
 
 
@@ -176,21 +176,21 @@ def test_a_bad_parameter_row_is_named(tmp_path):
     table = section(doc, "参数")
     table.cell(1, 1).text = "[0.5"
     doc.save(str(path))
-    with pytest.raises(NarrativeError, match=r"section 【参数】, row 2: value '\[0.5'"):
+    with pytest.raises(NarrativeError, match=r"【参数】第 2 行：取值 '\[0.5'"):
         load_narrative(tmp_path / "narrative", 2022, LIWAN)
 
 
 def test_the_form_of_another_department_is_refused(tmp_path):
     path = form_file(tmp_path, sample_data("440103-SWJ"), "440103-SWJ")
     shutil.move(path, path.with_name(f"{LIWAN}.docx"))
-    with pytest.raises(NarrativeError, match="says department 440103-SWJ year 2022; expected 440103-KGXJ 2022"):
+    with pytest.raises(NarrativeError, match="文件写的是部门 440103-SWJ、年度 2022，应为 440103-KGXJ 2022"):
         load_narrative(tmp_path / "narrative", 2022, LIWAN)
 
 
 def test_a_yaml_and_a_form_at_once_are_refused(tmp_path):
     path = form_file(tmp_path, sample_data())
     shutil.copy(NARRATIVES / "2022" / f"{LIWAN}.yaml", path.with_suffix(".yaml"))
-    with pytest.raises(NarrativeError, match="are all there; keep one"):
+    with pytest.raises(NarrativeError, match="同时存在，请只保留一个"):
         load_narrative(tmp_path / "narrative", 2022, LIWAN)
 
 
@@ -207,7 +207,7 @@ def test_a_narrative_and_its_copy_are_refused(tmp_path):
     folder.mkdir(parents=True)
     for name in (f"{LIWAN}.yaml", f"{LIWAN} - 副本.yaml"):
         shutil.copy(NARRATIVES / "2022" / f"{LIWAN}.yaml", folder / name)
-    with pytest.raises(NarrativeError, match=r"副本\.yaml are all there"):
+    with pytest.raises(NarrativeError, match=r"副本\.yaml 同时存在"):
         load_narrative(tmp_path / "narrative", 2022, LIWAN)
 
 
@@ -227,7 +227,7 @@ def test_a_file_that_is_not_a_word_document_is_named(tmp_path):
     path = tmp_path / "narrative" / "2022" / f"{LIWAN}.docx"
     path.parent.mkdir(parents=True)
     path.write_text("not a zip", encoding="utf-8")
-    with pytest.raises(NarrativeError, match=rf"{path}: not a Word document"):
+    with pytest.raises(NarrativeError, match=rf"{path}：不是 Word 文档"):
         load_narrative(tmp_path / "narrative", 2022, LIWAN)
 
 
@@ -254,7 +254,7 @@ def test_a_figure_named_where_text_is_printed_as_written_is_refused(tmp_path):
     box(doc, "自评结论综述").paragraphs[0].runs[0].text = "执行率达到 {{ execution_rate }}"
     doc.save(str(path))
     narrative = load_narrative(tmp_path / "narrative", 2022, LIWAN)
-    with pytest.raises(NarrativeError, match=r"section 【自评结论综述】: figures \(\{\{ \}\}\) are filled in only in"):
+    with pytest.raises(NarrativeError, match=r"【自评结论综述】：数字占位符（\{\{ \}\}）只在"):
         check_narrative(narrative, load_registry(Path("templates/metrics.yaml")), str(path))
 
 
@@ -264,6 +264,6 @@ def test_a_grade_override_must_be_a_grade_of_the_profile(tmp_path):
     path = form_file(tmp_path, data)
     narrative = load_narrative(tmp_path / "narrative", 2022, LIWAN)
     registry = load_registry(Path("templates/metrics.yaml"))
-    with pytest.raises(NarrativeError, match=r"section 【自评等级调整】: grade '很好' is not a grade of the scoring"):
+    with pytest.raises(NarrativeError, match=r"【自评等级调整】：等级 '很好' 不是评分方案中的等级"):
         check_narrative(narrative, registry, str(path), ["优秀", "良好", "中", "差"])
     check_narrative(narrative, registry, str(path))  # without the profile's grades, not checked

@@ -38,7 +38,7 @@ def test_change_of_a_metric_with_a_growth_passes_the_check():
 def test_change_of_a_metric_without_a_growth_is_refused_before_loading():
     with pytest.raises(NarrativeError) as caught:
         check_narrative(narrative("{{ change('budget') }}"), REGISTRY, "narrative/2022/D1.yaml")
-    assert "narrative/2022/D1.yaml" in str(caught.value) and "no growth of 'budget'" in str(caught.value)
+    assert "narrative/2022/D1.yaml" in str(caught.value) and "没有 'budget' 的增长率" in str(caught.value)
 
 
 def test_an_unknown_figure_is_refused_before_loading():

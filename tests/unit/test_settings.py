@@ -6,9 +6,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from tasks.quality.gate import gate_parameters
-from tasks.settings import Settings
+from tasks.settings import Settings, invalid_settings
 
 CHANGED = {"ledger_tolerance_wan": Decimal("0.05"), "yoy_warning_bound": 2.5, "jump_warning_factor": 7.0,
            "sheets": {"budget_lines": "预算执行"}, "closed_years": [2022], "review": True}
@@ -42,11 +43,27 @@ def test_the_gate_reads_its_parameters_from_the_result_settings():
                                              ("run_memory_limit", "50%"), ("warehouse_memory_limit", "lots"),
                                              ("warehouse_memory_limit", "-1")])
 def test_a_memory_limit_that_is_not_a_size_is_refused_naming_the_setting(name, value):
-    with pytest.raises(ValueError, match=f"SELFEVAL_{name.upper()}="):
+    with pytest.raises(ValidationError) as refused:
         Settings(**{name: value})
+    assert invalid_settings(refused.value) == (f"设置有误（invalid setting）：SELFEVAL_{name.upper()}={value!r}："
+                                               "应为大小，如 256MB 或 2GB（expected a size such as 256MB or 2GB）")
 
 
 def test_memory_limits_take_sizes_and_the_warehouse_may_have_none():
     s = Settings(run_memory_limit=" 1.5GB ", warehouse_memory_limit="")
     assert s.run_memory_limit == "1.5GB" and s.warehouse_memory_limit is None
     assert Settings(warehouse_memory_limit="512MiB").warehouse_memory_limit == "512MiB"
+
+
+def test_every_refused_setting_is_named_in_one_line_and_a_secret_ones_value_is_not_shown(monkeypatch):
+    monkeypatch.setenv("SELFEVAL_RENDER_WORKERS", "0")
+    monkeypatch.setenv("SELFEVAL_CLOSED_YEARS", "2022")
+    monkeypatch.setenv("SELFEVAL_REPORTS_BASE_URL", "ftp://user:hunter2@host/")
+    with pytest.raises(ValidationError) as refused:
+        Settings()
+    said = invalid_settings(refused.value)
+    assert "\n" not in said and "hunter2" not in said
+    assert said.startswith("设置有误（invalid setting）：")
+    assert "SELFEVAL_RENDER_WORKERS='0'：应不小于 1（" in said
+    assert "SELFEVAL_CLOSED_YEARS=2022：应为 JSON 列表，如 [2022]（" in said
+    assert "SELFEVAL_REPORTS_BASE_URL：应为 http:// 或 https:// 地址" in said

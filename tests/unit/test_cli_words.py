@@ -1,0 +1,58 @@
+"""The CLI speaks to operators Chinese first: its usage errors (argparse's own included) and a bad setting are
+one line on stderr, exit 2, with no English outside brackets and the glossary (tasks.glossary.english_words)."""
+
+from __future__ import annotations
+
+import pytest
+
+from flows.cli import main
+from tasks import glossary as gl
+
+
+@pytest.mark.parametrize(("argv", "said"), [
+    (["rollup"], "缺少参数 --year"),
+    (["run", "--year", "abc"], "参数 --year 应为整数：'abc'"),
+    (["run", "--bogus"], "无法识别的参数 --bogus"),
+    (["projects", "--year", "2022", "--format", "odt"], "参数 --format 不能取 'odt'"),
+    (["monitor", "--year", "2023", "--as-of", "2023-13-01"], "参数 --as-of：'2023-13-01' 不是日期"),
+    (["run", "--department"], "参数 --department 后应有一个值"),
+    (["nothing"], "命令 不能取 'nothing'"),
+])
+def test_a_usage_error_is_one_chinese_line(argv, said, capsys):
+    with pytest.raises(SystemExit) as usage:
+        main(argv)
+    assert usage.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("selfeval: 参数错误（usage error）：") and said in err, err
+    assert not gl.english_words(err), err
+
+
+@pytest.mark.parametrize(("setting", "value", "said"), [
+    ("SELFEVAL_RENDER_WORKERS", "abc", "SELFEVAL_RENDER_WORKERS='abc'：应为整数"),
+    ("SELFEVAL_REVIEW", "maybe", "SELFEVAL_REVIEW='maybe'：应为 true 或 false"),
+    ("SELFEVAL_MONITORING_AS_OF", "2023-13-01", "SELFEVAL_MONITORING_AS_OF='2023-13-01'：应为日期"),
+    ("SELFEVAL_RUN_MEMORY_LIMIT", "lots", "SELFEVAL_RUN_MEMORY_LIMIT='lots'：应为大小"),
+])
+@pytest.mark.parametrize("command", [["rollup", "--year", "2022"], ["run", "--year", "2022"],
+                                     ["monitor", "--year", "2023"]])
+def test_a_bad_setting_is_one_chinese_line_whichever_command_reads_it(command, setting, value, said, tmp_path,
+                                                                     monkeypatch, capsys):
+    monkeypatch.setenv(setting, value)
+    assert main([*command, "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and said in err and "Traceback" not in err, err
+    assert not gl.english_words(err), err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("argv", "said"), [
+    (["projects", "--year", "2022", "--department", "a b"], "部门编码格式不正确"),
+    (["monitor", "--year", "2023", "--department", "x/y"], "部门编码格式不正确"),
+    (["form", "--year", "2022", "--department", "440103-KGXJ", "--out", "form.pdf"], "文件名应以 .docx 结尾"),
+    (["synth", "--out", "zone", "--fault-rate", "1.5"], "--fault-rate 应在 0 至 1 之间"),
+])
+def test_the_commands_own_refusals_are_chinese(argv, said, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert said in err and not gl.english_words(err), err
