@@ -10,7 +10,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export PREFECT_CLOUD_ENABLE_ORCHESTRATION_TELEMETRY ?= false
 export PREFECT_TELEMETRY_ENABLE_RESOURCE_METRICS ?= false
 
-.PHONY: help venv system run serve automations test lint typecheck check lock sample variants bench clean
+.PHONY: help venv system run serve screenshots automations test lint typecheck check lock sample variants bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -33,6 +33,11 @@ run: $(STAMP) system ## Build the $(YEAR) reports (md, html, docx, pdf) of the b
 test: $(STAMP) ## Run the whole test suite (PostgreSQL tests use SELFEVAL_TEST_PG_URL or 127.0.0.1:5432/test)
 	@deploy/system-packages.sh --tests $(if $(filter true,$(CI)),--strict,)
 	$(BIN)/python -m pytest
+
+screenshots: $(STAMP) ## Retake the operator guide's screenshots with the browser tests; copy them into docs/images
+	@deploy/system-packages.sh --tests
+	$(BIN)/python -m pytest tests/e2e -p no:cacheprovider
+	$(BIN)/python -m tests.e2e.screenshots
 
 serve: $(STAMP) system ## Start a Prefect server on 127.0.0.1:4200 and serve the deployments (Ctrl-C stops both)
 	$(BIN)/python -m flows.serve

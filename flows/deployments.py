@@ -43,7 +43,7 @@ def department_names(settings: Settings) -> dict[str, str]:
     try:
         frame = stage(make_source("finance", location, sheets=settings.sheets).read(DEPARTMENTS))
     except (SourceError, OSError) as exc:
-        log.warning("selfeval: the on-demand and backfill forms will not list departments: %s", exc)
+        log.warning("selfeval：按需运行与补跑的表单将不列出部门（the forms will not list departments）：%s", exc)
         return {}
     named = frame.dropna(subset=["department_code"])
     return dict(sorted((str(c), str(n)) for c, n in zip(named["department_code"], named["department_name"],

@@ -66,6 +66,6 @@ def alert(report: QualityReport, input_problems: dict[str, list[str]], settings:
         alerts.emit(item)
         problems = alerts.deliver(item, settings)
         for problem in problems:
-            log.warning("%s %s: alert not delivered: %s", item.department, item.year, problem)
+            log.warning("%s %s：告警未送达（alert not delivered）：%s", item.department, item.year, problem)
         sent += not problems
     return sent

@@ -95,11 +95,12 @@ def monitor_year(settings: Settings, year: int, run_id: str) -> MonitoringSummar
             log.warning("%s %s: %s", code, year, finding)
     told = already_told(found, previous)  # delivered at this data date by an earlier run
     if settings.lag_alerts:
-        told.update(item.department for item in _delivered(lag_alerts(found, run_id, told), settings, "lag alert"))
+        told.update(item.department for item in _delivered(lag_alerts(found, run_id, told), settings,
+                                                            "支付进度滞后告警（lag alert）"))
     summary.told = sorted(told & set(summary.lagging))
     lit = told_lights(found, previous)  # red items alerted at this data date by an earlier run
     if settings.light_alerts:
-        for item in _delivered(light_alerts(summary.red, year, run_id, lit), settings, "red-light alert"):
+        for item in _delivered(light_alerts(summary.red, year, run_id, lit), settings, "红灯告警（red-light alert）"):
             lit.setdefault(item.department, set()).update(light_key(f) for f in item.findings)
     summary.told_lights = {code: sorted(items) for code, items in sorted(lit.items()) if code in summary.red}
     return summary
@@ -113,7 +114,7 @@ def _delivered(alerts: list[LagAlert], settings: Settings, what: str) -> list[La
     for item in alerts:
         problems = deliver(item, settings, "lag")
         for problem in problems:
-            log.warning("%s %s: %s not delivered: %s", item.department, item.year, what, problem)
+            log.warning("%s %s：%s未送达（not delivered）：%s", item.department, item.year, what, problem)
         if not problems:
             out.append(item)
     return out

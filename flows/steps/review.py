@@ -104,7 +104,7 @@ def apply_decision(settings: Settings, item: Awaiting, decision: ReviewDecision,
               "comment": review.comment, "decided_at": when(review.decided_at), "report_sha256": review.report_sha256}
 
     def not_recorded(why: str) -> dict[str, str]:
-        log.error("%s %s: decision not recorded: %s", item.department, item.year, why)
+        log.error("%s %s：审核决定未记录（decision not recorded）：%s", item.department, item.year, why)
         return {**result, "decision": "not recorded", "comment": why}
 
     if not reviewer:
@@ -191,9 +191,9 @@ def review_reports(settings: Settings, year: int, departments: list[str], run_id
         try:
             decision = _ask(settings, description, key)
         except FlowPauseTimeout:
-            log.warning("no review decision within %s h: %s and the rest stay 草稿, awaiting review",
+            log.warning("%s 小时内没有审核决定（no review decision in time）：%s 及其后的部门仍为草稿，待审核",
                         settings.review_timeout_hours, item.department)
-            _running_again("review: no decision in time; the 草稿 stay, and the next run asks again")
+            _running_again("审核：未按时作出决定，草稿保留，下次运行再次请审核（review: no decision in time）")
             decided.append({"department": item.department, "decision": "awaiting", "reviewer": "", "comment": "",
                             "decided_at": "", "report_sha256": item.status.report_sha256})
             break

@@ -151,9 +151,8 @@ def finish(settings: Settings, summary: pl.RunSummary, clock: pl.Clock,
     summary.timings = clock.timings
     for o in summary.outcomes:
         if o.status in ("loaded", "draft"):
-            log.info("%s %s loaded and rendered%s: %s", o.department_code, summary.year,
-                     f" as a 草稿 (not yet submitted: {'、'.join(o.missing)})" if o.missing else "",
-                     o.reports.get("md"))
+            log.info("%s %s 已入库并生成报告%s：%s", o.department_code, summary.year,
+                     f"（草稿，{gl.MISSING}：{'、'.join(o.missing)}）" if o.missing else "", o.reports.get("md"))
     publish_run(summary, settings)
     status = "rerendered" if rerendered else "refused" if summary.refused else "completed"
     close_run(settings, summary.run_id, status, summary.as_dict())

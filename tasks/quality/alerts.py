@@ -6,7 +6,6 @@ webhook's address, which is a secret) and the run still ends Failed.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
@@ -17,7 +16,6 @@ from tasks import glossary as gl
 from tasks.quality.gate import QualityReport
 from tasks.settings import Settings
 
-log = logging.getLogger("selfeval.alerts")
 EVENT = "selfeval.data-quality.failed"
 
 
@@ -91,17 +89,16 @@ def deliver(alert: Notice, settings: Settings, kind: str = "data-quality") -> li
             block: Any = Block.load(block_name)
             block.notify(body=alert.text(), subject=f"selfeval {alert.department} {alert.year}")
         except Exception as exc:  # any failure to notify is reported, never raised
-            problems.append(f"notification block {block_name!r} failed: {type(exc).__name__}")
+            problems.append(f"通知块 {block_name!r} 发送失败（notification block failed: {type(exc).__name__}）")
     if webhook:
         url = webhook.get_secret_value()
         try:
             response = httpx.post(url, json=alert.payload(), timeout=10.0)
             if response.status_code >= 300:
-                problems.append(f"alert webhook answered HTTP {response.status_code}")
+                problems.append(f"告警 webhook 返回 HTTP {response.status_code}（alert webhook answered HTTP "
+                                f"{response.status_code}）")
         except httpx.HTTPError as exc:
-            problems.append(f"alert webhook unreachable ({type(exc).__name__})")  # the URL is a secret
-    for problem in problems:
-        log.warning("%s %s alert not delivered: %s", alert.department, alert.year, problem)
+            problems.append(f"告警 webhook 无法连接（alert webhook unreachable: {type(exc).__name__}）")  # URL: secret
     return problems
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from tasks import glossary as gl
 from tasks.quality.gx_duckdb import keep_duckdb_connections_open, release
 from tasks.quality.rules import Rule, load_rules
 from tasks.quality.rundb import IDX, RunDatabase, check_views, run_database
@@ -33,8 +34,8 @@ _gx_lock = threading.Lock()
 _gx_state: dict[str, Any] = {}
 DOCS_SITE = "selfeval"
 # How a refusal names a rule that was not checked (tests and operators read these words).
-UNEVALUATED = "the rule could not be evaluated"
-NO_RESULT = f"{UNEVALUATED}: Great Expectations returned no result for it"
+UNEVALUATED = "规则无法执行（the rule could not be evaluated）"
+NO_RESULT = f"{UNEVALUATED}：Great Expectations 未返回结果（returned no result）"
 
 
 @dataclass
@@ -251,10 +252,10 @@ def run_gate(data: RunData, parameters: dict[str, Any], rules: tuple[Rule, ...] 
             for view_name, view_rules in by_view.items():
                 why = None
                 if view_name not in known:
-                    why = f"{UNEVALUATED}: view {view_name!r} does not exist"
+                    why = f"{UNEVALUATED}：视图 {view_name!r} 不存在（view does not exist）"
                 elif view_name in db.failed:
-                    why = (f"{UNEVALUATED}: view {view_name!r} could not be built "
-                           f"({db.failed[view_name]})")
+                    why = (f"{UNEVALUATED}：视图 {view_name!r} 无法生成（view could not be built: "
+                           f"{db.failed[view_name]}）")
                 if why is not None:  # without its view, none of the view's rules can be checked
                     log.error("%s: %s", ", ".join(r.rule_id for r in view_rules), why)
                     for rule in view_rules:
@@ -375,7 +376,7 @@ def evaluation_error(result: Any) -> str | None:
 
 def _raised(exc: Exception) -> str:
     """Why a validation that raised could not evaluate its rules."""
-    return f"{UNEVALUATED}: {type(exc).__name__}: {str(exc)[:300]}"
+    return f"{UNEVALUATED}：执行出错（{type(exc).__name__}: {str(exc)[:300]}）"
 
 
 def _refuse_all(report: QualityReport, rule: Rule, data: RunData, why: str) -> None:
@@ -406,22 +407,22 @@ def _collect(report: QualityReport, rule: Rule, result: Any, db: RunDatabase, vi
     """Attribute a GX result to departments; what cannot be attributed fails every department."""
     error = evaluation_error(result)
     if error is not None:
-        why = f"{UNEVALUATED}: {error}"
+        why = f"{UNEVALUATED}：{gl.both('执行出错', str(error))}"
         log.error("%s %s", rule.rule_id, why)
         _refuse_all(report, rule, data, why)
         return
     bad = _failing_view_rows(rule, result, db, view_name)
     if not result.success and (bad is None or bad.empty):  # a table-level rule, or no row to point at
         observed = (result.result or {}).get("observed_value")
-        _refuse_all(report, rule, data, "the rule failed for the data as a whole"
-                    + (f" (observed {observed})" if observed is not None else "")
-                    + ", with no row to attribute it to")
+        _refuse_all(report, rule, data, "规则对整体数据未通过，无法对应到具体行（failed for the data as a whole"
+                    + (f", observed {observed}" if observed is not None else "") + "）")
         return
     rows = failing_rows(rule, bad, data.year) if bad is not None else pd.DataFrame(columns=FAILING_COLUMNS)
     grouped = dict(tuple(rows.groupby("department"))) if len(rows) else {}
     if not result.success and not set(grouped) & set(data.codes):
-        log.warning("%s failed only on rows of departments outside this run (%s): no department of the run "
-                    "is refused for it", rule.rule_id, ", ".join(sorted(map(str, grouped))) or "none")
+        log.warning("%s 仅在本次运行以外部门的行上未通过（%s），本次运行的部门不因此被拒绝"
+                    "（failed only on rows of departments outside this run）", rule.rule_id,
+                    "、".join(sorted(map(str, grouped))) or "无")
     for code in data.codes:
         failing = grouped.get(code, pd.DataFrame(columns=FAILING_COLUMNS))
         report.results.append(RuleResult(rule, code, failing.reset_index(drop=True)))

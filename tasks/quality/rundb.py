@@ -225,12 +225,12 @@ class RunDatabase:
             try:
                 con.execute(f'CREATE OR REPLACE VIEW "{name}" AS {query}')
             except Exception as exc:  # a model on a dataset this run lacks; the checks on it fail below
-                log.info("model %s not built: %s", name, exc)
+                log.info("模型 %s 未生成（model not built）：%s", name, exc)
         for name, query in named_queries("intermediate.sql").items():
             try:
                 con.execute(f'CREATE OR REPLACE VIEW "{name}" AS {query}')
             except Exception as exc:  # a view on a dataset this run lacks; checks on it fail below
-                log.info("intermediate view %s not built: %s", name, exc)
+                log.info("中间视图 %s 未生成（view not built）：%s", name, exc)
         for name, query in named_queries("checks.sql").items():
             try:
                 con.execute(f'CREATE OR REPLACE VIEW "chk_{name}" AS {query}')

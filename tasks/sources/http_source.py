@@ -139,7 +139,8 @@ class HttpSource:
                 last = f"返回 HTTP {response.status_code}"
             if attempt < self.options.attempts:
                 delay = self.options.backoff * 2 ** (attempt - 1)
-                log.warning("%s %s (page %s): %s; retrying in %.1f s", self.name, url, params.get("page"), last, delay)
+                log.warning("%s %s（第 %s 页）：%s；%.1f 秒后重试（retrying）",
+                            self.name, url, params.get("page"), last, delay)
                 time.sleep(delay)
         raise self._fail(url, f"{last}，共 {self.options.attempts} 次（第 {params.get('page')} 页）",
                          both("在超时之前应答，且无服务器错误", "an answer within the timeout, without server errors"))

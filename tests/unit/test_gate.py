@@ -122,7 +122,7 @@ def test_a_rule_that_cannot_be_evaluated_refuses_every_department(base, broken):
         assert not result.success and report.blocked(code)
         assert "could not be evaluated" in result.error
         rules, reasons = quality_outcome(report, code)
-        assert rules == ["TST-001"] and reasons[0].startswith("TST-001 测试规则：the rule could not be evaluated")
+        assert rules == ["TST-001"] and reasons[0].startswith("TST-001 测试规则：规则无法执行（the rule could not be evaluated）")
         quarantined = quarantine_rows(report, code)
         assert list(quarantined["rule"]) == ["TST-001"] and "could not be evaluated" in quarantined["reason"][0]
         errors = report.failing_rows(code, "fatal")
@@ -218,7 +218,7 @@ def test_every_rule_on_a_view_that_could_not_be_built_refuses(base):
     for code in (LIWAN, OTHER):
         for r in on_targets:
             result = outcome(report, r.rule_id, code)
-            assert not result.success and "view 'targets' could not be built" in result.error, r.rule_id
+            assert not result.success and "视图 'targets' 无法生成" in result.error, r.rule_id
         assert report.blocked(code)
 
 
