@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 GUIDE = ROOT / "docs" / "operator-guide.md"
 IMAGES = ROOT / "docs" / "images"
-OUTPUT = Path(__file__).resolve().parent / "_output"
+OUTPUT = Path(__file__).resolve().parent / "_output"  # tests/e2e/conftest.py's
 _SHOWN = re.compile(r"!\[[^\]]*\]\(images/([^)\s]+\.png)\)")
 _TAKEN = re.compile(r"OUTPUT\s*/\s*f?\"([^\"]+\.png)\"")
 
@@ -25,7 +25,10 @@ def shown(guide: Path = GUIDE) -> list[str]:
     return list(dict.fromkeys(_SHOWN.findall(guide.read_text(encoding="utf-8"))))
 
 
-def taken(tests: Path = Path(__file__).resolve().parent) -> list[re.Pattern[str]]:
+TESTS = Path(__file__).resolve().parent
+
+
+def taken(tests: Path = TESTS) -> list[re.Pattern[str]]:
     """The screenshots the browser tests take, as patterns of file names (an f-string's ``{department}`` is
     any name)."""
     names = {name for path in sorted(tests.glob("test_*.py")) for name in _TAKEN.findall(path.read_text("utf-8"))}

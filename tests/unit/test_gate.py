@@ -19,7 +19,7 @@ from great_expectations.expectations.metrics.map_metric_provider import (
 )
 
 from tasks.pipeline import assemble, quality_outcome
-from tasks.quality.gate import parameters_for, run_gate
+from tasks.quality.gate import UNEVALUATED, parameters_for, run_gate
 from tasks.quality.outputs import quarantine_rows
 from tasks.quality.rules import Rule, load_rules, rules_of
 from tasks.quality.views import RunData
@@ -122,7 +122,7 @@ def test_a_rule_that_cannot_be_evaluated_refuses_every_department(base, broken):
         assert not result.success and report.blocked(code)
         assert "could not be evaluated" in result.error
         rules, reasons = quality_outcome(report, code)
-        assert rules == ["TST-001"] and reasons[0].startswith("TST-001 测试规则：规则无法执行（the rule could not be evaluated）")
+        assert rules == ["TST-001"] and reasons[0].startswith(f"TST-001 测试规则：{UNEVALUATED}")
         quarantined = quarantine_rows(report, code)
         assert list(quarantined["rule"]) == ["TST-001"] and "could not be evaluated" in quarantined["reason"][0]
         errors = report.failing_rows(code, "fatal")
