@@ -16,9 +16,10 @@ from flows.backfill import backfill
 from flows.nightly import nightly as nightly_flow
 from flows.self_evaluation import self_evaluation, with_runner
 from tasks import domain
+from tasks import glossary as gl
 from tasks.settings import Settings
 from tasks.sources.base import make_source
-from tasks.sources.contract import DEPARTMENTS
+from tasks.sources.contract import DEPARTMENTS, department_choice
 from tasks.sources.errors import SourceError
 from tasks.sources.staging import stage
 
@@ -73,15 +74,35 @@ def _form(deployment: RunnerDeployment, codes: list[str], year: int | None,
             props[name] = {**keep, "type": "integer", "minimum": domain.FIRST_YEAR, "maximum": domain.LAST_YEAR,
                            **({"default": year} if year and name != "first_year" else {})}
         elif name == "departments":
-            # the picker offers the codes, which API callers and scripts pass too (the server enforces the
-            # schema); the description under it names each code's department
-            items = {"type": "string", "enum": codes} if codes else {"type": "string"}
-            if names:
-                keep["description"] = (keep.get("description", "") + "\n\n" +
-                                       "；".join(f"{code} {names[code]}" for code in codes if code in names))
-            props[name] = {**keep, "type": "array", "items": items, "uniqueItems": True, "default": []}
+            props[name] = {**keep, **_picker(codes, names or {}), "default": []}
         elif prop.get("anyOf") and {"type": "string"} in prop["anyOf"]:
             props[name] = {**keep, "type": "string", "default": ""}
+
+
+def _titled(deployment: RunnerDeployment) -> None:
+    """Label each field of the deployment's run form in Chinese, its parameter's name in brackets: 年度（year）."""
+    schema: Any = getattr(deployment, "_parameter_openapi_schema", None)
+    if schema is None:
+        return
+    for name, prop in schema.properties.items():
+        if name in gl.PARAMETERS:
+            prop["title"] = gl.both(gl.PARAMETERS[name], name)
+
+
+def _picker(codes: list[str], names: dict[str, str]) -> dict[str, Any]:
+    """The departments' field: a multi-select of 编码 名称 (the UI labels a choice by its value alone), and, as a
+    second choice the server accepts too, the codes alone, as scripts and ``run_deployment`` pass them (the
+    server enforces the schema; the flow reads either back to codes: ``department_code``)."""
+    def choices(values: list[str]) -> dict[str, Any]:
+        return {"type": "array", "items": {"type": "string", "enum": values}, "uniqueItems": True}
+
+    if not codes:
+        return {"type": "array", "items": {"type": "string"}, "uniqueItems": True}
+    if not names:
+        return choices(codes)
+    return {"anyOf": [{"title": "编码与名称（code and name）", **choices([department_choice(c, names.get(c))
+                                                                         for c in codes])},
+                      {"title": "仅编码（codes, as scripts pass them）", **choices(codes)}]}
 
 
 def deployments(settings: Settings | None = None) -> list[RunnerDeployment]:
@@ -105,6 +126,8 @@ def deployments(settings: Settings | None = None) -> list[RunnerDeployment]:
         name="backfill", tags=TAGS, enforce_parameter_schema=True,
         description="补跑多个年度 / Run a range of years."))
     _form(years, codes, this_year, names)
+    for deployment in (nightly, on_demand, years):
+        _titled(deployment)
     return [nightly, on_demand, years]
 
 

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from prefect import Flow, flow, unmapped
 from prefect.runtime import flow_run
 from prefect.states import State
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from flows.steps.quality import staging_database
 from flows.steps.report import monitor_year, publish_scores, render_reports, sum_up_projects
@@ -27,12 +27,13 @@ from tasks.domain import FIRST_YEAR, LAST_YEAR, today
 from tasks.report.render import QualityNote
 from tasks.resources import WarehouseUnreachable
 from tasks.settings import Settings
-from tasks.sources.contract import DEPARTMENT_CODE
+from tasks.sources.contract import DEPARTMENT_CODE, department_code
 
 # Parameters as the Prefect UI shows them: typed and bounded here, described (in Chinese and
 # English) in the flow's docstring, which is where Prefect reads parameter descriptions from.
 Year = Annotated[int | None, Field(ge=FIRST_YEAR, le=LAST_YEAR)]
-Departments = Annotated[list[Annotated[str, Field(pattern=f"^{DEPARTMENT_CODE}$")]] | None, Field()]
+Departments = Annotated[list[Annotated[str, BeforeValidator(department_code), Field(pattern=f"^{DEPARTMENT_CODE}$")]]
+                        | None, Field()]
 
 
 @flow(name="self-evaluation", log_prints=False, validate_parameters=True)

@@ -121,6 +121,13 @@ def years_line(results: dict[int, str]) -> str:
     return "；".join(f"{year} 年：{run_state(value)}" for year, value in results.items())
 
 
+# The run forms' fields (the flows' parameters), as the Prefect UI labels them: 年度（year）.
+PARAMETERS = {"year": "年度", "first_year": "起始年度", "last_year": "结束年度", "departments": "部门",
+              "source": "数据目录", "warehouse_url": "数据仓库地址", "output_dir": "输出目录",
+              "finance_source": "财政数据", "statistics_source": "统计数据", "registry_source": "企业登记数据",
+              "narrative_dir": "自评材料目录", "rerender_only": "只重新生成报告", "force": "全部重算",
+              "review": "审核", "today": "运行日期"}
+
 REVIEW_NEEDS_SERVER = ("审核需要审核人能打开界面的 Prefect 服务器：请设置 PREFECT_API_URL"
                        "（普通运行的临时服务器没有界面），或不带 --review 运行"
                        "（review needs a Prefect server whose UI reviewers can open）")

@@ -24,6 +24,22 @@ from tasks.domain import (
 # code can reach outside the landing zone or the output folder.
 DEPARTMENT_CODE = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
 
+
+def department_choice(code: str, name: str | None) -> str:
+    """A department as the run form's picker offers it, 编码 then 名称:
+    ``"440103-KGXJ 广州市荔湾区科技工业和信息化局"``; the code alone when its name is unknown.
+    :func:`department_code` reads it back."""
+    return f"{code} {name.strip()}" if name and name.strip() else code
+
+
+def department_code(value: object) -> object:
+    """The code of a department as a run's parameters give it: the picker's 编码 名称
+    (``"440103-KGXJ 广州市荔湾区科技工业和信息化局"`` → ``"440103-KGXJ"``) or the code alone, as scripts pass it.
+    Anything else is returned as given, for the code's own check to refuse."""
+    if isinstance(value, str) and value.strip():
+        return value.split(maxsplit=1)[0]
+    return value
+
 Kind = Literal["text", "code", "money", "integer", "decimal", "date", "year", "enum", "uscc", "bool"]
 SourceName = Literal["finance", "statistics", "registry"]
 

@@ -36,12 +36,13 @@ def test_custom_run_from_the_ui_form(stack, browser_page):
     select = page.get_by_role("button", name="No items selected")  # the departments' multi-select
     select.focus()
     page.keyboard.press("Space")
-    page.get_by_role("option", name=LIWAN).wait_for(timeout=10_000)
+    picked = f"{LIWAN} 广州市荔湾区科技工业和信息化局"  # the picker shows 编码 and 名称
+    page.get_by_role("option", name=picked).wait_for(timeout=10_000)
     assert [o.inner_text() for o in page.get_by_role("option").all()] == [
-        "440103-KGXJ", "440103-SWJ", "440103-WTJ"]
-    page.get_by_role("option", name=LIWAN).click()
+        picked, "440103-SWJ 广州市荔湾区商务局（模拟）", "440103-WTJ 广州市荔湾区文化广电旅游体育局（模拟）"]
+    page.get_by_role("option", name=picked).click()
     page.get_by_text("Run Name", exact=True).click()  # closes the multi-select
-    page.get_by_role("option", name=LIWAN).wait_for(state="hidden", timeout=10_000)
+    page.get_by_role("option", name=picked).wait_for(state="hidden", timeout=10_000)
     OUTPUT.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(OUTPUT / "custom-run-form.png"), full_page=True)
     run_id = submit_custom_run(page)
@@ -90,7 +91,10 @@ def test_a_refused_run_fails_and_the_automation_alerts(stack, receiver, tmp_path
                                        json_data={"text": "{{subject}}\n{{body}}"}).save("selfeval-e2e", overwrite=True)
         assert main(["automations", "--block", "custom-webhook/selfeval-e2e"]) == 0
         time.sleep(5)  # the server loads new automations on a short cycle
-        run = run_deployment("self-evaluation/on-demand", timeout=300,
+        with pytest.raises(Exception, match="Validation failed"):  # the server refuses a code it does not know
+            run_deployment("self-evaluation/on-demand", timeout=0,
+                           parameters={"year": 2022, "departments": ["440103-NONE"], "source": str(bad)})
+        run = run_deployment("self-evaluation/on-demand", timeout=300,  # a script passes the code alone
                              parameters={"year": 2022, "departments": [LIWAN], "source": str(bad)})
     assert run.state is not None and run.state.is_failed(), run.state
     assert "FIN-001" in (run.state.message or "")

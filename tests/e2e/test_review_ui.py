@@ -70,7 +70,7 @@ def test_a_reviewer_approves_one_report_and_returns_another_in_the_ui(stack, bro
         page.get_by_role("option", name=code).click()
     page.get_by_text("Run Name", exact=True).click()  # closes the multi-select
     page.get_by_role("option", name=LIWAN).wait_for(state="hidden", timeout=10_000)
-    switch = page.locator(".schema-form-property").filter(has_text="review (Optional)").get_by_role("switch")
+    switch = page.locator(".schema-form-property").filter(has_text="审核（review） (Optional)").get_by_role("switch")
     for _ in range(5):  # a click while the form redraws (after the multi-select closes) can be lost: click again
         switch.click()
         try:

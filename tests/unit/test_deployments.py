@@ -57,14 +57,24 @@ def test_the_previous_year_is_processed_until_its_reports_are_final():
 
 def test_on_demand_form_offers_known_departments_and_described_fields():
     schema = by_name()["on-demand"]._parameter_openapi_schema.properties
-    # the picker offers the codes (what scripts pass too); the description under it gives each code's 名称
-    assert schema["departments"]["items"]["enum"] == ["440103-KGXJ", "440103-SWJ", "440103-WTJ"]
-    assert "440103-KGXJ 广州市荔湾区科技工业和信息化局" in schema["departments"]["description"]
+    # the picker offers 编码 名称; the codes alone, as scripts pass them, are the second choice
+    labelled, codes = schema["departments"]["anyOf"]
+    assert labelled["items"]["enum"] == ["440103-KGXJ 广州市荔湾区科技工业和信息化局",
+                                         "440103-SWJ 广州市荔湾区商务局（模拟）",
+                                         "440103-WTJ 广州市荔湾区文化广电旅游体育局（模拟）"]
+    assert codes["items"]["enum"] == SAMPLE_CODES and labelled["uniqueItems"] and codes["uniqueItems"]
+    assert "名称" in labelled["title"] and schema["departments"]["default"] == []
     assert schema["year"]["type"] == "integer" and schema["year"]["minimum"] == 2000
     assert schema["rerender_only"]["type"] == "boolean"
     for name in ("year", "departments", "source", "finance_source", "rerender_only"):
         description = schema[name]["description"]
         assert " / " in description and any("\u4e00" <= c <= "\u9fff" for c in description), name
+
+
+def test_every_field_of_every_run_form_is_labelled_in_chinese():
+    for deployment in by_name().values():
+        for name, prop in deployment._parameter_openapi_schema.properties.items():
+            assert prop["title"].endswith(f"（{name}）") and "\u4e00" <= prop["title"][0] <= "\u9fff", name
 
 
 def test_backfill_takes_a_range_of_years():
@@ -97,3 +107,18 @@ def test_known_departments_of_an_unreadable_file_are_none_and_say_why(tmp_path, 
         assert known_departments(Settings(finance_source=str(tmp_path))) == []
     assert any("departments.csv" in r.getMessage() and "HTML" in r.getMessage() for r in caplog.records), \
         caplog.text
+
+
+@pytest.mark.parametrize(("given", "code"), [
+    ("440103-KGXJ 广州市荔湾区科技工业和信息化局", "440103-KGXJ"), ("440103-KGXJ", "440103-KGXJ"),
+    (" 440103-SWJ\t商务局 ", "440103-SWJ"), ("", ""), (None, None)])
+def test_the_flow_reads_a_picked_department_back_to_its_code(given, code):
+    from pydantic import TypeAdapter
+
+    from flows.self_evaluation import Departments
+
+    if given is None or given == "":
+        with pytest.raises(ValueError):  # refused by the code's own check, not made up
+            TypeAdapter(Departments).validate_python([given])
+        return
+    assert TypeAdapter(Departments).validate_python([given]) == [code]
