@@ -196,6 +196,8 @@ def server_problem(exc: BaseException, api_url: str | None, start_seconds: float
 
     if isinstance(exc, RuntimeError) and "ephemeral Prefect API server" in str(exc):
         return gl.SERVER_START_FAILED.format(seconds=start_seconds)
+    if isinstance(exc, RuntimeError) and "Failed to reach API" in str(exc):  # Prefect's check of PREFECT_API_URL
+        return gl.SERVER_UNREACHABLE.format(url=api_url or "")
     if isinstance(exc, (httpx.TransportError, httpx.HTTPStatusError, ConnectionError)):
         if api_url:
             return gl.SERVER_UNREACHABLE.format(url=api_url)
@@ -205,15 +207,16 @@ def server_problem(exc: BaseException, api_url: str | None, start_seconds: float
 
 def run(args: argparse.Namespace) -> int:
     from tasks.domain import FIRST_YEAR, LAST_YEAR
-    from tasks.sources.contract import DEPARTMENT_CODE
 
     settings = _settings(args)
     if args.year is not None and not FIRST_YEAR <= args.year <= LAST_YEAR:
-        return _fail(EXIT_USAGE, f"年度应在 {FIRST_YEAR} 至 {LAST_YEAR} 之间（the year is between {FIRST_YEAR} and "
-                                 f"{LAST_YEAR}）：{args.year}")
-    bad = [c for c in args.departments or [] if not re.fullmatch(DEPARTMENT_CODE, c)]
+        return _fail(EXIT_USAGE, f"{gl.USAGE_ERROR}：年度应在 {FIRST_YEAR} 至 {LAST_YEAR} 之间（the year is between "
+                                 f"{FIRST_YEAR} and {LAST_YEAR}）：{args.year}")
+    codes, bad = _codes(args.departments)
+    args.departments = codes or None
     if bad:
-        return _fail(EXIT_USAGE, f"部门编码格式不正确（not a department code）：{', '.join(bad)}")
+        return _fail(EXIT_USAGE, gl.NOT_A_CODE.format(codes="、".join(bad)))
+    args.warehouse = _without_password(args.warehouse)
     _prefect_defaults(settings.prefect_start_seconds)
     from prefect.settings import PREFECT_API_URL
 
@@ -258,7 +261,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _print_summary(summary: object) -> None:
     for o in getattr(summary, "outcomes", []):
-        where = o.reports.get("md", "") if o.reports else "; ".join(o.reasons)
+        where = o.reports.get("md", "") if o.reports else "；".join(o.reasons)
         if o.missing:
             where += f"（{gl.MISSING}：{'、'.join(o.missing)}）"
         print(f"{o.department_code} {summary.year}: {gl.status(o.status)}  {where}")  # type: ignore[attr-defined]
@@ -273,6 +276,45 @@ def _print_summary(summary: object) -> None:
             print(note)
 
 
+def _codes(given: list[str] | None) -> tuple[list[str], list[str]]:
+    """The department codes of ``--department`` values, a code alone or as the UI's picker shows it (编码 名称),
+    and those that are not a code at all."""
+    from tasks.sources.contract import DEPARTMENT_CODE, department_code
+
+    if not given:
+        return [], []
+    codes = [str(department_code(value)) for value in given]
+    return codes, [value for value, code in zip(given, codes, strict=True) if not re.fullmatch(DEPARTMENT_CODE, code)]
+
+
+def _without_password(url: str | None) -> str | None:
+    """``--warehouse`` without its password, which goes to ``SELFEVAL_WAREHOUSE_PASSWORD`` for this process: the
+    URL is a flow parameter, which the Prefect server stores and its UI shows."""
+    import sqlalchemy as sa
+
+    if not url:
+        return url
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError:
+        return url  # said in one line when the run reaches the warehouse
+    if parsed.password is None:
+        return url
+    os.environ["SELFEVAL_WAREHOUSE_PASSWORD"] = str(parsed.password)
+    bare = sa.URL.create(parsed.drivername, parsed.username, None, parsed.host, parsed.port, parsed.database,
+                         parsed.query)  # URL.set(password=None) keeps the password
+    return bare.render_as_string(hide_password=False)
+
+
+def _warehouse(settings: Settings) -> Any:
+    """The warehouse's engine, migrated, for a command that reads it: :class:`WarehouseUnreachable` (one line) when
+    it does not answer or its address is not a URL."""
+    from tasks.resources import engine_for, reach_warehouse
+
+    reach_warehouse(settings, attempts=1)
+    return engine_for(settings, migrate=True)  # no run may have prepared it
+
+
 def _settings(args: argparse.Namespace) -> Settings:
 
     from tasks.settings import Settings
@@ -283,24 +325,33 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def explain(args: argparse.Namespace) -> int:
+    from tasks.pipeline import UsageError, check_configuration
     from tasks.report.figures import read_figures
     from tasks.report.keyed import Keys
     from tasks.report.provenance import provenance
-    from tasks.resources import engine_for
-    from tasks.warehouse.metrics import MetricError, load_registry
+    from tasks.warehouse import queries as q
+    from tasks.warehouse.metrics import load_registry
 
+    codes, bad = _codes([args.department])
+    args.department = codes[0]
+    if bad:
+        return _fail(EXIT_USAGE, gl.NOT_A_CODE.format(codes="、".join(bad)))
     settings = _settings(args)
     try:
-        registry = load_registry(settings.metrics_registry)
-    except MetricError as exc:
+        check_configuration(settings)  # the registry, before it is read
+    except UsageError as exc:
         return _fail(EXIT_USAGE, str(exc))
+    registry = load_registry(settings.metrics_registry)
     names = registry.names  # every figure read_figures gives
     if args.figure not in names:
         return _fail(EXIT_USAGE, f"没有这个指标（unknown figure）：{args.figure!r}；"
                                  f"已有（known）：{', '.join(sorted(names))}")
-    engine = engine_for(settings, migrate=True)  # no run has prepared it
+    engine = _warehouse(settings)
     try:
         with engine.connect() as conn:
+            if args.department not in q.loaded_departments(conn, args.year):  # no figure, rather than a made-up 0
+                raise LookupError(f"{args.department} {args.year} 年未入库（not loaded for {args.year}）；"
+                                  f"请先运行 `selfeval run --year {args.year}`")
             keys = Keys(conn, registry, args.year, [args.department])
             entry = provenance(keys, read_figures(keys, args.department))[args.figure]
     except LookupError as exc:
@@ -315,17 +366,17 @@ def form(args: argparse.Namespace) -> int:
     from tasks.domain import TIMEZONE
     from tasks.report.build import narrative_form
     from tasks.report.narrative import NarrativeError
-    from tasks.report.render import SAFE_CODE
-    from tasks.resources import engine_for
 
-    if not SAFE_CODE.match(args.department):
+    codes, bad = _codes([args.department])
+    args.department = codes[0]
+    if bad:
         return _fail(EXIT_USAGE, gl.NOT_A_CODE.format(codes=args.department))
     settings = _settings(args)
     out = (Path(args.form_out) if args.form_out
            else settings.output_dir / "forms" / str(args.year) / f"{args.department}.docx")
     if out.suffix.lower() != ".docx":
         return _fail(EXIT_USAGE, f"{out}：填报表是 Word 文档，文件名应以 .docx 结尾（the form is a Word document）")
-    engine = engine_for(settings, migrate=True)  # no run may have prepared it
+    engine = _warehouse(settings)
     try:
         data, note = narrative_form(engine, settings, args.department, args.year, dt.datetime.now(TIMEZONE))
     except NarrativeError as exc:
@@ -344,14 +395,13 @@ def form(args: argparse.Namespace) -> int:
 
 def projects(args: argparse.Namespace) -> int:
     from tasks.report.build import write_projects
-    from tasks.report.render import SAFE_CODE
-    from tasks.resources import engine_for
 
-    bad = [code for code in args.department or [] if not SAFE_CODE.match(code)]
+    codes, bad = _codes(args.department)
+    args.department = codes or None
     if bad:
         return _fail(EXIT_USAGE, gl.NOT_A_CODE.format(codes="、".join(bad)))
     settings = _settings(args)
-    engine = engine_for(settings, migrate=True)  # no run may have prepared it
+    engine = _warehouse(settings)
     try:
         written = write_projects(engine, settings, args.year, args.department, tuple(args.formats))
     except LookupError as exc:
@@ -366,16 +416,15 @@ def projects(args: argparse.Namespace) -> int:
 def monitor(args: argparse.Namespace) -> int:
     from tasks.domain import today
     from tasks.report.build import write_monitoring
-    from tasks.report.render import SAFE_CODE
-    from tasks.resources import engine_for
 
-    bad = [code for code in args.department or [] if not SAFE_CODE.match(code)]
+    codes, bad = _codes(args.department)
+    args.department = codes or None
     if bad:
         return _fail(EXIT_USAGE, gl.NOT_A_CODE.format(codes="、".join(bad)))
     if args.as_of is not None and args.as_of.year != args.year:
         return _fail(EXIT_USAGE, f"--as-of {args.as_of} 不在 {args.year} 年内（is not in {args.year}）")
     settings = _settings(args)
-    engine = engine_for(settings, migrate=True)  # no run may have prepared it
+    engine = _warehouse(settings)
     try:
         folder, page = write_monitoring(engine, settings, args.year, args.as_of, args.department,
                                         tuple(args.formats), today())
@@ -392,10 +441,9 @@ def monitor(args: argparse.Namespace) -> int:
 
 def rollup(args: argparse.Namespace) -> int:
     from tasks.report.rollup import write_rollup
-    from tasks.resources import engine_for
 
     settings = _settings(args)
-    engine = engine_for(settings, migrate=True)  # no run has prepared it
+    engine = _warehouse(settings)
     try:
         paths = write_rollup(engine, settings, args.year)
     except LookupError as exc:
@@ -427,12 +475,19 @@ def automations(args: argparse.Namespace) -> int:
     _prefect_defaults()
     if not args.block:
         return _fail(EXIT_USAGE, "请指定通知块（name the notification block）：--block <block-type>/<name>")
+    from prefect.settings import PREFECT_API_URL
+
     from tasks.automations import AUTOMATIONS_FILE, create_automations
 
     try:
         names = create_automations(args.block, Path(args.file) if args.file else AUTOMATIONS_FILE)
     except ValueError as exc:  # Prefect says a block does not exist with a ValueError
         return _fail(EXIT_USAGE, f"通知块 {args.block!r} 不可用（notification block: {exc}）")
+    except Exception as exc:  # a server that does not answer is said in one line, anything else raises
+        problem = server_problem(exc, PREFECT_API_URL.value(), 0)
+        if problem is None:
+            raise
+        return _fail(EXIT_ERROR, problem)
     for name in names:
         print(f"告警自动化（automation）：{name} -> {args.block}")
     return EXIT_OK
@@ -445,13 +500,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "automations": automations,
                 "synth": synth}
     from pydantic import ValidationError
+    from pydantic_settings import SettingsError
 
+    from tasks.resources import WarehouseUnreachable
     from tasks.settings import invalid_settings
 
     try:
         return commands[args.command](args)
-    except ValidationError as exc:  # a bad SELFEVAL_* setting or option: one line, whichever command read it
+    except (ValidationError, SettingsError) as exc:  # a bad SELFEVAL_* setting or option, whichever command read it
         return _fail(EXIT_USAGE, invalid_settings(exc))
+    except WarehouseUnreachable as exc:  # down, mistyped, or its file held by another process
+        return _fail(EXIT_ERROR, str(exc))
 
 
 if __name__ == "__main__":

@@ -41,9 +41,10 @@ def start_server(port: int) -> subprocess.Popen[bytes]:
         except OSError:
             time.sleep(0.5)
         if server.poll() is not None:
-            raise SystemExit(f"selfeval: the Prefect server did not start (exit {server.returncode})")
+            raise SystemExit(f"selfeval：Prefect 服务器未能启动（the Prefect server did not start, exit "
+                             f"{server.returncode}）")
     server.terminate()
-    raise SystemExit("selfeval: the Prefect server did not answer within 90 s")
+    raise SystemExit("selfeval：Prefect 服务器 90 秒内没有响应（the Prefect server did not answer within 90 s）")
 
 
 class ReadOnlyFiles(SimpleHTTPRequestHandler):
@@ -103,9 +104,9 @@ def main() -> None:
         os.environ["PREFECT_API_URL"] = f"http://{HOST}:{port}/api"
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     ui = os.environ["PREFECT_API_URL"].removesuffix("/api")
-    print(f"selfeval: Prefect UI at {ui}  (deployments: self-evaluation-nightly/nightly, self-evaluation/on-demand, "
-          "self-evaluation-backfill/backfill)", flush=True)
-    print(f"selfeval: 报告目录（reports）{Path(settings.output_dir).resolve()} at {base}", flush=True)
+    print(f"selfeval：Prefect 界面（UI）{ui}；部署（deployments）：self-evaluation-nightly/nightly、"
+          "self-evaluation/on-demand、self-evaluation-backfill/backfill", flush=True)
+    print(f"selfeval：报告目录（reports）{Path(settings.output_dir).resolve()} 发布于 {base}", flush=True)
     try:
         from flows.deployments import main as serve_deployments
 

@@ -25,7 +25,7 @@ STATUS = {
     "refused": "未通过校验",
     "failed": "报告生成失败",
     "skipped": "未变化，未重算",
-    "no data yet": "本年尚无数据",
+    "no data yet": "该年度尚无数据",
     "rerendered": "已重新生成",
 }
 # The sources an input comes from (tasks.sources.contract.SourceName).
@@ -103,6 +103,9 @@ WAREHOUSE_UNREACHABLE = ("无法连接数据仓库 {url}（cannot reach the ware
                          "（--warehouse 或 SELFEVAL_WAREHOUSE_URL）{held}"
                          "（check that the database is running and its address is right{held_en}）"
                          "（the database said: {reason}）")
+WAREHOUSE_URL_INVALID = ("数据仓库地址无法识别（the warehouse address is not a URL SQLAlchemy can open）：请检查 "
+                         "--warehouse 或 SELFEVAL_WAREHOUSE_URL，如 duckdb:///var/warehouse.duckdb 或 "
+                         "postgresql+psycopg://user@host:5432/db")
 WAREHOUSE_FILE_HELD = ("，且没有其他进程占用该文件", ", and that no other process holds its file")
 
 # A Prefect state's type, as a flow run's message names it (the nightly's and the backfill's years).
@@ -128,8 +131,11 @@ PARAMETERS = {"year": "年度", "first_year": "起始年度", "last_year": "结�
               "narrative_dir": "自评材料目录", "rerender_only": "只重新生成报告", "force": "全部重算",
               "review": "审核", "today": "运行日期"}
 
+ALL_DEPARTMENTS = "全部部门"
+NOT_IN_WAREHOUSE = "数据仓库中没有部门 {code}（department not in the warehouse）"
+
 REVIEW_NEEDS_SERVER = ("审核需要审核人能打开界面的 Prefect 服务器：请设置 PREFECT_API_URL"
-                       "（普通运行的临时服务器没有界面），或不带 --review 运行"
+                       "（普通运行的临时服务器没有界面），或关闭审核（--review、SELFEVAL_REVIEW）"
                        "（review needs a Prefect server whose UI reviewers can open）")
 NOT_A_CODE = "部门编码格式不正确（not a department code）：{codes}"
 LAGGING = both("滞后", "lagging")
@@ -145,7 +151,7 @@ VALUE_PROBLEMS = {
     "date_type": "应为日期，如 2023-06-30",
     "greater_than_equal": "应不小于 {ge}", "greater_than": "应大于 {gt}",
     "less_than_equal": "应不大于 {le}", "less_than": "应小于 {lt}",
-    "json_invalid": "应为 JSON", "json_type": "应为 JSON", "list_type": "应为 JSON 列表，如 [2022]",
+    "json_invalid": "应为 JSON", "json_type": "应为 JSON", "list_type": "应为 JSON 列表，如 [2022, 2023]",
     "dict_type": "应为 JSON 对象，如 {{\"budget_lines\": \"预算执行\"}}", "missing": "不能为空",
     "string_type": "应为文字", "path_type": "应为文件路径", "value_error": "取值有误",
     "too_short": "不能为空", "extra_forbidden": "不是可填写的字段", "literal_error": "取值不在可选范围内",
@@ -179,7 +185,7 @@ def usage_problem(message: str) -> str:
     for pattern, chinese in _USAGE:
         found = pattern.fullmatch(message)
         if found:
-            said = chinese.format(*found.groups()).replace("参数 command", "命令")  # the sub-command's choice
+            said = chinese.format(*found.groups()).replace("参数 command ", "命令")  # the sub-command's choice
             return said if _CJK.search(message) else both(said, message)
     return both("参数有误", message)
 
@@ -195,13 +201,13 @@ _TOKEN = re.compile(r"[A-Za-z][A-Za-z]+")
 # What is not prose: addresses, paths and file names, rule ids (FIN-001), setting names (SELFEVAL_X).
 _NOT_PROSE = re.compile(r"（(?:[^（）]|（[^（）]*）)*）|\([^()\s]*\)|https?://[^\s)]+|file://[^\s)]+|[\w./-]+\.(?:html|md|pdf|docx|csv|xlsx|yaml|json)\b"
                         r"|\b[A-Z]{2,}-\d{3}\b|[\w-]*\d[\w-]*|\b[A-Z][A-Z0-9_]{3,}\b|`[^`]*`"
-                        r"|(?<![\w-])--?[A-Za-z][\w-]*|'[^'\s]*'|selfeval [a-z]+")
+                        r"|(?<![\w-])--?[A-Za-z][\w-]*|'[^'\s]*'|selfeval [a-z]+|\b[a-z]+(?:_[a-z]+)+\b")
 
 
 def english_words(text: str) -> set[str]:
     """The English words of ``text`` outside :data:`ALLOWED_ENGLISH`, ignoring English in full-width brackets
     after its Chinese (:func:`both`) and a code in ASCII ones (a column's: 支付金额 (amount)), addresses, paths,
-    file names, rule ids, setting names, command-line options (``--year``), a quoted value as typed (``'abc'``)
-    and a ``selfeval`` command (lower-cased)."""
+    file names, rule ids, setting names, command-line options (``--year``), a quoted value as typed (``'abc'``),
+    a ``selfeval`` command and a snake_case name (``budget_lines``) (lower-cased)."""
     prose = _NOT_PROSE.sub(" ", text)
     return {w.lower() for w in _TOKEN.findall(prose)} - ALLOWED_ENGLISH

@@ -38,9 +38,10 @@ class UsageError(ValueError):
 
 
 def check_configuration(settings: Settings) -> None:
-    """The reviewed data a run reads besides its sources, checked before anything loads: the metric
-    registry (``settings.metrics_registry``), the scoring profile (``settings.scoring_profile``) and the
-    monitoring rules (``settings.monitoring_rules``).
+    """What a run reads besides its sources, checked before anything loads: the landing zone's folder
+    (``settings.source``, unless every source has its own location), the metric registry
+    (``settings.metrics_registry``), the scoring profile (``settings.scoring_profile``) and the monitoring
+    rules (``settings.monitoring_rules``).
 
     Raises :class:`UsageError` naming the file and what is wrong in it (a missing file, YAML that does
     not parse, an unknown key, a metric naming a column that does not exist), so that the CLI exits 2
@@ -52,18 +53,23 @@ def check_configuration(settings: Settings) -> None:
     from tasks.report.score import load_profile
     from tasks.warehouse.metrics import load_registry
 
-    for what, path, load in (("metric registry", settings.metrics_registry, load_registry),
-                             ("scoring profile", settings.scoring_profile, load_profile),
-                             ("monitoring rules", settings.monitoring_rules, load_rules)):
+    root = Path(settings.source)  # the landing zone, unless every source is given its own location
+    if not root.is_dir() and not all(getattr(settings, f"{name}_source") for name in ("finance", "statistics",
+                                                                                       "registry")):
+        raise UsageError(f"数据目录不存在（no such folder）：{root}；请检查 --source 或 SELFEVAL_SOURCE")
+    for what, path, load in ((gl.both("指标库", "metric registry"), settings.metrics_registry, load_registry),
+                             (gl.both("评分方案", "scoring profile"), settings.scoring_profile, load_profile),
+                             (gl.both("监控规则", "monitoring rules"), settings.monitoring_rules, load_rules)):
         try:
             load(path)
         except FileNotFoundError:
-            raise UsageError(f"{what} {path}: no such file") from None
+            raise UsageError(f"{what} {path}：文件不存在（no such file）") from None
         except yaml.YAMLError as exc:
-            raise UsageError(f"{what} {path}: not valid YAML: {' '.join(str(exc).split())}") from None
+            said = " ".join(str(exc).split())
+            raise UsageError(f"{what} {path}：不是有效的 YAML（not valid YAML: {said}）") from None
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            message = str(exc)
-            raise UsageError(message if str(path) in message else f"{what} {path}: {message}") from None
+            message = " ".join(str(exc).split())
+            raise UsageError(f"{what} {path}：内容有误（{message}）") from None
 
 
 class DataRefused(Exception):
@@ -167,7 +173,7 @@ class RunSummary:
     def failure_message(self) -> str:
         parts = []
         for o in self.refused:
-            what = ", ".join(o.rules) if o.rules else "; ".join(o.reasons[:1])
+            what = "、".join(o.rules) if o.rules else "；".join(o.reasons[:1])
             parts.append(f"{o.department_code} {self.year}: {what}")
         return f"{gl.ALERT_REFUSED}（data refused, nothing loaded）：" + "；".join(parts)
 
@@ -427,7 +433,7 @@ def rendered_outcomes(plan: Plan, rendered: list[Rendered], decisions: dict[str,
     out = {}
     for r in rendered:
         if r.error is not None:  # loaded, but its report failed: the run fails, and the next run renders it
-            why = f"the report could not be rendered: {r.error}"
+            why = f"报告生成失败（the report could not be rendered: {r.error}）"
             out[r.department] = DepartmentOutcome(r.department, "failed", [why], rows=rows.get(r.department, {}))
         else:
             out[r.department] = DepartmentOutcome(

@@ -108,7 +108,10 @@ def reach_warehouse(settings: Settings, attempts: int = 3, backoff: float = 1.0)
     """Connect to the configured warehouse once, retrying ``attempts`` times ``backoff``, 2×``backoff``… s
     apart. Raises :class:`WarehouseUnreachable` when it still does not answer."""
     for attempt in range(1, attempts + 1):
-        engine = engine_for(settings)
+        try:
+            engine = engine_for(settings)
+        except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ValueError):  # not a URL SQLAlchemy can open
+            raise WarehouseUnreachable(gl.WAREHOUSE_URL_INVALID) from None
         try:
             with engine.connect():
                 return

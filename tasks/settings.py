@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = PROJECT_ROOT / "data" / "sample"
@@ -24,15 +24,22 @@ EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 MEMORY_SIZE = re.compile(r"\d+(\.\d+)?\s*[KMGT]i?B", re.IGNORECASE)
 
 
-def invalid_settings(exc: ValidationError) -> str:
+def invalid_settings(exc: ValidationError | SettingsError) -> str:
     """One Chinese-first line for the settings ``exc`` refused, each named as it is set
     (``SELFEVAL_RENDER_WORKERS='abc'：应为整数（Input should be a valid integer…）``); the value is not shown for a
-    setting that may hold a secret (an address, a password, a token, a webhook)."""
+    setting that may hold a secret (an address, a password, a token, a webhook). A JSON setting that does not
+    parse (``SELFEVAL_CLOSED_YEARS=2022,2023``) is pydantic-settings' :class:`SettingsError`."""
     from tasks import glossary as gl
 
+    if isinstance(exc, SettingsError):
+        found = re.search(r'field "(\w+)"', str(exc))
+        field = found.group(1) if found else ""
+        kind = "dict_type" if field in ("sheets",) else "list_type"
+        name = f"SELFEVAL_{field.upper()}" if field else "SELFEVAL_*"
+        return f"{gl.INVALID_SETTING}：{name}：{gl.both(gl.value_problem(kind), str(exc))}"
     said = []
     for error in exc.errors():
-        name = "SELFEVAL_" + "__".join(str(part) for part in error["loc"]).upper() if error["loc"] else "SELFEVAL_*"
+        name = f"SELFEVAL_{str(error['loc'][0]).upper()}" if error["loc"] else "SELFEVAL_*"
         secret = any(word in name for word in ("URL", "PASSWORD", "TOKEN", "WEBHOOK", "SECRET", "BLOCK"))
         value = "" if secret or error["type"] == "missing" else f"={error.get('input')!r}"
         if error["type"] == "value_error":  # our own validators say it, Chinese first

@@ -209,7 +209,7 @@ def rerender(settings: Settings, year: int, departments: list[str] | None) -> li
                 notes[code] = kept if kept is not None else recorded_notes(conn, code, year)
         for code in dict.fromkeys(departments or held):
             if code not in held:
-                outcomes.append(DepartmentOutcome(code, "refused", [f"{code} {year} is not in the warehouse"]))
+                outcomes.append(DepartmentOutcome(code, "refused", [f"{code} {year} 年未入库（not in the warehouse）"]))
                 continue
             paths, missing = render(engine, settings, code, year, notes[code])
             outcomes.append(DepartmentOutcome(code, "rerendered", warnings=len(notes[code]),

@@ -128,8 +128,8 @@ def apply_decision(settings: Settings, item: Awaiting, decision: ReviewDecision,
             record_review(engine, review)
         # the working copy: stamped (approved) or a draft whose provenance names the return
         render_department(engine, settings, item.department, item.year, notes)
-        log.info("%s %s: %s by %s%s", item.department, item.year, review.decision, review.reviewer,
-                 f" ({review.comment})" if review.comment else "")
+        log.info("%s %s：%s，审核人 %s%s", item.department, item.year, gl.decision(review.decision),
+                 review.reviewer, f"（{review.comment}）" if review.comment else "")
     finally:
         engine.dispose()
     return result

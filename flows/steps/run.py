@@ -53,8 +53,9 @@ def plan_run(settings: Settings, year: int, departments: list[str] | None, reren
     catalogue, found = extract_departments(settings)
     if found.failed:  # without the list of departments, nothing can be checked or loaded
         reasons = [str(p) for p in found.problems]
-        return pl.Plan(year, run_id, version, list(departments or ["(all)"]), catalogue=catalogue, departments=found,
-                       refused=[pl.DepartmentOutcome(code, "refused", reasons) for code in departments or ["(all)"]])
+        everyone = [gl.ALL_DEPARTMENTS]  # the catalogue names no department: the refusal is the whole run's
+        return pl.Plan(year, run_id, version, list(departments or everyone), catalogue=catalogue, departments=found,
+                       refused=[pl.DepartmentOutcome(code, "refused", reasons) for code in departments or everyone])
     try:
         chosen = pl.resolve_departments(catalogue, departments or None)
     except pl.UsageError:

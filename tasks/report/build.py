@@ -267,7 +267,7 @@ def render_keys(engine: sa.Engine, settings: Settings, departments: list[str], y
             except (sa.exc.OperationalError, sa.exc.InterfaceError):
                 raise  # the connection dropped: the whole task is retried
             except Exception as exc:  # one report's failure is its own: the others are written and published
-                log.exception("%s %s: the report could not be rendered", department, year)
+                log.exception("%s %s：报告生成失败（the report could not be rendered）", department, year)
                 out.append(Rendered(department, {}, [], None, error=f"{type(exc).__name__}: {exc}"))
     return out
 
@@ -303,7 +303,7 @@ def render_department(engine: sa.Engine, settings: Settings, department: str, ye
     :func:`missing_inputs`)."""
     [done] = render_keys(engine, settings, [department], year, {department: quality_notes or []})
     if done.score is None:
-        raise RenderFailed(f"{department} {year}: the report could not be rendered ({done.error})")
+        raise RenderFailed(f"{department} {year}：报告生成失败（the report could not be rendered: {done.error}）")
     record_scores(engine, [done.score])
     return done.paths, done.missing
 
@@ -407,7 +407,7 @@ def write_projects(engine: sa.Engine, settings: Settings, year: int, departments
         chosen = loaded if departments is None else departments
         unknown = [d for d in chosen if d not in loaded]
         if unknown:
-            raise LookupError(f"{', '.join(unknown)}: not loaded for {year}")
+            raise LookupError(f"{'、'.join(unknown)}：{year} 年未入库（not loaded for {year}）")
         keys = Keys(conn, registry, year, list(chosen))
         for department in chosen:
             forms = forms_of(keys, profile, department)
@@ -437,8 +437,8 @@ def write_monitoring(engine: sa.Engine, settings: Settings, year: int, as_of: dt
     with engine.connect() as conn:
         found = monitor(conn, chosen, year, as_of or today)
         if found is None:
-            raise LookupError(f"{year} 年没有可监控的数据：年度已结束（已有决算）或尚未载入预算数据 "
-                              f"(no open year {year} in the warehouse)")
+            raise LookupError(f"{year} 年没有可监控的数据：年度已结束（已有决算）或尚未载入预算数据"
+                              f"（no open year {year} in the warehouse）")
         held = {r.department_code for r in found.rows}
         unknown = [d for d in departments or [] if d not in held]
         if unknown:

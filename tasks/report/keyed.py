@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from tasks import glossary as gl
 from tasks.warehouse import queries as q
 from tasks.warehouse.metrics import Measured, Registry, measure_keys
 
@@ -39,7 +40,7 @@ class Keys:
     def department(self, code: str) -> dict[str, object]:
         found = self._once("departments", lambda: q.departments_of(self.conn, self.departments)).get(code)
         if found is None:
-            raise LookupError(f"department {code} is not in the warehouse")
+            raise LookupError(gl.NOT_IN_WAREHOUSE.format(code=code))
         return found
 
     @property

@@ -267,7 +267,7 @@ def check_narrative(narrative: Narrative, registry: Registry, where: str, grades
                    change=change)
     for field in TEMPLATED:
         try:
-            render_text(getattr(narrative, field), context, f"{where}, {narrative.place(field)}")
+            render_text(getattr(narrative, field), context, f"{where}，{narrative.place(field)}")
         except NarrativeError:
             raise NarrativeError(_located(narrative, field, context, where)) from None
     for i, indicator in enumerate(narrative.performance_indicators):
@@ -282,7 +282,7 @@ def _located(narrative: Narrative, field: str, context: dict[str, Any], where: s
     paragraph fails alone (a block opened in one paragraph and closed in another is named by section)."""
     text = getattr(narrative, field)
     try:
-        render_text(text, context, f"{where}, {narrative.place(field)}")
+        render_text(text, context, f"{where}，{narrative.place(field)}")
     except NarrativeError as whole:
         message = str(whole)
     places = narrative._places.get(field) or []

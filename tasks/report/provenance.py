@@ -33,14 +33,14 @@ class Provenance:
 
     def lines(self) -> list[str]:
         f = self.figure
-        out = [f"{f.name} = {f.text}", f"  {f.description}", f"  metric: {f.query} — {self.query_doc}"]
+        out = [f"{f.name} = {f.text}", f"  {f.description}", f"  指标（metric）：{f.query} — {self.query_doc}"]
         if f.parameters:
-            out.append("  parameters: " + ", ".join(f"{k}={v}" for k, v in f.parameters.items()))
-        out.append("  sql:")
+            out.append("  参数（parameters）：" + ", ".join(f"{k}={v}" for k, v in f.parameters.items()))
+        out.append("  查询（sql）：")
         out += [f"    {line}" for line in f.sql.splitlines()]
-        out.append("  sources:")
+        out.append("  来源（sources）：")
         out += [f"    {uri} (sha256 {sha[:16]}…, {rows} 行)" for uri, sha, rows in self.sources] or ["    —"]
-        out.append("  checked by:")
+        out.append("  校验规则（checked by）：")
         out += [f"    {r['rule_id']} {r['label']} [{gl.severity(r['severity'])}]: "
                 f"{'通过' if r['success'] else str(r['failing_rows']) + ' 行不符'}" for r in self.rules] or [
             "    —"]

@@ -131,7 +131,8 @@ def write_rollup(engine: sa.Engine, settings: Settings, year: int) -> dict[str, 
                if monitoring else [])
         projects = projects_of(conn, settings, year, [r.department_code for r in rows if r.missing is not None])
     if not rows:
-        raise LookupError(f"the warehouse holds no department for {year}; run `selfeval run --year {year}` first")
+        raise LookupError(f"数据仓库中没有 {year} 年的部门（the warehouse holds no department for {year}）；"
+                          f"请先运行 `selfeval run --year {year}`")
     folder = Path(settings.output_dir).resolve() / str(int(year))
     folder.mkdir(parents=True, exist_ok=True)
     district = district_name(rows)

@@ -14,6 +14,7 @@ from typing import TypeVar
 
 import sqlalchemy as sa
 
+from tasks import glossary as gl
 from tasks.warehouse import schema as s
 
 QUERIES: dict[str, str] = {}
@@ -84,7 +85,7 @@ def department(conn: sa.Connection, department: str) -> dict[str, object]:
     """One department's row of dim_department. Raises LookupError when the warehouse does not hold it."""
     found = departments_of(conn, [department]).get(department)
     if found is None:
-        raise LookupError(f"department {department} is not in the warehouse")
+        raise LookupError(gl.NOT_IN_WAREHOUSE.format(code=department))
     return found
 
 

@@ -85,6 +85,10 @@ def test_cli_exit_codes(prefect_harness, sample_copy, tmp_path, capsys):
     assert main(["run", "--year", "2022", "--department", "NOPE", "--source", str(sample_copy),
                  "--warehouse", f"duckdb:///{tmp_path}/a.duckdb", "--out", str(tmp_path / "o")]) == 2
     assert "unknown department" in capsys.readouterr().err
+    # a mistyped landing zone is a usage error, not refused data
+    assert main(["run", "--year", "2022", "--source", str(tmp_path / "no-such-zone"),
+                 "--warehouse", f"duckdb:///{tmp_path}/z.duckdb", "--out", str(tmp_path / "o")]) == 2
+    assert f"数据目录不存在（no such folder）：{tmp_path / 'no-such-zone'}" in capsys.readouterr().err
 
     # a malformed metric registry: one line naming the file and entry, before anything loads
     registry = tmp_path / "metrics.yaml"

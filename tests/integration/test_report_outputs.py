@@ -211,10 +211,16 @@ def test_explain_prints_query_sources_and_rules(run_dir, capsys):
                  "--warehouse", f"duckdb:///{run_dir}/wh.duckdb"])
     out = capsys.readouterr().out
     assert code == 0
-    assert "executed = 12103.27" in out and "metric: executed" in out and "FROM mart_line_execution" in out
+    assert "executed = 12103.27" in out and "指标（metric）：executed" in out and "FROM mart_line_execution" in out
     assert "payments.csv (sha256" in out and "REC-003 支付明细合计等于执行数 [致命（fatal）]: 通过" in out
     assert main(["explain", "--year", "2022", "--department", LIWAN, "--figure", "nope",
                  "--warehouse", f"duckdb:///{run_dir}/wh.duckdb"]) == 2
+    capsys.readouterr()
+    # a year never loaded gives no figure (not a made-up 0.00); the UI's 编码 名称 is read as the code
+    assert main(["explain", "--year", "2021", "--department", f"{LIWAN} 广州市荔湾区科技工业和信息化局",
+                 "--figure", "executed", "--warehouse", f"duckdb:///{run_dir}/wh.duckdb"]) == 2
+    printed = capsys.readouterr()
+    assert f"{LIWAN} 2021 年未入库" in printed.err and "executed =" not in printed.out
 
 
 def test_district_rollup(run_dir):

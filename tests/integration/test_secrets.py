@@ -72,3 +72,25 @@ def test_planted_secrets_appear_nowhere(prefect_harness, sample_copy, tmp_path, 
     text = "\n".join(haystack)
     for secret in SECRETS:
         assert secret not in text, f"{secret} leaked"
+
+
+def test_a_password_in_the_cli_warehouse_url_is_not_a_flow_parameter(prefect_harness, sample_copy, tmp_path, pg_url,
+                                                                       monkeypatch, capsys):
+    """``selfeval run --warehouse postgresql://user:password@…`` reaches the warehouse with the password, but the
+    flow run's parameters, which the Prefect server stores and its UI shows, hold the URL without it."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    from flows.cli import main
+
+    monkeypatch.setenv("SELFEVAL_WAREHOUSE_PASSWORD", "")  # restored after: the CLI sets it for its process
+    monkeypatch.setenv("SELFEVAL_REPORT_CONFIG", str(Path("tests/support/report-light.yaml").resolve()))
+    with_password = sa.make_url(pg_url).set(password=DB_PASSWORD).render_as_string(hide_password=False)
+    assert main(["run", "--year", "2022", "--department", LIWAN, "--source", str(sample_copy),
+                 "--warehouse", with_password, "--out", str(tmp_path / "out")]) == 0
+    printed = capsys.readouterr()
+    assert DB_PASSWORD not in printed.out + printed.err
+    with get_client(sync_client=True) as client:
+        [run] = client.read_flow_runs(sort=FlowRunSort.START_TIME_DESC, limit=1)
+    assert run.parameters["warehouse_url"] == sa.make_url(pg_url).render_as_string(hide_password=False)
+    assert DB_PASSWORD not in repr(run.parameters)

@@ -3,10 +3,17 @@ one line on stderr, exit 2, with no English outside brackets and the glossary (t
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from flows.cli import main
 from tasks import glossary as gl
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(("argv", "said"), [
@@ -16,7 +23,7 @@ from tasks import glossary as gl
     (["projects", "--year", "2022", "--format", "odt"], "参数 --format 不能取 'odt'"),
     (["monitor", "--year", "2023", "--as-of", "2023-13-01"], "参数 --as-of：'2023-13-01' 不是日期"),
     (["run", "--department"], "参数 --department 后应有一个值"),
-    (["nothing"], "命令 不能取 'nothing'"),
+    (["nothing"], "命令不能取 'nothing'"),
 ])
 def test_a_usage_error_is_one_chinese_line(argv, said, capsys):
     with pytest.raises(SystemExit) as usage:
@@ -32,6 +39,9 @@ def test_a_usage_error_is_one_chinese_line(argv, said, capsys):
     ("SELFEVAL_REVIEW", "maybe", "SELFEVAL_REVIEW='maybe'：应为 true 或 false"),
     ("SELFEVAL_MONITORING_AS_OF", "2023-13-01", "SELFEVAL_MONITORING_AS_OF='2023-13-01'：应为日期"),
     ("SELFEVAL_RUN_MEMORY_LIMIT", "lots", "SELFEVAL_RUN_MEMORY_LIMIT='lots'：应为大小"),
+    ("SELFEVAL_CLOSED_YEARS", "2022,2023", "SELFEVAL_CLOSED_YEARS：应为 JSON 列表，如 [2022, 2023]"),
+    ("SELFEVAL_CLOSED_YEARS", '["x"]', "SELFEVAL_CLOSED_YEARS='x'：应为整数"),
+    ("SELFEVAL_SHEETS", "notjson", "SELFEVAL_SHEETS：应为 JSON 对象"),
 ])
 @pytest.mark.parametrize("command", [["rollup", "--year", "2022"], ["run", "--year", "2022"],
                                      ["monitor", "--year", "2023"]])
@@ -46,7 +56,7 @@ def test_a_bad_setting_is_one_chinese_line_whichever_command_reads_it(command, s
 
 
 @pytest.mark.parametrize(("argv", "said"), [
-    (["projects", "--year", "2022", "--department", "a b"], "部门编码格式不正确"),
+    (["projects", "--year", "2022", "--department", "a/b 名称"], "部门编码格式不正确"),
     (["monitor", "--year", "2023", "--department", "x/y"], "部门编码格式不正确"),
     (["form", "--year", "2022", "--department", "440103-KGXJ", "--out", "form.pdf"], "文件名应以 .docx 结尾"),
     (["synth", "--out", "zone", "--fault-rate", "1.5"], "--fault-rate 应在 0 至 1 之间"),
@@ -56,3 +66,39 @@ def test_the_commands_own_refusals_are_chinese(argv, said, tmp_path, monkeypatch
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert said in err and not gl.english_words(err), err
+
+
+@pytest.mark.parametrize("argv", [["rollup", "--year", "2022"], ["monitor", "--year", "2023"],
+                                  ["projects", "--year", "2022"], ["form", "--year", "2022", "--department", "D1"],
+                                  ["explain", "--year", "2022", "--department", "D1", "--figure", "executed"]])
+@pytest.mark.parametrize(("url", "said"), [
+    ("postgresql+psycopg://postgres:PLANTED-pw@127.0.0.1:1/none", "无法连接数据仓库 postgresql+psycopg://postgres:***@"),
+    ("notaurl", "数据仓库地址无法识别")])
+def test_a_warehouse_that_does_not_answer_is_one_line_in_every_command(argv, url, said, tmp_path, monkeypatch,
+                                                                       capsys):
+    monkeypatch.setenv("SELFEVAL_WAREHOUSE_URL", url)
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and said in err and "PLANTED-pw" not in err and "Traceback" not in err, err
+
+
+@pytest.mark.parametrize("argv", [["automations", "--block", "custom-webhook/none"], ["run", "--year", "2022"]])
+def test_a_prefect_server_that_does_not_answer_is_one_line(argv, tmp_path):
+    """PREFECT_API_URL naming a server that is down (a process of its own: Prefect reads its settings once)."""
+    env = {**os.environ, "PREFECT_API_URL": "http://127.0.0.1:1/api", "SELFEVAL_OUTPUT_DIR": str(tmp_path / "out"),
+           "SELFEVAL_WAREHOUSE_URL": f"duckdb:///{tmp_path}/wh.duckdb"}
+    done = subprocess.run([sys.executable, "-m", "flows.cli", *argv], capture_output=True, text=True, env=env,
+                          cwd=ROOT, timeout=300)
+    assert done.returncode == 1, done.stderr
+    said = [line for line in done.stderr.splitlines() if line.startswith("selfeval")]
+    assert said == [line for line in said if "无法连接 Prefect 服务器 http://127.0.0.1:1/api" in line] and said
+    assert "Traceback" not in done.stderr + done.stdout, done.stderr
+
+
+def test_the_department_the_ui_shows_is_read_as_its_code():
+    from flows.cli import _codes
+
+    assert _codes(["440103-KGXJ 广州市荔湾区科技工业和信息化局", "440103-SWJ"]) == (["440103-KGXJ", "440103-SWJ"], [])
+    assert _codes(["x/y 名称"]) == (["x/y"], ["x/y 名称"])
+    assert _codes(None) == ([], [])

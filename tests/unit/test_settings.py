@@ -65,5 +65,5 @@ def test_every_refused_setting_is_named_in_one_line_and_a_secret_ones_value_is_n
     assert "\n" not in said and "hunter2" not in said
     assert said.startswith("设置有误（invalid setting）：")
     assert "SELFEVAL_RENDER_WORKERS='0'：应不小于 1（" in said
-    assert "SELFEVAL_CLOSED_YEARS=2022：应为 JSON 列表，如 [2022]（" in said
+    assert "SELFEVAL_CLOSED_YEARS=2022：应为 JSON 列表，如 [2022, 2023]（" in said
     assert "SELFEVAL_REPORTS_BASE_URL：应为 http:// 或 https:// 地址" in said
