@@ -408,6 +408,9 @@ def projects(args: argparse.Namespace) -> int:
         return _fail(EXIT_USAGE, str(exc).strip("'\""))
     finally:
         engine.dispose()
+    if not written:
+        return _fail(EXIT_USAGE, f"{args.year} 年没有已入库的部门（no department loaded for {args.year}）；"
+                                 f"请先运行 `selfeval run --year {args.year}`")
     for code, index in written.items():
         print(f"项目支出绩效自评表 {code} {args.year}: {index}")
     return EXIT_OK
@@ -460,11 +463,21 @@ def synth(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.exists() and any(out.iterdir()):
         return _fail(EXIT_USAGE, f"{out}：目录已存在且不为空（exists and is not empty）")
+    from tasks.domain import FIRST_YEAR, LAST_YEAR
+
     if not 0 <= args.fault_rate <= 1:
         return _fail(EXIT_USAGE, "--fault-rate 应在 0 至 1 之间（a share between 0 and 1）")
+    if args.departments < 1 or args.payments < 1 or args.enterprises < 1:
+        return _fail(EXIT_USAGE, "--departments、--payments、--enterprises 应为正整数（positive whole numbers）")
+    if not all(FIRST_YEAR <= year <= LAST_YEAR for year in args.years):
+        return _fail(EXIT_USAGE, f"--years 应在 {FIRST_YEAR} 至 {LAST_YEAR} 之间（years between {FIRST_YEAR} and "
+                                 f"{LAST_YEAR}）")
     spec = CitySpec(departments=args.departments, years=tuple(args.years), payments=args.payments,
                     enterprises=args.enterprises, fault_rate=args.fault_rate, seed=args.seed)
-    expected = build_city(out, spec)
+    try:
+        expected = build_city(out, spec)
+    except OSError as exc:  # a path under a file, a folder it may not write
+        return _fail(EXIT_USAGE, f"{out}：无法写入（cannot write: {exc.strerror or exc}）")
     lines = sum(sum(1 for _ in p.open(encoding="utf-8")) - 1 for p in out.glob("finance/*/*/payments.csv"))
     print(f"{out}：{args.departments} 个部门（departments），{lines:,} 行支付明细（payment lines），"
           f"{len(expected)} 个预置错误（planted faults，expected_faults.csv）")

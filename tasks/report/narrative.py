@@ -10,11 +10,12 @@ simple conditions but cannot reach into the program.
 from __future__ import annotations
 
 import re
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 import yaml
-from jinja2 import StrictUndefined, TemplateError
+from jinja2 import StrictUndefined, TemplateError, TemplateRuntimeError
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
@@ -85,6 +86,7 @@ class Narrative(BaseModel):
         return places[0].split("】")[0] + "】"
 
 
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 FIELD = "字段"  # a YAML narrative's field, as its errors name it: 字段 functions.3
 
 
@@ -94,6 +96,8 @@ def template_problem(exc: TemplateError) -> str:
     from jinja2 import TemplateSyntaxError, UndefinedError
 
     said = " ".join(str(exc).split())
+    if _CJK.search(said):  # said by our own helpers, in Chinese already
+        return said
     if isinstance(exc, UndefinedError):
         name = re.search(r"'([^']+)' is undefined", said)
         return gl.both(f"没有名为 {name.group(1)!r} 的指标或参数" if name else "引用了不存在的名称", said)
@@ -262,9 +266,23 @@ def check_narrative(narrative: Narrative, registry: Registry, where: str, grades
                                  f"{registry.path} 中添加（kind: growth, of: {name}）")
         return "与上年持平"
 
+    def number(value: object, what: str) -> None:  # as render.narrative_context reads it: Decimal(str(value))
+        try:
+            Decimal(str(value))
+        except InvalidOperation:
+            raise TemplateRuntimeError(f"{what} {value!r} 不是数字（is not a number）；【参数】的值只写数字，如 "
+                                       "0.5") from None
+
+    def growth_above(name: str, threshold: object) -> str:
+        number(threshold, "growth_above 的阈值")
+        return ""
+
+    def pct(value: object, places: int = 0) -> str:
+        number(value, "pct 的值")
+        return "0"
+
     context.update(narrative.parameters)
-    context.update(year=narrative.year, growth_above=lambda name, threshold: "", pct=lambda v, places=0: "0",
-                   change=change)
+    context.update(year=narrative.year, growth_above=growth_above, pct=pct, change=change)
     for field in TEMPLATED:
         try:
             render_text(getattr(narrative, field), context, f"{where}，{narrative.place(field)}")

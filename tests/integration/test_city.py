@@ -186,6 +186,8 @@ def test_synth_command_writes_a_city_and_refuses_to_overwrite(tmp_path, capsys):
     assert "不为空" in capsys.readouterr().err
     shutil.rmtree(out)
     assert main(["synth", "--out", str(out), "--fault-rate", "1.5"]) == 2
+    assert main(["synth", "--out", str(out), "--departments", "-3"]) == 2
+    assert main(["synth", "--out", str(out), "--years", "1850"]) == 2
 
 
 def test_a_reloaded_earlier_year_redoes_the_later_report(prefect_harness, sample_copy, tmp_path):

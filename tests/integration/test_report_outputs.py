@@ -439,6 +439,8 @@ def test_the_forms_in_word_and_pdf_on_demand(run_dir, tmp_path):
         assert cell in cells, cell
     assert main(["projects", "--year", "2022", "--department", "440103-NONE", "--warehouse",
                  f"duckdb:///{run_dir}/wh.duckdb", "--out", str(out)]) == 2
+    assert main(["projects", "--year", "2021", "--warehouse", f"duckdb:///{run_dir}/wh.duckdb",
+                 "--out", str(out)]) == 2  # nothing loaded that year: said, not a silent exit 0
 
 
 def test_the_run_artifact_carries_the_projects(run_dir):

@@ -54,3 +54,21 @@ def test_change_writes_a_rise_a_fall_and_no_change(growth, words):
     assert words in text
     assert render_text("{{ change('hitech_first_growth') }}", ctx, "D1.yaml") == render_text(
         "{{ change('hitech_first') }}", ctx, "D1.yaml")
+
+
+@pytest.mark.parametrize(("text", "parameter", "refused"), [
+    ("{{ growth_above('industry_output_growth', t) }}", "百分之五十", "growth_above 的阈值 '百分之五十' 不是数字"),
+    ("{{ pct(t) }}", "五成", "pct 的值 '五成' 不是数字"),
+    ("{{ growth_above('industry_output_growth', t) }}", 0.5, None),
+    ("{{ pct(t, 1) }}", "0.25", None)])
+def test_a_parameter_a_helper_reads_as_a_number_is_checked_before_loading(text, parameter, refused):
+    """A 【参数】 value the report's helpers read as a number (growth_above's threshold, pct's value) is refused at
+    the check, naming the file and the section, not when the report is drawn after the data loaded."""
+    given = narrative(text)
+    given.parameters = {"t": parameter}
+    if refused is None:
+        check_narrative(given, REGISTRY, "D1.yaml")
+        return
+    with pytest.raises(NarrativeError) as caught:
+        check_narrative(given, REGISTRY, "D1.yaml")
+    assert "D1.yaml" in str(caught.value) and "achievements" in str(caught.value) and refused in str(caught.value)
