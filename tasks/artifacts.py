@@ -26,8 +26,8 @@ LINKS = ("html", "pdf", "docx", "md", "provenance", "projects")
 
 def run_table(summary: RunSummary, settings: Settings) -> list[dict[str, str]]:
     """The run as the artifact shows it: a row per department, refused first, then 草稿, then loaded and the
-    rest, each with its status, score, warnings, the rules that refused it, what is still missing, and links
-    to its report's formats (or, refused, the reason and its error list), as :meth:`Settings.link` gives them."""
+    rest, each with its status, links to its report's formats (or, refused, the reason and its error list, as
+    :meth:`Settings.link` gives them), score, warnings, the rules that refused it and what is still missing."""
     rows = []
     for o in sorted(summary.outcomes, key=lambda o: (ORDER.get(o.status, 3), o.department_code)):
         if o.reports:
@@ -38,9 +38,10 @@ def run_table(summary: RunSummary, settings: Settings) -> list[dict[str, str]]:
             errors = Path(settings.output_dir) / str(summary.year) / o.department_code / ERRORS_CSV
             if o.status == "refused" and errors.exists():
                 what += f" [{gl.FORMATS['errors']}]({settings.link(errors)})"
-        rows.append({gl.DEPARTMENT: o.department_code, gl.RESULT: gl.status(o.status), gl.SCORE: o.score or "—",
-                     gl.WARNINGS: str(o.warnings), gl.RULES: "、".join(o.rules), gl.MISSING: "、".join(o.missing),
-                     gl.PROJECTS: o.projects, f"{gl.REPORT} / {gl.REASON}": what})
+        # the links (or the reason) next to the result: seen without scrolling the table sideways
+        rows.append({gl.DEPARTMENT: o.department_code, gl.RESULT: gl.status(o.status),
+                     f"{gl.REPORT} / {gl.REASON}": what, gl.SCORE: o.score or "—", gl.WARNINGS: str(o.warnings),
+                     gl.RULES: "、".join(o.rules), gl.MISSING: "、".join(o.missing), gl.PROJECTS: o.projects})
     return rows
 
 

@@ -83,6 +83,7 @@ def test_the_run_artifact_lists_refused_then_drafts_then_loaded_with_links(tmp_p
     assert [r[gl.DEPARTMENT] for r in rows] == ["B", "C", "A"]
     assert rows[2][gl.SCORE] == "93.50 优秀" and rows[1][gl.SCORE] == "—"
     assert "[网页](http://h:4201/2022/B/report.html)" in rows[2]["报告 / 原因"]
+    assert list(rows[0])[:3] == [gl.DEPARTMENT, gl.RESULT, "报告 / 原因"]  # the links seen without scrolling
     text = run_markdown(summary, settings)
     assert "(http://h:4201/2022/data-quality/r.html)" in text and gl.english_words(text) == set()
 
