@@ -6,6 +6,7 @@ the staging step enforce, and a test keeps the two in step.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -35,9 +36,12 @@ def department_choice(code: str, name: str | None) -> str:
 def department_code(value: object) -> object:
     """The code of a department as a run's parameters give it: the picker's 编码 名称
     (``"440103-KGXJ 广州市荔湾区科技工业和信息化局"`` → ``"440103-KGXJ"``) or the code alone, as scripts pass it.
-    Anything else is returned as given, for the code's own check to refuse."""
+    Anything else is returned as given, for the code's own check to refuse: a code mistyped with a space
+    (``"440103 KGXJ"``, whose second part reads as a code, not as a name) included."""
     if isinstance(value, str) and value.strip():
-        return value.split(maxsplit=1)[0]
+        parts = value.split(maxsplit=1)
+        if len(parts) == 1 or not re.fullmatch(DEPARTMENT_CODE, parts[1]):
+            return parts[0]
     return value
 
 Kind = Literal["text", "code", "money", "integer", "decimal", "date", "year", "enum", "uscc", "bool"]

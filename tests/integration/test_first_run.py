@@ -112,7 +112,7 @@ def test_a_year_out_of_range_starts_no_run(year, capsys):
 
     assert main(["run", "--year", year, "--department", LIWAN]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("selfeval: 年度应在 2000 至 2100 之间") and "Traceback" not in err
+    assert err.startswith("selfeval: 参数错误（usage error）：年度应在 2000 至 2100 之间") and "Traceback" not in err
 
 
 @pytest.mark.parametrize(("down", "shown"), [  # nothing listens on port 1; the password as user:password, or a query
