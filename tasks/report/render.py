@@ -29,9 +29,10 @@ from tasks.report.provenance import Provenance
 from tasks.report.score import Scorecard
 from tasks.report.tables import Table
 from tasks.settings import TEMPLATES_DIR
+from tasks.sources.contract import DEPARTMENT_CODE
 from tasks.yamlfile import read_config
 
-SAFE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+SAFE_CODE = re.compile(f"^{DEPARTMENT_CODE}$")  # a code that names a folder: the contract's, defined once
 
 
 @dataclass
