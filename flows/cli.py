@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from tasks import glossary as gl
+from tasks.addresses import has_secret, shown
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
 
@@ -197,10 +198,10 @@ def server_problem(exc: BaseException, api_url: str | None, start_seconds: float
     if isinstance(exc, RuntimeError) and "ephemeral Prefect API server" in str(exc):
         return gl.SERVER_START_FAILED.format(seconds=start_seconds)
     if isinstance(exc, RuntimeError) and "Failed to reach API" in str(exc):  # Prefect's check of PREFECT_API_URL
-        return gl.SERVER_UNREACHABLE.format(url=api_url or "")
+        return gl.SERVER_UNREACHABLE.format(url=shown(api_url or ""))
     if isinstance(exc, (httpx.TransportError, httpx.HTTPStatusError, ConnectionError)):
         if api_url:
-            return gl.SERVER_UNREACHABLE.format(url=api_url)
+            return gl.SERVER_UNREACHABLE.format(url=shown(api_url))
         return gl.SERVER_START_FAILED.format(seconds=start_seconds)
     return None
 
@@ -217,6 +218,11 @@ def run(args: argparse.Namespace) -> int:
     if bad:
         return _fail(EXIT_USAGE, gl.NOT_A_CODE.format(codes="、".join(bad)))
     args.warehouse = _without_password(args.warehouse)
+    for name in ("finance", "statistics", "registry"):  # a source's address with a secret: not a flow parameter
+        given = getattr(args, f"{name}_source")
+        if given and has_secret(given):
+            os.environ[f"SELFEVAL_{name.upper()}_SOURCE"] = given
+            setattr(args, f"{name}_source", None)
     _prefect_defaults(settings.prefect_start_seconds)
     from prefect.settings import PREFECT_API_URL
 
@@ -296,7 +302,7 @@ def _without_password(url: str | None) -> str | None:
         return url
     try:
         parsed = sa.make_url(url)
-    except sa.exc.ArgumentError:
+    except (sa.exc.ArgumentError, ValueError):  # not a URL, or a port that is not a number
         return url  # said in one line when the run reaches the warehouse
     if parsed.password is None:
         return url
@@ -316,16 +322,19 @@ def _warehouse(settings: Settings) -> Any:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-
+    """The settings with the command's options over them, checked (:func:`tasks.pipeline.check_configuration`:
+    a :class:`~tasks.pipeline.UsageError`, one line, for a missing folder or a malformed reviewed file)."""
+    from tasks.pipeline import check_configuration
     from tasks.settings import Settings
 
-    return Settings().with_overrides(warehouse_url=getattr(args, "warehouse", None),
-                                     output_dir=getattr(args, "out", None), source=getattr(args, "source", None),
-                                     narrative_dir=getattr(args, "narrative_dir", None))
+    settings = Settings().with_overrides(warehouse_url=getattr(args, "warehouse", None),
+                                         output_dir=getattr(args, "out", None), source=getattr(args, "source", None),
+                                         narrative_dir=getattr(args, "narrative_dir", None))
+    check_configuration(settings)
+    return settings
 
 
 def explain(args: argparse.Namespace) -> int:
-    from tasks.pipeline import UsageError, check_configuration
     from tasks.report.figures import read_figures
     from tasks.report.keyed import Keys
     from tasks.report.provenance import provenance
@@ -336,11 +345,7 @@ def explain(args: argparse.Namespace) -> int:
     args.department = codes[0]
     if bad:
         return _fail(EXIT_USAGE, gl.NOT_A_CODE.format(codes="、".join(bad)))
-    settings = _settings(args)
-    try:
-        check_configuration(settings)  # the registry, before it is read
-    except UsageError as exc:
-        return _fail(EXIT_USAGE, str(exc))
+    settings = _settings(args)  # the registry checked, before it is read
     registry = load_registry(settings.metrics_registry)
     names = registry.names  # every figure read_figures gives
     if args.figure not in names:
@@ -488,12 +493,19 @@ def automations(args: argparse.Namespace) -> int:
     _prefect_defaults()
     if not args.block:
         return _fail(EXIT_USAGE, "请指定通知块（name the notification block）：--block <block-type>/<name>")
+    import yaml
     from prefect.settings import PREFECT_API_URL
 
     from tasks.automations import AUTOMATIONS_FILE, create_automations
 
+    path = Path(args.file) if args.file else AUTOMATIONS_FILE
+    try:  # the file first: a missing or malformed one is said before the server is asked anything
+        yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        return _fail(EXIT_USAGE, f"{path}：自动化定义文件无法读取（the automations file cannot be read: "
+                                 f"{' '.join(str(getattr(exc, 'strerror', None) or exc).split())}）")
     try:
-        names = create_automations(args.block, Path(args.file) if args.file else AUTOMATIONS_FILE)
+        names = create_automations(args.block, path)
     except ValueError as exc:  # Prefect says a block does not exist with a ValueError
         return _fail(EXIT_USAGE, f"通知块 {args.block!r} 不可用（notification block: {exc}）")
     except Exception as exc:  # a server that does not answer is said in one line, anything else raises
@@ -515,15 +527,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     from pydantic import ValidationError
     from pydantic_settings import SettingsError
 
+    from tasks.pipeline import UsageError
     from tasks.resources import WarehouseUnreachable
     from tasks.settings import invalid_settings
 
     try:
         return commands[args.command](args)
+    except UsageError as exc:  # a folder that does not exist, a malformed reviewed file
+        return _fail(EXIT_USAGE, str(exc))
     except (ValidationError, SettingsError) as exc:  # a bad SELFEVAL_* setting or option, whichever command read it
         return _fail(EXIT_USAGE, invalid_settings(exc))
     except WarehouseUnreachable as exc:  # down, mistyped, or its file held by another process
         return _fail(EXIT_ERROR, str(exc))
+    except OSError as exc:  # a file or folder selfeval cannot write or read: named, not a traceback
+        where = f"{exc.filename}：" if exc.filename else ""
+        return _fail(EXIT_ERROR, f"{where}无法读写（cannot read or write: {exc.strerror or exc}）")
 
 
 if __name__ == "__main__":

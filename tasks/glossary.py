@@ -103,7 +103,8 @@ WAREHOUSE_UNREACHABLE = ("无法连接数据仓库 {url}（cannot reach the ware
                          "（--warehouse 或 SELFEVAL_WAREHOUSE_URL）{held}"
                          "（check that the database is running and its address is right{held_en}）"
                          "（the database said: {reason}）")
-WAREHOUSE_URL_INVALID = ("数据仓库地址无法识别（the warehouse address is not a URL SQLAlchemy can open）：请检查 "
+WAREHOUSE_URL_INVALID = ("数据仓库地址无法识别或缺少其驱动（the warehouse address is not a URL SQLAlchemy can open "
+                         "here）：请检查 "
                          "--warehouse 或 SELFEVAL_WAREHOUSE_URL，如 duckdb:///var/warehouse.duckdb 或 "
                          "postgresql+psycopg://user@host:5432/db")
 WAREHOUSE_FILE_HELD = ("，且没有其他进程占用该文件", ", and that no other process holds its file")

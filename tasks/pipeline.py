@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,9 +40,9 @@ class UsageError(ValueError):
 
 def check_configuration(settings: Settings) -> None:
     """What a run reads besides its sources, checked before anything loads: the landing zone's folder
-    (``settings.source``, unless every source has its own location), the metric registry
-    (``settings.metrics_registry``), the scoring profile (``settings.scoring_profile``) and the monitoring
-    rules (``settings.monitoring_rules``).
+    (``settings.source``, unless every source has its own location), the output folder, and the reviewed
+    files: the metric registry, the scoring profile, the monitoring rules, the projects' profile and the
+    双监控's lights (``settings.metrics_registry`` … ``settings.monitoring_lights``).
 
     Raises :class:`UsageError` naming the file and what is wrong in it (a missing file, YAML that does
     not parse, an unknown key, a metric naming a column that does not exist), so that the CLI exits 2
@@ -49,7 +50,9 @@ def check_configuration(settings: Settings) -> None:
     """
     import yaml
 
+    from tasks.report.lights import load_lights
     from tasks.report.monitoring import load_rules
+    from tasks.report.projects import load_project_profile
     from tasks.report.score import load_profile
     from tasks.warehouse.metrics import load_registry
 
@@ -57,9 +60,17 @@ def check_configuration(settings: Settings) -> None:
     if not root.is_dir() and not all(getattr(settings, f"{name}_source") for name in ("finance", "statistics",
                                                                                        "registry")):
         raise UsageError(f"数据目录不存在（no such folder）：{root}；请检查 --source 或 SELFEVAL_SOURCE")
-    for what, path, load in ((gl.both("指标库", "metric registry"), settings.metrics_registry, load_registry),
-                             (gl.both("评分方案", "scoring profile"), settings.scoring_profile, load_profile),
-                             (gl.both("监控规则", "monitoring rules"), settings.monitoring_rules, load_rules)):
+    out = Path(settings.output_dir)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"输出目录是一个文件（the output folder is a file）：{out}；"
+                         "请检查 --out 或 SELFEVAL_OUTPUT_DIR")
+    checked: tuple[tuple[str, Path, Callable[[Path], object]], ...] = (
+        (gl.both("指标库", "metric registry"), settings.metrics_registry, load_registry),
+        (gl.both("评分方案", "scoring profile"), settings.scoring_profile, load_profile),
+        (gl.both("监控规则", "monitoring rules"), settings.monitoring_rules, load_rules),
+        (gl.both("项目评分方案", "project profile"), settings.project_profile, load_project_profile),
+        (gl.both("亮灯规则", "monitoring lights"), settings.monitoring_lights, load_lights))
+    for what, path, load in checked:
         try:
             load(path)
         except FileNotFoundError:

@@ -110,7 +110,7 @@ def reach_warehouse(settings: Settings, attempts: int = 3, backoff: float = 1.0)
     for attempt in range(1, attempts + 1):
         try:
             engine = engine_for(settings)
-        except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ValueError):  # not a URL SQLAlchemy can open
+        except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ValueError, ImportError):  # cannot open it here
             raise WarehouseUnreachable(gl.WAREHOUSE_URL_INVALID) from None
         try:
             with engine.connect():

@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import pandas as pd
 
+from tasks.addresses import shown
 from tasks.glossary import both
 from tasks.sources.contract import Dataset, SourceName
 from tasks.sources.errors import DatasetAbsent, Problem, SourceError
@@ -58,7 +59,7 @@ class HttpSource:
                                     follow_redirects=True)
 
     def describe(self) -> str:
-        return self.base_url
+        return shown(self.base_url)
 
     def close(self) -> None:
         self._client.close()
@@ -70,7 +71,7 @@ class HttpSource:
         endpoint = ENDPOINTS.get(dataset.name)
         url = f"{self.base_url}/{endpoint}"
         if endpoint is None:
-            raise DatasetAbsent(Problem(self.name, self.base_url,
+            raise DatasetAbsent(Problem(self.name, shown(self.base_url),
                                         both(f"该接口不提供{dataset.label}", f"this API does not offer {dataset.name}"),
                                         expected=both("此数据集的文件夹或数据库",
                                                       "a folder or a database for this dataset"),
@@ -109,12 +110,12 @@ class HttpSource:
             raise self._fail(url, both("接口没有返回记录", "the API returned no records"),
                              both("至少一条记录", "at least one record"))
         # Row numbers of an API are record numbers, counted from 1 across pages.
-        return RawTable(dataset=dataset, source=self.name, uri=url, sha256=digest.hexdigest(), frame=frame,
+        return RawTable(dataset=dataset, source=self.name, uri=shown(url), sha256=digest.hexdigest(), frame=frame,
                         first_row=1)
 
     def _fail(self, url: str, message: str, expected: str) -> SourceError:
         """A refusal of ``url``; ``message`` and ``expected`` in both languages (:func:`tasks.glossary.both`)."""
-        return SourceError(Problem(self.name, url, message, expected=expected))
+        return SourceError(Problem(self.name, shown(url), message, expected=expected))
 
     def _get(self, url: str, params: dict[str, Any]) -> bytes:
         """The body of a successful GET, retrying server errors, timeouts and dropped connections."""
@@ -140,7 +141,7 @@ class HttpSource:
             if attempt < self.options.attempts:
                 delay = self.options.backoff * 2 ** (attempt - 1)
                 log.warning("%s %s（第 %s 页）：%s；%.1f 秒后重试（retrying）",
-                            self.name, url, params.get("page"), last, delay)
+                            self.name, shown(url), params.get("page"), last, delay)
                 time.sleep(delay)
         raise self._fail(url, f"{last}，共 {self.options.attempts} 次（第 {params.get('page')} 页）",
                          both("在超时之前应答，且无服务器错误", "an answer within the timeout, without server errors"))

@@ -94,3 +94,29 @@ def test_a_password_in_the_cli_warehouse_url_is_not_a_flow_parameter(prefect_har
         [run] = client.read_flow_runs(sort=FlowRunSort.START_TIME_DESC, limit=1)
     assert run.parameters["warehouse_url"] == sa.make_url(pg_url).render_as_string(hide_password=False)
     assert DB_PASSWORD not in repr(run.parameters)
+
+
+def test_a_source_address_with_a_secret_is_neither_a_flow_parameter_nor_shown(prefect_harness, sample_copy, tmp_path,
+                                                                                monkeypatch, capsys):
+    """``--registry http://user:password@host/api?token=…``: the run reads it (here it does not answer, so the
+    department is refused, naming the address), but the address is shown without its secrets and the flow run's
+    parameters do not hold it."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    from flows.cli import main
+
+    monkeypatch.setenv("SELFEVAL_REGISTRY_SOURCE", "")  # restored after: the CLI sets it for its process
+    monkeypatch.setenv("SELFEVAL_HTTP_ATTEMPTS", "1")
+    address = f"http://reader:{DB_PASSWORD}@127.0.0.1:1/api?token={API_TOKEN}"
+    out = tmp_path / "out"
+    assert main(["run", "--year", "2022", "--department", LIWAN, "--source", str(sample_copy), "--registry", address,
+                 "--warehouse", f"duckdb:///{tmp_path}/wh.duckdb", "--out", str(out)]) == 3
+    printed = capsys.readouterr()
+    assert "http://reader:***@127.0.0.1:1/api" in printed.out + printed.err
+    with get_client(sync_client=True) as client:
+        [run] = client.read_flow_runs(sort=FlowRunSort.START_TIME_DESC, limit=1)
+    haystack = [printed.out, printed.err, repr(run.parameters)]
+    haystack += [p.read_text(encoding="utf-8") for p in out.rglob("*") if p.is_file() and p.suffix in (".html", ".csv")]
+    for secret in (DB_PASSWORD, API_TOKEN):
+        assert secret not in "\n".join(haystack), secret

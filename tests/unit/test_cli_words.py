@@ -102,3 +102,52 @@ def test_the_department_the_ui_shows_is_read_as_its_code():
     assert _codes(["440103-KGXJ 广州市荔湾区科技工业和信息化局", "440103-SWJ"]) == (["440103-KGXJ", "440103-SWJ"], [])
     assert _codes(["x/y 名称"]) == (["x/y"], ["x/y 名称"])
     assert _codes(None) == ([], [])
+
+
+@pytest.mark.parametrize("argv", [["rollup", "--year", "2022"], ["projects", "--year", "2022"],
+                                  ["monitor", "--year", "2023"], ["run", "--year", "2022"]])
+@pytest.mark.parametrize(("setting", "said"), [
+    ("SELFEVAL_OUTPUT_DIR", "输出目录是一个文件"), ("SELFEVAL_PROJECT_PROFILE", "项目评分方案（project profile）"),
+    ("SELFEVAL_MONITORING_LIGHTS", "亮灯规则（monitoring lights）"), ("SELFEVAL_MONITORING_RULES", "监控规则"),
+    ("SELFEVAL_METRICS_REGISTRY", "指标库")])
+def test_a_reviewed_file_or_folder_that_is_wrong_is_one_line_before_anything_runs(argv, setting, said, tmp_path,
+                                                                                  monkeypatch, capsys):
+    """The output folder given as a file; each reviewed file missing (the output folder) or malformed (the rest)."""
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text("just a string\n" if setting != "SELFEVAL_OUTPUT_DIR" else "a file\n", encoding="utf-8")
+    monkeypatch.setenv(setting, str(wrong if setting != "SELFEVAL_PROJECT_PROFILE" else tmp_path / "none.yaml"))
+    monkeypatch.setenv("SELFEVAL_WAREHOUSE_URL", f"duckdb:///{tmp_path}/wh.duckdb")
+    if setting != "SELFEVAL_OUTPUT_DIR":
+        monkeypatch.setenv("SELFEVAL_OUTPUT_DIR", str(tmp_path / "out"))
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and said in err and "Traceback" not in err, err
+    assert not (tmp_path / "wh.duckdb").exists()  # refused before the warehouse is opened
+
+
+def test_a_warehouse_whose_driver_is_not_installed_is_one_line(monkeypatch, capsys):
+    monkeypatch.setenv("SELFEVAL_WAREHOUSE_URL", "mysql://user:PLANTED-pw@127.0.0.1/db")
+    assert main(["rollup", "--year", "2022"]) == 1
+    err = capsys.readouterr().err
+    assert "数据仓库地址无法识别或缺少其驱动" in err and "PLANTED-pw" not in err and err.count("\n") == 1, err
+
+
+def test_an_automations_file_that_cannot_be_read_is_one_line(tmp_path, capsys):
+    bad = tmp_path / "automations.yaml"
+    bad.write_text("a: [\n", encoding="utf-8")
+    for file in (bad, tmp_path / "none.yaml"):
+        assert main(["automations", "--block", "custom-webhook/x", "--file", str(file)]) == 2
+        err = capsys.readouterr().err
+        assert f"{file}：自动化定义文件无法读取" in err and err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize(("address", "shown"), [
+    ("http://user:PLANTED@h:80/api?token=PLANTED&page=2", "http://user:***@h:80/api?token=***&page=2"),
+    ("https://h/api", "https://h/api"), ("postgresql+psycopg://fin:PLANTED@127.0.0.1:5499/finance",
+                                         "postgresql+psycopg://fin:***@127.0.0.1:5499/finance"),
+    ("/landing/zone", "/landing/zone"), ("http://admin@h/api?api_key=PLANTED", "http://admin@h/api?api_key=***")])
+def test_an_address_is_shown_without_its_secrets(address, shown):
+    from tasks.addresses import has_secret
+    from tasks.addresses import shown as shown_address
+
+    assert shown_address(address) == shown and has_secret(address) == (address != shown)
