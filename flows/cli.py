@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import math
 import os
 import re
 import sys
@@ -32,7 +33,8 @@ def _prefect_defaults(start_seconds: float | None = None) -> None:
     """Settings Prefect must see before it is imported: no telemetry, our loggers in the UI, and how long
     its temporary server may take to start (``start_seconds``; an explicit Prefect setting wins)."""
     if start_seconds is not None:
-        os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", f"{start_seconds:g}")
+        # Prefect takes whole seconds
+        os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", str(math.ceil(start_seconds)))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_CLOUD_ENABLE_ORCHESTRATION_TELEMETRY", "false")
     os.environ.setdefault("PREFECT_TELEMETRY_ENABLE_RESOURCE_METRICS", "false")
@@ -96,7 +98,8 @@ def _parser() -> argparse.ArgumentParser:
     projects = sub.add_parser("projects", help="重新生成已入库部门的项目支出绩效自评表，任意格式（每晚生成 xlsx 与 "
                                                "html；docx、pdf 按需）")
     projects.add_argument("--year", type=int, required=True, help="年度")
-    projects.add_argument("--department", nargs="+", metavar="CODE", help="部门编码（默认：全部已入库部门）")
+    projects.add_argument("--department", nargs="+", action="extend", metavar="CODE",
+                          help="部门编码，可多个或重复（默认：全部已入库部门）")
     projects.add_argument("--format", nargs="+", dest="formats", choices=("xlsx", "html", "docx", "pdf"),
                           default=["xlsx", "html", "docx", "pdf"], help="格式（formats）")
     projects.add_argument("--warehouse", help=WAREHOUSE_HELP)
@@ -107,7 +110,8 @@ def _parser() -> argparse.ArgumentParser:
     monitor.add_argument("--year", type=int, required=True, help="年度")
     monitor.add_argument("--as-of", dest="as_of", type=_date, metavar="YYYY-MM-DD",
                          help="截至日期（默认：数据日期，与每晚运行相同）")
-    monitor.add_argument("--department", nargs="+", metavar="CODE", help="部门编码（默认：全部纳入监控的部门）")
+    monitor.add_argument("--department", nargs="+", action="extend", metavar="CODE",
+                         help="部门编码，可多个或重复（默认：全部纳入监控的部门）")
     monitor.add_argument("--format", nargs="+", dest="formats", choices=("xlsx", "html", "docx"),
                          default=["xlsx", "html"], help="格式（formats）")
     monitor.add_argument("--warehouse", help=WAREHOUSE_HELP)

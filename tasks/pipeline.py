@@ -60,6 +60,11 @@ def check_configuration(settings: Settings) -> None:
     if not root.is_dir() and not all(getattr(settings, f"{name}_source") for name in ("finance", "statistics",
                                                                                        "registry")):
         raise UsageError(f"数据目录不存在（no such folder）：{root}；请检查 --source 或 SELFEVAL_SOURCE")
+    if settings.narrative_dir and not Path(settings.narrative_dir).is_dir():  # given, and mistyped
+        raise UsageError(f"文字材料目录不存在（no such folder）：{settings.narrative_dir}；请检查 --narrative 或 "
+                         "SELFEVAL_NARRATIVE_DIR")
+    if not Path(settings.report_config).is_file():
+        raise UsageError(f"报告选项文件不存在（no such file）：{settings.report_config}；请检查 SELFEVAL_REPORT_CONFIG")
     out = Path(settings.output_dir)
     if out.exists() and not out.is_dir():
         raise UsageError(f"输出目录是一个文件（the output folder is a file）：{out}；"

@@ -84,7 +84,7 @@ class Settings(BaseSettings):
                                   description="How the 自评表 is scored and graded (templates/scoring/*.yaml)")
     project_profile: Path = Field(TEMPLATES_DIR / "scoring" / "project.yaml",
                                   description="How each 项目支出绩效自评表 is scored, graded and checked")
-    ledger_tolerance_wan: Decimal = Field(Decimal("0.01"),
+    ledger_tolerance_wan: Decimal = Field(Decimal("0.01"), ge=0,
                                           description="Ledger against reported execution, in 万元")
     yoy_warning_bound: float = Field(1.0, description="Year-over-year change beyond which to warn (1.0 = 100%)")
     jump_warning_factor: float = Field(
@@ -132,11 +132,11 @@ class Settings(BaseSettings):
     dask_address: str | None = Field(None, description="Dask scheduler (tcp://host:8786) for the department fan-out")
     api_token: SecretStr | None = Field(None, description="Bearer token for the HTTP sources")
     api_token_block: str | None = Field(None, description="Prefect Secret block holding the API token")
-    http_timeout: float = Field(30.0, description="Seconds an API may take to answer one page")
-    http_attempts: int = Field(3, description="Tries per page on server errors, timeouts, dropped connections")
-    http_backoff: float = Field(0.5, description="Seconds before the second try; doubles each time")
-    http_page_size: int = Field(1000, description="Records asked for per page")
-    http_max_pages: int = Field(10_000, description="Pages after which paging is taken not to end")
+    http_timeout: float = Field(30.0, gt=0, description="Seconds an API may take to answer one page")
+    http_attempts: int = Field(3, ge=1, description="Tries per page on server errors, timeouts, dropped connections")
+    http_backoff: float = Field(0.5, ge=0, description="Seconds before the second try; doubles each time")
+    http_page_size: int = Field(1000, ge=1, description="Records asked for per page")
+    http_max_pages: int = Field(10_000, ge=1, description="Pages after which paging is taken not to end")
     statistics_api_token: SecretStr | None = Field(None, description="Token of the statistics API, if its own")
     registry_api_token: SecretStr | None = Field(None, description="Token of the registry API, if its own")
     alert_webhook: SecretStr | None = Field(None, description="Webhook URL for data-quality alerts")

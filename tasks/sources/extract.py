@@ -70,7 +70,11 @@ def _with_department(problem: Problem, department: str | None) -> Problem:
 def extract_departments(source: Source) -> tuple[pd.DataFrame, Extracted]:
     out = Extracted(source.name)
     try:
-        return _read(source, DEPARTMENTS, out), out
+        frame = _read(source, DEPARTMENTS, out)
+        repeated = _repeated(frame, DEPARTMENTS, source.name, None, strict=True)
+        if repeated:  # which of the two rows is the department? Nothing can be loaded against it
+            raise SourceError(repeated[0])
+        return frame, out
     except SourceError as exc:
         out.problems.append(exc.problem)
         return pd.DataFrame(columns=[c.name for c in DEPARTMENTS.columns]), out
@@ -167,8 +171,10 @@ def extract_finance(source: Source, year: int, departments: list[str], sink: Sin
     return out
 
 
-def _repeated(frame: pd.DataFrame, dataset: Dataset, source: str, code: str) -> list[Problem]:
-    """A lenient dataset's rows that repeat an earlier row's key: warned of, not used (the first stands)."""
+def _repeated(frame: pd.DataFrame, dataset: Dataset, source: str, code: str | None,
+              strict: bool = False) -> list[Problem]:
+    """The rows that repeat an earlier row's key: of a lenient dataset, warnings (the first row stands, the repeat
+    is not used); ``strict``, errors (the department catalogue: which row is the department?)."""
     if frame.empty:
         return []
     keys = frame[list(dataset.key)].astype("string").fillna("")
@@ -177,9 +183,11 @@ def _repeated(frame: pd.DataFrame, dataset: Dataset, source: str, code: str) -> 
     for i in again.nonzero()[0]:
         first = int(frame["_row"].iloc[int((keys == keys.iloc[i]).all(axis=1).to_numpy().argmax())])
         shown = "、".join(v for v in keys.iloc[i].tolist() if v)
-        out.append(Problem(source, str(frame["_source"].iloc[i]), both(
-            f"与第 {first} 行重复（{shown}），以第 {first} 行为准，本行未采用",
-            f"repeats row {first}; not used"), row=int(frame["_row"].iloc[i]), department=code, severity="warning"))
+        said = (both(f"与第 {first} 行重复（{shown}），每个编码只能有一行", f"repeats row {first}") if strict
+                else both(f"与第 {first} 行重复（{shown}），以第 {first} 行为准，本行未采用",
+                          f"repeats row {first}; not used"))
+        out.append(Problem(source, str(frame["_source"].iloc[i]), said, row=int(frame["_row"].iloc[i]),
+                           department=code, severity="error" if strict else "warning"))
     return out
 
 
