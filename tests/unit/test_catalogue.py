@@ -20,7 +20,8 @@ def test_a_department_on_two_rows_refuses_the_catalogue_naming_both(tmp_path):
     [problem] = out.problems
     assert problem.uri.endswith("departments.csv") and problem.row == len(lines) + 1
     code = lines[1].split(",")[0]
-    assert str(problem).endswith(f"第 {len(lines) + 1} 行：与第 2 行重复（{code}），每个编码只能有一行（repeats row 2）")
+    said = f"第 {len(lines) + 1} 行：与第 2 行重复（{code}），每个编码只能有一行（repeats row 2）"
+    assert str(problem).endswith(said)
 
 
 def test_the_sample_catalogue_is_accepted():
