@@ -84,6 +84,8 @@ MUTATIONS = {
     "REC-002": ("summary", lambda f: at(f, f["item"] == "基本支出", "budget", 1)),
     "REC-003": ("payments", lambda f: at(f, first(f), "amount", f["amount"].iloc[0] + 10_001)),
     "REC-004": ("budget_lines", lambda f: at(f, first(f), "budget", f["budget"].iloc[0] + 1)),
+    # a 基本支出 line marked 项目支出: the 合计 still agrees, the breakdown does not
+    "REC-010": ("budget_lines", lambda f: at(f, first(f), "expense_type", "项目支出")),
     "REC-005": ("payments", lambda f: at(f, first(f), "line_id", "NO-SUCH-LINE")),
     "REC-006": ("applications", lambda f: at(f, f.index == f[f["department_code"] == LIWAN].index[0], "uscc", UNKNOWN)),
     "REC-007": ("investment_projects", lambda f: at(f, f.index == f[f["uscc"].notna()].index[0], "uscc", UNKNOWN)),

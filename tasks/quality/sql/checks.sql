@@ -64,6 +64,20 @@ SELECT t.department_code, t.measure, t.total AS provided, coalesce(p.part_sum, 0
 FROM int_summary_total_measures t LEFT JOIN int_line_sums_by_measure p
   ON p.department_code = t.department_code AND p.measure = t.measure
 
+-- name: lines_vs_summary_parts
+-- Each 决算总表 row of a 资金来源 or a 支出性质 (provided: as the row states it) against the budget lines of that
+-- 资金来源 or 支出性质 added up (expected), measure by measure: the lines' breakdown is the 决算总表's, not only
+-- their 合计 (a 基本支出 line marked 项目支出 moves 基本支出 in the report).
+SELECT s.department_code, r.part_of AS "check", s.item, m.measure,
+       CASE m.measure WHEN 'budget' THEN s.budget WHEN 'executed' THEN s.executed ELSE s.carryover END AS provided,
+       coalesce(p.part_sum, 0) AS expected, s._source, s._row, provided - expected AS difference,
+       row_number() OVER (ORDER BY s._seq, m.k) - 1 AS _idx
+FROM stg_summary s
+JOIN ref_summary_items r ON r.item = s.item AND r.part_of <> 'total'
+CROSS JOIN int_measures m
+LEFT JOIN int_line_sums_by_part p
+  ON p.department_code = s.department_code AND p.part_of = r.part_of AND p.item = s.item AND p.measure = m.measure
+
 -- name: ledger_vs_lines
 -- Each budget line's reported execution (provided, as the line states it) against the sum of its
 -- payments (expected): the error row reads "executed=<the line's figure>, expected <the ledger's>".

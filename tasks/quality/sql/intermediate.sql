@@ -52,6 +52,20 @@ SELECT l.department_code, m.measure,
 FROM stg_budget_lines l CROSS JOIN int_measures m
 GROUP BY l.department_code, m.measure
 
+-- name: int_line_sums_by_part
+-- The budget lines added up per department, breakdown of the 决算总表 (part_of: 资金来源 by the lines'
+-- fund_source, 支出性质 by their expense_type), item and measure (分).
+WITH parts AS (
+    SELECT department_code, '资金来源' AS part_of, fund_source AS item, budget, executed, carryover FROM stg_budget_lines
+    UNION ALL
+    SELECT department_code, '支出性质', expense_type, budget, executed, carryover FROM stg_budget_lines
+)
+SELECT p.department_code, p.part_of, p.item, m.measure,
+       CAST(sum(CASE m.measure WHEN 'budget' THEN p.budget WHEN 'executed' THEN p.executed
+                               ELSE p.carryover END) AS BIGINT) AS part_sum
+FROM parts p CROSS JOIN int_measures m
+GROUP BY p.department_code, p.part_of, p.item, m.measure
+
 -- name: int_department_applications
 -- Registry applications that belong to a department-year: the department's own, up to the year.
 SELECT a.*
