@@ -217,10 +217,7 @@ def run(args: argparse.Namespace) -> int:
     if args.year is not None and not FIRST_YEAR <= args.year <= LAST_YEAR:
         return _fail(EXIT_USAGE, f"{gl.USAGE_ERROR}：年度应在 {FIRST_YEAR} 至 {LAST_YEAR} 之间（the year is between "
                                  f"{FIRST_YEAR} and {LAST_YEAR}）：{args.year}")
-    codes, bad = _codes(args.departments)
-    args.departments = codes or None
-    if bad:
-        return _fail(EXIT_USAGE, gl.NOT_A_CODE.format(codes="、".join(bad)))
+    args.departments = _codes(args.departments)
     args.warehouse = _without_password(args.warehouse)
     for name in ("finance", "statistics", "registry"):  # a source's address with a secret: not a flow parameter
         given = getattr(args, f"{name}_source")
@@ -286,15 +283,20 @@ def _print_summary(summary: object) -> None:
             print(note)
 
 
-def _codes(given: list[str] | None) -> tuple[list[str], list[str]]:
-    """The department codes of ``--department`` values, a code alone or as the UI's picker shows it (编码 名称),
-    and those that are not a code at all."""
+def _codes(given: list[str] | None) -> list[str] | None:
+    """The department codes of ``--department`` values, a code alone or as the UI's picker shows it (编码 名称);
+    None for none given. Raises :class:`~tasks.pipeline.UsageError` (one line, exit 2) naming the values that
+    are not a code at all."""
+    from tasks.pipeline import UsageError
     from tasks.sources.contract import DEPARTMENT_CODE, department_code
 
     if not given:
-        return [], []
+        return None
     codes = [str(department_code(value)) for value in given]
-    return codes, [value for value, code in zip(given, codes, strict=True) if not re.fullmatch(DEPARTMENT_CODE, code)]
+    bad = [value for value, code in zip(given, codes, strict=True) if not re.fullmatch(DEPARTMENT_CODE, code)]
+    if bad:
+        raise UsageError(gl.NOT_A_CODE.format(codes="、".join(bad)))
+    return codes
 
 
 def _without_password(url: str | None) -> str | None:
@@ -345,10 +347,7 @@ def explain(args: argparse.Namespace) -> int:
     from tasks.warehouse import queries as q
     from tasks.warehouse.metrics import load_registry
 
-    codes, bad = _codes([args.department])
-    args.department = codes[0]
-    if bad:
-        return _fail(EXIT_USAGE, gl.NOT_A_CODE.format(codes="、".join(bad)))
+    [args.department] = _codes([args.department]) or []
     settings = _settings(args)  # the registry checked, before it is read
     registry = load_registry(settings.metrics_registry)
     names = registry.names  # every figure read_figures gives
@@ -359,8 +358,8 @@ def explain(args: argparse.Namespace) -> int:
     try:
         with engine.connect() as conn:
             if args.department not in q.loaded_departments(conn, args.year):  # no figure, rather than a made-up 0
-                raise LookupError(f"{args.department} {args.year} 年未入库（not loaded for {args.year}）；"
-                                  f"请先运行 `selfeval run --year {args.year}`")
+                raise LookupError(gl.NOT_LOADED.format(codes=args.department, year=args.year)
+                                  + f"；请先运行 `selfeval run --year {args.year}`")
             keys = Keys(conn, registry, args.year, [args.department])
             entry = provenance(keys, read_figures(keys, args.department))[args.figure]
     except LookupError as exc:
@@ -376,10 +375,7 @@ def form(args: argparse.Namespace) -> int:
     from tasks.report.build import narrative_form
     from tasks.report.narrative import NarrativeError
 
-    codes, bad = _codes([args.department])
-    args.department = codes[0]
-    if bad:
-        return _fail(EXIT_USAGE, gl.NOT_A_CODE.format(codes=args.department))
+    [args.department] = _codes([args.department]) or []
     settings = _settings(args)
     out = (Path(args.form_out) if args.form_out
            else settings.output_dir / "forms" / str(args.year) / f"{args.department}.docx")
@@ -405,10 +401,7 @@ def form(args: argparse.Namespace) -> int:
 def projects(args: argparse.Namespace) -> int:
     from tasks.report.build import write_projects
 
-    codes, bad = _codes(args.department)
-    args.department = codes or None
-    if bad:
-        return _fail(EXIT_USAGE, gl.NOT_A_CODE.format(codes="、".join(bad)))
+    args.department = _codes(args.department)
     settings = _settings(args)
     engine = _warehouse(settings)
     try:
@@ -429,10 +422,7 @@ def monitor(args: argparse.Namespace) -> int:
     from tasks.domain import today
     from tasks.report.build import write_monitoring
 
-    codes, bad = _codes(args.department)
-    args.department = codes or None
-    if bad:
-        return _fail(EXIT_USAGE, gl.NOT_A_CODE.format(codes="、".join(bad)))
+    args.department = _codes(args.department)
     if args.as_of is not None and args.as_of.year != args.year:
         return _fail(EXIT_USAGE, f"--as-of {args.as_of} 不在 {args.year} 年内（is not in {args.year}）")
     settings = _settings(args)

@@ -133,7 +133,9 @@ PARAMETERS = {"year": "年度", "first_year": "起始年度", "last_year": "结�
               "review": "审核", "today": "运行日期"}
 
 ALL_DEPARTMENTS = "全部部门"
+NARRATIVE = both("文字材料", "narrative")  # how a narrative's errors begin: 文字材料（narrative） <file>，…
 NOT_IN_WAREHOUSE = "数据仓库中没有部门 {code}（department not in the warehouse）"
+NOT_LOADED = "{codes} {year} 年未入库（not loaded for {year}）"  # the department-years a command was asked for
 
 REVIEW_NEEDS_SERVER = ("审核需要审核人能打开界面的 Prefect 服务器：请设置 PREFECT_API_URL"
                        "（普通运行的临时服务器没有界面），或关闭审核（--review、SELFEVAL_REVIEW）"
@@ -167,6 +169,13 @@ def value_problem(kind: str, context: dict[str, object] | None = None) -> str:
 
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def has_chinese(text: str) -> bool:
+    """Whether ``text`` holds a Chinese character: a message said in Chinese already needs no translating."""
+    return _CJK.search(text) is not None
+
+
 # argparse's own messages (Python 3.11's wording), as one Chinese-first line; the English follows in brackets.
 _USAGE = [
     (re.compile(r"the following arguments are required: (.+)"), "缺少参数 {0}"),
@@ -187,7 +196,7 @@ def usage_problem(message: str) -> str:
         found = pattern.fullmatch(message)
         if found:
             said = chinese.format(*found.groups()).replace("参数 command ", "命令")  # the sub-command's choice
-            return said if _CJK.search(message) else both(said, message)
+            return said if has_chinese(message) else both(said, message)
     return both("参数有误", message)
 
 

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from pydantic import SecretStr
 
 from tasks import glossary as gl
+from tasks.addresses import MASK, SECRET_QUERY_KEYS
 from tasks.settings import Settings
 from tasks.sources.base import Source, make_source
 from tasks.sources.contract import SourceName
@@ -94,13 +95,12 @@ class WarehouseUnreachable(Exception):
     DuckDB file): said in one line naming the warehouse without its password, not a traceback."""
 
 
-SECRET_QUERY_KEYS = frozenset({"password", "passwd", "pwd", "sslpassword", "token", "secret"})
 
 
 def shown_url(url: sa.URL) -> str:
     """``url`` as a message may show it: the password after the user and any secret query value (``?password=``)
     replaced by ``***``."""
-    query = {k: ("***" if k.lower() in SECRET_QUERY_KEYS else v) for k, v in url.query.items()}
+    query = {k: (MASK if k.lower() in SECRET_QUERY_KEYS else v) for k, v in url.query.items()}
     return url.set(query=query).render_as_string(hide_password=True).replace("%2A%2A%2A", "***")
 
 

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from tasks import glossary as gl
 from tasks.artifacts import publish_monitoring
 from tasks.domain import today
 from tasks.pipeline import DepartmentOutcome, MonitoringSummary, report_notes
@@ -209,7 +210,7 @@ def rerender(settings: Settings, year: int, departments: list[str] | None) -> li
                 notes[code] = kept if kept is not None else recorded_notes(conn, code, year)
         for code in dict.fromkeys(departments or held):
             if code not in held:
-                outcomes.append(DepartmentOutcome(code, "refused", [f"{code} {year} 年未入库（not in the warehouse）"]))
+                outcomes.append(DepartmentOutcome(code, "refused", [gl.NOT_LOADED.format(codes=code, year=year)]))
                 continue
             paths, missing = render(engine, settings, code, year, notes[code])
             outcomes.append(DepartmentOutcome(code, "rerendered", warnings=len(notes[code]),

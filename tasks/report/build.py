@@ -407,7 +407,7 @@ def write_projects(engine: sa.Engine, settings: Settings, year: int, departments
         chosen = loaded if departments is None else departments
         unknown = [d for d in chosen if d not in loaded]
         if unknown:
-            raise LookupError(f"{'、'.join(unknown)}：{year} 年未入库（not loaded for {year}）")
+            raise LookupError(gl.NOT_LOADED.format(codes="、".join(unknown), year=year))
         keys = Keys(conn, registry, year, list(chosen))
         for department in chosen:
             forms = forms_of(keys, profile, department)

@@ -21,7 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from tasks import glossary as gl
 from tasks import yamlfile
-from tasks.report.narrative_form import FIELDS, MEASURES, NARRATIVE, PARAMETERS, FormError, read_form
+from tasks.glossary import NARRATIVE
+from tasks.report.narrative_form import FIELDS, MEASURES, PARAMETERS, FormError, read_form
 from tasks.sources.base import is_copy_of
 from tasks.sources.encoding import ACCEPTED, EncodingRefused, TextEncoding, decode
 from tasks.warehouse.metrics import Registry
@@ -86,7 +87,6 @@ class Narrative(BaseModel):
         return places[0].split("】")[0] + "】"
 
 
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 FIELD = "字段"  # a YAML narrative's field, as its errors name it: 字段 functions.3
 
 
@@ -96,7 +96,7 @@ def template_problem(exc: TemplateError) -> str:
     from jinja2 import TemplateSyntaxError, UndefinedError
 
     said = " ".join(str(exc).split())
-    if _CJK.search(said):  # said by our own helpers, in Chinese already
+    if gl.has_chinese(said):  # said by our own helpers, in Chinese already
         return said
     if isinstance(exc, UndefinedError):
         name = re.search(r"'([^']+)' is undefined", said)

@@ -36,6 +36,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Pt, RGBColor
 
+from tasks.glossary import NARRATIVE
 from tasks.report.office import FACES, office_faces, saved, set_fonts
 
 
@@ -72,7 +73,6 @@ LABEL = re.compile(r"^\s*【([^】]+)】")
 TAG_PREFIX = "selfeval:figure:"
 
 
-NARRATIVE = "文字材料（narrative）"
 
 
 def paragraph_of(label: str, number: int) -> str:

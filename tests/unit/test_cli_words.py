@@ -98,10 +98,12 @@ def test_a_prefect_server_that_does_not_answer_is_one_line(argv, tmp_path):
 
 def test_the_department_the_ui_shows_is_read_as_its_code():
     from flows.cli import _codes
+    from tasks.pipeline import UsageError
 
-    assert _codes(["440103-KGXJ 广州市荔湾区科技工业和信息化局", "440103-SWJ"]) == (["440103-KGXJ", "440103-SWJ"], [])
-    assert _codes(["x/y 名称"]) == (["x/y"], ["x/y 名称"])
-    assert _codes(None) == ([], [])
+    assert _codes(["440103-KGXJ 广州市荔湾区科技工业和信息化局", "440103-SWJ"]) == ["440103-KGXJ", "440103-SWJ"]
+    with pytest.raises(UsageError, match=r"部门编码格式不正确（not a department code）：x/y 名称$"):
+        _codes(["440103-SWJ", "x/y 名称"])
+    assert _codes(None) is None
 
 
 @pytest.mark.parametrize("argv", [["rollup", "--year", "2022"], ["projects", "--year", "2022"],
