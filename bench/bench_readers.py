@@ -25,7 +25,7 @@ def timed(fn, data: bytes, name: str) -> tuple[float, float]:
     read = time.perf_counter() - start
     frame = stage(raw)
     total = time.perf_counter() - start
-    assert len(frame) == len(raw.frame)
+    assert len(frame) == raw.rows
     return read, total
 
 

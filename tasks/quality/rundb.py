@@ -45,6 +45,7 @@ import sqlalchemy as sa
 
 from tasks.domain import EXPENSE_TYPE_NAMES, EXPENSE_TYPES, FUND_SOURCE_NAMES, FUND_SOURCES, SUMMARY_TOTAL
 from tasks.settings import MEMORY_SIZE
+from tasks.sources.staging import frame_of
 from tasks.sqlfile import named_blocks
 
 log = logging.getLogger(__name__)
@@ -118,6 +119,7 @@ class RunDatabase:
     failed: dict[str, str] = field(default_factory=dict)  # view → why it could not be built
     # Datasets appended one part at a time (:meth:`append`): their pandas dtypes and rows so far.
     dtypes: dict[str, pd.Series] = field(default_factory=dict)
+    schemas: dict[str, pa.Schema] = field(default_factory=dict)  # of datasets appended as Arrow tables
     counts: dict[str, int] = field(default_factory=dict)
     batch_rows: int = 500_000  # rows of appended parts written to the database at once
     _waiting: dict[str, list[pa.Table]] = field(default_factory=dict)
@@ -145,27 +147,38 @@ class RunDatabase:
         finally:
             con.unregister("_incoming")
 
-    def append(self, name: str, frame: pd.DataFrame) -> None:
-        """Add ``frame``'s rows to ``stg_<name>``, ``_seq`` going on from the rows already there.
+    def append(self, name: str, part: pa.Table | pd.DataFrame) -> None:
+        """Add ``part``'s rows to ``stg_<name>``, ``_seq`` going on from the rows already there.
 
-        Extraction hands each department's part over as soon as it is typed, so no whole-ledger frame is
-        ever held: parts wait as Arrow tables until :attr:`batch_rows` rows have come (one DuckDB insert
-        per part costs ~3× one insert of them all), then go into the run database, which spills beyond
-        its memory limit. Whatever waits is written before the database is read (:meth:`flush`).
+        Extraction hands each department's part over as soon as it is typed, as an Arrow table of the
+        contract's schema (``tasks.sources.staging.stage_table``), so no whole-ledger frame is ever held and
+        no pandas is on the way: parts wait until :attr:`batch_rows` rows have come (one DuckDB insert per
+        part costs ~3× one insert of them all), then go into the run database, which spills beyond its
+        memory limit. Whatever waits is written before the database is read (:meth:`flush`). A pandas part
+        (conformed: ``tasks.sources.staging.conform``) is taken too.
 
-        Raises ValueError when a part's columns or dtypes differ from the first part's (extraction conforms
-        every part to the contract's dtypes first: ``tasks.sources.staging.conform``).
+        Raises ValueError when a part's columns or types differ from the first part's: a part is refused,
+        not cast (a cast could fail half-way through a run).
         """
-        first = self.dtypes.setdefault(name, frame.dtypes)
-        if list(frame.columns) != list(first.index):
-            raise ValueError(f"stg_{name}: a part with columns {list(frame.columns)} after {list(first.index)}")
-        if not frame.dtypes.equals(first):
-            raise ValueError(f"stg_{name}: a part with dtypes {dict(frame.dtypes.astype(str))} after "
-                             f"{dict(first.astype(str))}")
+        if isinstance(part, pd.DataFrame):
+            first = self.dtypes.setdefault(name, part.dtypes)
+            if list(part.columns) != list(first.index):
+                raise ValueError(f"stg_{name}: a part with columns {list(part.columns)} after {list(first.index)}")
+            if not part.dtypes.equals(first):
+                raise ValueError(f"stg_{name}: a part with dtypes {dict(part.dtypes.astype(str))} after "
+                                 f"{dict(first.astype(str))}")
+            table = pa.Table.from_pandas(part, preserve_index=False)
+        else:
+            table = part
+            schema = self.schemas.setdefault(name, part.schema)
+            if part.schema.names != schema.names:
+                raise ValueError(f"stg_{name}: a part with columns {part.schema.names} after {schema.names}")
+            if not part.schema.equals(schema):
+                raise ValueError(f"stg_{name}: a part with dtypes {part.schema} after {schema}")
         done = self.counts.get(name, 0)
-        self._waiting.setdefault(name, []).append(pa.Table.from_pandas(frame, preserve_index=False).append_column(
-            "_seq", pa.array(np.arange(done, done + len(frame), dtype="int64"))))
-        self.counts[name] = done + len(frame)
+        self._waiting.setdefault(name, []).append(table.append_column(
+            "_seq", pa.array(np.arange(done, done + table.num_rows, dtype="int64"))))
+        self.counts[name] = done + table.num_rows
         if sum(t.num_rows for t in self._waiting[name]) >= self.batch_rows:
             self._write(name)
 
@@ -193,15 +206,17 @@ class RunDatabase:
 
     def staged(self) -> tuple[str, ...]:
         """The datasets staged part by part with :meth:`append`."""
-        return tuple(self.dtypes)
+        return (*self.dtypes, *self.schemas)
 
     def staged_frame(self, name: str) -> pd.DataFrame:
         """Every row of an appended dataset, in extract order, with the dtypes it was staged with: for the
         few checks made in Python over a small dataset (the 绩效目标 against the metric registry)."""
         self.flush()
-        if name not in self.dtypes:
+        if name not in self.staged():
             raise KeyError(f"stg_{name} was not appended to the run database")
         table = self.duckdb.sql(f'SELECT * EXCLUDE (_seq) FROM "stg_{name}" ORDER BY _seq').to_arrow_table()
+        if name in self.schemas:
+            return frame_of(table, self.schemas[name])
         return _as_staged(table, self.dtypes[name])
 
     def build(self, year: int, departments: pd.DataFrame, frames: dict[str, pd.DataFrame]) -> None:
@@ -216,7 +231,7 @@ class RunDatabase:
         self.stage("summary_items", summary_items(), table="ref_summary_items")
         con.execute("CREATE OR REPLACE TABLE run_params AS SELECT CAST(? AS INTEGER) AS year", [int(year)])
         for name, frame in frames.items():
-            if name not in self.dtypes:  # an appended dataset is staged already
+            if name not in self.staged():  # an appended dataset is staged already
                 self.stage(name, frame)
         if "open_departments" not in frames:  # every department's year closed (see pipeline.assemble)
             self.stage("open_departments", pd.DataFrame({"department_code": pd.Series([], dtype="string")}))

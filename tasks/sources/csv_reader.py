@@ -293,8 +293,7 @@ def read_csv(data: bytes, uri: str, dataset: Dataset) -> RawTable:
     unnamed = [i for i, given in enumerate(cells) if not given]
     if unnamed:
         table = table.drop_columns([header[i] for i in unnamed])
-    frame = table.to_pandas(types_mapper=lambda t: None)
-    return RawTable(dataset=dataset, source=dataset.source, uri=uri, sha256=digest, frame=frame, controls_checked=True,
+    return RawTable(dataset=dataset, source=dataset.source, uri=uri, sha256=digest, frame=table, controls_checked=True,
                     first_row=first_line, header_row=ends[last] + 1, unit=unit.unit if unit else None,
                     unit_row=unit.row if unit else None, encoding=found.name,
                     row_numbers=numbers, warnings=warnings)

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from tasks.glossary import both
 from tasks.sources.base import Source
@@ -23,7 +25,7 @@ from tasks.sources.contract import (
     Dataset,
 )
 from tasks.sources.errors import DatasetAbsent, Problem, SourceError
-from tasks.sources.staging import conform, stage, stage_empty
+from tasks.sources.staging import contract_schema, frame_of, stage_table
 
 
 @dataclass
@@ -51,9 +53,9 @@ class Extracted:
         return bool(self.problems)
 
 
-def _read(source: Source, dataset: Dataset, out: Extracted, **partition: object) -> pd.DataFrame:
+def _read(source: Source, dataset: Dataset, out: Extracted, **partition: object) -> pa.Table:
     raw = source.read(dataset, **partition)  # type: ignore[arg-type]
-    frame = stage(raw)
+    frame = stage_table(raw)
     out.files[raw.uri] = raw.sha256
     department = partition.get("department")
     out.warnings.extend(replace(w, department=department, severity="warning")  # type: ignore[arg-type]
@@ -70,7 +72,7 @@ def _with_department(problem: Problem, department: str | None) -> Problem:
 def extract_departments(source: Source) -> tuple[pd.DataFrame, Extracted]:
     out = Extracted(source.name)
     try:
-        frame = _read(source, DEPARTMENTS, out)
+        frame = frame_of(_read(source, DEPARTMENTS, out))
         repeated = _repeated(frame, DEPARTMENTS, source.name, None, strict=True)
         if repeated:  # which of the two rows is the department? Nothing can be loaded against it
             raise SourceError(repeated[0])
@@ -80,14 +82,14 @@ def extract_departments(source: Source) -> tuple[pd.DataFrame, Extracted]:
         return pd.DataFrame(columns=[c.name for c in DEPARTMENTS.columns]), out
 
 
-# Takes one department's typed part of a dataset: (dataset name, frame).
-Sink = Callable[[str, pd.DataFrame], None]
+# Takes one department's typed part of a dataset: (dataset name, Arrow table of its contract_schema).
+Sink = Callable[[str, pa.Table], None]
 
 
 def _finance_files(source: Source, out: Extracted, year: int, code: str,
-                   closed: bool) -> dict[str, pd.DataFrame] | None:
+                   closed: bool) -> dict[str, pa.Table] | None:
     """A department-year's finance datasets, typed; None when it has no finance file at all yet."""
-    frames: dict[str, pd.DataFrame] = {}
+    frames: dict[str, pa.Table] = {}
     missing: list[tuple[Dataset, SourceError]] = []
     absent: list[str] = []
     for dataset in FINANCE_DATASETS:
@@ -95,17 +97,18 @@ def _finance_files(source: Source, out: Extracted, year: int, code: str,
             frames[dataset.name] = _read(source, dataset, out, year=year, department=code)
             if dataset.lenient:
                 _check_department(source, frames[dataset.name], code)
-                out.warnings.extend(_repeated(frames[dataset.name], dataset, source.name, code))
+                out.warnings.extend(_repeated(frame_of(frames[dataset.name]), dataset, source.name, code))
         except DatasetAbsent as exc:
             absent.append(dataset.name)
             if dataset.optional and not (closed and dataset is SUMMARY):
-                frames[dataset.name] = stage_empty(dataset)
+                frames[dataset.name] = contract_schema(dataset).empty_table()
             else:
                 missing.append((dataset, exc))
         except SourceError as exc:
             if not dataset.lenient:
                 raise
-            frames[dataset.name] = stage_empty(dataset)  # not used; the department-year loads without it
+            # not used; the department-year loads without it
+            frames[dataset.name] = contract_schema(dataset).empty_table()
             out.warnings.append(_not_used(exc.problem, dataset, code))
     if len(absent) == len(FINANCE_DATASETS):
         return None  # nothing delivered yet: "no data yet", not refused
@@ -130,12 +133,12 @@ def extract_finance(source: Source, year: int, departments: list[str], sink: Sin
     is required, and its absence refuses the department-year.
 
     Without ``sink``, the result holds each dataset as one frame. With it, each department's parts go
-    to ``sink`` as soon as they are typed (conformed to :func:`contract_dtypes`, so parts stack), and
+    to ``sink`` as soon as they are typed (Arrow tables of :func:`contract_schema`, so parts stack), and
     the result holds no finance frames: memory then holds one department's files at a time. A dataset
     no department delivered reaches ``sink`` as one empty part.
     """
     out = Extracted(source.name)
-    parts: dict[str, list[pd.DataFrame]] = {d.name: [] for d in FINANCE_DATASETS}
+    parts: dict[str, list[pa.Table]] = {d.name: [] for d in FINANCE_DATASETS}
     delivered = False
     for code in departments:
         try:
@@ -153,7 +156,7 @@ def extract_finance(source: Source, year: int, departments: list[str], sink: Sin
             continue
         if sink is not None:
             for dataset in FINANCE_DATASETS:
-                sink(dataset.name, conform(frames[dataset.name], dataset))
+                sink(dataset.name, frames[dataset.name])
             delivered = True
             continue
         for name, frame in frames.items():
@@ -161,13 +164,11 @@ def extract_finance(source: Source, year: int, departments: list[str], sink: Sin
     if sink is not None:
         if not delivered:
             for dataset in FINANCE_DATASETS:
-                sink(dataset.name, conform(stage_empty(dataset), dataset))
+                sink(dataset.name, contract_schema(dataset).empty_table())
         return out
     for dataset in FINANCE_DATASETS:
-        out.frames[dataset.name] = (
-            pd.concat(parts[dataset.name], ignore_index=True) if parts[dataset.name]
-            else stage_empty(dataset)
-        )
+        out.frames[dataset.name] = frame_of(pa.concat_tables(parts[dataset.name]) if parts[dataset.name]
+                                            else contract_schema(dataset).empty_table())
     return out
 
 
@@ -197,16 +198,17 @@ def _not_used(problem: Problem, dataset: Dataset, code: str) -> Problem:
     return replace(problem, department=code, severity="warning", message=f"{head}：{problem.message}")
 
 
-def _check_department(source: Source, frame: pd.DataFrame, code: str) -> None:
+def _check_department(source: Source, table: pa.Table, code: str) -> None:
     """A department's folder holds only that department's records."""
-    stray = (frame["department_code"] != code).to_numpy()
-    if stray.any():
-        first = int(stray.argmax())
-        raise SourceError(Problem(
-            source.name, str(frame["_source"].iloc[first]),
-            both(f"{code} 的文件夹中出现了部门编码「{frame['department_code'].iloc[first]}」",
-                 f"department code {frame['department_code'].iloc[first]!r} in the folder of {code}"),
-            row=int(frame["_row"].iloc[first]), column="部门编码 (department_code)", expected=code))
+    stray = pc.fill_null(pc.not_equal(table.column("department_code"), code), True)
+    if not pc.any(stray).as_py():
+        return
+    first = int(pc.index(stray, True).as_py())
+    found = table.column("department_code")[first].as_py()
+    raise SourceError(Problem(
+        source.name, str(table.column("_source")[first].as_py()),
+        both(f"{code} 的文件夹中出现了部门编码「{found}」", f"department code {found!r} in the folder of {code}"),
+        row=int(table.column("_row")[first].as_py()), column="部门编码 (department_code)", expected=code))
 
 
 def extract_shared(source: Source, datasets: tuple[Dataset, ...]) -> Extracted:
@@ -214,10 +216,10 @@ def extract_shared(source: Source, datasets: tuple[Dataset, ...]) -> Extracted:
     out = Extracted(source.name)
     for dataset in datasets:
         try:
-            out.frames[dataset.name] = _read(source, dataset, out)
+            out.frames[dataset.name] = frame_of(_read(source, dataset, out))
         except SourceError as exc:
             out.problems.append(exc.problem)
-            out.frames[dataset.name] = stage_empty(dataset)
+            out.frames[dataset.name] = frame_of(contract_schema(dataset).empty_table())
     return out
 
 

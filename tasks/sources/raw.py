@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from tasks.sources.contract import Dataset
 from tasks.sources.errors import Problem
@@ -18,15 +19,17 @@ from tasks.sources.errors import Problem
 class RawTable:
     """One input as received. Every cell is text; headers are as the file wrote them.
 
-    ``first_row`` is the spreadsheet-style row number of the frame's first record, so that
-    staging can name rows the way the operator sees them in Excel or a text editor.
+    ``frame`` holds text only: a pandas frame, or an Arrow table of strings (the CSV reader's, so that
+    staging types it with no pandas on the way). ``first_row`` is the spreadsheet-style row number of the
+    frame's first record, so that staging can name rows the way the operator sees them in Excel or a text
+    editor.
     """
 
     dataset: Dataset
     source: str
     uri: str
     sha256: str
-    frame: pd.DataFrame
+    frame: pd.DataFrame | pa.Table  # text cells under the file's headers (the CSV reader's: Arrow)
     first_row: int = 2
     header_row: int | None = None  # the (last) header row, when not the row above ``first_row``
     unit: str | None = None  # the money unit the file's unit line declares
@@ -40,6 +43,17 @@ class RawTable:
     # the reader has looked at every byte for control characters (the CSV reader does, in one pass);
     # otherwise staging looks at every cell
     controls_checked: bool = False
+
+    @property
+    def headers(self) -> list[str]:
+        """The received headers, in the file's order."""
+        frame = self.frame
+        return list(frame.column_names) if isinstance(frame, pa.Table) else [str(h) for h in frame.columns]
+
+    @property
+    def rows(self) -> int:
+        """The number of records."""
+        return self.frame.num_rows if isinstance(self.frame, pa.Table) else len(self.frame)
 
     def problem(self, message: str, row: int | None = None, column: str | None = None,
                 expected: str | None = None, severity: str = "error") -> Problem:

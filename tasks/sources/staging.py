@@ -49,7 +49,7 @@ def map_headers(raw: RawTable) -> tuple[dict[str, str], dict[str, str | None]]:
     lookup = {h.strip(): c.name for c in dataset.columns for h in c.headers}
     mapping: dict[str, str] = {}
     units: dict[str, str | None] = {}
-    for header in raw.frame.columns:
+    for header in raw.headers:
         base, unit = split_header_unit(str(header))
         name = lookup.get(base)
         if name is None:
@@ -89,9 +89,14 @@ class _Cells:
     def __init__(self, raw: RawTable, col: Column, header: str):
         self.raw, self.col, self.header = raw, col, header
 
-    def fail(self, bad: np.ndarray | pd.Series, values: pd.Series, message: Callable[[str], str],
-             expected: str) -> None:
-        """Raise for the first cell where ``bad`` holds; ``message`` phrases its value (both languages)."""
+    def fail(self, bad: np.ndarray | pa.Array | pa.ChunkedArray, values: pa.Array | pa.ChunkedArray,
+             message: Callable[[str], str], expected: str) -> None:
+        """Raise for the first cell where ``bad`` holds (a null is not bad); ``message`` phrases its value
+        (both languages)."""
+        if not isinstance(bad, np.ndarray):
+            if not pc.any(bad).as_py():
+                return
+            bad = pc.fill_null(bad, False).to_numpy(zero_copy_only=False)
         bad = np.asarray(bad, dtype=bool)
         if not bad.any():
             return
@@ -100,7 +105,7 @@ class _Cells:
         note = _more_in_column(more)
         numbers = self.raw.row_numbers
         raise SourceError(self.raw.problem(
-            message(str(values.iloc[first])) + note,
+            message(str(values[first].as_py())) + note,
             row=numbers[first] if numbers is not None else self.raw.first_row + first,
             column=f"{self.header} ({self.col.name})", expected=expected))
 
@@ -110,8 +115,10 @@ def _more_in_column(more: int) -> str:
     return f"；本列另有 {more} 处（{more} more in this column）" if more else ""
 
 
-def _arrow(values: pd.Series) -> pa.Array | pa.ChunkedArray:
+def _arrow(values: pd.Series | pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     """The column as Arrow strings: without a copy when pandas already holds it in Arrow (pandas 3)."""
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        return values if pa.types.is_string(values.type) else values.cast(pa.string())
     if isinstance(values.array, pd.arrays.ArrowStringArray):
         arrow = pa.array(values.array)
         if pa.types.is_large_string(arrow.type):
@@ -130,16 +137,7 @@ def normalised(text: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     return pc.replace_substring(pc.utf8_normalize(text, form="NFKC"), "\u2212", "-")
 
 
-def normalised_series(values: pd.Series) -> pd.Series:
-    """:func:`normalised` on a pandas column of text."""
-    arrow = _arrow(values)
-    out = normalised(arrow)
-    if out is arrow:
-        return values.astype("str")
-    return pd.Series(out.to_numpy(zero_copy_only=False), index=values.index, dtype="object")
-
-
-def parse_money(values: pd.Series, unit: str, cells: _Cells, allow_negative: bool) -> np.ndarray:
+def parse_money(values: pa.Array, unit: str, cells: _Cells, allow_negative: bool) -> np.ndarray:
     """Exact amounts in 分 from decimal text in ``unit``; "—" and blanks are zero.
 
     Vectorised with Arrow's string kernels: a million amounts parse in well under a second.
@@ -215,8 +213,9 @@ def _civil_dates(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> tuple[
     return dates.astype("datetime64[s]"), ok
 
 
-def parse_date(values: pd.Series, cells: _Cells, nullable: bool) -> pd.Series:
-    """Dates from text in any year-first form (:data:`DATE`), full-width digits included."""
+def parse_date(values: pa.Array, cells: _Cells, nullable: bool) -> pa.Array:
+    """Dates (``timestamp[s]``, null where blank) from text in any year-first form (:data:`DATE`), full-width
+    digits included."""
     text = pc.utf8_trim_whitespace(normalised(_arrow(values)))
     blank = pc.equal(text, "").to_numpy(zero_copy_only=False)
     # Fast path for YYYY-MM-DD: Arrow's strptime, whose day is checked against the text (it would
@@ -228,8 +227,7 @@ def parse_date(values: pd.Series, cells: _Cells, nullable: bool) -> pd.Series:
                                                     pc.cast(day_text, pa.int64()))), False)
     fast_np = fast.to_numpy(zero_copy_only=False)
     if fast_np.all():
-        return pd.Series(iso.to_numpy(zero_copy_only=False).astype("datetime64[s]"), index=values.index,
-                         dtype="datetime64[s]")
+        return iso
     parts = pc.extract_regex(text, DATE)
     matched = pc.is_valid(parts).to_numpy(zero_copy_only=False)
 
@@ -242,8 +240,7 @@ def parse_date(values: pd.Series, cells: _Cells, nullable: bool) -> pd.Series:
 
     dates, exists = _civil_dates(number("y"), number("m", "m8"), number("d", "d8"))
     valid = matched & exists
-    parsed = pd.Series(np.where(valid, dates, np.datetime64("NaT", "s")), index=values.index,
-                       dtype="datetime64[s]")
+    parsed = pa.array(dates, type=pa.timestamp("s"), mask=~valid)
     if not nullable:
         cells.fail(blank, values, lambda v: both("日期为空", "the date is empty"),
                    both("日期，如 2022-03-15", "a date such as 2022-03-15"))
@@ -306,12 +303,28 @@ KIND_WORDS = {"money": "金额", "integer": "整数", "year": "年份", "decimal
 
 EMPTY_DTYPES = {"money": "int64", "integer": "int64", "year": "int64", "decimal": "float64", "bool": "bool",
                 "date": "datetime64[s]"}
+# The Arrow type each kind of column is staged as (text otherwise).
+ARROW_TYPES = {"money": pa.int64(), "integer": pa.int64(), "year": pa.int64(), "decimal": pa.float64(),
+               "bool": pa.bool_(), "date": pa.timestamp("s")}
+SOURCE_TYPE = pa.dictionary(pa.int32(), pa.string())  # a part's file, once per part rather than once per row
+# Numbers as pandas' to_numeric reads them (1, -2.5, .5, 1e3); integers of up to 18 digits are cast exactly.
+NUMBER = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
+WHOLE = r"^[+-]?\d{1,18}$"
+
+
+def contract_schema(dataset: Dataset) -> pa.Schema:
+    """The Arrow schema of a staged ``dataset``: its contract columns, ``_row`` and ``_source``, whatever a
+    file held (an optional column a file lacks is all null). A field is nullable where the contract lets the
+    value be absent, so that :func:`frame_of` knows an integer column with gaps (pandas ``Int64``)."""
+    fields = [pa.field(c.name, ARROW_TYPES.get(c.kind, pa.string()),
+                       nullable=c.nullable or c.kind not in ("integer", "year", "money"))
+              for c in dataset.columns]
+    return pa.schema([*fields, pa.field(ROW, pa.int64(), nullable=False), pa.field(SOURCE, SOURCE_TYPE)])
 
 
 def stage_empty(dataset: Dataset) -> pd.DataFrame:
     """A staged frame with no rows but the right types, for a source with nothing usable."""
-    columns = {c.name: pd.Series(dtype=EMPTY_DTYPES.get(c.kind, "str")) for c in dataset.columns}
-    return pd.DataFrame({**columns, ROW: pd.Series(dtype="int64"), SOURCE: pd.Series(dtype="str")})
+    return frame_of(contract_schema(dataset).empty_table())
 
 
 def contract_dtypes(dataset: Dataset) -> dict[str, str]:
@@ -323,12 +336,46 @@ def contract_dtypes(dataset: Dataset) -> dict[str, str]:
     return {**dtypes, ROW: "int64", SOURCE: "str"}
 
 
+def frame_of(table: pa.Table, schema: pa.Schema | None = None) -> pd.DataFrame:
+    """A staged table (:func:`stage_table`) as a pandas frame with the dtypes of :func:`contract_dtypes`:
+    an integer field that may be null is ``Int64``, ``_source`` is text. ``schema`` (the dataset's
+    :func:`contract_schema`) is cast to first, for a table that lost it on its way (through DuckDB)."""
+    fields = schema or table.schema
+    columns: dict[str, object] = {}
+    for field in fields:
+        column = table.column(field.name)
+        if pa.types.is_dictionary(field.type):
+            field = field.with_type(field.type.value_type)
+        if column.type != field.type:
+            column = column.cast(field.type)
+        if pa.types.is_integer(field.type) and field.nullable:
+            columns[field.name] = pd.array(column.to_pylist() if column.null_count else column.to_numpy(),
+                                           dtype="Int64")
+        elif pa.types.is_timestamp(field.type):
+            columns[field.name] = column.to_numpy().astype("datetime64[s]")
+        elif pa.types.is_string(field.type):
+            columns[field.name] = pd.Series(column, dtype="str") if len(column) else pd.Series(dtype="str")
+        else:
+            columns[field.name] = column.to_numpy()
+    return pd.DataFrame(columns, index=pd.RangeIndex(table.num_rows))
+
+
 def conform(frame: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
-    """``frame`` (from :func:`stage`) with the dtypes of :func:`contract_dtypes`; columns already of
-    that dtype are not copied."""
+    """``frame`` with the dtypes of :func:`contract_dtypes`; columns already of that dtype are not copied."""
     dtypes = contract_dtypes(dataset)
     return pd.DataFrame({c: frame[c] if str(frame[c].dtype) == t else frame[c].astype(t)
                          for c, t in dtypes.items()}, index=frame.index)
+
+
+def _texts(raw: RawTable, header: str) -> pa.Array:
+    """A received column as one Arrow string array, an absent cell as empty text (as a CSV holds it)."""
+    frame = raw.frame
+    column = frame.column(header) if isinstance(frame, pa.Table) else _arrow(frame[header].astype("str"))
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    if not pa.types.is_string(column.type):
+        column = column.cast(pa.string())
+    return pc.fill_null(column, "") if column.null_count else column
 
 
 def refuse_controls(raw: RawTable) -> None:
@@ -337,14 +384,13 @@ def refuse_controls(raw: RawTable) -> None:
     contract's or not."""
     if raw.controls_checked:
         return
-    for header in raw.frame.columns:
-        values = raw.frame[header]
-        found = pc.match_substring_regex(_arrow(values.astype("str")), CONTROL_PATTERN)
-        bad = pc.fill_null(found, False).to_numpy(zero_copy_only=False)
+    for header in raw.headers:
+        values = _texts(raw, header)
+        bad = pc.fill_null(pc.match_substring_regex(values, CONTROL_PATTERN), False).to_numpy(zero_copy_only=False)
         if not bad.any():
             continue
         first = int(np.argmax(bad))
-        char = next(c for c in str(values.iloc[first]) if re.match(CONTROL_PATTERN, c))
+        char = next(c for c in str(values[first].as_py()) if re.match(CONTROL_PATTERN, c))
         numbers = raw.row_numbers
         more = int(bad.sum()) - 1
         note = _more_in_column(more)
@@ -355,86 +401,109 @@ def refuse_controls(raw: RawTable) -> None:
     raw.controls_checked = True
 
 
-def stage(raw: RawTable) -> pd.DataFrame:
-    """Typed frame of ``raw`` with canonical columns plus ``_row`` and ``_source``. Raises
+def _nulls_where(blank: pa.Array, values: pa.Array) -> pa.Array:
+    """``values`` with a null where ``blank`` holds."""
+    if not pc.any(blank).as_py():
+        return values
+    return pc.if_else(blank, pa.scalar(None, values.type), values)
+
+
+def _typed(raw: RawTable, col: Column, header: str, unit: str) -> pa.Array:
+    """One received column typed as ``col`` says (see :data:`ARROW_TYPES`); raises :class:`SourceError` at
+    the first cell that cannot be."""
+    values = _texts(raw, header)
+    if col.kind in ("code", "integer", "year", "decimal", "uscc") or col.nfkc:
+        values = normalised(values)  # full-width digits and letters, as an IME types them
+    if col.comparison:
+        values = pa.array([comparison(v) for v in values.to_pylist()], type=pa.string())
+    cells = _Cells(raw, col, header)
+    if col.kind == "money":
+        fen = parse_money(values, unit, cells, col.allow_negative)
+        # an optional amount left empty is not given (年初预算数), unlike a required one's "—" (zero)
+        return pa.array(fen, mask=pc.equal(pc.utf8_trim_whitespace(values), "").to_numpy(zero_copy_only=False)
+                        if col.nullable else None)
+    if col.kind == "date":
+        return parse_date(values, cells, col.nullable)
+    stripped = pc.utf8_trim_whitespace(values)
+    blank = pc.equal(stripped, "")
+    filled = pc.invert(blank)
+    if not col.nullable:
+        cells.fail(blank, values, lambda v: both("值为空", "the value is empty"),
+                   both(f"{KIND_WORDS.get(col.kind, col.kind)}", f"a {col.kind} value"))
+    if col.kind in ("integer", "year"):
+        exact = pc.match_substring_regex(stripped, WHOLE)
+        if pc.all(pc.or_(exact, blank)).as_py():  # the common case: whole numbers as digits
+            number = pc.cast(pc.if_else(exact, stripped, "0"), pa.int64())
+            whole = exact
+        else:  # 2022.0 or 1e3, as pandas' to_numeric would read them
+            numeric = pc.match_substring_regex(stripped, NUMBER)
+            real = pc.cast(pc.if_else(numeric, stripped, "0"), pa.float64())
+            whole = pc.and_(numeric, pc.equal(real, pc.floor(real)))
+            number = pc.cast(pc.if_else(whole, real, 0.0), pa.int64())
+        cells.fail(pc.and_(filled, pc.invert(whole)), values,
+                   lambda v: both(f"「{v}」不是整数", f"{v!r} is not a whole number"),
+                   both("年份，如 2022", "a year such as 2022") if col.kind == "year"
+                   else both("整数", "a whole number"))
+        if col.kind == "year":
+            cells.fail(pc.and_(filled, pc.or_(pc.less(number, 1949), pc.greater(number, 2100))), values,
+                       lambda v: both(f"「{v}」不是合理的年份", f"{v!r} is not a plausible year"),
+                       both("1949 至 2100 之间的年份", "a year between 1949 and 2100"))
+        return _nulls_where(blank, number)
+    if col.kind == "decimal":
+        text = pc.replace_substring(stripped, ",", "")
+        numeric = pc.match_substring_regex(text, NUMBER)
+        cells.fail(pc.and_(filled, pc.invert(numeric)), values,
+                   lambda v: both(f"「{v}」不是数字", f"{v!r} is not a number"), both("数字", "a number"))
+        return _nulls_where(blank, pc.cast(pc.if_else(numeric, text, "0"), pa.float64()))
+    if col.kind == "bool":
+        known = pc.is_in(stripped, value_set=pa.array(sorted(TRUE_TOKENS | FALSE_TOKENS)))
+        cells.fail(pc.invert(known), values, lambda v: both(f"「{v}」不是“是”或“否”", f"{v!r} is not yes or no"),
+                   both("是或否", "是 or 否"))
+        return pc.is_in(stripped, value_set=pa.array(sorted(TRUE_TOKENS)))
+    if col.kind == "enum":
+        cells.fail(pc.and_(filled, pc.invert(pc.is_in(stripped, value_set=pa.array(list(col.choices))))), values,
+                   lambda v: both(f"「{v}」不是可选值", f"{v!r} is not a known value"),
+                   both("以下之一：" + " / ".join(col.choices), "one of " + " / ".join(col.choices)))
+        return _nulls_where(blank, stripped)
+    if col.kind == "uscc":
+        return _nulls_where(blank, pc.utf8_upper(stripped))
+    if col.pattern:  # text and code
+        cells.fail(pc.and_(filled, pc.invert(pc.match_substring_regex(stripped, f"^(?:{col.pattern})$"))), values,
+                   _not_valid(col.label), both("字母、数字、“-”“_”或“.”，至多 64 个字符",
+                                               "letters, digits, '-', '_' or '.', at most 64 characters"))
+    if col.max_length is not None:
+        cells.fail(pc.and_(filled, pc.greater(pc.utf8_length(stripped), col.max_length)), values,
+                   lambda v: both(f"值长 {len(v.strip())} 个字符", f"the value is {len(v.strip())} characters long"),
+                   both(f"至多 {col.max_length} 个字符", f"at most {col.max_length} characters"))
+    return _nulls_where(blank, stripped)
+
+
+def stage_table(raw: RawTable) -> pa.Table:
+    """``raw`` typed, as an Arrow table of :func:`contract_schema` (canonical columns plus ``_row`` and
+    ``_source``): what extraction hands to the run database, with no pandas on the way. Raises
     :class:`SourceError` naming the file, row and column of the first cell that cannot be typed, or that
     holds a control character."""
     dataset = raw.dataset
     refuse_controls(raw)
     mapping, units = map_headers(raw)
-    frame = raw.frame
-    out: dict[str, object] = {}
     by_name = {v: k for k, v in mapping.items()}
+    rows = raw.rows
+    schema = contract_schema(dataset)
+    arrays: list[pa.Array] = []
     for col in dataset.columns:
         header = by_name.get(col.name)
+        target = schema.field(col.name).type
         if header is None:
+            arrays.append(pa.nulls(rows, type=target))
             continue
-        values = frame[header].astype("str")
-        if col.kind in ("code", "integer", "year", "decimal", "uscc") or col.nfkc:
-            values = normalised_series(values)  # full-width digits and letters, as an IME types them
-        if col.comparison:
-            values = values.map(comparison).astype("str")
-        cells = _Cells(raw, col, header)
-        stripped = values.str.strip()
-        blank = stripped == ""
-        if col.kind == "money":
-            unit = units.get(col.name) or raw.unit or dataset.unit
-            fen = parse_money(values, unit, cells, col.allow_negative)
-            # an optional amount left empty is not given (年初预算数), unlike a required one's "—" (zero)
-            out[col.name] = (pd.Series(fen, index=frame.index, dtype="Int64").mask(blank) if col.nullable
-                             else fen)
-            continue
-        if col.kind == "date":
-            out[col.name] = parse_date(values, cells, col.nullable)
-            continue
-        if not col.nullable:
-            cells.fail(blank, values, lambda v: both("值为空", "the value is empty"),
-                       both(f"{KIND_WORDS.get(col.kind, col.kind)}", f"a {col.kind} value"))
-        if col.kind in ("integer", "year"):
-            number = pd.to_numeric(stripped.where(~blank), errors="coerce")
-            whole = number.notna() & (number == np.floor(number.fillna(0)))
-            cells.fail(~blank & ~whole, values, lambda v: both(f"「{v}」不是整数", f"{v!r} is not a whole number"),
-                       both("年份，如 2022", "a year such as 2022") if col.kind == "year"
-                       else both("整数", "a whole number"))
-            if col.kind == "year":
-                cells.fail(~blank & ((number < 1949) | (number > 2100)), values,
-                           lambda v: both(f"「{v}」不是合理的年份", f"{v!r} is not a plausible year"),
-                           both("1949 至 2100 之间的年份", "a year between 1949 and 2100"))
-            out[col.name] = number.astype("Int64" if col.nullable else "int64")
-        elif col.kind == "decimal":
-            number = pd.to_numeric(stripped.str.replace(",", "", regex=False).where(~blank), errors="coerce")
-            cells.fail(~blank & number.isna(), values, lambda v: both(f"「{v}」不是数字", f"{v!r} is not a number"),
-                       both("数字", "a number"))
-            out[col.name] = number.astype("float64")
-        elif col.kind == "bool":
-            known = stripped.isin(TRUE_TOKENS | FALSE_TOKENS)
-            cells.fail(~known, values, lambda v: both(f"「{v}」不是“是”或“否”", f"{v!r} is not yes or no"),
-                       both("是或否", "是 or 否"))
-            out[col.name] = stripped.isin(TRUE_TOKENS).to_numpy()
-        elif col.kind == "enum":
-            cells.fail(~blank & ~stripped.isin(col.choices), values,
-                       lambda v: both(f"「{v}」不是可选值", f"{v!r} is not a known value"),
-                       both("以下之一：" + " / ".join(col.choices), "one of " + " / ".join(col.choices)))
-            out[col.name] = stripped.where(~blank)
-        elif col.kind == "uscc":
-            out[col.name] = stripped.str.upper().where(~blank)
-        else:  # text and code
-            if col.pattern:
-                cells.fail(~blank & ~stripped.str.fullmatch(col.pattern), values, _not_valid(col.label),
-                           both("字母、数字、“-”“_”或“.”，至多 64 个字符",
-                                "letters, digits, '-', '_' or '.', at most 64 characters"))
-            if col.max_length is not None:
-                cells.fail(~blank & (stripped.str.len() > col.max_length), values,
-                           lambda v: both(f"值长 {len(v.strip())} 个字符", f"the value is {len(v.strip())} characters"
-                                                                      " long"),
-                           both(f"至多 {col.max_length} 个字符", f"at most {col.max_length} characters"))
-            out[col.name] = stripped.where(~blank)
-    typed = pd.DataFrame(out, index=frame.index)
-    for col in dataset.columns:
-        if col.name not in typed.columns:
-            typed[col.name] = pd.Series(pd.NA, index=frame.index, dtype="object")
-    typed = typed[[c.name for c in dataset.columns]]
-    typed[ROW] = (np.asarray(raw.row_numbers, dtype="int64") if raw.row_numbers is not None
-                  else np.arange(raw.first_row, raw.first_row + len(frame), dtype="int64"))
-    typed[SOURCE] = pd.Categorical.from_codes(np.zeros(len(frame), dtype="int8"), categories=[raw.uri])
-    return typed.reset_index(drop=True)
+        unit = units.get(col.name) or raw.unit or dataset.unit
+        arrays.append(_typed(raw, col, header, unit).cast(target))
+    arrays.append(pa.array(np.asarray(raw.row_numbers, dtype="int64") if raw.row_numbers is not None
+                           else np.arange(raw.first_row, raw.first_row + rows, dtype="int64")))
+    arrays.append(pa.DictionaryArray.from_arrays(pa.array(np.zeros(rows, dtype="int32")), pa.array([raw.uri])))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def stage(raw: RawTable) -> pd.DataFrame:
+    """:func:`stage_table` as a pandas frame with the dtypes of :func:`contract_dtypes`."""
+    return frame_of(stage_table(raw))

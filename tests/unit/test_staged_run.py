@@ -157,7 +157,8 @@ def test_a_department_whose_files_fail_is_not_staged(sample_copy):
     finance, deps, _, _ = _extracts(sample_copy)
     parts: list[tuple[str, str]] = []
     out = extract_finance(finance, 2022, list(deps["department_code"]),
-                          lambda name, frame: parts.extend((name, c) for c in set(frame["department_code"])))
+                          lambda name, part: parts.extend(
+                              (name, c) for c in set(part.column("department_code").to_pylist())))
     assert [p.department for p in out.problems] == [OTHER]
     assert OTHER not in {c for _, c in parts} and LIWAN in {c for _, c in parts}
 

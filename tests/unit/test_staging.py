@@ -95,7 +95,7 @@ def test_unreadable_files(data, words):
 
 def test_a_ledger_may_have_no_records_yet_other_files_may_not():
     raw = read_csv(HEADER.encode(), "payments.csv", PAYMENTS)  # nothing paid yet
-    assert len(raw.frame) == 0 and "支付金额" in raw.frame.columns
+    assert raw.rows == 0 and "支付金额" in raw.headers
     lines = "部门编码,指标编号,项目编码,项目名称,资金来源,支出性质,全年预算数,全年执行数,年末结转和结余\n"
     with pytest.raises(SourceError, match="header but no records"):
         read_csv(lines.encode(), "budget_lines.csv", BUDGET_LINES)
