@@ -3,8 +3,9 @@
 The body only sequences named steps (``flows/steps``); what each step does lives in ``tasks/``. A
 department-year is a key: the run database holds every department's staged rows, the gate checks them all
 at once, promotion moves the accepted keys' rows into the warehouse as a set, and the renders read the
-warehouse by keys. The render fan-out runs on the flow's task runner (threads by default, Dask when
-``SELFEVAL_DASK_ADDRESS`` names a scheduler: :func:`with_runner`), over ``render_workers`` parts.
+warehouse by keys. The render fan-out runs over ``render_workers`` parts: in processes of their own, a core
+each, for a run of many departments (``render_processes_from``); otherwise on the flow's task runner (threads
+by default, Dask when ``SELFEVAL_DASK_ADDRESS`` names a scheduler: :func:`with_runner`).
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from prefect import Flow, flow, unmapped
+from prefect import Flow, flow
 from prefect.runtime import flow_run
 from prefect.states import State
 from pydantic import BeforeValidator, Field
 
 from flows.steps.quality import staging_database
-from flows.steps.report import monitor_year, publish_scores, render_reports, sum_up_projects
+from flows.steps.report import monitor_year, publish_scores, render_all, sum_up_projects
 from flows.steps.review import review_reports
 from flows.steps.run import extract, finish, gate, plan_run, rerender_run, usage_error, warehouse_unreachable
 from flows.steps.warehouse import promote
@@ -96,9 +97,7 @@ def self_evaluation(
             promoted = promote(settings, db, plan, intake, verdict.accepted)
         clock.lap("promote")
         notes = {code: [QualityNote(*n) for n in found] for code, found in verdict.notes().items()}
-        parts = render_reports.map(unmapped(settings), year, pl.chunks(verdict.accepted, settings.render_workers),
-                                   unmapped(notes))
-        done = [r for part in parts.result() for r in part]
+        done = render_all(settings, year, verdict.accepted, notes)
         publish_scores(settings, year, [r for r in done if r.error is None], plan.fingerprints)
         rendered = pl.rendered_outcomes(plan, done, verdict.decisions, promoted.rows)
         clock.lap("render")

@@ -479,6 +479,14 @@ def chunks(keys: list[str], parts: int) -> list[list[str]]:
     return [keys[i: i + size] for i in range(0, len(keys), size)]
 
 
+def render_in_processes(departments: int, parts: int, from_departments: int, dask: bool) -> bool:
+    """Whether a run's render parts go to processes of their own (each on a core: the forms and pages are
+    Python, which threads of one process run a core at a time) rather than to the flow's task runner: with
+    two parts or more and at least ``from_departments`` departments to render (a process takes ~2 s to
+    start), unless the flow's runner is Dask, whose workers are processes already."""
+    return not dask and parts >= 2 and departments >= from_departments
+
+
 def merge_problems(problems: dict[str, list[str]], more: dict[str, list[str]]) -> None:
     for code, messages in more.items():
         problems.setdefault(code, []).extend(messages)

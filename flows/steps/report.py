@@ -3,15 +3,19 @@ their scores, re-render, monitor an open year."""
 
 from __future__ import annotations
 
+from typing import cast
+
 import pandas as pd
 import sqlalchemy as sa
-from prefect import get_run_logger, task
+from prefect import get_run_logger, task, unmapped
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture
+from prefect.task_runners import ProcessPoolTaskRunner
 
 from tasks import glossary as gl
 from tasks.artifacts import publish_monitoring
 from tasks.domain import today
-from tasks.pipeline import DepartmentOutcome, MonitoringSummary, report_notes
+from tasks.pipeline import DepartmentOutcome, MonitoringSummary, chunks, render_in_processes, report_notes
 from tasks.quality.alerts import deliver
 from tasks.quality.rules import load_rules
 from tasks.report.build import Rendered, money_figures, notes_rendered, render_keys
@@ -167,6 +171,24 @@ def render_reports(settings: Settings, year: int, departments: list[str],
         return render_keys(engine, settings, departments, year, notes)
     finally:
         engine.dispose()
+
+
+def render_all(settings: Settings, year: int, departments: list[str],
+               notes: dict[str, list[QualityNote]]) -> list[Rendered]:
+    """Every accepted key's report, cut into ``render_workers`` parts, a render task each: in processes of
+    their own, a core each, when :func:`tasks.pipeline.render_in_processes` says so; otherwise on the flow's
+    task runner (threads, or Dask workers). Returns what each department's render gave, in order."""
+    parts = chunks(departments, settings.render_workers)
+    if render_in_processes(len(departments), len(parts), settings.render_processes_from,
+                           settings.dask_address is not None):
+        with ProcessPoolTaskRunner(max_workers=len(parts)) as runner:
+            # Prefect types the runner's map as futures of futures; its items are the tasks' futures
+            futures = cast("list[PrefectFuture[list[Rendered]]]", runner.map(render_reports, {
+                "settings": unmapped(settings), "year": unmapped(year), "departments": parts,
+                "notes": unmapped(notes)}))
+            return [r for future in futures for r in future.result()]
+    return [r for future in render_reports.map(unmapped(settings), year, parts, unmapped(notes))
+            for r in future.result()]
 
 
 @task(name="publish-scores", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 2, 4],

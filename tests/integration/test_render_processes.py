@@ -1,0 +1,54 @@
+"""The renders in processes of their own (a core each: ``render_processes_from``) give the same bytes as in
+threads of the run's process, and really run elsewhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import SAMPLE
+
+
+def run(tmp: Path, name: str) -> Path:
+    from flows.self_evaluation import self_evaluation
+
+    state = self_evaluation(year=2022, warehouse_url=f"duckdb:///{tmp}/{name}.duckdb", output_dir=str(tmp / name),
+                            narrative_dir=str(SAMPLE / "narrative"), return_state=True)
+    assert state.is_completed(), state.message
+    return tmp / name / "2022"
+
+
+def outputs(folder: Path) -> list[Path]:
+    """The reports and every project's form (the data-quality pages carry the run's id and time)."""
+    return sorted(p.relative_to(folder) for p in [*folder.glob("*/report.*"), *folder.glob("*/projects/*")])
+
+
+def test_renders_in_processes_give_the_bytes_of_renders_in_threads(prefect_harness, tmp_path, monkeypatch):
+    import os
+
+    import flows.steps.report as steps
+
+    real = steps.render_keys
+    seen = tmp_path / "pids"
+    seen.mkdir()
+
+    def noted(*args: object, **kwargs: object) -> object:  # goes with the task to a worker process, by value
+        (seen / str(os.getpid())).touch()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(steps, "render_keys", noted)
+    monkeypatch.setenv("SELFEVAL_REPORT_CONFIG", str(Path("tests/support/report-light.yaml").resolve()))
+    monkeypatch.setenv("SELFEVAL_RENDER_PROCESSES_FROM", "1000")
+    threads = run(tmp_path, "threads")
+    assert {p.name for p in seen.iterdir()} == {str(os.getpid())}  # in threads of this process
+    for p in seen.iterdir():
+        p.unlink()
+    monkeypatch.setenv("SELFEVAL_RENDER_PROCESSES_FROM", "1")
+    processes = run(tmp_path, "processes")
+    workers = {p.name for p in seen.iterdir()}
+    assert len(workers) == 2 and str(os.getpid()) not in workers  # a process of its own for each part
+    files = outputs(threads)
+    assert len([f for f in files if f.name.startswith("report.")]) == 3 * 2
+    assert any(f.parent.name == "projects" and f.suffix == ".xlsx" for f in files)
+    assert outputs(processes) == files
+    for rel in files:
+        assert (processes / rel).read_bytes() == (threads / rel).read_bytes(), rel
