@@ -479,12 +479,14 @@ def chunks(keys: list[str], parts: int) -> list[list[str]]:
     return [keys[i: i + size] for i in range(0, len(keys), size)]
 
 
-def render_in_processes(departments: int, parts: int, from_departments: int, dask: bool) -> bool:
+def render_in_processes(departments: int, parts: int, from_departments: int, dask: bool, server: bool) -> bool:
     """Whether a run's render parts go to processes of their own (each on a core: the forms and pages are
     Python, which threads of one process run a core at a time) rather than to the flow's task runner: with
-    two parts or more and at least ``from_departments`` departments to render (a process takes ~2 s to
-    start), unless the flow's runner is Dask, whose workers are processes already."""
-    return not dask and parts >= 2 and departments >= from_departments
+    two parts or more and at least ``from_departments`` accepted departments to render (a process takes ~2 s
+    to start), when the run reports to a Prefect server of its own (``server``: PREFECT_API_URL; without one,
+    each worker process would start a temporary server of its own), unless the flow's runner is Dask, whose
+    workers are processes already."""
+    return server and not dask and parts >= 2 and departments >= from_departments
 
 
 def merge_problems(problems: dict[str, list[str]], more: dict[str, list[str]]) -> None:

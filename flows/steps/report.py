@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from prefect import get_run_logger, task, unmapped
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
+from prefect.settings import PREFECT_API_URL
 from prefect.task_runners import ProcessPoolTaskRunner
 
 from tasks import glossary as gl
@@ -180,15 +181,28 @@ def render_all(settings: Settings, year: int, departments: list[str],
     task runner (threads, or Dask workers). Returns what each department's render gave, in order."""
     parts = chunks(departments, settings.render_workers)
     if render_in_processes(len(departments), len(parts), settings.render_processes_from,
-                           settings.dask_address is not None):
+                           settings.dask_address is not None, bool(PREFECT_API_URL.value())):
         with ProcessPoolTaskRunner(max_workers=len(parts)) as runner:
             # Prefect types the runner's map as futures of futures; its items are the tasks' futures
             futures = cast("list[PrefectFuture[list[Rendered]]]", runner.map(render_reports, {
                 "settings": unmapped(settings), "year": unmapped(year), "departments": parts,
                 "notes": unmapped(notes)}))
-            return [r for future in futures for r in future.result()]
-    return [r for future in render_reports.map(unmapped(settings), year, parts, unmapped(notes))
-            for r in future.result()]
+            return gathered(parts, futures)
+    return gathered(parts, list(render_reports.map(unmapped(settings), year, parts, unmapped(notes))))
+
+
+def gathered(parts: list[list[str]], futures: list[PrefectFuture[list[Rendered]]]) -> list[Rendered]:
+    """What each part's render task gave, in order; a part whose task failed (its process died, the warehouse
+    went away after the retries) is each of its departments failed, with why, and the other parts stand."""
+    out: list[Rendered] = []
+    for part, future in zip(parts, futures, strict=True):
+        try:
+            out.extend(future.result())
+        except Exception as exc:
+            why = f"{type(exc).__name__}: {str(exc)[:300]}"
+            get_run_logger().error("%s：报告生成失败（render task failed: %s）", "、".join(part), why)
+            out.extend(Rendered(code, {}, [], None, error=why) for code in part)
+    return out
 
 
 @task(name="publish-scores", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 2, 4],

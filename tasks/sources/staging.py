@@ -307,9 +307,12 @@ EMPTY_DTYPES = {"money": "int64", "integer": "int64", "year": "int64", "decimal"
 ARROW_TYPES = {"money": pa.int64(), "integer": pa.int64(), "year": pa.int64(), "decimal": pa.float64(),
                "bool": pa.bool_(), "date": pa.timestamp("s")}
 SOURCE_TYPE = pa.dictionary(pa.int32(), pa.string())  # a part's file, once per part rather than once per row
-# Numbers as pandas' to_numeric reads them (1, -2.5, .5, 1e3); integers of up to 18 digits are cast exactly.
+# Numbers as pandas' to_numeric reads them (1, -2.5, .5, 1e3); integers of up to 18 digits are cast exactly,
+# and a longer run of digits is refused rather than rounded through a float.
 NUMBER = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
 WHOLE = r"^[+-]?\d{1,18}$"
+LONG_DIGITS = r"^[+-]?\d{19,}$"
+INT64_BOUND = 2.0 ** 63
 
 
 def contract_schema(dataset: Dataset) -> pa.Schema:
@@ -370,7 +373,11 @@ def conform(frame: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
 def _texts(raw: RawTable, header: str) -> pa.Array:
     """A received column as one Arrow string array, an absent cell as empty text (as a CSV holds it)."""
     frame = raw.frame
-    column = frame.column(header) if isinstance(frame, pa.Table) else _arrow(frame[header].astype("str"))
+    if isinstance(frame, pa.Table):
+        column = frame.column(header)
+    else:  # a label that is not text (a year read as a number) is named as text
+        label = next(c for c in frame.columns if str(c) == header)
+        column = _arrow(frame[label].astype("str"))
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks()
     if not pa.types.is_string(column.type):
@@ -431,14 +438,16 @@ def _typed(raw: RawTable, col: Column, header: str, unit: str) -> pa.Array:
         cells.fail(blank, values, lambda v: both("值为空", "the value is empty"),
                    both(f"{KIND_WORDS.get(col.kind, col.kind)}", f"a {col.kind} value"))
     if col.kind in ("integer", "year"):
-        exact = pc.match_substring_regex(stripped, WHOLE)
+        unsigned = pc.replace_substring_regex(stripped, r"^\+", "")  # +2022 is 2022; Arrow's cast refuses the +
+        exact = pc.match_substring_regex(unsigned, WHOLE)
         if pc.all(pc.or_(exact, blank)).as_py():  # the common case: whole numbers as digits
-            number = pc.cast(pc.if_else(exact, stripped, "0"), pa.int64())
+            number = pc.cast(pc.if_else(exact, unsigned, "0"), pa.int64())
             whole = exact
-        else:  # 2022.0 or 1e3, as pandas' to_numeric would read them
-            numeric = pc.match_substring_regex(stripped, NUMBER)
-            real = pc.cast(pc.if_else(numeric, stripped, "0"), pa.float64())
-            whole = pc.and_(numeric, pc.equal(real, pc.floor(real)))
+        else:  # 2022.0 or 1e3, as pandas' to_numeric would read them; nothing beyond 64 bits, nothing rounded
+            numeric = pc.and_(pc.match_substring_regex(unsigned, NUMBER),
+                              pc.invert(pc.match_substring_regex(unsigned, LONG_DIGITS)))
+            real = pc.cast(pc.if_else(numeric, unsigned, "0"), pa.float64())
+            whole = pc.and_(numeric, pc.and_(pc.equal(real, pc.floor(real)), pc.less(pc.abs(real), INT64_BOUND)))
             number = pc.cast(pc.if_else(whole, real, 0.0), pa.int64())
         cells.fail(pc.and_(filled, pc.invert(whole)), values,
                    lambda v: both(f"「{v}」不是整数", f"{v!r} is not a whole number"),
@@ -452,9 +461,11 @@ def _typed(raw: RawTable, col: Column, header: str, unit: str) -> pa.Array:
     if col.kind == "decimal":
         text = pc.replace_substring(stripped, ",", "")
         numeric = pc.match_substring_regex(text, NUMBER)
+        real = pc.cast(pc.if_else(numeric, text, "0"), pa.float64())
+        numeric = pc.and_(numeric, pc.is_finite(real))  # 1E400 is no figure either
         cells.fail(pc.and_(filled, pc.invert(numeric)), values,
                    lambda v: both(f"「{v}」不是数字", f"{v!r} is not a number"), both("数字", "a number"))
-        return _nulls_where(blank, pc.cast(pc.if_else(numeric, text, "0"), pa.float64()))
+        return _nulls_where(blank, real)
     if col.kind == "bool":
         known = pc.is_in(stripped, value_set=pa.array(sorted(TRUE_TOKENS | FALSE_TOKENS)))
         cells.fail(pc.invert(known), values, lambda v: both(f"「{v}」不是“是”或“否”", f"{v!r} is not yes or no"),
@@ -493,8 +504,8 @@ def stage_table(raw: RawTable) -> pa.Table:
     for col in dataset.columns:
         header = by_name.get(col.name)
         target = schema.field(col.name).type
-        if header is None:
-            arrays.append(pa.nulls(rows, type=target))
+        if header is None:  # an optional column the file lacks: not given (a flag not given is no)
+            arrays.append(pa.array(np.zeros(rows, dtype=bool)) if col.kind == "bool" else pa.nulls(rows, type=target))
             continue
         unit = units.get(col.name) or raw.unit or dataset.unit
         arrays.append(_typed(raw, col, header, unit).cast(target))

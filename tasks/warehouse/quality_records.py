@@ -5,21 +5,30 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import sqlalchemy as sa
 
 from tasks.quality.gate import QualityReport
 from tasks.quality.outputs import quarantine_rows
 from tasks.warehouse import schema as s
+from tasks.warehouse.dialect import insert_frame
 
 
 def record_results(engine: sa.Engine, report: QualityReport, run_id: str) -> None:
     """Every rule's outcome per department into ``ops_dq_result``; refused rows into ``ops_quarantine``."""
     now = dt.datetime.now(dt.UTC)
-    results = [{
-        "run_id": run_id, "department_code": r.department_code, "year": report.year, "rule_id": r.rule.rule_id,
-        "suite": r.rule.suite, "severity": r.rule.severity, "category": r.rule.category, "success": r.success,
-        "failing_rows": r.failing_count, "example": r.example()[:2000] or None, "checked_at": now,
-    } for r in report.results]
+    rs = report.results
+    # one bulk insert (dialect.insert_frame): row by row, 24,000 results of 600 departments took 7 s
+    results = pd.DataFrame({
+        "department_code": pd.Series([r.department_code for r in rs], dtype="str"),
+        "rule_id": pd.Series([r.rule.rule_id for r in rs], dtype="str"),
+        "suite": pd.Series([r.rule.suite for r in rs], dtype="str"),
+        "severity": pd.Series([r.rule.severity for r in rs], dtype="str"),
+        "category": pd.Series([r.rule.category for r in rs], dtype="str"),
+        "success": pd.Series([r.success for r in rs], dtype="bool"),
+        "failing_rows": pd.Series([r.failing_count for r in rs], dtype="int64"),
+        "example": pd.Series([r.example()[:2000] or None for r in rs], dtype="object"),
+    })
     quarantined = []
     for code in report.departments:
         if not report.blocked(code):
@@ -38,7 +47,6 @@ def record_results(engine: sa.Engine, report: QualityReport, run_id: str) -> Non
     with engine.begin() as conn:
         conn.execute(s.ops_dq_result.delete().where(s.ops_dq_result.c.run_id == run_id))
         conn.execute(s.ops_quarantine.delete().where(s.ops_quarantine.c.run_id == run_id))
-        if results:
-            conn.execute(s.ops_dq_result.insert(), results)
+        insert_frame(conn, s.ops_dq_result, results, {"run_id": run_id, "year": report.year, "checked_at": now})
         if quarantined:
             conn.execute(s.ops_quarantine.insert(), quarantined)

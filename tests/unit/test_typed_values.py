@@ -117,3 +117,61 @@ def test_a_comma_that_groups_no_thousands_is_no_number_in_python_or_sql():
         found = dict(db.duckdb.sql("SELECT indicator, actual_valid FROM chk_target_actuals").fetchall())
         valid = dict(db.duckdb.sql("SELECT indicator, target_valid FROM chk_targets").fetchall())
     assert found == {"甲": False, "乙": True} and valid == {"甲": True, "乙": True}
+
+
+IND_HEADER = "行政区划代码,行政区划,年份,指标代码,指标名称,行业,数值,计量单位\n"
+
+
+def _indicator(year: str, value: str = "12.5"):
+    from tasks.sources.contract import INDICATORS
+
+    text = IND_HEADER + f"440103,荔湾区,{year},A01,规上企业数,全部,{value},家\n"
+    return stage(read_csv(text.encode("utf-8"), "indicators.csv", INDICATORS))
+
+
+@pytest.mark.parametrize(("typed", "year"), [("2022", 2022), ("+2022", 2022), ("２０２２", 2022), ("2022.0", 2022),
+                                             (" 2022 ", 2022)])
+def test_a_year_as_people_type_it(typed, year):
+    frame = _indicator(typed)
+    assert frame["year"].tolist() == [year] and str(frame["year"].dtype) == "int64"
+
+
+@pytest.mark.parametrize(("typed", "said"), [
+    ("12345678901234567890", "is not a whole number"),  # beyond 64 bits: refused, not an Arrow error
+    ("1e19", "is not a whole number"), ("1234567890123456789", "is not a whole number"),  # rounded by a float
+    ("2022.5", "is not a whole number"), ("1800", "is not a plausible year"), ("二〇二二", "is not a whole number"),
+])
+def test_a_year_that_is_no_year_is_refused_naming_its_cell(typed, said):
+    from tasks.sources.errors import SourceError
+
+    with pytest.raises(SourceError, match=said) as caught:
+        _indicator(typed)
+    assert caught.value.problem.row == 2 and "年份" in str(caught.value.problem.column)
+
+
+@pytest.mark.parametrize(("typed", "value"), [("12.5", 12.5), ("1,234.5", 1234.5), ("1e3", 1000.0), ("-.5", -0.5)])
+def test_a_figure_as_people_type_it(typed, value):
+    assert _indicator("2022", f'"{typed}"')["value"].tolist() == [value]
+
+
+@pytest.mark.parametrize("typed", ["1E400", "inf", "NaN", "十二", "1_000"])
+def test_a_figure_that_is_no_number_is_refused(typed):
+    from tasks.sources.errors import SourceError
+
+    with pytest.raises(SourceError, match="is not a number"):
+        _indicator("2022", typed)
+
+
+def test_an_optional_flag_a_file_lacks_is_no_and_a_label_that_is_a_number_is_read():
+    import pandas as pd
+
+    from tasks.sources.contract import DEPARTMENTS
+    from tasks.sources.raw import RawTable
+
+    text = "部门编码,部门名称,行政区划代码,行政区划\n440103-KGXJ,科工信局,440103,荔湾区\n"
+    frame = stage(read_csv(text.encode("utf-8"), "departments.csv", DEPARTMENTS))
+    assert frame["synthetic"].tolist() == [False] and str(frame["synthetic"].dtype) == "bool"
+    cells = pd.DataFrame([["440103-KGXJ", "科工信局", "440103", "荔湾区", "x"]],
+                         columns=["部门编码", "部门名称", "行政区划代码", "行政区划", 2022], dtype="str")
+    raw = RawTable(dataset=DEPARTMENTS, source="finance", uri="departments.xlsx", sha256="0", frame=cells)
+    assert stage(raw)["department_code"].tolist() == ["440103-KGXJ"]  # the column headed 2022 is ignored
