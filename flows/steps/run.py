@@ -43,6 +43,7 @@ logging.getLogger("prefect.flow_runs").addFilter(ExpectedEnd())  # the engine's 
 
 T = TypeVar("T")
 
+
 def plan_run(settings: Settings, year: int, departments: list[str] | None, rerender_only: bool, force: bool,
              run_id: str) -> pl.Plan:
     """Prepare the warehouse (migrations, the run's record), read the catalogue of departments, and find

@@ -301,8 +301,6 @@ KIND_WORDS = {"money": "金额", "integer": "整数", "year": "年份", "decimal
               "enum": "可选值之一", "code": "编码", "text": "文字", "uscc": "统一社会信用代码"}
 
 
-EMPTY_DTYPES = {"money": "int64", "integer": "int64", "year": "int64", "decimal": "float64", "bool": "bool",
-                "date": "datetime64[s]"}
 # The Arrow type each kind of column is staged as (text otherwise).
 ARROW_TYPES = {"money": pa.int64(), "integer": pa.int64(), "year": pa.int64(), "decimal": pa.float64(),
                "bool": pa.bool_(), "date": pa.timestamp("s")}
@@ -330,13 +328,26 @@ def stage_empty(dataset: Dataset) -> pd.DataFrame:
     return frame_of(contract_schema(dataset).empty_table())
 
 
+def pandas_dtype(field: pa.Field) -> str:
+    """The pandas dtype a staged field is held in: an integer that may be null ``Int64``, text (the file's
+    name in ``_source`` too) ``str``."""
+    kind = field.type.value_type if pa.types.is_dictionary(field.type) else field.type
+    if pa.types.is_integer(kind):
+        return "Int64" if field.nullable else "int64"
+    if pa.types.is_timestamp(kind):
+        return "datetime64[s]"
+    if pa.types.is_floating(kind):
+        return "float64"
+    if pa.types.is_boolean(kind):
+        return "bool"
+    return "str"
+
+
 def contract_dtypes(dataset: Dataset) -> dict[str, str]:
     """The pandas dtype of each column of a staged ``dataset`` (contract columns, ``_row``, ``_source``)
-    whatever a file held: an optional column a file lacks is typed as if present, and ``_source`` is
-    text. Parts of one dataset conformed to these can be stacked part by part."""
-    dtypes = {c.name: ("Int64" if c.nullable and c.kind in ("integer", "year", "money")
-                       else EMPTY_DTYPES.get(c.kind, "str")) for c in dataset.columns}
-    return {**dtypes, ROW: "int64", SOURCE: "str"}
+    whatever a file held: :func:`contract_schema` as pandas holds it (:func:`pandas_dtype`). Parts of one
+    dataset conformed to these can be stacked part by part."""
+    return {f.name: pandas_dtype(f) for f in contract_schema(dataset)}
 
 
 def frame_of(table: pa.Table, schema: pa.Schema | None = None) -> pd.DataFrame:
@@ -351,12 +362,13 @@ def frame_of(table: pa.Table, schema: pa.Schema | None = None) -> pd.DataFrame:
             field = field.with_type(field.type.value_type)
         if column.type != field.type:
             column = column.cast(field.type)
-        if pa.types.is_integer(field.type) and field.nullable:
+        dtype = pandas_dtype(field)
+        if dtype == "Int64":
             columns[field.name] = pd.array(column.to_pylist() if column.null_count else column.to_numpy(),
                                            dtype="Int64")
-        elif pa.types.is_timestamp(field.type):
+        elif dtype == "datetime64[s]":
             columns[field.name] = column.to_numpy().astype("datetime64[s]")
-        elif pa.types.is_string(field.type):
+        elif dtype == "str":
             columns[field.name] = pd.Series(column, dtype="str") if len(column) else pd.Series(dtype="str")
         else:
             columns[field.name] = column.to_numpy()
