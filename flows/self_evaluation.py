@@ -19,7 +19,7 @@ from prefect.states import State
 from pydantic import BeforeValidator, Field
 
 from flows.steps.quality import staging_database
-from flows.steps.report import monitor_year, publish_scores, render_all, sum_up_projects
+from flows.steps.report import monitor_year, publish_scores, render_all, render_workers, sum_up_projects
 from flows.steps.review import review_reports
 from flows.steps.run import extract, finish, gate, plan_run, rerender_run, usage_error, warehouse_unreachable
 from flows.steps.warehouse import promote
@@ -89,15 +89,16 @@ def self_evaluation(
     intake, verdict, rendered = None, pl.Verdict({}), {}
     clock.lap("plan")
     if plan.todo:
-        with staging_database(settings) as db:
-            intake = extract(settings, plan, db)
-            clock.lap("extract")
-            verdict = gate(settings, plan, intake, db)
-            clock.lap("validate")
-            promoted = promote(settings, db, plan, intake, verdict.accepted)
-        clock.lap("promote")
-        notes = {code: [QualityNote(*n) for n in found] for code, found in verdict.notes().items()}
-        done = render_all(settings, year, verdict.accepted, notes)
+        with render_workers(settings, len(plan.todo)) as workers:  # processes start while the run extracts
+            with staging_database(settings) as db:
+                intake = extract(settings, plan, db)
+                clock.lap("extract")
+                verdict = gate(settings, plan, intake, db)
+                clock.lap("validate")
+                promoted = promote(settings, db, plan, intake, verdict.accepted)
+            clock.lap("promote")
+            notes = {code: [QualityNote(*n) for n in found] for code, found in verdict.notes().items()}
+            done = render_all(settings, year, verdict.accepted, notes, workers)
         publish_scores(settings, year, [r for r in done if r.error is None], plan.fingerprints)
         rendered = pl.rendered_outcomes(plan, done, verdict.decisions, promoted.rows)
         clock.lap("render")

@@ -3,6 +3,9 @@ their scores, re-render, monitor an open year."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+from collections.abc import Iterator
 from typing import cast
 
 import pandas as pd
@@ -19,7 +22,7 @@ from tasks.domain import today
 from tasks.pipeline import DepartmentOutcome, MonitoringSummary, chunks, render_in_processes, report_notes
 from tasks.quality.alerts import deliver
 from tasks.quality.rules import load_rules
-from tasks.report.build import Rendered, money_figures, notes_rendered, render_keys
+from tasks.report.build import Rendered, money_figures, notes_rendered, prepare_worker, render_keys
 from tasks.report.build import render_department as render
 from tasks.report.dual import dual_forms, followup_lines, form_path, red_items, write_dual_forms
 from tasks.report.dual import summary_markdown as dual_summary
@@ -174,20 +177,47 @@ def render_reports(settings: Settings, year: int, departments: list[str],
         engine.dispose()
 
 
-def render_all(settings: Settings, year: int, departments: list[str],
-               notes: dict[str, list[QualityNote]]) -> list[Rendered]:
-    """Every accepted key's report, cut into ``render_workers`` parts, a render task each: in processes of
-    their own, a core each, when :func:`tasks.pipeline.render_in_processes` says so; otherwise on the flow's
-    task runner (threads, or Dask workers). Returns what each department's render gave, in order."""
+@task(name="start-render-worker", cache_policy=NO_CACHE)
+def start_render_worker() -> int:
+    """Nothing but a render worker process's start (Python, Prefect, the report's modules: ``prepare_worker``,
+    ~2 s) while the run extracts and checks, rather than when its renders begin. Returns the worker's process id."""
+    return os.getpid()
+
+
+@contextlib.contextmanager
+def render_workers(settings: Settings, planned: int) -> Iterator[ProcessPoolTaskRunner | None]:
+    """The processes a run of ``planned`` departments renders in, started now and kept until the context ends, when
+    :func:`tasks.pipeline.render_in_processes` says a run of that many would render in processes; else None
+    (threads, or Dask). ``planned`` bounds the departments the gate accepts: :func:`render_all` still renders in
+    threads when fewer are accepted than ``render_processes_from``. Each process takes ~2 s to start (spawned, as
+    Prefect's runner does): starting them here overlaps that with the extraction and the gate."""
+    workers = min(settings.render_workers, planned)
+    if not render_in_processes(planned, workers, settings.render_processes_from, settings.dask_address is not None,
+                               bool(PREFECT_API_URL.value())):
+        yield None
+        return
+    with ProcessPoolTaskRunner(max_workers=workers, initializer=prepare_worker) as runner:
+        started = [runner.submit(start_render_worker, {}) for _ in range(workers)]  # one spawn each
+        try:
+            yield runner
+        finally:
+            for future in started:  # resolved (a worker that did not start fails its part's render, named)
+                future.wait()
+
+
+def render_all(settings: Settings, year: int, departments: list[str], notes: dict[str, list[QualityNote]],
+               workers: ProcessPoolTaskRunner | None = None) -> list[Rendered]:
+    """Every accepted key's report, cut into ``render_workers`` parts, a render task each: in ``workers``' processes
+    (:func:`render_workers`), a core each, when :func:`tasks.pipeline.render_in_processes` says so for the
+    departments accepted; otherwise on the flow's task runner (threads, or Dask workers). Returns what each
+    department's render gave, in order."""
     parts = chunks(departments, settings.render_workers)
-    if render_in_processes(len(departments), len(parts), settings.render_processes_from,
-                           settings.dask_address is not None, bool(PREFECT_API_URL.value())):
-        with ProcessPoolTaskRunner(max_workers=len(parts)) as runner:
-            # Prefect types the runner's map as futures of futures; its items are the tasks' futures
-            futures = cast("list[PrefectFuture[list[Rendered]]]", runner.map(render_reports, {
-                "settings": unmapped(settings), "year": unmapped(year), "departments": parts,
-                "notes": unmapped(notes)}))
-            return gathered(parts, futures)
+    if workers is not None and render_in_processes(len(departments), len(parts), settings.render_processes_from,
+                                                   settings.dask_address is not None, bool(PREFECT_API_URL.value())):
+        # Prefect types the runner's map as futures of futures; its items are the tasks' futures
+        futures = cast("list[PrefectFuture[list[Rendered]]]", workers.map(render_reports, {
+            "settings": unmapped(settings), "year": unmapped(year), "departments": parts, "notes": unmapped(notes)}))
+        return gathered(parts, futures)
     return gathered(parts, list(render_reports.map(unmapped(settings), year, parts, unmapped(notes))))
 
 

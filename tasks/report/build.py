@@ -246,6 +246,13 @@ class Rendered:
     projects: str = ""  # its projects' 自评 in one line (tasks.report.projects.in_one_line)
 
 
+def prepare_worker() -> None:
+    """What a render process needs before its first report, imported at its start (Prefect's process pool runs
+    this as each worker's initializer; unpickling it imports this module and the report's): XlsxWriter, which every
+    project's 自评表 is written with, imported on first use otherwise."""
+    import xlsxwriter  # noqa: F401
+
+
 def render_keys(engine: sa.Engine, settings: Settings, departments: list[str], year: int,
                 quality_notes: dict[str, list[QualityNote]] | None = None) -> list[Rendered]:
     """Render loaded department-years' reports in every configured format, reading the warehouse once for

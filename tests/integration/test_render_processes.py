@@ -1,5 +1,5 @@
 """The renders in processes of their own (a core each: ``render_processes_from``) give the same bytes as in
-threads of the run's process, and really run elsewhere."""
+threads of the run's process, really run elsewhere, and in processes started as the run begins."""
 
 from __future__ import annotations
 
@@ -23,19 +23,38 @@ def outputs(folder: Path) -> list[Path]:
 
 
 def test_renders_in_processes_give_the_bytes_of_renders_in_threads(prefect_harness, tmp_path, monkeypatch):
+    import multiprocessing
     import os
+    import time
 
+    import flows.self_evaluation as yearly
     import flows.steps.report as steps
 
-    real = steps.render_keys
+    real, real_extract = steps.render_keys, yearly.extract
     seen = tmp_path / "pids"
     seen.mkdir()
+    workers_at_extraction: list[int] = []
+    others = set(multiprocessing.active_children())  # any an earlier test left
+
+    def children() -> int:
+        return len(set(multiprocessing.active_children()) - others)
 
     def noted(*args: object, **kwargs: object) -> object:  # goes with the task to a worker process, by value
         (seen / str(os.getpid())).touch()
         return real(*args, **kwargs)
 
+    def extract(*args: object, **kwargs: object) -> object:
+        """The render workers that have started when the run begins to extract (given a few seconds to spawn when
+        processes are expected): they start with the run, not when its renders begin."""
+        expected = os.environ["SELFEVAL_RENDER_PROCESSES_FROM"] == "1"
+        deadline = time.monotonic() + 30
+        while expected and children() < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        workers_at_extraction.append(children())
+        return real_extract(*args, **kwargs)
+
     monkeypatch.setattr(steps, "render_keys", noted)
+    monkeypatch.setattr(yearly, "extract", extract)
     monkeypatch.setenv("SELFEVAL_REPORT_CONFIG", str(Path("tests/support/report-light.yaml").resolve()))
     monkeypatch.setenv("SELFEVAL_RENDER_PROCESSES_FROM", "1000")
     threads = run(tmp_path, "threads")
@@ -46,6 +65,8 @@ def test_renders_in_processes_give_the_bytes_of_renders_in_threads(prefect_harne
     processes = run(tmp_path, "processes")
     workers = {p.name for p in seen.iterdir()}
     assert len(workers) == 2 and str(os.getpid()) not in workers  # a process of its own for each part
+    assert workers_at_extraction == [0, 2]  # none for threads; both started before the extraction, not after it
+    assert children() == 0  # and gone when the run ends
     files = outputs(threads)
     assert len([f for f in files if f.name.startswith("report.")]) == 3 * 2
     assert any(f.parent.name == "projects" and f.suffix == ".xlsx" for f in files)
