@@ -7,10 +7,10 @@ typing (and its error messages) stays in one place: :mod:`tasks.sources.staging`
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -101,27 +101,31 @@ def _field_at(line: bytes, offset: int) -> int:
     return field
 
 
-@dataclass(frozen=True)
 class _Lines:
-    """Where a CSV body's lines start, and the bytes they start with: one scan decides whether
-    records can be numbered by count (nothing skipped, no value spanning lines) or need a closer look.
-    """
+    """A CSV body's lines: which bytes some line starts with (one vectorised pass: the byte after each "\n"), and
+    where the lines end, found only when asked. They decide whether records can be numbered by count (nothing
+    skipped, no value spanning lines) or need a closer look."""
 
-    ends: np.ndarray  # offsets of the "\n" ending each line
-    heads: np.ndarray  # bool[256]: which bytes begin some line
-    quoted: bool
+    def __init__(self, body: bytes):
+        self.body = body
+        codes = np.frombuffer(body, dtype=np.uint8)
+        self.heads = np.bincount(codes[1:][codes[:-1] == 10], minlength=256).astype(bool)  # bool[256]
+        if len(codes):
+            self.heads[codes[0]] = True  # the first line
+        self.quoted = b'"' in body
 
     @classmethod
     def of(cls, body: bytes) -> _Lines:
-        codes = np.frombuffer(body, dtype=np.uint8)
-        ends = np.flatnonzero(codes == 10)
-        starts = ends + 1
-        starts = np.concatenate(([0], starts[starts < len(codes)])) if len(codes) else starts[:0]
-        heads = np.bincount(codes[starts], minlength=256).astype(bool) if len(starts) else np.zeros(256, bool)
-        return cls(ends, heads, b'"' in body)
+        return cls(body)
 
     def starts_with(self, chars: bytes) -> bool:
+        """Whether some line starts with one of ``chars``."""
         return bool(self.heads[list(chars)].any())
+
+    @functools.cached_property
+    def ends(self) -> np.ndarray:
+        """The offsets of the "\n" ending each line."""
+        return np.flatnonzero(np.frombuffer(self.body, dtype=np.uint8) == 10)
 
 
 def _physical_lines(body: bytes, lines: _Lines, first_line: int, records: int) -> np.ndarray | None:

@@ -140,10 +140,32 @@ def normalised(text: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
 def parse_money(values: pa.Array, unit: str, cells: _Cells, allow_negative: bool) -> np.ndarray:
     """Exact amounts in 分 from decimal text in ``unit``; "—" and blanks are zero.
 
-    Vectorised with Arrow's string kernels: a million amounts parse in well under a second.
+    Vectorised with Arrow's string kernels: a million amounts parse in well under a second. A column of plain
+    amounts (digits, a sign, at most as many decimals as land on a whole 分; blanks) is read by Arrow's exact
+    decimal cast in one pass; any other form goes through the patterns below, which name the first bad cell.
     """
     scale_digits = len(str(FEN_PER_UNIT[unit])) - 1  # decimals that still land on a whole 分
+    max_digits = 19 - len(str(FEN_PER_UNIT[unit]))  # so that the amount in 分 fits in 64 bits
     trimmed = pc.utf8_trim_whitespace(normalised(_arrow(values)))
+    blank = pc.equal(trimmed, "")
+    plain = pc.match_substring_regex(trimmed, rf"^[+-]?[0-9]{{1,{max_digits}}}(?:\.[0-9]{{0,{scale_digits}}})?$")
+    if pc.all(pc.or_(blank, plain)).as_py() is not False:  # the common case: exact as a decimal, no pattern needed
+        amounts = pc.cast(pc.if_else(blank, "0", trimmed), pa.decimal128(max_digits + scale_digits, scale_digits))
+        fen = np.asarray(pc.cast(pc.multiply(amounts, pa.scalar(10 ** scale_digits, pa.int64())), pa.int64())
+                         .to_numpy(zero_copy_only=False), dtype="int64")
+    else:
+        fen = _written_fen(trimmed, values, unit, cells, scale_digits, max_digits)
+    if not allow_negative:
+        cells.fail(fen < 0, values, lambda v: both(f"「{v}」是负数", f"{v!r} is negative"),
+                   both("零或正数", "an amount of zero or more"))
+    return fen
+
+
+def _written_fen(trimmed: pa.Array | pa.ChunkedArray, values: pa.Array, unit: str, cells: _Cells, scale_digits: int,
+                 max_digits: int) -> np.ndarray:
+    """Amounts in 分 from trimmed text in any form an office writes: thousands grouped, a currency sign,
+    parentheses for a negative, "—" for zero, the unit written in the cell; raises naming the first cell that
+    is none of them."""
     if pc.any(pc.match_substring(trimmed, ",")).as_py():  # a comma must group thousands: 12750,50 is no amount
         grouped = pc.match_substring_regex(trimmed, GROUPED)
         cells.fail(pc.and_(pc.match_substring(trimmed, ","), pc.invert(grouped)).to_numpy(zero_copy_only=False),
@@ -172,7 +194,6 @@ def parse_money(values: pa.Array, unit: str, cells: _Cells, allow_negative: bool
         cells.fail(pc.is_null(parts).to_numpy(zero_copy_only=False), values,
                    lambda v: both(f"「{v}」不是金额", f"{v!r} is not an amount"),
                    both(f"以{unit}计的金额，如 1234.56", f"a number in {unit} such as 1234.56"))
-    max_digits = 19 - len(str(FEN_PER_UNIT[unit]))  # so that the amount in 分 fits in 64 bits
     cells.fail(pc.greater(pc.utf8_length(pc.struct_field(parts, "int")), max_digits).to_numpy(zero_copy_only=False),
                values, lambda v: both(f"「{v}」过大", f"{v!r} is too large"),
                both(f"以{unit}计，整数部分至多 {max_digits} 位", f"at most {max_digits} digits before the point in"
@@ -186,10 +207,7 @@ def parse_money(values: pa.Array, unit: str, cells: _Cells, allow_negative: bool
                 if scale_digits else np.zeros(len(values), dtype="int64"))
     fen = whole * FEN_PER_UNIT[unit] + frac_fen
     fen = np.where(pc.equal(pc.struct_field(parts, "sign"), "-").to_numpy(zero_copy_only=False), -fen, fen)
-    if not allow_negative:
-        cells.fail(fen < 0, values, lambda v: both(f"「{v}」是负数", f"{v!r} is negative"),
-                   both("零或正数", "an amount of zero or more"))
-    return fen.astype("int64")
+    return np.asarray(fen, dtype="int64")
 
 
 # Year first, so never ambiguous: 2022-01-03, 2022-1-3, 2022/1/3, 2022.01.03, 2022年1月3日, 20220103; a

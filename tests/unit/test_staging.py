@@ -149,3 +149,47 @@ def test_a_value_longer_than_the_warehouse_stores_is_refused_naming_the_cell():
         stage(read_csv(body, "registry/applications.csv", APPLICATIONS))
     text = str(err.value)
     assert "第 2 行" in text and "申报类型" in text and "51 characters" in text and "at most 50" in text
+
+
+class _NoBadCells:
+    def fail(self, bad, *args, **kwargs):
+        import numpy as np
+        import pyarrow as pa
+
+        assert not np.asarray(bad.to_numpy(zero_copy_only=False) if isinstance(bad, pa.Array) else bad).any()
+
+
+@pytest.mark.parametrize("unit", ["元", "万元", "千元", "分"])
+def test_plain_amounts_read_by_the_decimal_cast_are_the_amounts_the_patterns_read(unit):
+    """The one-pass reading of a column of plain amounts (Arrow's decimal cast) gives, cell for cell, what the
+    patterns that read every written form give: signs, leading zeros, a trailing point, blanks, every allowed
+    decimal, the largest amount that fits in 64 bits."""
+    import random
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from tasks.sources.staging import FEN_PER_UNIT, _written_fen, parse_money
+
+    decimals = len(str(FEN_PER_UNIT[unit])) - 1
+    digits = 19 - len(str(FEN_PER_UNIT[unit]))
+    rng = random.Random(7)
+    largest = "9" * digits + ("." + "9" * decimals if decimals else "")
+    cells = ["", "0", "-0", "+5", "007", "12.", " 3.5 " if decimals else " 35 ", largest]
+    for _ in range(2000):
+        whole = str(rng.randrange(10 ** rng.randint(1, digits)))
+        frac = "".join(rng.choice("0123456789") for _ in range(rng.randint(0, decimals)))
+        cells.append(rng.choice(["", "-", "+"]) + whole + ("." + frac if frac or rng.random() < 0.1 else ""))
+    values = pa.array(cells)
+    fen = parse_money(values, unit, _NoBadCells(), allow_negative=True)
+    assert fen.tolist() == _written_fen(pc.utf8_trim_whitespace(values), values, unit, _NoBadCells(), decimals,
+                                        digits).tolist()
+    assert fen[cells.index("12.")] == 12 * FEN_PER_UNIT[unit] and fen[cells.index("-0")] == 0
+
+
+def test_a_column_with_one_written_form_reads_every_cell_by_the_patterns():
+    body = "V1,D,L1,2022-03-15,甲,30201,12.5\nV2,D,L1,2022-03-15,乙,30201,\"1,234.56\"\nV3,D,L1,2022-03-15,丙,30201,—\n"
+    assert staged(HEADER + body)["amount"].tolist() == [1250, 123456, 0]
+    with pytest.raises(SourceError, match="more precise than 1 分") as err:
+        staged(HEADER + "V1,D,L1,2022-03-15,甲,30201,12.5\nV2,D,L1,2022-03-15,乙,30201,1.005\n")
+    assert err.value.problem.row == 3

@@ -168,3 +168,22 @@ def test_dates_that_do_not_exist_or_are_ambiguous_are_refused(bad):
     with pytest.raises(SourceError) as caught:
         stage(read(HEADER + "\n" + body))
     assert caught.value.problem.row == 3 and f"{bad!r} is not a date" in caught.value.problem.message
+
+
+def test_which_bytes_begin_a_line_are_found_as_a_scan_of_every_line_finds_them():
+    """``_Lines.starts_with`` (a search for each byte after a line break) agrees with splitting the body into its
+    lines, on bodies of blank lines, CRLF, lines of spaces and commas, a first line of each kind and none at all."""
+    import random
+
+    from tasks.sources.csv_reader import _Lines
+
+    rng = random.Random(11)
+    pieces = [b"", b"\r", b" ", b"\t", b",", b'"', b"a,1", b",,,", b" x"]
+    bodies = [b"", b"\n", b"\n\n", b",a\n", b"a\n,", b"a\n"]
+    bodies += [b"\n".join(rng.choice(pieces) for _ in range(rng.randint(1, 6))) for _ in range(300)]
+    for body in bodies:
+        starts = [0] + [i + 1 for i, byte in enumerate(body) if byte == 10 and i + 1 < len(body)]
+        begun = {body[i] for i in starts if i < len(body)}
+        for chars in (b"\n\r", b" \t", b',"\r \t', b","):
+            assert _Lines(body).starts_with(chars) is any(c in begun for c in chars), (body, chars)
+        assert _Lines(body).ends.tolist() == [i for i, byte in enumerate(body) if byte == 10]
