@@ -337,6 +337,50 @@ def _aggregates(conn: sa.Connection, metric: Metric, keys: dict[str, str], year:
     return {code: by_key.get(region if metric.scope == "region" else code, empty) for code, region in keys.items()}
 
 
+def _dated_family(metric: Metric) -> tuple[object, ...] | None:
+    """What an aggregate metric with a date bound (``to``) shares with the metrics it can be computed beside, in
+    one scan of its table: all but the bound (支付进度's Σ payments to each quarter's end). None for any other."""
+    if metric.kind not in AGGREGATES or metric.date_column is None or metric.by is not None:
+        return None
+    filters = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in metric.filters.items()))
+    return (metric.table, metric.kind, metric.column, metric.scope, metric.date_column, metric.year_offset, filters)
+
+
+def _aggregates_together(conn: sa.Connection, metrics: list[Metric], keys: dict[str, str],
+                         year: int) -> dict[str, dict[str, Measured]]:
+    """Aggregates of one dated family (:func:`_dated_family`) for every department of ``keys`` in one statement:
+    the family's rows up to the latest bound, each metric's value and rows over those up to its own (``FILTER``).
+    Returns metric → department → value, as :func:`_aggregates` gives each (its statement stays the metric's SQL,
+    as provenance shows it)."""
+    first = metrics[0]
+    table = TABLES[str(first.table)]
+    dated = table.c[str(first.date_column)]
+    base = statement(first, keyed=True)
+    key = base.selected_columns.key
+    columns: list[sa.ColumnElement[Any]] = [key]
+    params: dict[str, Any] = {"keys": sorted(set(keys.values()) if first.scope == "region" else set(keys))}
+    for i, metric in enumerate(metrics):
+        within = dated <= sa.bindparam(f"to_{i}", type_=sa.Date)
+        if metric.kind == "count":
+            value: sa.ColumnElement[Any] = sa.func.count().filter(within)
+        elif metric.kind == "count_distinct":
+            value = sa.func.count(sa.distinct(table.c[str(metric.column)])).filter(within)
+        else:
+            value = sa.func.coalesce(sa.func.sum(table.c[str(metric.column)]).filter(within), sa.literal_column("0"))
+        columns += [value.label(f"value_{i}"), sa.func.count().filter(within).label(f"n_rows_{i}")]
+        params[f"to_{i}"] = _period(metric, year)["date_to"]
+    params.update(_period(first, year), date_to=max(params[f"to_{i}"] for i in range(len(metrics))))
+    rows = conn.execute(base.with_only_columns(*columns), params).all()
+    y = year + first.year_offset
+    out: dict[str, dict[str, Measured]] = {}
+    for i, metric in enumerate(metrics):
+        by_key = {str(r.key): Measured(_exact(metric, r[2 * i + 1]), int(r[2 * i + 2]), y) for r in rows}
+        empty = Measured(_exact(metric, 0), 0, y)
+        out[metric.name] = {code: by_key.get(region if metric.scope == "region" else code, empty)
+                            for code, region in keys.items()}
+    return out
+
+
 def _growth(current: Value, previous: Value) -> Decimal | None:
     if not isinstance(current, int | Decimal) or not isinstance(previous, int | Decimal) or not previous:
         return None
@@ -355,6 +399,12 @@ def measure_keys(conn: sa.Connection, registry: Registry, keys: dict[str, str], 
             return memo[name, y]
         metric = registry[name]
         out: dict[str, Measured] = {}
+        family = _dated_family(metric)
+        together = [m for m in registry.metrics.values() if family is not None and _dated_family(m) == family]
+        if len(together) > 1:  # one scan for the family (Σ payments to each quarter's end): each stored
+            for member, found in _aggregates_together(conn, together, keys, y).items():
+                memo.setdefault((member, y), found)
+            return memo[name, y]
         if metric.kind in AGGREGATES:
             out = _aggregates(conn, metric, keys, y)
         elif metric.kind == "ratio":

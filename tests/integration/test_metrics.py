@@ -73,8 +73,17 @@ def test_every_key_at_once_gives_each_department_what_it_gets_alone(engine):
     load_sample(engine, "run-1")
     registry = load_registry(TEMPLATES_DIR / "metrics.yaml")
     keys = {"440103-KGXJ": "440103", "440103-SWJ": "440103", "440103-WTJ": "440103", "440103-NONE": "440104"}
+    statements: list[str] = []
+
+    def seen(*args: object) -> None:
+        statements.append(str(args[2]))
+
     with engine.connect() as conn:
+        sa.event.listen(conn, "before_cursor_execute", seen)
         together = measure_keys(conn, registry, keys, 2022)
+        sa.event.remove(conn, "before_cursor_execute", seen)
+        dated = [q for q in statements if "fct_payment" in q and "pay_date" in q]
+        assert len(dated) == 1, dated  # Σ payments to each quarter's end: one scan of the ledger for all four
         for code, region in keys.items():
             for name, found in together[code].items():
                 metric = registry[name]
