@@ -130,10 +130,10 @@ class Settings(BaseSettings):
                                  "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, when set, wins")
     render_workers: int = Field(2, ge=1, description="Render tasks a run's department-years fan out to (a core each)")
     render_processes_from: int = Field(
-        12, ge=1, description="Accepted departments from which the render tasks run in processes of their own, a "
-                              "core each, when PREFECT_API_URL names a server (a process takes ~2 s to start: "
-                              "they start with the run when as many are planned); fewer render in threads of the "
-                              "run's process")
+        12, ge=1, description="Accepted departments from which the render tasks run a core each: one in the run's "
+                              "process, the others in processes of their own, when PREFECT_API_URL names a server (a "
+                              "process takes ~2 s to start: they start with the run when as many are planned); "
+                              "fewer render in threads of the run's process")
     dask_address: str | None = Field(None, description="Dask scheduler (tcp://host:8786) for the department fan-out")
     api_token: SecretStr | None = Field(None, description="Bearer token for the HTTP sources")
     api_token_block: str | None = Field(None, description="Prefect Secret block holding the API token")

@@ -186,18 +186,20 @@ def start_render_worker() -> int:
 
 @contextlib.contextmanager
 def render_workers(settings: Settings, planned: int) -> Iterator[ProcessPoolTaskRunner | None]:
-    """The processes a run of ``planned`` departments renders in, started now and kept until the context ends, when
-    :func:`tasks.pipeline.render_in_processes` says a run of that many would render in processes; else None
+    """The processes a run of ``planned`` departments renders in beside its own, started now and kept until the
+    context ends, when :func:`tasks.pipeline.render_in_processes` says a run of that many would render in
+    processes: one fewer than the parts (the run's own process renders one part while it waits); else None
     (threads, or Dask). ``planned`` bounds the departments the gate accepts: :func:`render_all` still renders in
-    threads when fewer are accepted than ``render_processes_from``. Each process takes ~2 s to start (spawned, as
-    Prefect's runner does): starting them here overlaps that with the extraction and the gate."""
-    workers = min(settings.render_workers, planned)
-    if not render_in_processes(planned, workers, settings.render_processes_from, settings.dask_address is not None,
+    threads when fewer are accepted than ``render_processes_from``. A process takes ~2 s to start (spawned, as
+    Prefect's runner does): starting it here overlaps that with the extraction and the gate, on the core they
+    leave idle."""
+    parts = min(settings.render_workers, planned)
+    if not render_in_processes(planned, parts, settings.render_processes_from, settings.dask_address is not None,
                                bool(PREFECT_API_URL.value())):
         yield None
         return
-    with ProcessPoolTaskRunner(max_workers=workers, initializer=prepare_worker) as runner:
-        started = [runner.submit(start_render_worker, {}) for _ in range(workers)]  # one spawn each
+    with ProcessPoolTaskRunner(max_workers=parts - 1, initializer=prepare_worker) as runner:
+        started = [runner.submit(start_render_worker, {}) for _ in range(parts - 1)]  # one spawn each
         try:
             yield runner
         finally:
@@ -207,17 +209,19 @@ def render_workers(settings: Settings, planned: int) -> Iterator[ProcessPoolTask
 
 def render_all(settings: Settings, year: int, departments: list[str], notes: dict[str, list[QualityNote]],
                workers: ProcessPoolTaskRunner | None = None) -> list[Rendered]:
-    """Every accepted key's report, cut into ``render_workers`` parts, a render task each: in ``workers``' processes
-    (:func:`render_workers`), a core each, when :func:`tasks.pipeline.render_in_processes` says so for the
-    departments accepted; otherwise on the flow's task runner (threads, or Dask workers). Returns what each
-    department's render gave, in order."""
+    """Every accepted key's report, cut into ``render_workers`` parts, a render task each: the first in the run's
+    own process and the others in ``workers``' processes (:func:`render_workers`), a core each, when
+    :func:`tasks.pipeline.render_in_processes` says so for the departments accepted; otherwise all on the flow's
+    task runner (threads, or Dask workers). Returns what each department's render gave, in order."""
     parts = chunks(departments, settings.render_workers)
     if workers is not None and render_in_processes(len(departments), len(parts), settings.render_processes_from,
                                                    settings.dask_address is not None, bool(PREFECT_API_URL.value())):
         # Prefect types the runner's map as futures of futures; its items are the tasks' futures
-        futures = cast("list[PrefectFuture[list[Rendered]]]", workers.map(render_reports, {
-            "settings": unmapped(settings), "year": unmapped(year), "departments": parts, "notes": unmapped(notes)}))
-        return gathered(parts, futures)
+        elsewhere = cast("list[PrefectFuture[list[Rendered]]]", workers.map(render_reports, {
+            "settings": unmapped(settings), "year": unmapped(year), "departments": parts[1:],
+            "notes": unmapped(notes)}))
+        here = render_reports.submit(settings, year, parts[0], notes)
+        return gathered(parts, [here, *elsewhere])
     return gathered(parts, list(render_reports.map(unmapped(settings), year, parts, unmapped(notes))))
 
 
