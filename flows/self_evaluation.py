@@ -89,7 +89,7 @@ def self_evaluation(
     intake, verdict, rendered = None, pl.Verdict({}), {}
     clock.lap("plan")
     if plan.todo:
-        with render_workers(settings, len(plan.todo)) as workers:  # processes start while the run extracts
+        with render_workers(settings, plan.todo) as workers:  # processes start while the run extracts
             with staging_database(settings) as db:
                 intake = extract(settings, plan, db)
                 clock.lap("extract")

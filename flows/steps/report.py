@@ -185,16 +185,16 @@ def start_render_worker() -> int:
 
 
 @contextlib.contextmanager
-def render_workers(settings: Settings, planned: int) -> Iterator[ProcessPoolTaskRunner | None]:
-    """The processes a run of ``planned`` departments renders in beside its own, started now and kept until the
+def render_workers(settings: Settings, planned: list[str]) -> Iterator[ProcessPoolTaskRunner | None]:
+    """The processes a run of the ``planned`` departments renders in beside its own, started now and kept until the
     context ends, when :func:`tasks.pipeline.render_in_processes` says a run of that many would render in
-    processes: one fewer than the parts (the run's own process renders one part while it waits); else None
+    processes: one fewer than the parts they make (the run's own process renders one part while it waits); else None
     (threads, or Dask). ``planned`` bounds the departments the gate accepts: :func:`render_all` still renders in
     threads when fewer are accepted than ``render_processes_from``. A process takes ~2 s to start (spawned, as
     Prefect's runner does): starting it here overlaps that with the extraction and the gate, on the core they
     leave idle."""
-    parts = min(settings.render_workers, planned)
-    if not render_in_processes(planned, parts, settings.render_processes_from, settings.dask_address is not None,
+    parts = len(chunks(planned, settings.render_workers))
+    if not render_in_processes(len(planned), parts, settings.render_processes_from, settings.dask_address is not None,
                                bool(PREFECT_API_URL.value())):
         yield None
         return

@@ -149,7 +149,7 @@ def parse_money(values: pa.Array, unit: str, cells: _Cells, allow_negative: bool
     trimmed = pc.utf8_trim_whitespace(normalised(_arrow(values)))
     blank = pc.equal(trimmed, "")
     plain = pc.match_substring_regex(trimmed, rf"^[+-]?[0-9]{{1,{max_digits}}}(?:\.[0-9]{{0,{scale_digits}}})?$")
-    if pc.all(pc.or_(blank, plain)).as_py() is not False:  # the common case: exact as a decimal, no pattern needed
+    if pc.all(pc.or_(blank, plain), skip_nulls=False).as_py() is True:  # the common case: exact as a decimal
         amounts = pc.cast(pc.if_else(blank, "0", trimmed), pa.decimal128(max_digits + scale_digits, scale_digits))
         fen = np.asarray(pc.cast(pc.multiply(amounts, pa.scalar(10 ** scale_digits, pa.int64())), pa.int64())
                          .to_numpy(zero_copy_only=False), dtype="int64")

@@ -400,7 +400,7 @@ def measure_keys(conn: sa.Connection, registry: Registry, keys: dict[str, str], 
         metric = registry[name]
         out: dict[str, Measured] = {}
         family = _dated_family(metric)
-        together = [m for m in registry.metrics.values() if family is not None and _dated_family(m) == family]
+        together = [registry[m] for m in sorted(needed) if family is not None and _dated_family(registry[m]) == family]
         if len(together) > 1:  # one scan for the family (Σ payments to each quarter's end): each stored
             for member, found in _aggregates_together(conn, together, keys, y).items():
                 memo.setdefault((member, y), found)
@@ -430,6 +430,11 @@ def measure_keys(conn: sa.Connection, registry: Registry, keys: dict[str, str], 
         return out
 
     wanted = sorted(registry.names if names is None else names)
+    needed, todo = set(), list(wanted)  # what the wanted metrics are computed from: a family is read for these only
+    while todo:
+        if (name := todo.pop()) not in needed:
+            needed.add(name)
+            todo.extend(registry[name].parts)
     results = {name: get(name, year) for name in wanted}
     return {code: {name: results[name][code] for name in wanted} for code in keys}
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
 
 from tasks.report.figures import read_figures
@@ -97,3 +98,29 @@ def test_every_key_at_once_gives_each_department_what_it_gets_alone(engine):
     assert together["440103-NONE"]["budget"] == Measured(0, 0, 2022)
     assert together["440103-KGXJ"]["srdi_applicants"].value == 74
     assert together["440103-SWJ"]["srdi_applicants"].value != 74
+
+
+def test_a_dated_metric_is_read_beside_its_family_only_when_it_is_asked_for(engine, tmp_path):
+    """Metrics that differ only by their date bound are read in one statement, but only those a caller asks for
+    (and what they are computed from): a sibling whose bound does not exist this year (29 February 2022) does not
+    break the others."""
+    from tasks.warehouse.metrics import measure_keys
+
+    load_sample(engine, "run-1")
+    registry_path = tmp_path / "metrics.yaml"
+    registry_path.write_text("""
+metrics:
+  - {name: paid_to_q1, label: 一季度末累计支付, kind: sum, table: fct_payment, column: amount_fen,
+     date_column: pay_date, to: "03-31", unit: 万元, format: wan}
+  - {name: paid_to_june, label: 六月末累计支付, kind: sum, table: fct_payment, column: amount_fen,
+     date_column: pay_date, to: "06-30", unit: 万元, format: wan}
+  - {name: paid_to_leap_day, label: 二月末累计支付, kind: sum, table: fct_payment, column: amount_fen,
+     date_column: pay_date, to: "02-29", unit: 万元, format: wan}
+""", encoding="utf-8")
+    registry = load_registry(registry_path)
+    with engine.connect() as conn:
+        found = measure_keys(conn, registry, {LIWAN: "440103"}, 2022, frozenset({"paid_to_q1", "paid_to_june"}))
+        assert set(found[LIWAN]) == {"paid_to_q1", "paid_to_june"}
+        assert 0 < found[LIWAN]["paid_to_q1"].value <= found[LIWAN]["paid_to_june"].value
+        with pytest.raises(ValueError):  # asked for, it fails as it did alone
+            measure_keys(conn, registry, {LIWAN: "440103"}, 2022, frozenset({"paid_to_leap_day"}))

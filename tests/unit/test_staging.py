@@ -159,8 +159,8 @@ class _NoBadCells:
         assert not np.asarray(bad.to_numpy(zero_copy_only=False) if isinstance(bad, pa.Array) else bad).any()
 
 
-@pytest.mark.parametrize("unit", ["元", "万元", "千元", "分"])
-def test_plain_amounts_read_by_the_decimal_cast_are_the_amounts_the_patterns_read(unit):
+@pytest.mark.parametrize("unit", ["元", "万元", "千元", "分", "亿元"])
+def test_plain_amounts_read_by_the_decimal_cast_are_the_amounts_the_patterns_read(unit, monkeypatch):
     """The one-pass reading of a column of plain amounts (Arrow's decimal cast) gives, cell for cell, what the
     patterns that read every written form give: signs, leading zeros, a trailing point, blanks, every allowed
     decimal, the largest amount that fits in 64 bits."""
@@ -181,10 +181,19 @@ def test_plain_amounts_read_by_the_decimal_cast_are_the_amounts_the_patterns_rea
         frac = "".join(rng.choice("0123456789") for _ in range(rng.randint(0, decimals)))
         cells.append(rng.choice(["", "-", "+"]) + whole + ("." + frac if frac or rng.random() < 0.1 else ""))
     values = pa.array(cells)
-    fen = parse_money(values, unit, _NoBadCells(), allow_negative=True)
+
+    def not_here(*args):
+        raise AssertionError("a column of plain amounts went through the patterns")
+
+    with monkeypatch.context() as patched:
+        patched.setattr("tasks.sources.staging._written_fen", not_here)
+        fen = parse_money(values, unit, _NoBadCells(), allow_negative=True)
     assert fen.tolist() == _written_fen(pc.utf8_trim_whitespace(values), values, unit, _NoBadCells(), decimals,
                                         digits).tolist()
     assert fen[cells.index("12.")] == 12 * FEN_PER_UNIT[unit] and fen[cells.index("-0")] == 0
+    with pytest.raises(AssertionError, match="went through the patterns"), monkeypatch.context() as patched:
+        patched.setattr("tasks.sources.staging._written_fen", not_here)  # a null is no plain amount
+        parse_money(pa.array(["1", None]), unit, _NoBadCells(), allow_negative=True)
 
 
 def test_a_column_with_one_written_form_reads_every_cell_by_the_patterns():
