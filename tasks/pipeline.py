@@ -22,7 +22,7 @@ from tasks.progress import RunProgress
 from tasks.quality.gate import QualityReport
 from tasks.quality.rundb import RunDatabase
 from tasks.quality.views import RunData
-from tasks.report.narrative import narrative_files
+from tasks.report.narrative import narrative_files, narrative_index
 from tasks.settings import EXPECTATIONS_DIR, PROJECT_ROOT, TEMPLATES_DIR, Settings
 from tasks.sources.base import ABSENT, Source
 from tasks.sources.errors import Problem
@@ -544,6 +544,7 @@ def input_fingerprints(sources: dict[str, Source], narratives: Path, year: int, 
     for dataset in REGISTRY_DATASETS:
         shared[dataset.name] = sources["registry"].fingerprint(dataset)
     out: dict[str, str | None] = {}
+    listed = narrative_index(narratives, year)  # once for all departments
     for code in codes:
         parts: dict[str, object] = {"shared": shared, "context": context, "year": year,
                                     "earlier": {str(y): d for y, d in sorted((earlier or {}).get(code, {}).items())}}
@@ -551,7 +552,7 @@ def input_fingerprints(sources: dict[str, Source], narratives: Path, year: int, 
             parts[dataset.name] = sources["finance"].fingerprint(dataset, year=year, department=code)
         # its YAML or its Word form (tasks.report.narrative.narrative_files); a narrative not written yet is known, and
         # unchanged while it stays away (the 草稿 stands)
-        written = {path.name: sha256_file(path) for path in narrative_files(narratives, year, code)}
+        written = {path.name: sha256_file(path) for path in narrative_files(narratives, year, code, listed)}
         plain = f"{code}.yaml"  # one YAML under its own name: its hash alone, as earlier releases recorded
         parts["narrative"] = (written[plain] if list(written) == [plain] else written) or ABSENT
         known = [v for k, v in parts.items() if k not in ("shared", "context", "year", "earlier")]

@@ -19,8 +19,13 @@ def listen(listener: Listener) -> Callable[[], None]:
 
 
 class RunProgress:
+    """A run's progress over ``total`` departments: its Prefect progress artifact moved on at each whole percent
+    (one update per department for a run of a hundred or fewer; a hundred for six hundred departments, not six
+    hundred calls to the server), the local listeners told of every department."""
+
     def __init__(self, total: int, description: str):
         self.total, self.done = total, 0
+        self.shown = 0  # the whole percent the artifact shows
         self.artifact: UUID | None = None
         try:
             from prefect.artifacts import create_progress_artifact
@@ -32,7 +37,9 @@ class RunProgress:
 
     def advance(self, label: str) -> None:
         self.done += 1
-        if self.artifact is not None:
+        percent = 100 * self.done // max(self.total, 1)
+        if self.artifact is not None and (percent > self.shown or self.done >= self.total):
+            self.shown = percent
             try:
                 from prefect.artifacts import update_progress_artifact
 

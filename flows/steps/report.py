@@ -37,7 +37,14 @@ from tasks.report.monitoring import (
     monitor,
     told_lights,
 )
-from tasks.report.narrative import NarrativeAbsent, NarrativeError, check_narrative, load_narrative, narrative_file
+from tasks.report.narrative import (
+    NarrativeAbsent,
+    NarrativeError,
+    check_narrative,
+    load_narrative,
+    narrative_file,
+    narrative_index,
+)
 from tasks.report.projects import check_project_inputs, district_markdown, load_project_profile
 from tasks.report.render import QualityNote, report_dir, set_aside
 from tasks.report.rollup import projects_of
@@ -62,10 +69,12 @@ def check_narratives(settings: Settings, year: int,
     warnings: dict[str, list[str]] = {}
     registry = load_registry(settings.metrics_registry)
     grades = [grade for _, grade in load_profile(settings.scoring_profile).grades]
+    root = settings.narrative_root()
+    listed = narrative_index(root, year)  # the folder listed once for all departments
     for code in departments:
         try:
-            narrative = load_narrative(settings.narrative_root(), year, code)
-            check_narrative(narrative, registry, str(narrative_file(settings.narrative_root(), year, code)), grades)
+            narrative = load_narrative(root, year, code, listed)
+            check_narrative(narrative, registry, str(narrative_file(root, year, code, listed)), grades)
         except NarrativeAbsent:
             continue
         except NarrativeError as exc:

@@ -9,6 +9,7 @@ simple conditions but cannot reach into the program.
 
 from __future__ import annotations
 
+import os
 import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -23,7 +24,7 @@ from tasks import glossary as gl
 from tasks import yamlfile
 from tasks.glossary import NARRATIVE
 from tasks.report.narrative_form import FIELDS, MEASURES, PARAMETERS, FormError, read_form
-from tasks.sources.base import is_copy_of
+from tasks.sources.base import copied_stems
 from tasks.sources.encoding import ACCEPTED, EncodingRefused, TextEncoding, decode
 from tasks.warehouse.metrics import Registry
 
@@ -134,35 +135,52 @@ def narrative_path(root: Path, year: int, department: str) -> Path:
 FORMS = (".yaml", ".yml", ".docx")
 
 
-def narrative_files(root: Path, year: int, department: str) -> list[Path]:
+NarrativeIndex = dict[str, list[Path]]
+
+
+def narrative_index(root: Path, year: int) -> NarrativeIndex:
+    """The year's narrative files of the landing zone, listed once for many departments: each file (a narrative's
+    suffix, in any case) under its stem and every stem it is a copy of (lower case: :func:`copied_stems`)."""
+    folder = root / str(year)
+    index: NarrativeIndex = {}
+    if not folder.is_dir():
+        return index
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            path = Path(entry.path)
+            if path.suffix.lower() in FORMS and entry.is_file():
+                for stem in (path.stem.lower(), *copied_stems(path.stem.lower())):
+                    index.setdefault(stem, []).append(path)
+    return index
+
+
+def narrative_files(root: Path, year: int, department: str, index: NarrativeIndex | None = None) -> list[Path]:
     """Every file of the landing zone that is the department-year's narrative: ``<department>.yaml`` (or
     ``.yml``), the Word form ``<department>.docx``, in any case, and the copies a file manager makes of them
-    (``<department> (1).docx``); the exact name first."""
-    folder = root / str(year)
-    if not folder.is_dir():
-        return []
+    (``<department> (1).docx``); the exact name first. ``index``: the year's :func:`narrative_index`, when the
+    caller looks for many departments (else the folder is listed for this one)."""
     stem = department.lower()
-    found = [p for p in folder.iterdir() if p.suffix.lower() in FORMS and p.is_file()
-             and (p.stem.lower() == stem or is_copy_of(p.stem.lower(), stem))]
+    found = (narrative_index(root, year) if index is None else index).get(stem, [])
     return sorted(found, key=lambda p: (p.stem.lower() != stem, FORMS.index(p.suffix.lower()), p.name))
 
 
-def narrative_file(root: Path, year: int, department: str) -> Path | None:
+def narrative_file(root: Path, year: int, department: str, index: NarrativeIndex | None = None) -> Path | None:
     """The department-year's narrative as the landing zone holds it (:func:`narrative_files`); None when there
     is none. Two at once (a YAML and a form, a file and its copy) are refused: which one is meant?"""
-    present = narrative_files(root, year, department)
+    present = narrative_files(root, year, department, index)
     if len(present) > 1:
         raise NarrativeError(f"{NARRATIVE} {'、'.join(str(p) for p in present)} 同时存在，请只保留一个（Word 填报表"
                              "仅在删除 YAML 后读取）（are all there; keep one）")
     return present[0] if present else None
 
 
-def load_narrative(root: Path, year: int, department: str) -> Narrative:
+def load_narrative(root: Path, year: int, department: str, index: NarrativeIndex | None = None) -> Narrative:
     """The department-year's narrative, from its YAML or its Word form, validated.
 
     Raises :class:`NarrativeAbsent` when there is none, :class:`NarrativeError` (naming the file and the
-    field, or the form's section and paragraph) when it is malformed or for another department-year."""
-    path = narrative_file(root, year, department)
+    field, or the form's section and paragraph) when it is malformed or for another department-year. ``index``:
+    as for :func:`narrative_files`."""
+    path = narrative_file(root, year, department, index)
     if path is None:
         raise NarrativeAbsent(f"{NARRATIVE} {narrative_path(root, year, department)}：文件不存在，也没有 Word 填报表"
                               f"（.docx）；应为该部门 {year} 年的文字材料，见 docs/data-contract.md"

@@ -162,18 +162,22 @@ _COPY_SUFFIX = re.compile(
 _COPY_PREFIX = re.compile(r"^(?:复件|副本|拷贝|copy of|copy)\s*[-_]?\s*")
 
 
-def is_copy_of(name: str, stem: str) -> bool:
-    """Whether file stem ``name`` is what a file manager calls a copy of ``stem`` (both lower case)."""
-    if name == stem:
-        return False
+def copied_stems(name: str) -> list[str]:
+    """The stems file stem ``name`` is what a file manager calls a copy of (lower case), nearest first: "payments
+    (1) (1)" is a copy of "payments (1)" and of "payments"; none for a name that is no copy."""
+    out: list[str] = []
     for _ in range(8):
         shorter = _COPY_PREFIX.sub("", _COPY_SUFFIX.sub("", name)).strip()
-        if shorter == stem:
-            return True
         if shorter == name:
-            return False
+            break
+        out.append(shorter)
         name = shorter
-    return False
+    return out
+
+
+def is_copy_of(name: str, stem: str) -> bool:
+    """Whether file stem ``name`` is what a file manager calls a copy of ``stem`` (both lower case)."""
+    return name != stem and stem in copied_stems(name)
 
 
 # The fingerprint of a dataset that is not there: known, and unchanged while it stays away.

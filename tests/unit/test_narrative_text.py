@@ -72,3 +72,36 @@ def test_a_parameter_a_helper_reads_as_a_number_is_checked_before_loading(text, 
     with pytest.raises(NarrativeError) as caught:
         check_narrative(given, REGISTRY, "D1.yaml")
     assert "D1.yaml" in str(caught.value) and "achievements" in str(caught.value) and refused in str(caught.value)
+
+
+def test_the_narrative_index_finds_for_each_department_what_a_scan_of_the_folder_finds(tmp_path):
+    """``narrative_files`` through the year's index (the folder listed once, each file under its stem and every
+    stem it is a copy of) gives, for every department, the files a scan testing each name gives: exact names in
+    any case, copies of copies, other departments' copies, other suffixes and folders left out; the exact name
+    first."""
+    import random
+
+    from tasks.report.narrative import FORMS, narrative_files, narrative_index
+    from tasks.sources.base import is_copy_of
+
+    folder = tmp_path / "2022"
+    folder.mkdir()
+    rng = random.Random(5)
+    codes = ["440103-KGXJ", "440103-SWJ", "440104-D001", "440104-D0012"]
+    copies = ["", " (1)", " - 副本", " - 副本 (2)", " (1) (1)", " copy", "复件 ", " 2", "_old", "2"]
+    for code in codes:
+        for _ in range(6):
+            mark = rng.choice(copies)
+            stem = f"{mark}{code}" if mark == "复件 " else f"{code}{mark}"
+            name = (stem.lower() if rng.random() < 0.3 else stem) + rng.choice([".yaml", ".YML", ".docx", ".txt"])
+            (folder / name).write_text("x", encoding="utf-8")
+    (folder / "440103-SWJ (3).yaml").mkdir()  # a folder named like a narrative is no narrative
+    index = narrative_index(tmp_path, 2022)
+    for code in [*codes, "440105-NONE"]:
+        stem = code.lower()
+        scanned = [p for p in folder.iterdir() if p.suffix.lower() in FORMS and p.is_file()
+                   and (p.stem.lower() == stem or is_copy_of(p.stem.lower(), stem))]
+        expected = sorted(scanned, key=lambda p: (p.stem.lower() != stem, FORMS.index(p.suffix.lower()), p.name))
+        assert narrative_files(tmp_path, 2022, code, index) == expected, code
+        assert narrative_files(tmp_path, 2022, code) == expected, code
+    assert narrative_index(tmp_path, 2023) == {}
