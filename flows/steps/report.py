@@ -186,6 +186,12 @@ def render_reports(settings: Settings, year: int, departments: list[str],
         engine.dispose()
 
 
+def _in_processes(settings: Settings, departments: int, parts: int) -> bool:
+    """:func:`tasks.pipeline.render_in_processes` for this run's settings and server."""
+    return render_in_processes(departments, parts, settings.render_processes_from, settings.dask_address is not None,
+                               bool(PREFECT_API_URL.value()))
+
+
 @task(name="start-render-worker", cache_policy=NO_CACHE)
 def start_render_worker() -> int:
     """Nothing but a render worker process's start (Python, Prefect, the report's modules: ``prepare_worker``,
@@ -203,8 +209,7 @@ def render_workers(settings: Settings, planned: list[str]) -> Iterator[ProcessPo
     Prefect's runner does): starting it here overlaps that with the extraction and the gate, on the core they
     leave idle."""
     parts = len(chunks(planned, settings.render_workers))
-    if not render_in_processes(len(planned), parts, settings.render_processes_from, settings.dask_address is not None,
-                               bool(PREFECT_API_URL.value())):
+    if not _in_processes(settings, len(planned), parts):
         yield None
         return
     with ProcessPoolTaskRunner(max_workers=parts - 1, initializer=prepare_worker) as runner:
@@ -223,8 +228,7 @@ def render_all(settings: Settings, year: int, departments: list[str], notes: dic
     :func:`tasks.pipeline.render_in_processes` says so for the departments accepted; otherwise all on the flow's
     task runner (threads, or Dask workers). Returns what each department's render gave, in order."""
     parts = chunks(departments, settings.render_workers)
-    if workers is not None and render_in_processes(len(departments), len(parts), settings.render_processes_from,
-                                                   settings.dask_address is not None, bool(PREFECT_API_URL.value())):
+    if workers is not None and _in_processes(settings, len(departments), len(parts)):
         # Prefect types the runner's map as futures of futures; its items are the tasks' futures
         elsewhere = cast("list[PrefectFuture[list[Rendered]]]", workers.map(render_reports, {
             "settings": unmapped(settings), "year": unmapped(year), "departments": parts[1:],

@@ -114,10 +114,6 @@ class _Lines:
             self.heads[codes[0]] = True  # the first line
         self.quoted = b'"' in body
 
-    @classmethod
-    def of(cls, body: bytes) -> _Lines:
-        return cls(body)
-
     def starts_with(self, chars: bytes) -> bool:
         """Whether some line starts with one of ``chars``."""
         return bool(self.heads[list(chars)].any())
@@ -273,7 +269,7 @@ def read_csv(data: bytes, uri: str, dataset: Dataset) -> RawTable:
         raise fail(both(f"该行有 {actual} 个字段，表头却有 {expected_n} 列",
                         f"the record has {actual} fields but the header has {expected_n}"), row=row,
                    expected=both("表头每列一个值", "one value per header column"))
-    lines = _Lines.of(body)
+    lines = _Lines(body)
     numbers = _physical_lines(body, lines, first_line, table.num_rows)
     filled = _drop_blank_records(table, lines)
     if filled is not None:

@@ -224,19 +224,27 @@ def load_registry(path: Path) -> Registry:
     return Registry(path, metrics)
 
 
+def _value(metric: Metric, table: sa.Table, within: sa.ColumnElement[bool] | None = None) -> sa.ColumnElement[Any]:
+    """An aggregate metric's value over its rows (those of them ``within`` holds for, when given: ``FILTER``); a
+    sum of no rows is 0."""
+    if metric.kind == "count":
+        value: sa.ColumnElement[Any] = sa.func.count()
+    elif metric.kind == "count_distinct":
+        value = sa.func.count(sa.distinct(table.c[str(metric.column)]))
+    else:
+        value = sa.func.sum(table.c[str(metric.column)])
+    if within is not None:
+        value = value.filter(within)
+    return value if metric.kind != "sum" else sa.func.coalesce(value, sa.literal_column("0"))
+
+
 def statement(metric: Metric, keyed: bool = False) -> sa.Select:
     """The metric's SQL with named parameters (:department or :region, :year, :date_from, :date_to and
     one per filter): ``SELECT [group,] value, rows FROM table WHERE …``. ``keyed``: the same for many
     department-years at once, ``key`` (the department, or the region for ``scope: region``) first and
     ``:keys`` (a list) in place of the one department or region, grouped by key."""
     table = TABLES[str(metric.table)]
-    if metric.kind == "count":
-        value: sa.ColumnElement[Any] = sa.func.count()
-    elif metric.kind == "count_distinct":
-        value = sa.func.count(sa.distinct(table.c[str(metric.column)]))
-    else:
-        value = sa.func.coalesce(sa.func.sum(table.c[str(metric.column)]), sa.literal_column("0"))
-    columns: list[sa.ColumnElement[Any]] = [value.label("value"), sa.func.count().label("n_rows")]
+    columns: list[sa.ColumnElement[Any]] = [_value(metric, table).label("value"), sa.func.count().label("n_rows")]
     if metric.by is not None:
         columns.insert(0, table.c[metric.by].label("grp"))
     key = table.c.region_code if metric.scope == "region" else table.c.department_code
@@ -334,6 +342,13 @@ def _aggregates(conn: sa.Connection, metric: Metric, keys: dict[str, str], year:
         for r in result:
             by_key[str(r.key)] = Measured(_exact(metric, r.value), int(r.n_rows), y)
         empty = Measured(_exact(metric, 0), 0, y)  # what the statement gives a key with no rows
+    return _by_department(metric, keys, by_key, empty)
+
+
+def _by_department(metric: Metric, keys: dict[str, str], by_key: dict[str, Measured],
+                   empty: Measured) -> dict[str, Measured]:
+    """Each department of ``keys`` (department → region) with its key's value (its region's, for ``scope:
+    region``), ``empty`` where the statement gave its key no row."""
     return {code: by_key.get(region if metric.scope == "region" else code, empty) for code, region in keys.items()}
 
 
@@ -361,13 +376,8 @@ def _aggregates_together(conn: sa.Connection, metrics: list[Metric], keys: dict[
     params: dict[str, Any] = {"keys": sorted(set(keys.values()) if first.scope == "region" else set(keys))}
     for i, metric in enumerate(metrics):
         within = dated <= sa.bindparam(f"to_{i}", type_=sa.Date)
-        if metric.kind == "count":
-            value: sa.ColumnElement[Any] = sa.func.count().filter(within)
-        elif metric.kind == "count_distinct":
-            value = sa.func.count(sa.distinct(table.c[str(metric.column)])).filter(within)
-        else:
-            value = sa.func.coalesce(sa.func.sum(table.c[str(metric.column)]).filter(within), sa.literal_column("0"))
-        columns += [value.label(f"value_{i}"), sa.func.count().filter(within).label(f"n_rows_{i}")]
+        columns += [_value(metric, table, within).label(f"value_{i}"),
+                    sa.func.count().filter(within).label(f"n_rows_{i}")]
         params[f"to_{i}"] = _period(metric, year)["date_to"]
     params.update(_period(first, year), date_to=max(params[f"to_{i}"] for i in range(len(metrics))))
     rows = conn.execute(base.with_only_columns(*columns), params).all()
@@ -375,9 +385,7 @@ def _aggregates_together(conn: sa.Connection, metrics: list[Metric], keys: dict[
     out: dict[str, dict[str, Measured]] = {}
     for i, metric in enumerate(metrics):
         by_key = {str(r.key): Measured(_exact(metric, r[2 * i + 1]), int(r[2 * i + 2]), y) for r in rows}
-        empty = Measured(_exact(metric, 0), 0, y)
-        out[metric.name] = {code: by_key.get(region if metric.scope == "region" else code, empty)
-                            for code, region in keys.items()}
+        out[metric.name] = _by_department(metric, keys, by_key, Measured(_exact(metric, 0), 0, y))
     return out
 
 
@@ -399,8 +407,7 @@ def measure_keys(conn: sa.Connection, registry: Registry, keys: dict[str, str], 
             return memo[name, y]
         metric = registry[name]
         out: dict[str, Measured] = {}
-        family = _dated_family(metric)
-        together = [registry[m] for m in sorted(needed) if family is not None and _dated_family(registry[m]) == family]
+        together = families.get(_dated_family(metric), [])
         if len(together) > 1:  # one scan for the family (Σ payments to each quarter's end): each stored
             for member, found in _aggregates_together(conn, together, keys, y).items():
                 memo.setdefault((member, y), found)
@@ -435,6 +442,10 @@ def measure_keys(conn: sa.Connection, registry: Registry, keys: dict[str, str], 
         if (name := todo.pop()) not in needed:
             needed.add(name)
             todo.extend(registry[name].parts)
+    families: dict[tuple[object, ...] | None, list[Metric]] = {}  # dated metrics read together (_dated_family)
+    for name in sorted(needed):
+        if (family := _dated_family(registry[name])) is not None:
+            families.setdefault(family, []).append(registry[name])
     results = {name: get(name, year) for name in wanted}
     return {code: {name: results[name][code] for name in wanted} for code in keys}
 
