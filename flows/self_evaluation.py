@@ -88,8 +88,8 @@ def self_evaluation(
         return finish(settings, summary, clock, rerendered=rerender_only)
     intake, verdict, rendered = None, pl.Verdict({}), {}
     clock.lap("plan")
-    if plan.todo:
-        with render_workers(settings, plan.todo) as workers:  # processes start while the run extracts
+    with render_workers(settings, plan.todo) as workers:  # processes start while the run extracts, end as it closes
+        if plan.todo:
             with staging_database(settings) as db:
                 intake = extract(settings, plan, db)
                 clock.lap("extract")
@@ -99,19 +99,19 @@ def self_evaluation(
             clock.lap("promote")
             notes = {code: [QualityNote(*n) for n in found] for code, found in verdict.notes().items()}
             done = render_all(settings, year, verdict.accepted, notes, workers)
-        publish_scores(settings, year, [r for r in done if r.error is None], plan.fingerprints)
-        rendered = pl.rendered_outcomes(plan, done, verdict.decisions, promoted.rows)
-        clock.lap("render")
-    summary = pl.RunSummary(year, plan.run_id, pl.outcomes(plan, intake, verdict.decisions, rendered),
-                            data_docs=verdict.data_docs, quality_page=verdict.quality_page,
-                            projects=sum_up_projects(settings, year, [c for c, o in rendered.items()
-                                                                      if o.status != "failed"]))
-    if settings.review:  # each report awaiting a decision: the run pauses until a reviewer gives it
-        summary.reviews = review_reports(settings, year, [o.department_code for o in summary.outcomes
-                                                          if o.status in pl.RENDERED], plan.run_id)
-        clock.lap("review")
-    summary.monitoring = monitor_year(settings, year, plan.run_id)  # an open year: 支付进度 against 序时进度
-    clock.lap("monitor")
+            publish_scores(settings, year, [r for r in done if r.error is None], plan.fingerprints)
+            rendered = pl.rendered_outcomes(plan, done, verdict.decisions, promoted.rows)
+            clock.lap("render")
+        summary = pl.RunSummary(year, plan.run_id, pl.outcomes(plan, intake, verdict.decisions, rendered),
+                                data_docs=verdict.data_docs, quality_page=verdict.quality_page,
+                                projects=sum_up_projects(settings, year, [c for c, o in rendered.items()
+                                                                          if o.status != "failed"]))
+        if settings.review:  # each report awaiting a decision: the run pauses until a reviewer gives it
+            summary.reviews = review_reports(settings, year, [o.department_code for o in summary.outcomes
+                                                              if o.status in pl.RENDERED], plan.run_id)
+            clock.lap("review")
+        summary.monitoring = monitor_year(settings, year, plan.run_id)  # an open year: 支付进度 against 序时进度
+        clock.lap("monitor")
     return finish(settings, summary, clock)
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from uuid import UUID
 
@@ -19,13 +20,18 @@ def listen(listener: Listener) -> Callable[[], None]:
 
 
 class RunProgress:
-    """A run's progress over ``total`` departments: its Prefect progress artifact moved on at each whole percent
-    (one update per department for a run of a hundred or fewer; a hundred for six hundred departments, not six
-    hundred calls to the server), the local listeners told of every department."""
+    """A run's progress over ``total`` departments: its Prefect progress artifact moved on at a whole percent at
+    most once every ``every`` seconds (``clock``'s), and to 100 % when the last department is done; the local
+    listeners told of every department.
 
-    def __init__(self, total: int, description: str):
+    A district's departments often finish together (the renders end by parts: sixty at once), and each update is a
+    call to the server (~10 ms): a burst moves the artifact once, at its end, not once a department."""
+
+    def __init__(self, total: int, description: str, every: float = 1.0,
+                 clock: Callable[[], float] = time.monotonic):
         self.total, self.done = total, 0
         self.shown = 0  # the whole percent the artifact shows
+        self.every, self.clock = every, clock
         self.artifact: UUID | None = None
         try:
             from prefect.artifacts import create_progress_artifact
@@ -33,13 +39,16 @@ class RunProgress:
             self.artifact = create_progress_artifact(progress=0.0, description=description)  # type: ignore[assignment]
         except Exception as exc:  # progress is a courtesy: it never stops a run
             log.debug("no progress artifact: %s", exc)
+        self.shown_at = clock()
         self._notify("")
 
     def advance(self, label: str) -> None:
         self.done += 1
         percent = 100 * self.done // max(self.total, 1)
-        if self.artifact is not None and (percent > self.shown or self.done >= self.total):
-            self.shown = percent
+        now = self.clock()
+        due = percent > self.shown and now - self.shown_at >= self.every
+        if self.artifact is not None and (due or self.done == self.total):
+            self.shown, self.shown_at = percent, now
             try:
                 from prefect.artifacts import update_progress_artifact
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Iterator
 from typing import cast
 
@@ -199,43 +200,77 @@ def start_render_worker() -> int:
     return os.getpid()
 
 
+class RenderWorkers:
+    """The render worker processes of a run (Prefect's ``ProcessPoolTaskRunner``), closed in the background once
+    their renders are in: a spawned worker's interpreter takes ~0.5 s to finish (its modules torn down), which the
+    run spends publishing scores and summing up instead of waiting. :func:`render_workers` waits for the close."""
+
+    def __init__(self, runner: ProcessPoolTaskRunner):
+        self.runner = runner
+        self._closing: threading.Thread | None = None
+
+    def close_soon(self) -> None:
+        """Begin closing the pool in a thread of its own (idempotent); nothing may be submitted to it after."""
+        if self._closing is None:
+            self._closing = threading.Thread(target=self.runner.__exit__, args=(None, None, None),
+                                             name="selfeval-render-workers-exit", daemon=True)
+            self._closing.start()
+
+    def close(self) -> None:
+        """The pool closed and its processes gone: waits for :meth:`close_soon`'s thread, or closes it now."""
+        if self._closing is None:
+            self.runner.__exit__(None, None, None)
+        else:
+            self._closing.join()
+
+
 @contextlib.contextmanager
-def render_workers(settings: Settings, planned: list[str]) -> Iterator[ProcessPoolTaskRunner | None]:
-    """The processes a run of the ``planned`` departments renders in beside its own, started now and kept until the
-    context ends, when :func:`tasks.pipeline.render_in_processes` says a run of that many would render in
+def render_workers(settings: Settings, planned: list[str]) -> Iterator[RenderWorkers | None]:
+    """The processes a run of the ``planned`` departments renders in beside its own, started now and gone when
+    the context ends, when :func:`tasks.pipeline.render_in_processes` says a run of that many would render in
     processes: one fewer than the parts they make (the run's own process renders one part while it waits); else None
     (threads, or Dask). ``planned`` bounds the departments the gate accepts: :func:`render_all` still renders in
     threads when fewer are accepted than ``render_processes_from``. A process takes ~2 s to start (spawned, as
     Prefect's runner does): starting it here overlaps that with the extraction and the gate, on the core they
-    leave idle."""
+    leave idle; :func:`render_all` begins closing them when the renders are in, and the context's end waits for
+    that (so the run may go on to publish and sum up while they exit)."""
     parts = len(chunks(planned, settings.render_workers))
     if not _in_processes(settings, len(planned), parts):
         yield None
         return
-    with ProcessPoolTaskRunner(max_workers=parts - 1, initializer=prepare_worker) as runner:
+    runner = ProcessPoolTaskRunner(max_workers=parts - 1, initializer=prepare_worker).__enter__()
+    workers = RenderWorkers(runner)
+    try:
         started = [runner.submit(start_render_worker, {}) for _ in range(parts - 1)]  # one spawn each
         try:
-            yield runner
+            yield workers
         finally:
             for future in started:  # resolved (a worker that did not start fails its part's render, named)
                 future.wait()
+    finally:
+        workers.close()
 
 
 def render_all(settings: Settings, year: int, departments: list[str], notes: dict[str, list[QualityNote]],
-               workers: ProcessPoolTaskRunner | None = None) -> list[Rendered]:
+               workers: RenderWorkers | None = None) -> list[Rendered]:
     """Every accepted key's report, cut into ``render_workers`` parts, a render task each: the first in the run's
     own process and the others in ``workers``' processes (:func:`render_workers`), a core each, when
     :func:`tasks.pipeline.render_in_processes` says so for the departments accepted; otherwise all on the flow's
-    task runner (threads, or Dask workers). Returns what each department's render gave, in order."""
+    task runner (threads, or Dask workers). The worker processes begin to close once every part is in. Returns what
+    each department's render gave, in order."""
     parts = chunks(departments, settings.render_workers)
-    if workers is not None and _in_processes(settings, len(departments), len(parts)):
-        # Prefect types the runner's map as futures of futures; its items are the tasks' futures
-        elsewhere = cast("list[PrefectFuture[list[Rendered]]]", workers.map(render_reports, {
-            "settings": unmapped(settings), "year": unmapped(year), "departments": parts[1:],
-            "notes": unmapped(notes)}))
-        here = render_reports.submit(settings, year, parts[0], notes)
-        return gathered(parts, [here, *elsewhere])
-    return gathered(parts, list(render_reports.map(unmapped(settings), year, parts, unmapped(notes))))
+    try:
+        if workers is not None and _in_processes(settings, len(departments), len(parts)):
+            # Prefect types the runner's map as futures of futures; its items are the tasks' futures
+            elsewhere = cast("list[PrefectFuture[list[Rendered]]]", workers.runner.map(render_reports, {
+                "settings": unmapped(settings), "year": unmapped(year), "departments": parts[1:],
+                "notes": unmapped(notes)}))
+            here = render_reports.submit(settings, year, parts[0], notes)
+            return gathered(parts, [here, *elsewhere])
+        return gathered(parts, list(render_reports.map(unmapped(settings), year, parts, unmapped(notes))))
+    finally:
+        if workers is not None:
+            workers.close_soon()
 
 
 def gathered(parts: list[list[str]], futures: list[PrefectFuture[list[Rendered]]]) -> list[Rendered]:

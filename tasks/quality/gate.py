@@ -7,8 +7,10 @@ GX's machinery is paid per view, not per department.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
+import sys
 import threading
 from collections import defaultdict
 from contextlib import nullcontext
@@ -191,9 +193,38 @@ def failing_rows(rule: Rule, rows: pd.DataFrame, year: int) -> pd.DataFrame:
     }, columns=FAILING_COLUMNS)
 
 
+def defer_scipy_stats() -> bool:
+    """Make ``scipy.stats`` load on its first use rather than when Great Expectations is imported; True if
+    deferred now.
+
+    GX imports every core expectation as it starts, and one of them (``expect_column_kl_divergence_to_be_less_than``)
+    does ``from scipy import stats`` at its top: 0.7 s of the run's fixed cost (scipy.stats with scipy.spatial and
+    scipy.linalg) for statistics no rule of the registry uses. The module is put in place with the standard
+    library's :class:`importlib.util.LazyLoader` and set on ``scipy``, so that ``from scipy import stats`` finds it
+    without the import machinery (which would load it); any attribute read loads the real module, so a rule that
+    needs scipy's statistics still gets them. Nothing is done when scipy.stats is already imported or scipy is
+    absent. ``tests/unit/test_gate_import.py`` checks both sides in a fresh interpreter."""
+    if "scipy.stats" in sys.modules:
+        return False
+    try:
+        import scipy
+    except ImportError:
+        return False
+    spec = importlib.util.find_spec("scipy.stats")
+    if spec is None or spec.loader is None:
+        return False
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["scipy.stats"] = module
+    spec.loader.exec_module(module)
+    scipy.stats = module  # type: ignore[attr-defined]
+    return True
+
+
 def _gx_module() -> Any:
     """Great Expectations, imported on first use (it takes seconds) with the custom types registered."""
     if "gx" not in _gx_state:
+        defer_scipy_stats()
         import great_expectations as gx
 
         import tasks.quality.custom_expectations  # noqa: F401  (registers the custom types)

@@ -209,6 +209,7 @@ def form_xlsx(grids: list[tuple[str, list[Row]]], created: dt.datetime, title: s
 
 
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?%?")
+_WIDE = re.compile("[\u2e80-\U0010ffff]")  # a character two column units wide: CJK and beyond (from U+2E80)
 
 
 def row_height(row: Row, widths: tuple[int, ...]) -> float:
@@ -218,7 +219,7 @@ def row_height(row: Row, widths: tuple[int, ...]) -> float:
     for cell in row:
         room = max(1.0, sum(widths[col:col + cell.span]) - 1.5)
         for part in cell.text.split("\n"):
-            used = sum(2 if ord(ch) > 0x2E7F else 1 for ch in part)
+            used = len(part) + len(_WIDE.findall(part))
             lines = max(lines, math.ceil(used / room) if used else 1)
         col += cell.span
     return (20.0 if row and row[0].kind == "title" else 15.0) * lines

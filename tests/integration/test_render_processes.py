@@ -1,6 +1,6 @@
 """The renders in processes of their own (a core each: ``render_processes_from``) give the same bytes as in
-threads of the run's process, really run elsewhere (one part in the run's own process), and in a process started
-as the run begins."""
+threads of the run's process, really run elsewhere (one part in the run's own process), in a process started
+as the run begins and closed while the run goes on to publish the scores (gone when the run ends)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,10 @@ def outputs(folder: Path) -> list[Path]:
 def test_renders_in_processes_give_the_bytes_of_renders_in_threads(prefect_harness, tmp_path, monkeypatch):
     import multiprocessing
     import os
+    import threading
     import time
+
+    from prefect.task_runners import ProcessPoolTaskRunner
 
     import flows.self_evaluation as yearly
     import flows.steps.report as steps
@@ -54,6 +57,26 @@ def test_renders_in_processes_give_the_bytes_of_renders_in_threads(prefect_harne
         workers_at_extraction.append(children())
         return real_extract(*args, **kwargs)
 
+    published = tmp_path / "published"  # a file, not an Event: the flow's function goes to the workers by value
+    closing: list[tuple[bool, bool]] = []
+    real_exit, real_publish = ProcessPoolTaskRunner.__exit__, yearly.publish_scores
+
+    def exit_(self: ProcessPoolTaskRunner, *args: object) -> None:
+        """The pool's close, on a thread of its own, waits (up to 30 s) for the scores to be published: it must
+        not hold the run up."""
+        elsewhere = threading.current_thread() is not threading.main_thread()
+        deadline = time.monotonic() + 30
+        while not published.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        closing.append((elsewhere, published.exists()))
+        real_exit(self, *args)
+
+    def publish(*args: object, **kwargs: object) -> object:
+        published.touch()
+        return real_publish(*args, **kwargs)
+
+    monkeypatch.setattr(ProcessPoolTaskRunner, "__exit__", exit_)
+    monkeypatch.setattr(yearly, "publish_scores", publish)
     monkeypatch.setattr(steps, "render_keys", noted)
     monkeypatch.setattr(yearly, "extract", extract)
     monkeypatch.setenv("SELFEVAL_REPORT_CONFIG", str(Path("tests/support/report-light.yaml").resolve()))
@@ -67,6 +90,7 @@ def test_renders_in_processes_give_the_bytes_of_renders_in_threads(prefect_harne
     workers = {p.name for p in seen.iterdir()}
     assert len(workers) == 2 and str(os.getpid()) in workers  # one part here, the other in a process of its own
     assert workers_at_extraction == [0, 1]  # none for threads; the worker started before the extraction, not after
+    assert closing == [(True, True)]  # the pool closed beside the run, which went on to publish
     assert children() == 0  # and gone when the run ends
     files = outputs(threads)
     assert len([f for f in files if f.name.startswith("report.")]) == 3 * 2

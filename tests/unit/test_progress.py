@@ -1,4 +1,4 @@
-"""A run's progress artifact: moved on at each whole percent, not once a department at district scale, and always
+"""A run's progress artifact: moved on at a whole percent at most once a second, not once a department, and always
 to 100 % at the end; listeners (the command line's bar) hear of every department."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ import uuid
 import pytest
 
 
-@pytest.mark.parametrize(("total", "updates"), [(3, 3), (60, 60), (100, 100), (600, 100), (1001, 100)])
-def test_the_artifact_moves_at_each_whole_percent_and_ends_at_100(monkeypatch, total, updates):
+def _advanced(monkeypatch, total: int, step: float) -> tuple[list[float], list[int]]:
+    """The artifact's updates and what a listener heard, ``total`` departments advanced ``step`` seconds apart."""
     import prefect.artifacts
 
     from tasks.progress import RunProgress, listen
@@ -18,12 +18,32 @@ def test_the_artifact_moves_at_each_whole_percent_and_ends_at_100(monkeypatch, t
     monkeypatch.setattr(prefect.artifacts, "create_progress_artifact", lambda **kwargs: uuid.uuid4())
     monkeypatch.setattr(prefect.artifacts, "update_progress_artifact", lambda artifact, progress: sent.append(progress))
     heard: list[int] = []
+    now = [0.0]
     stop = listen(lambda done, total, label: heard.append(done))
     try:
-        progress = RunProgress(total, "test")
+        progress = RunProgress(total, "test", clock=lambda: now[0])
         for i in range(total):
+            now[0] += step
             progress.advance(f"D{i}")
     finally:
         stop()
+    return sent, heard
+
+
+@pytest.mark.parametrize(("total", "updates"), [(3, 3), (60, 60), (100, 100), (600, 100), (1001, 100)])
+def test_departments_a_second_apart_move_it_at_each_whole_percent(monkeypatch, total, updates):
+    sent, heard = _advanced(monkeypatch, total, 1.0)
     assert len(sent) == updates and sent[-1] == 100.0 and sent == sorted(sent)
     assert heard == list(range(total + 1))  # the start, then every department
+
+
+@pytest.mark.parametrize("total", [1, 60, 600])
+def test_departments_done_together_move_it_once_to_100(monkeypatch, total):
+    sent, heard = _advanced(monkeypatch, total, 0.0)
+    assert sent == [100.0]
+    assert heard == list(range(total + 1))
+
+
+def test_a_slow_run_is_shown_at_most_once_a_second(monkeypatch):
+    sent, _ = _advanced(monkeypatch, 60, 0.25)  # 15 s in all
+    assert len(sent) == 15 and sent[-1] == 100.0 and sent == sorted(sent)

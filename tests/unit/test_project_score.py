@@ -249,3 +249,26 @@ def test_a_workbook_takes_any_project_code_as_its_sheet_name():
     book = openpyxl.load_workbook(io.BytesIO(data))
     assert book.sheetnames == ["XM22005", "XM22005(2)", "xm22005(3)", "XM_22_05__", "X" * 31]
     assert book.worksheets[0]["A2"].value == "=1+1" and book.worksheets[0]["A2"].data_type == "s"  # text, no formula
+
+
+def test_a_row_is_as_tall_as_its_longest_wrapped_text_with_cjk_two_units_wide():
+    from tasks.report.grid import Cell
+    from tasks.report.project_form import COLUMN_WIDTHS, row_height
+
+    def by_hand(row):  # the rule as first written, a character at a time
+        lines, col = 1, 0
+        for cell in row:
+            room = max(1.0, sum(COLUMN_WIDTHS[col:col + cell.span]) - 1.5)
+            for part in cell.text.split("\n"):
+                used = sum(2 if ord(ch) > 0x2E7F else 1 for ch in part)
+                lines = max(lines, -(-used // room) if used else 1)
+            col += cell.span
+        return 15.0 * lines
+
+    texts = ["", "a" * 9, "a" * 10, "汉" * 4, "汉" * 5, "\u2e7f" * 9, "\u2e80" * 9, "１２３４５", "😀" * 5,
+             "资金\n" + "x" * 30, "\n\n", "Ａ" * 50 + "b" * 3]
+    for text in texts:
+        row = [Cell(text), Cell("ok", 9)]
+        assert row_height(row, COLUMN_WIDTHS) == by_hand(row), text
+    assert row_height([Cell("汉" * 5)], COLUMN_WIDTHS) == 30.0  # 10 units in a column of 10 (8.5 usable): 2 lines
+    assert row_height([Cell("a" * 8)], COLUMN_WIDTHS) == 15.0
