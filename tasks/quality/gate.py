@@ -217,7 +217,7 @@ def defer_scipy_stats() -> bool:
     module = importlib.util.module_from_spec(spec)
     sys.modules["scipy.stats"] = module
     spec.loader.exec_module(module)
-    scipy.stats = module  # type: ignore[attr-defined]
+    scipy.stats = module
     return True
 
 
