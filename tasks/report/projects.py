@@ -366,23 +366,14 @@ def check_project_inputs(targets: pd.DataFrame, actuals: pd.DataFrame, profile: 
     column."""
     problems: list[Problem] = []
     expected = profile.indicator_total
-    if not targets.empty:
-        for (code, project), rows in targets.groupby(["department_code", "project_code"], sort=True):
-            total = sum((Decimal(str(w)) for w in rows["weight"]), Decimal(0))
-            if total != expected:
-                first, last = int(rows["_row"].min()), int(rows["_row"].max())
-                problems.append(Problem(
-                    "finance", str(rows["_source"].iloc[0]),
-                    both(f"项目 {project} 的指标分值合计 {_plain(total)}（第 {first}-{last} 行），连同执行率 "
-                         f"{_plain(profile.base.funds_weight)} 分不是 100 分",
-                         f"project {project}'s 分值 add up to {_plain(total)} (rows {first}-{last}), not "
-                         f"{_plain(expected)}"),
-                    column="分值 (weight)",
-                    expected=both(f"每个项目的指标分值合计 {_plain(expected)}（评分方案 {profile.name}）",
-                                  f"分值 adding up to {_plain(expected)} per project (profile {profile.name})"),
-                    department=str(code)))
     natures: dict[tuple[str, str, str], tuple[str, Any, str]] = {}
+    weights: dict[tuple[Any, Any], tuple[Decimal, int, int, str]] = {}  # by project: Σ 分值, first and last row, file
     for r in targets.to_dict("records"):
+        key = (r["department_code"], r["project_code"])
+        if not (pd.isna(key[0]) or pd.isna(key[1])):
+            total, first, last, source = weights.get(key, (Decimal(0), int(r["_row"]), int(r["_row"]), str(r["_source"])))
+            weights[key] = (total + Decimal(str(r["weight"])), min(first, int(r["_row"])), max(last, int(r["_row"])),
+                            source)
         if not 0 <= float(r["weight"]) <= 100:
             problems.append(Problem(
                 "finance", str(r["_source"]), both(f"项目 {r['project_code']}「{r['indicator']}」的分值 "
@@ -402,6 +393,20 @@ def check_project_inputs(targets: pd.DataFrame, actuals: pd.DataFrame, profile: 
                 row=int(r["_row"]), column="指标值 (target)",
                 expected=both("≥、≤、= 的指标值写数字，如 60、95% 或 ≥20", "a number such as 60, 95% or ≥20"),
                 department=str(r["department_code"])))
+    sums = []  # first, by department and project: a project's 分值 must make the profile's total
+    for (code, project), (total, first, last, source) in sorted(weights.items()):
+        if total != expected:
+            sums.append(Problem(
+                "finance", source,
+                both(f"项目 {project} 的指标分值合计 {_plain(total)}（第 {first}-{last} 行），连同执行率 "
+                     f"{_plain(profile.base.funds_weight)} 分不是 100 分",
+                     f"project {project}'s 分值 add up to {_plain(total)} (rows {first}-{last}), not "
+                     f"{_plain(expected)}"),
+                column="分值 (weight)",
+                expected=both(f"每个项目的指标分值合计 {_plain(expected)}（评分方案 {profile.name}）",
+                              f"分值 adding up to {_plain(expected)} per project (profile {profile.name})"),
+                department=str(code)))
+    problems[:0] = sums
     for r in actuals.to_dict("records"):
         nature, weight, unit = natures.get(
             (str(r["department_code"]), str(r["project_code"]), str(r["indicator"])), ("", None, ""))

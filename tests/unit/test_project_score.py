@@ -120,6 +120,23 @@ def test_a_project_whose_weights_do_not_make_90_is_refused_at_intake(profile):
     assert check_project_inputs(fixed, fixed.iloc[:0], profile) == []
 
 
+def test_each_project_of_many_is_summed_on_its_own_rows_in_order_of_department_and_project(profile):
+    """Rows of several projects and departments interleaved (as files list them): each project's 分值 summed exactly
+    (0.1 + 0.2 is 0.3), its first and last row and its file named, the problems by department then project, before
+    any row's own problem; a row without a project code belongs to no project."""
+    rows = [("D2", "P9", "50", 2), ("D1", "P2", "45", 3), ("D2", "P9", "30", 4), ("D1", "P1", "89.9", 5),
+            ("D1", "P2", "45", 6), ("D1", "P1", "0.1", 7), ("D2", "P9", "9.9", 8), ("D1", "P3", "0.1", 9),
+            ("D1", "P3", "0.2", 10), ("D1", "P3", "120", 11), ("D1", None, "3", 12)]
+    targets = pd.DataFrame([{"department_code": d, "project_code": p, "indicator": f"指标{n}", "nature": "≥",
+                             "target": "1", "unit": "个", "weight": float(w), "_source": f"{d}/project_targets.csv",
+                             "_row": n} for d, p, w, n in rows])
+    texts = [str(x) for x in check_project_inputs(targets, targets.iloc[:0], profile)]
+    assert len(texts) == 3, texts
+    assert "D1/project_targets.csv" in texts[0] and "项目 P3 的指标分值合计 120.3（第 9-11 行）" in texts[0]
+    assert "D2/project_targets.csv" in texts[1] and "项目 P9 的指标分值合计 89.9（第 2-8 行）" in texts[1]
+    assert "分值 120 不在 0 至 100 之间" in texts[2]  # the row's own problem comes after the sums
+
+
 def test_a_target_or_an_actual_that_is_no_number_is_refused_at_intake(profile):
     targets = pd.DataFrame([{"department_code": "D", "project_code": "P1", "indicator": "户数", "nature": "≥",
                              "target": "二十", "unit": "家", "weight": 90.0, "_source": "t.csv", "_row": 2}])
