@@ -21,7 +21,16 @@ from pydantic import BeforeValidator, Field
 from flows.steps.quality import staging_database
 from flows.steps.report import monitor_year, publish_scores, render_all, render_workers, sum_up_projects
 from flows.steps.review import review_reports
-from flows.steps.run import extract, finish, gate, plan_run, rerender_run, usage_error, warehouse_unreachable
+from flows.steps.run import (
+    as_is,
+    extract,
+    finish,
+    gate,
+    plan_run,
+    rerender_run,
+    usage_error,
+    warehouse_unreachable,
+)
 from flows.steps.warehouse import promote
 from tasks import pipeline as pl
 from tasks.domain import FIRST_YEAR, LAST_YEAR, today
@@ -86,7 +95,7 @@ def self_evaluation(
     if plan.refused or rerender_only:  # the catalogue could not be read; or only the reports are drawn again
         summary = rerender_run(settings, plan) if rerender_only else pl.RunSummary(year, plan.run_id, plan.refused)
         return finish(settings, summary, clock, rerendered=rerender_only)
-    intake, verdict, rendered = None, pl.Verdict({}), {}
+    intake, verdict, rendered, done = None, pl.Verdict({}), {}, []
     clock.lap("plan")
     with render_workers(settings, plan.todo) as workers:  # processes start while the run extracts, end as it closes
         if plan.todo:
@@ -104,8 +113,7 @@ def self_evaluation(
             clock.lap("render")
         summary = pl.RunSummary(year, plan.run_id, pl.outcomes(plan, intake, verdict.decisions, rendered),
                                 data_docs=verdict.data_docs, quality_page=verdict.quality_page,
-                                projects=sum_up_projects(settings, year, [c for c, o in rendered.items()
-                                                                          if o.status != "failed"]))
+                                projects=sum_up_projects(as_is(done)))
         if settings.review:  # each report awaiting a decision: the run pauses until a reviewer gives it
             summary.reviews = review_reports(settings, year, [o.department_code for o in summary.outcomes
                                                               if o.status in pl.RENDERED], plan.run_id)

@@ -46,9 +46,8 @@ from tasks.report.narrative import (
     narrative_file,
     narrative_index,
 )
-from tasks.report.projects import check_project_inputs, district_markdown, load_project_profile
+from tasks.report.projects import check_project_inputs, district_markdown, load_project_profile, summed
 from tasks.report.render import QualityNote, report_dir, set_aside
-from tasks.report.rollup import projects_of
 from tasks.report.score import load_profile
 from tasks.report.stamp import write_stamp
 from tasks.report.targets import check_sources
@@ -156,19 +155,14 @@ def check_targets(settings: Settings, targets: pd.DataFrame, project_targets: pd
     return problems
 
 
-@task(name="projects", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 2, 4],
-      retry_condition_fn=dropped_connection)
-def sum_up_projects(settings: Settings, year: int, departments: list[str]) -> list[str]:
-    """The rendered departments' projects summed up for the run's artifact (as the roll-up does): by grade,
-    by 执行率 band, by the reviewer's checks, and every project not assessed, named. Empty without projects."""
-    if not departments:
-        return []
-    engine = engine_for(settings, read_only=True)
-    try:
-        with engine.connect() as conn:
-            found = projects_of(conn, settings, year, departments)
-    finally:
-        engine.dispose()
+@task(name="projects", cache_policy=NO_CACHE)
+def sum_up_projects(done: list[Rendered]) -> list[str]:
+    """The rendered departments' projects summed up for the run's artifact, as the roll-up sums them
+    (:func:`tasks.report.rollup.projects_of`): by grade, by 执行率 band, by the reviewer's checks, and every project
+    not assessed, named; from what each render counted (``Rendered.district``), not read again. Empty without
+    projects."""
+    found = summed([r.district for r in sorted(done, key=lambda r: r.department)
+                    if r.error is None and r.district is not None])
     return district_markdown(found, "##") if found is not None else []
 
 

@@ -30,7 +30,15 @@ from tasks.report.narrative import (
 )
 from tasks.report.narrative_form import FormFigure, write_form
 from tasks.report.project_form import write_project_forms
-from tasks.report.projects import forms_of, in_one_line, load_project_profile, summary_table
+from tasks.report.projects import (
+    DistrictProjects,
+    ProjectForm,
+    district_projects,
+    forms_of,
+    in_one_line,
+    load_project_profile,
+    summary_table,
+)
 from tasks.report.provenance import provenance
 from tasks.report.render import (
     QualityNote,
@@ -244,6 +252,7 @@ class Rendered:
     score: Score | None
     error: str | None = None
     projects: str = ""  # its projects' 自评 in one line (tasks.report.projects.in_one_line)
+    district: DistrictProjects | None = None  # its projects counted for the district (a closed year's), or None
 
 
 def prepare_worker() -> None:
@@ -299,7 +308,19 @@ def _render_one(keys: Keys, conn: sa.Connection, settings: Settings, department:
     return Rendered(department, paths, data.missing, Score(
         department, year, card.total, card.grade, card.computed_grade, card.overridden, digest,
         data.missing, [(n.rule_id, n.label, n.failing_rows, n.example) for n in data.quality_notes]),
-        projects=in_one_line(data.projects))
+        projects=in_one_line(data.projects), district=_counted(keys, settings, department, data.projects))
+
+
+def _counted(keys: Keys, settings: Settings, department: str, shown: list[ProjectForm]) -> DistrictProjects | None:
+    """A closed year's projects of ``department`` counted as the roll-up counts them
+    (:func:`tasks.report.rollup.projects_of`): the forms its report shows, or, when the report's configuration
+    leaves them out, the same forms made for the count. None for an open year (its projects have their 双监控)."""
+    if not keys.closed(department):
+        return None
+    profile = load_project_profile(settings.project_profile)
+    forms = shown or forms_of(keys, profile, department)
+    names = {department: str(keys.department(department)["department_name"])}
+    return district_projects({department: forms}, profile, names)
 
 
 def render_department(engine: sa.Engine, settings: Settings, department: str, year: int,

@@ -369,11 +369,10 @@ def check_project_inputs(targets: pd.DataFrame, actuals: pd.DataFrame, profile: 
     natures: dict[tuple[str, str, str], tuple[str, Any, str]] = {}
     weights: dict[tuple[Any, Any], tuple[Decimal, int, int, str]] = {}  # by project: Σ 分值, first and last row, file
     for r in targets.to_dict("records"):
-        key = (r["department_code"], r["project_code"])
-        if not (pd.isna(key[0]) or pd.isna(key[1])):
-            total, first, last, source = weights.get(key, (Decimal(0), int(r["_row"]), int(r["_row"]), str(r["_source"])))
-            weights[key] = (total + Decimal(str(r["weight"])), min(first, int(r["_row"])), max(last, int(r["_row"])),
-                            source)
+        key, row = (r["department_code"], r["project_code"]), int(r["_row"])
+        if not (pd.isna(key[0]) or pd.isna(key[1])):  # as a pandas group: a row without its key is in none
+            total, first, last, source = weights.get(key, (Decimal(0), row, row, str(r["_source"])))
+            weights[key] = (total + Decimal(str(r["weight"])), min(first, row), max(last, row), source)
         if not 0 <= float(r["weight"]) <= 100:
             problems.append(Problem(
                 "finance", str(r["_source"]), both(f"项目 {r['project_code']}「{r['indicator']}」的分值 "
@@ -567,6 +566,22 @@ def district_projects(forms: dict[str, list[ProjectForm]], profile: ProjectProfi
     missing = [(names.get(f.department_code, f.department_code), f.project_code, f.project_name, status_of(f))
                for f in every if not f.assessed]
     return DistrictProjects(grades, bands, findings, missing, len(every))
+
+
+def summed(parts: list[DistrictProjects]) -> DistrictProjects | None:
+    """Departments' :func:`district_projects`, each of one department, as one for all of them (``parts`` in the
+    order of their department codes, as :func:`district_projects` orders them): counts added by grade, band and
+    check (a check counts projects, each of one department), the projects not assessed one after another. None
+    when no part holds a project. Every part is of the same profile (the same grades, bands and checks)."""
+    parts = [d for d in parts if d.total]
+    if not parts:
+        return None
+    first = parts[0]
+    return DistrictProjects(
+        [(g, sum(d.grades[i][1] for d in parts)) for i, (g, _) in enumerate(first.grades)],
+        [(b, sum(d.bands[i][1] for d in parts)) for i, (b, _) in enumerate(first.bands)],
+        [(c, label, sum(d.findings[i][2] for d in parts)) for i, (c, label, _) in enumerate(first.findings)],
+        [m for d in parts for m in d.missing], sum(d.total for d in parts))
 
 
 def district_markdown(d: DistrictProjects, heading: str = "##") -> list[str]:

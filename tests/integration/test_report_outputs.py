@@ -449,3 +449,19 @@ def test_the_run_artifact_carries_the_projects(run_dir):
     assert "10 个项目：已自评 2，草稿 8；审核提示 5 条" in row and "项目自评表" in row
     projects = artifact.split("## 项目支出绩效自评情况", 1)[1]
     assert "共 47 个项目，已自评 2 个，未自评 45 个。" in projects and "| 良 | 2 |" in projects
+    # what the renders counted, summed, is what the roll-up reads from the warehouse, line for line
+    from tasks.report.projects import district_markdown
+    from tasks.report.rollup import projects_of
+    from tasks.resources import engine_for
+    from tasks.settings import Settings
+
+    settings = Settings().with_overrides(warehouse_url=f"duckdb:///{run_dir}/wh.duckdb")
+    engine = engine_for(settings, read_only=True)
+    try:
+        with engine.connect() as conn:
+            found = projects_of(conn, settings, 2022, ["440103-KGXJ", SWJ, "440103-WTJ"])
+    finally:
+        engine.dispose()
+    assert found is not None
+    expected = "\n".join(district_markdown(found, "##")).split("## 项目支出绩效自评情况", 1)[1].strip()
+    assert projects.strip().startswith(expected), (projects, expected)

@@ -289,3 +289,16 @@ def test_a_row_is_as_tall_as_its_longest_wrapped_text_with_cjk_two_units_wide():
         assert row_height(row, COLUMN_WIDTHS) == by_hand(row), text
     assert row_height([Cell("汉" * 5)], COLUMN_WIDTHS) == 30.0  # 10 units in a column of 10 (8.5 usable): 2 lines
     assert row_height([Cell("a" * 8)], COLUMN_WIDTHS) == 15.0
+
+
+def test_departments_counted_apart_sum_to_the_district():
+    from tasks.report.projects import DistrictProjects, summed
+
+    a = DistrictProjects([("优", 1), ("良", 0)], [("≥90%", 1)], [("PJC-001", "偏低", 1)],
+                         [("甲", "P1", "一", "草稿")], 2)
+    b = DistrictProjects([("优", 2), ("良", 3)], [("≥90%", 4)], [("PJC-001", "偏低", 0)],
+                         [("乙", "P9", "九", "未报送")], 5)
+    empty = DistrictProjects([("优", 0), ("良", 0)], [("≥90%", 0)], [("PJC-001", "偏低", 0)], [], 0)
+    assert summed([a, empty, b]) == DistrictProjects([("优", 3), ("良", 3)], [("≥90%", 5)], [("PJC-001", "偏低", 1)],
+                                                     [("甲", "P1", "一", "草稿"), ("乙", "P9", "九", "未报送")], 7)
+    assert summed([empty]) is None and summed([]) is None
