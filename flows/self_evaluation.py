@@ -107,7 +107,7 @@ def self_evaluation(
                 promoted = promote(settings, db, plan, intake, verdict.accepted)
             clock.lap("promote")
             notes = {code: [QualityNote(*n) for n in found] for code, found in verdict.notes().items()}
-            done = render_all(settings, year, verdict.accepted, notes, workers)
+            done = render_all(settings, year, verdict.accepted, notes, workers, promoted.projects())
             publish_scores(settings, year, [r for r in done if r.error is None], plan.fingerprints)
             rendered = pl.rendered_outcomes(plan, done, verdict.decisions, promoted.rows)
             clock.lap("render")

@@ -113,6 +113,7 @@ class ReportsNotRendered(Exception):
 
 # The outcomes whose department-year has a report in the warehouse's mart_score as of this run.
 RENDERED = ("loaded", "draft", "skipped")
+REPORT_IN_FORMS = 3  # a department's report renders in about the time of three project forms (bench_city's profile)
 
 
 @dataclass
@@ -471,12 +472,33 @@ def configured(settings: Settings, *, output_dir: str | None = None, review: boo
     return out
 
 
-def chunks(keys: list[str], parts: int) -> list[list[str]]:
-    """``keys`` cut into at most ``parts`` runs of about equal length, in order (a render task each)."""
+def chunks(keys: list[str], parts: int, work: dict[str, int] | None = None) -> list[list[str]]:
+    """``keys`` cut into at most ``parts`` runs, in order (a render task each): of about equal length; or, with
+    ``work`` (each key's cost in any unit; a key not in it costs 1), of about equal work, each run ending at the
+    key that takes it past its share (a run holds one key at least)."""
     if not keys:
         return []
-    size = -(-len(keys) // max(1, parts))
-    return [keys[i: i + size] for i in range(0, len(keys), size)]
+    parts = max(1, min(parts, len(keys)))
+    if work is None:
+        size = -(-len(keys) // parts)
+        return [keys[i: i + size] for i in range(0, len(keys), size)]
+    costs = [max(0, work.get(k, 1)) for k in keys]
+    out: list[list[str]] = []
+    total, start, done = sum(costs), 0, 0
+    for i, cost in enumerate(costs):
+        done += cost
+        left = len(keys) - i - 1  # the keys after this one; each later run needs one
+        if len(out) < parts - 1 and (done * parts >= total * (len(out) + 1) or left == parts - 1 - len(out)):
+            out.append(keys[start: i + 1])
+            start = i + 1
+    out.append(keys[start:])
+    return [run for run in out if run]
+
+
+def render_work(projects: dict[str, int]) -> dict[str, int]:
+    """A department's render cost for :func:`chunks`, in project forms: its report (its formats, charts and
+    provenance) costs about three forms' XLSX and HTML, and each project one (``projects``: its 项目 count)."""
+    return {code: REPORT_IN_FORMS + n for code, n in projects.items()}
 
 
 def render_in_processes(departments: int, parts: int, from_departments: int, dask: bool, server: bool) -> bool:

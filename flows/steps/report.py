@@ -20,7 +20,14 @@ from prefect.task_runners import ProcessPoolTaskRunner
 from tasks import glossary as gl
 from tasks.artifacts import publish_monitoring
 from tasks.domain import today
-from tasks.pipeline import DepartmentOutcome, MonitoringSummary, chunks, render_in_processes, report_notes
+from tasks.pipeline import (
+    DepartmentOutcome,
+    MonitoringSummary,
+    chunks,
+    render_in_processes,
+    render_work,
+    report_notes,
+)
 from tasks.quality.alerts import deliver
 from tasks.quality.rules import load_rules
 from tasks.report.build import Rendered, money_figures, notes_rendered, prepare_worker, render_keys
@@ -246,13 +253,14 @@ def render_workers(settings: Settings, planned: list[str]) -> Iterator[RenderWor
 
 
 def render_all(settings: Settings, year: int, departments: list[str], notes: dict[str, list[QualityNote]],
-               workers: RenderWorkers | None = None) -> list[Rendered]:
-    """Every accepted key's report, cut into ``render_workers`` parts, a render task each: the first in the run's
-    own process and the others in ``workers``' processes (:func:`render_workers`), a core each, when
+               workers: RenderWorkers | None = None, projects: dict[str, int] | None = None) -> list[Rendered]:
+    """Every accepted key's report, cut into ``render_workers`` parts of about equal work (a report, and each of its
+    ``projects``' forms: :func:`tasks.pipeline.render_work`), a render task each: the first in the run's own process
+    and the others in ``workers``' processes (:func:`render_workers`), a core each, when
     :func:`tasks.pipeline.render_in_processes` says so for the departments accepted; otherwise all on the flow's
     task runner (threads, or Dask workers). The worker processes begin to close once every part is in. Returns what
     each department's render gave, in order."""
-    parts = chunks(departments, settings.render_workers)
+    parts = chunks(departments, settings.render_workers, render_work(projects) if projects is not None else None)
     try:
         if workers is not None and _in_processes(settings, len(departments), len(parts)):
             # Prefect types the runner's map as futures of futures; its items are the tasks' futures

@@ -34,7 +34,7 @@ from tasks.report.keyed import Keys
 from tasks.report.rectification import row_problems
 from tasks.report.score import METHOD_SIGN, NATURE_METHOD, Indicator, Profile, grade_of, score_one
 from tasks.report.tables import Table
-from tasks.report.targets import bare, in_unit, number, target_unit
+from tasks.report.targets import bare, in_unit, number, rows_of, target_unit
 from tasks.sources.errors import Problem
 from tasks.warehouse.queries import FundsRow, ProjectTargetRow, RectificationRow
 from tasks.yamlfile import read_config
@@ -368,7 +368,7 @@ def check_project_inputs(targets: pd.DataFrame, actuals: pd.DataFrame, profile: 
     expected = profile.indicator_total
     natures: dict[tuple[str, str, str], tuple[str, Any, str]] = {}
     weights: dict[tuple[Any, Any], tuple[Decimal, int, int, str]] = {}  # by project: Σ 分值, first and last row, file
-    for r in targets.to_dict("records"):
+    for r in rows_of(targets):
         key, row = (r["department_code"], r["project_code"]), int(r["_row"])
         if not (pd.isna(key[0]) or pd.isna(key[1])):  # as a pandas group: a row without its key is in none
             total, first, last, source = weights.get(key, (Decimal(0), row, row, str(r["_source"])))
@@ -406,7 +406,7 @@ def check_project_inputs(targets: pd.DataFrame, actuals: pd.DataFrame, profile: 
                               f"分值 adding up to {_plain(expected)} per project (profile {profile.name})"),
                 department=str(code)))
     problems[:0] = sums
-    for r in actuals.to_dict("records"):
+    for r in rows_of(actuals):
         nature, weight, unit = natures.get(
             (str(r["department_code"]), str(r["project_code"]), str(r["indicator"])), ("", None, ""))
         text = "" if r.get("actual") is None or pd.isna(r.get("actual")) else str(r["actual"]).strip()
@@ -436,7 +436,7 @@ def check_project_inputs(targets: pd.DataFrame, actuals: pd.DataFrame, profile: 
                 department=str(r["department_code"])))
     if profile.mode != "band":
         return problems
-    for r in actuals.to_dict("records"):
+    for r in rows_of(actuals):
         score = r.get("score")
         if score is None or pd.isna(score):
             continue

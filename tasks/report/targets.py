@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from decimal import Decimal
+from typing import Any
 
 import pandas as pd
 
@@ -31,6 +32,22 @@ NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?%?")
 SIGN = re.compile(r"^(≥|≤|≧|≦|>=|<=|>|<|=)")
 GROUPED = re.compile(r"[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?%?")  # commas grouping thousands: 1,200
 PERCENT = "%"
+
+
+def rows_of(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """``frame.to_dict("records")``, the same Python values (ints, floats, text, ``Timestamp``; NaN where the frame
+    holds NaN, None where a nullable column holds ``pd.NA``), read a column at a time: pandas builds each record a
+    cell at a time, ~1 s for the 140,000 staged project rows of 600 departments."""
+    columns = [str(c) for c in frame.columns]
+    cells = zip(*(_values(frame[c]) for c in frame.columns), strict=True)  # every column as long as the frame
+    return [dict(zip(columns, values, strict=True)) for values in cells]
+
+
+def _values(column: pd.Series) -> list[Any]:
+    values = column.tolist()
+    if isinstance(column.dtype, pd.api.extensions.ExtensionDtype) and column.hasnans:
+        return [None if v is pd.NA else v for v in values]
+    return values
 
 
 def number(text: str | None, unit: str | None = None, signed: bool = False) -> Decimal | None:
@@ -173,7 +190,7 @@ def check_sources(targets: pd.DataFrame, registry: Registry, profile: Profile | 
     ``_row``); ``money``: the metrics that are amounts in 分. Returns one problem per bad row (or
     department, for the sum), naming the file, row and column."""
     problems = _sum_problems(targets, profile)
-    for row in targets.to_dict("records"):
+    for row in rows_of(targets):
         source = str(row["actual_source"])
         if source == REPORTED:
             continue

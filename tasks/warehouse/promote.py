@@ -75,6 +75,10 @@ class Promotion:
     rows: dict[str, dict[str, int]]
     replaced: tuple[str, ...]
 
+    def projects(self) -> dict[str, int]:
+        """Each key's projects (``dim_project`` rows) as promoted."""
+        return {code: counts.get(s.dim_project.name, 0) for code, counts in self.rows.items()}
+
 
 def content_digest(files: dict[str, str]) -> str:
     """One hash over a source's files' content hashes, whatever their names (a moved landing zone is the

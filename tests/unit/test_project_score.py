@@ -302,3 +302,32 @@ def test_departments_counted_apart_sum_to_the_district():
     assert summed([a, empty, b]) == DistrictProjects([("优", 3), ("良", 3)], [("≥90%", 5)], [("PJC-001", "偏低", 1)],
                                                      [("甲", "P1", "一", "草稿"), ("乙", "P9", "九", "未报送")], 7)
     assert summed([empty]) is None and summed([]) is None
+
+
+def test_rows_of_a_staged_frame_are_its_records_value_for_value():
+    import math
+
+    import numpy as np
+
+    from tasks.report.targets import rows_of
+
+    frame = pd.DataFrame({
+        "department_code": pd.Series(["D1", None, "D3"], dtype="str"),
+        "_row": pd.array([2, None, 4], dtype="Int64"),
+        "weight": np.array([10.5, np.nan, 3.0]),
+        "count": np.array([1, 2, 3], dtype="int64"),
+        "when": np.array(["2022-01-01", "2022-06-30", "NaT"], dtype="datetime64[s]"),
+        "score": pd.Series([D("1.5"), None, D("2")], dtype=object),
+    })
+
+    def same(a: object, b: object) -> bool:
+        if isinstance(a, float) and math.isnan(a):
+            return isinstance(b, float) and math.isnan(b)
+        return type(a) is type(b) and (a is b or a == b)
+
+    got, expected = rows_of(frame), frame.to_dict("records")
+    assert len(got) == len(expected) == 3
+    for mine, theirs in zip(got, expected, strict=True):
+        assert list(mine) == list(theirs)
+        assert all(same(mine[k], theirs[k]) for k in theirs), (mine, theirs)
+    assert rows_of(frame.iloc[:0]) == []

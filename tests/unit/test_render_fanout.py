@@ -31,6 +31,29 @@ def test_chunks_cut_the_keys_in_order_into_at_most_the_parts_asked():
     assert [k for part in chunks(keys, 5) for k in part] == keys
 
 
+def test_chunks_by_work_give_each_part_about_its_share_in_order():
+    from tasks.pipeline import render_work
+
+    keys = [f"D{i:02d}" for i in range(8)]
+    big_first = dict(zip(keys, (40, 40, 5, 5, 5, 5, 5, 5), strict=True))  # by count, the first part did 90 of 110
+    parts = chunks(keys, 2, big_first)
+    assert parts == [keys[:2], keys[2:]]  # 80 against 30: the cut after the key that passes half (55)
+    assert [k for part in chunks(keys, 3, big_first) for k in part] == keys
+    assert chunks(keys, 3, big_first) == [keys[:1], keys[1:2], keys[2:]]
+    assert chunks(keys, 2, {}) == chunks(keys, 2)  # no costs known: by count
+    assert chunks(keys[:2], 5, big_first) == [keys[:1], keys[1:2]]  # never more parts than keys
+    assert chunks(keys, 4, dict.fromkeys(keys, 0)) == [keys[:1], keys[1:2], keys[2:3], keys[3:]]  # none empty
+    heavy_last = dict(zip(keys, (1, 1, 1, 1, 1, 1, 1, 100), strict=True))
+    assert chunks(keys, 2, heavy_last) == [keys[:7], keys[7:]]  # the last part holds one key at least
+    # 600 departments of the synthetic city's spread of projects: the parts' work within one department's
+    spread = {f"D{i:03d}": (i * 7919) % 40 for i in range(600)}
+    work = render_work(spread)
+    halves = chunks(list(spread), 2, work)
+    sums = [sum(work[k] for k in part) for part in halves]
+    assert abs(sums[0] - sums[1]) <= 2 * max(work.values()) and sum(sums) == sum(work.values())
+    assert render_work({"D": 5}) == {"D": 8}  # the report (about three forms) and its five forms
+
+
 class _Done:
     def __init__(self, value=None, error=None):
         self.value, self.error = value, error
