@@ -258,8 +258,8 @@ def render_all(settings: Settings, year: int, departments: list[str], notes: dic
     ``projects``' forms: :func:`tasks.pipeline.render_work`), a render task each: the first in the run's own process
     and the others in ``workers``' processes (:func:`render_workers`), a core each, when
     :func:`tasks.pipeline.render_in_processes` says so for the departments accepted; otherwise all on the flow's
-    task runner (threads, or Dask workers). The worker processes begin to close once every part is in. Returns what
-    each department's render gave, in order."""
+    task runner (threads, or Dask workers). The worker processes begin to close once their parts are in. Returns
+    what each department's render gave, in order."""
     parts = chunks(departments, settings.render_workers, render_work(projects) if projects is not None else None)
     try:
         if workers is not None and _in_processes(settings, len(departments), len(parts)):
@@ -268,6 +268,9 @@ def render_all(settings: Settings, year: int, departments: list[str], notes: dic
                 "settings": unmapped(settings), "year": unmapped(year), "departments": parts[1:],
                 "notes": unmapped(notes)}))
             here = render_reports.submit(settings, year, parts[0], notes)
+            for future in elsewhere:  # their parts in, the workers exit while this process may still render
+                future.wait()
+            workers.close_soon()
             return gathered(parts, [here, *elsewhere])
         return gathered(parts, list(render_reports.map(unmapped(settings), year, parts, unmapped(notes))))
     finally:
