@@ -91,9 +91,9 @@ class FileSource:
         if not first.parent.is_dir():
             return []
         stem = first.stem.lower()
-        found = [p for p in first.parent.iterdir()
-                 if p.suffix.lower() in READERS and p.is_file()
-                 and (p.stem.lower() == stem or is_copy_of(p.stem.lower(), stem))]
+        found = [p for p in first.parent.iterdir()  # the names first: a file's status is asked of its forms only
+                 if p.suffix.lower() in READERS and (p.stem.lower() == stem or is_copy_of(p.stem.lower(), stem))
+                 and p.is_file()]
         order = list(READERS)
         return sorted(found, key=lambda p: (p.stem.lower() != stem, order.index(p.suffix.lower()), p.name))
 
