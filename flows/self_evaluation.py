@@ -108,7 +108,7 @@ def self_evaluation(
             clock.lap("promote")
             notes = {code: [QualityNote(*n) for n in found] for code, found in verdict.notes().items()}
             done = render_all(settings, year, verdict.accepted, notes, workers, promoted.projects())
-            publish_scores(settings, year, [r for r in done if r.error is None], plan.fingerprints)
+            publish_scores(settings, year, as_is([r for r in done if r.error is None]), plan.fingerprints)
             rendered = pl.rendered_outcomes(plan, done, verdict.decisions, promoted.rows)
             clock.lap("render")
         summary = pl.RunSummary(year, plan.run_id, pl.outcomes(plan, intake, verdict.decisions, rendered),
@@ -119,7 +119,7 @@ def self_evaluation(
                                                               if o.status in pl.RENDERED], plan.run_id)
             clock.lap("review")
         summary.monitoring = monitor_year(settings, year, plan.run_id)  # an open year: 支付进度 against 序时进度
-        clock.lap("monitor")
+    clock.lap("monitor")  # with the render workers' exit, if the run had to wait for it
     return finish(settings, summary, clock)
 
 

@@ -372,6 +372,11 @@ class Plan:
         if self.progress is not None:
             self.progress.advance(f"{code} {gl.status(status)}")
 
+    def shown(self) -> None:
+        """The run's progress artifact brought to what is done (after a burst of :meth:`advance`)."""
+        if self.progress is not None:
+            self.progress.flush()
+
 
 @dataclass
 class Intake:
@@ -473,16 +478,13 @@ def configured(settings: Settings, *, output_dir: str | None = None, review: boo
 
 
 def chunks(keys: list[str], parts: int, work: dict[str, int] | None = None) -> list[list[str]]:
-    """``keys`` cut into at most ``parts`` runs, in order (a render task each): of about equal length; or, with
-    ``work`` (each key's cost in any unit; a key not in it costs 1), of about equal work, each run ending at the
-    key that takes it past its share (a run holds one key at least)."""
+    """``keys`` cut into ``min(parts, len(keys))`` runs, in order (a render task each), of about equal work: each
+    key costs ``work[key]`` in any unit (1 when not given, so that without ``work`` the runs are of about equal
+    length), and each run ends at the key that takes it past its share; every run holds one key at least."""
     if not keys:
         return []
     parts = max(1, min(parts, len(keys)))
-    if work is None:
-        size = -(-len(keys) // parts)
-        return [keys[i: i + size] for i in range(0, len(keys), size)]
-    costs = [max(0, work.get(k, 1)) for k in keys]
+    costs = [max(0, (work or {}).get(k, 1)) for k in keys]
     out: list[list[str]] = []
     total, start, done = sum(costs), 0, 0
     for i, cost in enumerate(costs):
@@ -492,7 +494,7 @@ def chunks(keys: list[str], parts: int, work: dict[str, int] | None = None) -> l
             out.append(keys[start: i + 1])
             start = i + 1
     out.append(keys[start:])
-    return [run for run in out if run]
+    return out
 
 
 def render_work(projects: dict[str, int]) -> dict[str, int]:

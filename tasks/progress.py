@@ -25,7 +25,8 @@ class RunProgress:
     listeners told of every department.
 
     A district's departments often finish together (the renders end by parts: sixty at once), and each update is a
-    call to the server (~10 ms): a burst moves the artifact once, at its end, not once a department."""
+    call to the server (~10 ms): a burst moves the artifact at its first department and, when its caller says it
+    is over (:meth:`flush`), once more; the last department always shows 100 %."""
 
     def __init__(self, total: int, description: str, every: float = 1.0,
                  clock: Callable[[], float] = time.monotonic):
@@ -45,17 +46,27 @@ class RunProgress:
     def advance(self, label: str) -> None:
         self.done += 1
         percent = 100 * self.done // max(self.total, 1)
-        now = self.clock()
-        due = percent > self.shown and now - self.shown_at >= self.every
-        if self.artifact is not None and (due or self.done == self.total):
-            self.shown, self.shown_at = percent, now
-            try:
-                from prefect.artifacts import update_progress_artifact
-
-                update_progress_artifact(self.artifact, progress=100.0 * self.done / max(self.total, 1))
-            except Exception as exc:
-                log.debug("progress artifact not updated: %s", exc)
+        if percent > self.shown and (self.clock() - self.shown_at >= self.every or self.done == self.total):
+            self._show(percent)
         self._notify(label)
+
+    def flush(self) -> None:
+        """The artifact moved to what is done, if it shows less (the end of a burst, which :meth:`advance` showed
+        at its first department only)."""
+        percent = 100 * self.done // max(self.total, 1)
+        if percent > self.shown:
+            self._show(percent)
+
+    def _show(self, percent: int) -> None:
+        self.shown, self.shown_at = percent, self.clock()
+        if self.artifact is None:
+            return
+        try:
+            from prefect.artifacts import update_progress_artifact
+
+            update_progress_artifact(self.artifact, progress=100.0 * self.done / max(self.total, 1))
+        except Exception as exc:
+            log.debug("progress artifact not updated: %s", exc)
 
     def _notify(self, label: str) -> None:
         for listener in list(_listeners):

@@ -209,20 +209,29 @@ class RenderWorkers:
     def __init__(self, runner: ProcessPoolTaskRunner):
         self.runner = runner
         self._closing: threading.Thread | None = None
+        self._failed: list[BaseException] = []
 
     def close_soon(self) -> None:
         """Begin closing the pool in a thread of its own (idempotent); nothing may be submitted to it after."""
         if self._closing is None:
-            self._closing = threading.Thread(target=self.runner.__exit__, args=(None, None, None),
-                                             name="selfeval-render-workers-exit", daemon=True)
+            self._closing = threading.Thread(target=self._exit, name="selfeval-render-workers-exit", daemon=True)
             self._closing.start()
 
     def close(self) -> None:
-        """The pool closed and its processes gone: waits for :meth:`close_soon`'s thread, or closes it now."""
+        """The pool closed and its processes gone: waits for :meth:`close_soon`'s thread, or closes it now. Raises
+        what closing it raised, as closing it here would have."""
         if self._closing is None:
             self.runner.__exit__(None, None, None)
-        else:
-            self._closing.join()
+            return
+        self._closing.join()
+        if self._failed:
+            raise self._failed[0]
+
+    def _exit(self) -> None:
+        try:
+            self.runner.__exit__(None, None, None)
+        except BaseException as exc:  # kept for close(), on the run's own thread
+            self._failed.append(exc)
 
 
 @contextlib.contextmanager

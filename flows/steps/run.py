@@ -72,6 +72,7 @@ def plan_run(settings: Settings, year: int, departments: list[str] | None, reren
     for code, last_run in skipped.items():
         log.info("%s %s 未变化，未重算（skipped: inputs and code unchanged since run %s）", code, year, last_run)
         plan.advance(code, "skipped")
+    plan.shown()
     return plan
 
 
@@ -83,6 +84,7 @@ def extract(settings: Settings, plan: pl.Plan, db: RunDatabase) -> pl.Intake:
     finance = extract_finance(settings, year, todo, db.append)
     for code in finance.no_data:  # nothing delivered for the year yet: not refused
         plan.advance(code, "no data yet")
+    plan.shown()
     intake = pl.Intake(plan.departments, finance, extract_statistics(settings), extract_registry(settings))
     codes = [c for c in todo if c not in finance.no_data]
     intake.problems = pl.input_problems(codes, *intake.extracted)
@@ -125,6 +127,7 @@ def gate(settings: Settings, plan: pl.Plan, intake: pl.Intake, db: RunDatabase) 
         for rule_id, label, failing, example in decision.notes:
             if rule_id != "INPUT":  # input warnings are logged above
                 log.warning("%s %s: %s %s：%s 行不符；%s", code, plan.year, rule_id, label, failing, example)
+    plan.shown()
     return pl.Verdict(decisions, report.data_docs, page)
 
 

@@ -203,7 +203,12 @@ def defer_scipy_stats() -> bool:
     library's :class:`importlib.util.LazyLoader` and set on ``scipy``, so that ``from scipy import stats`` finds it
     without the import machinery (which would load it); any attribute read loads the real module, so a rule that
     needs scipy's statistics still gets them. Nothing is done when scipy.stats is already imported or scipy is
-    absent. ``tests/unit/test_gate_import.py`` checks both sides in a fresh interpreter."""
+    absent. ``tests/unit/test_gate_import.py`` checks both sides in a fresh interpreter.
+
+    What to know: on Python 3.11 the first use must not race another thread's (the standard library's lazy module
+    is made thread-safe from 3.12 on); no code of the project uses scipy.stats, and GX's validations here never
+    do. Whatever reads every module's attributes (``inspect.getmodule``'s search, pickle's ``whichmodule``) loads
+    it, which costs the time again and nothing else; an error in scipy.stats shows at that first use."""
     if "scipy.stats" in sys.modules:
         return False
     try:

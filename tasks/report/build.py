@@ -33,7 +33,7 @@ from tasks.report.project_form import write_project_forms
 from tasks.report.projects import (
     DistrictProjects,
     ProjectForm,
-    district_projects,
+    counted,
     forms_of,
     in_one_line,
     load_project_profile,
@@ -312,15 +312,10 @@ def _render_one(keys: Keys, conn: sa.Connection, settings: Settings, department:
 
 
 def _counted(keys: Keys, settings: Settings, department: str, shown: list[ProjectForm]) -> DistrictProjects | None:
-    """A closed year's projects of ``department`` counted as the roll-up counts them
-    (:func:`tasks.report.rollup.projects_of`): the forms its report shows, or, when the report's configuration
-    leaves them out, the same forms made for the count. None for an open year (its projects have their 双监控)."""
-    if not keys.closed(department):
-        return None
-    profile = load_project_profile(settings.project_profile)
-    forms = shown or forms_of(keys, profile, department)
-    names = {department: str(keys.department(department)["department_name"])}
-    return district_projects({department: forms}, profile, names)
+    """The department's projects counted as the roll-up counts them (:func:`tasks.report.projects.counted`): from
+    the forms its report shows; made for the count when the report's configuration leaves them out."""
+    forms = shown if shown or load_options(settings.report_config).get("projects", True) else None
+    return counted(keys, load_project_profile(settings.project_profile), department, forms)
 
 
 def render_department(engine: sa.Engine, settings: Settings, department: str, year: int,

@@ -568,6 +568,19 @@ def district_projects(forms: dict[str, list[ProjectForm]], profile: ProjectProfi
     return DistrictProjects(grades, bands, findings, missing, len(every))
 
 
+def counted(keys: Keys, profile: ProjectProfile, department: str,
+            forms: list[ProjectForm] | None = None) -> DistrictProjects | None:
+    """A department-year's projects counted for the district (:func:`district_projects` of its forms alone,
+    ``forms`` when already made, else :func:`forms_of`), when its year is closed (a 决算总表 loaded); None for an
+    open year, whose projects have their 双监控 instead. :func:`summed` adds departments' counts up: the roll-up
+    and the run's artifact both count this way."""
+    if not keys.closed(department):
+        return None
+    made = forms if forms is not None else forms_of(keys, profile, department)
+    names = {department: str(keys.department(department)["department_name"])}
+    return district_projects({department: made}, profile, names)
+
+
 def summed(parts: list[DistrictProjects]) -> DistrictProjects | None:
     """Departments' :func:`district_projects`, each of one department, as one for all of them (``parts`` in the
     order of their department codes, as :func:`district_projects` orders them): counts added by grade, band and

@@ -19,7 +19,7 @@ from tasks.report.dual import DualForm, district_followup, district_lights, dual
 from tasks.report.dual import summary_markdown as dual_summary
 from tasks.report.keyed import Keys
 from tasks.report.lights import load_lights
-from tasks.report.projects import DistrictProjects, district_markdown, district_projects, forms_of, load_project_profile
+from tasks.report.projects import DistrictProjects, counted, district_markdown, load_project_profile, summed
 from tasks.report.render import _environment
 from tasks.report.review import LABELS, decision_text, review_status, when
 from tasks.settings import TEMPLATES_DIR, Settings
@@ -196,10 +196,7 @@ def projects_of(conn: sa.Connection, settings: Settings, year: int,
         return None
     keys = Keys(conn, load_registry(settings.metrics_registry), year, departments)
     profile = load_project_profile(settings.project_profile)
-    forms = {code: forms_of(keys, profile, code) for code in departments}
-    if not any(forms.values()):
-        return None
-    return district_projects(forms, profile, {c: str(keys.department(c)["department_name"]) for c in departments})
+    return summed([c for c in (counted(keys, profile, code) for code in sorted(departments)) if c is not None])
 
 
 def _monitoring_context(m: mon.Monitoring | None) -> dict[str, object]:

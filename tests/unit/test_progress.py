@@ -47,3 +47,25 @@ def test_departments_done_together_move_it_once_to_100(monkeypatch, total):
 def test_a_slow_run_is_shown_at_most_once_a_second(monkeypatch):
     sent, _ = _advanced(monkeypatch, 60, 0.25)  # 15 s in all
     assert len(sent) == 15 and sent[-1] == 100.0 and sent == sorted(sent)
+
+
+def test_a_burst_shows_its_end_when_its_caller_says_it_is_over(monkeypatch):
+    import prefect.artifacts
+
+    from tasks.progress import RunProgress
+
+    sent: list[float] = []
+    monkeypatch.setattr(prefect.artifacts, "create_progress_artifact", lambda **kwargs: uuid.uuid4())
+    monkeypatch.setattr(prefect.artifacts, "update_progress_artifact", lambda artifact, progress: sent.append(progress))
+    now = [0.0]
+    progress = RunProgress(600, "test", clock=lambda: now[0])
+    for i in range(30):  # 30 refused at once, as the gate decides them
+        progress.advance(f"D{i}")
+    assert sent == []  # within the second of the artifact's making
+    progress.flush()
+    assert sent == [5.0]
+    progress.flush()
+    assert sent == [5.0]  # nothing new to show
+    now[0] = 0.5
+    progress.advance("D30")  # 5.16 %: not a new whole percent, and too soon
+    assert sent == [5.0]

@@ -25,7 +25,7 @@ def test_renders_go_to_processes_only_when_they_pay(departments, parts, from_dep
 def test_chunks_cut_the_keys_in_order_into_at_most_the_parts_asked():
     keys = [f"D{i:02d}" for i in range(7)]
     assert chunks(keys, 2) == [keys[:4], keys[4:]]
-    assert chunks(keys, 3) == [keys[:3], keys[3:6], keys[6:]]
+    assert chunks(keys, 3) == [keys[:3], keys[3:5], keys[5:]]  # as many parts as asked, not 3 + 3 + 1
     assert chunks(keys[:1], 2) == [keys[:1]]
     assert chunks([], 2) == []
     assert [k for part in chunks(keys, 5) for k in part] == keys
@@ -40,7 +40,10 @@ def test_chunks_by_work_give_each_part_about_its_share_in_order():
     assert parts == [keys[:2], keys[2:]]  # 80 against 30: the cut after the key that passes half (55)
     assert [k for part in chunks(keys, 3, big_first) for k in part] == keys
     assert chunks(keys, 3, big_first) == [keys[:1], keys[1:2], keys[2:]]
-    assert chunks(keys, 2, {}) == chunks(keys, 2)  # no costs known: by count
+    # exactly the parts asked (the pool is sized by the same count), at most one per key
+    assert [len(chunks(keys[:n], p)) for n in (1, 5, 8) for p in (1, 2, 3, 8)] == [1, 1, 1, 1, 1, 2, 3, 5,
+                                                                                  1, 2, 3, 8]
+    assert [len(chunks(keys[:n], p, big_first)) for n in (5, 8) for p in (2, 3, 8)] == [2, 3, 5, 2, 3, 8]
     assert chunks(keys[:2], 5, big_first) == [keys[:1], keys[1:2]]  # never more parts than keys
     assert chunks(keys, 4, dict.fromkeys(keys, 0)) == [keys[:1], keys[1:2], keys[2:3], keys[3:]]  # none empty
     heavy_last = dict(zip(keys, (1, 1, 1, 1, 1, 1, 1, 100), strict=True))
@@ -52,6 +55,20 @@ def test_chunks_by_work_give_each_part_about_its_share_in_order():
     sums = [sum(work[k] for k in part) for part in halves]
     assert abs(sums[0] - sums[1]) <= 2 * max(work.values()) and sum(sums) == sum(work.values())
     assert render_work({"D": 5}) == {"D": 8}  # the report (about three forms) and its five forms
+
+
+def test_render_workers_closed_beside_the_run_raise_what_closing_raised_when_waited_for():
+    from flows.steps.report import RenderWorkers
+
+    class Runner:
+        def __exit__(self, *args: object) -> None:
+            raise OSError("the pool would not close")
+
+    workers = RenderWorkers(Runner())  # type: ignore[arg-type]
+    workers.close_soon()
+    workers.close_soon()  # once only
+    with pytest.raises(OSError, match="would not close"):
+        workers.close()
 
 
 class _Done:
