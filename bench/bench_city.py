@@ -176,7 +176,7 @@ def main() -> None:
                 points, departments = (int(x) for x in f"{point}:60".split(":")[:2])
                 root, generated = city(points, departments)
                 runs = []
-                for _ in range(args.repeats if points <= SMALL else 1):
+                for _ in range(max(1, args.repeats) if points <= SMALL else 1):
                     work = tmp / f"p{points}-{departments}"
                     shutil.rmtree(work, ignore_errors=True)
                     shutil.copytree(root, work / "zone")
@@ -206,7 +206,7 @@ def main() -> None:
                 print(json.dumps(rows[-1], default=str), flush=True)
                 shutil.rmtree(work)
                 # written after every point, so that a long series that is stopped keeps what it measured
-                write_section("city", render(rows, args.points))
+                write_section("city", render(rows, args.points, max(1, args.repeats)))
                 chart([r for r in rows if r["departments"] == 60])
         finally:
             server.terminate()
@@ -230,11 +230,12 @@ def scratch_database(server_url: str, name: str) -> Iterator[str]:
         admin.dispose()
 
 
-def render(rows: list[dict], points: list[str]) -> str:
+def render(rows: list[dict], points: list[str], repeats: int = 3) -> str:
     lines = [
         "## City scale: the nightly flow against a DuckDB-only floor",
         "",
-        f"Command: `.venv/bin/python -m bench.bench_city --points {' '.join(str(p) for p in points)}`",
+        f"Command: `.venv/bin/python -m bench.bench_city --points {' '.join(str(p) for p in points)}"
+        + (f" --repeats {repeats}" if repeats != 3 else "") + "`",
         "",
         "Synthetic departments (`selfeval synth`: 60, or as the point says), payment lines spread unevenly across "
         "them, each with its 绩效目标 and 绩效自评 (reports final); warehouse DuckDB; reports in Markdown and HTML "
@@ -244,7 +245,8 @@ def render(rows: list[dict], points: list[str]) -> str:
         "the scores). *per 1M rows* is the flow's wall time divided by millions of payment lines (as counted by "
         "the floor). Peak RSS is the flow process's own (each measurement runs in a fresh process). The floor "
         "(`bench/floor.sql`) runs in the same series, on the same files. At points of at most 1M lines the full "
-        "run is measured `--repeats` times (3), each on a fresh copy and warehouse, and the table shows the median "
+        f"run is measured {repeats} times (`--repeats`), each on a fresh copy and warehouse, and the table shows "
+        "the median "
         "run (its stages and RSS); every run's time is listed under the table.",
         "",
         "| target lines | departments | payment lines | flow s | plan | extract | validate | promote | render | "

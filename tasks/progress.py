@@ -20,13 +20,12 @@ def listen(listener: Listener) -> Callable[[], None]:
 
 
 class RunProgress:
-    """A run's progress over ``total`` departments: its Prefect progress artifact moved on at a whole percent at
-    most once every ``every`` seconds (``clock``'s), and to 100 % when the last department is done; the local
-    listeners told of every department.
+    """A run's progress over ``total`` departments: its Prefect progress artifact moved on at a new whole percent
+    when ``every`` seconds (``clock``'s) have passed since it last moved, when its caller says a burst is over
+    (:meth:`flush`), and to 100 % with the last department; the local listeners told of every department.
 
     A district's departments often finish together (the renders end by parts: sixty at once), and each update is a
-    call to the server (~10 ms): a burst moves the artifact at its first department and, when its caller says it
-    is over (:meth:`flush`), once more; the last department always shows 100 %."""
+    call to the server (~10 ms): a burst moves the artifact at most once while it lasts and once when flushed."""
 
     def __init__(self, total: int, description: str, every: float = 1.0,
                  clock: Callable[[], float] = time.monotonic):
@@ -53,7 +52,7 @@ class RunProgress:
     def flush(self) -> None:
         """The artifact moved to what is done, if it shows less (the end of a burst, which :meth:`advance` showed
         at its first department only)."""
-        percent = 100 * self.done // max(self.total, 1)
+        percent = 100 * self.done // self.total if self.total else 100  # nothing to do is done
         if percent > self.shown:
             self._show(percent)
 

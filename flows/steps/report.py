@@ -217,20 +217,20 @@ class RenderWorkers:
             self._closing = threading.Thread(target=self._exit, name="selfeval-render-workers-exit", daemon=True)
             self._closing.start()
 
-    def close(self) -> None:
-        """The pool closed and its processes gone: waits for :meth:`close_soon`'s thread, or closes it now. Raises
-        what closing it raised, as closing it here would have."""
+    def close(self) -> BaseException | None:
+        """The pool closed and its processes gone: waits for :meth:`close_soon`'s thread, or closes it now. Returns
+        what closing it raised (None when it closed): the renders are in and published by then, so a pool that
+        would not close is the operator's to hear of, not a reason to lose the run's artifact and record."""
         if self._closing is None:
-            self.runner.__exit__(None, None, None)
-            return
-        self._closing.join()
-        if self._failed:
-            raise self._failed[0]
+            self._exit()
+        else:
+            self._closing.join()
+        return self._failed[0] if self._failed else None
 
     def _exit(self) -> None:
         try:
             self.runner.__exit__(None, None, None)
-        except BaseException as exc:  # kept for close(), on the run's own thread
+        except Exception as exc:  # kept for close(), on the run's own thread
             self._failed.append(exc)
 
 
@@ -258,7 +258,10 @@ def render_workers(settings: Settings, planned: list[str]) -> Iterator[RenderWor
             for future in started:  # resolved (a worker that did not start fails its part's render, named)
                 future.wait()
     finally:
-        workers.close()
+        failed = workers.close()
+        if failed is not None:
+            get_run_logger().error("报告进程池未能正常关闭（the render worker pool did not close: %s: %s）",
+                                   type(failed).__name__, failed)
 
 
 def render_all(settings: Settings, year: int, departments: list[str], notes: dict[str, list[QualityNote]],

@@ -32,7 +32,6 @@ from tasks.report.narrative_form import FormFigure, write_form
 from tasks.report.project_form import write_project_forms
 from tasks.report.projects import (
     DistrictProjects,
-    ProjectForm,
     counted,
     forms_of,
     in_one_line,
@@ -308,13 +307,16 @@ def _render_one(keys: Keys, conn: sa.Connection, settings: Settings, department:
     return Rendered(department, paths, data.missing, Score(
         department, year, card.total, card.grade, card.computed_grade, card.overridden, digest,
         data.missing, [(n.rule_id, n.label, n.failing_rows, n.example) for n in data.quality_notes]),
-        projects=in_one_line(data.projects), district=_counted(keys, settings, department, data.projects))
+        projects=in_one_line(data.projects), district=_counted(keys, settings, department, data))
 
 
-def _counted(keys: Keys, settings: Settings, department: str, shown: list[ProjectForm]) -> DistrictProjects | None:
+def _counted(keys: Keys, settings: Settings, department: str, data: ReportInput) -> DistrictProjects | None:
     """The department's projects counted as the roll-up counts them (:func:`tasks.report.projects.counted`): from
-    the forms its report shows; made for the count when the report's configuration leaves them out."""
-    forms = shown if shown or load_options(settings.report_config).get("projects", True) else None
+    the forms its report shows; made for the count when the report's options leave them out. None for an open
+    year."""
+    if data.open_year:
+        return None
+    forms = data.projects if data.projects or data.options.get("projects", True) else None
     return counted(keys, load_project_profile(settings.project_profile), department, forms)
 
 

@@ -68,4 +68,9 @@ def test_a_burst_shows_its_end_when_its_caller_says_it_is_over(monkeypatch):
     assert sent == [5.0]  # nothing new to show
     now[0] = 0.5
     progress.advance("D30")  # 5.16 %: not a new whole percent, and too soon
+    for i in range(31, 36):
+        progress.advance(f"D{i}")  # 6 %: a new whole percent, but within the second of the last update
     assert sent == [5.0]
+    now[0] = 1.0
+    progress.advance("D36")  # a second after the flush: shown
+    assert sent == [5.0, 100.0 * 37 / 600]
