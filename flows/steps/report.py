@@ -209,7 +209,7 @@ class RenderWorkers:
     def __init__(self, runner: ProcessPoolTaskRunner):
         self.runner = runner
         self._closing: threading.Thread | None = None
-        self._failed: list[BaseException] = []
+        self._failed: Exception | None = None
 
     def close_soon(self) -> None:
         """Begin closing the pool in a thread of its own (idempotent); nothing may be submitted to it after."""
@@ -217,7 +217,7 @@ class RenderWorkers:
             self._closing = threading.Thread(target=self._exit, name="selfeval-render-workers-exit", daemon=True)
             self._closing.start()
 
-    def close(self) -> BaseException | None:
+    def close(self) -> Exception | None:
         """The pool closed and its processes gone: waits for :meth:`close_soon`'s thread, or closes it now. Returns
         what closing it raised (None when it closed): the renders are in and published by then, so a pool that
         would not close is the operator's to hear of, not a reason to lose the run's artifact and record."""
@@ -225,13 +225,13 @@ class RenderWorkers:
             self._exit()
         else:
             self._closing.join()
-        return self._failed[0] if self._failed else None
+        return self._failed
 
     def _exit(self) -> None:
         try:
             self.runner.__exit__(None, None, None)
         except Exception as exc:  # kept for close(), on the run's own thread
-            self._failed.append(exc)
+            self._failed = exc
 
 
 @contextlib.contextmanager

@@ -314,8 +314,6 @@ def _counted(keys: Keys, settings: Settings, department: str, data: ReportInput)
     """The department's projects counted as the roll-up counts them (:func:`tasks.report.projects.counted`): from
     the forms its report shows; made for the count when the report's options leave them out. None for an open
     year."""
-    if data.open_year:
-        return None
     forms = data.projects if data.projects or data.options.get("projects", True) else None
     return counted(keys, load_project_profile(settings.project_profile), department, forms)
 

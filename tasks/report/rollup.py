@@ -190,8 +190,6 @@ def projects_of(conn: sa.Connection, settings: Settings, year: int,
                 departments: list[str]) -> DistrictProjects | None:
     """The projects of ``departments`` (loaded, with a report) whose year is closed, summed up (an open year's
     projects have their 双监控 instead); None when none has a project."""
-    closed = q.years_closed(conn, departments, year)
-    departments = [d for d in departments if closed[d]]  # as the report decides (a 决算总表 loaded)
     if not departments:
         return None
     keys = Keys(conn, load_registry(settings.metrics_registry), year, departments)

@@ -83,6 +83,7 @@ def test_the_open_year_loads_and_the_lagging_department_is_flagged(prefect_harne
     assert "| 50.00% |" in row
     assert sum("| 预警 |" in line for line in rollup.splitlines()) == 1
     assert "### 按资金来源" in rollup and "### 按项目" in rollup
+    assert "项目支出绩效自评情况" not in rollup  # an open year's projects have their 双监控, not year-end 自评表
     assert (out / str(YEAR) / "rollup-monitoring.png").stat().st_size > 5_000
     html = (out / str(YEAR) / "rollup.html").read_text(encoding="utf-8")
     assert "预算执行进度监控" in html and "MON-001" in html
