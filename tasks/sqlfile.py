@@ -11,6 +11,13 @@ from functools import lru_cache
 from pathlib import Path
 
 _NAME = re.compile(r"^-- name: ([a-z_][a-z0-9_]*)\s*$", re.MULTILINE)
+MATERIALIZED = "-- materialized: table"
+
+
+def is_materialized(block: str) -> bool:
+    """Whether a block's text marks it ``-- materialized: table`` (a line of its own): kept as a table, in the
+    warehouse and in a run's database, not a view."""
+    return any(line.strip() == MATERIALIZED for line in block.splitlines())
 
 
 @lru_cache(maxsize=16)

@@ -21,7 +21,8 @@ def extract_departments(settings: Settings) -> tuple[pd.DataFrame, ex.Extracted]
 def extract_finance(settings: Settings, year: int, departments: list[str],
                     sink: ex.Sink | None = None) -> ex.Extracted:
     with opened(settings, "finance") as source:
-        return ex.extract_finance(source, year, departments, sink, closed=year in settings.closed_years)
+        return ex.extract_finance(source, year, departments, sink, closed=year in settings.closed_years,
+                                threads=settings.extract_threads)
 
 
 @task(name="extract-statistics", cache_policy=NO_CACHE)

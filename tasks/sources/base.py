@@ -46,6 +46,9 @@ class Source(Protocol):
     """Where one office's data comes from."""
 
     name: SourceName
+    # Whether :meth:`read` may be called from several threads at once (a folder's files: yes; one database
+    # connection, an API's paging: no). Extraction reads departments in parallel only where it is true.
+    concurrent_reads: bool
 
     def read(self, dataset: Dataset, *, year: int | None = None, department: str | None = None) -> RawTable:
         """The dataset (for a department-year when the dataset is per department), as received."""
@@ -69,6 +72,8 @@ class FileSource:
     ``sheets`` names the sheet to read per dataset (``{"budget_lines": "预算执行"}``); without it a
     workbook's first visible sheet holding the contract header is read.
     """
+
+    concurrent_reads = True  # each read opens its own file; nothing is shared but the folder's listing
 
     def __init__(self, name: SourceName, root: Path | str, sheets: Mapping[str, str] | None = None):
         self.name = name

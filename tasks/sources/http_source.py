@@ -47,6 +47,8 @@ class HttpOptions:
 class HttpSource:
     """One office's API. The token is held privately and sent only in the Authorization header."""
 
+    concurrent_reads = False  # one client, read one request at a time
+
     def __init__(self, name: SourceName, base_url: str, token: str | None = None,
                  options: HttpOptions | None = None, transport: httpx.BaseTransport | None = None):
         self.name = name

@@ -25,6 +25,8 @@ YEAR_COLUMNS = ("year", "预算年度", "年度")
 
 
 class SqlSource:
+    concurrent_reads = False  # one connection, read one query at a time
+
     def __init__(self, name: SourceName, url: str, tables: dict[str, str] | None = None):
         self.name = name
         self.url = sa.engine.make_url(url)

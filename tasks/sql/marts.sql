@@ -4,8 +4,9 @@
 -- in a run's database, over the staging models of tasks/sql/models.sql (views named as the warehouse's
 -- tables), where the gate checks it before anything is promoted (tasks/quality/sql/checks.sql).
 -- Each block, named by its "-- name:" line, is one view; a block reads only the tables and the blocks above it. A
--- block marked "-- materialized: table" is a table in the warehouse instead (tasks/warehouse/models.py), keyed
--- by department-year and written by promotion; in a run's database it stays a view.
+-- block marked "-- materialized: table" is a table instead, computed once: in the warehouse (tasks/warehouse/models.py),
+-- keyed by department-year and written by promotion; in a run's database, made from every staged row as the run
+-- database is built (before the gate), and read from there by the checks and by promotion.
 
 -- name: int_line_ledger_by_day
 -- The payment ledger of each budget line, day by day: what was paid from the line on each 支付日期 (分), and in
@@ -19,7 +20,7 @@ GROUP BY department_code, year, line_id, pay_date
 -- what was paid, not what the line reports (rule REC-003 checks that the two agree).
 -- materialized: table
 -- In the warehouse, a table of this SELECT's rows: promotion writes the accepted keys' rows as it writes their
--- payments (from the run database's view of the same text), so that the reports read one row per line
+-- payments (from the run database's table of the same text), so that the reports read one row per line
 -- instead of adding up the payments again.
 SELECT department_code, year, line_id, SUM(paid_fen) AS executed_fen, SUM(payments) AS payments
 FROM int_line_ledger_by_day

@@ -14,13 +14,12 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from tasks.sqlfile import named_blocks
+from tasks.sqlfile import is_materialized, named_blocks
 from tasks.warehouse import schema as s
 
 SQL = Path(__file__).resolve().parents[1] / "sql"
 MARTS = SQL / "marts.sql"
 ops_model = sa.table("ops_model", sa.column("name"), sa.column("sha256"))
-MATERIALIZED = "-- materialized: table"
 
 
 def marts() -> dict[str, str]:
@@ -31,8 +30,7 @@ def marts() -> dict[str, str]:
 def materialized() -> list[sa.Table]:
     """The models kept as tables in the warehouse (their block says ``-- materialized: table``), in the order
     they are made, as ``schema.views`` declares their columns."""
-    return [s.views.tables[name] for name, select in marts().items()
-            if any(line.strip() == MATERIALIZED for line in select.splitlines())]
+    return [s.views.tables[name] for name, select in marts().items() if is_materialized(select)]
 
 
 def _base_tables(conn: sa.Connection) -> set[str]:

@@ -2,7 +2,7 @@ import codecs
 
 import pytest
 
-from tasks.sources.encoding import detect_encoding
+from tasks.sources.encoding import check_utf8, detect_encoding
 
 TEXT = "部门编码,项目名称,全年预算数\n440103-KGXJ,科技创新专项资金,1234.56\n"
 
@@ -133,3 +133,23 @@ def test_utf16_without_a_mark_trailing_ctrl_z_and_an_inner_mark():
 def test_gbk_text_with_units_letters_and_enclosed_numbers_is_gbk():
     text = "部门编码,指标,单位\nD,绿化面积,㎡\nD,重量,㎏\nD,第㈠项,§3\nD,浓度,μg/m³\nD,拼音,lǜ\n"
     assert detect_encoding(text.replace("³", "3").encode("gbk")) == "gb18030"
+
+
+@pytest.mark.parametrize("data", [
+    b"", b"plain ascii\n", "部门编码,支付金额\n440103,1.00\n".encode(), "\U0010ffff\ufffe\ufeff".encode(),
+    b"\xed\xa0\x80",  # a surrogate (U+D800)
+    b"ok \xed\xbf\xbf",  # the last surrogate
+    b"\xc0\xaf", b"\xe0\x80\xaf", b"\xf0\x80\x80\xaf",  # overlong forms of "/"
+    b"\xf4\x90\x80\x80",  # beyond U+10FFFF
+    b"\xf5\x80\x80\x80", b"\xff", b"\x80", b"abc\xe4\xb8",  # never UTF-8; a lone continuation; cut short
+    "部门".encode("gbk"), b"a\x00b",
+])
+def test_the_utf8_check_takes_and_refuses_what_python_s_decoder_does(data):
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        with pytest.raises(UnicodeDecodeError) as got:
+            check_utf8(data)
+        assert got.value.start == exc.start  # the error says where, as the decoder does
+    else:
+        check_utf8(data)

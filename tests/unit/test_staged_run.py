@@ -14,11 +14,12 @@ import pytest
 
 from tasks.pipeline import assemble
 from tasks.quality.gate import parameters_for, run_gate
-from tasks.quality.rundb import run_database
+from tasks.quality.rundb import model_graph, run_database
 from tasks.sources.base import make_source
 from tasks.sources.contract import FINANCE_DATASETS, PAYMENTS
 from tasks.sources.extract import extract_departments, extract_finance, extract_registry, extract_statistics
 from tasks.sources.staging import conform, contract_dtypes, stage_empty
+from tasks.sqlfile import is_materialized
 from tasks.warehouse.promote import models, prepare
 
 LIWAN, OTHER = "440103-KGXJ", "440103-SWJ"
@@ -81,6 +82,27 @@ def test_promotion_reads_the_same_warehouse_rows_from_either(both):
             a, b = (db.duckdb.execute(f'SELECT * FROM "{name}" ORDER BY ALL').df() for db in (other, staged.staged))
             assert len(a) > 0 or name in NONE_IN_A_CLOSED_YEAR, name
             _same(a, b)
+
+
+def test_a_materialized_mart_is_a_table_of_every_staged_row_in_the_run_database(both):
+    """A block marked "-- materialized: table" (int_line_ledger) is made once as the run database is built: a
+    table holding what its SELECT gives over the staged rows (the checks and promotion read it, not the payments
+    again); the other models stay views."""
+    _, staged, _ = both
+    db = staged.staged
+    assert db is not None
+    db.build(staged.year, staged.departments, staged.frames)
+    kinds = dict(db.duckdb.execute("SELECT table_name, table_type FROM information_schema.tables").fetchall())
+    marked = [name for name, select in model_graph().items() if is_materialized(select)]
+    assert marked == ["int_line_ledger"]
+    assert kinds["int_line_ledger"] == "BASE TABLE"
+    assert kinds["int_line_ledger_by_day"] == kinds["mart_line_execution"] == kinds["fct_payment"] == "VIEW"
+    held = db.duckdb.execute("SELECT * FROM int_line_ledger ORDER BY ALL").df()
+    again = db.duckdb.execute(f"SELECT * FROM ({model_graph()['int_line_ledger']}) ORDER BY ALL").df()
+    assert len(held) > 0 and held.equals(again)
+    # the ledger is every payment's, line by line
+    paid = db.duckdb.execute("SELECT sum(amount) FROM stg_payments").fetchone()[0]
+    assert int(held["executed_fen"].sum()) == int(paid)
 
 
 def test_the_gate_gives_the_same_verdicts_and_failing_rows(both):
