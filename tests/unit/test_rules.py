@@ -276,3 +276,28 @@ def test_a_rule_failing_on_more_than_twenty_rows_counts_and_lists_them_all(base)
     data = mutated(base, "payments", lambda f: at(f, f.index < 30, "amount", 0))
     result = next(r for r in run_gate(data, PARAMS).for_department(LIWAN) if r.rule.rule_id == "FIN-006")
     assert result.failing_count == 30 and len(result.failing) == 30
+
+
+def test_fin_004_fails_every_payment_of_a_repeated_voucher_in_any_department(sample_dir):
+    """A 支付凭证号 carried by two payments fails both, the first included, whichever departments they belong to
+    (int_repeated_vouchers counts over the run); payments with no voucher are not repeats of each other."""
+    other = "440103-SWJ"
+    finance = make_source("finance", sample_dir / "finance")
+    deps, _ = extract_departments(finance)
+    data = assemble(2022, deps, [LIWAN, other], extract_finance(finance, 2022, [LIWAN, other]),
+                    extract_registry(make_source("registry", sample_dir / "registry")),
+                    extract_statistics(make_source("statistics", sample_dir / "statistics")))
+    frames = copy.deepcopy(data.frames)
+    pay = frames["payments"]
+    mine, theirs = pay.index[pay["department_code"] == LIWAN], pay.index[pay["department_code"] == other]
+    voucher = pay.loc[mine[0], "voucher_no"]
+    pay.loc[theirs[1], "voucher_no"] = voucher  # another department's payment, the same voucher
+    pay.loc[[mine[2], mine[3]], "voucher_no"] = None  # two payments with no voucher: not one voucher twice
+    report = run_gate(RunData(data.year, data.departments, frames), PARAMS)
+    failing = {code: next(r for r in report.for_department(code) if r.rule.rule_id == "FIN-004").failing
+               for code in (LIWAN, other)}
+    for code, at in ((LIWAN, mine[0]), (other, theirs[1])):
+        rows = failing[code]
+        assert rows["value_provided"].tolist() == [voucher], code  # the voucher named, not the flag
+        assert rows["field"].tolist() == ["voucher_no"]
+        assert rows["row_number"].tolist() == [str(int(pay.loc[at, "_row"]))]
