@@ -128,8 +128,9 @@ class Settings(BaseSettings):
         300.0, gt=0, description="Seconds a run started without PREFECT_API_URL waits for Prefect's temporary server "
                                  "to start (Prefect's own default, 20 s, is too short on a busy 2-core machine); "
                                  "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, when set, wins")
-    extract_threads: int = Field(2, ge=1, description="Departments whose files are read at once (a folder source; "
-                                                      "a database or an API is read one at a time)")
+    extract_threads: int = Field(2, ge=1, le=32, description="Departments whose files are read at once (a folder "
+                                                             "source; a database or an API is read one at a time); "
+                                                             "each thread more holds another department's files")
     render_workers: int = Field(2, ge=1, description="Render tasks a run's department-years fan out to (a core each)")
     render_processes_from: int = Field(
         12, ge=1, description="Accepted departments from which the render tasks run a core each: one in the run's "

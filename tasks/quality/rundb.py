@@ -220,7 +220,8 @@ class RunDatabase:
         return _as_staged(table, self.dtypes[name])
 
     def build(self, year: int, departments: pd.DataFrame, frames: dict[str, pd.DataFrame]) -> None:
-        """Stage the run's frames and build the intermediate views and the rule views.
+        """Stage the run's frames and build the model graph, the intermediate models and the rule views (a block
+        marked ``-- materialized: table`` is made as a table, from the rows staged by then).
 
         A view that cannot be built (a dataset missing, a column absent) is named in ``failed`` with
         the reason; the rules on it then refuse rather than pass.

@@ -73,7 +73,7 @@ class FileSource:
     workbook's first visible sheet holding the contract header is read.
     """
 
-    concurrent_reads = True  # each read opens its own file; nothing is shared but the folder's listing
+    concurrent_reads = True  # each read lists the folder and opens its own file; nothing mutable is shared
 
     def __init__(self, name: SourceName, root: Path | str, sheets: Mapping[str, str] | None = None):
         self.name = name

@@ -5,7 +5,8 @@ the gate checked, defined once.
 
 A model marked ``-- materialized: table`` is a table instead, shaped as ``schema.views`` declares it: made
 from its SELECT over the whole warehouse when the SQL changed, then kept by promotion, which replaces the
-accepted keys' rows with those of the run database's view of the same SELECT (:func:`materialized`)."""
+accepted keys' rows with those of the run database's table of the same SELECT, made there as the run database
+is built (:func:`materialized`)."""
 
 from __future__ import annotations
 

@@ -167,14 +167,14 @@ class _Step:
 
     table: sa.Table
     delete: str | None  # a WHERE clause over the warehouse table; None: every row goes
-    select: str  # the rows to write: a SELECT of the run database's view of the table
+    select: str  # the rows to write: a SELECT of the run database's model of the table (a view, or a table)
 
 
 def _plan(year: int, accepted: list[str], replace: tuple[str, ...]) -> list[_Step]:
     keys = ", ".join(_literal(code) for code in accepted) or "NULL"
     steps = []
     if accepted:
-        # the keys' facts, then the materialized models of them (the run database's view of the same SQL)
+        # the keys' facts, then the materialized models of them (the run database's table of the same SQL)
         steps += [_Step(t, f"year = {int(year)} AND department_code IN ({keys})", _keyed(t))
                   for t in (*KEYED, *materialized())]
         steps.append(_Step(s.dim_department, f"department_code IN ({keys})", _keyed(s.dim_department)))

@@ -15,11 +15,12 @@ SELECT * EXCLUDE (_seq),
 FROM stg_budget_lines
 
 -- name: payments
--- Each payment, with its 支付日期's year and whether its 支付凭证号 is carried by another payment too
--- (int_repeated_vouchers: FIN-004 fails every payment of a repeated voucher, the first included).
+-- Each payment, with its 支付日期's year and, when another payment carries its 支付凭证号 too, that voucher
+-- (int_repeated_vouchers: FIN-004 fails every payment of a repeated voucher, the first included, and GX's
+-- Data Docs list the vouchers).
 SELECT p.* EXCLUDE (_seq),
        CAST(year(p.pay_date) AS BIGINT) AS pay_year,
-       r.voucher_no IS NOT NULL AS voucher_repeated,
+       r.voucher_no AS repeated_voucher_no,
        p._seq AS _idx
 FROM stg_payments p
 LEFT JOIN int_repeated_vouchers r ON r.voucher_no = p.voucher_no
