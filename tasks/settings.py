@@ -130,7 +130,7 @@ class Settings(BaseSettings):
                                  "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, when set, wins")
     extract_threads: int = Field(2, ge=1, le=32, description="Departments whose files are read at once (a folder "
                                                              "source; a database or an API is read one at a time); "
-                                                             "each thread more holds another department's files")
+                                                             "memory holds that many departments' files and one more")
     render_workers: int = Field(2, ge=1, description="Render tasks a run's department-years fan out to (a core each)")
     render_processes_from: int = Field(
         12, ge=1, description="Accepted departments from which the render tasks run a core each: one in the run's "

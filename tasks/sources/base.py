@@ -47,7 +47,8 @@ class Source(Protocol):
 
     name: SourceName
     # Whether :meth:`read` may be called from several threads at once (a folder's files: yes; one database
-    # connection, an API's paging: no). Extraction reads departments in parallel only where it is true.
+    # connection, an API's paging: no). Extraction reads departments in parallel only where it is true; when
+    # extraction stops on an error, reads already in flight finish on their own, after the source is closed.
     concurrent_reads: bool
 
     def read(self, dataset: Dataset, *, year: int | None = None, department: str | None = None) -> RawTable:

@@ -147,8 +147,9 @@ def test_gbk_text_with_units_letters_and_enclosed_numbers_is_gbk():
 def test_the_utf8_check_takes_and_refuses_what_python_s_decoder_does(data):
     try:
         data.decode("utf-8")
-    except UnicodeDecodeError:
-        with pytest.raises(UnicodeDecodeError):
+    except UnicodeDecodeError as exc:
+        with pytest.raises(UnicodeDecodeError) as got:
             check_utf8(data)
+        assert got.value.start == exc.start  # sniff names the row from it
     else:
         check_utf8(data)

@@ -77,7 +77,10 @@ def test_in_order_on_one_thread_runs_in_the_caller():
 
 
 def test_in_order_raises_a_failure_at_its_key_s_turn():
+    started: list[int] = []
+
     def work(key: int) -> int:
+        started.append(key)
         if key == 2:
             raise ValueError("key 2")
         return key
@@ -87,25 +90,32 @@ def test_in_order_raises_a_failure_at_its_key_s_turn():
         for key, _ in in_order(work, list(range(40)), 2):
             given.append(key)
     assert given == [0, 1]  # the keys before it stand
+    assert max(started) <= 2 + 2  # nothing beyond the window was submitted
+
+
+def test_in_order_leaves_no_thread_behind_when_it_ends():
+    assert list(in_order(lambda k: k * 2, list(range(9)), 3)) == [(k, k * 2) for k in range(9)]
+    assert not [t.name for t in threading.enumerate() if t.name.startswith("selfeval-read")]
 
 
 def test_a_consumer_that_stops_does_not_wait_for_the_keys_in_flight():
     """Closing the generator (the sink raised) cancels what has not started and returns at once: a key still
     being read does not hold the run's error back."""
-    release, running = threading.Event(), set()
+    started, release, finished = threading.Event(), threading.Event(), threading.Event()
 
     def work(key: int) -> int:
-        running.add(key)
         if key == 1:
-            release.wait(3)  # a slow file
-        running.discard(key)
+            started.set()
+            release.wait(5)  # a slow file
+            finished.set()
         return key
 
     with pytest.raises(RuntimeError), closing(in_order(work, list(range(10)), 2)) as read:
         for _key, _ in read:
+            assert started.wait(5)  # key 1 is being read
             raise RuntimeError("the sink failed")
     try:
-        assert running == {1}  # key 1 was still being read when the error came through
+        assert not finished.is_set()  # the error came through while key 1 was still being read
     finally:
         release.set()
 
@@ -168,5 +178,19 @@ def test_a_sink_that_fails_stops_the_reads(sample_copy):
     codes = [LIWAN] + [f"440103-N{i}" for i in range(10)]  # then departments with nothing yet: quick reads
     with pytest.raises(ValueError, match="stg_budget_lines"):
         extract_finance(source, 2022, codes, sink, threads=2)
-    time.sleep(0.2)  # a read started beyond the window would have begun by now
     assert LIWAN in read and len(set(read)) <= 3  # the one handed over and the two ahead of it, at most
+
+
+def test_memory_given_back_never_fails_a_run(monkeypatch):
+    """A C library that does not load (or has no malloc_trim) leaves the memory as it is, and the run goes on."""
+    import ctypes
+
+    from tasks.sources.extract import give_back_memory
+
+    give_back_memory()  # here: Arrow's pool released, glibc's arenas trimmed
+
+    def refuse(*args, **kwargs):
+        raise OSError("no C library")
+
+    monkeypatch.setattr(ctypes, "CDLL", refuse)
+    give_back_memory()
