@@ -167,6 +167,7 @@ def main() -> None:
         return
     from bench.common import write_section
 
+    repeats = max(1, args.repeats)  # every point is run at least once
     rows = []
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
@@ -176,7 +177,7 @@ def main() -> None:
                 points, departments = (int(x) for x in f"{point}:60".split(":")[:2])
                 root, generated = city(points, departments)
                 runs = []
-                for _ in range(max(1, args.repeats) if points <= SMALL else 1):
+                for _ in range(repeats if points <= SMALL else 1):
                     work = tmp / f"p{points}-{departments}"
                     shutil.rmtree(work, ignore_errors=True)
                     shutil.copytree(root, work / "zone")
@@ -206,7 +207,7 @@ def main() -> None:
                 print(json.dumps(rows[-1], default=str), flush=True)
                 shutil.rmtree(work)
                 # written after every point, so that a long series that is stopped keeps what it measured
-                write_section("city", render(rows, args.points, max(1, args.repeats)))
+                write_section("city", render(rows, args.points, repeats))
                 chart([r for r in rows if r["departments"] == 60])
         finally:
             server.terminate()
