@@ -119,8 +119,9 @@ class Settings(BaseSettings):
                                 "asks again")
     review_poll_seconds: int = Field(10, ge=1, description="Seconds between a paused run's checks for a decision")
     run_memory_limit: str = Field(
-        "256MB", description="Memory of the run database before it spills to scratch_dir (a size: 256MB, 2GB); "
-                             "at least ~128MB for a department of 300k payment lines, read back whole for its load")
+        "128MB", description="Memory of the run database before it spills to scratch_dir (a size: 128MB, 2GB); "
+                             "no department's rows are read back whole, so a smaller limit spills more, never fails "
+                             "for a large department (64MB runs the 5M-line city; bench/results.md)")
     warehouse_memory_limit: str | None = Field(
         "256MB", description="Memory a DuckDB warehouse may use in a run's process (empty: DuckDB's 80 % of RAM)")
     scratch_dir: Path | None = Field(None, description="Folder the run database spills into (the system's temp folder)")
