@@ -22,6 +22,18 @@ SAMPLE_DIR = PROJECT_ROOT / "data" / "sample"
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 MEMORY_SIZE = re.compile(r"\d+(\.\d+)?\s*[KMGT]i?B", re.IGNORECASE)
+_UNITS = "KMGT"
+
+
+def memory_bytes(size: str) -> int:
+    """A DuckDB memory size (``MEMORY_SIZE``: "128MB", "1.5 GiB") in bytes, read as DuckDB reads it: KB, MB, GB
+    and TB by powers of 1,000, KiB … TiB by powers of 1,024. Raises ValueError for anything else ("50%")."""
+    text = size.strip()
+    if not MEMORY_SIZE.fullmatch(text):
+        raise ValueError(f"memory size {size!r}: expected a size such as 256MB or 2GiB")
+    number, unit = re.fullmatch(r"([\d.]+)\s*(.+)", text).groups()  # type: ignore[union-attr]
+    base = 1024 if "i" in unit.lower() else 1000
+    return int(float(number) * base ** (_UNITS.index(unit[0].upper()) + 1))
 
 
 def invalid_settings(exc: ValidationError | SettingsError) -> str:
@@ -120,8 +132,9 @@ class Settings(BaseSettings):
     review_poll_seconds: int = Field(10, ge=1, description="Seconds between a paused run's checks for a decision")
     run_memory_limit: str = Field(
         "128MB", description="Memory of the run database before it spills to scratch_dir (a size: 128MB, 2GB); "
-                             "no department's rows are read back whole, so a smaller limit spills more, never fails "
-                             "for a large department (64MB runs the 5M-line city; bench/results.md)")
+                             "no finance rows are read back whole, so a smaller limit spills more rather than fail for "
+                             "a large department (64MB runs the 5M-line city; bench/results.md); promotion into a "
+                             "DuckDB warehouse takes the larger of this and warehouse_memory_limit")
     warehouse_memory_limit: str | None = Field(
         "256MB", description="Memory a DuckDB warehouse may use in a run's process (empty: DuckDB's 80 % of RAM)")
     scratch_dir: Path | None = Field(None, description="Folder the run database spills into (the system's temp folder)")
@@ -210,6 +223,15 @@ class Settings(BaseSettings):
         except ValueError:
             return str(Path(path).resolve())
         return self.reports_base_url.rstrip("/") + "/" + quote(relative.as_posix())
+
+    def promotion_memory_limit(self) -> str | None:
+        """The run database's memory while a DuckDB warehouse is attached to it for promotion: the larger of
+        ``run_memory_limit`` and ``warehouse_memory_limit``. The warehouse's own connections are closed then, and
+        its tables' indexes, which DuckDB cannot spill, are held in the run database's pool; they grow with the
+        warehouse's history, not with the run. None (DuckDB's default) when the warehouse has no limit."""
+        if self.warehouse_memory_limit is None:
+            return None
+        return max(self.run_memory_limit, self.warehouse_memory_limit, key=memory_bytes)
 
     def ledger_tolerance_fen(self) -> int:
         return int(self.ledger_tolerance_wan * 1_000_000)

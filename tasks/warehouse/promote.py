@@ -20,6 +20,7 @@ keys: nothing of them is promoted.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import io
 import json
@@ -52,6 +53,7 @@ SHARED: dict[str, tuple[sa.Table, ...]] = {
     "statistics": (s.fct_indicator_value, s.dim_indicator),
 }
 BATCH_ROWS = 100_000
+COPY_QUEUE_CHUNKS = 32  # chunks of CSV (psycopg sends up to 128 KiB at a time) waiting for the server: ~4 MiB
 
 
 def models() -> dict[str, str]:
@@ -121,12 +123,15 @@ def _counts(db: RunDatabase, keyed: Iterable[sa.Table]) -> dict[str, dict[str, i
 
 def promote(db: RunDatabase, engine: sa.Engine, year: int, accepted: list[str], run_id: str, code_version: str,
             fingerprints: dict[str, str | None], files: dict[str, str], shared: dict[str, dict[str, str]],
-            ) -> Promotion:
+            memory_limit: str | None = None) -> Promotion:
     """Move the accepted department-years of ``year`` (``accepted``) from the run database ``db`` into the
     warehouse, with each shared source of ``shared`` (source → its files: uri → sha256; the sources read
     without a problem) whose content the warehouse does not hold yet. With no key accepted, nothing moves.
     ``files`` are the content hashes of every file read (lineage); ``fingerprints`` each key's input
-    fingerprint (recorded in ``ops_partition``, read by reruns).
+    fingerprint (recorded in ``ops_partition``, read by reruns). ``memory_limit`` (a DuckDB size; None for
+    DuckDB's default, as for :func:`tasks.warehouse.engine.make_engine`) is the run database's memory while a
+    DuckDB warehouse is attached to it (its tables' indexes are held there then); the run database's own limit
+    is put back after.
 
     Returns the rows written per table for each key. Raises what the database raises; nothing is written
     then."""
@@ -150,7 +155,7 @@ def promote(db: RunDatabase, engine: sa.Engine, year: int, accepted: list[str], 
         for name in replace], columns=_columns(s.ops_snapshot))
     statements = _plan(year, accepted, replace)
     if engine.dialect.name == "duckdb":
-        _promote_duckdb(db, engine, statements, partitions, snapshots)
+        _promote_duckdb(db, engine, statements, partitions, snapshots, memory_limit)
     else:
         _promote_sql(db, engine, statements, partitions, snapshots)
     return Promotion(rows, replace)
@@ -189,30 +194,35 @@ def _literal(text: str) -> str:
 
 
 def _promote_duckdb(db: RunDatabase, engine: sa.Engine, steps: list[_Step], partitions: pd.DataFrame,
-                    snapshots: pd.DataFrame) -> None:
-    """The run database attaches the warehouse file and writes it in one transaction."""
+                    snapshots: pd.DataFrame, memory_limit: str | None) -> None:
+    """The run database attaches the warehouse file and writes it in one transaction, with ``memory_limit``."""
     path = str(engine.url.database)
     con = db.duckdb
     with dialect.write_turn(engine):
         engine.dispose()  # DuckDB opens a file once per process: the engine's pooled connections let it go
-        con.execute(f"ATTACH {_literal(path)} AS wh")
+        con.execute(f"SET memory_limit = {_literal(memory_limit)}" if memory_limit else "RESET memory_limit")
         try:
-            con.execute("BEGIN TRANSACTION")
+            con.execute(f"ATTACH {_literal(path)} AS wh")
             try:
-                for step in steps:
-                    where = f" WHERE {step.delete}" if step.delete is not None else ""
-                    con.execute(f'DELETE FROM wh."{step.table.name}"{where}')
-                    cols = ", ".join(f'"{c}"' for c in _columns(step.table))
-                    con.execute(f'INSERT INTO wh."{step.table.name}" ({cols}) SELECT {cols} FROM ({step.select})')
-                _replace_rows(con, "wh", s.ops_partition, partitions, ("department_code", "year"))
-                _replace_rows(con, "wh", s.ops_snapshot, snapshots, ("source",))
-                _clear_scores(con, "wh", partitions)
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    for step in steps:
+                        where = f" WHERE {step.delete}" if step.delete is not None else ""
+                        con.execute(f'DELETE FROM wh."{step.table.name}"{where}')
+                        cols = ", ".join(f'"{c}"' for c in _columns(step.table))
+                        con.execute(f'INSERT INTO wh."{step.table.name}" ({cols}) SELECT {cols} FROM ({step.select})')
+                    _replace_rows(con, "wh", s.ops_partition, partitions, ("department_code", "year"))
+                    _replace_rows(con, "wh", s.ops_snapshot, snapshots, ("source",))
+                    _clear_scores(con, "wh", partitions)
+                    con.execute("COMMIT")
+                except BaseException:
+                    con.execute("ROLLBACK")
+                    raise
+            finally:
+                con.execute("DETACH wh")
         finally:
-            con.execute("DETACH wh")
+            own = db.memory_limit  # as the run database was made (DuckDB prints its limit rounded)
+            con.execute(f"SET memory_limit = {_literal(own)}" if own else "RESET memory_limit")
 
 
 def _replace_rows(con: Any, schema: str, table: sa.Table, frame: pd.DataFrame, key: tuple[str, ...]) -> None:
@@ -278,9 +288,27 @@ class _CopyStream(io.RawIOBase):
         return True
 
     def write(self, data: Any) -> int:
-        chunk = bytes(data)  # a copy: the queued writer sends it after Arrow has moved on
-        self._copy.write(chunk)
+        chunk = memoryview(bytes(data))  # a copy (Arrow reuses its buffer; the writer sends it later), then
+        self._copy.write(chunk)  # a view, so that psycopg's split into 128 KiB pieces does not copy it again
         return len(chunk)
+
+
+@functools.cache
+def _queued_writer() -> type:
+    """psycopg's queued writer (:class:`psycopg.copy.QueuedLibpqWriter`: a thread of its own sends the COPY's
+    data) with a queue of ``COPY_QUEUE_CHUNKS`` chunks: psycopg's own takes 1,024 (128 MiB), full for the
+    whole promotion since the server is the slower side. psycopg is imported on first use (~0.2 s)."""
+    from queue import Queue
+
+    from psycopg.copy import QueuedLibpqWriter
+
+    class BoundedQueuedWriter(QueuedLibpqWriter):
+        def __init__(self, cursor: Any) -> None:
+            super().__init__(cursor)
+            # psycopg 3.3's own attribute (test_copy_batches pins it); its type is psycopg's alias of Queue
+            self._queue = Queue(maxsize=COPY_QUEUE_CHUNKS)  # type: ignore[assignment]
+
+    return BoundedQueuedWriter
 
 
 def copy_batches(conn: sa.Connection, table: sa.Table, reader: pa.RecordBatchReader) -> int:
@@ -288,21 +316,19 @@ def copy_batches(conn: sa.Connection, table: sa.Table, reader: pa.RecordBatchRea
     straight into it, inside the caller's transaction (a COPY is undone with it). Returns the rows copied.
 
     Arrow writes the CSV 1,024 rows at a time straight into the COPY, and psycopg's queued writer sends it from
-    a thread of its own (at most ~128 MB waiting), so the next rows are read and formatted while the server
-    parses the last. Before, each batch of ``BATCH_ROWS`` was formatted whole and then waited for the server:
-    promotion at 5M lines took 45.5 s and the run peaked at 1,884 MB, against 32.8 s and 1,251 MB
-    (bench/results.md)."""
-    from psycopg.copy import QueuedLibpqWriter
-
+    a thread of its own (``COPY_QUEUE_CHUNKS`` waiting at most), so the next rows are read and formatted while
+    the server parses the last. Before, each batch of 500,000 rows was formatted whole and then waited for the
+    server: promotion at 5M lines took 45.5 s and the run peaked at 1,884 MB, against 32.8 s and 1,251 MB
+    (bench/results.md). The data is UTF-8 whatever the connection's client encoding."""
     raw = conn.connection.driver_connection
     assert raw is not None
     cols = ", ".join(f'"{c}"' for c in reader.schema.names)
-    statement = f'COPY "{table.name}" ({cols}) FROM STDIN (FORMAT csv)'
+    statement = f'COPY "{table.name}" ({cols}) FROM STDIN (FORMAT csv, ENCODING \'UTF8\')'
     dbapi_error = conn.dialect.loaded_dbapi.Error
     rows = 0
     options = pacsv.WriteOptions(include_header=False, quoting_style="all_valid")  # unquoted empty: NULL
     try:
-        with raw.cursor() as cur, cur.copy(statement, writer=QueuedLibpqWriter(cur)) as copy, \
+        with raw.cursor() as cur, cur.copy(statement, writer=_queued_writer()(cur)) as copy, \
                 pacsv.CSVWriter(_CopyStream(copy), reader.schema, write_options=options) as writer:
             for batch in reader:
                 writer.write_batch(batch)

@@ -1,91 +1,163 @@
 """PostgreSQL promotion's COPY (``tasks.warehouse.promote.copy_batches``) on a real server: every value arrives
-as it left the run database, across many CSV chunks and several Arrow batches, and a failure mid-stream
-leaves nothing in the caller's transaction."""
+as it left the run database, across many CSV chunks and several Arrow batches, whatever the connection's client
+encoding; a failure mid-stream (the reader's, the server's, or a connection cut) leaves nothing in the caller's
+transaction, is raised as SQLAlchemy raises a statement's, and leaves no thread behind."""
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pytest
 import sqlalchemy as sa
+from psycopg.pq import TransactionStatus
 
+from tasks.warehouse import promote
 from tasks.warehouse.promote import copy_batches
 
 ROWS = 5_000  # Arrow's CSV writer hands over 1,024 rows at a time: several chunks per batch
-UTC = dt.UTC
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+LONG = "长" * 150  # 450 bytes: a chunk of 1,024 rows passes psycopg's 128 KiB piece size
 
 
 def _table(metadata: sa.MetaData) -> sa.Table:
     return sa.Table("copied", metadata,
                     sa.Column("n", sa.Integer, primary_key=True),
-                    sa.Column("text", sa.String(200), nullable=True),
+                    sa.Column("text", sa.String(500), nullable=True),
                     sa.Column("fen", sa.BigInteger, nullable=True),
                     sa.Column("day", sa.Date, nullable=True),
                     sa.Column("at", sa.DateTime(timezone=True), nullable=True))
 
 
-TRICKY = ["", None, 'say "嗯", then, go', "two\nlines", "\\N", "NULL", "荔湾区科技工业和信息化局", " padded "]
+TRICKY = ["", None, 'say "嗯", then, go', "two\nlines", "cr\r\nlf", "\\.", "\\N", "NULL", "荔湾区科技工业和信息化局",
+          " padded ", LONG]
 
 
 def _rows(count: int, start: int = 0) -> dict[str, list]:
+    span = range(start, start + count)
     return {
-        "n": list(range(start, start + count)),
-        "text": [TRICKY[i % len(TRICKY)] for i in range(start, start + count)],
-        "fen": [None if i % 7 == 0 else (i - 2_500) * 9_007_199_254 for i in range(start, start + count)],
-        "day": [None if i % 11 == 0 else dt.date(2022, 1, 1) + dt.timedelta(days=i % 365)
-                for i in range(start, start + count)],
-        "at": [dt.datetime(2022, 12, 31, 23, 59, 59, 123456, tzinfo=UTC) for _ in range(count)],
+        "n": list(span),
+        "text": [TRICKY[i % len(TRICKY)] for i in span],
+        # past 2**53: a value that went through a float would not come back whole
+        "fen": [None if i % 7 == 0 else (i - 2_500) * 9_007_199_254_740_993 // 4_000 + 1 for i in span],
+        "day": [None if i % 11 == 0 else dt.date(2022, 1, 1) + dt.timedelta(days=i % 365) for i in span],
+        "at": [None if i % 13 == 0 else dt.datetime(2022, 12, 31, 23, 59, 59, 123456, tzinfo=SHANGHAI)
+               + dt.timedelta(minutes=17 * i) for i in span],
     }
 
 
-def _reader(batches: list[dict[str, list]], fail_after: int | None = None) -> pa.RecordBatchReader:
-    schema = pa.schema([("n", pa.int32()), ("text", pa.string()), ("fen", pa.int64()), ("day", pa.date32()),
-                        ("at", pa.timestamp("us", tz="UTC"))])
+SCHEMA = pa.schema([("n", pa.int32()), ("text", pa.string()), ("fen", pa.int64()), ("day", pa.date32()),
+                    ("at", pa.timestamp("us", tz="Asia/Shanghai"))])
 
+
+def _batch(cols: dict[str, list]) -> pa.RecordBatch:
+    return pa.record_batch([pa.array(cols[f.name], f.type) for f in SCHEMA], schema=SCHEMA)
+
+
+def _reader(batches: list[dict[str, list]], between=None) -> pa.RecordBatchReader:
+    """The batches as a stream; ``between(i)`` runs before batch ``i`` (i > 0) is handed over."""
     def gen():
         for i, cols in enumerate(batches):
-            if fail_after is not None and i == fail_after:
-                raise RuntimeError("the run database stopped")
-            yield pa.record_batch([pa.array(cols[f.name], f.type) for f in schema], schema=schema)
+            if i and between is not None:
+                between(i)
+            yield _batch(cols)
 
-    return pa.RecordBatchReader.from_batches(schema, gen())
+    return pa.RecordBatchReader.from_batches(SCHEMA, gen())
 
 
-def test_every_value_arrives_as_it_left(pg_url):
-    engine = sa.create_engine(pg_url)
+@pytest.fixture
+def copied(pg_url):
+    """(an engine whose sessions run in New York, the table to copy into)"""
+    assert "options=-csearch_path" in pg_url  # the test's own schema; its sessions' time zone added
+    engine = sa.create_engine(pg_url + "%20-ctimezone%3DAmerica/New_York")
     table = _table(sa.MetaData())
     table.create(engine)
+    yield engine, table
+    engine.dispose()
+
+
+def _count(engine: sa.Engine, table: sa.Table) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+
+
+@pytest.mark.parametrize("client_encoding", ["UTF8", "GBK"])
+def test_every_value_arrives_as_it_left(copied, client_encoding):
+    engine, table = copied
     batches = [_rows(ROWS, 0), _rows(ROWS, ROWS), _rows(3, 2 * ROWS)]
+    threads = threading.active_count()
+    during: list[int] = []
     with engine.begin() as conn:
-        assert copy_batches(conn, table, _reader(batches)) == 2 * ROWS + 3
+        conn.exec_driver_sql(f"SET client_encoding = '{client_encoding}'")
+        assert conn.exec_driver_sql("SHOW timezone").scalar_one() == "America/New_York"
+        reader = _reader(batches, between=lambda i: during.append(threading.active_count()))
+        assert copy_batches(conn, table, reader) == 2 * ROWS + 3
+    # the writer's own thread sent the first batch while the next was read, and is gone after
+    assert during == [threads + 1, threads + 1] and threading.active_count() == threads
     with engine.connect() as conn:
         got = conn.execute(sa.select(table).order_by(table.c.n)).all()
     expected = [tuple(cols[c][i] for c in ("n", "text", "fen", "day", "at"))
                 for cols in batches for i in range(len(cols["n"]))]
-    assert [tuple(r) for r in got] == expected  # "" stays text, None stays NULL, "\\N" and "NULL" stay words
-    engine.dispose()
+    assert len(got) == len(expected)
+    # "" stays text and None NULL; "\\N", "NULL" and "\\." stay words; each instant is the same instant
+    assert [tuple(r) for r in got] == expected
 
 
-def test_a_failure_mid_stream_leaves_nothing(pg_url):
-    engine = sa.create_engine(pg_url)
-    table = _table(sa.MetaData())
-    table.create(engine)
+def test_a_failure_of_the_reader_mid_stream_leaves_nothing(copied):
+    engine, table = copied
+
+    def stop(i: int) -> None:
+        raise RuntimeError("the run database stopped")
+
+    threads = threading.active_count()
     with pytest.raises(RuntimeError, match="the run database stopped"), engine.begin() as conn:
-        copy_batches(conn, table, _reader([_rows(ROWS, 0), _rows(ROWS, ROWS)], fail_after=1))
-    with engine.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(table)).scalar() == 0
-    engine.dispose()
+        try:
+            copy_batches(conn, table, _reader([_rows(ROWS, 0), _rows(ROWS, ROWS)], between=stop))
+        finally:  # the COPY itself failed: the transaction is aborted, not merely rolled back after
+            raw = conn.connection.driver_connection
+            assert raw is not None and raw.info.transaction_status == TransactionStatus.INERROR
+    assert _count(engine, table) == 0 and threading.active_count() == threads
 
 
-def test_a_row_the_server_refuses_is_a_database_error(pg_url):
+def test_a_row_the_server_refuses_is_a_database_error(copied):
     """A duplicate key found by the server while later rows are still being sent: SQLAlchemy's error, as for a
-    statement of its own (what the promotion's retry policy reads), and nothing copied."""
-    engine = sa.create_engine(pg_url)
-    table = _table(sa.MetaData())
-    table.create(engine)
-    with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+    statement of its own (what the promotion's retry policy reads), the connection still good, nothing copied."""
+    engine, table = copied
+    with pytest.raises(sa.exc.IntegrityError) as raised, engine.begin() as conn:
         copy_batches(conn, table, _reader([_rows(ROWS, 0), _rows(ROWS, 0), _rows(ROWS, ROWS)]))
+    assert not raised.value.connection_invalidated
+    assert _count(engine, table) == 0
+
+
+def test_a_connection_cut_mid_stream_is_a_dropped_connection(copied, pg_server_url):
+    """The server's end of the connection killed while the writer's thread is sending: an OperationalError
+    marked as a dropped connection (the promotion retries on those), and the writer's thread gone."""
+    engine, table = copied
+    admin = sa.create_engine(pg_server_url)
+    threads = threading.active_count()
+    with pytest.raises(sa.exc.OperationalError) as raised, engine.begin() as conn:
+        pid = conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+
+        def cut(i: int) -> None:
+            with admin.connect() as other:
+                other.execute(sa.text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+
+        copy_batches(conn, table, _reader([_rows(ROWS, k * ROWS) for k in range(6)], between=cut))
+    assert raised.value.connection_invalidated
+    assert threading.active_count() == threads
+    admin.dispose()
+    assert _count(engine, table) == 0
+
+
+def test_the_writer_keeps_a_short_queue(copied):
+    """What waits for the server is bounded (psycopg's own writer queues up to 128 MiB); this reads psycopg
+    3.3's private queue, so a psycopg that renames it fails here rather than silently queueing more."""
+    engine, _ = copied
     with engine.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(table)).scalar() == 0
-    engine.dispose()
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        with raw.cursor() as cur:
+            writer = promote._queued_writer()(cur)
+            assert writer._queue.maxsize == promote.COPY_QUEUE_CHUNKS

@@ -185,6 +185,39 @@ def test_a_large_ledger_is_promoted_under_a_small_memory_limit(tmp_path, revisio
     con.close()
 
 
+def test_duckdb_promotion_runs_under_its_own_memory_limit_and_gives_the_run_database_its_own_back(tmp_path):
+    """While the warehouse is attached, the run database works within promote's ``memory_limit`` (the
+    warehouse's indexes are held there then): one too small fails the promotion, which writes nothing; either
+    way the run database's own limit is back after."""
+    from tasks.quality.rundb import run_database
+    from tasks.warehouse.promote import promote
+    from tests.integration.warehouse_helpers import shared_files
+
+    data, hashes = sample_data(departments=[LIWAN])
+    engine = make_engine(f"duckdb:///{tmp_path / 'wh.duckdb'}")
+    empty = snapshot(engine)
+
+    def limit(db) -> str:
+        return str(db.duckdb.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+
+    with run_database(tmp_path, "100MB") as db:
+        db.build(data.year, data.departments, data.frames)
+        own = limit(db)
+
+        def promote_with(memory_limit: str | None) -> None:
+            promote(db, engine, data.year, data.codes, "run", "test", {}, hashes, shared_files(hashes),
+                    memory_limit=memory_limit)
+
+        with pytest.raises(duckdb.OutOfMemoryException):
+            promote_with("1MB")
+        assert limit(db) == own
+        assert all(empty[name].equals(frame) for name, frame in snapshot(engine).items())
+        promote_with("1GB")
+        assert limit(db) == own
+    assert count(engine, s.fct_payment) > 1000
+    engine.dispose()
+
+
 def test_postgresql_keeps_the_ledgers_primary_key(engine):
     with engine.connect() as conn:
         kinds = [r[0] for r in conn.execute(sa.text(

@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from tasks.quality.gate import gate_parameters
-from tasks.settings import Settings, invalid_settings
+from tasks.settings import Settings, invalid_settings, memory_bytes
 
 CHANGED = {"ledger_tolerance_wan": Decimal("0.05"), "yoy_warning_bound": 2.5, "jump_warning_factor": 7.0,
            "sheets": {"budget_lines": "预算执行"}, "closed_years": [2022], "review": True}
@@ -67,3 +67,23 @@ def test_every_refused_setting_is_named_in_one_line_and_a_secret_ones_value_is_n
     assert "SELFEVAL_RENDER_WORKERS='0'：应不小于 1（" in said
     assert "SELFEVAL_CLOSED_YEARS=2022：应为 JSON 列表，如 [2022, 2023]（" in said
     assert "SELFEVAL_REPORTS_BASE_URL：应为 http:// 或 https:// 地址" in said
+
+
+@pytest.mark.parametrize(("size", "expected"), [("128MB", 128_000_000), ("1.5GiB", 1_610_612_736), ("512 kib", 524_288),
+                                                ("2TB", 2_000_000_000_000)])
+def test_memory_sizes_are_read_as_duckdb_reads_them(size, expected):
+    assert memory_bytes(size) == expected
+
+
+@pytest.mark.parametrize("size", ["50%", "", "lots", "1.5"])
+def test_a_memory_size_that_is_not_one_is_refused(size):
+    with pytest.raises(ValueError, match="memory size"):
+        memory_bytes(size)
+
+
+@pytest.mark.parametrize(("run", "warehouse", "expected"), [("128MB", "256MB", "256MB"), ("2GB", "256MB", "2GB"),
+                                                            ("1000MB", "1GiB", "1GiB"), ("1GiB", "1000MB", "1GiB"),
+                                                            ("128MB", "", None)])
+def test_promotion_takes_the_larger_memory_limit(run, warehouse, expected):
+    settings = Settings(run_memory_limit=run, warehouse_memory_limit=warehouse)
+    assert settings.promotion_memory_limit() == expected
