@@ -23,6 +23,7 @@ TEMPLATES_DIR = PROJECT_ROOT / "templates"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 MEMORY_SIZE = re.compile(r"\d+(\.\d+)?\s*[KMGT]i?B", re.IGNORECASE)
 _UNITS = "KMGT"
+MEMORY_FLOOR = "64MB"  # the least a memory limit may be: the 5M-line city runs under it (bench/results.md)
 
 
 def memory_bytes(size: str) -> int:
@@ -174,6 +175,8 @@ class Settings(BaseSettings):
             return None
         if not MEMORY_SIZE.fullmatch(value.strip()):
             raise ValueError("应为大小，如 256MB 或 2GB（expected a size such as 256MB or 2GB）")
+        if memory_bytes(value) < memory_bytes(MEMORY_FLOOR):
+            raise ValueError(f"至少 {MEMORY_FLOOR}（at least {MEMORY_FLOOR}: DuckDB runs out of memory below it）")
         return value.strip()
 
     @field_validator("reports_base_url")

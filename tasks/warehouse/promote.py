@@ -318,7 +318,7 @@ def copy_batches(conn: sa.Connection, table: sa.Table, reader: pa.RecordBatchRea
     Arrow writes the CSV 1,024 rows at a time straight into the COPY, and psycopg's queued writer sends it from
     a thread of its own (``COPY_QUEUE_CHUNKS`` waiting at most), so the next rows are read and formatted while
     the server parses the last. Before, each batch of 500,000 rows was formatted whole and then waited for the
-    server: promotion at 5M lines took 45.5 s and the run peaked at 1,884 MB, against 32.8 s and 1,251 MB
+    server: promotion at 5M lines took 45.5 s and the run peaked at 1,884 MB, against 33.4 s and 998 MB now
     (bench/results.md). The data is UTF-8 whatever the connection's client encoding."""
     raw = conn.connection.driver_connection
     assert raw is not None

@@ -87,3 +87,14 @@ def test_a_memory_size_that_is_not_one_is_refused(size):
 def test_promotion_takes_the_larger_memory_limit(run, warehouse, expected):
     settings = Settings(run_memory_limit=run, warehouse_memory_limit=warehouse)
     assert settings.promotion_memory_limit() == expected
+
+
+@pytest.mark.parametrize(("name", "value"), [("run_memory_limit", "0MB"), ("run_memory_limit", "4MB"),
+                                             ("warehouse_memory_limit", "0.5KB"), ("warehouse_memory_limit", "63.9MB")])
+def test_a_memory_limit_below_the_floor_is_refused_naming_the_setting(name, value):
+    """A size DuckDB cannot work in fails when the settings are read, naming the setting, not mid-run."""
+    with pytest.raises(ValidationError) as refused:
+        Settings(**{name: value})
+    assert invalid_settings(refused.value) == (f"设置有误（invalid setting）：SELFEVAL_{name.upper()}={value!r}："
+                                               "至少 64MB（at least 64MB: DuckDB runs out of memory below it）")
+    assert getattr(Settings(**{name: "64MB"}), name) == "64MB"
