@@ -192,7 +192,9 @@ class RunSummary:
         for o in self.refused:
             what = "、".join(o.rules) if o.rules else "；".join(o.reasons[:1])
             parts.append(f"{o.department_code} {self.year}: {what}")
-        return f"{gl.ALERT_REFUSED}（data refused, nothing loaded）：" + "；".join(parts)
+        loaded = sum(1 for o in self.outcomes if o.status in ("loaded", "draft", "failed"))
+        others = f"；其余 {loaded} 个部门已入库（{loaded} others loaded）" if loaded else ""
+        return f"{gl.ALERT_REFUSED}（data refused, not loaded）：" + "；".join(parts) + others
 
 
 class Clock:

@@ -107,3 +107,14 @@ def test_a_refusal_ends_a_deployment_run_without_the_engines_traceback():
     refused = DataRefused(RunSummary(2022, "r", [DepartmentOutcome("A", "refused", ["x"], rules=["FIN-001"])]))
     assert ExpectedEnd().filter(record(refused)) is False
     assert ExpectedEnd().filter(record(RuntimeError("a bug"))) is True  # a real failure keeps its traceback
+
+
+def test_the_failure_line_says_which_departments_were_not_loaded_and_how_many_were():
+    """The run's last line names the refused department-years; when others loaded, it says so (it read as if
+    nothing at all was loaded)."""
+    refused = DepartmentOutcome("B", "refused", rules=["FIN-001"])
+    some = RunSummary(2022, "r", [DepartmentOutcome("A", "loaded"), refused, DepartmentOutcome("C", "draft")])
+    assert some.failure_message() == ("数据未通过校验，未入库（data refused, not loaded）：B 2022: FIN-001；"
+                                      "其余 2 个部门已入库（2 others loaded）")
+    assert RunSummary(2022, "r", [refused]).failure_message() == \
+        "数据未通过校验，未入库（data refused, not loaded）：B 2022: FIN-001"
