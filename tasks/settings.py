@@ -21,7 +21,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = PROJECT_ROOT / "data" / "sample"
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
-MEMORY_SIZE = re.compile(r"\d+(\.\d+)?\s*[KMGT]i?B", re.IGNORECASE)
+MEMORY_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([KMGT])(i?)B", re.IGNORECASE)  # number, power, binary or not
 _UNITS = "KMGT"
 MEMORY_FLOOR = "64MB"  # the least a memory limit may be: the 5M-line city runs under it (bench/results.md)
 
@@ -29,12 +29,11 @@ MEMORY_FLOOR = "64MB"  # the least a memory limit may be: the 5M-line city runs 
 def memory_bytes(size: str) -> int:
     """A DuckDB memory size (``MEMORY_SIZE``: "128MB", "1.5 GiB") in bytes, read as DuckDB reads it: KB, MB, GB
     and TB by powers of 1,000, KiB … TiB by powers of 1,024. Raises ValueError for anything else ("50%")."""
-    text = size.strip()
-    if not MEMORY_SIZE.fullmatch(text):
+    found = MEMORY_SIZE.fullmatch(size.strip())
+    if not found:
         raise ValueError(f"memory size {size!r}: expected a size such as 256MB or 2GiB")
-    number, unit = re.fullmatch(r"([\d.]+)\s*(.+)", text).groups()  # type: ignore[union-attr]
-    base = 1024 if "i" in unit.lower() else 1000
-    return int(float(number) * base ** (_UNITS.index(unit[0].upper()) + 1))
+    number, power, binary = found.groups()
+    return int(float(number) * (1024 if binary else 1000) ** (_UNITS.index(power.upper()) + 1))
 
 
 def invalid_settings(exc: ValidationError | SettingsError) -> str:
@@ -173,9 +172,11 @@ class Settings(BaseSettings):
         """A DuckDB memory size (512MB, 2GiB); the warehouse's may be empty (DuckDB's default, 80 % of RAM)."""
         if value is None or (value.strip() == "" and info.field_name == "warehouse_memory_limit"):
             return None
-        if not MEMORY_SIZE.fullmatch(value.strip()):
-            raise ValueError("应为大小，如 256MB 或 2GB（expected a size such as 256MB or 2GB）")
-        if memory_bytes(value) < memory_bytes(MEMORY_FLOOR):
+        try:
+            size = memory_bytes(value)
+        except ValueError:
+            raise ValueError("应为大小，如 256MB 或 2GB（expected a size such as 256MB or 2GB）") from None
+        if size < memory_bytes(MEMORY_FLOOR):
             raise ValueError(f"至少 {MEMORY_FLOOR}（at least {MEMORY_FLOOR}: DuckDB runs out of memory below it）")
         return value.strip()
 
