@@ -134,7 +134,7 @@ class Settings(BaseSettings):
         "128MB", description="Memory of the run database before it spills to scratch_dir (a size: 128MB, 2GB); "
                              "no finance rows are read back whole, so a smaller limit spills more rather than fail for "
                              "a large department (64MB runs the 5M-line city; bench/results.md); promotion into a "
-                             "DuckDB warehouse takes the larger of this and warehouse_memory_limit")
+                             "DuckDB warehouse works within it too")
     warehouse_memory_limit: str | None = Field(
         "256MB", description="Memory a DuckDB warehouse may use in a run's process (empty: DuckDB's 80 % of RAM)")
     scratch_dir: Path | None = Field(None, description="Folder the run database spills into (the system's temp folder)")
@@ -227,15 +227,6 @@ class Settings(BaseSettings):
         except ValueError:
             return str(Path(path).resolve())
         return self.reports_base_url.rstrip("/") + "/" + quote(relative.as_posix())
-
-    def promotion_memory_limit(self) -> str | None:
-        """The run database's memory while a DuckDB warehouse is attached to it for promotion: the larger of
-        ``run_memory_limit`` and ``warehouse_memory_limit``. The warehouse's own connections are closed then, and
-        its tables' indexes, which DuckDB cannot spill, are held in the run database's pool; they grow with the
-        warehouse's history, not with the run. None (DuckDB's default) when the warehouse has no limit."""
-        if self.warehouse_memory_limit is None:
-            return None
-        return max(self.run_memory_limit, self.warehouse_memory_limit, key=memory_bytes)
 
     def ledger_tolerance_fen(self) -> int:
         return int(self.ledger_tolerance_wan * 1_000_000)

@@ -32,7 +32,7 @@ def promote(settings: Settings, db: RunDatabase, plan: Plan, intake: Intake, acc
     engine = engine_for(settings)
     try:
         return promote_keys(db, engine, plan.year, accepted, plan.run_id, plan.code_version, plan.fingerprints,
-                            intake.files, intake.shared(), memory_limit=settings.promotion_memory_limit())
+                            intake.files, intake.shared())
     finally:
         engine.dispose()
 

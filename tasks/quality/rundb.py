@@ -122,7 +122,6 @@ class RunDatabase:
     schemas: dict[str, pa.Schema] = field(default_factory=dict)  # of datasets appended as Arrow tables
     counts: dict[str, int] = field(default_factory=dict)
     batch_rows: int = 500_000  # rows of appended parts written to the database at once
-    memory_limit: str | None = None  # as set when made (a DuckDB size; None: DuckDB's default)
     _waiting: dict[str, list[pa.Table]] = field(default_factory=dict)
     _created: set[str] = field(default_factory=set)
 
@@ -322,8 +321,7 @@ def run_database(scratch: Path | None = None, memory_limit: str | None = None) -
         spill = str(folder / "spill").replace("'", "''")
         db.duckdb.execute(f"SET temp_directory = '{spill}'")
         if memory_limit:
-            db.memory_limit = memory_limit.strip()
-            db.duckdb.execute(f"SET memory_limit = '{db.memory_limit}'")
+            db.duckdb.execute(f"SET memory_limit = '{memory_limit.strip()}'")
         yield db
     finally:
         db.close()

@@ -3,7 +3,8 @@ schema. After the migrations, each view is dropped and made again whenever the S
 (``ops_model`` keeps the hash of the text it was made from), so that the warehouse always reads the measures
 the gate checked, defined once.
 
-A model marked ``-- materialized: table`` is a table instead, shaped as ``schema.views`` declares it: made
+A model marked ``-- materialized: table`` is a table instead, shaped as ``schema.views`` declares it (on DuckDB
+without its key's index: :func:`tasks.warehouse.dialect.create_table`): made
 from its SELECT over the whole warehouse when the SQL changed, then kept by promotion, which replaces the
 accepted keys' rows with those of the run database's table of the same SELECT, made there as the run database
 is built (:func:`materialized`)."""
@@ -16,6 +17,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from tasks.sqlfile import is_materialized, named_blocks
+from tasks.warehouse import dialect
 from tasks.warehouse import schema as s
 
 SQL = Path(__file__).resolve().parents[1] / "sql"
@@ -63,7 +65,7 @@ def build(conn: sa.Connection) -> None:
         conn.execute(sa.text(f'DROP {"TABLE" if name in existing else "VIEW"} IF EXISTS "{name}"'))
     for name, select in views.items():
         if name in tables:
-            tables[name].create(conn)
+            dialect.create_table(conn, tables[name])
             _fill(conn, tables[name], select)
         else:
             conn.execute(sa.text(f'CREATE VIEW "{name}" AS {select}'))

@@ -7,6 +7,12 @@ data-quality results, quarantine). Money is integer 分 (``*_fen``): exact on ev
 
 Views (``mart_*``) are created by the migrations, as plain SQL both engines read alike.
 
+Keys: each table declares its primary key. On DuckDB, the tables promotion writes (the department-year facts,
+the project and registry dimensions, the statistics, the materialized ledger) hold theirs as NOT NULL columns
+without the PRIMARY KEY index (migrations 0010 and 0015): DuckDB keeps an index in memory and cannot spill it,
+and these grow with the warehouse's history. Promotion checks their keys over the rows it writes
+(``tasks.warehouse.promote.repeated_keys``). PostgreSQL keeps every primary key.
+
 Every fact row carries lineage: the run that loaded it, the source it came from (a file
 path or URL or table, with the SHA-256 of its content), the row in that source, the load time.
 """
@@ -123,7 +129,7 @@ fct_reported_total = sa.Table(
 )
 
 # On DuckDB the key is NOT NULL columns with no PRIMARY KEY index (migration 0010: DuckDB keeps an index in
-# memory, and a 5M-line ledger's did not fit); the gate (FIN-004) and whole-partition promotion keep it unique.
+# memory, and a 5M-line ledger's did not fit), as for the other tables promotion writes (0015; the module's doc).
 fct_payment = sa.Table(
     "fct_payment", metadata,
     sa.Column("department_code", sa.String(64), primary_key=True),
@@ -416,7 +422,7 @@ int_line_ledger_by_day = sa.Table(
 )
 
 int_line_ledger = sa.Table(  # materialized: a table, keyed by department-year, written by promotion
-    "int_line_ledger", views,  # one row per budget line: a key DuckDB holds in memory at little cost
+    "int_line_ledger", views,  # one row per budget line (on DuckDB without the key's index: the module's doc)
     sa.Column("department_code", sa.String(64), primary_key=True),
     sa.Column("year", sa.Integer, primary_key=True),
     sa.Column("line_id", sa.String(64), primary_key=True),

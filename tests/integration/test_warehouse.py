@@ -185,44 +185,103 @@ def test_a_large_ledger_is_promoted_under_a_small_memory_limit(tmp_path, revisio
     con.close()
 
 
-def test_duckdb_promotion_runs_under_its_own_memory_limit_and_gives_the_run_database_its_own_back(tmp_path):
-    """While the warehouse is attached, the run database works within promote's ``memory_limit`` (the
-    warehouse's indexes are held there then): one too small fails the promotion, which writes nothing; either
-    way the run database's own limit is back after."""
+@pytest.mark.parametrize("revision, fits", [("0014", False), ("head", True)])
+def test_a_large_registry_is_replaced_under_a_small_memory_limit(tmp_path, revision, fits):
+    """The registry is replaced whole when its content changes, with the warehouse attached to the run database:
+    before migration 0015 the old registry's index had to fit in the run database's memory (DuckDB cannot spill
+    an index), and 500k enterprises did not fit in 64MB; at head the table holds no index and they do."""
+    path = tmp_path / "wh.duckdb"
+    engine = make_engine(f"duckdb:///{path}", migrate=False)
+    upgrade(engine, revision)
+    engine.dispose()
+    firms = ("SELECT printf('91440100%010d', i), '企业' || i, '440103', '制造业', DATE '2000-01-01', '存续', 'run', "
+             "'registry/enterprises.csv', 'sha', CAST(i AS INTEGER), now() FROM range(500000) t(i)")
+    with duckdb.connect(str(path)) as wh:
+        wh.execute(f"INSERT INTO dim_enterprise {firms}")
+    con = duckdb.connect()
+    con.execute("SET memory_limit = '64MB'")
+    con.execute(f"ATTACH '{path}' AS wh")
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM wh.dim_enterprise")
+        con.execute(f"INSERT INTO wh.dim_enterprise {firms}")
+        con.execute("COMMIT")
+    except duckdb.OutOfMemoryException:
+        assert not fits
+    else:
+        assert fits
+        assert con.execute("SELECT count(DISTINCT uscc) FROM wh.dim_enterprise").fetchone() == (500_000,)
+    con.close()
+
+
+def test_promotion_refuses_rows_that_repeat_a_key_and_writes_nothing(engine, tmp_path):
+    """A key twice in the rows to write (a defect past the gate: here a staged budget line repeated behind its
+    back) stops the promotion before it writes, naming the table, the key and its rows, on both engines: on
+    DuckDB no index would refuse it (migration 0015)."""
     from tasks.quality.rundb import run_database
-    from tasks.warehouse.promote import promote
+    from tasks.warehouse.promote import RepeatedKey, promote
     from tests.integration.warehouse_helpers import shared_files
 
+    load_sample(engine, "run-1")
+    before = snapshot(engine)
     data, hashes = sample_data(departments=[LIWAN])
-    engine = make_engine(f"duckdb:///{tmp_path / 'wh.duckdb'}")
-    empty = snapshot(engine)
-
-    def limit(db) -> str:
-        return str(db.duckdb.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
-
-    with run_database(tmp_path, "100MB") as db:
+    with run_database(tmp_path) as db:
         db.build(data.year, data.departments, data.frames)
-        own = limit(db)
-
-        def promote_with(memory_limit: str | None) -> None:
-            promote(db, engine, data.year, data.codes, "run", "test", {}, hashes, shared_files(hashes),
-                    memory_limit=memory_limit)
-
-        with pytest.raises(duckdb.OutOfMemoryException):
-            promote_with("1MB")
-        assert limit(db) == own
-        assert all(empty[name].equals(frame) for name, frame in snapshot(engine).items())
-        promote_with("1GB")
-        assert limit(db) == own
-    assert count(engine, s.fct_payment) > 1000
-    engine.dispose()
+        line = db.duckdb.execute("SELECT line_id FROM stg_budget_lines ORDER BY line_id LIMIT 1").fetchone()[0]
+        db.duckdb.execute(f"INSERT INTO stg_budget_lines SELECT * FROM stg_budget_lines WHERE line_id = '{line}'")
+        with pytest.raises(RepeatedKey) as raised:
+            promote(db, engine, data.year, data.codes, "run-2", "test", {}, hashes, shared_files(hashes))
+    assert raised.value.table == "fct_budget_line"
+    assert raised.value.repeats == [((LIWAN, 2022, line), 2)]
+    message = str(raised.value)
+    assert f"fct_budget_line 的键（department_code, year, line_id）重复：({LIWAN}, 2022, {line}) 2 行" in message
+    after = snapshot(engine)
+    assert all(before[name].equals(frame) for name, frame in after.items())
 
 
-def test_postgresql_keeps_the_ledgers_primary_key(engine):
+def test_each_table_promotion_writes_holds_its_key_as_its_engine_can(engine):
+    """PostgreSQL keeps every primary key; DuckDB none of the tables promotion writes (its indexes cannot
+    spill), their key columns NOT NULL all the same."""
+    from tasks.warehouse.models import materialized
+    from tasks.warehouse.promote import KEYED, SHARED
+
+    written = [*KEYED, *(t for tables in SHARED.values() for t in tables), *materialized()]
     with engine.connect() as conn:
-        kinds = [r[0] for r in conn.execute(sa.text(
-            "SELECT constraint_type FROM information_schema.table_constraints WHERE table_name = 'fct_payment'"))]
-    assert ("PRIMARY KEY" in kinds) == (engine.dialect.name != "duckdb")
+        for table in written:
+            kinds = {r[0] for r in conn.execute(sa.text(
+                "SELECT constraint_type FROM information_schema.table_constraints "
+                "WHERE table_name = :t AND table_schema = current_schema()"), {"t": table.name})}
+            assert ("PRIMARY KEY" in kinds) == (engine.dialect.name != "duckdb"), table.name
+            nullable = dict(conn.execute(sa.text(
+                "SELECT column_name, is_nullable FROM information_schema.columns "
+                "WHERE table_name = :t AND table_schema = current_schema()"), {"t": table.name}).all())
+            assert all(nullable[c.name] == "NO" for c in table.primary_key.columns), table.name
+
+
+def test_migration_0015_gives_duckdb_its_keys_back_and_takes_them_again_keeping_the_rows(tmp_path):
+    from alembic import command
+
+    from tasks.warehouse.migrate import alembic_config
+
+    engine = make_engine(f"duckdb:///{tmp_path / 'wh.duckdb'}")
+    load_sample(engine, "run-1")
+    before = snapshot(engine)
+
+    def keyed() -> set[str]:
+        with engine.connect() as conn:
+            return {str(r[0]) for r in conn.execute(sa.text(
+                "SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'"))}
+
+    assert "fct_budget_line" not in keyed() and "int_line_ledger" not in keyed()
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0014")
+    assert {"fct_budget_line", "dim_enterprise", "fct_rectification", "int_line_ledger"} <= keyed()
+    assert "fct_payment" not in keyed()  # 0010's, still in place
+    upgrade(engine)
+    assert not {"fct_budget_line", "dim_enterprise", "int_line_ledger", "fct_payment"} & keyed()
+    after = snapshot(engine)
+    assert all(before[name].equals(frame) for name, frame in after.items())
+    engine.dispose()
 
 
 def _ledgers(engine: sa.Engine) -> tuple[list[tuple], list[tuple]]:

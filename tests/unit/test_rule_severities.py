@@ -26,3 +26,13 @@ def test_every_rule_has_its_reviewed_severity():
     assert set(found) == set(REVIEWED), "a rule was added or removed: review its severity here"
     changed = {k: (REVIEWED[k], v) for k, v in found.items() if REVIEWED[k] != v}
     assert not changed, f"severity changed (reviewed, registry): {changed}"
+
+
+def test_the_keys_promotion_leaves_to_the_gate_are_checked_by_fatal_rules():
+    """Promotion does not check again the keys a gate rule checks over the same rows (``GATE_CHECKED_KEYS``):
+    that rule must refuse, or a repeated key would reach a DuckDB table that holds no index to refuse it."""
+    from tasks.warehouse.promote import GATE_CHECKED_KEYS
+
+    found = {r.rule_id: r.severity for r in load_rules()}
+    assert GATE_CHECKED_KEYS and {rule: found.get(rule) for rule in GATE_CHECKED_KEYS.values()} == {
+        rule: "fatal" for rule in GATE_CHECKED_KEYS.values()}

@@ -81,14 +81,6 @@ def test_a_memory_size_that_is_not_one_is_refused(size):
         memory_bytes(size)
 
 
-@pytest.mark.parametrize(("run", "warehouse", "expected"), [("128MB", "256MB", "256MB"), ("2GB", "256MB", "2GB"),
-                                                            ("1000MB", "1GiB", "1GiB"), ("1GiB", "1000MB", "1GiB"),
-                                                            ("128MB", "", None)])
-def test_promotion_takes_the_larger_memory_limit(run, warehouse, expected):
-    settings = Settings(run_memory_limit=run, warehouse_memory_limit=warehouse)
-    assert settings.promotion_memory_limit() == expected
-
-
 @pytest.mark.parametrize(("name", "value"), [("run_memory_limit", "0MB"), ("run_memory_limit", "4MB"),
                                              ("warehouse_memory_limit", "0.5KB"), ("warehouse_memory_limit", "63.9MB")])
 def test_a_memory_limit_below_the_floor_is_refused_naming_the_setting(name, value):
