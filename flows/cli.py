@@ -228,7 +228,7 @@ def run(args: argparse.Namespace) -> int:
     from prefect.settings import PREFECT_API_URL
 
     from flows.self_evaluation import self_evaluation, with_runner
-    from tasks.pipeline import DataRefused, ReportsNotRendered, UsageError
+    from tasks.pipeline import DataRefused, ReportsNotRendered, RunOutOfMemory, UsageError
     from tasks.resources import WarehouseUnreachable
 
     if (args.review or settings.review) and not PREFECT_API_URL.value():
@@ -255,7 +255,7 @@ def run(args: argparse.Namespace) -> int:
         return _fail(EXIT_REFUSED, str(result))
     if isinstance(result, UsageError):
         return _fail(EXIT_USAGE, str(result))
-    if isinstance(result, WarehouseUnreachable):
+    if isinstance(result, WarehouseUnreachable | RunOutOfMemory):
         return _fail(EXIT_ERROR, str(result))
     if isinstance(result, ReportsNotRendered):
         _print_summary(result.summary)

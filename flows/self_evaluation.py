@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
+import duckdb
 from prefect import Flow, flow
 from prefect.runtime import flow_run
 from prefect.states import State
@@ -26,6 +27,7 @@ from flows.steps.run import (
     extract,
     finish,
     gate,
+    out_of_memory,
     plan_run,
     rerender_run,
     usage_error,
@@ -99,12 +101,15 @@ def self_evaluation(
     clock.lap("plan")
     with render_workers(settings, plan.todo) as workers:  # processes start while the run extracts, end as it closes
         if plan.todo:
-            with staging_database(settings) as db:
-                intake = extract(settings, plan, db)
-                clock.lap("extract")
-                verdict = gate(settings, plan, intake, db)
-                clock.lap("validate")
-                promoted = promote(settings, db, plan, intake, verdict.accepted)
+            try:
+                with staging_database(settings) as db:
+                    intake = extract(settings, plan, db)
+                    clock.lap("extract")
+                    verdict = gate(settings, plan, intake, db)
+                    clock.lap("validate")
+                    promoted = promote(settings, db, plan, intake, verdict.accepted)
+            except duckdb.OutOfMemoryException as error:  # one line naming the setting, not DuckDB's traceback
+                return out_of_memory(settings, plan, clock, error)
             clock.lap("promote")
             notes = {code: [QualityNote(*n) for n in found] for code, found in verdict.notes().items()}
             done = render_all(settings, year, verdict.accepted, notes, workers, promoted.projects())

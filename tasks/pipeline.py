@@ -99,6 +99,12 @@ class DataRefused(Exception):
         super().__init__(summary.failure_message())
 
 
+class RunOutOfMemory(Exception):
+    """The run database (DuckDB) could not work within ``run_memory_limit`` in one of the run's stages: said in
+    one line naming the stage, the setting and its value, not a traceback. Nothing was promoted (promotion is
+    one transaction). The flow run ends Failed with this message and the CLI exits 1."""
+
+
 class ReportsNotRendered(Exception):
     """Some loaded department-year's report could not be rendered (an error, not the data's fault).
 

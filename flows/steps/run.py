@@ -147,6 +147,20 @@ def warehouse_unreachable(error: WarehouseUnreachable) -> State:
     return Failed(message=str(error), data=error)
 
 
+def out_of_memory(settings: Settings, plan: pl.Plan, clock: pl.Clock, error: Exception) -> State:
+    """How a run ends when the run database ran out of memory: one line in the run's log naming the stage (the
+    first of extract, validate and promote that ``clock`` has not lapped) and ``run_memory_limit``, the run's
+    record closed as failed, and a Failed state carrying :class:`~tasks.pipeline.RunOutOfMemory` (the failed-run
+    alert fires), with no traceback."""
+    stage = next((s for s in ("extract", "validate", "promote") if s not in clock.timings), "promote")
+    reason = " ".join(str(error).split("\n")[0].split())
+    failure = pl.RunOutOfMemory(gl.OUT_OF_MEMORY.format(stage=gl.STAGES.get(stage, stage),
+                                                        limit=settings.run_memory_limit, reason=reason))
+    get_run_logger().error("%s", failure)
+    close_run(settings, plan.run_id, "failed", {"error": str(failure)})
+    return Failed(message=str(failure), data=failure)
+
+
 def rerender_run(settings: Settings, plan: pl.Plan) -> pl.RunSummary:
     """Render the department-years the warehouse holds again, without touching their data (and ask for
     review, when on)."""

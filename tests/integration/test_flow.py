@@ -117,3 +117,24 @@ def test_cli_exit_codes(prefect_harness, sample_copy, tmp_path, capsys):
     with engine.connect() as conn:
         assert conn.execute(sa.text("select count(*) from fct_budget_line")).scalar() == 0
     engine.dispose()
+
+
+def test_a_run_out_of_memory_ends_in_one_line_naming_the_setting(prefect_harness, sample_copy, tmp_path, capsys,
+                                                                 monkeypatch):
+    """DuckDB running out of memory within run_memory_limit (a limit below any the settings accept, to make it
+    happen on the sample) ends the run Failed with one Chinese-first line naming the stage, the setting and its
+    value, exit 1, no traceback, and nothing loaded."""
+    monkeypatch.setattr("tasks.settings.MEMORY_FLOOR", "1MB")
+    monkeypatch.setenv("SELFEVAL_RUN_MEMORY_LIMIT", "2MB")
+    code = main(["run", "--year", "2022", "--department", LIWAN, "--source", str(sample_copy),
+                 "--warehouse", f"duckdb:///{tmp_path}/m.duckdb", "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert "运行数据库内存不足（the run database ran out of memory）" in err
+    assert "SELFEVAL_RUN_MEMORY_LIMIT（2MB）" in err and "DuckDB: Out of Memory Error" in err
+    assert "Traceback" not in err
+    engine = sa.create_engine(f"duckdb:///{tmp_path}/m.duckdb")
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("select count(*) from fct_budget_line")).scalar() == 0
+        assert conn.execute(sa.text("select status from ops_run")).scalars().all() == ["failed"]
+    engine.dispose()
