@@ -102,7 +102,8 @@ SERVER_UNREACHABLE = ("无法连接 Prefect 服务器 {url}（cannot reach the P
 OUT_OF_MEMORY = ("运行数据库内存不足（the run database ran out of memory）：{stage}时 DuckDB 在 "
                  "SELFEVAL_RUN_MEMORY_LIMIT（{limit}）内无法完成，本次运行未写入数据仓库；"
                  "请调高该设置后重试，并确认 SELFEVAL_SCRATCH_DIR 所在磁盘有空间"
-                 "（raise SELFEVAL_RUN_MEMORY_LIMIT and retry; nothing of this run was loaded）（DuckDB: {reason}）")
+                 "（raise SELFEVAL_RUN_MEMORY_LIMIT and retry, and check the free space where SELFEVAL_SCRATCH_DIR is; "
+                 "nothing of this run was loaded）（DuckDB: {reason}）")
 WAREHOUSE_UNREACHABLE = ("无法连接数据仓库 {url}（cannot reach the warehouse）：请确认数据库正在运行、地址正确"
                          "（--warehouse 或 SELFEVAL_WAREHOUSE_URL）{held}"
                          "（check that the database is running and its address is right{held_en}）"

@@ -312,7 +312,11 @@ def run_gate(data: RunData, parameters: dict[str, Any], rules: tuple[Rule, ...] 
                     for rule in view_rules:
                         _refuse_all(report, rule, data, why)
                     continue
-                asset = source.add_table_asset(view_name, table_name=f"chk_{view_name}")
+                try:
+                    asset = source.add_table_asset(view_name, table_name=f"chk_{view_name}")
+                except Exception as exc:  # GX tries the view first: DuckDB out of memory says "test query failed"
+                    stop_if_out_of_memory(exc)
+                    raise
                 _check_view(gx, context, asset, view_name, view_rules, db, data, parameters, report)
             if docs_dir is not None:
                 urls = context.build_data_docs(site_names=[DOCS_SITE])
@@ -337,6 +341,7 @@ def _check_view(gx: Any, context: Any, asset: Any, view_name: str, view_rules: l
         try:
             verdicts = _validate_view(gx, context, asset, view_name, group, data.year, parameters, suffix=part)
         except Exception as exc:
+            stop_if_out_of_memory(exc)
             if len(group) > 1:
                 groups.extend([rule] for rule in group)
                 continue
@@ -367,6 +372,7 @@ def _detail(gx: Any, context: Any, asset: Any, view_name: str, rules: list[Rule]
         outcome = _validate_view(gx, context, asset, view_name, rules, data.year, parameters,
                                  suffix=f"{part}.detail", complete=True)
     except Exception as exc:
+        stop_if_out_of_memory(exc)
         why = _raised(exc)
         for rule in rules:
             log.error("%s %s", rule.rule_id, why)
@@ -425,6 +431,26 @@ def evaluation_error(result: Any) -> str | None:
     return None
 
 
+OUT_OF_MEMORY = "Out of Memory Error"  # how DuckDB's out-of-memory errors begin, in GX's messages too
+
+
+def stop_if_out_of_memory(found: BaseException | str) -> None:
+    """Raise DuckDB's out-of-memory error when ``found`` (an exception GX raised, with its causes, or the message
+    GX kept of one) is one: the run database could not work within its memory limit, which says nothing of the
+    data, so the run stops naming the setting (``flows/self_evaluation.py``) instead of refusing every department
+    as a rule that could not be evaluated."""
+    import duckdb
+
+    seen: BaseException | None = found if isinstance(found, BaseException) else None
+    while seen is not None:
+        if isinstance(seen, duckdb.OutOfMemoryException):
+            raise seen
+        seen = seen.__cause__ or seen.__context__
+    text = str(found)
+    if OUT_OF_MEMORY in text:
+        raise duckdb.OutOfMemoryException(text[text.index(OUT_OF_MEMORY):])
+
+
 def _raised(exc: Exception) -> str:
     """Why a validation that raised could not evaluate its rules."""
     return f"{UNEVALUATED}：执行出错（{type(exc).__name__}: {str(exc)[:300]}）"
@@ -458,6 +484,7 @@ def _collect(report: QualityReport, rule: Rule, result: Any, db: RunDatabase, vi
     """Attribute a GX result to departments; what cannot be attributed fails every department."""
     error = evaluation_error(result)
     if error is not None:
+        stop_if_out_of_memory(error)
         why = f"{UNEVALUATED}：{gl.both('执行出错', str(error))}"
         log.error("%s %s", rule.rule_id, why)
         _refuse_all(report, rule, data, why)

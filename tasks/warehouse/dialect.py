@@ -37,7 +37,8 @@ def create_table(conn: sa.Connection, table: sa.Table) -> None:
     index in memory and cannot spill it, so an index of a table that grows with the warehouse's history would
     outgrow the memory limit; promotion checks the keys instead (migration 0015)."""
     if name(conn) == "duckdb" and table.primary_key.columns:
-        assert all(c.server_default is None for c in table.c), f"{table.name}: a default would be lost here"
+        if any(c.server_default is not None for c in table.c):
+            raise ValueError(f"{table.name}: a column's default would be lost making it without its key")
         table = sa.Table(table.name, sa.MetaData(),
                          *[sa.Column(c.name, c.type, nullable=c.nullable and not c.primary_key) for c in table.c])
     table.create(conn)

@@ -273,12 +273,21 @@ def test_migration_0015_gives_duckdb_its_keys_back_and_takes_them_again_keeping_
                 "SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'"))}
 
     assert "fct_budget_line" not in keyed() and "int_line_ledger" not in keyed()
+
+    def indexes() -> set[str]:
+        with engine.connect() as conn:
+            return {str(r[0]) for r in conn.execute(sa.text("SELECT index_name FROM duckdb_indexes()"))}
+
+    registry = {"ix_fct_application_department_code", "ix_fct_investment_project_department_code"}
+    assert not registry & indexes()
     with engine.begin() as conn:
         command.downgrade(alembic_config(conn), "0014")
     assert {"fct_budget_line", "dim_enterprise", "fct_rectification", "int_line_ledger"} <= keyed()
     assert "fct_payment" not in keyed()  # 0010's, still in place
+    assert registry <= indexes()  # 0001's, back as they were
     upgrade(engine)
     assert not {"fct_budget_line", "dim_enterprise", "int_line_ledger", "fct_payment"} & keyed()
+    assert not registry & indexes()
     after = snapshot(engine)
     assert all(before[name].equals(frame) for name, frame in after.items())
     engine.dispose()

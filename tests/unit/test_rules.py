@@ -301,3 +301,48 @@ def test_fin_004_fails_every_payment_of_a_repeated_voucher_in_any_department(sam
         assert rows["value_provided"].tolist() == [voucher], code  # the voucher named, not the flag
         assert rows["field"].tolist() == ["voucher_no"]
         assert rows["row_number"].tolist() == [str(int(pay.loc[at, "_row"]))]
+
+
+@pytest.mark.parametrize("limit", ["8MB", "12MB"])
+def test_the_gate_out_of_memory_stops_the_run_instead_of_refusing_the_data(base, limit):
+    """DuckDB out of memory while GX checks the views is no verdict on the data: the gate raises DuckDB's error
+    (the flow then ends in one line naming SELFEVAL_RUN_MEMORY_LIMIT) instead of GX's "test query failed" (as
+    at 8MB, trying a view), or of every department refused on rules that "could not be evaluated" (as at 12MB,
+    evaluating them). Either limit stages the sample, not all its checks."""
+    import duckdb
+
+    with pytest.raises(duckdb.OutOfMemoryException, match=r"^Out of Memory Error"):
+        run_gate(base, PARAMS, memory_limit=limit)
+
+
+@pytest.mark.parametrize("found", [
+    "Out of Memory Error: failed to pin block of size 256.0 KiB (61.0 MiB/61.0 MiB used)",
+    "(_duckdb.OutOfMemoryException) Out of Memory Error: failed to pin block of size 256.0 KiB",
+])
+def test_an_out_of_memory_message_gx_kept_is_raised_as_duckdbs_error(found):
+    import duckdb
+
+    from tasks.quality.gate import stop_if_out_of_memory
+
+    with pytest.raises(duckdb.OutOfMemoryException) as raised:
+        stop_if_out_of_memory(found)
+    assert str(raised.value).startswith("Out of Memory Error: failed to pin block")
+
+
+def test_an_out_of_memory_error_behind_gxs_own_is_raised_and_others_are_not():
+    import duckdb
+
+    from tasks.quality.gate import stop_if_out_of_memory
+
+    cause = duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block")
+    try:
+        try:
+            raise cause
+        except duckdb.OutOfMemoryException as exc:
+            raise RuntimeError("Attempt to connect to table: chk_x failed because the test query failed.") from exc
+    except RuntimeError as wrapped:
+        with pytest.raises(duckdb.OutOfMemoryException) as raised:
+            stop_if_out_of_memory(wrapped)
+    assert raised.value is cause
+    stop_if_out_of_memory(ValueError("No value found for $PARAMETER year"))  # not memory: nothing raised
+    stop_if_out_of_memory("a column does not exist")

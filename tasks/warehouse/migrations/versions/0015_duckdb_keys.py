@@ -11,7 +11,9 @@ FIN-004, FIN-008, PRF-001, PRF-006, PRJ-001, PRJ-003, REG-002, REG-004, REG-005,
 primary keys (its indexes spill to disk).
 
 The materialized ledger (int_line_ledger) is made by tasks/warehouse/models.py without its index on DuckDB; a
-warehouse that holds it already has it rebuilt here.
+warehouse that holds it already has it rebuilt here. The rebuilt tables hold no other index either: the two on
+department_code that 0001 gave the registry's applications and investment projects (INDEXES) go on DuckDB for the
+same reason (they grow with the registry), and come back with a downgrade.
 
 Revision ID: 0015
 Revises: 0014
@@ -42,11 +44,16 @@ KEYS = {
     "dim_indicator": ("indicator_code",),
     "int_line_ledger": ("department_code", "year", "line_id"),
 }
+# The other indexes of these tables (0001's), which the rebuild leaves out: name → (table, column).
+INDEXES = {
+    "ix_fct_application_department_code": ("fct_application", "department_code"),
+    "ix_fct_investment_project_department_code": ("fct_investment_project", "department_code"),
+}
 
 
 def _rebuild(table: str, key: tuple[str, ...]) -> None:
     """``table`` made again with ``key`` as its PRIMARY KEY, or with none (its key columns stay NOT NULL), its
-    columns, defaults and rows kept. A table the warehouse does not hold (a ledger not yet made, or a view of
+    columns, defaults and rows kept, and no other index (``INDEXES``). A table the warehouse does not hold (a ledger not yet made, or a view of
     an earlier release) is left alone. DuckDB's views bind late: the marts over it read the new table."""
     bind = op.get_bind()
     kind = bind.execute(sa.text("SELECT table_type FROM information_schema.tables WHERE table_name = :t "
@@ -82,3 +89,5 @@ def downgrade() -> None:
     if _duckdb():
         for table, key in KEYS.items():
             _rebuild(table, key)
+        for name, (table, column) in INDEXES.items():
+            op.execute(f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" ("{column}")')
