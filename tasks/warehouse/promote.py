@@ -97,19 +97,23 @@ class RepeatedKey(ValueError):
 
     def __init__(self, table: sa.Table, repeats: list[tuple[tuple[Any, ...], int]]) -> None:
         self.table = table.name
-        self.key = tuple(c.name for c in table.primary_key.columns)
+        self.key = _key(table)
         self.repeats = repeats
         shown = "；".join(f"({', '.join(str(v) for v in values)}) {n} 行" for values, n in repeats)
         super().__init__(f"入库中止：{self.table} 的键（{', '.join(self.key)}）重复：{shown}；未写入任何数据"
                          f"（promotion stopped: rows to write to {self.table} repeat a key; nothing was written）")
 
 
+def _key(table: sa.Table) -> tuple[str, ...]:
+    """The columns of ``table``'s primary key, as the schema declares it (on DuckDB, whether or not indexed)."""
+    return tuple(c.name for c in table.primary_key.columns)
+
+
 def repeated_keys(db: RunDatabase, table: sa.Table, select: str, limit: int = 3) -> list[tuple[tuple[Any, ...], int]]:
     """Keys of ``table`` (its primary key's columns) that the rows of ``select`` (over the run database) hold
     more than once, with how many rows hold each: at most ``limit``, in key order; [] when each is once. A
     GROUP BY in the run database, which spills: ~0.1 s for a 500k-firm registry."""
-    key = [c.name for c in table.primary_key.columns]
-    cols = ", ".join(f'"{k}"' for k in key)
+    cols = ", ".join(f'"{k}"' for k in _key(table))
     found = db.duckdb.execute(f"SELECT {cols}, count(*) AS n FROM ({select}) GROUP BY ALL HAVING count(*) > 1 "
                               f"ORDER BY ALL LIMIT {int(limit)}").fetchall()
     return [(tuple(row[:-1]), int(row[-1])) for row in found]

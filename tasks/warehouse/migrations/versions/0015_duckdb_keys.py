@@ -53,8 +53,9 @@ INDEXES = {
 
 def _rebuild(table: str, key: tuple[str, ...]) -> None:
     """``table`` made again with ``key`` as its PRIMARY KEY, or with none (its key columns stay NOT NULL), its
-    columns, defaults and rows kept, and no other index (``INDEXES``). A table the warehouse does not hold (a ledger not yet made, or a view of
-    an earlier release) is left alone. DuckDB's views bind late: the marts over it read the new table."""
+    columns, defaults and rows kept, and no other index (``INDEXES``). A table the warehouse does not hold (a
+    ledger not yet made, or a view of an earlier release) is left alone. DuckDB's views bind late: the marts over
+    it read the new table."""
     bind = op.get_bind()
     kind = bind.execute(sa.text("SELECT table_type FROM information_schema.tables WHERE table_name = :t "
                                 "AND table_schema = current_schema()"), {"t": table}).scalar()
