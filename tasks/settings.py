@@ -145,6 +145,9 @@ class Settings(BaseSettings):
     extract_threads: int = Field(2, ge=1, le=32, description="Departments whose files are read at once (a folder "
                                                              "source; a database or an API is read one at a time); "
                                                              "memory holds that many departments' files and one more")
+    extract_read_bytes: str = Field(
+        "128MB", description="Bytes of department files read at once (a size: 128MB, 1GB): a CSV takes ~3× its bytes "
+                             "until it is typed, so a department whose files are larger is read with none beside it")
     render_workers: int = Field(2, ge=1, description="Render tasks a run's department-years fan out to (a core each)")
     render_processes_from: int = Field(
         12, ge=1, description="Accepted departments from which the render tasks run a core each: one in the run's "
@@ -165,6 +168,16 @@ class Settings(BaseSettings):
     alert_block: str | None = Field(
         None, description="Prefect notification block for alerts, as 'block-type/name' (e.g. slack-webhook/ops)")
     alert_on_warnings: bool = Field(False, description="Alert on data-quality warnings too, not only on refusals")
+
+    @field_validator("extract_read_bytes")
+    @classmethod
+    def _bytes(cls, value: str) -> str:
+        """A size (128MB, 1GiB), as the memory limits are written."""
+        try:
+            memory_bytes(value)
+        except ValueError:
+            raise ValueError("应为大小，如 128MB 或 1GB（expected a size such as 128MB or 1GB）") from None
+        return value.strip()
 
     @field_validator("run_memory_limit", "warehouse_memory_limit")
     @classmethod

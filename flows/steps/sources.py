@@ -7,7 +7,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from tasks.resources import opened
-from tasks.settings import Settings
+from tasks.settings import Settings, memory_bytes
 from tasks.sources import extract as ex
 
 
@@ -22,16 +22,16 @@ def extract_finance(settings: Settings, year: int, departments: list[str],
                     sink: ex.Sink | None = None) -> ex.Extracted:
     with opened(settings, "finance") as source:
         return ex.extract_finance(source, year, departments, sink, closed=year in settings.closed_years,
-                                threads=settings.extract_threads)
+                                threads=settings.extract_threads, read_budget=memory_bytes(settings.extract_read_bytes))
 
 
 @task(name="extract-statistics", cache_policy=NO_CACHE)
-def extract_statistics(settings: Settings) -> ex.Extracted:
+def extract_statistics(settings: Settings, sink: ex.Sink | None = None) -> ex.Extracted:
     with opened(settings, "statistics") as source:
-        return ex.extract_statistics(source)
+        return ex.extract_statistics(source, sink)
 
 
 @task(name="extract-registry", cache_policy=NO_CACHE)
-def extract_registry(settings: Settings) -> ex.Extracted:
+def extract_registry(settings: Settings, sink: ex.Sink | None = None) -> ex.Extracted:
     with opened(settings, "registry") as source:
-        return ex.extract_registry(source)
+        return ex.extract_registry(source, sink)

@@ -8,7 +8,7 @@ returns :class:`RawTable` objects for the same contract datasets.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -102,6 +102,18 @@ class FileSource:
                  and p.is_file()]
         order = list(READERS)
         return sorted(found, key=lambda p: (p.stem.lower() != stem, order.index(p.suffix.lower()), p.name))
+
+    def stored_bytes(self, datasets: Sequence[Dataset], year: int | None, department: str | None) -> int:
+        """How many bytes the files of ``datasets`` take for a department-year (every form found: :meth:`forms`),
+        without reading them; what extraction budgets its reads by."""
+        total = 0
+        for dataset in datasets:
+            for path in self.forms(dataset, year, department):
+                try:
+                    total += path.stat().st_size
+                except OSError:  # gone since it was listed: reading it says so
+                    continue
+        return total
 
     def path_for(self, dataset: Dataset, year: int | None, department: str | None) -> Path | None:
         """The one file that holds the dataset, or None when there is none. Raises :class:`SourceError`

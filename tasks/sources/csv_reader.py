@@ -23,6 +23,7 @@ from tasks.sources.encoding import ACCEPTED as ENCODINGS
 from tasks.sources.encoding import (
     DOS_EOF,
     NO_CONTROLS,
+    SCAN_BYTES,
     EncodingRefused,
     char_at,
     first_control,
@@ -102,17 +103,23 @@ def _field_at(line: bytes, offset: int) -> int:
 
 
 class _Lines:
-    """A CSV body's lines: which bytes some line starts with (one vectorised pass: the byte after each "\n"), and
-    where the lines end, found only when asked. They decide whether records can be numbered by count (nothing
-    skipped, no value spanning lines) or need a closer look."""
+    """A CSV body's lines: which bytes some line starts with, and where the lines end, found only when asked.
+    They decide whether records can be numbered by count (nothing skipped, no value spanning lines) or need a
+    closer look.
 
-    def __init__(self, body: bytes):
-        self.body = body
-        codes = np.frombuffer(body, dtype=np.uint8)
-        self.heads = np.bincount(codes[1:][codes[:-1] == 10], minlength=256).astype(bool)  # bool[256]
+    The body is scanned in slices of :data:`SCAN_BYTES`, so that no mask as large as the file is ever made:
+    a 100 MB ledger's whole-body masks cost ~200 MB of the reading's peak (issue 27)."""
+
+    def __init__(self, data: bytes, start: int):
+        self.body = memoryview(data)[start:]  # the body: ``data`` from ``start``, not copied
+        codes = np.frombuffer(self.body, dtype=np.uint8)
+        self.heads = np.zeros(256, dtype=bool)  # bool[256]: the bytes some line starts with
         if len(codes):
             self.heads[codes[0]] = True  # the first line
-        self.quoted = b'"' in body
+        for at in range(0, max(len(codes) - 1, 0), SCAN_BYTES):
+            chunk = codes[at: at + SCAN_BYTES + 1]  # one byte more: the line after the chunk's last "\n"
+            self.heads |= np.bincount(chunk[1:][chunk[:-1] == 10], minlength=256).astype(bool)
+        self.quoted = data.find(b'"', start) != -1
 
     def starts_with(self, chars: bytes) -> bool:
         """Whether some line starts with one of ``chars``."""
@@ -121,10 +128,12 @@ class _Lines:
     @functools.cached_property
     def ends(self) -> np.ndarray:
         """The offsets of the "\n" ending each line."""
-        return np.flatnonzero(np.frombuffer(self.body, dtype=np.uint8) == 10)
+        codes = np.frombuffer(self.body, dtype=np.uint8)
+        found = [np.flatnonzero(codes[s: s + SCAN_BYTES] == 10) + s for s in range(0, len(codes), SCAN_BYTES)]
+        return np.concatenate(found) if found else np.zeros(0, dtype=np.intp)
 
 
-def _physical_lines(body: bytes, lines: _Lines, first_line: int, records: int) -> np.ndarray | None:
+def _physical_lines(body: memoryview, lines: _Lines, first_line: int, records: int) -> np.ndarray | None:
     """The line each record starts on, when blank lines or quoted line breaks make them differ from
     the record count; None when records are one line each with nothing skipped (the common case).
 
@@ -151,10 +160,10 @@ def _physical_lines(body: bytes, lines: _Lines, first_line: int, records: int) -
     return numbers.astype("int64") if len(numbers) == records else None
 
 
-def _records(body: bytes, first_line: int) -> Iterator[tuple[int, list[str]]]:
+def _records(body: memoryview | bytes, first_line: int) -> Iterator[tuple[int, list[str]]]:
     """Each record of ``body`` with the line it starts on; blank lines and lines of spaces are skipped.
     Raises ``csv.Error`` on a stray quote."""
-    reader = csv.reader(io.StringIO(body.decode("utf-8", errors="replace"), newline=""))
+    reader = csv.reader(io.StringIO(str(body, "utf-8", errors="replace"), newline=""))
     previous = 0
     for row in reader:
         if row and not (len(row) == 1 and not row[0].strip()):
@@ -162,7 +171,7 @@ def _records(body: bytes, first_line: int) -> Iterator[tuple[int, list[str]]]:
         previous = reader.line_num
 
 
-def _ragged_line(body: bytes, first_line: int, width: int) -> int | None:
+def _ragged_line(body: memoryview, first_line: int, width: int) -> int | None:
     """The line the first record with other than ``width`` fields starts on (blank lines skipped)."""
     try:
         return next((line for line, row in _records(body, first_line) if len(row) != width), None)
@@ -235,7 +244,8 @@ def read_csv(data: bytes, uri: str, dataset: Dataset) -> RawTable:
     header = [h or unnamed_column(i) for i, h in enumerate(cells)]  # an Excel export's empty trailing columns
     last_line = ends[max((last, *annex.rows))]
     body_start = _after_line(data, last_line)
-    body = data[body_start:]
+    lines = _Lines(data, body_start)
+    body = lines.body  # not a copy: a ledger's bytes are held once
     first_line = last_line + 2
     bad_rows: list[tuple[int | None, int, int, str]] = []
 
@@ -250,7 +260,7 @@ def read_csv(data: bytes, uri: str, dataset: Dataset) -> RawTable:
         raise fail(NO_RECORDS, row=first_line, expected=RECORDS_BELOW)
     try:
         table = pa.table({h: pa.array([], pa.string()) for h in header}) if empty else pacsv.read_csv(
-            io.BytesIO(body),
+            pa.BufferReader(pa.py_buffer(body)),
             read_options=pacsv.ReadOptions(column_names=header, block_size=1 << 22),
             parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
@@ -264,12 +274,11 @@ def read_csv(data: bytes, uri: str, dataset: Dataset) -> RawTable:
         _, actual, expected_n, text = bad_rows[0]
         row = _ragged_line(body, first_line, len(header))
         if row is None:
-            at = body.find(text.encode("utf-8"))
-            row = first_line + body.count(b"\n", 0, at) if at >= 0 else None
+            at = data.find(text.encode("utf-8"), body_start)
+            row = first_line + data.count(b"\n", body_start, at) if at >= 0 else None
         raise fail(both(f"该行有 {actual} 个字段，表头却有 {expected_n} 列",
                         f"the record has {actual} fields but the header has {expected_n}"), row=row,
                    expected=both("表头每列一个值", "one value per header column"))
-    lines = _Lines(body)
     numbers = _physical_lines(body, lines, first_line, table.num_rows)
     filled = _drop_blank_records(table, lines)
     if filled is not None:

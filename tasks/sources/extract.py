@@ -61,7 +61,7 @@ class Extracted:
 
 def _read(source: Source, dataset: Dataset, out: Extracted, **partition: object) -> pa.Table:
     raw = source.read(dataset, **partition)  # type: ignore[arg-type]
-    frame = stage_table(raw)
+    frame = stage_table(raw, release=True)
     out.files[raw.uri] = raw.sha256
     department = partition.get("department")
     out.warnings.extend(replace(w, department=department, severity="warning")  # type: ignore[arg-type]
@@ -135,7 +135,7 @@ def _finance_files(source: Source, out: Extracted, year: int, code: str,
 
 
 def extract_finance(source: Source, year: int, departments: list[str], sink: Sink | None = None,
-                    closed: bool = False, threads: int = 1) -> Extracted:
+                    closed: bool = False, threads: int = 1, read_budget: int | None = None) -> Extracted:
     """Budget lines, payments and totals of each department for ``year``; bad departments drop out.
 
     A department with no finance file for the year goes to ``no_data`` (not refused). The 决算总表 is
@@ -153,11 +153,19 @@ def extract_finance(source: Source, year: int, departments: list[str], sink: Sin
     is multi-threaded on its own; a workbook's reading mostly holds the lock and gains little). At 20M lines
     two threads took extraction from 28.6 s to 17.8 s. The result and the order of the parts ``sink`` takes are
     those of one thread, department by department.
+
+    ``read_budget`` (bytes): the departments read at once hold at most this much in files together (a source
+    that knows its files' sizes: ``stored_bytes``); a larger department is read with none beside it. Reading a
+    CSV holds ~3× its bytes until it is typed, so two of the 20M-line city's largest departments read together
+    held ~600 MB.
     """
     out = Extracted(source.name)
     parts: dict[str, list[pa.Table]] = {d.name: [] for d in FINANCE_DATASETS}
     workers = threads if getattr(source, "concurrent_reads", False) else 1
-    with closing(in_order(lambda c: _department(source, year, c, closed), departments, workers)) as read:
+    sizes = getattr(source, "stored_bytes", None)
+    weight = (lambda c: sizes(FINANCE_DATASETS, year, c)) if sizes is not None and read_budget else None
+    with closing(in_order(lambda c: _department(source, year, c, closed), departments, workers, weight,
+                          read_budget)) as read:
         delivered = _take(read, out, parts, sink)
     if workers > 1 and len(departments) > 1:  # threads ran
         give_back_memory()
@@ -248,11 +256,16 @@ def _merge(out: Extracted, part: Extracted) -> None:
     out.no_data.extend(part.no_data)
 
 
-def in_order(work: Callable[[K], R], keys: Sequence[K], threads: int) -> Generator[tuple[K, R], None, None]:
+def in_order(work: Callable[[K], R], keys: Sequence[K], threads: int, weight: Callable[[K], int] | None = None,
+             budget: int | None = None) -> Generator[tuple[K, R], None, None]:
     """``(key, work(key))`` for each of ``keys`` in their order, ``work`` running on up to ``threads`` threads
     and at most ``threads`` keys ahead of the one given back (memory holds ``threads + 1`` results at most, not
     all of them, however slow the consumer: at 20M lines, two threads held ~100 MB more than one). ``threads``
     1 runs ``work`` in the calling thread.
+
+    With ``weight`` and ``budget``, the keys submitted and not yet given back weigh at most ``budget`` together,
+    unless one key alone weighs more (it then runs with none beside it): a department's files are read whole,
+    so two of the largest read at once held ~700 MB at 20M lines (issue 27). Keys keep their order either way.
 
     An exception of ``work`` is raised when its key's turn comes (the keys already given back stand). When that
     happens, or the consumer stops early (close the generator: ``contextlib.closing``), the keys submitted and not
@@ -262,16 +275,18 @@ def in_order(work: Callable[[K], R], keys: Sequence[K], threads: int) -> Generat
             yield key, work(key)
         return
     pool = ThreadPoolExecutor(threads, thread_name_prefix="selfeval-read")
-    ahead: deque[tuple[K, Future[R]]] = deque()
+    ahead: deque[tuple[K, int, Future[R]]] = deque()
     finished = False
     try:
         for key in keys:
-            ahead.append((key, pool.submit(work, key)))
-            if len(ahead) > threads:
-                first, future = ahead.popleft()
+            heavy = weight(key) if weight is not None and budget is not None else 0
+            while ahead and (len(ahead) > threads or (budget is not None
+                                                      and sum(w for _, w, _ in ahead) + heavy > budget)):
+                first, _, future = ahead.popleft()
                 yield first, future.result()
+            ahead.append((key, heavy, pool.submit(work, key)))
         while ahead:
-            first, future = ahead.popleft()
+            first, _, future = ahead.popleft()
             yield first, future.result()
         finished = True
     finally:
@@ -317,23 +332,31 @@ def _check_department(source: Source, table: pa.Table, code: str) -> None:
         row=int(table.column("_row")[first].as_py()), column="部门编码 (department_code)", expected=code))
 
 
-def extract_shared(source: Source, datasets: tuple[Dataset, ...]) -> Extracted:
-    """Datasets every department reads (statistics, registry): any problem stops them all."""
+def extract_shared(source: Source, datasets: tuple[Dataset, ...], sink: Sink | None = None) -> Extracted:
+    """Datasets every department reads (statistics, registry): any problem stops them all.
+
+    Without ``sink``, the result holds each dataset as a frame. With it, each dataset goes to ``sink`` as one
+    Arrow table of its :func:`contract_schema` as soon as it is typed (an empty one when it has a problem), and
+    the result holds no frames: a registry of 2M firms was ~700 MB held as pandas through the gate and promotion
+    (issue 27)."""
     out = Extracted(source.name)
     for dataset in datasets:
         try:
-            out.frames[dataset.name] = frame_of(_read(source, dataset, out))
+            table = _read(source, dataset, out)
         except SourceError as exc:
             out.problems.append(exc.problem)
-            out.frames[dataset.name] = frame_of(contract_schema(dataset).empty_table())
+            table = contract_schema(dataset).empty_table()
+        if sink is None:
+            out.frames[dataset.name] = frame_of(table)
+        else:
+            sink(dataset.name, table)
+        del table
     return out
 
 
-def extract_statistics(source: Source) -> Extracted:
-    return extract_shared(source, (INDICATORS,))
+def extract_statistics(source: Source, sink: Sink | None = None) -> Extracted:
+    return extract_shared(source, (INDICATORS,), sink)
 
 
-def extract_registry(source: Source) -> Extracted:
-    return extract_shared(source, REGISTRY_DATASETS)
-
-
+def extract_registry(source: Source, sink: Sink | None = None) -> Extracted:
+    return extract_shared(source, REGISTRY_DATASETS, sink)

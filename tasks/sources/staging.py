@@ -519,11 +519,15 @@ def _typed(raw: RawTable, col: Column, header: str, unit: str) -> pa.Array:
     return _nulls_where(blank, stripped)
 
 
-def stage_table(raw: RawTable) -> pa.Table:
+def stage_table(raw: RawTable, release: bool = False) -> pa.Table:
     """``raw`` typed, as an Arrow table of :func:`contract_schema` (canonical columns plus ``_row`` and
     ``_source``): what extraction hands to the run database, with no pandas on the way. Raises
     :class:`SourceError` naming the file, row and column of the first cell that cannot be typed, or that
-    holds a control character."""
+    holds a control character.
+
+    ``release``: each text column is dropped from ``raw`` once it is typed (an Arrow table's; a pandas frame is
+    left as it is), so that a ledger's text and its typed columns are never held whole at once. ``raw.frame``
+    then keeps only the columns the contract does not read."""
     dataset = raw.dataset
     refuse_controls(raw)
     mapping, units = map_headers(raw)
@@ -539,6 +543,8 @@ def stage_table(raw: RawTable) -> pa.Table:
             continue
         unit = units.get(col.name) or raw.unit or dataset.unit
         arrays.append(_typed(raw, col, header, unit).cast(target))
+        if release and isinstance(raw.frame, pa.Table):
+            raw.frame = raw.frame.drop_columns([header])
     arrays.append(pa.array(np.asarray(raw.row_numbers, dtype="int64") if raw.row_numbers is not None
                            else np.arange(raw.first_row, raw.first_row + rows, dtype="int64")))
     arrays.append(pa.DictionaryArray.from_arrays(pa.array(np.zeros(rows, dtype="int32")), pa.array([raw.uri])))

@@ -194,3 +194,30 @@ def test_memory_given_back_never_fails_a_run(monkeypatch):
 
     monkeypatch.setattr(ctypes, "CDLL", refuse)
     give_back_memory()
+
+
+def test_in_order_keeps_the_keys_in_flight_within_the_budget():
+    """The keys submitted and not given back weigh at most the budget together; a key heavier than the budget
+    runs with none beside it; the order is the keys' order whatever their weights."""
+    weights = [5, 5, 5, 20, 1, 1, 1, 1, 9, 9, 2, 2, 11, 0]
+    lock = threading.Lock()
+    out: set[int] = set()  # started, not yet given back
+    seen: list[tuple[int, ...]] = []
+
+    def work(key: int) -> int:
+        with lock:
+            out.add(key)
+            seen.append(tuple(sorted(out)))
+        time.sleep(0.01 if key % 2 else 0.002)
+        return key
+
+    given = []
+    for key, value in in_order(work, list(range(len(weights))), 3, weight=lambda k: weights[k], budget=10):
+        assert value == key
+        with lock:
+            out.discard(key)
+        given.append(key)
+    assert given == list(range(len(weights)))
+    for together in seen:
+        assert sum(weights[k] for k in together) <= 10 or len(together) == 1, together
+    assert any(len(together) == 3 for together in seen)  # light keys still run three at once

@@ -170,13 +170,18 @@ def test_dates_that_do_not_exist_or_are_ambiguous_are_refused(bad):
     assert caught.value.problem.row == 3 and f"{bad!r} is not a date" in caught.value.problem.message
 
 
-def test_which_bytes_begin_a_line_are_found_as_a_scan_of_every_line_finds_them():
+@pytest.mark.parametrize("scan_bytes", [1, 2, 3, 7, 1 << 23])
+def test_which_bytes_begin_a_line_are_found_as_a_scan_of_every_line_finds_them(monkeypatch, scan_bytes):
     """``_Lines.starts_with`` (a search for each byte after a line break) agrees with splitting the body into its
-    lines, on bodies of blank lines, CRLF, lines of spaces and commas, a first line of each kind and none at all."""
+    lines, on bodies of blank lines, CRLF, lines of spaces and commas, a first line of each kind and none at all;
+    so do its line ends and whether a quote is there. The body is scanned in slices, so each is checked with
+    slices of a few bytes (a line break at a slice's last byte) and with a body that starts inside the data."""
     import random
 
+    import tasks.sources.csv_reader as reader
     from tasks.sources.csv_reader import _Lines
 
+    monkeypatch.setattr(reader, "SCAN_BYTES", scan_bytes)
     rng = random.Random(11)
     pieces = [b"", b"\r", b" ", b"\t", b",", b'"', b"a,1", b",,,", b" x"]
     bodies = [b"", b"\n", b"\n\n", b",a\n", b"a\n,", b"a\n"]
@@ -184,6 +189,10 @@ def test_which_bytes_begin_a_line_are_found_as_a_scan_of_every_line_finds_them()
     for body in bodies:
         starts = [0] + [i + 1 for i, byte in enumerate(body) if byte == 10 and i + 1 < len(body)]
         begun = {body[i] for i in starts if i < len(body)}
-        for chars in (b"\n\r", b" \t", b',"\r \t', b","):
-            assert _Lines(body).starts_with(chars) is any(c in begun for c in chars), (body, chars)
-        assert _Lines(body).ends.tolist() == [i for i, byte in enumerate(body) if byte == 10]
+        for head in (b"", b'"title"\n', b"x,y\n\r\n"):  # what comes before the body is not looked at
+            lines = _Lines(head + body, len(head))
+            assert bytes(lines.body) == body
+            for chars in (b"\n\r", b" \t", b',"\r \t', b","):
+                assert lines.starts_with(chars) is any(c in begun for c in chars), (body, chars)
+            assert lines.ends.tolist() == [i for i, byte in enumerate(body) if byte == 10]
+            assert lines.quoted is (b'"' in body)
