@@ -252,7 +252,8 @@ def resolve_departments(available: pd.DataFrame, requested: list[str] | None) ->
 def assemble(year: int, departments: pd.DataFrame, chosen: list[str], *extracted: Extracted,
              staged: RunDatabase | None = None) -> RunData:
     """One :class:`RunData` of the chosen departments that still have all their inputs; ``staged`` is
-    the run database the finance datasets were appended to, when they were (see ``extract_finance``)."""
+    the run database the sources were appended to, when they were (see ``extract_finance`` and
+    ``extract_shared``)."""
     failed = {p.department for e in extracted for p in e.problems if p.department}
     keep = [c for c in chosen if c not in failed]
     frames: dict[str, pd.DataFrame] = {}

@@ -172,11 +172,13 @@ class Settings(BaseSettings):
     @field_validator("extract_read_bytes")
     @classmethod
     def _bytes(cls, value: str) -> str:
-        """A size (128MB, 1GiB), as the memory limits are written."""
+        """A size (128MB, 1GiB), as the memory limits are written; at least 1MB."""
         try:
-            memory_bytes(value)
+            size = memory_bytes(value)
         except ValueError:
             raise ValueError("应为大小，如 128MB 或 1GB（expected a size such as 128MB or 1GB）") from None
+        if size < memory_bytes("1MB"):
+            raise ValueError("至少 1MB（at least 1MB）")
         return value.strip()
 
     @field_validator("run_memory_limit", "warehouse_memory_limit")

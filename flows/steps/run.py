@@ -83,6 +83,7 @@ def extract(settings: Settings, plan: pl.Plan, db: RunDatabase) -> pl.Intake:
     problem of the department it belongs to (a shared source's, of every department)."""
     year, todo = plan.year, plan.todo
     statistics, registry = extract_statistics(settings, db.append), extract_registry(settings, db.append)
+    db.flush()  # a registry under RunDatabase.batch_rows would otherwise wait as Arrow through finance's reads
     finance = extract_finance(settings, year, todo, db.append)
     for code in finance.no_data:  # nothing delivered for the year yet: not refused
         plan.advance(code, "no data yet")

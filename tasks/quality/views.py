@@ -22,8 +22,8 @@ ROW, SOURCE = "_row", "_source"
 @dataclass
 class RunData:
     """Everything staged for one run: a year, its departments, and the sources' frames; or, in a flow
-    run, the statistics and registry as frames and the finance datasets in ``staged`` (then
-    ``data["payments"]`` raises KeyError: the rows are in the run database)."""
+    run, every source's rows in ``staged`` (then ``data["payments"]`` and ``data["enterprises"]`` raise
+    KeyError: the rows are in the run database)."""
 
     year: int
     departments: pd.DataFrame  # department_code, department_name, region_code, ...

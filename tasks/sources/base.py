@@ -107,12 +107,12 @@ class FileSource:
         """How many bytes the files of ``datasets`` take for a department-year (every form found: :meth:`forms`),
         without reading them; what extraction budgets its reads by."""
         total = 0
-        for dataset in datasets:
-            for path in self.forms(dataset, year, department):
-                try:
+        try:
+            for dataset in datasets:
+                for path in self.forms(dataset, year, department):
                     total += path.stat().st_size
-                except OSError:  # gone since it was listed: reading it says so
-                    continue
+        except OSError:  # a folder not listable, a file gone since: reading it says so; weighed as what was seen
+            pass
         return total
 
     def path_for(self, dataset: Dataset, year: int | None, department: str | None) -> Path | None:

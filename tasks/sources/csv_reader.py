@@ -23,7 +23,6 @@ from tasks.sources.encoding import ACCEPTED as ENCODINGS
 from tasks.sources.encoding import (
     DOS_EOF,
     NO_CONTROLS,
-    SCAN_BYTES,
     EncodingRefused,
     char_at,
     first_control,
@@ -48,6 +47,7 @@ from tasks.sources.raw import RawTable, sha256_bytes
 
 HTML_START = re.compile(rb"^\s*(<!doctype html|<html|<head|<body|<\?xml)", re.IGNORECASE)
 HEAD_BYTES = 65536
+SCAN_BYTES = 1 << 23  # how much of a body one step of a whole-body scan looks at (_Lines)
 
 
 NO_RECORDS = both("文件只有表头，没有记录", "the file has a header but no records")

@@ -33,7 +33,6 @@ _CONTROL_BYTES = re.compile(f"[{_C0}]".encode("ascii"))
 _NOT_CONTROL = bytes(b for b in range(256) if not _CONTROL_BYTES.match(bytes([b])))
 _INNER_BOM = codecs.BOM_UTF8
 _INNER_BOM_AT = re.compile(re.escape(_INNER_BOM))  # re's literal search: ~2× bytes.find on Chinese UTF-8 text
-SCAN_BYTES = 1 << 23  # how much of a file a whole-file scan copies at a time
 DOS_EOF = b"\x1a"  # the end-of-file mark old DOS tools put at the end of a text file
 # What GBK office text is made of: CJK ideographs, CJK punctuation and full-width forms, and the symbols and
 # letters GBK carries that forms use: Latin-1's ° ± × ÷ · § and pinyin's ā é ǐ ü; Greek (μ α Ω) and Cyrillic;
@@ -102,11 +101,11 @@ def control_name(char: str) -> str:
 def first_control(data: bytes) -> int | None:
     """The offset of the first control character (:data:`CONTROL_PATTERN`) in ``data``, UTF-8 bytes (no byte
     below 0x20 is inside a multi-byte character), or None: a C0 control, DEL, or a byte-order mark past the
-    start. One pass in C when there is none, a slice of :data:`SCAN_BYTES` at a time (a whole-file ``translate``
-    made a copy as large as the file)."""
+    start. One pass in C when there is none (``translate`` reserves the file's size but writes only the controls
+    it keeps: the pages it does not write are never resident)."""
     bom = _INNER_BOM_AT.search(data)
     found = [bom.start() if bom else -1]
-    if any(data[at: at + SCAN_BYTES].translate(None, _NOT_CONTROL) for at in range(0, len(data), SCAN_BYTES)):
+    if data.translate(None, _NOT_CONTROL):
         match = _CONTROL_BYTES.search(data)
         found.append(match.start() if match else -1)
     found = [at for at in found if at >= 0]

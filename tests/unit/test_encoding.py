@@ -155,13 +155,11 @@ def test_the_utf8_check_takes_and_refuses_what_python_s_decoder_does(data):
         check_utf8(data)
 
 
-@pytest.mark.parametrize("scan_bytes", [1, 3, 1 << 23])
-def test_the_first_control_character_is_found_wherever_the_scan_slices_the_file(monkeypatch, scan_bytes):
-    """``first_control`` looks at the file a slice at a time (no copy as large as the file): a control in any
-    slice, the first or the last, is found at its offset, and so is a byte-order mark past the start."""
+def test_the_first_control_character_is_found_at_its_offset():
+    """``first_control``: a control at the start, in the middle or as the last byte is found at its offset, and so
+    is a byte-order mark past the start; text without either has none."""
     import tasks.sources.encoding as encoding
 
-    monkeypatch.setattr(encoding, "SCAN_BYTES", scan_bytes)
     text = "支付凭证号,金额\nZF001,12.50\nZF002,3.00\n".encode()
     assert encoding.first_control(text) is None
     for at in (0, 1, len(text) // 2, len(text) - 1):

@@ -129,11 +129,11 @@ def _city(sample_copy):
     return sample_copy / "finance", [LIWAN, "440103-NONE", SWJ, WTJ]
 
 
-def _run(root, codes, threads, concurrent=True):
+def _run(root, codes, threads, concurrent=True, budget=None):
     source = _Counting("finance", root, concurrent=concurrent)
     parts: list[tuple[str, list]] = []
     out = extract_finance(source, 2022, codes, lambda name, part: parts.append((name, part.to_pylist())),
-                          threads=threads)
+                          threads=threads, read_budget=budget)
     return source, out, parts
 
 
@@ -221,3 +221,47 @@ def test_in_order_keeps_the_keys_in_flight_within_the_budget():
     for together in seen:
         assert sum(weights[k] for k in together) <= 10 or len(together) == 1, together
     assert any(len(together) == 3 for together in seen)  # light keys still run three at once
+
+
+def test_a_read_budget_reads_a_department_larger_than_it_alone_and_gives_the_same(sample_copy):
+    """Departments whose files together exceed the budget are not read at once (each of the sample's is larger
+    than 1 byte: one at a time, on the reading threads); within a budget they are; the parts are those of one
+    thread either way."""
+    root, codes = _city(sample_copy)
+    _, one, one_parts = _run(root, codes, 1)
+    tight, out, parts = _run(root, codes, 2, budget=1)
+    assert tight.most == 1 and any(t.startswith("selfeval-read") for t in tight.threads)
+    assert parts == one_parts and out.problems == one.problems and out.no_data == one.no_data
+    roomy, _, roomy_parts = _run(root, codes, 2, budget=1 << 30)
+    assert roomy.most == 2 and roomy_parts == one_parts
+
+
+def test_a_folder_weighs_its_department_s_files_without_reading_them(sample_copy):
+    source = FileSource("finance", sample_copy / "finance")
+    folder = sample_copy / "finance" / "2022" / LIWAN
+    expected = sum(p.stat().st_size for p in folder.iterdir() if p.suffix == ".csv"
+                   and any(p.stem == d.name for d in FINANCE_DATASETS))
+    assert source.stored_bytes(FINANCE_DATASETS, 2022, LIWAN) == expected > 0
+    assert source.stored_bytes(FINANCE_DATASETS, 2022, "440103-NONE") == 0  # no folder: nothing to weigh
+
+
+def test_shared_sources_go_to_the_sink_as_typed_tables_not_frames(sample_copy):
+    """With a sink, the registry's datasets reach it as tables of their contract schema and the result holds no
+    frame; a dataset with a problem reaches it empty, its problem recorded, and the others as read."""
+    from tasks.sources.contract import REGISTRY_DATASETS
+    from tasks.sources.extract import extract_registry
+    from tasks.sources.staging import contract_schema
+
+    got: list[tuple[str, object]] = []
+    out = extract_registry(FileSource("registry", sample_copy / "registry"), lambda n, t: got.append((n, t)))
+    assert out.frames == {} and not out.problems
+    assert [n for n, _ in got] == [d.name for d in REGISTRY_DATASETS]
+    for (_, table), dataset in zip(got, REGISTRY_DATASETS, strict=True):
+        assert table.schema == contract_schema(dataset) and table.num_rows > 0
+    assert extract_registry(FileSource("registry", sample_copy / "registry")).frames["enterprises"].shape[0] == \
+        got[0][1].num_rows  # the same rows as without a sink
+    (sample_copy / "registry" / "enterprises.csv").write_text("not,a,registry\n1,2,3\n", encoding="utf-8")
+    got.clear()
+    out = extract_registry(FileSource("registry", sample_copy / "registry"), lambda n, t: got.append((n, t)))
+    assert len(out.problems) == 1 and "enterprises" in out.problems[0].uri
+    assert [(n, t.num_rows == 0) for n, t in got] == [(d.name, d.name == "enterprises") for d in REGISTRY_DATASETS]
