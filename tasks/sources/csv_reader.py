@@ -133,12 +133,13 @@ class _Lines:
         return np.concatenate(found) if found else np.zeros(0, dtype=np.intp)
 
 
-def _physical_lines(body: memoryview, lines: _Lines, first_line: int, records: int) -> np.ndarray | None:
-    """The line each record starts on, when blank lines or quoted line breaks make them differ from
-    the record count; None when records are one line each with nothing skipped (the common case).
+def _physical_lines(lines: _Lines, first_line: int, records: int) -> np.ndarray | None:
+    """The line each record of ``lines.body`` starts on, when blank lines or quoted line breaks make them differ
+    from the record count; None when records are one line each with nothing skipped (the common case).
 
-    ``first_line`` is the line number of ``body``'s first line.
+    ``first_line`` is the line number of the body's first line.
     """
+    body = lines.body
     blank = lines.starts_with(b"\n\r")
     spaces = lines.starts_with(b" \t")  # perhaps a line of spaces
     if not lines.quoted and not blank and not spaces:
@@ -279,7 +280,7 @@ def read_csv(data: bytes, uri: str, dataset: Dataset) -> RawTable:
         raise fail(both(f"该行有 {actual} 个字段，表头却有 {expected_n} 列",
                         f"the record has {actual} fields but the header has {expected_n}"), row=row,
                    expected=both("表头每列一个值", "one value per header column"))
-    numbers = _physical_lines(body, lines, first_line, table.num_rows)
+    numbers = _physical_lines(lines, first_line, table.num_rows)
     filled = _drop_blank_records(table, lines)
     if filled is not None:
         if numbers is None:
