@@ -240,10 +240,11 @@ def test_promotion_refuses_rows_that_repeat_a_key_and_writes_nothing(engine, tmp
 
 
 def test_each_table_promotion_writes_holds_its_key_as_its_engine_can(engine):
-    """PostgreSQL keeps every primary key; DuckDB none of the tables promotion writes (its indexes cannot
-    spill), their key columns NOT NULL all the same."""
+    """PostgreSQL keeps every primary key but the payments' (the gate's FIN-004 checks it over the very rows
+    promoted; migration 0016), and finds them by department-year; DuckDB none of the tables promotion writes
+    (its indexes cannot spill). Their key columns are NOT NULL all the same."""
     from tasks.warehouse.models import materialized
-    from tasks.warehouse.promote import KEYED, SHARED
+    from tasks.warehouse.promote import GATE_CHECKED_KEYS, KEYED, SHARED
 
     written = [*KEYED, *(t for tables in SHARED.values() for t in tables), *materialized()]
     with engine.connect() as conn:
@@ -251,7 +252,8 @@ def test_each_table_promotion_writes_holds_its_key_as_its_engine_can(engine):
             kinds = {r[0] for r in conn.execute(sa.text(
                 "SELECT constraint_type FROM information_schema.table_constraints "
                 "WHERE table_name = :t AND table_schema = current_schema()"), {"t": table.name})}
-            assert ("PRIMARY KEY" in kinds) == (engine.dialect.name != "duckdb"), table.name
+            keeps = engine.dialect.name != "duckdb" and table.name not in GATE_CHECKED_KEYS
+            assert ("PRIMARY KEY" in kinds) == keeps, table.name
             nullable = dict(conn.execute(sa.text(
                 "SELECT column_name, is_nullable FROM information_schema.columns "
                 "WHERE table_name = :t AND table_schema = current_schema()"), {"t": table.name}).all())
@@ -288,6 +290,48 @@ def test_migration_0015_gives_duckdb_its_keys_back_and_takes_them_again_keeping_
     upgrade(engine)
     assert not {"fct_budget_line", "dim_enterprise", "int_line_ledger", "fct_payment"} & keyed()
     assert not registry & indexes()
+    after = snapshot(engine)
+    assert all(before[name].equals(frame) for name, frame in after.items())
+    engine.dispose()
+
+
+def test_migration_0016_gives_postgresql_payments_an_index_for_their_key_and_back(pg_url):
+    """On PostgreSQL the payments lose their PRIMARY KEY for an index on (department_code, year) that finds a
+    department-year's rows as the key's first columns did; a downgrade gives the key back, rows kept."""
+    from alembic import command
+
+    from tasks.warehouse.migrate import alembic_config
+
+    engine = make_engine(pg_url)
+    load_sample(engine, "run-1")
+    before = snapshot(engine)
+
+    def shape() -> tuple[set[str], dict[str, str]]:
+        with engine.connect() as conn:
+            kinds = {str(r[0]) for r in conn.execute(sa.text(
+                "SELECT constraint_type FROM information_schema.table_constraints "
+                "WHERE table_name = 'fct_payment' AND table_schema = current_schema()"))}
+            indexes = {str(r[0]): str(r[1]) for r in conn.execute(sa.text(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'fct_payment' "
+                "AND schemaname = current_schema()"))}
+        return kinds, indexes
+
+    kinds, indexes = shape()
+    assert "PRIMARY KEY" not in kinds
+    assert list(indexes) == ["ix_fct_payment_department_year"]
+    assert indexes["ix_fct_payment_department_year"].endswith("(department_code, year)")
+    with engine.begin() as conn:
+        conn.execute(sa.text("SET LOCAL enable_seqscan = off"))  # a table of the sample's size: force the plan
+        plan = "\n".join(str(r[0]) for r in conn.execute(sa.text(
+            "EXPLAIN SELECT sum(amount_fen) FROM fct_payment WHERE department_code = :d AND year = 2022 "
+            "AND pay_date <= DATE '2022-06-30'"), {"d": LIWAN}))
+    assert "ix_fct_payment_department_year" in plan
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0015")
+    kinds, indexes = shape()
+    assert "PRIMARY KEY" in kinds and list(indexes) == ["fct_payment_pkey"]
+    upgrade(engine)
+    assert shape()[1].keys() == {"ix_fct_payment_department_year"}
     after = snapshot(engine)
     assert all(before[name].equals(frame) for name, frame in after.items())
     engine.dispose()
