@@ -88,6 +88,9 @@ def check_configuration(settings: Settings) -> None:
             raise UsageError(f"{what} {path}：内容有误（{message}）") from None
 
 
+LISTED_CODES = 10  # department codes a failure line names for one reason; the run artifact lists them all
+
+
 class DataRefused(Exception):
     """Some department-year was refused: a fatal data-quality rule failed or an input is malformed.
 
@@ -194,10 +197,19 @@ class RunSummary:
                 **({"reviews": self.reviews} if self.reviews else {})}
 
     def failure_message(self) -> str:
-        parts = []
+        """One line for the flow run's end and the alert: the refused department-years by what refused them
+        (the rules that failed, or the first problem with their inputs), departments refused for the same
+        thing together (a broken shared source refuses every department for one reason), at most
+        ``LISTED_CODES`` codes of each shown; and how many others were loaded."""
+        why: dict[str, list[str]] = {}
         for o in self.refused:
-            what = "、".join(o.rules) if o.rules else "；".join(o.reasons[:1])
-            parts.append(f"{o.department_code} {self.year}: {what}")
+            why.setdefault("、".join(o.rules) if o.rules else "；".join(o.reasons[:1]), []).append(o.department_code)
+        parts = []
+        for what, codes in why.items():
+            shown = "、".join(codes[:LISTED_CODES])
+            if len(codes) > LISTED_CODES:
+                shown += f" 等 {len(codes)} 个部门（{len(codes)} departments）"
+            parts.append(f"{shown} {self.year}: {what}")
         loaded = sum(1 for o in self.outcomes if o.status in ("loaded", "draft", "failed"))
         others = f"；其余 {loaded} 个部门已入库（{loaded} others loaded）" if loaded else ""
         return f"{gl.ALERT_REFUSED}（data refused, not loaded）：" + "；".join(parts) + others

@@ -244,7 +244,7 @@ class RunDatabase:
         for blocks, what in ((model_graph(), "模型 %s 未生成（model not built）：%s"),
                              (named_queries("intermediate.sql"), "中间视图 %s 未生成（view not built）：%s")):
             for name, query in blocks.items():
-                kind = "TABLE" if is_materialized(query) else "VIEW"
+                kind = "TABLE" if is_materialized(query, run_database=True) else "VIEW"
                 try:
                     con.execute(f'CREATE OR REPLACE {kind} "{name}" AS {query}')
                 except Exception as exc:  # a model on a dataset this run lacks; the checks on it fail below

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
@@ -181,14 +181,24 @@ def open_years(conn: sa.Connection, departments: list[str], up_to: int) -> dict[
     return out
 
 
+# Tables whose lineage per file is a model of its own (tasks/sql/marts.sql): the table → the model, and its
+# column that counts the table's rows from each file.
+SOURCES_MODELS = {s.fct_payment.name: (s.int_payment_sources, "payments")}
+
+
 @named("The files or URLs (with content hashes) that rows of a table came from, by the value of a key column "
-       "(lineage columns)")
+       "(lineage columns; the payments' from int_payment_sources)")
 def sources_of(conn: sa.Connection, table: str, key: str, values: Sequence[object],
                where: Mapping[str, object]) -> dict[object, list[tuple[str, str, int]]]:
     """For each of ``values`` of column ``key`` (the department code, or the region code): the files its
-    rows of ``table`` came from, with their hashes and row counts, sorted; ``where`` narrows the rows."""
-    t = s.metadata.tables[table]
-    q = (sa.select(t.c[key], t.c.source_uri, t.c.source_sha256, sa.func.count())
+    rows of ``table`` came from, with their hashes and row counts, sorted; ``where`` narrows the rows. A table
+    of ``SOURCES_MODELS`` is answered from its model, a row per file, with the same counts."""
+    if table in SOURCES_MODELS:
+        t, counted = SOURCES_MODELS[table]
+        rows: sa.ColumnElement[Any] = sa.func.sum(t.c[counted])
+    else:
+        t, rows = s.metadata.tables[table], sa.func.count()
+    q = (sa.select(t.c[key], t.c.source_uri, t.c.source_sha256, rows)
          .where(t.c[key].in_(values)).group_by(t.c[key], t.c.source_uri, t.c.source_sha256))
     for column, value in where.items():
         if column in t.c:

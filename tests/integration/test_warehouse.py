@@ -370,6 +370,40 @@ def test_promotion_keeps_the_materialized_ledger_as_its_sql_computes_it(engine):
     assert {k: v for k, v in after.items() if k[0] != LIWAN} == {k: v for k, v in before.items() if k[0] != LIWAN}
 
 
+def test_the_payments_provenance_is_read_per_file_as_the_payments_count_it(engine):
+    """A report's provenance of a ledger figure reads int_payment_sources (a row per file, kept by promotion),
+    and says the files, hashes and payments that grouping the payments themselves says, on both engines; after
+    a department's ledger comes again from another file, its old file is gone from it."""
+    def both(year: int) -> tuple[dict, dict]:
+        with engine.connect() as conn:
+            kept = q.sources_of(conn, "fct_payment", "department_code", [LIWAN, "440103-SWJ"], {"year": year})
+            t = s.fct_payment
+            fresh: dict[object, list] = {LIWAN: [], "440103-SWJ": []}
+            for k, u, h, n in conn.execute(sa.select(t.c.department_code, t.c.source_uri, t.c.source_sha256,
+                                                     sa.func.count()).where(t.c.year == year).group_by(
+                t.c.department_code, t.c.source_uri, t.c.source_sha256)):
+                if k in fresh:
+                    fresh[k].append((str(u), str(h), int(n)))
+        return kept, {k: sorted(v) for k, v in fresh.items()}
+
+    load_sample(engine, "run-1")
+    kept, fresh = both(2022)
+    assert kept == fresh and all(kept.values())
+    data, hashes = sample_data(departments=[LIWAN])
+    payments = data.frames["payments"]
+    moved = "finance/2022/moved/payments.csv"
+    old = {uri for uri, _, _ in kept[LIWAN]}
+    payments["_source"] = moved
+    load_sample(engine, "run-2", data, {**hashes, moved: "f" * 64})
+    again, fresh = both(2022)
+    assert again == fresh
+    assert [uri for uri, _, _ in again[LIWAN]] == [moved] and not old & {moved}
+    assert again["440103-SWJ"] == kept["440103-SWJ"]
+    with engine.begin() as conn:  # read from the model, not from the payments
+        conn.execute(s.int_payment_sources.delete().where(s.int_payment_sources.c.department_code == LIWAN))
+    assert both(2022)[0][LIWAN] == [] and both(2022)[1][LIWAN] == again[LIWAN]
+
+
 def test_the_materialized_marts_go_back_to_the_earlier_release(engine):
     """Downgrading past 0011 drops the marts whatever their kind (an earlier release drops them as views), and
     upgrading again makes them, the ledger a table holding what the payments add up to."""

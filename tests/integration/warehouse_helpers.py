@@ -14,6 +14,7 @@ from tasks.quality.views import RunData
 from tasks.sources.base import make_source
 from tasks.sources.extract import extract_departments, extract_finance, extract_registry, extract_statistics
 from tasks.warehouse import schema as s
+from tasks.warehouse.models import materialized
 from tasks.warehouse.promote import promote
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,7 +24,7 @@ FACTS = [s.fct_budget_line, s.fct_reported_total, s.fct_payment, s.fct_applicati
          s.fct_indicator_value, s.fct_performance_target, s.fct_performance_actual, s.dim_department, s.dim_project,
          s.dim_enterprise, s.dim_indicator, s.dim_period]
 # What a promotion writes: the facts and dimensions, and the materialized marts promotion keeps with them.
-WRITTEN = [*FACTS, s.int_line_ledger]
+WRITTEN = [*FACTS, *materialized()]
 
 
 def sample_data(year: int = 2022, departments: list[str] | None = None, root: Path = SAMPLE):

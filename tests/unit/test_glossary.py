@@ -118,3 +118,20 @@ def test_the_failure_line_says_which_departments_were_not_loaded_and_how_many_we
                                       "其余 2 个部门已入库（2 others loaded）")
     assert RunSummary(2022, "r", [refused]).failure_message() == \
         "数据未通过校验，未入库（data refused, not loaded）：B 2022: FIN-001"
+
+
+def test_the_failure_line_says_a_reason_shared_by_many_departments_once():
+    """A broken shared source refuses every department for the same reason: the line says it once, with the
+    departments' codes (at most ten, then how many), not once per department (~4 KB for 8 departments)."""
+    from tasks.pipeline import LISTED_CODES
+
+    problem = "registry/enterprises.csv 第 3 行 成立日期：不是日期（not a date）"
+    outcomes = [DepartmentOutcome(f"D{i:02d}", "refused", [problem, "其他"]) for i in range(12)]
+    outcomes.insert(5, DepartmentOutcome("X", "refused", ["x"], rules=["FIN-001"]))
+    message = RunSummary(2022, "r", [*outcomes, DepartmentOutcome("A", "loaded")]).failure_message()
+    assert message.count(problem) == 1 and "其他" not in message
+    listed = "、".join(f"D{i:02d}" for i in range(LISTED_CODES))
+    assert message == (f"数据未通过校验，未入库（data refused, not loaded）：{listed} 等 12 个部门（12 departments）"
+                       f" 2022: {problem}；X 2022: FIN-001；其余 1 个部门已入库（1 others loaded）")
+    few = RunSummary(2022, "r", outcomes[:3]).failure_message()
+    assert few == f"数据未通过校验，未入库（data refused, not loaded）：D00、D01、D02 2022: {problem}"
