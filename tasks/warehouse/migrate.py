@@ -14,6 +14,9 @@ from alembic.script import ScriptDirectory
 from tasks.warehouse import models
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+# PostgreSQL: two processes that open the same warehouse at once upgrade it in turn (any constant will do, as long
+# as it is every selfeval process's and not the load lock's)
+MIGRATE_LOCK_KEY = 0x5E1FE7A2
 
 
 class DuckDBImpl(DefaultImpl):
@@ -44,13 +47,20 @@ def current_revision(engine: sa.Engine) -> str | None:
 
 def upgrade(engine: sa.Engine, revision: str = "head") -> None:
     """Apply every migration up to ``revision``, then (at head) make the views of the model graph again when
-    their SQL changed (:mod:`tasks.warehouse.models`); a no-op on an up-to-date warehouse."""
+    their SQL changed (:mod:`tasks.warehouse.models`); a no-op on an up-to-date warehouse. On PostgreSQL under an
+    advisory lock (``MIGRATE_LOCK_KEY``): a second process opening the warehouse meanwhile waits, then finds it
+    upgraded, instead of failing on a table or an index the first one made."""
     at_head = revision == "head" and current_revision(engine) == head_revision()
     if at_head:
         with engine.connect() as conn:
             if models.current(conn):
                 return
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATE_LOCK_KEY})
+            at_head = revision == "head" and MigrationContext.configure(conn).get_current_revision() == head_revision()
+            if at_head and models.current(conn):  # upgraded by another process while this one waited
+                return
         if not at_head:
             command.upgrade(alembic_config(conn), revision)
         if revision == "head":

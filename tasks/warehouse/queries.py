@@ -191,8 +191,9 @@ SOURCES_MODELS = {s.fct_payment.name: (s.int_payment_sources, "payments")}
 def sources_of(conn: sa.Connection, table: str, key: str, values: Sequence[object],
                where: Mapping[str, object]) -> dict[object, list[tuple[str, str, int]]]:
     """For each of ``values`` of column ``key`` (the department code, or the region code): the files its
-    rows of ``table`` came from, with their hashes and row counts, sorted; ``where`` narrows the rows. A table
-    of ``SOURCES_MODELS`` is answered from its model, a row per file, with the same counts."""
+    rows of ``table`` came from, with their hashes and row counts, sorted; ``where`` narrows the rows (a column
+    the rows' table or model lacks: ValueError). A table of ``SOURCES_MODELS`` is answered from its model, a row
+    per file, with the same counts."""
     if table in SOURCES_MODELS:
         t, counted = SOURCES_MODELS[table]
         rows: sa.ColumnElement[Any] = sa.func.sum(t.c[counted])
@@ -201,8 +202,9 @@ def sources_of(conn: sa.Connection, table: str, key: str, values: Sequence[objec
     q = (sa.select(t.c[key], t.c.source_uri, t.c.source_sha256, rows)
          .where(t.c[key].in_(values)).group_by(t.c[key], t.c.source_uri, t.c.source_sha256))
     for column, value in where.items():
-        if column in t.c:
-            q = q.where(t.c[column] == value)
+        if column not in t.c:
+            raise ValueError(f"sources_of: {t.name} has no column {column!r} to narrow {table}'s rows by")
+        q = q.where(t.c[column] == value)
     out: dict[object, list[tuple[str, str, int]]] = {v: [] for v in values}
     for k, u, h, n in conn.execute(q):
         out.setdefault(k, []).append((str(u), str(h), int(n)))

@@ -12,8 +12,8 @@ the project and registry dimensions, the statistics, the materialized ledger) ho
 without the PRIMARY KEY index (migrations 0010 and 0015): DuckDB keeps an index in memory and cannot spill it,
 and these grow with the warehouse's history. Promotion checks their keys over the rows it writes
 (``tasks.warehouse.promote.repeated_keys``). PostgreSQL keeps every primary key but the payments' (migration
-0016: the gate's FIN-004 checks it over the very rows promoted, and the unique index was a fifth of PostgreSQL's
-promotion); an index on (department_code, year) finds a department-year's payments there.
+0016: the gate's FIN-004 checks it over the very rows promoted, and the unique index was about a fifth of the
+COPY's time); an index on (department_code, year) finds a department-year's payments there.
 
 Every fact row carries lineage: the run that loaded it, the source it came from (a file
 path or URL or table, with the SHA-256 of its content), the row in that source, the load time.
@@ -132,7 +132,7 @@ fct_reported_total = sa.Table(
 
 # On DuckDB the key is NOT NULL columns with no PRIMARY KEY index (migration 0010: DuckDB keeps an index in
 # memory, and a 5M-line ledger's did not fit), as for the other tables promotion writes (0015; the module's doc).
-# On PostgreSQL too (0016: the gate's FIN-004 checks the key; maintaining the unique index was a fifth of the
+# On PostgreSQL too (0016: the gate's FIN-004 checks the key; maintaining the unique index was about a fifth of the
 # COPY's time), with an index on (department_code, year) instead.
 fct_payment = sa.Table(
     "fct_payment", metadata,

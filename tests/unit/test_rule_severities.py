@@ -30,7 +30,8 @@ def test_every_rule_has_its_reviewed_severity():
 
 def test_the_keys_promotion_leaves_to_the_gate_are_checked_by_fatal_rules():
     """Promotion does not check again the keys a gate rule checks over the same rows (``GATE_CHECKED_KEYS``):
-    that rule must refuse, or a repeated key would reach a DuckDB table that holds no index to refuse it."""
+    that rule must refuse, or a repeated key would reach a table that holds no index to refuse it (the payments',
+    on DuckDB and PostgreSQL: migrations 0010 and 0016)."""
     from tasks.warehouse.promote import GATE_CHECKED_KEYS
 
     found = {r.rule_id: r.severity for r in load_rules()}

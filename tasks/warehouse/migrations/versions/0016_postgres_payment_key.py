@@ -3,12 +3,11 @@ by an index on (department_code, year), as DuckDB's has been since 0010.
 
 The key (department_code, year, voucher_no) is unique by construction: the gate refuses a department-year whose
 支付凭证号 repeats (FIN-004) over the very rows promotion writes, and promotion replaces a department-year's rows
-as a whole. The unique index only checked it again, and maintaining it was a fifth of PostgreSQL's promotion
+as a whole. The unique index only checked it again, and maintaining it was about a fifth of the COPY's time
 (issue 27): a 5M-line city's 5.4M payments took 48.3 s to COPY in the flow with it and 37.5 s with this index
-instead. The server's own ``COPY`` of 5.4M rows of the same columns from a file (psql's ``\\copy``, synthetic
-values): 31–45 s with the key, 21 s with this index, 16–19 s with none. What reads the ledger selects a
-department-year (the renders' 支付进度, provenance and the monitoring, promotion's DELETE): the new index serves
-each as the key's first two columns did.
+instead (one run each, same machine); the flow's promotion in bench_city, 56.9 s and 46.9 s. What reads the
+ledger selects a department-year (the renders' 支付进度, provenance and the monitoring, promotion's DELETE): the
+new index serves each as the key's first two columns did.
 
 Revision ID: 0016
 Revises: 0015
