@@ -45,22 +45,25 @@ def current_revision(engine: sa.Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+def _at_head(conn: sa.Connection, revision: str) -> bool:
+    """Whether ``revision`` is the head and the warehouse on ``conn`` is at it."""
+    return revision == "head" and MigrationContext.configure(conn).get_current_revision() == head_revision()
+
+
 def upgrade(engine: sa.Engine, revision: str = "head") -> None:
     """Apply every migration up to ``revision``, then (at head) make the views of the model graph again when
     their SQL changed (:mod:`tasks.warehouse.models`); a no-op on an up-to-date warehouse. On PostgreSQL under an
     advisory lock (``MIGRATE_LOCK_KEY``): a second process opening the warehouse meanwhile waits, then finds it
     upgraded, instead of failing on a table or an index the first one made."""
-    at_head = revision == "head" and current_revision(engine) == head_revision()
-    if at_head:
-        with engine.connect() as conn:
-            if models.current(conn):
-                return
+    with engine.connect() as conn:
+        if _at_head(conn, revision) and models.current(conn):
+            return
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATE_LOCK_KEY})
-            at_head = revision == "head" and MigrationContext.configure(conn).get_current_revision() == head_revision()
-            if at_head and models.current(conn):  # upgraded by another process while this one waited
-                return
+        at_head = _at_head(conn, revision)  # again: another process may have upgraded it meanwhile
+        if at_head and models.current(conn):
+            return
         if not at_head:
             command.upgrade(alembic_config(conn), revision)
         if revision == "head":
