@@ -52,11 +52,10 @@ def fill(engine: sa.Engine, rows: int, departments: int) -> None:
             f"FROM range({departments}) a(d), range(40) b(l)"))
         conn.execute(sa.text(
             f"INSERT INTO fct_payment (department_code, year, voucher_no, line_id, pay_date, payee, economic_class, "
-            f"amount_fen, {COLUMNS}) SELECT 'D' || lpad((i % {departments})::VARCHAR, 3, '0'), {YEAR}, 'V' || i, "
+            f"amount_fen, source_file) SELECT 'D' || lpad((i % {departments})::VARCHAR, 3, '0'), {YEAR}, 'V' || i, "
             f"'L' || ((i // {departments}) % 40), DATE '{YEAR}-01-02' + ((i // {departments}) % 180)::INTEGER, "
             f"'收款人', '30227', "
-            f"1000 + i % 997, "
-            f"{LINEAGE} FROM range({rows}) t(i)"))
+            f"1000 + i % 997, 1 FROM range({rows}) t(i)"))
 
 
 def fill_dual(engine: sa.Engine, departments: int) -> None:

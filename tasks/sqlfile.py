@@ -12,17 +12,12 @@ from pathlib import Path
 
 _NAME = re.compile(r"^-- name: ([a-z_][a-z0-9_]*)\s*$", re.MULTILINE)
 MATERIALIZED = "-- materialized: table"
-# A table in the warehouse only; in a run's database a view, read when promotion has given the run its files and
-# its id (a model over the lineage columns, which are empty before).
-IN_WAREHOUSE = "-- materialized: warehouse"
 
 
-def is_materialized(block: str, run_database: bool = False) -> bool:
-    """Whether a block's text marks it kept as a table, not a view, by a line of its own: ``-- materialized:
-    table`` in the warehouse and in a run's database; ``-- materialized: warehouse`` in the warehouse only
-    (``run_database`` False)."""
-    marks = {MATERIALIZED} if run_database else {MATERIALIZED, IN_WAREHOUSE}
-    return any(line.strip() in marks for line in block.splitlines())
+def is_materialized(block: str) -> bool:
+    """Whether a block's text marks it kept as a table, not a view, by a line of its own (``-- materialized:
+    table``): in the warehouse and in a run's database."""
+    return any(line.strip() == MATERIALIZED for line in block.splitlines())
 
 
 @lru_cache(maxsize=16)

@@ -244,7 +244,7 @@ class RunDatabase:
         for blocks, what in ((model_graph(), "模型 %s 未生成（model not built）：%s"),
                              (named_queries("intermediate.sql"), "中间视图 %s 未生成（view not built）：%s")):
             for name, query in blocks.items():
-                kind = "TABLE" if is_materialized(query, run_database=True) else "VIEW"
+                kind = "TABLE" if is_materialized(query) else "VIEW"
                 try:
                     con.execute(f'CREATE OR REPLACE {kind} "{name}" AS {query}')
                 except Exception as exc:  # a model on a dataset this run lacks; the checks on it fail below
@@ -264,6 +264,11 @@ class RunDatabase:
                                           dtype="str"), table=name)
         self.stage("files", pd.DataFrame({"uri": pd.Series([], dtype="str"), "sha256": pd.Series([], dtype="str")}),
                    table="run_files")
+        self.stage("payment_files", pd.DataFrame({
+            "department_code": pd.Series([], dtype="str"), "uri": pd.Series([], dtype="str"),
+            "sha256": pd.Series([], dtype="str"), "source_file": pd.Series([], dtype="int32"),
+            "payments": pd.Series([], dtype="int64")}),
+            table="run_payment_files")
         self.stage("promote", pd.DataFrame({"run_id": pd.Series([""], dtype="str"),
                                             "loaded_at": [pd.Timestamp("1970-01-01", tz="UTC")]}), table="run_promote")
 

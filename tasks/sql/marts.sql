@@ -6,9 +6,7 @@
 -- Each block, named by its "-- name:" line, is one view; a block reads only the tables and the blocks above it. A
 -- block marked "-- materialized: table" is a table instead, computed once: in the warehouse (tasks/warehouse/models.py),
 -- keyed by department-year and written by promotion; in a run's database, made from every staged row as the run
--- database is built (before the gate), and read from there by the checks and by promotion. A block marked
--- "-- materialized: warehouse" is a table in the warehouse only, and a view in a run's database (a model of the
--- lineage, which promotion gives the run's rows).
+-- database is built (before the gate), and read from there by the checks and by promotion.
 
 -- name: int_line_ledger_by_day
 -- The payment ledger of each budget line, day by day: what was paid from the line on each 支付日期 (分), and in
@@ -27,18 +25,6 @@ GROUP BY department_code, year, line_id, pay_date
 SELECT department_code, year, line_id, SUM(paid_fen) AS executed_fen, SUM(payments) AS payments
 FROM int_line_ledger_by_day
 GROUP BY department_code, year, line_id
-
--- name: int_payment_sources
--- The files a department-year's payments came from, each with its content hash and how many payments it gave:
--- the provenance of every figure read from the ledger (queries.sources_of).
--- materialized: warehouse
--- In the warehouse, a table written by promotion with the payments, so that a report's provenance reads a row
--- per file instead of grouping the department-year's payments again (PostgreSQL read every payment's row
--- for it: 1.3–2.1 s of each render part at 5M lines). In a run's database a view: the files' hashes are known
--- there only once promotion gives them (promote.prepare).
-SELECT department_code, year, source_uri, source_sha256, COUNT(*) AS payments
-FROM fct_payment
-GROUP BY department_code, year, source_uri, source_sha256
 
 -- name: mart_line_execution
 -- Each budget line with its ledger's execution: the metrics' budget, execution and carryover (by 资金来源 and

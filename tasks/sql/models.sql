@@ -8,8 +8,9 @@
 -- content) whole, the first row of each key in file order.
 --
 -- Read in the run database (DuckDB), next to the staged tables and: run_params (year), run_promote (run_id,
--- loaded_at), run_files (uri, sha256: the content hash of each file read), ref_fund_sources and
--- ref_expense_types (code, name, from tasks/domain.py).
+-- loaded_at), run_files (uri, sha256: the content hash of each file read), run_payment_files (department_code,
+-- uri, sha256, source_file: the number of each file of a department's payments, payments: how many it gave),
+-- ref_fund_sources and ref_expense_types (code, name, from tasks/domain.py).
 
 -- name: dim_department
 SELECT d.department_code, d.department_name, d.region_code, d.region_name, coalesce(d.synthetic, false) AS synthetic,
@@ -57,12 +58,22 @@ FROM stg_summary t CROSS JOIN run_params r CROSS JOIN run_promote p
 LEFT JOIN run_files f ON f.uri = CAST(t._source AS VARCHAR)
 
 -- name: fct_payment
+-- Lineage per file: each payment names its file by its number in the department-year (source_file) and its
+-- row there; the file's path, hash and run are fct_payment_source's. The number is null until promotion
+-- gives the run its files (promote.prepare: run_payment_files); the gate reads no lineage.
 SELECT y.department_code, r.year, y.voucher_no, y.line_id, CAST(y.pay_date AS DATE) AS pay_date, y.payee,
-       y.economic_class, y.amount AS amount_fen,
-       p.run_id, CAST(y._source AS VARCHAR) AS source_uri, coalesce(f.sha256, '') AS source_sha256,
-       CAST(y._row AS INTEGER) AS source_row, p.loaded_at
-FROM stg_payments y CROSS JOIN run_params r CROSS JOIN run_promote p
-LEFT JOIN run_files f ON f.uri = CAST(y._source AS VARCHAR)
+       y.economic_class, y.amount AS amount_fen, f.source_file, CAST(y._row AS INTEGER) AS source_row
+FROM stg_payments y CROSS JOIN run_params r
+LEFT JOIN run_payment_files f ON f.department_code = y.department_code AND f.uri = CAST(y._source AS VARCHAR)
+
+-- name: fct_payment_source
+-- The files a department-year's payments came from, a row each: its number (what a payment's source_file
+-- names), path, content hash and payments, with the run that loaded them. The provenance of every figure
+-- read from the ledger (queries.sources_of).
+-- Promotion counts them as it numbers them (promote.prepare: run_payment_files, one GROUP BY of the payments).
+SELECT f.department_code, r.year, f.source_file, f.uri AS source_uri, f.sha256 AS source_sha256, f.payments,
+       p.run_id, p.loaded_at
+FROM run_payment_files f CROSS JOIN run_params r CROSS JOIN run_promote p
 
 -- name: fct_performance_target
 -- 绩效目标 in their file's order (position 1, 2, …: the 自评表's row order).

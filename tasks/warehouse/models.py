@@ -3,12 +3,10 @@ schema. After the migrations, each view is dropped and made again whenever the S
 (``ops_model`` keeps the hash of the text it was made from), so that the warehouse always reads the measures
 the gate checked, defined once.
 
-A model marked ``-- materialized: table`` or ``-- materialized: warehouse`` is a table instead, shaped as
-``schema.views`` declares it (on DuckDB without its key's index: :func:`tasks.warehouse.dialect.create_table`):
-made from its SELECT over the whole warehouse when the SQL changed, then kept by promotion, which replaces the
-accepted keys' rows with those of the run database's model of the same SELECT: a table made there as the run
-database is built (``table``), or a view read at promotion, once the run's files are known (``warehouse``)
-(:func:`materialized`)."""
+A model marked ``-- materialized: table`` is a table instead, shaped as ``schema.views`` declares it (on DuckDB
+without its key's index: :func:`tasks.warehouse.dialect.create_table`): made from its SELECT over the whole
+warehouse when the SQL changed, then kept by promotion, which replaces the accepted keys' rows with those of
+the run database's table of the same SELECT, made there as the run database is built (:func:`materialized`)."""
 
 from __future__ import annotations
 
@@ -32,8 +30,8 @@ def marts() -> dict[str, str]:
 
 
 def materialized() -> list[sa.Table]:
-    """The models kept as tables in the warehouse (their block says ``-- materialized: table`` or
-    ``warehouse``), in the order they are made, as ``schema.views`` declares their columns."""
+    """The models kept as tables (their block says ``-- materialized: table``), in the order they are made, as
+    ``schema.views`` declares their columns."""
     return [s.views.tables[name] for name, select in marts().items() if is_materialized(select)]
 
 

@@ -50,9 +50,9 @@ from tasks.warehouse.models import materialized
 
 MODELS = Path(__file__).resolve().parents[1] / "sql" / "models.sql"
 # Department-year tables: the keys' rows are replaced.
-KEYED = (s.dim_project, s.fct_budget_line, s.fct_reported_total, s.fct_payment, s.fct_performance_target,
-         s.fct_performance_actual, s.fct_project_target, s.fct_project_actual, s.fct_project_summary,
-         s.fct_monitoring_report, s.fct_rectification)
+KEYED = (s.dim_project, s.fct_budget_line, s.fct_reported_total, s.fct_payment, s.fct_payment_source,
+         s.fct_performance_target, s.fct_performance_actual, s.fct_project_target, s.fct_project_actual,
+         s.fct_project_summary, s.fct_monitoring_report, s.fct_rectification)
 # Dimensions the keys' rows name, upserted by their key.
 UPSERTED: dict[sa.Table, tuple[str, ...]] = {s.dim_department: ("department_code",), s.dim_period: ("year",)}
 # Shared sources: each replaced as a whole when its content changes.
@@ -137,11 +137,23 @@ def held_snapshots(engine: sa.Engine) -> dict[str, str]:
 
 def prepare(db: RunDatabase, accepted: list[str], run_id: str, loaded_at: dt.datetime,
             files: dict[str, str]) -> None:
-    """The run database's tables the models read besides the staged data: the keys, the run, the files'
-    hashes and the vocabularies (which :meth:`RunDatabase.build` made empty, for the gate)."""
+    """The run database's tables the models read besides the staged data: the keys, the run, and the files
+    (which :meth:`RunDatabase.build` made empty, for the gate): ``run_files``, each file of ``files`` (uri →
+    sha256); ``run_payment_files``, each file a department's staged payments came from, numbered in the order
+    of their uris (``source_file``, what a payment names its file by, as migration 0017 numbers them), with its
+    hash (empty when ``files`` does not give it) and its payments: one GROUP BY of the payments, which the
+    payments' lineage (``fct_payment_source``) then reads instead of the payments."""
     db.stage("accepted", pd.DataFrame({"department_code": pd.Series(accepted, dtype="str")}), table="run_accepted")
     db.stage("files", pd.DataFrame({"uri": pd.Series(list(files), dtype="str"),
                                     "sha256": pd.Series(list(files.values()), dtype="str")}), table="run_files")
+    con = db.duckdb
+    if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'stg_payments'").fetchall()[0][0]:
+        con.execute(
+            "CREATE OR REPLACE TABLE run_payment_files AS SELECT p.department_code, p.uri, "
+            "coalesce(f.sha256, '') AS sha256, "
+            "CAST(row_number() OVER (PARTITION BY p.department_code ORDER BY p.uri) AS INTEGER) AS source_file, "
+            "p.payments FROM (SELECT department_code, CAST(_source AS VARCHAR) AS uri, count(*) AS payments "
+            "FROM stg_payments GROUP BY ALL) p LEFT JOIN run_files f ON f.uri = p.uri")
     db.stage("promote", pd.DataFrame({"run_id": [run_id], "loaded_at": [pd.Timestamp(loaded_at)]}),
              table="run_promote")
 

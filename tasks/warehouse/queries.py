@@ -181,13 +181,13 @@ def open_years(conn: sa.Connection, departments: list[str], up_to: int) -> dict[
     return out
 
 
-# Tables whose lineage per file is a model of its own (tasks/sql/marts.sql): the table → the model, and its
-# column that counts the table's rows from each file.
-SOURCES_MODELS = {s.fct_payment.name: (s.int_payment_sources, "payments")}
+# Tables whose lineage is kept per file, in a table of its own (schema.py, migration 0017): the table → that
+# table, and its column that counts the table's rows from each file.
+SOURCES_MODELS = {s.fct_payment.name: (s.fct_payment_source, "payments")}
 
 
 @named("The files or URLs (with content hashes) that rows of a table came from, by the value of a key column "
-       "(lineage columns; the payments' from int_payment_sources)")
+       "(lineage columns; the payments' from fct_payment_source, a row per file)")
 def sources_of(conn: sa.Connection, table: str, key: str, values: Sequence[object],
                where: Mapping[str, object]) -> dict[object, list[tuple[str, str, int]]]:
     """For each of ``values`` of column ``key`` (the department code, or the region code): the files its

@@ -16,7 +16,11 @@ and these grow with the warehouse's history. Promotion checks their keys over th
 COPY's time); an index on (department_code, year) finds a department-year's payments there.
 
 Every fact row carries lineage: the run that loaded it, the source it came from (a file
-path or URL or table, with the SHA-256 of its content), the row in that source, the load time.
+path or URL or table, with the SHA-256 of its content), the row in that source, the load time. The
+payments, millions of rows, carry it per file instead (migration 0017): each payment its row and the number
+of its file (``source_file``), each file a row of ``fct_payment_source`` (path, hash, payments, run, load
+time). Repeated on every payment, the four columns were about two thirds of each row's bytes, and most of
+PostgreSQL's COPY.
 """
 
 from __future__ import annotations
@@ -144,7 +148,24 @@ fct_payment = sa.Table(
     sa.Column("payee", sa.String(200), nullable=False),
     sa.Column("economic_class", sa.String(16), nullable=False),
     sa.Column("amount_fen", sa.BigInteger, nullable=False),
-    *lineage(),
+    # Lineage per file, not per row (migration 0017): the file is fct_payment_source's row of the same
+    # department-year and source_file; the run and load time are ops_partition's.
+    sa.Column("source_file", sa.Integer, nullable=False),
+    sa.Column("source_row", sa.Integer, nullable=True),
+)
+
+# The files a department-year's payments came from: the payments' lineage, a row per file (migration 0017).
+# source_file numbers the run's files; a payment names its file by it. Written by promotion with the payments.
+fct_payment_source = sa.Table(
+    "fct_payment_source", metadata,
+    sa.Column("department_code", sa.String(64), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("source_file", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("source_uri", sa.String(1024), nullable=False),
+    sa.Column("source_sha256", sa.String(64), nullable=False),
+    sa.Column("payments", sa.BigInteger, nullable=False),
+    sa.Column("run_id", sa.String(64), nullable=False),
+    sa.Column("loaded_at", sa.DateTime(timezone=True), nullable=False),
 )
 
 fct_application = sa.Table(
@@ -431,15 +452,6 @@ int_line_ledger = sa.Table(  # materialized: a table, keyed by department-year, 
     sa.Column("year", sa.Integer, primary_key=True),
     sa.Column("line_id", sa.String(64), primary_key=True),
     sa.Column("executed_fen", sa.BigInteger, nullable=False),
-    sa.Column("payments", sa.BigInteger, nullable=False),
-)
-
-int_payment_sources = sa.Table(  # materialized: a table, keyed by department-year, written by promotion
-    "int_payment_sources", views,  # one row per file a department-year's payments came from
-    sa.Column("department_code", sa.String(64), primary_key=True),
-    sa.Column("year", sa.Integer, primary_key=True),
-    sa.Column("source_uri", sa.String(1024), primary_key=True),
-    sa.Column("source_sha256", sa.String(64), primary_key=True),
     sa.Column("payments", sa.BigInteger, nullable=False),
 )
 

@@ -48,9 +48,11 @@ def test_warehouse_holds_the_partitions_with_lineage(sample_run):
     with engine.connect() as conn:
         n = conn.execute(sa.text("select count(*) from fct_payment where department_code = :d and year = 2022"),
                          {"d": LIWAN}).scalar()
-        lineage = conn.execute(sa.text(
-            "select count(*) from fct_payment where source_uri like '%payments.csv' and length(source_sha256) = 64 "
-            "and source_row >= 2 and run_id is not null and loaded_at is not null")).scalar()
+        lineage = conn.execute(sa.text(  # each payment's file, by its number (fct_payment_source; 0017)
+            "select count(*) from fct_payment p join fct_payment_source f on f.department_code = p.department_code "
+            "and f.year = p.year and f.source_file = p.source_file where f.source_uri like '%payments.csv' "
+            "and length(f.source_sha256) = 64 and p.source_row >= 2 and f.run_id is not null "
+            "and f.loaded_at is not null")).scalar()
         total = conn.execute(sa.text("select sum(amount_fen) from fct_payment where department_code = :d"),
                              {"d": LIWAN}).scalar()
         partitions = conn.execute(sa.text("select count(*) from ops_partition where year = 2022")).scalar()

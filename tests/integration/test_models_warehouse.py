@@ -16,13 +16,14 @@ from tests.support.model_cases import assert_rows, case_id, cases
 
 CASES = cases()
 FILLER = {"payee": "某公司", "economic_class": "30201", "region_name": "荔湾区", "run_id": "case",
-          "source_uri": "file:///case.csv", "source_sha256": "0" * 64}
+          "source_uri": "file:///case.csv", "source_sha256": "0" * 64, "source_file": 1}
 
 
 def _row(table: sa.Table, row: dict, n: int) -> dict:
     """A case's row, with what the model does not read filled in (the warehouse's NOT NULL columns)."""
     values = {c.name: FILLER[c.name] for c in table.c if not c.nullable and c.name in FILLER}
-    values.update(source_row=n, loaded_at=dt.datetime(2023, 1, 1), **row)
+    lineage = {"source_row": n, "loaded_at": dt.datetime(2023, 1, 1)}
+    values.update({k: v for k, v in lineage.items() if k in table.c}, **row)
     return values
 
 

@@ -16,7 +16,15 @@ from tasks.warehouse import schema as s
 from tasks.warehouse.engine import make_engine
 from tasks.warehouse.metrics import load_registry, measure
 from tasks.warehouse.migrate import current_revision, head_revision, upgrade
-from tests.integration.warehouse_helpers import FACTS, count, load_sample, sample_data, snapshot
+from tests.integration.warehouse_helpers import (
+    FACTS,
+    count,
+    load_sample,
+    payment_lineage,
+    payments_of_run,
+    sample_data,
+    snapshot,
+)
 
 LIWAN = "440103-KGXJ"
 METRICS = TEMPLATES_DIR / "metrics.yaml"
@@ -61,12 +69,21 @@ def test_loaded_sample_answers_the_report_queries(engine):
 def test_every_fact_row_has_lineage(engine):
     load_sample(engine, "run-1")
     with engine.connect() as conn:
-        for table in (s.fct_budget_line, s.fct_payment, s.fct_application, s.fct_investment_project,
+        for table in (s.fct_budget_line, s.fct_payment_source, s.fct_application, s.fct_investment_project,
                       s.fct_indicator_value, s.fct_reported_total):
             missing = conn.execute(sa.select(sa.func.count()).select_from(table).where(sa.or_(
                 table.c.run_id != "run-1", table.c.source_uri.is_(None), sa.func.length(table.c.source_sha256) != 64,
-                table.c.source_row.is_(None), table.c.loaded_at.is_(None)))).scalar()
+                *([] if table is s.fct_payment_source else [table.c.source_row.is_(None)]),
+                table.c.loaded_at.is_(None)))).scalar()
             assert missing == 0, table.name
+        # a payment's lineage is its row and its file's number, the file a row of fct_payment_source
+        p, f = s.fct_payment, s.fct_payment_source
+        orphans = conn.execute(sa.select(sa.func.count()).select_from(p.outerjoin(f, sa.and_(
+            f.c.department_code == p.c.department_code, f.c.year == p.c.year, f.c.source_file == p.c.source_file)))
+            .where(sa.or_(f.c.source_file.is_(None), p.c.source_row.is_(None)))).scalar()
+        assert orphans == 0
+        assert conn.execute(sa.select(sa.func.count()).select_from(p)).scalar() == conn.execute(
+            sa.select(sa.func.sum(f.c.payments))).scalar() > 0
 
 
 def test_rerun_on_the_same_inputs_leaves_the_same_rows(engine):
@@ -77,7 +94,7 @@ def test_rerun_on_the_same_inputs_leaves_the_same_rows(engine):
     second = snapshot(engine)
     for name in first:
         assert first[name].equals(second[name]), name
-    assert count(engine, s.fct_payment, run_id="run-1") == 0
+    assert payments_of_run(engine, "run-1") == 0
     assert count(engine, s.ops_partition) == 3
 
 
@@ -95,7 +112,7 @@ def test_a_failing_promotion_leaves_the_previous_partition_untouched(engine):
     after = snapshot(engine)
     for name in before:
         assert before[name].equals(after[name]), name
-    assert count(engine, s.fct_payment, run_id="run-2") == 0
+    assert payments_of_run(engine, "run-2") == 0
 
 
 def test_partitions_of_other_departments_and_years_are_left_alone(engine):
@@ -122,22 +139,34 @@ def test_upgrade_in_place_from_the_first_release(warehouse_url):
     assert current_revision(engine) == "0001"
     # What release 0.1 wrote: the sample's rows in the tables and columns of revision 0001 (no scores, no
     # 绩效目标, no 年初预算数 or 资金性质).
-    old_tables = [t for t in FACTS if t not in (s.fct_performance_target, s.fct_performance_actual)]
+    old_tables = [t for t in FACTS if t not in (s.fct_performance_target, s.fct_performance_actual,
+                                                s.fct_payment_source)]
+    # the payments with their lineage on each row, as 0001 to 0016 kept it (0017 keeps it per file)
+    old_payments = ("SELECT p.*, f.uri AS source_uri, f.sha256 AS source_sha256, r.run_id, r.loaded_at "
+                    "FROM fct_payment p JOIN run_payment_files f ON f.department_code = p.department_code "
+                    "AND f.source_file = p.source_file CROSS JOIN run_promote r")
     data, hashes = sample_data()
     with run_database() as db, engine.begin() as conn:
         db.build(data.year, data.departments, data.frames)
         prepare(db, data.codes, "old-release", dt.datetime.now(dt.UTC), hashes)
         for table in old_tables:
             held = set(conn.execute(sa.text(f'SELECT * FROM "{table.name}" LIMIT 0')).keys())
-            rows = db.duckdb.execute(f'SELECT * FROM "{table.name}"').df()
-            dialect.insert_frame(conn, table, rows[[c for c in rows.columns if c in held]])
+            query, target = f'SELECT * FROM "{table.name}"', table
+            if table is s.fct_payment:  # the table as 0001 made it
+                query, target = old_payments, sa.Table(table.name, sa.MetaData(), *s.lineage(), *(
+                    sa.Column(c.name, c.type, primary_key=c.primary_key) for c in table.c
+                    if c.name not in ("source_file", "source_row")))
+            rows = db.duckdb.execute(query).df()
+            dialect.insert_frame(conn, target, rows[[c for c in rows.columns if c in held]])
     old_columns = ("run_id", "loaded_at", "initial_budget_fen", "fund_nature")
-    before = snapshot(engine, old_columns, old_tables)
+    kept = [t for t in old_tables if t is not s.fct_payment]
+    before, paid = snapshot(engine, old_columns, kept), payment_lineage(engine)
     upgrade(engine)
     assert current_revision(engine) == head_revision()
-    after = snapshot(engine, old_columns, old_tables)
+    after = snapshot(engine, old_columns, kept)
     for name in before:
         assert before[name].equals(after[name]), name
+    assert payment_lineage(engine) == paid and len(paid) > 0 and all(r[4].endswith(".csv") for r in paid)
     with engine.connect() as conn:
         assert conn.execute(sa.text("select count(*) from mart_department_year")).scalar() == 3
     engine.dispose()
@@ -170,8 +199,9 @@ def test_a_large_ledger_is_promoted_under_a_small_memory_limit(tmp_path, revisio
     con = duckdb.connect()
     con.execute("SET memory_limit = '64MB'")
     con.execute(f"ATTACH '{path}' AS wh")
+    lineage = "'run', 'src', 'sha', i, now()" if revision < "0017" else "1, i"  # per row, or per file (0017)
     insert = ("INSERT INTO wh.fct_payment SELECT 'D' || (i % 60), 2022, 'V' || i, 'L' || (i % 1000), "
-              "DATE '2022-01-01' + CAST(i % 365 AS INTEGER), '收款人', '30201', i, 'run', 'src', 'sha', i, now() "
+              f"DATE '2022-01-01' + CAST(i % 365 AS INTEGER), '收款人', '30201', i, {lineage} "
               "FROM range(1500000) t(i)")
     con.execute("BEGIN TRANSACTION")
     if fits:
@@ -400,17 +430,19 @@ def test_promotion_keeps_the_materialized_ledger_as_its_sql_computes_it(engine):
 
 
 def test_the_payments_provenance_is_read_per_file_as_the_payments_count_it(engine):
-    """A report's provenance of a ledger figure reads int_payment_sources (a row per file, kept by promotion),
-    and says the files, hashes and payments that grouping the payments themselves says, on both engines; after
-    a department's ledger comes again from another file, its old file is gone from it."""
+    """A report's provenance of a ledger figure reads fct_payment_source (a row per file, written by promotion with
+    the payments), and says the files, hashes and payments that counting the payments by their file's number
+    says, on both engines; after a department's ledger comes again from another file, its old file is gone."""
     def both(year: int) -> tuple[dict, dict]:
+        p, f = s.fct_payment, s.fct_payment_source
         with engine.connect() as conn:
             kept = q.sources_of(conn, "fct_payment", "department_code", [LIWAN, "440103-SWJ"], {"year": year})
-            t = s.fct_payment
             fresh: dict[object, list] = {LIWAN: [], "440103-SWJ": []}
-            for k, u, h, n in conn.execute(sa.select(t.c.department_code, t.c.source_uri, t.c.source_sha256,
-                                                     sa.func.count()).where(t.c.year == year).group_by(
-                t.c.department_code, t.c.source_uri, t.c.source_sha256)):
+            for k, u, h, n in conn.execute(
+                    sa.select(p.c.department_code, f.c.source_uri, f.c.source_sha256, sa.func.count())
+                    .select_from(p.join(f, sa.and_(f.c.department_code == p.c.department_code, f.c.year == p.c.year,
+                                                   f.c.source_file == p.c.source_file)))
+                    .where(p.c.year == year).group_by(p.c.department_code, f.c.source_uri, f.c.source_sha256)):
                 if k in fresh:
                     fresh[k].append((str(u), str(h), int(n)))
         return kept, {k: sorted(v) for k, v in fresh.items()}
@@ -418,6 +450,7 @@ def test_the_payments_provenance_is_read_per_file_as_the_payments_count_it(engin
     load_sample(engine, "run-1")
     kept, fresh = both(2022)
     assert kept == fresh and all(kept.values())
+    assert all(len(h) == 64 for files in kept.values() for _, h, _ in files)
     data, hashes = sample_data(departments=[LIWAN])
     payments = data.frames["payments"]
     moved = "finance/2022/moved/payments.csv"
@@ -426,11 +459,42 @@ def test_the_payments_provenance_is_read_per_file_as_the_payments_count_it(engin
     load_sample(engine, "run-2", data, {**hashes, moved: "f" * 64})
     again, fresh = both(2022)
     assert again == fresh
-    assert [uri for uri, _, _ in again[LIWAN]] == [moved] and not old & {moved}
+    assert again[LIWAN] == [(moved, "f" * 64, sum(n for _, _, n in kept[LIWAN]))] and not old & {moved}
     assert again["440103-SWJ"] == kept["440103-SWJ"]
-    with engine.begin() as conn:  # read from the model, not from the payments
-        conn.execute(s.int_payment_sources.delete().where(s.int_payment_sources.c.department_code == LIWAN))
-    assert both(2022)[0][LIWAN] == [] and both(2022)[1][LIWAN] == again[LIWAN]
+
+
+def test_migration_0017_keeps_each_payments_lineage_per_file_and_back(engine):
+    """0017 moves the payments' lineage to a row per file (fct_payment_source); each payment's file, hash, row
+    and run are what they were, and a downgrade puts them back on each row, then an upgrade again."""
+    from alembic import command
+
+    from tasks.warehouse.migrate import alembic_config
+
+    data, hashes = sample_data(departments=[LIWAN])
+    data.frames["payments"].loc[::3, "_source"] = "finance/2022/second/payments.csv"  # two files of a ledger
+    load_sample(engine, "run-1", data, {**hashes, "finance/2022/second/payments.csv": "e" * 64})
+    load_sample(engine, "run-2", *sample_data(departments=["440103-SWJ"]))
+    lineage, before = payment_lineage(engine), snapshot(engine)
+    assert {r[4] for r in lineage if r[0] == LIWAN} == {"finance/2022/second/payments.csv",
+                                                          *(u for u in hashes if u.endswith("payments.csv")
+                                                            and LIWAN in u)}
+    assert {r[7] for r in lineage} == {"run-1", "run-2"}
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0016")
+    with engine.connect() as conn:
+        held = set(conn.execute(sa.text("SELECT * FROM fct_payment LIMIT 0")).keys())
+        tables = set(sa.inspect(conn).get_table_names())
+    assert {"run_id", "source_uri", "source_sha256", "loaded_at"} <= held and "source_file" not in held
+    assert "fct_payment_source" not in tables
+    assert payment_lineage(engine) == lineage
+    upgrade(engine)
+    assert current_revision(engine) == head_revision()
+    assert payment_lineage(engine) == lineage
+    after = snapshot(engine)  # the files numbered as promotion numbers them
+    assert all(before[name].equals(frame) for name, frame in after.items())
+    with engine.connect() as conn:  # the marts over the payments were made again (PostgreSQL's went with them)
+        paid = conn.execute(sa.text("SELECT sum(executed_fen) FROM mart_line_execution")).scalar()
+        assert paid == conn.execute(sa.text("SELECT sum(amount_fen) FROM fct_payment")).scalar() > 0
 
 
 def test_the_materialized_marts_go_back_to_the_earlier_release(engine):

@@ -20,9 +20,9 @@ from tasks.warehouse.promote import promote
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "sample"
 DEPARTMENTS = ["440103-KGXJ", "440103-SWJ", "440103-WTJ"]
-FACTS = [s.fct_budget_line, s.fct_reported_total, s.fct_payment, s.fct_application, s.fct_investment_project,
-         s.fct_indicator_value, s.fct_performance_target, s.fct_performance_actual, s.dim_department, s.dim_project,
-         s.dim_enterprise, s.dim_indicator, s.dim_period]
+FACTS = [s.fct_budget_line, s.fct_reported_total, s.fct_payment, s.fct_payment_source, s.fct_application,
+         s.fct_investment_project, s.fct_indicator_value, s.fct_performance_target, s.fct_performance_actual,
+         s.dim_department, s.dim_project, s.dim_enterprise, s.dim_indicator, s.dim_period]
 # What a promotion writes: the facts and dimensions, and the materialized marts promotion keeps with them.
 WRITTEN = [*FACTS, *materialized()]
 
@@ -73,3 +73,25 @@ def count(engine: sa.Engine, table: sa.Table, **where: object) -> int:
         for k, v in where.items():
             q = q.where(table.c[k] == v)
         return int(conn.execute(q).scalar_one())
+
+
+def payment_lineage(engine: sa.Engine) -> list[tuple]:
+    """Each payment with its file's path and hash, its row and its run, sorted, whichever shape the warehouse's
+    payments have: the lineage on each row (before migration 0017) or per file (fct_payment_source)."""
+    with engine.connect() as conn:
+        held = set(conn.execute(sa.text("SELECT * FROM fct_payment LIMIT 0")).keys())
+        cols = "p.department_code, p.year, p.voucher_no, p.amount_fen, source_uri, source_sha256, p.source_row, run_id"
+        if "source_uri" in held:
+            query = f"SELECT {cols} FROM fct_payment p"
+        else:
+            query = (f"SELECT {cols} FROM fct_payment p JOIN fct_payment_source f ON f.department_code = "
+                     "p.department_code AND f.year = p.year AND f.source_file = p.source_file")
+        return sorted(tuple(str(v) for v in r) for r in conn.execute(sa.text(query)))
+
+
+def payments_of_run(engine: sa.Engine, run_id: str) -> int:
+    """The payments the warehouse holds from run ``run_id`` (their files' rows of fct_payment_source say the run)."""
+    f = s.fct_payment_source
+    with engine.connect() as conn:
+        return int(conn.execute(sa.select(sa.func.coalesce(sa.func.sum(f.c.payments), 0))
+                                .where(f.c.run_id == run_id)).scalar_one())
