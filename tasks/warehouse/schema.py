@@ -147,14 +147,15 @@ fct_payment = sa.Table(
     sa.Column("payee", sa.String(200), nullable=False),
     sa.Column("economic_class", sa.String(16), nullable=False),
     sa.Column("amount_fen", sa.BigInteger, nullable=False),
-    # Lineage per file, not per row (migration 0017): the file is fct_payment_source's row of the same
-    # department-year and source_file; the run and load time are ops_partition's.
+    # Lineage per file, not per row (migration 0017): the file (its path, hash, run and load time) is
+    # fct_payment_source's row of the same department-year and source_file.
     sa.Column("source_file", sa.Integer, nullable=False),
     sa.Column("source_row", sa.Integer, nullable=True),
 )
 
 # The files a department-year's payments came from: the payments' lineage, a row per file (migration 0017).
-# source_file numbers the run's files; a payment names its file by it. Written by promotion with the payments.
+# source_file numbers a department-year's files in the order of their paths; a payment names its file by it.
+# Written by promotion with the payments.
 fct_payment_source = sa.Table(
     "fct_payment_source", metadata,
     sa.Column("department_code", sa.String(64), primary_key=True),
