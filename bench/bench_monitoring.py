@@ -51,11 +51,16 @@ def fill(engine: sa.Engine, rows: int, departments: int) -> None:
             f"CAST({rows / (departments * 40) * 1499:.0f} * (1.5 + (l % 8) * 0.4) AS BIGINT), 0, 0, {LINEAGE} "
             f"FROM range({departments}) a(d), range(40) b(l)"))
         conn.execute(sa.text(
-            f"INSERT INTO fct_payment (department_code, year, voucher_no, line_id, pay_date, payee, economic_class, "
-            f"amount_fen, source_file) SELECT 'D' || lpad((i % {departments})::VARCHAR, 3, '0'), {YEAR}, 'V' || i, "
+            "INSERT INTO fct_payment (department_code, year, voucher_no, line_id, pay_date, payee, economic_class, "
+            "amount_fen, source_file, source_row) "
+            f"SELECT 'D' || lpad((i % {departments})::VARCHAR, 3, '0'), {YEAR}, 'V' || i, "
             f"'L' || ((i // {departments}) % 40), DATE '{YEAR}-01-02' + ((i // {departments}) % 180)::INTEGER, "
             f"'收款人', '30227', "
-            f"1000 + i % 997, 1 FROM range({rows}) t(i)"))
+            f"1000 + i % 997, 1, i + 2 FROM range({rows}) t(i)"))
+        conn.execute(sa.text(  # the payments' one file per department-year (their lineage, migration 0017)
+            "INSERT INTO fct_payment_source (department_code, year, source_file, source_uri, source_sha256, "
+            "payments, run_id, loaded_at) SELECT department_code, year, 1, 'bench', 'bench', count(*), 'bench', "
+            "now() FROM fct_payment GROUP BY department_code, year"))
 
 
 def fill_dual(engine: sa.Engine, departments: int) -> None:

@@ -68,3 +68,15 @@ def upgrade(engine: sa.Engine, revision: str = "head") -> None:
             command.upgrade(alembic_config(conn), revision)
         if revision == "head":
             models.build(conn)
+
+
+def downgrade(engine: sa.Engine, revision: str) -> None:
+    """Undo the migrations after ``revision`` (e.g. ``"0016"``), in one transaction (on PostgreSQL under the same
+    advisory lock as :func:`upgrade`), to go back to the release that ``revision`` was the head of. That release
+    makes its own views again when it opens the warehouse (the migrations that change what the views read forget
+    their hash). Raises what Alembic raises for an unknown revision. Do not open the warehouse with this release
+    afterwards: it upgrades it again."""
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATE_LOCK_KEY})
+        command.downgrade(alembic_config(conn), revision)

@@ -234,8 +234,7 @@ def _plan(year: int, accepted: list[str], replace: tuple[str, ...]) -> list[_Ste
     keys = ", ".join(_literal(code) for code in accepted) or "NULL"
     steps = []
     if accepted:
-        # the keys' facts, then the materialized models of them (the run database's table of the same SQL, or
-        # its view for a model kept as a table in the warehouse only)
+        # the keys' facts, then the materialized models of them (the run database's table of the same SQL)
         steps += [_Step(t, f"year = {int(year)} AND department_code IN ({keys})", _keyed(t))
                   for t in (*KEYED, *materialized())]
         steps.append(_Step(s.dim_department, f"department_code IN ({keys})", _keyed(s.dim_department)))

@@ -466,9 +466,7 @@ def test_the_payments_provenance_is_read_per_file_as_the_payments_count_it(engin
 def test_migration_0017_keeps_each_payments_lineage_per_file_and_back(engine):
     """0017 moves the payments' lineage to a row per file (fct_payment_source); each payment's file, hash, row
     and run are what they were, and a downgrade puts them back on each row, then an upgrade again."""
-    from alembic import command
-
-    from tasks.warehouse.migrate import alembic_config
+    from tasks.warehouse.migrate import downgrade
 
     data, hashes = sample_data(departments=[LIWAN])
     data.frames["payments"].loc[::3, "_source"] = "finance/2022/second/payments.csv"  # two files of a ledger
@@ -479,8 +477,7 @@ def test_migration_0017_keeps_each_payments_lineage_per_file_and_back(engine):
                                                           *(u for u in hashes if u.endswith("payments.csv")
                                                             and LIWAN in u)}
     assert {r[7] for r in lineage} == {"run-1", "run-2"}
-    with engine.begin() as conn:
-        command.downgrade(alembic_config(conn), "0016")
+    downgrade(engine, "0016")
     with engine.connect() as conn:
         held = set(conn.execute(sa.text("SELECT * FROM fct_payment LIMIT 0")).keys())
         tables = set(sa.inspect(conn).get_table_names())
@@ -511,3 +508,43 @@ def test_the_materialized_marts_go_back_to_the_earlier_release(engine):
     upgrade(engine)
     kept, fresh = _ledgers(engine)
     assert kept == fresh and kept
+
+
+def test_migration_0017_keeps_the_payments_grants_and_comment_on_postgresql(pg_url, pg_server_url):
+    """0017 makes the payments' table again: on PostgreSQL a reporting role keeps its SELECT on it (and gets one on
+    fct_payment_source, their lineage), and the table its comment, on the upgrade and on the way back."""
+    import uuid
+
+    from tasks.warehouse.migrate import downgrade
+
+    role = f"selfeval_reader_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(pg_server_url)
+    engine = make_engine(pg_url, migrate=False)
+    try:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'CREATE ROLE "{role}"'))
+        upgrade(engine, "0016")
+        with engine.begin() as conn:
+            conn.execute(sa.text(f'GRANT SELECT ON fct_payment TO "{role}"'))
+            conn.exec_driver_sql("COMMENT ON TABLE fct_payment IS '支付明细: the ledger'")
+
+        def held() -> tuple[bool, bool, object]:
+            with engine.connect() as conn:
+                may = conn.execute(sa.text("SELECT has_table_privilege(:r, 'fct_payment', 'SELECT'), "
+                                           "has_table_privilege(:r, 'fct_payment', 'INSERT')"), {"r": role}).one()
+                lineage = conn.execute(sa.text(
+                    "SELECT to_regclass('fct_payment_source') IS NOT NULL AND "
+                    "has_table_privilege(:r, 'fct_payment_source', 'SELECT')"), {"r": role}).scalar()
+                comment = conn.execute(sa.text("SELECT obj_description('fct_payment'::regclass, 'pg_class')")).scalar()
+            return (bool(may[0]) and not may[1]), bool(lineage), comment
+
+        upgrade(engine)
+        assert held() == (True, True, "支付明细: the ledger")
+        downgrade(engine, "0016")
+        assert held() == (True, False, "支付明细: the ledger")
+    finally:
+        engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP OWNED BY "{role}"'))
+            conn.execute(sa.text(f'DROP ROLE "{role}"'))
+        admin.dispose()

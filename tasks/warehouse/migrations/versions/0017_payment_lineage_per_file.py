@@ -20,6 +20,7 @@ nightly window (docs/warehouse.md). The downgrade puts the four columns back fro
 Revision ID: 0017
 Revises: 0016
 """
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0017"
@@ -44,29 +45,58 @@ def _postgres() -> bool:
     return bool(op.get_bind().dialect.name == "postgresql")
 
 
-def _replace_payments(columns: str, select: str) -> None:
+def _grants(table: str) -> list[tuple[str, str]]:
+    """PostgreSQL: the privileges the owner of ``table`` granted on it, as (privilege, grantee) pairs."""
+    rows = op.get_bind().execute(sa.text(
+        "SELECT a.privilege_type, coalesce(quote_ident(r.rolname), 'PUBLIC') FROM pg_class c "
+        "CROSS JOIN aclexplode(c.relacl) a LEFT JOIN pg_roles r ON r.oid = a.grantee "
+        "WHERE c.oid = to_regclass(:t) AND a.grantee <> c.relowner ORDER BY 2, 1"), {"t": table}).all()
+    return [(str(p), str(g)) for p, g in rows]
+
+
+def _replace_payments(columns: str, select: str) -> list[tuple[str, str]]:
     """fct_payment made again as ``columns`` from ``select`` (over the old table, as ``p``); the marts over it
     are made again after the migrations. PostgreSQL's views bind early: those over the payments go with the old
-    table (CASCADE); DuckDB's bind late."""
+    table (CASCADE); DuckDB's bind late. On PostgreSQL the new table takes the old one's grants and comment
+    (a reporting role keeps its SELECT); returns the grants."""
+    grants, comment = [], None
+    if _postgres():
+        grants = _grants("fct_payment")
+        comment = op.get_bind().execute(sa.text("SELECT obj_description(to_regclass('fct_payment'), 'pg_class')")
+                                        ).scalar()
     op.execute(f"CREATE TABLE fct_payment_new ({columns})")
     op.execute(f"INSERT INTO fct_payment_new {select}")
     op.execute("DROP TABLE fct_payment" + (" CASCADE" if _postgres() else ""))
     op.execute("ALTER TABLE fct_payment_new RENAME TO fct_payment")
     if _postgres():
         op.execute(f"CREATE INDEX {INDEX} ON fct_payment (department_code, year)")
+        for privilege, grantee in grants:
+            op.execute(f"GRANT {privilege} ON fct_payment TO {grantee}")
+        if comment is not None:  # as the driver takes it: a colon in the comment is not a parameter
+            op.get_bind().exec_driver_sql("COMMENT ON TABLE fct_payment IS " + _quoted(str(comment)))
     op.execute("DELETE FROM ops_model WHERE name = 'marts'")
+    return grants
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def upgrade() -> None:
     op.execute(f"CREATE TABLE fct_payment_source ({SOURCE}{SOURCE_KEY if _postgres() else ''})")
+    # numbered in the paths' byte order, as promotion numbers them in DuckDB (not in the database's collation)
+    by_bytes = ' COLLATE "C"' if _postgres() else ""
     op.execute(
         "INSERT INTO fct_payment_source (department_code, year, source_file, source_uri, source_sha256, payments, "
         "run_id, loaded_at) SELECT department_code, year, CAST(row_number() OVER (PARTITION BY department_code, "
-        "year ORDER BY source_uri, source_sha256) AS INTEGER), source_uri, source_sha256, COUNT(*), MIN(run_id), "
-        "MIN(loaded_at) FROM fct_payment GROUP BY department_code, year, source_uri, source_sha256")
-    _replace_payments(f"{PAYMENT}, source_file INTEGER NOT NULL, source_row INTEGER",
-                      f"SELECT {PAID}, f.source_file, p.source_row FROM fct_payment p "
-                      f"JOIN fct_payment_source f ON {SAME_FILE}")
+        f"year ORDER BY source_uri{by_bytes}, source_sha256) AS INTEGER), source_uri, source_sha256, COUNT(*), "
+        "MIN(run_id), MIN(loaded_at) FROM fct_payment GROUP BY department_code, year, source_uri, source_sha256")
+    grants = _replace_payments(f"{PAYMENT}, source_file INTEGER NOT NULL, source_row INTEGER",
+                               f"SELECT {PAID}, f.source_file, p.source_row FROM fct_payment p "
+                               f"JOIN fct_payment_source f ON {SAME_FILE}")
+    for privilege, grantee in grants:  # who read the payments reads their lineage
+        if privilege == "SELECT":
+            op.execute(f"GRANT SELECT ON fct_payment_source TO {grantee}")
     op.execute("DROP TABLE IF EXISTS int_payment_sources")
 
 
