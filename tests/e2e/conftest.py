@@ -130,12 +130,30 @@ def open_custom_run(page: Any, stack: Stack) -> None:
     page.get_by_text("Custom run", exact=True).click()
 
 
-def submit_custom_run(page: Any) -> str:
-    """Submit the Custom run form, open the new run from the deployment's runs (listed by its name); its id."""
+def submit_custom_run(page: Any, seconds: float = 150) -> str:
+    """Submit the Custom run form, open the new run from the deployment's runs (listed by its name); its id.
+
+    The Runs tab can be drawn before the new run is listed (seen on a loaded machine: 30 s without it), and it does not
+    always fetch the list again; so the page is reloaded, as an operator would, until the run is listed or
+    ``seconds`` have passed.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     run_name = page.get_by_role("textbox").first.input_value()
     page.get_by_role("button", name="Submit").click()
     page.wait_for_url(re.compile(r".*tab=Runs"), timeout=30_000)
-    page.get_by_role("link", name=run_name, exact=True).first.click()
+    link = page.get_by_role("link", name=run_name, exact=True).first
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            link.wait_for(state="visible", timeout=20_000)
+            break
+        except PlaywrightTimeout:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the run {run_name!r} was not listed on the deployment's Runs tab "
+                                     f"within {seconds:.0f} s") from None
+            page.reload()
+    link.click()
     page.wait_for_url(re.compile(r".*/runs/flow-run/.*"), timeout=30_000)
     return str(page.url.rsplit("/", 1)[-1].split("?")[0])
 
