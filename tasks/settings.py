@@ -144,7 +144,8 @@ class Settings(BaseSettings):
                                  "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, when set, wins")
     extract_threads: int = Field(2, ge=1, le=32, description="Departments whose files are read at once (a folder "
                                                              "source; a database or an API is read one at a time); "
-                                                             "memory holds that many departments' files and one more")
+                                                             "memory holds that many departments' files and one more; "
+                                                             "also the files hashed at once to find what changed")
     extract_read_bytes: str = Field(
         "128MB", description="Bytes of department files read at once (a size: 128MB, 1GB): a CSV takes ~3× its bytes "
                              "until it is typed, so a department whose files are larger is read with none beside it")

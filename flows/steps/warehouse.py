@@ -53,7 +53,8 @@ def find_unchanged(settings: Settings, year: int, departments: list[str], code_v
     with opened(settings, "finance") as fin, opened(settings, "statistics") as sta, \
             opened(settings, "registry") as reg:
         fingerprints = input_fingerprints({"finance": fin, "statistics": sta, "registry": reg},
-                                          settings.narrative_root(), year, departments, context, earlier)
+                                          settings.narrative_root(), year, departments, context, earlier,
+                                          threads=settings.extract_threads)
     if force:
         return fingerprints, {}
     rendered = {code: is_stamped(report_dir(settings.output_dir, year, code), fingerprints[code])
