@@ -577,7 +577,7 @@ def fingerprint(parts: dict[str, object]) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
 
 
-def input_fingerprints(sources: dict[str, Source], narratives: Path, year: int, codes: list[str],
+def input_fingerprints(sources: Mapping[str, Source], narratives: Path, year: int, codes: list[str],
                        context: dict[str, object], earlier: dict[str, dict[int, str]] | None = None,
                        threads: int = 1) -> dict[str, str | None]:
     """What each department-year's report depends on, hashed before any data is read.
