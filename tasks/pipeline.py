@@ -11,7 +11,7 @@ import functools
 import hashlib
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -597,11 +597,13 @@ def input_fingerprints(sources: Mapping[str, Source], narratives: Path, year: in
         return threads > 1 and bool(getattr(sources[name], "concurrent_reads", False))
 
     listed = narrative_index(narratives, year)  # once for all departments
-    at_once: dict[tuple[str, ...], Callable[[], str | None]] = {}
-    one_by_one: dict[tuple[str, ...], Callable[[], str | None]] = {}
+    jobs: dict[tuple[str, ...], Callable[[], str | None]] = {}  # in the order one thread hashes them
+    here: set[tuple[str, ...]] = set()  # a source that reads one at a time: on this thread
 
     def hash_of(key: tuple[str, ...], source: str | None, job: Callable[[], str | None]) -> None:
-        (at_once if source is None or concurrent(source) else one_by_one)[key] = job
+        jobs[key] = job
+        if source is not None and not concurrent(source):
+            here.add(key)
 
     hash_of(("shared", "departments"), "finance", lambda: sources["finance"].fingerprint(DEPARTMENTS))
     hash_of(("shared", INDICATORS.name), "statistics", lambda: sources["statistics"].fingerprint(INDICATORS))
@@ -617,7 +619,7 @@ def input_fingerprints(sources: Mapping[str, Source], narratives: Path, year: in
         written_files[code] = narrative_files(narratives, year, code, listed)
         for path in written_files[code]:
             hash_of((code, "narrative", path.name), None, functools.partial(sha256_file, path))
-    hashes = {**computed(one_by_one, 1), **computed(at_once, threads)}
+    hashes = computed(jobs, threads, here)
     shared: dict[str, str | None] = {"departments": hashes["shared", "departments"]}
     shared[INDICATORS.name] = hashes["shared", INDICATORS.name]
     for dataset in REGISTRY_DATASETS:
@@ -637,14 +639,20 @@ def input_fingerprints(sources: Mapping[str, Source], narratives: Path, year: in
     return out
 
 
-def computed(jobs: Mapping[K, Callable[[], V]], threads: int) -> dict[K, V]:
-    """Each job's value, by key, computed on ``threads`` threads (one: in order, on this thread). The first job to
-    raise, in the jobs' order, raises here, as on one thread; the others are waited for."""
-    if threads <= 1 or len(jobs) <= 1:
+def computed(jobs: Mapping[K, Callable[[], V]], threads: int, here: Collection[K] = ()) -> dict[K, V]:
+    """Each job's value, by key, computed on ``threads`` threads, except the jobs of ``here``, which run on this
+    thread, in their turn (one thread: all of them, in order). The first job to raise, in the jobs' order, raises
+    here, as on one thread; the jobs not begun by then are dropped (those running are waited for), so that an
+    unreadable first file, or Ctrl-C, does not wait for every other file to be hashed."""
+    elsewhere = [key for key in jobs if key not in here]
+    if threads <= 1 or len(elsewhere) <= 1:
         return {key: job() for key, job in jobs.items()}
-    with ThreadPoolExecutor(min(threads, len(jobs)), thread_name_prefix="selfeval-hash") as pool:
-        futures = {key: pool.submit(job) for key, job in jobs.items()}
-        return {key: future.result() for key, future in futures.items()}
+    pool = ThreadPoolExecutor(min(threads, len(elsewhere)), thread_name_prefix="selfeval-hash")
+    try:
+        futures = {key: pool.submit(jobs[key]) for key in elsewhere}
+        return {key: jobs[key]() if key in here else futures[key].result() for key in jobs}
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # nothing left to drop once every result is in
 
 
 def unchanged(fingerprints: dict[str, str | None], previous: dict[str, dict[str, str]],

@@ -152,7 +152,10 @@ def submit_custom_run(page: Any, seconds: float = 150) -> str:
             if time.monotonic() > deadline:
                 raise AssertionError(f"the run {run_name!r} was not listed on the deployment's Runs tab "
                                      f"within {seconds:.0f} s") from None
-            page.reload()
+        try:  # a reload slow to answer on a loaded machine is another turn of the loop, not the test's end
+            page.reload(wait_until="domcontentloaded", timeout=30_000)
+        except PlaywrightTimeout:
+            continue
     link.click()
     page.wait_for_url(re.compile(r".*/runs/flow-run/.*"), timeout=30_000)
     return str(page.url.rsplit("/", 1)[-1].split("?")[0])
