@@ -17,31 +17,22 @@ import pytest
 from tasks.sources.base import FileSource
 from tasks.sources.contract import FINANCE_DATASETS
 from tasks.sources.extract import extract_finance, in_order
+from tests.support.overlaps import Overlaps
 
 LIWAN, SWJ, WTJ = "440103-KGXJ", "440103-SWJ", "440103-WTJ"
 
 
-class _Counting(FileSource):
+class _Counting(Overlaps, FileSource):
     """A folder source that notes how many reads run at once, and on which threads."""
 
     def __init__(self, *args, concurrent: bool = True, **kwargs):
-        super().__init__(*args, **kwargs)
+        FileSource.__init__(self, *args, **kwargs)
+        Overlaps.__init__(self, pause=0.02)  # long enough for the other thread's read to overlap
         self.concurrent_reads = concurrent
-        self.lock = threading.Lock()
-        self.running = self.most = 0
-        self.threads: set[str] = set()
 
     def read(self, dataset, **kw):
-        with self.lock:
-            self.running += 1
-            self.most = max(self.most, self.running)
-            self.threads.add(threading.current_thread().name)
-        try:
-            time.sleep(0.02)  # long enough for the other thread's read to overlap
+        with self.overlapping():
             return super().read(dataset, **kw)
-        finally:
-            with self.lock:
-                self.running -= 1
 
 
 def test_in_order_gives_back_each_key_in_order_while_keys_run_at_once():

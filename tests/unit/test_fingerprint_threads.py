@@ -18,32 +18,23 @@ from tasks.report.narrative import narrative_files
 from tasks.sources.base import ABSENT, FileSource
 from tasks.sources.contract import DEPARTMENTS, FINANCE_DATASETS, INDICATORS, REGISTRY_DATASETS
 from tasks.sources.raw import sha256_file
+from tests.support.overlaps import Overlaps
 
 LIWAN, SWJ, WTJ = "440103-KGXJ", "440103-SWJ", "440103-WTJ"
 CODES = [LIWAN, SWJ, WTJ]
 
 
-class _Noting(FileSource):
+class _Noting(Overlaps, FileSource):
     """A folder source that notes how many fingerprints run at once, and on which threads."""
 
     def __init__(self, *args, concurrent: bool = True, **kwargs):
-        super().__init__(*args, **kwargs)
+        FileSource.__init__(self, *args, **kwargs)
+        Overlaps.__init__(self, pause=0.01)  # long enough for another thread's hash to overlap
         self.concurrent_reads = concurrent
-        self.lock = threading.Lock()
-        self.running = self.most = 0
-        self.threads: set[int] = set()
 
     def fingerprint(self, dataset, **kw):
-        with self.lock:
-            self.running += 1
-            self.most = max(self.most, self.running)
-            self.threads.add(threading.get_ident())
-        try:
-            time.sleep(0.01)  # long enough for another thread's hash to overlap
+        with self.overlapping():
             return super().fingerprint(dataset, **kw)
-        finally:
-            with self.lock:
-                self.running -= 1
 
 
 def _sources(zone: Path, concurrent: bool = True) -> dict[str, FileSource]:
@@ -87,7 +78,7 @@ def test_fingerprints_on_threads_are_those_of_one_thread_and_move_with_their_fil
     one, sources = _fingerprints(sample_copy, 1)
     assert all(one[c] for c in CODES) and len(set(one.values())) == 3
     assert one == _reference(sample_copy)
-    assert {t for s in sources.values() for t in s.threads} == {threading.get_ident()}
+    assert {t for s in sources.values() for t in s.threads} == {threading.current_thread().name}
     four, sources = _fingerprints(sample_copy, 4)
     assert four == one
     assert max(s.most for s in sources.values()) > 1  # hashed side by side
@@ -108,7 +99,7 @@ def test_a_source_that_reads_one_at_a_time_is_hashed_on_the_calling_thread(sampl
     one, _ = _fingerprints(sample_copy, 1)
     got, sources = _fingerprints(sample_copy, 4, concurrent=False)
     assert got == one
-    assert {t for s in sources.values() for t in s.threads} == {threading.get_ident()}
+    assert {t for s in sources.values() for t in s.threads} == {threading.current_thread().name}
     assert max(s.most for s in sources.values()) == 1
 
 
