@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -50,6 +52,16 @@ def _at_head(conn: sa.Connection, revision: str) -> bool:
     return revision == "head" and MigrationContext.configure(conn).get_current_revision() == head_revision()
 
 
+@contextlib.contextmanager
+def _migrating(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """A transaction to migrate in: on PostgreSQL it holds the advisory lock ``MIGRATE_LOCK_KEY`` until it ends, so
+    that processes migrating the same warehouse take turns."""
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATE_LOCK_KEY})
+        yield conn
+
+
 def upgrade(engine: sa.Engine, revision: str = "head") -> None:
     """Apply every migration up to ``revision``, then (at head) make the views of the model graph again when
     their SQL changed (:mod:`tasks.warehouse.models`); a no-op on an up-to-date warehouse. On PostgreSQL under an
@@ -58,9 +70,7 @@ def upgrade(engine: sa.Engine, revision: str = "head") -> None:
     with engine.connect() as conn:
         if _at_head(conn, revision) and models.current(conn):
             return
-    with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATE_LOCK_KEY})
+    with _migrating(engine) as conn:
         at_head = _at_head(conn, revision)  # again: another process may have upgraded it meanwhile
         if at_head and models.current(conn):
             return
@@ -76,7 +86,5 @@ def downgrade(engine: sa.Engine, revision: str) -> None:
     makes its own views again when it opens the warehouse (the migrations that change what the views read forget
     their hash). Raises what Alembic raises for an unknown revision. Do not open the warehouse with this release
     afterwards: it upgrades it again."""
-    with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATE_LOCK_KEY})
+    with _migrating(engine) as conn:
         command.downgrade(alembic_config(conn), revision)
