@@ -12,7 +12,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Collection, Mapping
-from contextlib import closing
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -28,7 +28,7 @@ from tasks.report.narrative import narrative_files, narrative_index
 from tasks.settings import EXPECTATIONS_DIR, PROJECT_ROOT, TEMPLATES_DIR, Settings
 from tasks.sources.base import ABSENT, Source
 from tasks.sources.errors import Problem
-from tasks.sources.extract import Extracted, in_order
+from tasks.sources.extract import Extracted
 from tasks.sources.raw import sha256_file
 
 if TYPE_CHECKING:
@@ -640,14 +640,24 @@ def input_fingerprints(sources: Mapping[str, Source], narratives: Path, year: in
 
 
 def computed(jobs: Mapping[K, Callable[[], V]], threads: int, here: Collection[K] = ()) -> dict[K, V]:
-    """Each job's value, by key, computed on ``threads`` threads (:func:`tasks.sources.extract.in_order`, the ordered
-    map that reads departments), except the jobs of ``here``, which run on this thread, in their turn (one thread:
-    all of them, in order). The first job to raise, in the jobs' order, raises here, as on one thread; the jobs not
-    begun by then are dropped, so that an unreadable first file, or Ctrl-C, does not wait for every other file to
-    be hashed."""
-    pooled = in_order(lambda key: jobs[key](), [key for key in jobs if key not in here], threads)
-    with closing(pooled):  # closed early (a job of ``here`` raised): the pool's jobs not begun are cancelled
-        return {key: jobs[key]() if key in here else next(pooled)[1] for key in jobs}
+    """Each job's value, by key, computed on ``threads`` threads, except the jobs of ``here``, which run on this
+    thread, in their turn (one thread: all of them, in order). The first job to raise, in the jobs' order, raises
+    here, as on one thread; the jobs not begun by then are dropped (those running are waited for), so that an
+    unreadable first file, or Ctrl-C, does not wait for every other file to be hashed.
+
+    Not :func:`tasks.sources.extract.in_order`: that map keeps at most ``threads`` keys ahead of the one it gives
+    back, to bound the memory of departments read whole; here every job is submitted at once (a result is a hash),
+    so that a large file does not hold the other threads back behind it (with ``in_order`` two threads hashed a
+    20M-line city no faster than one, bench/bench_plan.py)."""
+    elsewhere = [key for key in jobs if key not in here]
+    if threads <= 1 or len(elsewhere) <= 1:
+        return {key: job() for key, job in jobs.items()}
+    pool = ThreadPoolExecutor(min(threads, len(elsewhere)), thread_name_prefix="selfeval-hash")
+    try:
+        futures = {key: pool.submit(jobs[key]) for key in elsewhere}
+        return {key: jobs[key]() if key in here else futures[key].result() for key in jobs}
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # nothing left to drop once every result is in
 
 
 def unchanged(fingerprints: dict[str, str | None], previous: dict[str, dict[str, str]],
