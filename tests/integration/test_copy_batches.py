@@ -1,5 +1,5 @@
-"""PostgreSQL promotion's COPY (``tasks.warehouse.promote.copy_batches``) on a real server: every value arrives
-as it left the run database, across many CSV chunks and several Arrow batches, whatever the connection's client
+"""PostgreSQL promotion's COPY (``tasks.warehouse.promote.copy_batches``, binary) on a real server: every value
+arrives as it left the run database, across many chunks and several Arrow batches, whatever the connection's client
 encoding; a failure mid-stream (the reader's, the server's, or a connection cut) leaves nothing in the caller's
 transaction, is raised as SQLAlchemy raises a statement's, and leaves no thread behind."""
 
@@ -17,9 +17,9 @@ from psycopg.pq import TransactionStatus
 from tasks.warehouse import promote
 from tasks.warehouse.promote import copy_batches
 
-ROWS = 5_000  # Arrow's CSV writer hands over 1,024 rows at a time: several chunks per batch
+ROWS = 5_000  # encoded promote.COPY_ROWS (2,048) rows at a time: several chunks per batch
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-LONG = "长" * 150  # 450 bytes: a chunk of 1,024 rows passes psycopg's 128 KiB piece size
+LONG = "长" * 150  # 450 bytes: a chunk of 2,048 rows passes psycopg's 128 KiB piece size
 
 
 def _table(metadata: sa.MetaData) -> sa.Table:
@@ -94,6 +94,8 @@ def test_every_value_arrives_as_it_left(copied, client_encoding):
         assert conn.exec_driver_sql("SHOW timezone").scalar_one() == "America/New_York"
         reader = _reader(batches, between=lambda i: during.append(threading.active_count()))
         assert copy_batches(conn, table, reader) == 2 * ROWS + 3
+        # the COPY sent its text as UTF-8, and the session's encoding is back for what follows
+        assert conn.exec_driver_sql("SHOW client_encoding").scalar_one() == client_encoding
     # the writer's own thread sent the first batch while the next was read, and is gone after
     assert during == [threads + 1, threads + 1] and threading.active_count() == threads
     with engine.connect() as conn:
@@ -161,3 +163,55 @@ def test_the_writer_keeps_a_short_queue(copied):
         with raw.cursor() as cur:
             writer = promote._queued_writer()(cur)
             assert writer._queue.maxsize == promote.COPY_QUEUE_CHUNKS
+
+
+def test_every_table_promotion_writes_has_a_binary_type_for_each_column():
+    from tasks.warehouse.models import materialized
+
+    tables = [*promote.KEYED, *materialized(), *promote.UPSERTED, *(t for ts in promote.SHARED.values() for t in ts)]
+    for table in tables:
+        for column in table.c:
+            promote.arrow_type(column)  # raises TypeError for a type promotion could not write
+    with pytest.raises(TypeError, match=r"odd\.x: no binary COPY"):
+        promote.arrow_type(sa.Table("odd", sa.MetaData(), sa.Column("x", sa.Numeric)).c.x)
+
+
+@pytest.fixture
+def typed_table(pg_url):
+    engine = sa.create_engine(pg_url)
+    table = sa.Table("typed", sa.MetaData(),
+                     sa.Column("n", sa.BigInteger), sa.Column("ok", sa.Boolean),
+                     sa.Column("score", sa.Numeric(6, 2)), sa.Column("code", sa.String(8)),
+                     sa.Column("rate", sa.Numeric(20, 6)))
+    table.create(engine)
+    yield engine, table
+    engine.dispose()
+
+
+def test_batches_are_cast_to_the_table_types(typed_table):
+    """int32 into BIGINT, decimals of another precision into NUMERIC(6,2), a number into text: each value as it
+    was; a value the cast would change (a score with three decimals) raises before anything is copied."""
+    from decimal import Decimal
+
+    engine, table = typed_table
+    schema = pa.schema([("n", pa.int32()), ("ok", pa.bool_()), ("score", pa.decimal128(10, 3)),
+                        ("code", pa.int64()), ("rate", pa.decimal128(38, 10))])
+    batch = pa.record_batch([pa.array([1, None, -7], pa.int32()), pa.array([True, False, None]),
+                             pa.array([Decimal("95.500"), Decimal("-1.250"), None], pa.decimal128(10, 3)),
+                             pa.array([440103, None, 7], pa.int64()),
+                             pa.array([Decimal("0.1234560000"), None, Decimal("-12345678901234.5")],
+                                      pa.decimal128(38, 10))], schema=schema)
+    with engine.begin() as conn:
+        assert copy_batches(conn, table, pa.RecordBatchReader.from_batches(schema, [batch])) == 3
+    with engine.connect() as conn:
+        got = [tuple(r) for r in conn.execute(sa.select(table).order_by(table.c.n.nulls_last())).all()]
+    assert got == [(-7, None, None, "7", Decimal("-12345678901234.500000")),
+                   (1, True, Decimal("95.50"), "440103", Decimal("0.123456")),
+                   (None, False, Decimal("-1.25"), None, None)]
+    lossy = pa.record_batch([pa.array([2], pa.int32()), pa.array([True]), pa.array([Decimal("1.005")],
+                             pa.decimal128(10, 3)), pa.array([1], pa.int64()), pa.array([None], pa.decimal128(38, 10))],
+                            schema=schema)
+    with pytest.raises(pa.ArrowInvalid), engine.begin() as conn:
+        copy_batches(conn, table, pa.RecordBatchReader.from_batches(schema, [lossy]))
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one() == 3
