@@ -75,23 +75,6 @@ def load_lock(conn: sa.Connection) -> Iterator[None]:
     yield
 
 
-def summarize_new_ranges(conn: sa.Connection, tables: list[str]) -> dict[str, int]:
-    """On PostgreSQL, summarize the page ranges not yet summarized in each BRIN index of ``tables`` (names as the
-    connection's search path finds them), within the caller's transaction; returns the ranges summarized per index.
-    A BRIN index summarizes a range only when asked, and until then every read through it scans the range whole:
-    promotion asks for the ranges its COPY filled (migration 0018's index on the payments) before it commits, at
-    about 1 s per 5M payments. Nothing on DuckDB ({})."""
-    if name(conn) != "postgresql" or not tables:
-        return {}
-    indexes = conn.execute(sa.text(
-        "SELECT CAST(CAST(i.indexrelid AS regclass) AS text) FROM pg_index i "
-        "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam "
-        "WHERE a.amname = 'brin' AND i.indrelid = ANY(ARRAY(SELECT to_regclass(t) FROM unnest(CAST(:t AS text[])) t)) "
-        "ORDER BY 1"), {"t": tables}).scalars().all()
-    return {str(index): int(conn.execute(sa.text("SELECT brin_summarize_new_values(CAST(:i AS regclass))"),
-                                         {"i": index}).scalar_one()) for index in indexes}
-
-
 def _sql_type(conn: sa.Connection, table: sa.Table, column: str) -> str:
     return str(table.c[column].type.compile(dialect=conn.dialect))
 

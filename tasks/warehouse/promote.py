@@ -13,9 +13,8 @@ transaction:
 
 DuckDB: the run database ATTACHes the warehouse file and writes it with ``INSERT … SELECT``, within the run
 database's own memory limit. PostgreSQL: each model streams out of the run database as Arrow batches COPYed into
-its table in the binary format (:func:`copy_batches`), and the BRIN indexes of what it wrote (the payments', 0018)
-are summarized before the commit. Either way the transaction commits whole or not at all: a killed run leaves
-the warehouse as it was. Refused department-years are not keys: nothing of them is promoted.
+its table in the binary format (:func:`copy_batches`). Either way the transaction commits whole or not at all: a
+killed run leaves the warehouse as it was. Refused department-years are not keys: nothing of them is promoted.
 
 On DuckDB the tables promotion writes hold no PRIMARY KEY index (migrations 0010 and 0015: DuckDB keeps an index
 in memory, and it grows with the warehouse's history), so nothing there would refuse a key written twice; on
@@ -311,13 +310,13 @@ def _promote_sql(db: RunDatabase, engine: sa.Engine, steps: list[_Step], partiti
             table = step.table
             conn.execute(table.delete().where(sa.text(step.delete)) if step.delete is not None else table.delete())
             cursor = db.duckdb.cursor()  # a connection of its own: an interrupted stream leaves no result behind
-            reader = cursor.sql(step.select).to_arrow_reader(BATCH_ROWS)
+            reader = cursor.sql(typed_select(table, cursor.sql(step.select).columns, step.select)) \
+                .to_arrow_reader(BATCH_ROWS)
             try:
                 copy_batches(conn, table, reader)
             finally:
                 reader.close()
                 cursor.close()
-        dialect.summarize_new_ranges(conn, [step.table.name for step in steps])  # the payments' BRIN index (0018)
         for frame, table, key in ((partitions, s.ops_partition, ("department_code", "year")),
                                   (snapshots, s.ops_snapshot, ("source",))):
             if not frame.empty:
@@ -362,6 +361,8 @@ def arrow_type(column: sa.Column) -> pa.DataType | None:
         return pa.int16()
     if isinstance(kind, sa.Integer):
         return pa.int32()
+    if isinstance(kind, sa.REAL):
+        return pa.float32()
     if isinstance(kind, sa.Float):
         return pa.float64()
     if isinstance(kind, sa.Numeric) and kind.precision is not None:
@@ -373,13 +374,43 @@ def arrow_type(column: sa.Column) -> pa.DataType | None:
     raise TypeError(f"{column.table.name}.{column.name}: no binary COPY for {kind!r}")
 
 
+_DUCKDB_TYPES = {pa.bool_(): "BOOLEAN", pa.int16(): "SMALLINT", pa.int32(): "INTEGER", pa.int64(): "BIGINT",
+                 pa.float32(): "REAL", pa.float64(): "DOUBLE", pa.date32(): "DATE"}
+
+
+def duckdb_type(column: sa.Column) -> str:
+    """The DuckDB type whose Arrow form is :func:`arrow_type`'s for ``column`` (VARCHAR for text)."""
+    wanted = arrow_type(column)
+    if wanted is None:
+        return "VARCHAR"
+    if pa.types.is_decimal(wanted):
+        return f"DECIMAL({wanted.precision},{wanted.scale})"
+    if pa.types.is_timestamp(wanted):
+        return "TIMESTAMPTZ" if wanted.tz else "TIMESTAMP"
+    return _DUCKDB_TYPES[wanted]
+
+
+def typed_select(table: sa.Table, columns: list[str], select: str) -> str:
+    """``select`` (a SELECT over the run database giving ``columns``) with each of ``table``'s columns CAST in DuckDB
+    to the type the warehouse holds it in: the cast DuckDB's own ``INSERT`` into a DuckDB warehouse makes, so that
+    both engines store the same value (a 分值 of 0.125 into NUMERIC(6,2) is 0.13 on each; Arrow's cast from a
+    float would round it half to even, to 0.12). Columns ``table`` does not have are left as they are."""
+    parts = [f'CAST("{c}" AS {duckdb_type(table.c[c])}) AS "{c}"' if c in table.c else f'"{c}"' for c in columns]
+    return f"SELECT {', '.join(parts)} FROM ({select})"
+
+
 def copy_schema(table: sa.Table, schema: pa.Schema) -> pa.Schema:
     """``schema`` (a reader's: columns named as ``table``'s, in any order) with each column of the type
     :func:`arrow_type` gives for it; text columns and columns ``table`` does not have stay as they are (the COPY
-    refuses the latter, naming them)."""
+    refuses the latter, naming them). Raises TypeError for a float column into a NUMERIC one: Arrow's cast would
+    round it half to even, silently, where PostgreSQL and DuckDB round half away from zero (cast it in SQL first:
+    :func:`typed_select`)."""
     fields = []
     for found in schema:
         wanted = arrow_type(table.c[found.name]) if found.name in table.c else None
+        if wanted is not None and pa.types.is_decimal(wanted) and pa.types.is_floating(found.type):
+            raise TypeError(f"{table.name}.{found.name}: {found.type} into {wanted} would round half to even; "
+                            "cast it in SQL first (typed_select)")
         if wanted is None and found.name in table.c and not (
                 pa.types.is_string(found.type) or pa.types.is_large_string(found.type)
                 or pa.types.is_string_view(found.type)):
@@ -394,12 +425,13 @@ def copy_batches(conn: sa.Connection, table: sa.Table, reader: pa.RecordBatchRea
     Returns the rows copied.
 
     Each batch is cast to the table's types (:func:`copy_schema`; a cast that would lose a value raises
-    ``pyarrow.ArrowInvalid`` and nothing is copied) and encoded by ``pgpq`` ``COPY_ROWS`` rows at a time; psycopg's
-    queued writer sends it from a thread of its own (``COPY_QUEUE_CHUNKS`` waiting at most), so the next rows are
-    read and encoded while the server stores the last. The server reads binary values without parsing text: a
-    5M-line city's payments went in about a fifth faster than as CSV (bench/results.md). Text is sent as UTF-8,
+    ``pyarrow.ArrowInvalid`` and nothing is copied; promotion's batches come typed already, :func:`typed_select`)
+    and encoded by ``pgpq`` ``COPY_ROWS`` rows at a time; psycopg's queued writer sends it from a thread of its own
+    (``COPY_QUEUE_CHUNKS`` waiting at most), so the next rows are read and encoded while the server stores the
+    last. The server reads binary values without parsing text: a
+    5M-line city's payments went in about 15 % faster than as CSV (bench/results.md). Text is sent as UTF-8,
     the connection's client encoding set to it for the COPY (PostgreSQL converts binary text from the client
-    encoding) and put back after; a failed COPY aborts the transaction, which puts it back."""
+    encoding) and put back after; after a failed COPY, the transaction's rollback puts it back."""
     from pgpq import ArrowToPostgresBinaryEncoder
 
     raw = conn.connection.driver_connection

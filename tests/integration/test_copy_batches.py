@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
@@ -191,8 +192,6 @@ def typed_table(pg_url):
 def test_batches_are_cast_to_the_table_types(typed_table):
     """int32 into BIGINT, decimals of another precision into NUMERIC(6,2), a number into text: each value as it
     was; a value the cast would change (a score with three decimals) raises before anything is copied."""
-    from decimal import Decimal
-
     engine, table = typed_table
     schema = pa.schema([("n", pa.int32()), ("ok", pa.bool_()), ("score", pa.decimal128(10, 3)),
                         ("code", pa.int64()), ("rate", pa.decimal128(38, 10))])
@@ -215,3 +214,31 @@ def test_batches_are_cast_to_the_table_types(typed_table):
         copy_batches(conn, table, pa.RecordBatchReader.from_batches(schema, [lossy]))
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one() == 3
+
+
+def test_a_float_into_numeric_is_refused_and_promotion_casts_it_as_duckdb_does(typed_table):
+    """Arrow's cast from a float into a decimal rounds half to even, silently; DuckDB's (what an INSERT into a
+    DuckDB warehouse does) and PostgreSQL's round half away from zero. copy_batches refuses a float into NUMERIC,
+    and promotion's SELECT casts in DuckDB first (typed_select), so that both engines store the same 分值."""
+    import duckdb
+
+    engine, table = typed_table
+    weights = [0.125, 12.125, 6.625, 5.005, 2.675, -0.125, None]
+    schema = pa.schema([("n", pa.int64()), ("score", pa.float64())])
+    floats = pa.record_batch([pa.array(range(len(weights)), pa.int64()), pa.array(weights, pa.float64())],
+                             schema=schema)
+    with pytest.raises(TypeError, match=r"typed\.score: double into decimal128\(6, 2\)"), engine.begin() as conn:
+        copy_batches(conn, table, pa.RecordBatchReader.from_batches(schema, [floats]))
+    con = duckdb.connect()
+    con.register("staged", pa.Table.from_batches([floats]))
+    select = "SELECT n, score FROM staged"
+    with engine.begin() as conn:
+        reader = con.sql(promote.typed_select(table, ["n", "score"], select)).to_arrow_reader(100)
+        copy_batches(conn, table, reader)
+    con.execute("CREATE TABLE wh (n BIGINT, score DECIMAL(6,2))")
+    con.execute(f"INSERT INTO wh {select}")  # as promotion writes a DuckDB warehouse
+    in_duckdb = [r[0] for r in con.execute("SELECT score FROM wh ORDER BY n").fetchall()]
+    with engine.connect() as conn:
+        in_postgres = [r[0] for r in conn.execute(sa.select(table.c.score).order_by(table.c.n)).all()]
+    assert in_postgres == in_duckdb == [Decimal(v) if v else None
+                                        for v in ("0.13", "12.13", "6.63", "5.01", "2.68", "-0.13", None)]
