@@ -345,6 +345,15 @@ def _queued_writer() -> type:
     return BoundedQueuedWriter
 
 
+# The column types promotion writes, each with the Arrow type PostgreSQL's binary COPY takes for it and the DuckDB
+# type whose Arrow form that is: in order, a subclass before its base (BigInteger and SmallInteger are Integers, REAL
+# a Float). NUMERIC(p, s), timestamps and text are cases of their own (arrow_type, duckdb_type).
+_TYPES: tuple[tuple[type[sa.types.TypeEngine[Any]], pa.DataType, str], ...] = (
+    (sa.Boolean, pa.bool_(), "BOOLEAN"), (sa.BigInteger, pa.int64(), "BIGINT"),
+    (sa.SmallInteger, pa.int16(), "SMALLINT"), (sa.Integer, pa.int32(), "INTEGER"), (sa.REAL, pa.float32(), "REAL"),
+    (sa.Float, pa.float64(), "DOUBLE"), (sa.Date, pa.date32(), "DATE"))
+
+
 def arrow_type(column: sa.Column) -> pa.DataType | None:
     """The Arrow type whose binary form PostgreSQL's COPY takes for ``column`` (``pgpq`` encodes each Arrow type as
     one PostgreSQL type, and the server reads each value with the column's own binary input, so the two must agree);
@@ -353,29 +362,14 @@ def arrow_type(column: sa.Column) -> pa.DataType | None:
     kind = column.type
     if isinstance(kind, sa.String):  # Text, VARCHAR(n): the same binary form
         return None
-    if isinstance(kind, sa.Boolean):
-        return pa.bool_()
-    if isinstance(kind, sa.BigInteger):
-        return pa.int64()
-    if isinstance(kind, sa.SmallInteger):
-        return pa.int16()
-    if isinstance(kind, sa.Integer):
-        return pa.int32()
-    if isinstance(kind, sa.REAL):
-        return pa.float32()
-    if isinstance(kind, sa.Float):
-        return pa.float64()
-    if isinstance(kind, sa.Numeric) and kind.precision is not None:
-        return pa.decimal128(kind.precision, kind.scale or 0)
     if isinstance(kind, sa.DateTime):
         return pa.timestamp("us", tz="UTC") if kind.timezone else pa.timestamp("us")
-    if isinstance(kind, sa.Date):
-        return pa.date32()
+    for sa_type, arrow, _ in _TYPES:
+        if isinstance(kind, sa_type):
+            return arrow
+    if isinstance(kind, sa.Numeric) and kind.precision is not None:
+        return pa.decimal128(kind.precision, kind.scale or 0)
     raise TypeError(f"{column.table.name}.{column.name}: no binary COPY for {kind!r}")
-
-
-_DUCKDB_TYPES = {pa.bool_(): "BOOLEAN", pa.int16(): "SMALLINT", pa.int32(): "INTEGER", pa.int64(): "BIGINT",
-                 pa.float32(): "REAL", pa.float64(): "DOUBLE", pa.date32(): "DATE"}
 
 
 def duckdb_type(column: sa.Column) -> str:
@@ -387,7 +381,7 @@ def duckdb_type(column: sa.Column) -> str:
         return f"DECIMAL({wanted.precision},{wanted.scale})"
     if pa.types.is_timestamp(wanted):
         return "TIMESTAMPTZ" if wanted.tz else "TIMESTAMP"
-    return _DUCKDB_TYPES[wanted]
+    return next(duck for _, arrow, duck in _TYPES if arrow == wanted)
 
 
 def typed_select(table: sa.Table, columns: list[str], select: str) -> str:
@@ -428,10 +422,10 @@ def copy_batches(conn: sa.Connection, table: sa.Table, reader: pa.RecordBatchRea
     ``pyarrow.ArrowInvalid`` and nothing is copied; promotion's batches come typed already, :func:`typed_select`)
     and encoded by ``pgpq`` ``COPY_ROWS`` rows at a time; psycopg's queued writer sends it from a thread of its own
     (``COPY_QUEUE_CHUNKS`` waiting at most), so the next rows are read and encoded while the server stores the
-    last. The server reads binary values without parsing text: a
-    5M-line city's payments went in about 15 % faster than as CSV (bench/results.md). Text is sent as UTF-8,
-    the connection's client encoding set to it for the COPY (PostgreSQL converts binary text from the client
-    encoding) and put back after; after a failed COPY, the transaction's rollback puts it back."""
+    last. The server reads binary values without parsing text: a 5M-line city's payments went in about 15 % faster
+    than as CSV (bench/results.md). Text is sent as UTF-8, the connection's client encoding set to it for the COPY
+    (PostgreSQL converts binary text from the client encoding) and put back after; after a failed COPY, the
+    transaction's rollback puts it back."""
     from pgpq import ArrowToPostgresBinaryEncoder
 
     raw = conn.connection.driver_connection
