@@ -229,10 +229,14 @@ def run(args: argparse.Namespace) -> int:
 
     from flows.self_evaluation import self_evaluation, with_runner
     from tasks.pipeline import DataRefused, ReportsNotRendered, RunOutOfMemory, UsageError
-    from tasks.resources import WarehouseUnreachable
+    from tasks.resources import WarehouseUnreachable, reach_warehouse
 
     if (args.review or settings.review) and not PREFECT_API_URL.value():
         return _fail(EXIT_USAGE, gl.REVIEW_NEEDS_SERVER)
+    try:  # before Prefect's temporary server starts (~15 s): a mistyped address fails in a second
+        reach_warehouse(settings)
+    except WarehouseUnreachable as exc:
+        return _fail(EXIT_ERROR, str(exc))
     selected = with_runner(self_evaluation, settings.dask_address)
     try:
         with _progress_bar(args.departments):

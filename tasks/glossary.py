@@ -112,6 +112,14 @@ WAREHOUSE_URL_INVALID = ("数据仓库地址无法识别或缺少其驱动（the
                          "here）：请检查 "
                          "--warehouse 或 SELFEVAL_WAREHOUSE_URL，如 duckdb:///var/warehouse.duckdb 或 "
                          "postgresql+psycopg://user@host:5432/db")
+WAREHOUSE_NO_DATABASE = ("数据仓库服务器已应答，但没有数据库 {database}"
+                         "（the server at {url} answered, but holds no database {database}）："
+                         "请先创建它（如 createdb {database}），或检查 --warehouse 或 SELFEVAL_WAREHOUSE_URL 中的库名"
+                         "（create it, or check the database name in the address）（the database said: {reason}）")
+WAREHOUSE_LOGIN_REFUSED = ("数据仓库服务器拒绝登录 {url}（the server refused the login）：请检查用户名和密码"
+                           "（SELFEVAL_WAREHOUSE_PASSWORD 或 SELFEVAL_WAREHOUSE_PASSWORD_BLOCK）及服务器的访问规则"
+                           "（check the user, the password and the server's pg_hba.conf）"
+                           "（the database said: {reason}）")
 WAREHOUSE_FILE_HELD = ("，且没有其他进程占用该文件", ", and that no other process holds its file")
 
 # A Prefect state's type, as a flow run's message names it (the nightly's and the backfill's years).

@@ -7,6 +7,7 @@ warehouse engines and sources are opened. Nothing here runs at import time; the 
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -104,9 +105,27 @@ def shown_url(url: sa.URL) -> str:
     return url.set(query=query).render_as_string(hide_password=True).replace("%2A%2A%2A", "***")
 
 
+# What a PostgreSQL server says when it answers and refuses the connection for good (its messages in English,
+# lc_messages C): the database named is not there, or the login is refused. Not worth a retry.
+_NO_DATABASE = re.compile(r'database "[^"]*" does not exist')
+_LOGIN_REFUSED = re.compile(r'role "[^"]*" does not exist|password authentication failed|no pg_hba\.conf entry|'
+                            r"is not permitted to log in")
+
+
+def refusal(url: sa.URL, reason: str) -> str | None:
+    """The one line for a server that answered and refused for good (``reason``: what it said): no such
+    database, or the login refused; None for anything else (not answering, starting up, too many clients)."""
+    if _NO_DATABASE.search(reason):
+        return gl.WAREHOUSE_NO_DATABASE.format(database=url.database, url=shown_url(url), reason=reason)
+    if _LOGIN_REFUSED.search(reason):
+        return gl.WAREHOUSE_LOGIN_REFUSED.format(url=shown_url(url), reason=reason)
+    return None
+
+
 def reach_warehouse(settings: Settings, attempts: int = 3, backoff: float = 1.0) -> None:
     """Connect to the configured warehouse once, retrying ``attempts`` times ``backoff``, 2×``backoff``… s
-    apart. Raises :class:`WarehouseUnreachable` when it still does not answer."""
+    apart. Raises :class:`WarehouseUnreachable` when it still does not answer, or at once when the server
+    answered and refused (:func:`refusal`: no such database, the login refused)."""
     for attempt in range(1, attempts + 1):
         try:
             engine = engine_for(settings)
@@ -117,6 +136,9 @@ def reach_warehouse(settings: Settings, attempts: int = 3, backoff: float = 1.0)
                 return
         except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
             reason = " ".join(str(exc.orig or exc).split()).split(" (Background on")[0]
+            refused = refusal(engine.url, reason)
+            if refused is not None:
+                raise WarehouseUnreachable(refused) from None
             if attempt == attempts:
                 held = gl.WAREHOUSE_FILE_HELD if engine.dialect.name == "duckdb" else ("", "")
                 raise WarehouseUnreachable(gl.WAREHOUSE_UNREACHABLE.format(

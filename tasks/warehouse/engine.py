@@ -12,8 +12,12 @@ from tasks.warehouse.migrate import upgrade
 
 
 def warehouse_url(url: str, password: str | None = None) -> sa.URL:
-    """The URL with the password put in from the environment or a secret, when one is given."""
+    """The URL with the password put in from the environment or a secret, when one is given. A PostgreSQL URL
+    that names no driver (``postgresql://…``) is read with psycopg 3, the driver selfeval installs (SQLAlchemy 2.0
+    would take psycopg2)."""
     parsed = make_url(url)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
     if password and parsed.password is None:
         parsed = parsed.set(password=password)
     return parsed

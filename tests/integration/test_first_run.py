@@ -20,11 +20,13 @@ SLOW_START = 25  # seconds: past Prefect's own default of 20
 
 
 def slow_server(folder: Path) -> Path:
-    """A ``sitecustomize`` that makes the temporary Prefect server's process sleep before it starts."""
+    """A ``sitecustomize`` that makes the temporary Prefect server's process sleep before it starts, and leaves
+    a file ``started`` in ``folder`` as it does."""
     folder.mkdir()
     (folder / "sitecustomize.py").write_text(
-        "import sys, time\n"
+        "import pathlib, sys, time\n"
         "if 'prefect.server.api.server:create_app' in sys.argv:\n"
+        f"    pathlib.Path({str(folder / 'started')!r}).touch()\n"
         f"    time.sleep({SLOW_START})\n", encoding="utf-8")
     return folder
 
@@ -42,6 +44,7 @@ def test_a_slow_temporary_server_still_runs(tmp_path):
     done = selfeval(tmp_path, PYTHONPATH=str(slow_server(tmp_path / "slow")))
     assert done.returncode == 0, done.stderr[-2000:]
     assert (tmp_path / "out" / "2022" / LIWAN / "report.html").exists()
+    assert (tmp_path / "slow" / "started").exists()  # the server's mark (read by the test of a wrong address)
     assert "Traceback" not in done.stderr + done.stdout
 
 
@@ -53,6 +56,27 @@ def test_a_server_that_does_not_start_in_time_is_one_line(tmp_path):
     assert "Traceback" not in done.stderr + done.stdout
     [line] = [x for x in done.stderr.splitlines() if x.startswith("selfeval:")]
     assert "20 秒内未能启动" in line and "SELFEVAL_PREFECT_START_SECONDS" in line
+
+
+@pytest.mark.parametrize(("wrong", "said"), [
+    ("/selfeval_no_such_database", "数据仓库服务器已应答，但没有数据库 selfeval_no_such_database（"),
+    ("role", "数据仓库服务器拒绝登录 postgresql+psycopg://selfeval_no_such_role@"),
+    ("port", "无法连接数据仓库 postgresql+psycopg://"),
+])
+def test_a_wrong_warehouse_address_fails_before_prefect_starts(pg_server_url, tmp_path, wrong, said):
+    """`selfeval run` reaches the warehouse before it starts Prefect's temporary server, and says which part of
+    the address is wrong: the database's name, the login, or a server that does not answer."""
+    url = sa.make_url(pg_server_url)
+    bad = (url.set(database=wrong.lstrip("/")) if wrong.startswith("/") else
+           url.set(username="selfeval_no_such_role") if wrong == "role" else url.set(port=1))
+    marks = slow_server(tmp_path / "slow")
+    done = selfeval(tmp_path, "--warehouse", bad.render_as_string(hide_password=False), PYTHONPATH=str(marks))
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr + done.stdout
+    [line] = [x for x in done.stderr.splitlines() if x.startswith("selfeval:")]
+    assert line.startswith(f"selfeval: {said}"), line
+    assert not (marks / "started").exists()  # the server was never started
+    assert not (tmp_path / "out" / "2022").exists()
 
 
 def _logs(run_id) -> list[str]:

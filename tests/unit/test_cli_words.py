@@ -153,3 +153,28 @@ def test_an_address_is_shown_without_its_secrets(address, shown):
     from tasks.addresses import shown as shown_address
 
     assert shown_address(address) == shown and has_secret(address) == (address != shown)
+
+
+@pytest.mark.parametrize(("reason", "said"), [
+    ('connection failed: connection to server at "127.0.0.1", port 5432 failed: FATAL:  database "wh" does not exist',
+     "数据仓库服务器已应答，但没有数据库 wh（"),
+    ('connection failed: connection to server at "127.0.0.1", port 5432 failed: FATAL:  role "etl" does not exist',
+     "数据仓库服务器拒绝登录 postgresql+psycopg://etl:***@db:5432/wh（"),
+    ('connection failed: FATAL:  password authentication failed for user "etl"', "数据仓库服务器拒绝登录 "),
+    ('connection failed: FATAL:  no pg_hba.conf entry for host "10.0.0.9", user "etl", database "wh"',
+     "数据仓库服务器拒绝登录 "),
+    ('connection failed: FATAL:  role "etl" is not permitted to log in', "数据仓库服务器拒绝登录 "),
+    ("connection failed: FATAL:  the database system is starting up", None),  # worth a retry
+    ("connection failed: Connection refused Is the server running on that host", None),
+    ('connection failed: 致命错误:  数据库 "wh" 不存在', None),  # a server speaking Chinese: the general line
+])
+def test_a_server_that_refuses_for_good_is_named_at_once(reason, said):
+    import sqlalchemy as sa
+
+    from tasks.resources import refusal
+
+    line = refusal(sa.make_url("postgresql+psycopg://etl:s3cret@db:5432/wh"), reason)
+    if said is None:
+        assert line is None
+    else:
+        assert line is not None and line.startswith(said) and "s3cret" not in line

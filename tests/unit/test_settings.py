@@ -90,3 +90,16 @@ def test_a_memory_limit_below_the_floor_is_refused_naming_the_setting(name, valu
     assert invalid_settings(refused.value) == (f"设置有误（invalid setting）：SELFEVAL_{name.upper()}={value!r}："
                                                "至少 64MB（at least 64MB: DuckDB runs out of memory below it）")
     assert getattr(Settings(**{name: "64MB"}), name) == "64MB"
+
+
+@pytest.mark.parametrize(("given", "driver"), [
+    ("postgresql://etl@db:5432/wh", "postgresql+psycopg"),  # SQLAlchemy 2.0 alone would take psycopg2
+    ("postgresql+psycopg://etl@db:5432/wh", "postgresql+psycopg"),
+    ("duckdb:///var/wh.duckdb", "duckdb"),
+])
+def test_a_postgresql_url_without_a_driver_is_read_with_psycopg(given, driver):
+    from tasks.warehouse.engine import warehouse_url
+
+    url = warehouse_url(given, "pw")
+    assert url.drivername == driver
+    assert url.password == "pw"  # put in where the URL gives none
