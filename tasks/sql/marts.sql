@@ -10,7 +10,11 @@
 
 -- name: int_line_ledger_by_day
 -- The payment ledger of each budget line, day by day: what was paid from the line on each 支付日期 (分), and in
--- how many payments. The one definition of a line's ledger; 支付进度 sums it up to a date (monitoring.py).
+-- how many payments. The one definition of a line's ledger; 支付进度 sums it up to a date (the metrics paid_to_q*,
+-- the monitoring of tasks/warehouse/monitoring.py), and its months say how far a ledger reaches.
+-- materialized: table
+-- A row per line and day, however many payments: at most a line's working days (~300k rows for 60 departments'
+-- 1,500 lines, against 5M-20M payments), so that the reports and the monitoring read it, not the payments.
 SELECT department_code, year, line_id, pay_date, SUM(amount_fen) AS paid_fen, COUNT(*) AS payments
 FROM fct_payment
 GROUP BY department_code, year, line_id, pay_date

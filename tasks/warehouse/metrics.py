@@ -47,7 +47,8 @@ TABLES: dict[str, sa.Table] = {
     **{t.name: t for t in s.views.tables.values()},
 }
 # Where a mart's rows come from, for provenance (source files and the rules that checked them).
-MART_SOURCES = {"mart_line_execution": ("fct_budget_line", "fct_payment")}
+MART_SOURCES = {"mart_line_execution": ("fct_budget_line", "fct_payment"), "int_line_ledger_by_day": ("fct_payment",),
+                "int_line_ledger": ("fct_payment",)}
 MONTH_DAY = re.compile(r"(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])")
 
 Value = int | Decimal | None | dict[str, Any]

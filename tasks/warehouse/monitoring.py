@@ -71,10 +71,10 @@ def open_departments(conn: sa.Connection, year: int) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
-@named("The months of a year in which each of some departments paid (fct_payment)")
+@named("The months of a year in which each of some departments paid (int_line_ledger_by_day)")
 def paying_months(conn: sa.Connection, year: int, departments: list[str]) -> dict[str, set[int]]:
     """Department code → the months (1-12) it has a payment dated in."""
-    p = s.fct_payment
+    p = s.int_line_ledger_by_day
     month = sa.extract("month", p.c.pay_date)
     rows = conn.execute(sa.select(p.c.department_code, month).distinct()
                         .where(p.c.year == year, p.c.department_code.in_(departments)))
@@ -110,10 +110,10 @@ def as_of_date(month: int | None, year: int, today: dt.date, setting: dt.date | 
     return min(end, today) if today >= dt.date(year, 1, 1) else end
 
 
-@named("Payments dated after the data's date, per department: not counted in 支付进度 (fct_payment)")
+@named("Payments dated after the data's date, per department: not counted in 支付进度 (int_line_ledger_by_day)")
 def later_payments(conn: sa.Connection, year: int, as_of: dt.date, departments: list[str]) -> dict[str, int]:
-    p = s.fct_payment
-    rows = conn.execute(sa.select(p.c.department_code, sa.func.count())
+    p = s.int_line_ledger_by_day
+    rows = conn.execute(sa.select(p.c.department_code, sa.func.sum(p.c.payments))
                         .where(p.c.year == year, p.c.pay_date > as_of, p.c.department_code.in_(departments))
                         .group_by(p.c.department_code))
     return {str(code): int(n) for code, n in rows}

@@ -436,14 +436,14 @@ ops_review = sa.Table(
 # and the metric registry to read with SQLAlchemy Core. Their own MetaData: nothing creates them from here.
 views = sa.MetaData()
 
-int_line_ledger_by_day = sa.Table(
-    "int_line_ledger_by_day", views,
-    sa.Column("department_code", sa.String(64)),
-    sa.Column("year", sa.Integer),
-    sa.Column("line_id", sa.String(64)),
-    sa.Column("pay_date", sa.Date),
-    sa.Column("paid_fen", sa.BigInteger),
-    sa.Column("payments", sa.BigInteger),
+int_line_ledger_by_day = sa.Table(  # materialized: a table, keyed by department-year, written by promotion
+    "int_line_ledger_by_day", views,  # one row per budget line and 支付日期 (on DuckDB without the key's index)
+    sa.Column("department_code", sa.String(64), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("line_id", sa.String(64), primary_key=True),
+    sa.Column("pay_date", sa.Date, primary_key=True),
+    sa.Column("paid_fen", sa.BigInteger, nullable=False),
+    sa.Column("payments", sa.BigInteger, nullable=False),
 )
 
 int_line_ledger = sa.Table(  # materialized: a table, keyed by department-year, written by promotion

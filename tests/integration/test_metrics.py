@@ -65,6 +65,21 @@ def test_figures_are_exact_and_written_alike_on_both_engines(engine):
     assert "FROM mart_line_execution" in figures["budget"].sql
 
 
+def test_payments_to_a_quarters_end_are_the_payments_dated_up_to_it(engine):
+    """支付进度's sums read the ledger by day (a row per line and 支付日期): each is the sum of the payments
+    themselves dated up to the quarter's end, in 分, on both engines."""
+    load_sample(engine, "run-1")
+    registry = load_registry(TEMPLATES_DIR / "metrics.yaml")
+    with engine.connect() as conn:
+        figures = read_figures(Keys(conn, registry, 2022, [LIWAN]), LIWAN)
+        for quarter, end in ((1, "2022-03-31"), (2, "2022-06-30"), (3, "2022-09-30"), (4, "2022-12-31")):
+            paid = conn.execute(sa.text(
+                "SELECT SUM(amount_fen), COUNT(*) FROM fct_payment WHERE department_code = :d AND year = 2022 "
+                "AND pay_date <= :end"), {"d": LIWAN, "end": dt.date.fromisoformat(end)}).one()
+            assert paid[1] > 0
+            assert figures[f"paid_to_q{quarter}"].value == int(paid[0]), quarter
+
+
 def test_every_key_at_once_gives_each_department_what_it_gets_alone(engine):
     """measure_keys runs each aggregate once for all departments (GROUP BY the key): each department's
     values, rows and years are the ones a statement for it alone gives, on both engines, including a
@@ -83,8 +98,9 @@ def test_every_key_at_once_gives_each_department_what_it_gets_alone(engine):
         sa.event.listen(conn, "before_cursor_execute", seen)
         together = measure_keys(conn, registry, keys, 2022)
         sa.event.remove(conn, "before_cursor_execute", seen)
-        dated = [q for q in statements if "fct_payment" in q and "pay_date" in q]
+        dated = [q for q in statements if "int_line_ledger_by_day" in q and "pay_date" in q]
         assert len(dated) == 1, dated  # Σ payments to each quarter's end: one scan of the ledger for all four
+        assert not [q for q in statements if "fct_payment" in q]  # the ledger by day, not the payments
         for code, region in keys.items():
             for name, found in together[code].items():
                 metric = registry[name]
