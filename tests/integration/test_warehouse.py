@@ -364,6 +364,8 @@ def test_migration_0016_gives_postgresql_payments_an_index_for_their_key_and_bac
     engine = make_engine(pg_url)
     load_sample(engine, "run-1")
     before = snapshot(engine)
+    with engine.begin() as conn:  # 0016's index, before 0018 partitions the payments
+        command.downgrade(alembic_config(conn), "0017")
 
     def shape() -> tuple[set[str], dict[str, str]]:
         with engine.connect() as conn:
@@ -389,11 +391,73 @@ def test_migration_0016_gives_postgresql_payments_an_index_for_their_key_and_bac
         command.downgrade(alembic_config(conn), "0015")
     kinds, indexes = shape()
     assert "PRIMARY KEY" in kinds and list(indexes) == ["fct_payment_pkey"]
-    upgrade(engine)
+    upgrade(engine, "0017")
     assert shape()[1].keys() == {"ix_fct_payment_department_year"}
+    upgrade(engine)
+    assert shape()[1] == {}  # partitioned by 0018, with no index
     after = snapshot(engine)
     assert all(before[name].equals(frame) for name, frame in after.items())
     engine.dispose()
+
+
+def test_migration_0018_partitions_postgresql_payments_by_department_year_and_back(pg_url, pg_server_url):
+    """On PostgreSQL the payments are HASH-partitioned by (department_code, year) into 32 partitions with no index:
+    a department-year's rows lie in one partition, which alone is read to select or replace them. Rows, grants and
+    comment are kept on the way there and back; the downgrade gives 0016's index back."""
+    import uuid
+
+    from tasks.warehouse.migrate import downgrade
+
+    role = f"selfeval_reader_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(pg_server_url)
+    engine = make_engine(pg_url)
+    try:
+        load_sample(engine, "run-1")
+        before = snapshot(engine)
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'CREATE ROLE "{role}"'))
+        downgrade(engine, "0017")
+        with engine.begin() as conn:
+            conn.execute(sa.text(f'GRANT SELECT ON fct_payment TO "{role}"'))
+            conn.exec_driver_sql("COMMENT ON TABLE fct_payment IS '支付明细: the ledger'")
+
+        def shape() -> tuple[int, list[str], bool, object]:
+            with engine.connect() as conn:
+                parts = conn.execute(sa.text(
+                    "SELECT count(*) FROM pg_inherits WHERE inhparent = 'fct_payment'::regclass")).scalar()
+                indexes = [str(r[0]) for r in conn.execute(sa.text(
+                    "SELECT indexname FROM pg_indexes WHERE tablename = 'fct_payment' "
+                    "AND schemaname = current_schema()"))]
+                may = conn.execute(sa.text("SELECT has_table_privilege(:r, 'fct_payment', 'SELECT')"),
+                                   {"r": role}).scalar()
+                comment = conn.execute(sa.text("SELECT obj_description('fct_payment'::regclass, 'pg_class')")).scalar()
+            return int(parts), indexes, bool(may), comment
+
+        assert shape() == (0, ["ix_fct_payment_department_year"], True, "支付明细: the ledger")
+        upgrade(engine)
+        assert shape() == (32, [], True, "支付明细: the ledger")
+        assert all(before[name].equals(frame) for name, frame in snapshot(engine).items())
+        with engine.begin() as conn:  # a department-year's rows are read, and replaced, from one partition
+            for statement in ("SELECT sum(amount_fen) FROM fct_payment WHERE department_code = :d AND year = 2022",
+                              "DELETE FROM fct_payment WHERE year = 2022 AND department_code IN (:d)"):
+                plan = "\n".join(str(r[0]) for r in conn.execute(sa.text(f"EXPLAIN {statement}"), {"d": LIWAN}))
+                scanned = [line for line in plan.splitlines() if "Scan on fct_payment_h" in line]
+                assert len(scanned) == 1, plan
+            conn.execute(sa.text("DELETE FROM fct_payment WHERE year = 2022 AND department_code IN (:d)"),
+                         {"d": LIWAN})
+            conn.rollback()
+        with engine.connect() as conn:  # the marts over the payments were made again after the migrations
+            paid = conn.execute(sa.text("SELECT sum(executed_fen) FROM mart_line_execution")).scalar()
+            assert paid == conn.execute(sa.text("SELECT sum(amount_fen) FROM fct_payment")).scalar() > 0
+        downgrade(engine, "0017")
+        assert shape() == (0, ["ix_fct_payment_department_year"], True, "支付明细: the ledger")
+        assert all(before[name].equals(frame) for name, frame in snapshot(engine).items())
+    finally:
+        engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP OWNED BY "{role}"'))
+            conn.execute(sa.text(f'DROP ROLE "{role}"'))
+        admin.dispose()
 
 
 def _ledgers(engine: sa.Engine) -> tuple[list[tuple], list[tuple]]:
