@@ -233,10 +233,11 @@ def run(args: argparse.Namespace) -> int:
 
     if (args.review or settings.review) and not PREFECT_API_URL.value():
         return _fail(EXIT_USAGE, gl.REVIEW_NEEDS_SERVER)
-    try:  # before Prefect's temporary server starts (~15 s): a mistyped address fails in a second
-        reach_warehouse(settings)
-    except WarehouseUnreachable as exc:
-        return _fail(EXIT_ERROR, str(exc))
+    if settings.warehouse_password is not None or not settings.warehouse_password_block:
+        try:  # before Prefect's temporary server starts (~15 s): a mistyped address fails in a second (a password
+            reach_warehouse(settings)  # kept in a Prefect Secret block needs the server: the flow checks it then)
+        except WarehouseUnreachable as exc:
+            return _fail(EXIT_ERROR, str(exc))
     selected = with_runner(self_evaluation, settings.dask_address)
     try:
         with _progress_bar(args.departments):

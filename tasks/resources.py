@@ -109,7 +109,8 @@ def shown_url(url: sa.URL) -> str:
 # lc_messages C): the database named is not there, or the login is refused. Not worth a retry.
 _NO_DATABASE = re.compile(r'database "[^"]*" does not exist')
 _LOGIN_REFUSED = re.compile(r'role "[^"]*" does not exist|password authentication failed|no pg_hba\.conf entry|'
-                            r"is not permitted to log in")
+                            r"pg_hba\.conf rejects connection|is not permitted to log in|no password supplied|"
+                            r"(Peer|Ident) authentication failed|permission denied for database")
 
 
 def refusal(url: sa.URL, reason: str) -> str | None:

@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 
 from tasks.warehouse.migrate import upgrade
 
+CONNECT_TIMEOUT_SECONDS = 10  # PostgreSQL: libpq's connect_timeout, unless the URL gives its own
 
 def warehouse_url(url: str, password: str | None = None) -> sa.URL:
     """The URL with the password put in from the environment or a secret, when one is given. A PostgreSQL URL
@@ -46,8 +47,9 @@ def make_engine(url: str | sa.URL, *, migrate: bool = True, memory_limit: str | 
             @sa.event.listens_for(engine, "connect")
             def _limit(dbapi_connection: Any, _record: Any) -> None:  # a setting of the database instance
                 dbapi_connection.execute(f"SET memory_limit = '{limit}'")
-    elif backend == "postgresql":
-        engine = sa.create_engine(parsed, pool_pre_ping=True)
+    elif backend == "postgresql":  # a host that never answers is said after 10 s, not the system's TCP timeout
+        timeout = {} if "connect_timeout" in parsed.query else {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+        engine = sa.create_engine(parsed, pool_pre_ping=True, connect_args=timeout)
     else:
         engine = sa.create_engine(parsed)
     if migrate and not read_only:

@@ -13,7 +13,8 @@ without the PRIMARY KEY index (migrations 0010 and 0015): DuckDB keeps an index 
 and these grow with the warehouse's history. Promotion checks their keys over the rows it writes
 (``tasks.warehouse.promote.repeated_keys``). PostgreSQL keeps every primary key but the payments' (migration
 0016: the gate's FIN-004 checks it over the very rows promoted, and the unique index was about a fifth of the
-COPY's time); an index on (department_code, year) finds a department-year's payments there.
+COPY's time), and the payments are partitioned by year, then by department (0018: LIST (year), HASH
+(department_code)), with no index: a department-year's payments are read and replaced in its partition.
 
 Every fact row carries lineage: the run that loaded it, the source it came from (a file
 path or URL or table, with the SHA-256 of its content), the row in that source, the load time. The
@@ -136,8 +137,9 @@ fct_reported_total = sa.Table(
 # On DuckDB the key is NOT NULL columns with no PRIMARY KEY index (migration 0010: DuckDB keeps an index in
 # memory, and a 5M-line ledger's did not fit), as for the other tables promotion writes (0015; the module's doc).
 # On PostgreSQL too (0016: the gate's FIN-004 checks the key; maintaining the unique index was about a fifth of the
-# COPY's time), partitioned by HASH (department_code, year) into 32 partitions with no index (0018: a department-year
-# is read and replaced in one partition; 0016's index on (department_code, year) was 40 % of the COPY's time).
+# COPY's time), partitioned by year (2018-2032, and a DEFAULT) and within a year by HASH (department_code) into 8, with
+# no index (0018: some departments of a year are read and replaced in their partitions; 0016's index on
+# (department_code, year) was 40 % of the COPY's time).
 fct_payment = sa.Table(
     "fct_payment", metadata,
     sa.Column("department_code", sa.String(64), primary_key=True),

@@ -401,14 +401,16 @@ def test_migration_0016_gives_postgresql_payments_an_index_for_their_key_and_bac
 
 
 def test_migration_0018_partitions_postgresql_payments_by_department_year_and_back(pg_url, pg_server_url):
-    """On PostgreSQL the payments are HASH-partitioned by (department_code, year) into 32 partitions with no index:
-    a department-year's rows lie in one partition, which alone is read to select or replace them. Rows, grants and
-    comment are kept on the way there and back; the downgrade gives 0016's index back."""
+    """On PostgreSQL the payments are partitioned by year (LIST, 2018-2032 and a DEFAULT), each year by department
+    (8 HASH partitions), with no index: the payments of some departments of a year are read, and replaced, in
+    their partitions alone. Rows, owner, grants and comment are kept on the way there and back; the downgrade
+    gives 0016's index back."""
     import uuid
 
     from tasks.warehouse.migrate import downgrade
 
     role = f"selfeval_reader_{uuid.uuid4().hex[:8]}"
+    owner = f"selfeval_owner_{uuid.uuid4().hex[:8]}"
     admin = sa.create_engine(pg_server_url)
     engine = make_engine(pg_url)
     try:
@@ -416,47 +418,62 @@ def test_migration_0018_partitions_postgresql_payments_by_department_year_and_ba
         before = snapshot(engine)
         with admin.begin() as conn:
             conn.execute(sa.text(f'CREATE ROLE "{role}"'))
+            conn.execute(sa.text(f'CREATE ROLE "{owner}"'))
         downgrade(engine, "0017")
         with engine.begin() as conn:
-            conn.execute(sa.text(f'GRANT SELECT ON fct_payment TO "{role}"'))
+            conn.execute(sa.text(f'GRANT SELECT ON fct_payment TO "{role}" WITH GRANT OPTION'))
             conn.exec_driver_sql("COMMENT ON TABLE fct_payment IS '支付明细: the ledger'")
+            conn.execute(sa.text(f'ALTER TABLE fct_payment OWNER TO "{owner}"'))  # not the role that upgrades
 
-        def shape() -> tuple[int, list[str], bool, object]:
+        def shape() -> tuple[int, list[str], bool, object, set[str]]:
             with engine.connect() as conn:
-                parts = conn.execute(sa.text(
-                    "SELECT count(*) FROM pg_inherits WHERE inhparent = 'fct_payment'::regclass")).scalar()
+                leaves = conn.execute(sa.text(
+                    "SELECT count(*) FROM pg_partition_tree('fct_payment') WHERE isleaf AND level > 0")).scalar()
                 indexes = [str(r[0]) for r in conn.execute(sa.text(
                     "SELECT indexname FROM pg_indexes WHERE tablename = 'fct_payment' "
                     "AND schemaname = current_schema()"))]
-                may = conn.execute(sa.text("SELECT has_table_privilege(:r, 'fct_payment', 'SELECT')"),
+                may = conn.execute(sa.text("SELECT has_table_privilege(:r, 'fct_payment', 'SELECT WITH GRANT OPTION')"),
                                    {"r": role}).scalar()
                 comment = conn.execute(sa.text("SELECT obj_description('fct_payment'::regclass, 'pg_class')")).scalar()
-            return int(parts), indexes, bool(may), comment
+                owners = {str(r[0]) for r in conn.execute(sa.text(
+                    "SELECT tableowner FROM pg_tables WHERE schemaname = current_schema() "
+                    "AND tablename LIKE 'fct\\_payment%' AND tablename <> 'fct_payment_source'"))}
+            return int(leaves), indexes, bool(may), comment, owners
 
-        assert shape() == (0, ["ix_fct_payment_department_year"], True, "支付明细: the ledger")
+        assert shape() == (0, ["ix_fct_payment_department_year"], True, "支付明细: the ledger", {owner})
         upgrade(engine)
-        assert shape() == (32, [], True, "支付明细: the ledger")
+        assert shape() == (15 * 8 + 1, [], True, "支付明细: the ledger", {owner})
         assert all(before[name].equals(frame) for name, frame in snapshot(engine).items())
-        with engine.begin() as conn:  # a department-year's rows are read, and replaced, from one partition
-            for statement in ("SELECT sum(amount_fen) FROM fct_payment WHERE department_code = :d AND year = 2022",
-                              "DELETE FROM fct_payment WHERE year = 2022 AND department_code IN (:d)"):
-                plan = "\n".join(str(r[0]) for r in conn.execute(sa.text(f"EXPLAIN {statement}"), {"d": LIWAN}))
-                scanned = [line for line in plan.splitlines() if "Scan on fct_payment_h" in line]
-                assert len(scanned) == 1, plan
-            conn.execute(sa.text("DELETE FROM fct_payment WHERE year = 2022 AND department_code IN (:d)"),
-                         {"d": LIWAN})
+        with engine.begin() as conn:  # some departments of a year: read, and replaced, in their partitions alone
+            keys = {"a": LIWAN, "b": "440103-SWJ"}
+            for statement in ("SELECT sum(amount_fen) FROM fct_payment WHERE department_code = :a AND year = 2022",
+                              "DELETE FROM fct_payment WHERE year = 2022 AND department_code IN (:a, :b)"):
+                plan = "\n".join(str(r[0]) for r in conn.execute(sa.text(f"EXPLAIN {statement}"), keys))
+                scanned = [line for line in plan.splitlines() if "Scan on fct_payment" in line]
+                assert 1 <= len(scanned) <= 2 and all("fct_payment_y2022_h" in s for s in scanned), plan
+            gone = conn.execute(sa.text("DELETE FROM fct_payment WHERE year = 2022 AND department_code IN (:a, :b)"),
+                                keys).rowcount
+            assert gone == int(before["fct_payment"]["department_code"].isin(list(keys.values())).sum()) > 0
             conn.rollback()
         with engine.connect() as conn:  # the marts over the payments were made again after the migrations
             paid = conn.execute(sa.text("SELECT sum(executed_fen) FROM mart_line_execution")).scalar()
             assert paid == conn.execute(sa.text("SELECT sum(amount_fen) FROM fct_payment")).scalar() > 0
+        with engine.begin() as conn:  # a year outside 2018-2032 is kept too, in the DEFAULT partition
+            conn.execute(sa.text("INSERT INTO fct_payment SELECT department_code, 2040, voucher_no, line_id, "
+                                 "pay_date, payee, economic_class, amount_fen, source_file, source_row "
+                                 "FROM fct_payment WHERE year = 2022"))
+            other = conn.execute(sa.text("SELECT count(*) FROM fct_payment_other")).scalar()
+            assert other == len(before["fct_payment"])
+            conn.rollback()
         downgrade(engine, "0017")
-        assert shape() == (0, ["ix_fct_payment_department_year"], True, "支付明细: the ledger")
+        assert shape() == (0, ["ix_fct_payment_department_year"], True, "支付明细: the ledger", {owner})
         assert all(before[name].equals(frame) for name, frame in snapshot(engine).items())
     finally:
         engine.dispose()
         with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP OWNED BY "{role}"'))
-            conn.execute(sa.text(f'DROP ROLE "{role}"'))
+            for name in (role, owner):
+                conn.execute(sa.text(f'DROP OWNED BY "{name}"'))
+                conn.execute(sa.text(f'DROP ROLE "{name}"'))
         admin.dispose()
 
 

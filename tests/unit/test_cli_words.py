@@ -164,6 +164,10 @@ def test_an_address_is_shown_without_its_secrets(address, shown):
     ('connection failed: FATAL:  no pg_hba.conf entry for host "10.0.0.9", user "etl", database "wh"',
      "数据仓库服务器拒绝登录 "),
     ('connection failed: FATAL:  role "etl" is not permitted to log in', "数据仓库服务器拒绝登录 "),
+    ("connection failed: fe_sendauth: no password supplied", "数据仓库服务器拒绝登录 "),
+    ('connection failed: FATAL:  Peer authentication failed for user "etl"', "数据仓库服务器拒绝登录 "),
+    ('connection failed: FATAL:  pg_hba.conf rejects connection for host "10.0.0.9"', "数据仓库服务器拒绝登录 "),
+    ('connection failed: FATAL:  permission denied for database "wh"', "数据仓库服务器拒绝登录 "),
     ("connection failed: FATAL:  the database system is starting up", None),  # worth a retry
     ("connection failed: Connection refused Is the server running on that host", None),
     ('connection failed: 致命错误:  数据库 "wh" 不存在', None),  # a server speaking Chinese: the general line

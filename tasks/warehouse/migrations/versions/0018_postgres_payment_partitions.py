@@ -1,19 +1,22 @@
-"""On PostgreSQL, the payment ledger is partitioned by its department-year: HASH (department_code, year) into 32
-partitions made here, with no index. DuckDB's is unchanged (one table, no index: 0010).
+"""On PostgreSQL, the payment ledger is partitioned by its department-year: LIST (year), a partition per year from
+2018 to 2032 (any other year in a DEFAULT one), each in 8 HASH (department_code) partitions, all made here, with no
+index. DuckDB's is unchanged (one table, no index: 0010).
 
-A department-year's payments lie in one partition, so what selects them reads that partition alone (partition
-pruning): promotion's DELETE of the keys it replaces, a reader of one department-year. 0016's B-tree on
-(department_code, year) found them before, and maintaining it was about 40 % of the COPY's time (issue 27): a
-5M-line city's 5.4M payments COPYed in binary took 9.6-9.9 s into the table with the index and 5.6-5.8 s into
-32 or 64 hash partitions (5.2 s into one table with no index; same machine, two runs each). What reads the
-payments by department-year is little since the ledger by day is materialized (the reports and the monitoring
-read ``int_line_ledger_by_day``): promotion's DELETE scans a partition (1/32 of the ledger: a sequential scan of
-~2 departments' rows of each year held), not the whole table.
+What selects the payments of some department-years of a year reads only their partitions (partition pruning):
+promotion's DELETE of the keys it replaces (``year = N AND department_code IN (…)``: the year's partition, then
+the hash partitions of the departments named; PostgreSQL prunes an IN list on a one-column hash key, not on a
+two-column one), a reader of one department-year. 0016's B-tree on (department_code, year) found them before, and
+maintaining it was about 40 % of the COPY's time (issue 27): a 5M-line city's 5.4M payments COPYed in binary took
+9.6-9.9 s into the table with the index and 5.6-5.8 s into hash partitions (5.2 s into one table with no index;
+same machine, two runs each). Without an index, a key's DELETE scans its partition: an eighth of its year's
+payments, whatever the years held. What reads the payments by key is little since the ledger by day is
+materialized (the reports and the monitoring read ``int_line_ledger_by_day``).
 
-The partitions are made once, here, whatever the departments: promotion makes no table, so a loader role that
-holds grants on the payments (not their ownership) still promotes, and a key's rows never wait for DDL. The new
-table takes the old one's grants and comment (a query through the parent reads its partitions with the parent's
-grants). The marts over the payments are made again after the migrations (``ops_model`` forgets their hash).
+The partitions are made once, here, whatever the departments: promotion makes no table, and a key's rows never
+wait for DDL. A year after 2032 goes to the DEFAULT partition (correct, not pruned by department: a later
+revision adds years). The new tables take the old one's owner, grants (with their grant option) and comment; a
+query through the parent reads its partitions with the parent's grants. The marts over the payments are made
+again after the migrations (``ops_model`` forgets their hash).
 
 Rewriting the ledger takes a while on a long history and holds the payments until it commits: upgrade outside
 the nightly window (docs/warehouse.md). The downgrade makes one table with 0016's index again, rows kept.
@@ -29,7 +32,8 @@ down_revision = "0017"
 branch_labels = None
 depends_on = None
 
-PARTITIONS = 32
+YEARS = range(2018, 2033)  # a partition each; any other year: the DEFAULT partition
+DEPARTMENT_PARTITIONS = 8  # HASH (department_code) within a year
 INDEX = "ix_fct_payment_department_year"  # 0016's, on the unpartitioned table
 PAYMENT = ("department_code VARCHAR(64) NOT NULL, year INTEGER NOT NULL, voucher_no VARCHAR(64) NOT NULL, "
            "line_id VARCHAR(64) NOT NULL, pay_date DATE NOT NULL, payee VARCHAR(200) NOT NULL, "
@@ -43,13 +47,24 @@ def _postgres() -> bool:
     return bool(op.get_bind().dialect.name == "postgresql")
 
 
-def _grants(table: str) -> list[tuple[str, str]]:
-    """The privileges the owner of ``table`` granted on it, as (privilege, grantee) pairs."""
+def _grants(table: str) -> list[tuple[str, str, bool]]:
+    """The privileges the owner of ``table`` granted on it, as (privilege, grantee, grantable)."""
     rows = op.get_bind().execute(sa.text(
-        "SELECT a.privilege_type, coalesce(quote_ident(r.rolname), 'PUBLIC') FROM pg_class c "
+        "SELECT a.privilege_type, coalesce(quote_ident(r.rolname), 'PUBLIC'), a.is_grantable FROM pg_class c "
         "CROSS JOIN aclexplode(c.relacl) a LEFT JOIN pg_roles r ON r.oid = a.grantee "
         "WHERE c.oid = to_regclass(:t) AND a.grantee <> c.relowner ORDER BY 2, 1"), {"t": table}).all()
-    return [(str(p), str(g)) for p, g in rows]
+    return [(str(p), str(g), bool(w)) for p, g, w in rows]
+
+
+def _tables(partitioned: bool) -> list[str]:
+    """The tables the payments are made of: the parent first, then its partitions."""
+    if not partitioned:
+        return ["fct_payment"]
+    out = ["fct_payment", "fct_payment_other"]
+    for year in YEARS:
+        out.append(f"fct_payment_y{year}")
+        out += [f"fct_payment_y{year}_h{i}" for i in range(DEPARTMENT_PARTITIONS)]
+    return out
 
 
 def _quoted(text: str) -> str:
@@ -57,28 +72,37 @@ def _quoted(text: str) -> str:
 
 
 def _replace_payments(partitioned: bool) -> None:
-    """fct_payment made again, partitioned or not, with every row, the old table's grants and comment; views
-    over the old table go with it (PostgreSQL's bind early) and the marts are made again after the migrations."""
+    """fct_payment made again, partitioned or not, with every row and the old table's owner, grants and comment;
+    views over the old table go with it (PostgreSQL's bind early) and the marts are made again after the
+    migrations."""
+    bind = op.get_bind()
     grants = _grants("fct_payment")
-    comment = op.get_bind().execute(sa.text("SELECT obj_description(to_regclass('fct_payment'), 'pg_class')")
-                                    ).scalar()
+    owner, comment = bind.execute(sa.text(
+        "SELECT quote_ident(pg_get_userbyid(relowner)), obj_description(oid, 'pg_class') FROM pg_class "
+        "WHERE oid = to_regclass('fct_payment')")).one()
     op.execute("ALTER TABLE fct_payment RENAME TO fct_payment_old")
+    op.execute(f"DROP INDEX IF EXISTS {INDEX}")  # the old table's, named as the downgrade names its own
     if partitioned:
-        op.execute(f"DROP INDEX IF EXISTS {INDEX}")
-        op.execute(f"CREATE TABLE fct_payment ({PAYMENT}) PARTITION BY HASH (department_code, year)")
-        for i in range(PARTITIONS):
-            op.execute(f"CREATE TABLE fct_payment_h{i:02d} PARTITION OF fct_payment "
-                       f"FOR VALUES WITH (MODULUS {PARTITIONS}, REMAINDER {i})")
+        op.execute(f"CREATE TABLE fct_payment ({PAYMENT}) PARTITION BY LIST (year)")
+        op.execute("CREATE TABLE fct_payment_other PARTITION OF fct_payment DEFAULT")
+        for year in YEARS:
+            op.execute(f"CREATE TABLE fct_payment_y{year} PARTITION OF fct_payment FOR VALUES IN ({year}) "
+                       "PARTITION BY HASH (department_code)")
+            for i in range(DEPARTMENT_PARTITIONS):
+                op.execute(f"CREATE TABLE fct_payment_y{year}_h{i} PARTITION OF fct_payment_y{year} "
+                           f"FOR VALUES WITH (MODULUS {DEPARTMENT_PARTITIONS}, REMAINDER {i})")
     else:
         op.execute(f"CREATE TABLE fct_payment ({PAYMENT})")
     op.execute(f"INSERT INTO fct_payment ({COLUMNS}) SELECT {COLUMNS} FROM fct_payment_old")
     op.execute("DROP TABLE fct_payment_old CASCADE")  # its partitions with it
     if not partitioned:
         op.execute(f"CREATE INDEX {INDEX} ON fct_payment (department_code, year)")
-    for privilege, grantee in grants:
-        op.execute(f"GRANT {privilege} ON fct_payment TO {grantee}")
+    for table in _tables(partitioned):  # the role that ran the upgrade made them: the old owner keeps them
+        op.execute(f"ALTER TABLE {table} OWNER TO {owner}")
+    for privilege, grantee, grantable in grants:
+        op.execute(f"GRANT {privilege} ON fct_payment TO {grantee}{' WITH GRANT OPTION' if grantable else ''}")
     if comment is not None:  # as the driver takes it: a colon in the comment is not a parameter
-        op.get_bind().exec_driver_sql("COMMENT ON TABLE fct_payment IS " + _quoted(str(comment)))
+        bind.exec_driver_sql("COMMENT ON TABLE fct_payment IS " + _quoted(str(comment)))
     op.execute("DELETE FROM ops_model WHERE name = 'marts'")
 
 
