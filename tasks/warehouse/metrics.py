@@ -311,7 +311,8 @@ def metric_sql(registry: Registry, name: str) -> str:
 
 @dataclass(frozen=True)
 class Measured:
-    """A metric's value for a department-year, with the rows it was computed from (0: nothing matched)."""
+    """A metric's value for a department-year, with the rows of its table it was computed from (0: nothing matched;
+    of a mart, the mart's rows: the ledger by day's are line-days, not payments)."""
 
     value: Value
     rows: int
