@@ -120,6 +120,11 @@ WAREHOUSE_LOGIN_REFUSED = ("数据仓库服务器拒绝登录 {url}（the server
                            "（SELFEVAL_WAREHOUSE_PASSWORD 或 SELFEVAL_WAREHOUSE_PASSWORD_BLOCK）及服务器的访问规则"
                            "（check the user, the password and the server's pg_hba.conf）"
                            "（the database said: {reason}）")
+WAREHOUSE_NO_DATABASE_NAMED = ("数据仓库地址 {url} 未写数据库名（the PostgreSQL address names no database: the server "
+                               "would use the one named after the user, such as postgres）：请在地址末尾写上库名，如 "
+                               "postgresql+psycopg://user@host:5432/selfeval")
+WAREHOUSE_IN_MEMORY = ("数据仓库地址 {url} 不是文件（an in-memory DuckDB keeps nothing between connections）："
+                       "请写文件路径，如 duckdb:///var/selfeval/warehouse.duckdb")
 WAREHOUSE_FILE_HELD = ("，且没有其他进程占用该文件", ", and that no other process holds its file")
 
 # A Prefect state's type, as a flow run's message names it (the nightly's and the backfill's years).

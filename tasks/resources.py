@@ -123,15 +123,31 @@ def refusal(url: sa.URL, reason: str) -> str | None:
     return None
 
 
+def address_problem(url: sa.URL) -> str | None:
+    """What makes ``url`` no warehouse address, though an engine opens it: a PostgreSQL one that names no database
+    (the server would take the one named after the user, ``postgres`` often: its maintenance database), a DuckDB
+    one held in memory (each connection a new, empty database). None for a usable one."""
+    if url.get_backend_name() == "postgresql" and not url.database:
+        return gl.WAREHOUSE_NO_DATABASE_NAMED.format(url=shown_url(url))
+    if url.get_backend_name() == "duckdb" and url.database in (None, "", ":memory:"):
+        return gl.WAREHOUSE_IN_MEMORY.format(url=shown_url(url))
+    return None
+
+
 def reach_warehouse(settings: Settings, attempts: int = 3, backoff: float = 1.0) -> None:
     """Connect to the configured warehouse once, retrying ``attempts`` times ``backoff``, 2×``backoff``… s
-    apart. Raises :class:`WarehouseUnreachable` when it still does not answer, or at once when the server
-    answered and refused (:func:`refusal`: no such database, the login refused)."""
+    apart. Raises :class:`WarehouseUnreachable` when it still does not answer, or at once when the address is none
+    (:func:`address_problem`: no database named, DuckDB in memory) or the server answered and refused
+    (:func:`refusal`: no such database, the login refused)."""
     for attempt in range(1, attempts + 1):
         try:
             engine = engine_for(settings)
         except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ValueError, ImportError):  # cannot open it here
             raise WarehouseUnreachable(gl.WAREHOUSE_URL_INVALID) from None
+        wrong = address_problem(engine.url)
+        if wrong is not None:
+            engine.dispose()
+            raise WarehouseUnreachable(wrong)
         try:
             with engine.connect():
                 return

@@ -182,3 +182,36 @@ def test_a_server_that_refuses_for_good_is_named_at_once(reason, said):
         assert line is None
     else:
         assert line is not None and line.startswith(said) and "s3cret" not in line
+
+
+@pytest.mark.parametrize(("url", "said"), [
+    ("postgresql+psycopg://etl:s3cret@db:5432", "数据仓库地址 postgresql+psycopg://etl:***@db:5432 未写数据库名"),
+    ("postgresql+psycopg://etl@db:5432/", "未写数据库名"),
+    ("postgresql://etl@db", "未写数据库名"),
+    ("duckdb://", "数据仓库地址 duckdb:// 不是文件"),
+    ("duckdb:///:memory:", "不是文件"),
+    ("postgresql+psycopg://etl@db:5432/selfeval", None),
+    ("duckdb:///var/selfeval/warehouse.duckdb", None),
+])
+def test_an_address_that_names_no_warehouse_is_refused(url, said):
+    """An engine opens these, but no warehouse is there: PostgreSQL would take the database named after the user
+    (postgres, its maintenance database), DuckDB in memory keeps nothing between connections."""
+    import sqlalchemy as sa
+
+    from tasks.resources import address_problem
+
+    line = address_problem(sa.make_url(url))
+    if said is None:
+        assert line is None
+    else:
+        assert line is not None and said in line and "s3cret" not in line
+
+
+def test_run_refuses_a_postgresql_address_without_a_database_before_anything_runs(tmp_path, capsys):
+    # port 1: were the address not refused, nothing would answer there either (and no database be written)
+    assert main(["run", "--year", "2022", "--warehouse", "postgresql+psycopg://postgres@127.0.0.1:1",
+                 "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("selfeval: 数据仓库地址 postgresql+psycopg://postgres@127.0.0.1:1 未写数据库名")
+    assert "Traceback" not in err
+    assert not (tmp_path / "out").exists()
