@@ -83,7 +83,7 @@ def main() -> None:
         "Command: `.venv/bin/python -m bench.bench_load --rows " + str(args.rows) + "`",
         "",
         f"{args.rows:,} rows into `fct_payment` (10 columns: its lineage a file's number and a row, 0017; its key "
-        "not indexed on either engine, 0010 and 0016; PostgreSQL's index on department and year), in one "
+        "not indexed on either engine, 0010 and 0016; PostgreSQL's partitioned by year and department, 0018), in one "
         "transaction.",
         "`to_sql` is timed twice: into a new table it creates (no key), and appended to `fct_payment`.",
         "",

@@ -233,11 +233,14 @@ def run(args: argparse.Namespace) -> int:
 
     if (args.review or settings.review) and not PREFECT_API_URL.value():
         return _fail(EXIT_USAGE, gl.REVIEW_NEEDS_SERVER)
-    if settings.warehouse_password is not None or not settings.warehouse_password_block:
-        try:  # before Prefect's temporary server starts (~15 s): a mistyped address fails in a second (a password
-            reach_warehouse(settings)  # kept in a Prefect Secret block needs the server: the flow checks it then)
-        except WarehouseUnreachable as exc:
-            return _fail(EXIT_ERROR, str(exc))
+    # before Prefect's temporary server starts (~15 s), a mistyped address fails in a second; a password kept in a
+    # Prefect Secret block needs a server to be read: then only the address, and the flow's plan connects
+    in_block = (settings.warehouse_password is None and bool(settings.warehouse_password_block)
+                and not PREFECT_API_URL.value())
+    try:
+        reach_warehouse(settings, connect=not in_block)
+    except WarehouseUnreachable as exc:
+        return _fail(EXIT_ERROR, str(exc))
     selected = with_runner(self_evaluation, settings.dask_address)
     try:
         with _progress_bar(args.departments):

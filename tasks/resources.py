@@ -7,6 +7,7 @@ warehouse engines and sources are opened. Nothing here runs at import time; the 
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -127,18 +128,29 @@ def address_problem(url: sa.URL) -> str | None:
     """What makes ``url`` no warehouse address, though an engine opens it: a PostgreSQL one that names no database
     (the server would take the one named after the user, ``postgres`` often: its maintenance database), a DuckDB
     one held in memory (each connection a new, empty database). None for a usable one."""
-    if url.get_backend_name() == "postgresql" and not url.database:
+    named = url.database or url.query.get("dbname") or url.query.get("service") or os.environ.get("PGDATABASE") \
+        or os.environ.get("PGSERVICE")  # libpq's other ways of naming one
+    if url.get_backend_name() == "postgresql" and not named:
         return gl.WAREHOUSE_NO_DATABASE_NAMED.format(url=shown_url(url))
-    if url.get_backend_name() == "duckdb" and url.database in (None, "", ":memory:"):
+    if url.get_backend_name() == "duckdb" and (not url.database or url.database.startswith(":memory:")):
         return gl.WAREHOUSE_IN_MEMORY.format(url=shown_url(url))
     return None
 
 
-def reach_warehouse(settings: Settings, attempts: int = 3, backoff: float = 1.0) -> None:
+def reach_warehouse(settings: Settings, attempts: int = 3, backoff: float = 1.0, connect: bool = True) -> None:
     """Connect to the configured warehouse once, retrying ``attempts`` times ``backoff``, 2×``backoff``… s
     apart. Raises :class:`WarehouseUnreachable` when it still does not answer, or at once when the address is none
     (:func:`address_problem`: no database named, DuckDB in memory) or the server answered and refused
-    (:func:`refusal`: no such database, the login refused)."""
+    (:func:`refusal`: no such database, the login refused). ``connect`` False: the address only, read without
+    its password (which may be in a Prefect Secret block, read through a Prefect server)."""
+    if not connect:
+        try:
+            wrong = address_problem(warehouse_url(settings.warehouse_url))
+        except (sa.exc.ArgumentError, ValueError):
+            raise WarehouseUnreachable(gl.WAREHOUSE_URL_INVALID) from None
+        if wrong is not None:
+            raise WarehouseUnreachable(wrong)
+        return
     for attempt in range(1, attempts + 1):
         try:
             engine = engine_for(settings)

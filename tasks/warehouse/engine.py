@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,8 @@ from sqlalchemy.engine import make_url
 
 from tasks.warehouse.migrate import upgrade
 
-CONNECT_TIMEOUT_SECONDS = 10  # PostgreSQL: libpq's connect_timeout, unless the URL gives its own
+# PostgreSQL: libpq's connect_timeout, unless the URL, PGCONNECT_TIMEOUT or a service gives one
+CONNECT_TIMEOUT_SECONDS = 10
 
 def warehouse_url(url: str, password: str | None = None) -> sa.URL:
     """The URL with the password put in from the environment or a secret, when one is given. A PostgreSQL URL
@@ -48,7 +50,8 @@ def make_engine(url: str | sa.URL, *, migrate: bool = True, memory_limit: str | 
             def _limit(dbapi_connection: Any, _record: Any) -> None:  # a setting of the database instance
                 dbapi_connection.execute(f"SET memory_limit = '{limit}'")
     elif backend == "postgresql":  # a host that never answers is said after 10 s, not the system's TCP timeout
-        timeout = {} if "connect_timeout" in parsed.query else {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+        own = {"connect_timeout", "service"} & set(parsed.query) or os.environ.get("PGCONNECT_TIMEOUT")
+        timeout = {} if own else {"connect_timeout": CONNECT_TIMEOUT_SECONDS}  # the operator's own setting first
         engine = sa.create_engine(parsed, pool_pre_ping=True, connect_args=timeout)
     else:
         engine = sa.create_engine(parsed)

@@ -400,11 +400,14 @@ def test_migration_0016_gives_postgresql_payments_an_index_for_their_key_and_bac
     engine.dispose()
 
 
-def test_migration_0018_partitions_postgresql_payments_by_department_year_and_back(pg_url, pg_server_url):
+@pytest.mark.parametrize("owner_may_create", [True, False])
+def test_migration_0018_partitions_postgresql_payments_by_department_year_and_back(pg_url, pg_server_url,
+                                                                                     owner_may_create):
     """On PostgreSQL the payments are partitioned by year (LIST, 2018-2032 and a DEFAULT), each year by department
     (8 HASH partitions), with no index: the payments of some departments of a year are read, and replaced, in
     their partitions alone. Rows, owner, grants and comment are kept on the way there and back; the downgrade
-    gives 0016's index back."""
+    gives 0016's index back. An owner that may not create in the schema cannot own the new tables: the upgrading
+    role keeps them, and the owner is granted every privilege on the payments."""
     import uuid
 
     from tasks.warehouse.migrate import downgrade
@@ -424,6 +427,9 @@ def test_migration_0018_partitions_postgresql_payments_by_department_year_and_ba
             conn.execute(sa.text(f'GRANT SELECT ON fct_payment TO "{role}" WITH GRANT OPTION'))
             conn.exec_driver_sql("COMMENT ON TABLE fct_payment IS '支付明细: the ledger'")
             conn.execute(sa.text(f'ALTER TABLE fct_payment OWNER TO "{owner}"'))  # not the role that upgrades
+            if owner_may_create:
+                schema = conn.execute(sa.text("SELECT current_schema()")).scalar()
+                conn.execute(sa.text(f'GRANT CREATE ON SCHEMA "{schema}" TO "{owner}"'))
 
         def shape() -> tuple[int, list[str], bool, object, set[str]]:
             with engine.connect() as conn:
@@ -442,7 +448,10 @@ def test_migration_0018_partitions_postgresql_payments_by_department_year_and_ba
 
         assert shape() == (0, ["ix_fct_payment_department_year"], True, "支付明细: the ledger", {owner})
         upgrade(engine)
-        assert shape() == (15 * 8 + 1, [], True, "支付明细: the ledger", {owner})
+        assert shape() == (15 * 8 + 1, [], True, "支付明细: the ledger", {owner} if owner_may_create else {"postgres"})
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT has_table_privilege(:o, 'fct_payment', 'INSERT, DELETE')"),
+                                {"o": owner}).scalar()
         assert all(before[name].equals(frame) for name, frame in snapshot(engine).items())
         with engine.begin() as conn:  # some departments of a year: read, and replaced, in their partitions alone
             keys = {"a": LIWAN, "b": "440103-SWJ"}
@@ -466,7 +475,7 @@ def test_migration_0018_partitions_postgresql_payments_by_department_year_and_ba
             assert other == len(before["fct_payment"])
             conn.rollback()
         downgrade(engine, "0017")
-        assert shape() == (0, ["ix_fct_payment_department_year"], True, "支付明细: the ledger", {owner})
+        assert shape()[:4] == (0, ["ix_fct_payment_department_year"], True, "支付明细: the ledger")
         assert all(before[name].equals(frame) for name, frame in snapshot(engine).items())
     finally:
         engine.dispose()

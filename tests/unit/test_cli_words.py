@@ -190,16 +190,24 @@ def test_a_server_that_refuses_for_good_is_named_at_once(reason, said):
     ("postgresql://etl@db", "未写数据库名"),
     ("duckdb://", "数据仓库地址 duckdb:// 不是文件"),
     ("duckdb:///:memory:", "不是文件"),
+    ("duckdb:///:memory:named", "不是文件"),
     ("postgresql+psycopg://etl@db:5432/selfeval", None),
+    ("postgresql+psycopg://etl@db:5432/?dbname=selfeval", None),  # libpq's other ways of naming the database
+    ("postgresql+psycopg://etl@/?host=/var/run/postgresql&dbname=selfeval", None),
+    ("postgresql+psycopg://etl@/?service=warehouse", None),
+    ("postgresql+psycopg:///selfeval", None),
+    ("duckdb:///relative/warehouse.duckdb", None),
     ("duckdb:///var/selfeval/warehouse.duckdb", None),
 ])
-def test_an_address_that_names_no_warehouse_is_refused(url, said):
+def test_an_address_that_names_no_warehouse_is_refused(url, said, monkeypatch):
     """An engine opens these, but no warehouse is there: PostgreSQL would take the database named after the user
     (postgres, its maintenance database), DuckDB in memory keeps nothing between connections."""
     import sqlalchemy as sa
 
     from tasks.resources import address_problem
 
+    monkeypatch.delenv("PGDATABASE", raising=False)
+    monkeypatch.delenv("PGSERVICE", raising=False)
     line = address_problem(sa.make_url(url))
     if said is None:
         assert line is None
@@ -215,3 +223,30 @@ def test_run_refuses_a_postgresql_address_without_a_database_before_anything_run
     assert err.startswith("selfeval: 数据仓库地址 postgresql+psycopg://postgres@127.0.0.1:1 未写数据库名")
     assert "Traceback" not in err
     assert not (tmp_path / "out").exists()
+
+
+def test_pgdatabase_names_the_database_an_address_leaves_out(monkeypatch):
+    import sqlalchemy as sa
+
+    from tasks.resources import address_problem
+
+    monkeypatch.setenv("PGDATABASE", "selfeval")
+    assert address_problem(sa.make_url("postgresql+psycopg://etl@db:5432")) is None
+
+
+def test_with_the_password_in_a_secret_block_and_no_server_run_checks_the_address_only(tmp_path, capsys,
+                                                                                       monkeypatch):
+    """Reading a Prefect Secret block would start the temporary server: the address is still checked at once (it
+    needs no password), and nothing connects to the warehouse before the flow."""
+    monkeypatch.setenv("SELFEVAL_WAREHOUSE_PASSWORD_BLOCK", "warehouse-password")
+    monkeypatch.delenv("SELFEVAL_WAREHOUSE_PASSWORD", raising=False)
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    import tasks.resources as resources
+
+    def no_secret(*args: object) -> None:
+        raise AssertionError("the Secret block was read before the flow")
+
+    monkeypatch.setattr(resources, "warehouse_password", no_secret)
+    assert main(["run", "--year", "2022", "--warehouse", "postgresql+psycopg://etl@127.0.0.1:1",
+                 "--out", str(tmp_path / "out")]) == 1
+    assert "未写数据库名" in capsys.readouterr().err

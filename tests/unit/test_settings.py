@@ -103,3 +103,36 @@ def test_a_postgresql_url_without_a_driver_is_read_with_psycopg(given, driver):
     url = warehouse_url(given, "pw")
     assert url.drivername == driver
     assert url.password == "pw"  # put in where the URL gives none
+
+
+@pytest.mark.parametrize(("url", "env", "timeout"), [
+    ("postgresql+psycopg://etl@db/wh", {}, 10),  # a host that never answers: said after 10 s
+    ("postgresql+psycopg://etl@db/wh?connect_timeout=3", {}, "3"),  # the URL's own
+    ("postgresql+psycopg://etl@/?service=warehouse", {}, None),  # pg_service.conf's
+    ("postgresql+psycopg://etl@db/wh", {"PGCONNECT_TIMEOUT": "30"}, None),  # the environment's
+])
+def test_postgresql_connects_time_out_unless_the_operator_says_otherwise(url, env, timeout, monkeypatch):
+    from tasks.warehouse.engine import make_engine
+
+    monkeypatch.delenv("PGCONNECT_TIMEOUT", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    engine = make_engine(url, migrate=False)
+    seen: dict[str, object] = {}
+
+    class Stop(Exception):
+        pass
+
+    def record(dialect: object, record: object, cargs: object, cparams: dict[str, object]) -> None:
+        seen.update(cparams)
+        raise Stop  # what psycopg would be given: nothing connects
+
+    import sqlalchemy as sa
+
+    sa.event.listen(engine, "do_connect", record)
+    try:
+        with pytest.raises(Stop):
+            engine.connect()
+        assert seen.get("connect_timeout") == timeout
+    finally:
+        engine.dispose()

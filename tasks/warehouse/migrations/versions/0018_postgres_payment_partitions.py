@@ -13,8 +13,9 @@ payments, whatever the years held. What reads the payments by key is little sinc
 materialized (the reports and the monitoring read ``int_line_ledger_by_day``).
 
 The partitions are made once, here, whatever the departments: promotion makes no table, and a key's rows never
-wait for DDL. A year after 2032 goes to the DEFAULT partition (correct, not pruned by department: a later
-revision adds years). The new tables take the old one's owner, grants (with their grant option) and comment; a
+wait for DDL. A year before 2018 or after 2032 goes to the DEFAULT partition (correct, not pruned by department). A
+later revision that adds years must detach the DEFAULT partition, make the year's partitions, move that year's rows
+into them and attach it again (PostgreSQL refuses a year's partition while the DEFAULT one holds rows of it). The new tables take the old one's owner, grants (with their grant option) and comment; a
 query through the parent reads its partitions with the parent's grants. The marts over the payments are made
 again after the migrations (``ops_model`` forgets their hash).
 
@@ -67,6 +68,20 @@ def _tables(partitioned: bool) -> list[str]:
     return out
 
 
+def _may_own(owner: str) -> bool:
+    """Whether the new tables go to the old one's ``owner`` (quoted): not when it is the role running the upgrade
+    (nothing to do), nor when it may not create in the schema (PostgreSQL refuses the change then; the tables
+    stay the upgrading role's, and the old owner gets every privilege on the payments instead)."""
+    bind = op.get_bind()
+    if bind.execute(sa.text("SELECT quote_ident(current_user)")).scalar() == owner:
+        return False
+    if bind.execute(sa.text("SELECT has_schema_privilege(:o, current_schema(), 'CREATE')"),
+                    {"o": owner.strip('"').replace('""', '"')}).scalar():
+        return True
+    op.execute(f"GRANT ALL ON fct_payment TO {owner}")
+    return False
+
+
 def _quoted(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -80,8 +95,7 @@ def _replace_payments(partitioned: bool) -> None:
     owner, comment = bind.execute(sa.text(
         "SELECT quote_ident(pg_get_userbyid(relowner)), obj_description(oid, 'pg_class') FROM pg_class "
         "WHERE oid = to_regclass('fct_payment')")).one()
-    op.execute("ALTER TABLE fct_payment RENAME TO fct_payment_old")
-    op.execute(f"DROP INDEX IF EXISTS {INDEX}")  # the old table's, named as the downgrade names its own
+    op.execute("ALTER TABLE fct_payment RENAME TO fct_payment_old")  # its index, if any, goes with it below
     if partitioned:
         op.execute(f"CREATE TABLE fct_payment ({PAYMENT}) PARTITION BY LIST (year)")
         op.execute("CREATE TABLE fct_payment_other PARTITION OF fct_payment DEFAULT")
@@ -97,7 +111,7 @@ def _replace_payments(partitioned: bool) -> None:
     op.execute("DROP TABLE fct_payment_old CASCADE")  # its partitions with it
     if not partitioned:
         op.execute(f"CREATE INDEX {INDEX} ON fct_payment (department_code, year)")
-    for table in _tables(partitioned):  # the role that ran the upgrade made them: the old owner keeps them
+    for table in _tables(partitioned) if _may_own(owner) else []:  # made by the role running the upgrade
         op.execute(f"ALTER TABLE {table} OWNER TO {owner}")
     for privilege, grantee, grantable in grants:
         op.execute(f"GRANT {privilege} ON fct_payment TO {grantee}{' WITH GRANT OPTION' if grantable else ''}")
