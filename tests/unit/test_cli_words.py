@@ -247,6 +247,9 @@ def test_with_the_password_in_a_secret_block_and_no_server_run_checks_the_addres
         raise AssertionError("the Secret block was read before the flow")
 
     monkeypatch.setattr(resources, "warehouse_password", no_secret)
-    assert main(["run", "--year", "2022", "--warehouse", "postgresql+psycopg://etl@127.0.0.1:1",
-                 "--out", str(tmp_path / "out")]) == 1
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(restore_defaults={PREFECT_API_URL}):  # no server, whatever the session set up before
+        assert main(["run", "--year", "2022", "--warehouse", "postgresql+psycopg://etl@127.0.0.1:1",
+                     "--out", str(tmp_path / "out")]) == 1
     assert "未写数据库名" in capsys.readouterr().err
