@@ -143,23 +143,19 @@ def reach_warehouse(settings: Settings, attempts: int = 3, backoff: float = 1.0,
     (:func:`address_problem`: no database named, DuckDB in memory) or the server answered and refused
     (:func:`refusal`: no such database, the login refused). ``connect`` False: the address only, read without
     its password (which may be in a Prefect Secret block, read through a Prefect server)."""
+    try:
+        wrong = address_problem(warehouse_url(settings.warehouse_url))  # the password is not needed for it
+    except (sa.exc.ArgumentError, ValueError):
+        raise WarehouseUnreachable(gl.WAREHOUSE_URL_INVALID) from None
+    if wrong is not None:
+        raise WarehouseUnreachable(wrong)
     if not connect:
-        try:
-            wrong = address_problem(warehouse_url(settings.warehouse_url))
-        except (sa.exc.ArgumentError, ValueError):
-            raise WarehouseUnreachable(gl.WAREHOUSE_URL_INVALID) from None
-        if wrong is not None:
-            raise WarehouseUnreachable(wrong)
         return
     for attempt in range(1, attempts + 1):
         try:
             engine = engine_for(settings)
         except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ValueError, ImportError):  # cannot open it here
             raise WarehouseUnreachable(gl.WAREHOUSE_URL_INVALID) from None
-        wrong = address_problem(engine.url)
-        if wrong is not None:
-            engine.dispose()
-            raise WarehouseUnreachable(wrong)
         try:
             with engine.connect():
                 return

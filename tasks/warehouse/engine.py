@@ -14,6 +14,7 @@ from tasks.warehouse.migrate import upgrade
 # PostgreSQL: libpq's connect_timeout, unless the URL, PGCONNECT_TIMEOUT or a service gives one
 CONNECT_TIMEOUT_SECONDS = 10
 
+
 def warehouse_url(url: str, password: str | None = None) -> sa.URL:
     """The URL with the password put in from the environment or a secret, when one is given. A PostgreSQL URL
     that names no driver (``postgresql://…``) is read with psycopg 3, the driver selfeval installs (SQLAlchemy 2.0

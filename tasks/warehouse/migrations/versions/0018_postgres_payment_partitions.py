@@ -15,8 +15,9 @@ materialized (the reports and the monitoring read ``int_line_ledger_by_day``).
 The partitions are made once, here, whatever the departments: promotion makes no table, and a key's rows never
 wait for DDL. A year before 2018 or after 2032 goes to the DEFAULT partition (correct, not pruned by department). A
 later revision that adds years must detach the DEFAULT partition, make the year's partitions, move that year's rows
-into them and attach it again (PostgreSQL refuses a year's partition while the DEFAULT one holds rows of it). The new tables take the old one's owner, grants (with their grant option) and comment; a
-query through the parent reads its partitions with the parent's grants. The marts over the payments are made
+into them and attach it again (PostgreSQL refuses a year's partition while the DEFAULT one holds rows of it). The
+new tables take the old one's owner, grants (with their grant option) and comment; a query through the parent reads
+its partitions with the parent's grants. The marts over the payments are made
 again after the migrations (``ops_model`` forgets their hash).
 
 Rewriting the ledger takes a while on a long history and holds the payments until it commits: upgrade outside
@@ -57,29 +58,21 @@ def _grants(table: str) -> list[tuple[str, str, bool]]:
     return [(str(p), str(g), bool(w)) for p, g, w in rows]
 
 
-def _tables(partitioned: bool) -> list[str]:
-    """The tables the payments are made of: the parent first, then its partitions."""
-    if not partitioned:
-        return ["fct_payment"]
-    out = ["fct_payment", "fct_payment_other"]
+def _partitions() -> list[tuple[str, str]]:
+    """The payments' partitions, each its name and what it is a partition of, parents before their own."""
+    out = [("fct_payment_other", "fct_payment DEFAULT")]
     for year in YEARS:
-        out.append(f"fct_payment_y{year}")
-        out += [f"fct_payment_y{year}_h{i}" for i in range(DEPARTMENT_PARTITIONS)]
+        out.append((f"fct_payment_y{year}", f"fct_payment FOR VALUES IN ({year}) PARTITION BY HASH (department_code)"))
+        out += [(f"fct_payment_y{year}_h{i}", f"fct_payment_y{year} FOR VALUES WITH (MODULUS {DEPARTMENT_PARTITIONS}, "
+                 f"REMAINDER {i})") for i in range(DEPARTMENT_PARTITIONS)]
     return out
 
 
 def _may_own(owner: str) -> bool:
-    """Whether the new tables go to the old one's ``owner`` (quoted): not when it is the role running the upgrade
-    (nothing to do), nor when it may not create in the schema (PostgreSQL refuses the change then; the tables
-    stay the upgrading role's, and the old owner gets every privilege on the payments instead)."""
-    bind = op.get_bind()
-    if bind.execute(sa.text("SELECT quote_ident(current_user)")).scalar() == owner:
-        return False
-    if bind.execute(sa.text("SELECT has_schema_privilege(:o, current_schema(), 'CREATE')"),
-                    {"o": owner.strip('"').replace('""', '"')}).scalar():
-        return True
-    op.execute(f"GRANT ALL ON fct_payment TO {owner}")
-    return False
+    """Whether the role ``owner`` (its name, unquoted) may be given the new tables: it may create in the schema
+    (PostgreSQL refuses the change otherwise)."""
+    return bool(op.get_bind().execute(sa.text("SELECT has_schema_privilege(:o, current_schema(), 'CREATE')"),
+                                      {"o": owner}).scalar())
 
 
 def _quoted(text: str) -> str:
@@ -92,27 +85,24 @@ def _replace_payments(partitioned: bool) -> None:
     migrations."""
     bind = op.get_bind()
     grants = _grants("fct_payment")
-    owner, comment = bind.execute(sa.text(
-        "SELECT quote_ident(pg_get_userbyid(relowner)), obj_description(oid, 'pg_class') FROM pg_class "
-        "WHERE oid = to_regclass('fct_payment')")).one()
+    owner_name, owner, upgrading, comment = bind.execute(sa.text(
+        "SELECT pg_get_userbyid(relowner), quote_ident(pg_get_userbyid(relowner)), current_user, "
+        "obj_description(oid, 'pg_class') FROM pg_class WHERE oid = to_regclass('fct_payment')")).one()
     op.execute("ALTER TABLE fct_payment RENAME TO fct_payment_old")  # its index, if any, goes with it below
-    if partitioned:
-        op.execute(f"CREATE TABLE fct_payment ({PAYMENT}) PARTITION BY LIST (year)")
-        op.execute("CREATE TABLE fct_payment_other PARTITION OF fct_payment DEFAULT")
-        for year in YEARS:
-            op.execute(f"CREATE TABLE fct_payment_y{year} PARTITION OF fct_payment FOR VALUES IN ({year}) "
-                       "PARTITION BY HASH (department_code)")
-            for i in range(DEPARTMENT_PARTITIONS):
-                op.execute(f"CREATE TABLE fct_payment_y{year}_h{i} PARTITION OF fct_payment_y{year} "
-                           f"FOR VALUES WITH (MODULUS {DEPARTMENT_PARTITIONS}, REMAINDER {i})")
-    else:
-        op.execute(f"CREATE TABLE fct_payment ({PAYMENT})")
+    partitions = _partitions() if partitioned else []
+    op.execute(f"CREATE TABLE fct_payment ({PAYMENT})" + (" PARTITION BY LIST (year)" if partitioned else ""))
+    for name, of in partitions:
+        op.execute(f"CREATE TABLE {name} PARTITION OF {of}")
     op.execute(f"INSERT INTO fct_payment ({COLUMNS}) SELECT {COLUMNS} FROM fct_payment_old")
     op.execute("DROP TABLE fct_payment_old CASCADE")  # its partitions with it
     if not partitioned:
         op.execute(f"CREATE INDEX {INDEX} ON fct_payment (department_code, year)")
-    for table in _tables(partitioned) if _may_own(owner) else []:  # made by the role running the upgrade
-        op.execute(f"ALTER TABLE {table} OWNER TO {owner}")
+    if owner_name != upgrading:  # the tables were made by the role running the upgrade: the old owner's again
+        if _may_own(owner_name):
+            for table in ["fct_payment", *(name for name, _ in partitions)]:
+                op.execute(f"ALTER TABLE {table} OWNER TO {owner}")
+        else:  # it may not own them here: every privilege on the payments instead
+            op.execute(f"GRANT ALL ON fct_payment TO {owner}")
     for privilege, grantee, grantable in grants:
         op.execute(f"GRANT {privilege} ON fct_payment TO {grantee}{' WITH GRANT OPTION' if grantable else ''}")
     if comment is not None:  # as the driver takes it: a colon in the comment is not a parameter
