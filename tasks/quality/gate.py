@@ -76,20 +76,31 @@ class RuleResult:
         return f"{self.rule.rule_id} {self.rule.label}：{self.failing_count} 行不符；{self.example()}"
 
     def example(self) -> str:
-        """The first failing row, as staff read it: ``budget_lines.csv 第 9 行：executed=…，应为 …，差额 …``."""
+        """The first failing row, as staff read it: ``budget_lines.csv 第 9 行：executed=…，应为 …，差额 …``.
+
+        A rule that sets the figure against another figure of the data (``expected_label``) names that figure, its
+        files and the row's key instead, for either side may be the wrong one: ``budget_lines.csv 第 9 行（指标编号
+        L001）：全年执行数（executed）=1000.00，支付明细合计 1100.01（payments.csv），相差 -100.01``."""
         if self.error:
             return self.error
         if self.failing.empty:
             return ""
         row = self.failing.iloc[0]
+        record = json.loads(row["record"]) if row["record"] else {}
         where = f"{row['source_file']} 第 {row['row_number']} 行" if row["row_number"] != "" else row["source_file"]
+        named = [f"{field_label(k)} {record[k]}" for k in self.rule.key if record.get(k, "") != ""]
+        if named:
+            where += f"（{'，'.join(named)}）"
         field = str(row["field"])
         parts = [f"{field_label(field)}（{field}）={row['value_provided']}" if field_label(field) != field
                  else f"{field}={row['value_provided']}"]
+        compared = self.rule.expected_label
         if row["expected_value"] != "":
-            parts.append(f"应为 {row['expected_value']}")
+            files = record.get("counterpart_source", "")
+            parts.append(f"{compared} {row['expected_value']}" + (f"（{files}）" if files else "") if compared
+                         else f"应为 {row['expected_value']}")
         if row["difference"] != "":
-            parts.append(f"差额 {row['difference']}")
+            parts.append(f"{'相差' if compared else '差额'} {row['difference']}")
         return f"{where}：" + "，".join(parts)
 
 
@@ -479,6 +490,20 @@ def _failing_view_rows(rule: Rule, result: Any, db: RunDatabase, view_name: str)
     return None
 
 
+def _with_counterpart(bad: pd.DataFrame, rule: Rule, db: RunDatabase) -> pd.DataFrame:
+    """Failing rows with the files their compared figure is summed from; as they are when the lookup fails (the
+    refusal then names one side only, which is still true)."""
+    import duckdb
+
+    assert rule.counterpart is not None
+    try:
+        return db.with_counterpart_files(bad, *rule.counterpart)
+    except duckdb.Error as exc:
+        log.warning("%s：未能查到对照数据的来源文件（could not look up the compared figure's files）：%s",
+                    rule.rule_id, str(exc).splitlines()[0][:200])
+        return bad
+
+
 def _collect(report: QualityReport, rule: Rule, result: Any, db: RunDatabase, view_name: str,
              data: RunData) -> None:
     """Attribute a GX result to departments; what cannot be attributed fails every department."""
@@ -495,6 +520,8 @@ def _collect(report: QualityReport, rule: Rule, result: Any, db: RunDatabase, vi
         _refuse_all(report, rule, data, "规则对整体数据未通过，无法对应到具体行（failed for the data as a whole"
                     + (f", observed {observed}" if observed is not None else "") + "）")
         return
+    if rule.counterpart is not None and bad is not None and not bad.empty:
+        bad = _with_counterpart(bad, rule, db)
     rows = failing_rows(rule, bad, data.year) if bad is not None else pd.DataFrame(columns=FAILING_COLUMNS)
     grouped = dict(tuple(rows.groupby("department"))) if len(rows) else {}
     if not result.success and not set(grouped) & set(data.codes):

@@ -25,7 +25,7 @@ QUARANTINE_CSV = "quarantine.csv"
 
 # The headings staff read in the CSV reports; each keeps its column's code in brackets.
 HEADINGS = {"rule": "规则", "severity": "严重程度", "department": "部门", "year": "年度", "field": "字段",
-            "value_provided": "所填值", "expected_value": "应为", "difference": "差额", "source_file": "来源文件",
+            "value_provided": "所填值", "expected_value": "对照值", "difference": "差额", "source_file": "来源文件",
             "row_number": "行号", "message": "说明", "record": "原记录", "reason": "原因"}
 
 

@@ -40,6 +40,14 @@ class Rule:
     difference: str | None = None
     unit: str | None = None
     field_column: str | None = None  # a view column naming the field row by row (budget, executed, ...)
+    # A rule that sets a figure against another figure of the data (a reconciliation, a year-over-year check) names
+    # that figure (支付明细合计), so that its refusal says 相差 between two figures, not 应为: the figure compared with
+    # is not known to be the right one.
+    expected_label: str | None = None
+    key: tuple[str, ...] = ()  # view columns that name the failing row besides its line (指标编号 L001)
+    # the dataset the compared figure is summed from, and the view columns that select its rows: the refusal names
+    # its files (payments.csv), so that the operator looks at both sides
+    counterpart: tuple[str, tuple[str, ...]] | None = None
 
 
 def read_suite(name: str, root: Path = EXPECTATIONS_DIR) -> dict[str, Any]:
@@ -56,9 +64,20 @@ def rules_of(suite: dict[str, Any]) -> list[Rule]:
             category=meta["category"], suite=suite["name"], view=meta["view"], field=meta["field"],
             expectation=exp, provided=meta.get("provided"), expected=meta.get("expected"),
             expected_text=meta.get("expected_text"), difference=meta.get("difference"), unit=meta.get("unit"),
-            field_column=meta.get("field_column"),
+            field_column=meta.get("field_column"), expected_label=meta.get("expected_label"),
+            key=tuple(meta.get("key", ())), counterpart=_counterpart(meta.get("counterpart")),
         ))
     return out
+
+
+def _counterpart(meta: dict[str, Any] | None) -> tuple[str, tuple[str, ...]] | None:
+    """``{"dataset": "payments", "on": ["department_code", "line_id"]}`` as ``("payments", (...))``."""
+    if meta is None:
+        return None
+    on = tuple(meta["on"])
+    if not on or on[0] != "department_code":
+        raise ValueError(f"counterpart {meta}: 'on' must start with department_code")
+    return str(meta["dataset"]), on
 
 
 @lru_cache(maxsize=4)

@@ -290,6 +290,36 @@ class RunDatabase:
         finally:
             con.unregister("_values")
 
+    def with_counterpart_files(self, rows: pd.DataFrame, dataset: str, on: tuple[str, ...]) -> pd.DataFrame:
+        """``rows`` (failing rows of a rule view) with ``counterpart_source``: the files of ``stg_<dataset>`` holding
+        rows with the same values in the columns ``on`` (``payments.csv``; several joined by ``、``, in file order).
+        When none does (a budget line with no payment), the files of the row's department (``on[0]`` is
+        ``department_code``), or ``""`` when it has none. Only failing rows are looked up: a run that passes pays
+        nothing for it."""
+        keys = rows[list(on)].drop_duplicates()
+        exact = self._files_by(dataset, keys)
+        by_department = exact if len(on) == 1 else self._files_by(dataset, keys[[on[0]]].drop_duplicates())
+        named = [exact.get(key) or by_department.get(key[:1], "")
+                 for key in rows[list(on)].itertuples(index=False, name=None)]
+        return rows.assign(counterpart_source=named)
+
+    def _files_by(self, dataset: str, keys: pd.DataFrame) -> dict[tuple[Any, ...], str]:
+        """Each row of ``keys`` (its values as a tuple) → the ``_source`` files of ``stg_<dataset>`` holding it."""
+        con = self.duckdb
+        columns = [f'k."{c}"' for c in keys.columns]
+        match = " AND ".join(f's."{c}" IS NOT DISTINCT FROM k."{c}"' for c in keys.columns)
+        con.register("_keys", keys)
+        try:
+            found = con.execute(f'SELECT {", ".join(columns)}, s._source, min(s._seq) AS first_seq '
+                                f'FROM "stg_{dataset}" s JOIN _keys k ON {match} '
+                                f'GROUP BY {", ".join(columns)}, s._source ORDER BY first_seq').fetchall()
+        finally:
+            con.unregister("_keys")
+        files: dict[tuple[Any, ...], list[str]] = {}
+        for *key, source, _ in found:
+            files.setdefault(tuple(key), []).append(str(source))
+        return {key: "、".join(names) for key, names in files.items()}
+
     def close(self) -> None:
         self.connection.close()
         self.engine.dispose()

@@ -244,6 +244,59 @@ def test_rec_003_names_the_lines_figure_and_the_ledgers(base):
     assert row["difference"] == "-100.01"  # the ledger is 100.01 元 above the line's figure
 
 
+def test_rec_003_refusal_names_both_sides_not_which_is_right(base):
+    """A line's 全年执行数 against its payments: either may be wrong, so the refusal names the 指标编号, the compared
+    figure as what it is (支付明细合计) with the payments' file, and says 相差, never 应为 (an operator following 应为
+    edited the budget line when a payment was doubled)."""
+    name, change = MUTATIONS["REC-003"]
+    data = mutated(base, name, change)
+    result = next(r for r in run_gate(data, PARAMS).fatal(LIWAN) if r.rule.rule_id == "REC-003")
+    line_id = data["payments"]["line_id"].iloc[0]
+    payments_file = data["payments"]["_source"].iloc[0]
+    row = result.failing.iloc[0]
+    text = result.example()
+    assert text.startswith(f"{row['source_file']} 第 {row['row_number']} 行（指标编号 {line_id}）：")
+    assert f"支付明细合计 {row['expected_value']}（{payments_file}）" in text
+    assert text.endswith("，相差 -100.01") and "应为" not in text
+    assert payments_file != row["source_file"]
+
+
+def test_a_line_with_no_payment_names_its_departments_payment_files(base):
+    """A line whose payments are all gone: no payment names it, so the files the payments should be in are the
+    department's payment files."""
+    line_id = base["payments"]["line_id"].iloc[0]
+    data = mutated(base, "payments", lambda f: f[f["line_id"] != line_id])
+    result = next(r for r in run_gate(data, PARAMS).fatal(LIWAN) if r.rule.rule_id == "REC-003")
+    payments = data["payments"]
+    files = "、".join(dict.fromkeys(payments.loc[payments["department_code"] == LIWAN, "_source"]))
+    assert f"支付明细合计 0.00（{files}）" in result.example()
+
+
+@pytest.mark.parametrize("rule_id", ["REC-001", "REC-002", "REC-004", "REC-010", "REC-008", "REC-009", "STA-003",
+                                     "REG-006"])
+def test_a_figure_compared_with_another_figure_is_not_called_right(base, rule_id):
+    """Every rule that sets a figure against another figure of the data names that figure and says 相差; the rules
+    that know the right value (FIN-002's 0.00) still say 应为."""
+    name, change = MUTATIONS[rule_id]
+    result = next(r for r in run_gate(mutated(base, name, change), PARAMS).for_department(LIWAN)
+                  if r.rule.rule_id == rule_id)
+    text = result.example()
+    assert result.rule.expected_label and f"，{result.rule.expected_label} " in text and "应为" not in text, text
+    if result.rule.difference:
+        assert "，相差 " in text
+    if result.rule.counterpart:
+        dataset = result.rule.counterpart[0]
+        assert f"（{data_file(base, dataset)}" in text, text
+    fin = next(r for r in run_gate(mutated(base, *MUTATIONS["FIN-002"]), PARAMS).fatal(LIWAN)
+               if r.rule.rule_id == "FIN-002")
+    assert "，应为 0.00" in fin.example()
+
+
+def data_file(data: RunData, dataset: str) -> str:
+    frame = data[dataset]
+    return str(frame.loc[frame["department_code"] == LIWAN, "_source"].iloc[0])
+
+
 def test_fin_002_never_expects_a_negative_carryover(base):
     """Over budget (FIN-001's failure), nothing is left to carry over: a carryover of 0 passes FIN-002, and a
     positive one fails it against 0.00, not against the negative unspent amount."""
@@ -346,3 +399,15 @@ def test_an_out_of_memory_error_behind_gxs_own_is_raised_and_others_are_not():
     assert raised.value is cause
     stop_if_out_of_memory(ValueError("No value found for $PARAMETER year"))  # not memory: nothing raised
     stop_if_out_of_memory("a column does not exist")
+
+
+def test_a_counterpart_is_selected_within_its_department():
+    """A compared figure's files are looked up by department first; an entry that does not say so is refused as
+    the registry is read, not at the first failing row."""
+    from tasks.quality.rules import _counterpart
+
+    assert _counterpart({"dataset": "payments", "on": ["department_code", "line_id"]}) == (
+        "payments", ("department_code", "line_id"))
+    assert _counterpart(None) is None
+    with pytest.raises(ValueError, match="department_code"):
+        _counterpart({"dataset": "payments", "on": ["line_id"]})
