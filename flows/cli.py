@@ -238,9 +238,12 @@ def run(args: argparse.Namespace) -> int:
     in_block = (settings.warehouse_password is None and bool(settings.warehouse_password_block)
                 and not PREFECT_API_URL.value())
     try:
+        _known_departments(settings, args.departments)
         reach_warehouse(settings, connect=not in_block)
     except WarehouseUnreachable as exc:
         return _fail(EXIT_ERROR, str(exc))
+    except UsageError as exc:
+        return _fail(EXIT_USAGE, str(exc))
     selected = with_runner(self_evaluation, settings.dask_address)
     try:
         with _progress_bar(args.departments):
@@ -272,6 +275,23 @@ def run(args: argparse.Namespace) -> int:
         return _fail(EXIT_ERROR, f"{type(result).__name__}: {result}" if result else str(state.message))
     _print_summary(result)
     return EXIT_OK
+
+
+def _known_departments(settings: Settings, requested: list[str] | None) -> None:
+    """Before Prefect's temporary server starts (~10 s), a ``--department`` that the landing zone's catalogue of
+    departments does not list: :class:`~tasks.pipeline.UsageError` naming it and the known codes, as the flow's
+    plan would. Only a catalogue in a folder is read here; one behind an HTTP API (its token may be in a Prefect
+    Secret block), or one that cannot be read, is left to the plan, which refuses it with its reasons."""
+    from tasks.pipeline import resolve_departments
+    from tasks.resources import opened
+    from tasks.sources import extract as ex
+
+    if not requested or settings.location("finance").startswith(("http://", "https://")):
+        return
+    with opened(settings, "finance") as source:
+        catalogue, found = ex.extract_departments(source)
+    if not found.failed:
+        resolve_departments(catalogue, requested)
 
 
 def _print_summary(summary: object) -> None:

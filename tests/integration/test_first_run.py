@@ -79,6 +79,19 @@ def test_a_wrong_warehouse_address_fails_before_prefect_starts(pg_server_url, tm
     assert not (tmp_path / "out" / "2022").exists()
 
 
+def test_an_unknown_department_fails_before_prefect_starts(tmp_path):
+    """A mistyped ``--department`` is found in the landing zone's catalogue before the temporary server starts:
+    exit 2, one line naming the code and the known ones, nothing written."""
+    marks = slow_server(tmp_path / "slow")
+    done = selfeval(tmp_path, "--department", "440103-KGXI", PYTHONPATH=str(marks))
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr + done.stdout
+    [line] = [x for x in done.stderr.splitlines() if x.startswith("selfeval:")]
+    assert "没有这个部门编码（unknown department code）：440103-KGXI；" in line and LIWAN in line, line
+    assert not (marks / "started").exists()  # the server was never started
+    assert not (tmp_path / "out" / "2022").exists() and not (tmp_path / "wh.duckdb").exists()
+
+
 def _logs(run_id) -> list[str]:
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
