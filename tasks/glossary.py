@@ -108,8 +108,8 @@ WAREHOUSE_UNREACHABLE = ("无法连接数据仓库 {url}（cannot reach the ware
                          "（--warehouse 或 SELFEVAL_WAREHOUSE_URL）{held}"
                          "（check that the database is running and its address is right{held_en}）"
                          "（the database said: {reason}）")
-WAREHOUSE_URL_INVALID = ("数据仓库地址无法识别或缺少其驱动（the warehouse address is not a URL SQLAlchemy can open "
-                         "here）：请检查 "
+WAREHOUSE_URL_INVALID = ("数据仓库地址 {url} 无法识别或缺少其驱动（the warehouse address is not a URL SQLAlchemy can "
+                         "open here）：请检查 "
                          "--warehouse 或 SELFEVAL_WAREHOUSE_URL，如 duckdb:///var/warehouse.duckdb 或 "
                          "postgresql+psycopg://user@host:5432/db")
 WAREHOUSE_NO_DATABASE = ("数据仓库服务器已应答，但没有数据库 {database}"
@@ -125,6 +125,9 @@ WAREHOUSE_NO_DATABASE_NAMED = ("数据仓库地址 {url} 未写数据库名（th
                                "postgresql+psycopg://user@host:5432/selfeval")
 WAREHOUSE_IN_MEMORY = ("数据仓库地址 {url} 不是文件（an in-memory DuckDB keeps nothing between connections）："
                        "请写文件路径，如 duckdb:///var/selfeval/warehouse.duckdb")
+WAREHOUSE_UNSUPPORTED = ("数据仓库地址 {url} 不是 DuckDB 或 PostgreSQL（selfeval's warehouse is DuckDB or PostgreSQL, "
+                         "not {backend}）：请写 duckdb:///var/selfeval/warehouse.duckdb 或 "
+                         "postgresql+psycopg://user@host:5432/selfeval")
 WAREHOUSE_FILE_HELD = ("，且没有其他进程占用该文件", ", and that no other process holds its file")
 
 # A Prefect state's type, as a flow run's message names it (the nightly's and the backfill's years).

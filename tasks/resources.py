@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from pydantic import SecretStr
 
 from tasks import glossary as gl
-from tasks.addresses import MASK, SECRET_QUERY_KEYS
+from tasks.addresses import MASK, SECRET_QUERY_KEYS, shown
 from tasks.settings import Settings
 from tasks.sources.base import Source, make_source
 from tasks.sources.contract import SourceName
@@ -127,7 +127,11 @@ def refusal(url: sa.URL, reason: str) -> str | None:
 def address_problem(url: sa.URL) -> str | None:
     """What makes ``url`` no warehouse address, though an engine opens it: a PostgreSQL one that names no database
     (the server would take the one named after the user, ``postgres`` often: its maintenance database), a DuckDB
-    one held in memory (each connection a new, empty database). None for a usable one."""
+    one held in memory (each connection a new, empty database), a database other than these two (``mysql://…``:
+    an engine may open it, but the warehouse's migrations and SQL are DuckDB's and PostgreSQL's). None for a usable
+    one."""
+    if url.get_backend_name() not in ("postgresql", "duckdb"):
+        return gl.WAREHOUSE_UNSUPPORTED.format(url=shown_url(url), backend=url.get_backend_name())
     named = url.database or url.query.get("dbname") or url.query.get("service") or os.environ.get("PGDATABASE") \
         or os.environ.get("PGSERVICE")  # libpq's other ways of naming one
     if url.get_backend_name() == "postgresql" and not named:
@@ -146,7 +150,7 @@ def reach_warehouse(settings: Settings, attempts: int = 3, backoff: float = 1.0,
     try:
         wrong = address_problem(warehouse_url(settings.warehouse_url))  # the password is not needed for it
     except (sa.exc.ArgumentError, ValueError):
-        raise WarehouseUnreachable(gl.WAREHOUSE_URL_INVALID) from None
+        raise WarehouseUnreachable(gl.WAREHOUSE_URL_INVALID.format(url=shown(settings.warehouse_url))) from None
     if wrong is not None:
         raise WarehouseUnreachable(wrong)
     if not connect:
@@ -155,7 +159,7 @@ def reach_warehouse(settings: Settings, attempts: int = 3, backoff: float = 1.0,
         try:
             engine = engine_for(settings)
         except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ValueError, ImportError):  # cannot open it here
-            raise WarehouseUnreachable(gl.WAREHOUSE_URL_INVALID) from None
+            raise WarehouseUnreachable(gl.WAREHOUSE_URL_INVALID.format(url=shown(settings.warehouse_url))) from None
         try:
             with engine.connect():
                 return

@@ -18,10 +18,12 @@ CONNECT_TIMEOUT_SECONDS = 10
 def warehouse_url(url: str, password: str | None = None) -> sa.URL:
     """The URL with the password put in from the environment or a secret, when one is given. A PostgreSQL URL
     that names no driver (``postgresql://…``) is read with psycopg 3, the driver selfeval installs (SQLAlchemy 2.0
-    would take psycopg2)."""
+    would take psycopg2), and so is ``postgres://…``, the scheme libpq, Heroku and many tools write, which SQLAlchemy
+    no longer reads."""
     parsed = make_url(url)
-    if parsed.drivername == "postgresql":
-        parsed = parsed.set(drivername="postgresql+psycopg")
+    backend, _, driver = parsed.drivername.partition("+")
+    if backend in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername=f"postgresql+{driver or 'psycopg'}")
     if password and parsed.password is None:
         parsed = parsed.set(password=password)
     return parsed

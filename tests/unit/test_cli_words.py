@@ -73,7 +73,7 @@ def test_the_commands_own_refusals_are_chinese(argv, said, tmp_path, monkeypatch
                                   ["explain", "--year", "2022", "--department", "D1", "--figure", "executed"]])
 @pytest.mark.parametrize(("url", "said"), [
     ("postgresql+psycopg://postgres:PLANTED-pw@127.0.0.1:1/none", "无法连接数据仓库 postgresql+psycopg://postgres:***@"),
-    ("notaurl", "数据仓库地址无法识别")])
+    ("notaurl", "数据仓库地址 notaurl 无法识别")])
 def test_a_warehouse_that_does_not_answer_is_one_line_in_every_command(argv, url, said, tmp_path, monkeypatch,
                                                                        capsys):
     monkeypatch.setenv("SELFEVAL_WAREHOUSE_URL", url)
@@ -127,11 +127,11 @@ def test_a_reviewed_file_or_folder_that_is_wrong_is_one_line_before_anything_run
     assert not (tmp_path / "wh.duckdb").exists()  # refused before the warehouse is opened
 
 
-def test_a_warehouse_whose_driver_is_not_installed_is_one_line(monkeypatch, capsys):
+def test_a_warehouse_of_another_database_is_one_line(monkeypatch, capsys):
     monkeypatch.setenv("SELFEVAL_WAREHOUSE_URL", "mysql://user:PLANTED-pw@127.0.0.1/db")
     assert main(["rollup", "--year", "2022"]) == 1
     err = capsys.readouterr().err
-    assert "数据仓库地址无法识别或缺少其驱动" in err and "PLANTED-pw" not in err and err.count("\n") == 1, err
+    assert "不是 DuckDB 或 PostgreSQL" in err and "PLANTED-pw" not in err and err.count("\n") == 1, err
 
 
 def test_an_automations_file_that_cannot_be_read_is_one_line(tmp_path, capsys):
@@ -191,6 +191,9 @@ def test_a_server_that_refuses_for_good_is_named_at_once(reason, said):
     ("duckdb://", "数据仓库地址 duckdb:// 不是文件"),
     ("duckdb:///:memory:", "不是文件"),
     ("duckdb:///:memory:named", "不是文件"),
+    ("mysql://etl:s3cret@db/selfeval", "数据仓库地址 mysql://etl:***@db/selfeval 不是 DuckDB 或 PostgreSQL（"
+                                      "selfeval's warehouse is DuckDB or PostgreSQL, not mysql）"),
+    ("sqlite:///var/wh.sqlite", "not sqlite"),
     ("postgresql+psycopg://etl@db:5432/selfeval", None),
     ("postgresql+psycopg://etl@db:5432/?dbname=selfeval", None),  # libpq's other ways of naming the database
     ("postgresql+psycopg://etl@/?host=/var/run/postgresql&dbname=selfeval", None),
@@ -222,6 +225,22 @@ def test_run_refuses_a_postgresql_address_without_a_database_before_anything_run
     err = capsys.readouterr().err
     assert err.startswith("selfeval: 数据仓库地址 postgresql+psycopg://postgres@127.0.0.1:1 未写数据库名")
     assert "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("address", "said"), [
+    ("postgres://postgres@127.0.0.1:1", "未写数据库名"),  # read as PostgreSQL, then refused for its missing name
+    ("mysql://etl:s3cret@127.0.0.1:1/selfeval", "不是 DuckDB 或 PostgreSQL"),
+    ("postgresq://etl:s3cret@127.0.0.1:1/selfeval", "postgresq://etl:***@127.0.0.1:1/selfeval 不是 DuckDB"),
+    ("duckdb:/wh.duckdb", "数据仓库地址 duckdb:/wh.duckdb 无法识别"),
+])
+def test_run_names_the_address_it_cannot_use(address, said, tmp_path, capsys):
+    """A scheme SQLAlchemy does not read, or a database that is not a warehouse: one line naming the address (its
+    password hidden), exit 1, before anything runs."""
+    assert main(["run", "--year", "2022", "--warehouse", address, "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("selfeval: ") and said in err, err
+    assert "Traceback" not in err and "s3cret" not in err
     assert not (tmp_path / "out").exists()
 
 
