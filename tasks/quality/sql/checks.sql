@@ -291,7 +291,7 @@ WHERE EXISTS (SELECT 1 FROM stg_project_self_assessment s WHERE s.department_cod
 
 -- name: project_coverage
 -- Each 项目支出 project of a department that sent project 绩效目标, with whether the project has any (has_target).
-SELECT l.department_code, l.project_code, any_value(l.project_name) AS project_name,
+SELECT l.department_code, l.project_code, arg_min(l.project_name, l._seq) AS project_name,
        min(l._source) AS _source, min(l._row) AS _row,
        EXISTS (SELECT 1 FROM stg_project_targets t WHERE t.department_code = l.department_code
                AND t.project_code = l.project_code) AS has_target,
