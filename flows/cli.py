@@ -229,7 +229,7 @@ def run(args: argparse.Namespace) -> int:
 
     from flows.self_evaluation import self_evaluation, with_runner
     from tasks.pipeline import DataRefused, ReportsNotRendered, RunOutOfMemory, UsageError
-    from tasks.resources import WarehouseUnreachable, reach_warehouse
+    from tasks.resources import WarehouseUnreachable, new_duckdb_file, reach_warehouse
 
     if (args.review or settings.review) and not PREFECT_API_URL.value():
         return _fail(EXIT_USAGE, gl.REVIEW_NEEDS_SERVER)
@@ -239,7 +239,10 @@ def run(args: argparse.Namespace) -> int:
                 and not PREFECT_API_URL.value())
     try:
         _known_departments(settings, args.departments)
+        made = new_duckdb_file(settings.warehouse_url)
         reach_warehouse(settings, connect=not in_block)
+        if made is not None and made.exists():  # a mistyped path is a new warehouse: said, not silent
+            print(gl.WAREHOUSE_NEW_FILE.format(path=made), file=sys.stderr)
     except WarehouseUnreachable as exc:
         return _fail(EXIT_ERROR, str(exc))
     except UsageError as exc:
@@ -349,8 +352,11 @@ def _without_password(url: str | None) -> str | None:
 def _warehouse(settings: Settings) -> Any:
     """The warehouse's engine, migrated, for a command that reads it: :class:`WarehouseUnreachable` (one line) when
     it does not answer or its address is not a URL."""
-    from tasks.resources import engine_for, reach_warehouse
+    from tasks.resources import WarehouseUnreachable, engine_for, new_duckdb_file, reach_warehouse
 
+    missing = new_duckdb_file(settings.warehouse_url)
+    if missing is not None:  # connecting would make an empty warehouse, and the command would show nothing in it
+        raise WarehouseUnreachable(gl.WAREHOUSE_FILE_MISSING.format(path=missing))
     reach_warehouse(settings, attempts=1)
     return engine_for(settings, migrate=True)  # no run may have prepared it
 

@@ -125,6 +125,10 @@ WAREHOUSE_NO_DATABASE_NAMED = ("数据仓库地址 {url} 未写数据库名（th
                                "postgresql+psycopg://user@host:5432/selfeval")
 WAREHOUSE_IN_MEMORY = ("数据仓库地址 {url} 不是文件（an in-memory DuckDB keeps nothing between connections）："
                        "请写文件路径，如 duckdb:///var/selfeval/warehouse.duckdb")
+WAREHOUSE_FILE_MISSING = ("数据仓库文件不存在：{path}（no warehouse file there: nothing has been loaded into it）："
+                          "请检查 --warehouse 或 SELFEVAL_WAREHOUSE_URL 中的路径；首次运行 selfeval run 时才新建它")
+WAREHOUSE_NEW_FILE = ("注意（note）：新建数据仓库 {path}（a new, empty warehouse file: the reports will have no "
+                      "earlier years to compare with; if you meant an existing one, stop and check the path）")
 WAREHOUSE_UNSUPPORTED = ("数据仓库地址 {url} 不是 DuckDB 或 PostgreSQL（selfeval's warehouse is DuckDB or PostgreSQL, "
                          "not {backend}）：请写 duckdb:///var/selfeval/warehouse.duckdb 或 "
                          "postgresql+psycopg://user@host:5432/selfeval")

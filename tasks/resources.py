@@ -12,6 +12,7 @@ import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -139,6 +140,20 @@ def address_problem(url: sa.URL) -> str | None:
     if url.get_backend_name() == "duckdb" and (not url.database or url.database.startswith(":memory:")):
         return gl.WAREHOUSE_IN_MEMORY.format(url=shown_url(url))
     return None
+
+
+def new_duckdb_file(url: str) -> Path | None:
+    """The file a DuckDB warehouse address names, when no such file exists yet (connecting would make it, empty);
+    None for one that exists, an address that is not DuckDB, or one that cannot be read (the address check says
+    why)."""
+    try:
+        parsed = warehouse_url(url)
+    except (sa.exc.ArgumentError, ValueError):
+        return None
+    if parsed.get_backend_name() != "duckdb" or not parsed.database or parsed.database.startswith(":memory:"):
+        return None
+    path = Path(parsed.database)
+    return None if path.exists() else path
 
 
 def reach_warehouse(settings: Settings, attempts: int = 3, backoff: float = 1.0, connect: bool = True) -> None:

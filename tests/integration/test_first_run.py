@@ -46,6 +46,7 @@ def test_a_slow_temporary_server_still_runs(tmp_path):
     assert (tmp_path / "out" / "2022" / LIWAN / "report.html").exists()
     assert (tmp_path / "slow" / "started").exists()  # the server's mark (read by the test of a wrong address)
     assert "Traceback" not in done.stderr + done.stdout
+    assert f"注意（note）：新建数据仓库 {tmp_path / 'wh.duckdb'}（" in done.stderr  # a new warehouse is said
 
 
 def test_a_server_that_does_not_start_in_time_is_one_line(tmp_path):

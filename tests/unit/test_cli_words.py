@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -237,11 +238,38 @@ def test_run_refuses_a_postgresql_address_without_a_database_before_anything_run
 def test_run_names_the_address_it_cannot_use(address, said, tmp_path, capsys):
     """A scheme SQLAlchemy does not read, or a database that is not a warehouse: one line naming the address (its
     password hidden), exit 1, before anything runs."""
-    assert main(["run", "--year", "2022", "--warehouse", address, "--out", str(tmp_path / "out")]) == 1
+    with mock.patch.dict(os.environ):  # run moves the address's password into this process's environment
+        assert main(["run", "--year", "2022", "--warehouse", address, "--out", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err
     assert err.startswith("selfeval: ") and said in err, err
     assert "Traceback" not in err and "s3cret" not in err
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("argv", [["rollup", "--year", "2022"], ["monitor", "--year", "2023"],
+                                  ["projects", "--year", "2022"], ["form", "--year", "2022", "--department", "D1"],
+                                  ["explain", "--year", "2022", "--department", "D1", "--figure", "executed"]])
+def test_a_command_that_reads_the_warehouse_refuses_a_missing_file(argv, tmp_path, monkeypatch, capsys):
+    """A mistyped DuckDB path: one line naming it, exit 1, and no empty warehouse left there (which would show
+    "nothing loaded" to this command and to the next)."""
+    missing = tmp_path / "warehous.duckdb"
+    monkeypatch.setenv("SELFEVAL_WAREHOUSE_URL", f"duckdb:///{missing}")
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"数据仓库文件不存在：{missing}" in err, err
+    assert not missing.exists()
+
+
+def test_a_new_duckdb_file_is_told_apart_from_an_existing_one(tmp_path):
+    from tasks.resources import new_duckdb_file
+
+    existing = tmp_path / "wh.duckdb"
+    existing.touch()
+    assert new_duckdb_file(f"duckdb:///{tmp_path}/new.duckdb") == tmp_path / "new.duckdb"
+    assert new_duckdb_file(f"duckdb:///{existing}") is None
+    assert new_duckdb_file("postgresql+psycopg://etl@db/wh") is None
+    assert new_duckdb_file("duckdb:///:memory:") is None and new_duckdb_file("notaurl") is None
 
 
 def test_pgdatabase_names_the_database_an_address_leaves_out(monkeypatch):
