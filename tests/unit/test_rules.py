@@ -272,11 +272,12 @@ def test_a_line_with_no_payment_names_its_departments_payment_files(base):
     assert f"支付明细合计 0.00（{files}）" in result.example()
 
 
-@pytest.mark.parametrize("rule_id", ["REC-001", "REC-002", "REC-004", "REC-010", "REC-008", "REC-009", "STA-003",
-                                     "REG-006"])
+@pytest.mark.parametrize("rule_id", ["FIN-001", "FIN-002", "REC-001", "REC-002", "REC-004", "REC-010", "REC-008",
+                                     "REC-009", "STA-003", "REG-006"])
 def test_a_figure_compared_with_another_figure_is_not_called_right(base, rule_id):
-    """Every rule that sets a figure against another figure of the data names that figure and says 相差; the rules
-    that know the right value (FIN-002's 0.00) still say 应为."""
+    """Every rule that sets a figure against another figure of the data names that figure and says 相差 (FIN-001's
+    执行数 against its 预算数: either may be the wrong one); a rule that states what is right (FIN-006's 大于 0.00)
+    still says 应为."""
     name, change = MUTATIONS[rule_id]
     result = next(r for r in run_gate(mutated(base, name, change), PARAMS).for_department(LIWAN)
                   if r.rule.rule_id == rule_id)
@@ -287,9 +288,43 @@ def test_a_figure_compared_with_another_figure_is_not_called_right(base, rule_id
     if result.rule.counterpart:
         dataset = result.rule.counterpart[0]
         assert f"（{data_file(base, dataset)}" in text, text
-    fin = next(r for r in run_gate(mutated(base, *MUTATIONS["FIN-002"]), PARAMS).fatal(LIWAN)
-               if r.rule.rule_id == "FIN-002")
-    assert "，应为 0.00" in fin.example()
+    fin = next(r for r in run_gate(mutated(base, *MUTATIONS["FIN-006"]), PARAMS).fatal(LIWAN)
+               if r.rule.rule_id == "FIN-006")
+    assert "，应为 大于 0.00" in fin.example()
+
+
+def test_every_rule_that_compares_two_figures_names_the_other():
+    """The kind, for rules to come: a rule whose compared value is a column of its view (a figure of the data, not a
+    value the rule states) names that figure, so that its refusal never says 应为 of it."""
+    unnamed = [r.rule_id for r in load_rules() if r.expected and not r.expected_label]
+    assert unnamed == []
+
+
+def test_a_rules_key_and_counterpart_are_columns_of_its_view(base):
+    """A mistyped ``key`` would be dropped from the refusal unseen, a mistyped ``counterpart`` column would stop the
+    lookup: each is checked against the view the rule reads, built from the sample."""
+    from tasks.quality.rundb import run_database
+
+    with run_database() as db:
+        db.build(base.year, base.departments, base.frames)
+        for rule in load_rules():
+            named = set(rule.key) | set(rule.counterpart[1] if rule.counterpart else ())
+            if named:
+                columns = set(db.duckdb.execute(f'SELECT * FROM "chk_{rule.view}" LIMIT 0').df().columns)
+                assert named <= columns, (rule.rule_id, named - columns)
+                staged = set(db.duckdb.execute(f'SELECT * FROM "stg_{rule.counterpart[0]}" LIMIT 0').df().columns) \
+                    if rule.counterpart else named
+                assert set(rule.counterpart[1] if rule.counterpart else ()) <= staged, rule.rule_id
+
+
+def test_a_large_figure_is_written_in_full(base):
+    """A statistic of seven digits was shown as 1.31524e+06 in the refusal, the CSVs and the report's 数据质量说明:
+    a figure in full, never with an exponent."""
+    data = mutated(base, "indicators", lambda f: at(f, liwan_ind(f, 2022), "value", 1315243.3))
+    result = next(r for r in run_gate(data, PARAMS).for_department(LIWAN) if r.rule.rule_id == "STA-003")
+    text = result.example()
+    assert "数值（value）=1315243.3，上年值 18640.35，相差 1296602.95" in text, text  # 6 digits said 18640.3
+    assert "e+" not in "".join(result.failing["record"]) + "".join(result.failing["value_provided"])
 
 
 def data_file(data: RunData, dataset: str) -> str:
