@@ -53,8 +53,9 @@ def record_quality(report: QualityReport, settings: Settings, run_id: str,
         folder = report_dir(settings.output_dir, report.year, code)
         files[code] = {k: str(v) for k, v in write_csv_reports(folder, report, code).items()}
     year_dir = Path(settings.output_dir) / str(int(report.year))
-    errors = {code: Path(os.path.relpath(f["fatal"], year_dir)).as_posix() for code, f in files.items() if "fatal" in f}
-    return str(write_quality_page(year_dir, report, errors, input_problems, run_id))
+    listed = {severity: {code: Path(os.path.relpath(f[severity], year_dir)).as_posix() for code, f in files.items()
+                         if severity in f} for severity in ("fatal", "warning")}
+    return str(write_quality_page(year_dir, report, listed["fatal"], input_problems, run_id, listed["warning"]))
 
 
 @task(name="alert", cache_policy=NO_CACHE)

@@ -69,6 +69,18 @@ def test_the_data_quality_page_puts_failing_rules_first(tmp_path):
     assert "<script" not in html and "http" not in html  # nothing loads from elsewhere: it reads offline
 
 
+def test_a_failing_rule_links_the_csv_that_lists_its_rows(tmp_path):
+    """A warning's rows are in the warnings CSV, not the errors CSV (the link pointed there when the department had
+    errors too)."""
+    report = QualityReport(2022, ["440103-A"], [_result("STA-003", "warning", 2), _result("FIN-002", "fatal", 1)])
+    errors, warnings = "440103-A/data-quality-errors.csv", "440103-A/data-quality-warnings.csv"
+    rows = {r.rule: r.errors_csv for r in rule_rows(report, {"440103-A": errors}, None, {"440103-A": warnings})}
+    assert rows == {"FIN-002": errors, "STA-003": warnings}
+    html = write_quality_page(tmp_path, report, {"440103-A": errors}, run_id="r",
+                              warnings_csv={"440103-A": warnings}).read_text(encoding="utf-8")
+    assert f'<a href="../{errors}">错误明细</a>' in html and f'<a href="../{warnings}">警告明细</a>' in html
+
+
 def test_the_run_artifact_lists_refused_then_drafts_then_loaded_with_links(tmp_path):
     out = tmp_path / "out"
     folder = out / "2022" / "B"
