@@ -283,8 +283,9 @@ def run(args: argparse.Namespace) -> int:
 def _known_departments(settings: Settings, requested: list[str] | None) -> None:
     """Before Prefect's temporary server starts (~10 s), a ``--department`` that the landing zone's catalogue of
     departments does not list: :class:`~tasks.pipeline.UsageError` naming it and the known codes, as the flow's
-    plan would. Only a catalogue in a folder is read here; one behind an HTTP API (its token may be in a Prefect
-    Secret block), or one that cannot be read, is left to the plan, which refuses it with its reasons."""
+    plan would. One behind an HTTP API (its token may be in a Prefect
+    Secret block), or one that cannot be read, is left to the plan, which refuses it with its reasons. A catalogue in a
+    folder or a database (``finance_source`` a SQLAlchemy URL) is read here."""
     from tasks.pipeline import resolve_departments
     from tasks.resources import opened
     from tasks.sources import extract as ex
@@ -349,16 +350,32 @@ def _without_password(url: str | None) -> str | None:
     return bare.render_as_string(hide_password=False)
 
 
-def _warehouse(settings: Settings) -> Any:
+def _warehouse(settings: Settings, new_ok: bool = False) -> Any:
     """The warehouse's engine, migrated, for a command that reads it: :class:`WarehouseUnreachable` (one line) when
-    it does not answer or its address is not a URL."""
-    from tasks.resources import WarehouseUnreachable, engine_for, new_duckdb_file, reach_warehouse
+    it does not answer, its address is not a URL, or it is no selfeval warehouse: a DuckDB file that does not exist,
+    or a database that holds no ``alembic_version`` (a mistyped address would otherwise get selfeval's 168 tables, or
+    an empty file, and the command would show nothing in it). ``new_ok``: a command that may run before the first
+    run (``form``) makes the warehouse there, as a run would."""
+    import sqlalchemy as sa
+
+    from tasks.resources import WarehouseUnreachable, engine_for, new_duckdb_file, reach_warehouse, shown_url
+    from tasks.warehouse.engine import warehouse_url
 
     missing = new_duckdb_file(settings.warehouse_url)
-    if missing is not None:  # connecting would make an empty warehouse, and the command would show nothing in it
+    if missing is not None and not new_ok:
         raise WarehouseUnreachable(gl.WAREHOUSE_FILE_MISSING.format(path=missing))
     reach_warehouse(settings, attempts=1)
-    return engine_for(settings, migrate=True)  # no run may have prepared it
+    if not new_ok:
+        engine = engine_for(settings)
+        try:
+            with engine.connect() as conn:
+                prepared = sa.inspect(conn).has_table("alembic_version")
+        finally:
+            engine.dispose()
+        if not prepared:
+            raise WarehouseUnreachable(gl.WAREHOUSE_NOT_SELFEVAL.format(
+                url=shown_url(warehouse_url(settings.warehouse_url))))
+    return engine_for(settings, migrate=True)  # an older schema is brought up to date
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -415,7 +432,7 @@ def form(args: argparse.Namespace) -> int:
            else settings.output_dir / "forms" / str(args.year) / f"{args.department}.docx")
     if out.suffix.lower() != ".docx":
         return _fail(EXIT_USAGE, f"{out}：填报表是 Word 文档，文件名应以 .docx 结尾（the form is a Word document）")
-    engine = _warehouse(settings)
+    engine = _warehouse(settings, new_ok=True)  # a department may want its form before its first run
     try:
         data, note = narrative_form(engine, settings, args.department, args.year, dt.datetime.now(TIMEZONE))
     except NarrativeError as exc:

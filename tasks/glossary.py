@@ -127,8 +127,17 @@ WAREHOUSE_IN_MEMORY = ("数据仓库地址 {url} 不是文件（an in-memory Duc
                        "请写文件路径，如 duckdb:///var/selfeval/warehouse.duckdb")
 WAREHOUSE_FILE_MISSING = ("数据仓库文件不存在：{path}（no warehouse file there: nothing has been loaded into it）："
                           "请检查 --warehouse 或 SELFEVAL_WAREHOUSE_URL 中的路径；首次运行 selfeval run 时才新建它")
-WAREHOUSE_NEW_FILE = ("注意（note）：新建数据仓库 {path}（a new, empty warehouse file: the reports will have no "
-                      "earlier years to compare with; if you meant an existing one, stop and check the path）")
+WAREHOUSE_NEW_FILE = ("注意（note）：新建数据仓库 {path}：这是一个空的新仓库，报告中将没有以前年度的数据可比；"
+                      "如本应使用已有的仓库，请停止运行并检查路径（a new, empty warehouse file: the reports will "
+                      "have no earlier years to compare with; if you meant an existing one, stop and check the path）")
+WAREHOUSE_ASYNC_DRIVER = ("数据仓库地址 {url} 的驱动 {driver} 是异步驱动，selfeval 用同步驱动（selfeval connects "
+                          "synchronously, not with {driver}）：请写 postgresql+psycopg://user@host:5432/selfeval")
+WAREHOUSE_DUCKDB_SLASHES = ("数据仓库地址 {url} 少了一个斜杠（a DuckDB address has three slashes before its path: "
+                            "two read the first folder as a host）：请写 duckdb:///相对路径 或 duckdb:////绝对路径，"
+                            "如 duckdb:////var/selfeval/warehouse.duckdb")
+WAREHOUSE_NOT_SELFEVAL = ("数据仓库 {url} 中没有 selfeval 的表（this database holds no selfeval warehouse: no "
+                          "alembic_version）：请检查 --warehouse 或 SELFEVAL_WAREHOUSE_URL；"
+                          "首次运行 selfeval run 时才建表，本命令不在其中建表")
 WAREHOUSE_UNSUPPORTED = ("数据仓库地址 {url} 不是 DuckDB 或 PostgreSQL（selfeval's warehouse is DuckDB or PostgreSQL, "
                          "not {backend}）：请写 duckdb:///var/selfeval/warehouse.duckdb 或 "
                          "postgresql+psycopg://user@host:5432/selfeval")

@@ -125,6 +125,9 @@ def refusal(url: sa.URL, reason: str) -> str | None:
     return None
 
 
+SYNC_POSTGRES_DRIVERS = ("psycopg", "psycopg2", "pg8000")  # selfeval's engines are synchronous (psycopg installed)
+
+
 def address_problem(url: sa.URL) -> str | None:
     """What makes ``url`` no warehouse address, though an engine opens it: a PostgreSQL one that names no database
     (the server would take the one named after the user, ``postgres`` often: its maintenance database), a DuckDB
@@ -133,6 +136,10 @@ def address_problem(url: sa.URL) -> str | None:
     one."""
     if url.get_backend_name() not in ("postgresql", "duckdb"):
         return gl.WAREHOUSE_UNSUPPORTED.format(url=shown_url(url), backend=url.get_backend_name())
+    if url.get_backend_name() == "postgresql" and url.get_driver_name() not in SYNC_POSTGRES_DRIVERS:
+        return gl.WAREHOUSE_ASYNC_DRIVER.format(url=shown_url(url), driver=url.get_driver_name())
+    if url.get_backend_name() == "duckdb" and url.host:  # duckdb://tmp/wh.duckdb: "tmp" read as a host
+        return gl.WAREHOUSE_DUCKDB_SLASHES.format(url=shown_url(url))
     named = url.database or url.query.get("dbname") or url.query.get("service") or os.environ.get("PGDATABASE") \
         or os.environ.get("PGSERVICE")  # libpq's other ways of naming one
     if url.get_backend_name() == "postgresql" and not named:
@@ -152,7 +159,7 @@ def new_duckdb_file(url: str) -> Path | None:
         return None
     if parsed.get_backend_name() != "duckdb" or not parsed.database or parsed.database.startswith(":memory:"):
         return None
-    path = Path(parsed.database)
+    path = Path(parsed.database).expanduser().resolve()  # as DuckDB opens it: ~ expanded, relative to here
     return None if path.exists() else path
 
 

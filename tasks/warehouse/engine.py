@@ -22,7 +22,7 @@ def warehouse_url(url: str, password: str | None = None) -> sa.URL:
     no longer reads."""
     parsed = make_url(url)
     backend, _, driver = parsed.drivername.partition("+")
-    if backend in ("postgresql", "postgres"):
+    if backend.lower() in ("postgresql", "postgres"):  # a scheme's case does not matter (RFC 3986)
         parsed = parsed.set(drivername=f"postgresql+{driver or 'psycopg'}")
     if password and parsed.password is None:
         parsed = parsed.set(password=password)

@@ -46,7 +46,7 @@ def test_a_slow_temporary_server_still_runs(tmp_path):
     assert (tmp_path / "out" / "2022" / LIWAN / "report.html").exists()
     assert (tmp_path / "slow" / "started").exists()  # the server's mark (read by the test of a wrong address)
     assert "Traceback" not in done.stderr + done.stdout
-    assert f"注意（note）：新建数据仓库 {tmp_path / 'wh.duckdb'}（" in done.stderr  # a new warehouse is said
+    assert f"注意（note）：新建数据仓库 {tmp_path / 'wh.duckdb'}：这是一个空的新仓库" in done.stderr  # said
 
 
 def test_a_server_that_does_not_start_in_time_is_one_line(tmp_path):
@@ -172,3 +172,20 @@ def test_an_unreachable_warehouse_fails_in_one_line_without_its_password(prefect
     assert any(m.startswith("无法连接数据仓库") for m in logs)
     assert not any("Traceback" in m or "s3cret-pw" in m for m in logs)
     assert not (tmp_path / "out" / "2022").exists()  # nothing was read or written
+
+
+def test_a_reading_command_leaves_a_database_that_is_no_warehouse_as_it_was(pg_url, monkeypatch, capsys):
+    """`rollup` pointed at a PostgreSQL database of something else: one line, and none of selfeval's tables made
+    there (it made all 168 of them, then said the year had no data)."""
+    from flows.cli import main
+
+    engine = sa.create_engine(pg_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE mine (x integer)"))
+    monkeypatch.setenv("SELFEVAL_WAREHOUSE_URL", pg_url)
+    assert main(["rollup", "--year", "2022"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "中没有 selfeval 的表" in err and "Traceback" not in err, err
+    with engine.connect() as conn:
+        assert sa.inspect(conn).get_table_names() == ["mine"]
+    engine.dispose()

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 from unittest import mock
 
 import pytest
@@ -195,6 +196,9 @@ def test_a_server_that_refuses_for_good_is_named_at_once(reason, said):
     ("mysql://etl:s3cret@db/selfeval", "数据仓库地址 mysql://etl:***@db/selfeval 不是 DuckDB 或 PostgreSQL（"
                                       "selfeval's warehouse is DuckDB or PostgreSQL, not mysql）"),
     ("sqlite:///var/wh.sqlite", "not sqlite"),
+    ("postgresql+asyncpg://etl@db/selfeval", "的驱动 asyncpg 是异步驱动"),  # Prefect's own database URL, copied
+    ("postgresql+psycopg_async://etl@db/selfeval", "的驱动 psycopg_async 是异步驱动"),
+    ("duckdb://tmp/wh.duckdb", "数据仓库地址 duckdb://tmp/wh.duckdb 少了一个斜杠"),
     ("postgresql+psycopg://etl@db:5432/selfeval", None),
     ("postgresql+psycopg://etl@db:5432/?dbname=selfeval", None),  # libpq's other ways of naming the database
     ("postgresql+psycopg://etl@/?host=/var/run/postgresql&dbname=selfeval", None),
@@ -234,10 +238,13 @@ def test_run_refuses_a_postgresql_address_without_a_database_before_anything_run
     ("mysql://etl:s3cret@127.0.0.1:1/selfeval", "不是 DuckDB 或 PostgreSQL"),
     ("postgresq://etl:s3cret@127.0.0.1:1/selfeval", "postgresq://etl:***@127.0.0.1:1/selfeval 不是 DuckDB"),
     ("duckdb:/wh.duckdb", "数据仓库地址 duckdb:/wh.duckdb 无法识别"),
+    ("duckdb://tmp/wh.duckdb", "少了一个斜杠"),  # DuckDB's driver was handed "tmp" as a host: a traceback
 ])
-def test_run_names_the_address_it_cannot_use(address, said, tmp_path, capsys):
+def test_run_names_the_address_it_cannot_use(address, said, tmp_path, capsys, monkeypatch):
     """A scheme SQLAlchemy does not read, or a database that is not a warehouse: one line naming the address (its
     password hidden), exit 1, before anything runs."""
+    monkeypatch.delenv("PGDATABASE", raising=False)  # libpq's default database would name one
+    monkeypatch.delenv("PGSERVICE", raising=False)
     with mock.patch.dict(os.environ):  # run moves the address's password into this process's environment
         assert main(["run", "--year", "2022", "--warehouse", address, "--out", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err
@@ -247,7 +254,7 @@ def test_run_names_the_address_it_cannot_use(address, said, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("argv", [["rollup", "--year", "2022"], ["monitor", "--year", "2023"],
-                                  ["projects", "--year", "2022"], ["form", "--year", "2022", "--department", "D1"],
+                                  ["projects", "--year", "2022"],
                                   ["explain", "--year", "2022", "--department", "D1", "--figure", "executed"]])
 def test_a_command_that_reads_the_warehouse_refuses_a_missing_file(argv, tmp_path, monkeypatch, capsys):
     """A mistyped DuckDB path: one line naming it, exit 1, and no empty warehouse left there (which would show
@@ -261,13 +268,42 @@ def test_a_command_that_reads_the_warehouse_refuses_a_missing_file(argv, tmp_pat
     assert not missing.exists()
 
 
-def test_a_new_duckdb_file_is_told_apart_from_an_existing_one(tmp_path):
+def test_a_duckdb_file_that_is_no_warehouse_is_refused_and_left_as_it_was(tmp_path, monkeypatch, capsys):
+    import duckdb
+
+    other = tmp_path / "other.duckdb"
+    with duckdb.connect(str(other)) as con:
+        con.execute("CREATE TABLE mine (x INTEGER)")
+    monkeypatch.setenv("SELFEVAL_WAREHOUSE_URL", f"duckdb:///{other}")
+    assert main(["rollup", "--year", "2022"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "中没有 selfeval 的表" in err, err
+    with duckdb.connect(str(other)) as con:
+        assert [t for (t,) in con.execute("SHOW TABLES").fetchall()] == ["mine"]
+
+
+def test_form_may_come_before_the_first_run(tmp_path, monkeypatch):
+    """A department may want its form before its first run: ``form`` makes the warehouse, as a run would."""
+    import flows.cli as cli
+
+    fresh = tmp_path / "wh.duckdb"
+    monkeypatch.setenv("SELFEVAL_WAREHOUSE_URL", f"duckdb:///{fresh}")
+    engine = cli._warehouse(cli._settings(SimpleNamespace()), new_ok=True)
+    engine.dispose()
+    assert fresh.exists()
+
+
+def test_a_new_duckdb_file_is_told_apart_from_an_existing_one(tmp_path, monkeypatch):
     from tasks.resources import new_duckdb_file
 
     existing = tmp_path / "wh.duckdb"
     existing.touch()
     assert new_duckdb_file(f"duckdb:///{tmp_path}/new.duckdb") == tmp_path / "new.duckdb"
     assert new_duckdb_file(f"duckdb:///{existing}") is None
+    monkeypatch.setenv("HOME", str(tmp_path))  # as DuckDB opens it: ~ is the home folder
+    assert new_duckdb_file("duckdb:///~/wh.duckdb") is None
+    monkeypatch.chdir(tmp_path)  # and a relative path is the working folder's, shown resolved
+    assert new_duckdb_file("duckdb:///var/wh.duckdb") == tmp_path / "var" / "wh.duckdb"
     assert new_duckdb_file("postgresql+psycopg://etl@db/wh") is None
     assert new_duckdb_file("duckdb:///:memory:") is None and new_duckdb_file("notaurl") is None
 

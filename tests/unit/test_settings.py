@@ -97,6 +97,7 @@ def test_a_memory_limit_below_the_floor_is_refused_naming_the_setting(name, valu
     ("postgresql+psycopg://etl@db:5432/wh", "postgresql+psycopg"),
     ("postgres://etl@db:5432/wh", "postgresql+psycopg"),  # libpq's and Heroku's scheme, which SQLAlchemy dropped
     ("postgres+psycopg2://etl@db:5432/wh", "postgresql+psycopg2"),  # a driver named is kept
+    ("Postgres://etl@db:5432/wh", "postgresql+psycopg"),  # a scheme's case does not matter
     ("duckdb:///var/wh.duckdb", "duckdb"),
 ])
 def test_a_postgresql_url_without_a_driver_is_read_with_psycopg(given, driver):
