@@ -357,6 +357,7 @@ def _warehouse(settings: Settings, new_ok: bool = False) -> Any:
     an empty file, and the command would show nothing in it). ``new_ok``: a command that may run before the first
     run (``form``) makes the warehouse there, as a run would."""
     import sqlalchemy as sa
+    from alembic.util.exc import CommandError
 
     from tasks.resources import WarehouseUnreachable, engine_for, new_duckdb_file, reach_warehouse, shown_url
     from tasks.warehouse.engine import warehouse_url
@@ -365,6 +366,8 @@ def _warehouse(settings: Settings, new_ok: bool = False) -> Any:
     if missing is not None and not new_ok:
         raise WarehouseUnreachable(gl.WAREHOUSE_FILE_MISSING.format(path=missing))
     reach_warehouse(settings, attempts=1)
+    not_ours = WarehouseUnreachable(gl.WAREHOUSE_NOT_SELFEVAL.format(
+        url=shown_url(warehouse_url(settings.warehouse_url))))
     if not new_ok:
         engine = engine_for(settings)
         try:
@@ -373,9 +376,14 @@ def _warehouse(settings: Settings, new_ok: bool = False) -> Any:
         finally:
             engine.dispose()
         if not prepared:
-            raise WarehouseUnreachable(gl.WAREHOUSE_NOT_SELFEVAL.format(
-                url=shown_url(warehouse_url(settings.warehouse_url))))
-    return engine_for(settings, migrate=True)  # an older schema is brought up to date
+            raise not_ours
+    try:
+        migrated = engine_for(settings, migrate=True)  # an older schema is brought up to date
+    except CommandError:  # an alembic_version of another application's revisions (Prefect's own database, say)
+        raise not_ours from None
+    if missing is not None and missing.exists():  # form, before the first run: said, as run says it
+        print(gl.WAREHOUSE_NEW_FILE.format(path=missing), file=sys.stderr)
+    return migrated
 
 
 def _settings(args: argparse.Namespace) -> Settings:

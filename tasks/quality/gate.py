@@ -160,16 +160,20 @@ def _fen_text(value: Any) -> str:
 
 
 def _plain(value: Any) -> str:
-    """A failing row's value as staff read it: a number to 12 significant digits and without an exponent
-    (``1315243.3``, never ``1.31524e+06``: six digits misstated the statistics in the report's 数据质量说明), a date
-    as a date, NULL as empty."""
+    """A failing row's value as staff read it: a whole number with every digit, a fraction to 12 significant digits,
+    never with an exponent (``1315243.3``, never ``1.31524e+06``: six digits misstated the statistics in the report's
+    数据质量说明), a date as a date, NULL as empty."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
     if isinstance(value, pd.Timestamp):
         return value.date().isoformat()
     if isinstance(value, float | np.floating):
-        # 12 significant digits: a computed difference's float noise (0.30000000000000004) dropped, a figure kept
-        return np.format_float_positional(float(f"{float(value):.12g}"), trim="-")
+        number = float(value)
+        if number.is_integer():  # a sum of 分 (DuckDB's HUGEINT comes through pandas as a float): every digit
+            return str(int(number))
+        # a fraction (a statistic) to 12 significant digits: a computed difference's float noise
+        # (0.30000000000000004) dropped, the figure kept
+        return np.format_float_positional(float(f"{number:.12g}"), trim="-")
     return str(value)
 
 

@@ -19,11 +19,14 @@ def warehouse_url(url: str, password: str | None = None) -> sa.URL:
     """The URL with the password put in from the environment or a secret, when one is given. A PostgreSQL URL
     that names no driver (``postgresql://…``) is read with psycopg 3, the driver selfeval installs (SQLAlchemy 2.0
     would take psycopg2), and so is ``postgres://…``, the scheme libpq, Heroku and many tools write, which SQLAlchemy
-    no longer reads."""
+    no longer reads; a scheme in capitals is read in small letters, and a DuckDB path's ``~`` is the home folder."""
     parsed = make_url(url)
+    parsed = parsed.set(drivername=parsed.drivername.lower())  # a scheme's case does not matter (RFC 3986)
     backend, _, driver = parsed.drivername.partition("+")
-    if backend.lower() in ("postgresql", "postgres"):  # a scheme's case does not matter (RFC 3986)
+    if backend in ("postgresql", "postgres"):
         parsed = parsed.set(drivername=f"postgresql+{driver or 'psycopg'}")
+    if backend == "duckdb" and parsed.database and parsed.database.startswith("~"):  # as DuckDB reads it, so that
+        parsed = parsed.set(database=str(Path(parsed.database).expanduser()))  # its folder is made where it opens
     if password and parsed.password is None:
         parsed = parsed.set(password=password)
     return parsed

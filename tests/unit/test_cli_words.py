@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 from unittest import mock
 
 import pytest
@@ -282,15 +281,38 @@ def test_a_duckdb_file_that_is_no_warehouse_is_refused_and_left_as_it_was(tmp_pa
         assert [t for (t,) in con.execute("SHOW TABLES").fetchall()] == ["mine"]
 
 
-def test_form_may_come_before_the_first_run(tmp_path, monkeypatch):
-    """A department may want its form before its first run: ``form`` makes the warehouse, as a run would."""
-    import flows.cli as cli
-
+def test_form_may_come_before_the_first_run_and_says_it_makes_the_warehouse(tmp_path, monkeypatch, capsys):
+    """A department may want its form before its first run: ``form`` makes the warehouse, as a run does, and says so
+    as a run does (a mistyped path is a new warehouse)."""
     fresh = tmp_path / "wh.duckdb"
     monkeypatch.setenv("SELFEVAL_WAREHOUSE_URL", f"duckdb:///{fresh}")
-    engine = cli._warehouse(cli._settings(SimpleNamespace()), new_ok=True)
-    engine.dispose()
-    assert fresh.exists()
+    assert main(["form", "--year", "2022", "--department", "440103-KGXJ", "--out", str(tmp_path / "f.docx")]) == 0
+    assert fresh.exists() and (tmp_path / "f.docx").exists()
+    assert f"注意（note）：新建数据仓库 {fresh}：" in capsys.readouterr().err
+    assert main(["form", "--year", "2022", "--department", "440103-KGXJ", "--out", str(tmp_path / "g.docx")]) == 0
+    assert "新建数据仓库" not in capsys.readouterr().err  # the second time, it is there
+
+
+def test_a_database_of_another_applications_migrations_is_refused(tmp_path, monkeypatch, capsys):
+    """An alembic_version that is not selfeval's (Prefect's own database, say): one line, not alembic's traceback."""
+    import duckdb
+
+    other = tmp_path / "prefect.duckdb"
+    with duckdb.connect(str(other)) as con:
+        con.execute("CREATE TABLE alembic_version (version_num VARCHAR)")
+        con.execute("INSERT INTO alembic_version VALUES ('3c8e5d1f')")
+    monkeypatch.setenv("SELFEVAL_WAREHOUSE_URL", f"duckdb:///{other}")
+    assert main(["rollup", "--year", "2022"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "中没有 selfeval 的表" in err and "Traceback" not in err, err
+
+
+def test_a_failing_rows_numbers_keep_every_digit():
+    from tasks.quality.gate import _plain
+
+    assert _plain(1500000000037.0) == "1500000000037"  # 分 summed by DuckDB, through pandas as a float
+    assert _plain(1315243.3) == "1315243.3" and _plain(0.1 + 0.2) == "0.3" and _plain(-0.0) == "0"
+    assert _plain(1.5e20) == "150000000000000000000" and "e" not in _plain(1e-7)
 
 
 def test_a_new_duckdb_file_is_told_apart_from_an_existing_one(tmp_path, monkeypatch):

@@ -98,6 +98,8 @@ def test_a_memory_limit_below_the_floor_is_refused_naming_the_setting(name, valu
     ("postgres://etl@db:5432/wh", "postgresql+psycopg"),  # libpq's and Heroku's scheme, which SQLAlchemy dropped
     ("postgres+psycopg2://etl@db:5432/wh", "postgresql+psycopg2"),  # a driver named is kept
     ("Postgres://etl@db:5432/wh", "postgresql+psycopg"),  # a scheme's case does not matter
+    ("Postgresql+Psycopg://etl@db:5432/wh", "postgresql+psycopg"),
+    ("DuckDB:///var/wh.duckdb", "duckdb"),
     ("duckdb:///var/wh.duckdb", "duckdb"),
 ])
 def test_a_postgresql_url_without_a_driver_is_read_with_psycopg(given, driver):
@@ -106,6 +108,20 @@ def test_a_postgresql_url_without_a_driver_is_read_with_psycopg(given, driver):
     url = warehouse_url(given, "pw")
     assert url.drivername == driver
     assert url.password == "pw"  # put in where the URL gives none
+
+
+def test_a_duckdb_path_under_home_is_made_where_duckdb_opens_it(tmp_path, monkeypatch):
+    """``~`` is the home folder for the folder made and the file opened alike (a ``~`` folder was made in the working
+    folder, and DuckDB then could not open the file)."""
+    from tasks.warehouse.engine import make_engine, warehouse_url
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    engine = make_engine(warehouse_url("duckdb:///~/sub/wh.duckdb"), migrate=False)
+    with engine.connect():
+        pass
+    engine.dispose()
+    assert (tmp_path / "home" / "sub" / "wh.duckdb").exists() and not (tmp_path / "~").exists()
 
 
 @pytest.mark.parametrize(("url", "env", "timeout"), [
