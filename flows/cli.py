@@ -360,30 +360,29 @@ def _warehouse(settings: Settings, new_ok: bool = False) -> Any:
     from alembic.util.exc import CommandError
 
     from tasks.resources import WarehouseUnreachable, engine_for, new_duckdb_file, reach_warehouse, shown_url
-    from tasks.warehouse.engine import warehouse_url
+    from tasks.warehouse.migrate import upgrade
 
     missing = new_duckdb_file(settings.warehouse_url)
     if missing is not None and not new_ok:
         raise WarehouseUnreachable(gl.WAREHOUSE_FILE_MISSING.format(path=missing))
     reach_warehouse(settings, attempts=1)
-    not_ours = WarehouseUnreachable(gl.WAREHOUSE_NOT_SELFEVAL.format(
-        url=shown_url(warehouse_url(settings.warehouse_url))))
-    if not new_ok:
-        engine = engine_for(settings)
-        try:
-            with engine.connect() as conn:
-                prepared = sa.inspect(conn).has_table("alembic_version")
-        finally:
-            engine.dispose()
-        if not prepared:
-            raise not_ours
+    engine = engine_for(settings)  # one engine: checked, then brought up to date (an older schema)
+    not_ours = WarehouseUnreachable(gl.WAREHOUSE_NOT_SELFEVAL.format(url=shown_url(engine.url)))
     try:
-        migrated = engine_for(settings, migrate=True)  # an older schema is brought up to date
-    except CommandError:  # an alembic_version of another application's revisions (Prefect's own database, say)
-        raise not_ours from None
+        if not new_ok:
+            with engine.connect() as conn:
+                if not sa.inspect(conn).has_table("alembic_version"):
+                    raise not_ours
+        try:
+            upgrade(engine)
+        except CommandError:  # an alembic_version of another application's revisions (Prefect's own database, say)
+            raise not_ours from None
+    except BaseException:
+        engine.dispose()
+        raise
     if missing is not None and missing.exists():  # form, before the first run: said, as run says it
         print(gl.WAREHOUSE_NEW_FILE.format(path=missing), file=sys.stderr)
-    return migrated
+    return engine
 
 
 def _settings(args: argparse.Namespace) -> Settings:

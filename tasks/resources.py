@@ -159,7 +159,7 @@ def new_duckdb_file(url: str) -> Path | None:
         return None
     if parsed.get_backend_name() != "duckdb" or not parsed.database or parsed.database.startswith(":memory:"):
         return None
-    path = Path(parsed.database).expanduser().resolve()  # as DuckDB opens it: ~ expanded, relative to here
+    path = Path(parsed.database).resolve()  # as DuckDB opens it (warehouse_url has expanded ~), shown whole
     return None if path.exists() else path
 
 

@@ -31,7 +31,7 @@ import logging
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -284,7 +284,7 @@ class RunDatabase:
         con = self.duckdb
         con.register("_values", values.drop_duplicates())
         try:
-            match = " AND ".join(f'v."{c}" IS NOT DISTINCT FROM c."{c}"' for c in values.columns)
+            match = _same_values(values.columns, "v", "c")
             return con.execute(f'SELECT c.* FROM "chk_{view}" c WHERE EXISTS (SELECT 1 FROM _values v WHERE {match}) '
                                f"ORDER BY c.{IDX}").df()
         finally:
@@ -307,7 +307,7 @@ class RunDatabase:
         """Each row of ``keys`` (its values as a tuple) → the ``_source`` files of ``stg_<dataset>`` holding it."""
         con = self.duckdb
         columns = [f'k."{c}"' for c in keys.columns]
-        match = " AND ".join(f's."{c}" IS NOT DISTINCT FROM k."{c}"' for c in keys.columns)
+        match = _same_values(keys.columns, "s", "k")
         con.register("_keys", keys)
         try:
             found = con.execute(f'SELECT {", ".join(columns)}, s._source, min(s._seq) AS first_seq '
@@ -324,6 +324,11 @@ class RunDatabase:
         self.connection.close()
         self.engine.dispose()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _same_values(columns: Iterable[str], left: str, right: str) -> str:
+    """SQL: the rows ``left`` and ``right`` hold the same value in each of ``columns``, NULL matching NULL."""
+    return " AND ".join(f'{left}."{c}" IS NOT DISTINCT FROM {right}."{c}"' for c in columns)
 
 
 def _as_staged(table: pa.Table, dtypes: pd.Series) -> pd.DataFrame:
