@@ -299,11 +299,19 @@ def _known_departments(settings: Settings, requested: list[str] | None) -> None:
 
 
 def _print_summary(summary: object) -> None:
-    for o in getattr(summary, "outcomes", []):
+    """A line per department (its status, its report or why not, what a 草稿 lacks, its data-quality warnings), then
+    the run's data-quality page when a department was refused or warned of."""
+    outcomes = getattr(summary, "outcomes", [])
+    for o in outcomes:
         where = o.reports.get("md", "") if o.reports else "；".join(o.reasons)
         if o.missing:
             where += f"（{gl.MISSING}：{'、'.join(o.missing)}）"
+        if o.warnings and o.status != "refused":  # loaded, but not clean: said, not only in the logs
+            where += f"（{gl.ALERT_WARNINGS} {o.warnings} 条（{o.warnings} data-quality warnings））"
         print(f"{o.department_code} {summary.year}: {gl.status(o.status)}  {where}")  # type: ignore[attr-defined]
+    page = getattr(summary, "quality_page", None)
+    if page and any(o.status == "refused" or o.warnings for o in outcomes):
+        print(f"{gl.DATA_QUALITY_PAGE}（data-quality page）：{page}")
     monitoring = getattr(summary, "monitoring", None)
     if monitoring is not None:
         print(f"支付进度（截至 {monitoring.as_of}，序时进度 {monitoring.time_progress}%）："
