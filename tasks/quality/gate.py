@@ -89,7 +89,8 @@ class RuleResult:
         row = self.failing.iloc[0]
         record = json.loads(row["record"]) if row["record"] else {}
         where = f"{row['source_file']} 第 {row['row_number']} 行" if row["row_number"] != "" else row["source_file"]
-        named = [f"{field_label(k)} {record[k]}" for k in self.rule.key if record.get(k, "") != ""]
+        labels = dict(self.rule.key_labels)
+        named = [f"{labels.get(k) or field_label(k)} {record[k]}" for k in self.rule.key if record.get(k, "") != ""]
         if named:
             where += f"（{'，'.join(named)}）"
         field = str(row["field"])
@@ -101,7 +102,8 @@ class RuleResult:
             parts.append(f"{compared} {row['expected_value']}" + (f"（{files}）" if files else "") if compared
                          else f"应为 {row['expected_value']}")
         if row["difference"] != "":
-            parts.append(f"{'相差' if compared else '差额'} {row['difference']}")
+            unit = f" {self.rule.difference_unit}" if self.rule.difference_unit else ""
+            parts.append(f"{'相差' if compared else '差额'} {row['difference']}{unit}")
         return f"{where}：" + "，".join(parts)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 
 import pandas as pd
 import pytest
@@ -446,3 +447,18 @@ def test_a_counterpart_is_selected_within_its_department():
     assert _counterpart(None) is None
     with pytest.raises(ValueError, match="department_code"):
         _counterpart({"dataset": "payments", "on": ["line_id"]})
+
+
+def test_a_difference_of_days_and_a_summary_s_row_say_what_they_are(base):
+    """REG-006 sets two dates against each other: its 相差 is a count of days and says so (``相差 -8035 天``), not a
+    bare number read as 元 beside the money rules'; REC-010's key is the 决算总表's row, which the contract calls 项目,
+    and its refusal calls it 决算总表项目, not a 项目 (a project) the operator would look for among the projects."""
+    def example(rule_id: str) -> str:
+        name, change = MUTATIONS[rule_id]
+        return next(r for r in run_gate(mutated(base, name, change), PARAMS).for_department(LIWAN)
+                    if r.rule.rule_id == rule_id).example()
+
+    days = example("REG-006")
+    assert re.search(r"，相差 -\d+ 天$", days), days
+    row = example("REC-010")
+    assert "（决算总表项目 " in row and "（项目 " not in row, row
