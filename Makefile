@@ -13,8 +13,10 @@ export PREFECT_TELEMETRY_ENABLE_RESOURCE_METRICS ?= false
 .PHONY: help venv system run serve screenshots automations test lint typecheck check lock sample variants bench clean
 
 help: ## List the targets
-	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk -v year='$(YEAR)' 'BEGIN {FS = ":.*?## "}; \
-		{ gsub(/\$$\(YEAR\)/, year, $$2); gsub(/\$$\$$/, "$$", $$2); printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2 }'
+	@if [ -t 1 ]; then on='\033[36m'; off='\033[0m'; else on=; off=; fi; \
+	grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk -v year='$(YEAR)' -v on="$$on" -v off="$$off" \
+		'BEGIN {FS = ":.*?## "}; { gsub(/\$$\(YEAR\)/, year, $$2); gsub(/\$$\$$/, "$$", $$2); \
+		printf "  %s%-12s%s %s\n", on, $$1, off, $$2 }'
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
