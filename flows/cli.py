@@ -243,6 +243,8 @@ def run(args: argparse.Namespace) -> int:
         reach_warehouse(settings, connect=not in_block)
         if made is not None and made.exists():  # a mistyped path is a new warehouse: said, not silent
             print(gl.WAREHOUSE_NEW_FILE.format(path=made), file=sys.stderr)
+        elif not in_block:  # so is a mistyped database that exists (postgres, say): the run makes its tables there
+            _say_if_new_tables(settings)
     except WarehouseUnreachable as exc:
         return _fail(EXIT_ERROR, str(exc))
     except UsageError as exc:
@@ -364,7 +366,6 @@ def _warehouse(settings: Settings, new_ok: bool = False) -> Any:
     or a database that holds no ``alembic_version`` (a mistyped address would otherwise get selfeval's 168 tables, or
     an empty file, and the command would show nothing in it). ``new_ok``: a command that may run before the first
     run (``form``) makes the warehouse there, as a run would."""
-    import sqlalchemy as sa
     from alembic.util.exc import CommandError
 
     from tasks.resources import WarehouseUnreachable, engine_for, new_duckdb_file, reach_warehouse, shown_url
@@ -377,10 +378,9 @@ def _warehouse(settings: Settings, new_ok: bool = False) -> Any:
     engine = engine_for(settings)  # one engine: checked, then brought up to date (an older schema)
     not_ours = WarehouseUnreachable(gl.WAREHOUSE_NOT_SELFEVAL.format(url=shown_url(engine.url)))
     try:
-        if not new_ok:
-            with engine.connect() as conn:
-                if not sa.inspect(conn).has_table("alembic_version"):
-                    raise not_ours
+        held = _holds_selfeval(engine)
+        if not held and not new_ok:
+            raise not_ours
         try:
             upgrade(engine)
         except CommandError:  # an alembic_version of another application's revisions (Prefect's own database, say)
@@ -390,7 +390,32 @@ def _warehouse(settings: Settings, new_ok: bool = False) -> Any:
         raise
     if missing is not None and missing.exists():  # form, before the first run: said, as run says it
         print(gl.WAREHOUSE_NEW_FILE.format(path=missing), file=sys.stderr)
+    elif not held:
+        print(gl.WAREHOUSE_NEW_TABLES.format(url=shown_url(engine.url)), file=sys.stderr)
     return engine
+
+
+def _holds_selfeval(engine: Any) -> bool:
+    """Whether the database ``engine`` opens holds selfeval's tables (an ``alembic_version``; whose, the migration
+    tells)."""
+    import sqlalchemy as sa
+
+    with engine.connect() as conn:
+        return bool(sa.inspect(conn).has_table("alembic_version"))
+
+
+def _say_if_new_tables(settings: Settings) -> None:
+    """:data:`~tasks.glossary.WAREHOUSE_NEW_TABLES` on stderr when the configured warehouse, which answers, holds no
+    selfeval tables yet: the run is about to make them there (a mistyped database name that exists, ``postgres``,
+    would otherwise get 168 tables unsaid)."""
+    from tasks.resources import engine_for, shown_url
+
+    engine = engine_for(settings)
+    try:
+        if not _holds_selfeval(engine):
+            print(gl.WAREHOUSE_NEW_TABLES.format(url=shown_url(engine.url)), file=sys.stderr)
+    finally:
+        engine.dispose()
 
 
 def _settings(args: argparse.Namespace) -> Settings:

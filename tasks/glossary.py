@@ -130,6 +130,10 @@ WAREHOUSE_FILE_MISSING = ("数据仓库文件不存在：{path}（no warehouse f
 WAREHOUSE_NEW_FILE = ("注意（note）：新建数据仓库 {path}：这是一个空的新仓库，报告中将没有以前年度的数据可比；"
                       "如本应使用已有的仓库，请停止运行并检查路径（a new, empty warehouse file: the reports will "
                       "have no earlier years to compare with; if you meant an existing one, stop and check the path）")
+WAREHOUSE_NEW_TABLES = ("注意（note）：数据仓库 {url} 中还没有 selfeval 的表，将在其中新建："
+                        "报告中将没有以前年度的数据可比；如本应使用已有的仓库，请停止运行并检查地址"
+                        "（this database holds no selfeval warehouse yet: its tables are made there; "
+                        "if you meant an existing one, stop and check the address）")
 WAREHOUSE_ASYNC_DRIVER = ("数据仓库地址 {url} 的驱动 {driver} 是异步驱动，selfeval 用同步驱动（selfeval connects "
                           "synchronously, not with {driver}）：请写 postgresql+psycopg://user@host:5432/selfeval")
 WAREHOUSE_DUCKDB_SLASHES = ("数据仓库地址 {url} 少了一个斜杠（a DuckDB address has three slashes before its path: "

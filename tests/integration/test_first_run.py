@@ -189,3 +189,35 @@ def test_a_reading_command_leaves_a_database_that_is_no_warehouse_as_it_was(pg_u
     with engine.connect() as conn:
         assert sa.inspect(conn).get_table_names() == ["mine"]
     engine.dispose()
+
+
+def test_run_and_form_say_they_make_selfeval_s_tables_in_a_database_without_them(prefect_harness, pg_url, tmp_path,
+                                                                                 monkeypatch, capsys):
+    """A database that answers and holds no selfeval tables (a mistyped name that exists: ``postgres``) gets them
+    from ``run`` and from ``form``, as a new DuckDB file does; each says so on stderr, as for a new file, and says
+    nothing once they are there."""
+    from unittest import mock
+
+    from flows.cli import main
+
+    notice = "中还没有 selfeval 的表，将在其中新建"
+    monkeypatch.setenv("SELFEVAL_WAREHOUSE_URL", pg_url)
+    assert main(["form", "--year", "2022", "--department", LIWAN, "--out", str(tmp_path / "f.docx")]) == 0
+    err = capsys.readouterr().err
+    assert notice in err and "selfeval_test_" in err
+    assert main(["form", "--year", "2022", "--department", LIWAN, "--out", str(tmp_path / "g.docx")]) == 0
+    assert notice not in capsys.readouterr().err
+
+    engine = sa.create_engine(pg_url)
+    with engine.begin() as conn:  # the database as a mistyped name finds it: not selfeval's
+        schema = conn.execute(sa.text("SELECT current_schema()")).scalar_one()
+        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+    with mock.patch.dict(os.environ):
+        assert main(["run", "--year", "2022", "--department", LIWAN, "--out", str(tmp_path / "out")]) == 0
+    err = capsys.readouterr().err
+    assert err.count(notice) == 1, err
+    with mock.patch.dict(os.environ):
+        assert main(["run", "--year", "2022", "--department", LIWAN, "--out", str(tmp_path / "out")]) == 0
+    assert notice not in capsys.readouterr().err
