@@ -291,8 +291,9 @@ def _known_departments(settings: Settings, requested: list[str] | None) -> None:
     from tasks.pipeline import resolve_departments
     from tasks.resources import opened
     from tasks.sources import extract as ex
+    from tasks.sources.base import is_api
 
-    if not requested or settings.location("finance").startswith(("http://", "https://")):
+    if not requested or is_api(settings.location("finance")):
         return
     with opened(settings, "finance") as source:
         catalogue, found = ex.extract_departments(source)

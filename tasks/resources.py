@@ -21,7 +21,7 @@ from pydantic import SecretStr
 from tasks import glossary as gl
 from tasks.addresses import MASK, SECRET_QUERY_KEYS, shown
 from tasks.settings import Settings
-from tasks.sources.base import Source, make_source
+from tasks.sources.base import Source, is_api, make_source
 from tasks.sources.contract import SourceName
 from tasks.sources.http_source import HttpOptions
 from tasks.warehouse.engine import make_engine, warehouse_url
@@ -72,7 +72,7 @@ def api_token(settings: Settings, name: str) -> str | None:
 def opened(settings: Settings, name: SourceName) -> Iterator[Source]:
     """The source ``name`` ("finance", "statistics", "registry") as configured, closed on exit."""
     location = settings.location(name)
-    token = api_token(settings, name) if location.startswith(("http://", "https://")) else None
+    token = api_token(settings, name) if is_api(location) else None
     http = HttpOptions(timeout=settings.http_timeout, attempts=settings.http_attempts, backoff=settings.http_backoff,
                        page_size=settings.http_page_size, max_pages=settings.http_max_pages)
     source = make_source(name, location, token=token, http=http, sheets=settings.sheets)

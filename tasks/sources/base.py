@@ -204,6 +204,20 @@ ABSENT = "absent"
 SQL_SCHEMES = ("postgresql", "postgres", "sqlite", "duckdb", "mysql", "mariadb", "oracle", "mssql")
 
 
+API_SCHEMES = ("http", "https")
+
+
+def _scheme(location: str) -> str:
+    """The scheme of an address, in small letters and without its driver (``postgresql+psycopg`` → postgresql);
+    empty for a folder."""
+    return location.split("://", 1)[0].split("+", 1)[0].lower() if "://" in location else ""
+
+
+def is_api(location: str | Path) -> bool:
+    """Whether a source's location is an HTTP API (``http(s)://``, in any case), as :func:`make_source` reads it."""
+    return _scheme(str(location)) in API_SCHEMES
+
+
 def make_source(name: SourceName, location: str | Path, token: str | None = None,
                 http: HttpOptions | None = None, sheets: Mapping[str, str] | None = None) -> Source:
     """The implementation of source ``name`` that reads from ``location``.
@@ -212,8 +226,8 @@ def make_source(name: SourceName, location: str | Path, token: str | None = None
     anything else is a folder.
     """
     text = str(location)
-    scheme = text.split("://", 1)[0].split("+", 1)[0].lower() if "://" in text else ""
-    if scheme in ("http", "https"):
+    scheme = _scheme(text)
+    if scheme in API_SCHEMES:
         return HttpSource(name, text, token=token, options=http)
     if scheme in SQL_SCHEMES:
         return SqlSource(name, text)

@@ -65,3 +65,20 @@ def test_decimals_arrive_exactly(api):
     frame = stage(HttpSource("statistics", api.url("statistics"), token=api.token, options=FAST).read(INDICATORS))
     row = frame[(frame["region_code"] == "440103") & (frame["year"] == 2022) & (frame["industry"] == "建筑业")]
     assert row["value"].iloc[0] == 5062.44
+
+
+def test_an_api_address_in_capitals_is_an_api_with_its_token(api, monkeypatch):
+    """``HTTPS://…`` is the same API as ``https://…``: read as one, with the configured token (the token was fetched
+    only for a scheme in small letters, so an address in capitals was read without it and refused with 401)."""
+    from tasks.resources import opened
+    from tasks.settings import Settings
+    from tasks.sources.base import is_api
+
+    address = api.url("registry").replace("http://", "HTTP://", 1)
+    assert is_api(address) and is_api("https://x/api") and not is_api("/srv/landing") and not is_api(
+        "postgresql://db/finance")
+    monkeypatch.setenv("SELFEVAL_API_TOKEN", api.token)
+    settings = Settings().with_overrides(registry_source=address)
+    with opened(settings, "registry") as found:
+        assert isinstance(found, HttpSource)
+        assert len(found.read(ENTERPRISES).frame) > 100
