@@ -10,7 +10,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export PREFECT_CLOUD_ENABLE_ORCHESTRATION_TELEMETRY ?= false
 export PREFECT_TELEMETRY_ENABLE_RESOURCE_METRICS ?= false
 
-.PHONY: help venv system run serve screenshots automations test lint typecheck check lock sample variants bench clean
+.PHONY: help venv system run serve screenshots automations test lint typecheck check lock sample variants bench clean clean-data
 
 help: ## List the targets
 	@if [ -t 1 ]; then on='\033[36m'; off='\033[0m'; else on=; off=; fi; \
@@ -77,5 +77,9 @@ bench: $(STAMP) ## Run every benchmark and rewrite bench/results.md (the city at
 	$(BIN)/python -m bench.bench_monitoring --rows 1000000 5000000
 	$(BIN)/python -m bench.bench_form
 
-clean: ## Remove the warehouse, reports and caches (keeps .venv)
-	rm -rf var out .pytest_cache .mypy_cache .ruff_cache
+clean: ## Remove the tools' caches (keeps the warehouse var/, the reports out/ and .venv)
+	rm -rf .pytest_cache .mypy_cache .ruff_cache
+
+clean-data: ## Delete the default warehouse var/ (every year loaded into it) and the reports out/: asks first
+	@printf '将删除 var/（默认数据仓库，含所有已入库年度）和 out/（报告）。确定？(delete var/ and out/?) [y/N] '; \
+	read answer; case "$$answer" in y|Y|yes) rm -rf var out; echo '已删除（deleted）';; *) echo '未删除（kept）';; esac
