@@ -370,7 +370,7 @@ def _warehouse(settings: Settings, new_ok: bool = False) -> Any:
     from alembic.util.exc import CommandError
 
     from tasks.resources import WarehouseUnreachable, engine_for, new_duckdb_file, reach_warehouse, shown_url
-    from tasks.warehouse.migrate import upgrade
+    from tasks.warehouse.migrate import current_revision, upgrade
 
     missing = new_duckdb_file(settings.warehouse_url)
     if missing is not None and not new_ok:
@@ -384,8 +384,9 @@ def _warehouse(settings: Settings, new_ok: bool = False) -> Any:
             raise not_ours
         try:
             upgrade(engine)
-        except CommandError:  # an alembic_version of another application's revisions (Prefect's own database, say)
-            raise not_ours from None
+        except CommandError:  # another application's revisions, when reach_warehouse did not see them: one line
+            raise WarehouseUnreachable(gl.WAREHOUSE_FOREIGN.format(url=shown_url(engine.url),
+                                                                   revision=current_revision(engine))) from None
     except BaseException:
         engine.dispose()
         raise

@@ -142,6 +142,9 @@ WAREHOUSE_DUCKDB_SLASHES = ("数据仓库地址 {url} 少了一个斜杠（a Duc
 WAREHOUSE_NOT_SELFEVAL = ("数据仓库 {url} 中没有 selfeval 的表（this database holds no selfeval warehouse: no "
                           "alembic_version）：请检查 --warehouse 或 SELFEVAL_WAREHOUSE_URL；"
                           "首次运行 selfeval run 时才建表，本命令不在其中建表")
+WAREHOUSE_FOREIGN = ("数据仓库 {url} 中的 alembic_version（版本 {revision}）属于另一个应用，不是 selfeval 的数据仓库"
+                     "（this database holds another application's migrations, not a selfeval warehouse）："
+                     "请检查 --warehouse 或 SELFEVAL_WAREHOUSE_URL；selfeval 不在其中建表")
 WAREHOUSE_UNSUPPORTED = ("数据仓库地址 {url} 不是 DuckDB 或 PostgreSQL（selfeval's warehouse is DuckDB or PostgreSQL, "
                          "not {backend}）：请写 duckdb:///var/selfeval/warehouse.duckdb 或 "
                          "postgresql+psycopg://user@host:5432/selfeval")

@@ -25,7 +25,7 @@ from tasks.sources.base import Source, is_api, make_source
 from tasks.sources.contract import SourceName
 from tasks.sources.http_source import HttpOptions
 from tasks.warehouse.engine import make_engine, warehouse_url
-from tasks.warehouse.migrate import upgrade
+from tasks.warehouse.migrate import foreign_revision, upgrade
 
 
 def secret(value: SecretStr | None, block: str | None = None) -> str | None:
@@ -167,8 +167,10 @@ def reach_warehouse(settings: Settings, attempts: int = 3, backoff: float = 1.0,
     """Connect to the configured warehouse once, retrying ``attempts`` times ``backoff``, 2×``backoff``… s
     apart. Raises :class:`WarehouseUnreachable` when it still does not answer, or at once when the address is none
     (:func:`address_problem`: no database named, DuckDB in memory) or the server answered and refused
-    (:func:`refusal`: no such database, the login refused). ``connect`` False: the address only, read without
-    its password (which may be in a Prefect Secret block, read through a Prefect server)."""
+    (:func:`refusal`: no such database, the login refused) or holds another application's ``alembic_version``
+    (:func:`~tasks.warehouse.migrate.foreign_revision`: migrating it would end in alembic's traceback). ``connect``
+    False: the address only, read without its password (which may be in a Prefect Secret block, read through a
+    Prefect server)."""
     try:
         wrong = address_problem(warehouse_url(settings.warehouse_url))  # the password is not needed for it
     except (sa.exc.ArgumentError, ValueError):
@@ -183,8 +185,11 @@ def reach_warehouse(settings: Settings, attempts: int = 3, backoff: float = 1.0,
         except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ValueError, ImportError):  # cannot open it here
             raise WarehouseUnreachable(gl.WAREHOUSE_URL_INVALID.format(url=shown(settings.warehouse_url))) from None
         try:
-            with engine.connect():
-                return
+            with engine.connect() as conn:
+                foreign = foreign_revision(conn)
+            if foreign is not None:  # upgrading it would end in alembic's traceback
+                raise WarehouseUnreachable(gl.WAREHOUSE_FOREIGN.format(url=shown_url(engine.url), revision=foreign))
+            return
         except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
             reason = " ".join(str(exc.orig or exc).split()).split(" (Background on")[0]
             refused = refusal(engine.url, reason)

@@ -47,6 +47,22 @@ def current_revision(engine: sa.Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+def foreign_revision(conn: sa.Connection) -> str | None:
+    """The revision in the database's ``alembic_version`` when it is none of selfeval's migrations (another
+    application's database: Prefect's own, say), which :func:`upgrade` cannot start from; None when there is no
+    ``alembic_version``, or its revision is selfeval's."""
+    if not sa.inspect(conn).has_table("alembic_version"):
+        return None
+    current = MigrationContext.configure(conn).get_current_revision()
+    if current is None:
+        return None
+    try:
+        ScriptDirectory.from_config(alembic_config()).get_revision(current)
+    except Exception:  # alembic's CommandError or ResolutionError: not one of ours
+        return current
+    return None
+
+
 def _at_head(conn: sa.Connection, revision: str) -> bool:
     """Whether ``revision`` is the head and the warehouse on ``conn`` is at it."""
     return revision == "head" and MigrationContext.configure(conn).get_current_revision() == head_revision()

@@ -294,7 +294,9 @@ def test_form_may_come_before_the_first_run_and_says_it_makes_the_warehouse(tmp_
 
 
 def test_a_database_of_another_applications_migrations_is_refused(tmp_path, monkeypatch, capsys):
-    """An alembic_version that is not selfeval's (Prefect's own database, say): one line, not alembic's traceback."""
+    """An alembic_version that is not selfeval's (Prefect's own database, say): one line naming it, from every command
+    (``run`` included, before Prefect starts: it ended in alembic's 130-line traceback), not alembic's traceback;
+    nothing made there."""
     import duckdb
 
     other = tmp_path / "prefect.duckdb"
@@ -302,9 +304,17 @@ def test_a_database_of_another_applications_migrations_is_refused(tmp_path, monk
         con.execute("CREATE TABLE alembic_version (version_num VARCHAR)")
         con.execute("INSERT INTO alembic_version VALUES ('3c8e5d1f')")
     monkeypatch.setenv("SELFEVAL_WAREHOUSE_URL", f"duckdb:///{other}")
-    assert main(["rollup", "--year", "2022"]) == 1
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "中没有 selfeval 的表" in err and "Traceback" not in err, err
+    for command in (["rollup", "--year", "2022"], ["form", "--year", "2022", "--department", "440103-KGXJ", "--out",
+                                                    str(tmp_path / "f.docx")],
+                    ["run", "--year", "2022", "--out", str(tmp_path / "out")]):
+        with mock.patch.dict(os.environ):
+            assert main(command) == 1, command
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "（版本 3c8e5d1f）属于另一个应用" in err and "Traceback" not in err, err
+    with duckdb.connect(str(other)) as con:
+        assert [t for (t,) in con.execute("SELECT table_name FROM information_schema.tables").fetchall()] == [
+            "alembic_version"]
+    assert not (tmp_path / "out").exists() and not (tmp_path / "f.docx").exists()
 
 
 def test_a_failing_rows_numbers_keep_every_digit():
