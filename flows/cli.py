@@ -240,11 +240,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         _known_departments(settings, args.departments)
         made = new_duckdb_file(settings.warehouse_url)
-        reach_warehouse(settings, connect=not in_block)
-        if made is not None and made.exists():  # a mistyped path is a new warehouse: said, not silent
-            print(gl.WAREHOUSE_NEW_FILE.format(path=made), file=sys.stderr)
-        elif not in_block:  # so is a mistyped database that exists (postgres, say): the run makes its tables there
-            _say_if_new_tables(settings)
+        notice = _new_warehouse(settings, made, reach_warehouse(settings, connect=not in_block))
+        if notice is not None:  # said before the run, and again under its last lines (Prefect's log comes between)
+            print(notice, file=sys.stderr)
     except WarehouseUnreachable as exc:
         return _fail(EXIT_ERROR, str(exc))
     except UsageError as exc:
@@ -267,18 +265,18 @@ def run(args: argparse.Namespace) -> int:
         return _fail(EXIT_ERROR, problem)
     result = state.result(raise_on_failure=False)
     if isinstance(result, DataRefused):
-        _print_summary(result.summary)
+        _print_summary(result.summary, notice)
         return _fail(EXIT_REFUSED, str(result))
     if isinstance(result, UsageError):
         return _fail(EXIT_USAGE, str(result))
     if isinstance(result, WarehouseUnreachable | RunOutOfMemory):
         return _fail(EXIT_ERROR, str(result))
     if isinstance(result, ReportsNotRendered):
-        _print_summary(result.summary)
+        _print_summary(result.summary, notice)
         return _fail(EXIT_ERROR, str(result))
     if isinstance(result, BaseException) or not state.is_completed():
         return _fail(EXIT_ERROR, f"{type(result).__name__}: {result}" if result else str(state.message))
-    _print_summary(result)
+    _print_summary(result, notice)
     return EXIT_OK
 
 
@@ -301,20 +299,24 @@ def _known_departments(settings: Settings, requested: list[str] | None) -> None:
         resolve_departments(catalogue, requested)
 
 
-def _print_summary(summary: object) -> None:
+def _print_summary(summary: object, notice: str | None = None) -> None:
     """A line per department (its status, its report or why not, what a 草稿 lacks, its data-quality warnings), then
-    the run's data-quality page when a department was refused or warned of."""
+    the run's data-quality page when a department was refused or warned of; then ``notice`` on stderr (the run made
+    a new warehouse: said before it, and again where its last lines are read)."""
     outcomes = getattr(summary, "outcomes", [])
     for o in outcomes:
         where = o.reports.get("md", "") if o.reports else "；".join(o.reasons)
         if o.missing:
             where += f"（{gl.MISSING}：{'、'.join(o.missing)}）"
-        if o.warnings and o.status != "refused":  # loaded, but not clean: said, not only in the logs
-            where += f"（{gl.ALERT_WARNINGS} {o.warnings} 条（{o.warnings} data-quality warnings））"
+        if o.status != "refused":  # loaded, but not clean: said, not only in the logs
+            if o.rule_warnings:
+                where += "；" + gl.both(f"{gl.ALERT_WARNINGS} {o.rule_warnings} 条", f"warnings: {o.rule_warnings}")
+            if o.input_warnings:
+                where += "；" + gl.both(f"{gl.INPUT_NOTE} {o.input_warnings} 条", f"input notes: {o.input_warnings}")
         print(f"{o.department_code} {summary.year}: {gl.status(o.status)}  {where}")  # type: ignore[attr-defined]
     page = getattr(summary, "quality_page", None)
-    if page and any(o.status == "refused" or o.warnings for o in outcomes):
-        print(f"{gl.DATA_QUALITY_PAGE}（data-quality page）：{page}")
+    if page and any(o.status == "refused" or (o.status != "skipped" and o.rule_warnings) for o in outcomes):
+        print(f"{gl.both(gl.DATA_QUALITY_PAGE, 'data-quality page')}：{page}")
     monitoring = getattr(summary, "monitoring", None)
     if monitoring is not None:
         print(f"支付进度（截至 {monitoring.as_of}，序时进度 {monitoring.time_progress}%）："
@@ -324,6 +326,8 @@ def _print_summary(summary: object) -> None:
                 print(f"{code} {summary.year}: {gl.LAGGING}  {finding}")  # type: ignore[attr-defined]
         for note in monitoring.notes:
             print(note)
+    if notice is not None:
+        print(notice, file=sys.stderr)
 
 
 def _codes(given: list[str] | None) -> list[str] | None:
@@ -375,49 +379,36 @@ def _warehouse(settings: Settings, new_ok: bool = False) -> Any:
     missing = new_duckdb_file(settings.warehouse_url)
     if missing is not None and not new_ok:
         raise WarehouseUnreachable(gl.WAREHOUSE_FILE_MISSING.format(path=missing))
-    reach_warehouse(settings, attempts=1)
-    engine = engine_for(settings)  # one engine: checked, then brought up to date (an older schema)
-    not_ours = WarehouseUnreachable(gl.WAREHOUSE_NOT_SELFEVAL.format(url=shown_url(engine.url)))
+    held = reach_warehouse(settings, attempts=1)  # another application's alembic_version: refused there
+    if not held and not new_ok:
+        raise WarehouseUnreachable(gl.WAREHOUSE_NOT_SELFEVAL.format(url=shown(settings.warehouse_url)))
+    notice = _new_warehouse(settings, missing, held)
+    if notice is not None:  # form, before the first run: said before it makes the tables, as run says it
+        print(notice, file=sys.stderr)
+    engine = engine_for(settings)
     try:
-        held = _holds_selfeval(engine)
-        if not held and not new_ok:
-            raise not_ours
-        try:
-            upgrade(engine)
-        except CommandError:  # another application's revisions, when reach_warehouse did not see them: one line
-            raise WarehouseUnreachable(gl.WAREHOUSE_FOREIGN.format(url=shown_url(engine.url),
-                                                                   revision=current_revision(engine))) from None
+        upgrade(engine)
+    except CommandError:  # another application's revisions, come since reach_warehouse looked: one line
+        revision = current_revision(engine)
+        engine.dispose()
+        raise WarehouseUnreachable(gl.WAREHOUSE_FOREIGN.format(url=shown_url(engine.url), revision=revision)) from None
     except BaseException:
         engine.dispose()
         raise
-    if missing is not None and missing.exists():  # form, before the first run: said, as run says it
-        print(gl.WAREHOUSE_NEW_FILE.format(path=missing), file=sys.stderr)
-    elif not held:
-        print(gl.WAREHOUSE_NEW_TABLES.format(url=shown_url(engine.url)), file=sys.stderr)
     return engine
 
 
-def _holds_selfeval(engine: Any) -> bool:
-    """Whether the database ``engine`` opens holds selfeval's tables (an ``alembic_version``; whose, the migration
-    tells)."""
-    import sqlalchemy as sa
-
-    with engine.connect() as conn:
-        return bool(sa.inspect(conn).has_table("alembic_version"))
-
-
-def _say_if_new_tables(settings: Settings) -> None:
-    """:data:`~tasks.glossary.WAREHOUSE_NEW_TABLES` on stderr when the configured warehouse, which answers, holds no
-    selfeval tables yet: the run is about to make them there (a mistyped database name that exists, ``postgres``,
-    would otherwise get 168 tables unsaid)."""
-    from tasks.resources import engine_for, shown_url
-
-    engine = engine_for(settings)
-    try:
-        if not _holds_selfeval(engine):
-            print(gl.WAREHOUSE_NEW_TABLES.format(url=shown_url(engine.url)), file=sys.stderr)
-    finally:
-        engine.dispose()
+def _new_warehouse(settings: Settings, made: Path | None, held: bool | None) -> str | None:
+    """What a command that makes the warehouse says first, when it is about to make one (``made``: a DuckDB path
+    with no file before the command, :func:`~tasks.resources.new_duckdb_file`; ``held``: what
+    :func:`~tasks.resources.reach_warehouse` found, False for a database holding no selfeval tables): a mistyped
+    address is a new, empty warehouse, said rather than silent. None when the warehouse is there, or could not be
+    looked into (a password in a Prefect Secret block, read by the flow)."""
+    if made is not None and made.exists():
+        return gl.WAREHOUSE_NEW_FILE.format(path=made)
+    if held is False:  # a database that answers, with none of selfeval's tables (a mistyped name that exists)
+        return gl.WAREHOUSE_NEW_TABLES.format(url=shown(settings.warehouse_url))
+    return None
 
 
 def _settings(args: argparse.Namespace) -> Settings:

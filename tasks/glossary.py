@@ -89,6 +89,7 @@ FORMATS = {"html": "网页", "pdf": "PDF", "docx": "Word", "md": "Markdown", "pr
 
 ALERT_REFUSED = "数据未通过校验，未入库"
 INPUT_PROBLEM = "输入文件有误"  # the label of an input refusal's row (rule INPUT) on the page and in alerts
+INPUT_NOTE = "输入文件提示"  # the label of an input warning (rule INPUT) in the report's 数据质量说明 and the CLI
 ALERT_WARNINGS = "数据质量警告"
 
 SERVER_START_FAILED = ("Prefect 临时服务器 {seconds:g} 秒内未能启动（Prefect's temporary server did not start within "

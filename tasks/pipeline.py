@@ -94,6 +94,7 @@ def check_configuration(settings: Settings) -> None:
 
 
 LISTED_CODES = 10  # department codes a failure line names for one reason; the run artifact lists them all
+INPUT_RULE = "INPUT"  # the rule id of what is said of an input file itself (a warning, or a refusal), not of a rule
 
 
 class DataRefused(Exception):
@@ -145,6 +146,12 @@ class DepartmentOutcome:
     missing: list[str] = field(default_factory=list)
     score: str = ""  # a final report's 总分 and 等级 ("93.50 优秀"); empty for a 草稿 and the rest
     projects: str = ""  # its projects' 自评 in one line ("10 个项目：已自评 2，…"); empty without projects
+    input_warnings: int = 0  # of ``warnings``, those of its input files (rule INPUT), not of a rule: not on the page
+
+    @property
+    def rule_warnings(self) -> int:
+        """Its warnings from the data-quality rules, which the run's data-quality page lists."""
+        return self.warnings - self.input_warnings
 
 
 @dataclass
@@ -332,7 +339,7 @@ def report_notes(warnings: list[str], results: list[tuple[str, str, int, str]],
                  roots: dict[str, str]) -> list[tuple[str, str, int, str]]:
     """The notes of a report's 数据质量说明: input warnings, then rule warnings (id, label, rows,
     example), each said once, naming files relative to the landing zone, never the server's paths."""
-    notes = [("INPUT", "输入文件提示", 1, w) for w in warnings] + list(results)
+    notes = [(INPUT_RULE, gl.INPUT_NOTE, 1, w) for w in warnings] + list(results)
     out: list[tuple[str, str, int, str]] = []
     for rule_id, label, rows, example in notes:
         note = (rule_id, label, rows, without_server_paths(example, roots))
@@ -486,6 +493,7 @@ def rendered_outcomes(plan: Plan, rendered: list[Rendered], decisions: dict[str,
         else:
             out[r.department] = DepartmentOutcome(
                 r.department, "draft" if r.missing else "loaded", warnings=len(decisions[r.department].notes),
+                input_warnings=sum(1 for n in decisions[r.department].notes if n[0] == INPUT_RULE),
                 reports={k: str(v) for k, v in r.paths.items()}, rows=rows.get(r.department, {}), missing=r.missing,
                 score=f"{r.score.total} {r.score.grade}" if r.score is not None and not r.missing else "",
                 projects=r.projects)

@@ -163,14 +163,16 @@ def new_duckdb_file(url: str) -> Path | None:
     return None if path.exists() else path
 
 
-def reach_warehouse(settings: Settings, attempts: int = 3, backoff: float = 1.0, connect: bool = True) -> None:
+def reach_warehouse(settings: Settings, attempts: int = 3, backoff: float = 1.0, connect: bool = True) -> bool | None:
     """Connect to the configured warehouse once, retrying ``attempts`` times ``backoff``, 2×``backoff``… s
     apart. Raises :class:`WarehouseUnreachable` when it still does not answer, or at once when the address is none
     (:func:`address_problem`: no database named, DuckDB in memory) or the server answered and refused
     (:func:`refusal`: no such database, the login refused) or holds another application's ``alembic_version``
     (:func:`~tasks.warehouse.migrate.foreign_revision`: migrating it would end in alembic's traceback). ``connect``
     False: the address only, read without its password (which may be in a Prefect Secret block, read through a
-    Prefect server)."""
+    Prefect server). Returns whether the database holds selfeval's tables (an ``alembic_version`` of selfeval's):
+    False when a run would make them there (a new DuckDB file; a database that answers and holds none, a mistyped
+    name that exists); None when it was not connected to."""
     try:
         wrong = address_problem(warehouse_url(settings.warehouse_url))  # the password is not needed for it
     except (sa.exc.ArgumentError, ValueError):
@@ -178,7 +180,7 @@ def reach_warehouse(settings: Settings, attempts: int = 3, backoff: float = 1.0,
     if wrong is not None:
         raise WarehouseUnreachable(wrong)
     if not connect:
-        return
+        return None
     for attempt in range(1, attempts + 1):
         try:
             engine = engine_for(settings)
@@ -186,10 +188,11 @@ def reach_warehouse(settings: Settings, attempts: int = 3, backoff: float = 1.0,
             raise WarehouseUnreachable(gl.WAREHOUSE_URL_INVALID.format(url=shown(settings.warehouse_url))) from None
         try:
             with engine.connect() as conn:
-                foreign = foreign_revision(conn)
+                ours = sa.inspect(conn).has_table("alembic_version")
+                foreign = foreign_revision(conn) if ours else None
             if foreign is not None:  # upgrading it would end in alembic's traceback
                 raise WarehouseUnreachable(gl.WAREHOUSE_FOREIGN.format(url=shown_url(engine.url), revision=foreign))
-            return
+            return ours
         except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
             reason = " ".join(str(exc.orig or exc).split()).split(" (Background on")[0]
             refused = refusal(engine.url, reason)
@@ -202,6 +205,7 @@ def reach_warehouse(settings: Settings, attempts: int = 3, backoff: float = 1.0,
         finally:
             engine.dispose()
         time.sleep(backoff * 2 ** (attempt - 1))
+    return None  # not reached: the last attempt returns or raises
 
 
 def dropped_connection(task: object, task_run: object, state: Any) -> bool:

@@ -21,6 +21,7 @@ from tasks import glossary as gl
 from tasks.artifacts import publish_monitoring
 from tasks.domain import today
 from tasks.pipeline import (
+    INPUT_RULE,
     DepartmentOutcome,
     MonitoringSummary,
     chunks,
@@ -349,7 +350,8 @@ def rerender(settings: Settings, year: int, departments: list[str] | None) -> li
                 continue
             paths, missing = render(engine, settings, code, year, notes[code])
             outcomes.append(DepartmentOutcome(code, "rerendered", warnings=len(notes[code]),
-                                              reports={k: str(v) for k, v in paths.items()}, missing=missing))
+                                              reports={k: str(v) for k, v in paths.items()}, missing=missing,
+                                              input_warnings=sum(1 for n in notes[code] if n.rule_id == INPUT_RULE)))
     finally:
         engine.dispose()
     return outcomes

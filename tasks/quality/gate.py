@@ -102,7 +102,7 @@ class RuleResult:
             parts.append(f"{compared} {row['expected_value']}" + (f"（{files}）" if files else "") if compared
                          else f"应为 {row['expected_value']}")
         if row["difference"] != "":
-            unit = f" {self.rule.difference_unit}" if self.rule.difference_unit else ""
+            unit = f" {DIFFERENCE_WORDS[self.rule.unit]}" if self.rule.unit in DIFFERENCE_WORDS else ""
             parts.append(f"{'相差' if compared else '差额'} {row['difference']}{unit}")
         return f"{where}：" + "，".join(parts)
 
@@ -151,6 +151,11 @@ class QualityReport:
             elif not r.failing.empty:
                 frames.append(r.failing)
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=FAILING_COLUMNS)
+
+
+# the word a refusal's 相差 or 差额 ends with, by the rule's unit, where a bare number would be read as 元 (a money
+# rule's difference is shown in 元 and says nothing more)
+DIFFERENCE_WORDS = {"day": "天"}
 
 
 def _fen_text(value: Any) -> str:

@@ -38,7 +38,7 @@ class Rule:
     expected: str | None = None
     expected_text: str | None = None
     difference: str | None = None
-    unit: str | None = None
+    unit: str | None = None  # the compared figures' unit where not their own: "fen" (money, shown in 元), "day"
     field_column: str | None = None  # a view column naming the field row by row (budget, executed, ...)
     # A rule that sets a figure against another figure of the data (a reconciliation, a year-over-year check) names
     # that figure (支付明细合计), so that its refusal says 相差 between two figures, not 应为: the figure compared with
@@ -48,9 +48,6 @@ class Rule:
     # what a key column is called in the refusal where the contract's name of it would mislead (REC-010's item: the
     # 决算总表's row, which the contract calls 项目, is no project): (column, label) pairs
     key_labels: tuple[tuple[str, str], ...] = ()
-    # the word that follows the difference in the refusal where it is neither money nor the figures' own unit
-    # (REG-006: 相差 -12 天 between two dates)
-    difference_unit: str | None = None
     # the dataset the compared figure is summed from, and the view columns that select its rows: the refusal names
     # its files (payments.csv), so that the operator looks at both sides
     counterpart: tuple[str, tuple[str, ...]] | None = None
@@ -72,7 +69,7 @@ def rules_of(suite: dict[str, Any]) -> list[Rule]:
             expected_text=meta.get("expected_text"), difference=meta.get("difference"), unit=meta.get("unit"),
             field_column=meta.get("field_column"), expected_label=meta.get("expected_label"),
             key=tuple(meta.get("key", ())), counterpart=_counterpart(meta.get("counterpart")),
-            key_labels=tuple(sorted(meta.get("key_labels", {}).items())), difference_unit=meta.get("difference_unit"),
+            key_labels=tuple(sorted(meta.get("key_labels", {}).items())),
         ))
     return out
 

@@ -223,10 +223,10 @@ def test_a_render_that_failed_after_its_load_is_redone(prefect_harness, sample_c
 
     real = build.report_input
 
-    def failing(keys, settings, department, notes=None):
+    def failing(keys, settings, department, notes=None, **kwargs):
         if department == victim:
             raise RuntimeError("renderer crashed")
-        return real(keys, settings, department, notes)
+        return real(keys, settings, department, notes, **kwargs)
 
     monkeypatch.setattr(build, "report_input", failing)
     state, failed = _run(sample_copy, tmp_path)

@@ -372,22 +372,32 @@ def test_with_the_password_in_a_secret_block_and_no_server_run_checks_the_addres
 
 def test_the_run_s_lines_say_a_department_s_warnings_and_name_the_data_quality_page(capsys):
     """A department loaded with data-quality warnings says how many on its line (it read 已入库 alone, like a clean
-    one), and the run's data-quality page is named when a department was warned of or refused; a clean run's lines
-    stay as they were."""
+    one), and its input files' notes apart (a narrative read as GBK under a BOM: the page does not list them); the
+    run's data-quality page is named when a department was refused, or warned of by a rule; a clean run's lines, and
+    a run whose only notes are of input files, stay as they were."""
     from flows.cli import _print_summary
     from tasks.pipeline import DepartmentOutcome, RunSummary
 
     page = "/out/2022/data-quality/index.html"
+    named = f"数据质量检查结果（data-quality page）：{page}"
     warned = RunSummary(2022, "r1", [
-        DepartmentOutcome("440103-KGXJ", "loaded", reports={"md": "/out/k.md"}, warnings=2),
-        DepartmentOutcome("440103-SWJ", "loaded", reports={"md": "/out/s.md"}),
-        DepartmentOutcome("440103-WTJ", "refused", reasons=["REC-003 …"], warnings=1)], quality_page=page)
+        DepartmentOutcome("440103-KGXJ", "loaded", reports={"md": "/out/k.md"}, warnings=3, input_warnings=1),
+        DepartmentOutcome("440103-SWJ", "draft", reports={"md": "/out/s.md"}, missing=["绩效自评"], warnings=1),
+        DepartmentOutcome("440103-WTJ", "skipped", reasons=["未变化"])], quality_page=page)
     _print_summary(warned)
-    lines = capsys.readouterr().out.splitlines()
-    assert lines == ["440103-KGXJ 2022: 已入库（loaded）  /out/k.md（数据质量警告 2 条（2 data-quality warnings））",
-                     "440103-SWJ 2022: 已入库（loaded）  /out/s.md",
-                     "440103-WTJ 2022: 未通过校验（refused）  REC-003 …",
-                     f"数据质量检查结果（data-quality page）：{page}"]
-    _print_summary(RunSummary(2022, "r2", [DepartmentOutcome("440103-SWJ", "loaded", reports={"md": "/out/s.md"})],
-                              quality_page=page))
-    assert capsys.readouterr().out.splitlines() == ["440103-SWJ 2022: 已入库（loaded）  /out/s.md"]
+    assert capsys.readouterr().out.splitlines() == [
+        "440103-KGXJ 2022: 已入库（loaded）  /out/k.md；数据质量警告 2 条（warnings: 2）；"
+        "输入文件提示 1 条（input notes: 1）",
+        "440103-SWJ 2022: 草稿（draft）  /out/s.md（尚未提交：绩效自评）；数据质量警告 1 条（warnings: 1）",
+        "440103-WTJ 2022: 未变化，未重算（skipped）  未变化", named]
+    refused = RunSummary(2022, "r2", [DepartmentOutcome("440103-SWJ", "loaded", reports={"md": "/out/s.md"}),
+                                      DepartmentOutcome("440103-WTJ", "refused", reasons=["REC-003 …"])],
+                         quality_page=page)
+    _print_summary(refused)
+    assert capsys.readouterr().out.splitlines() == ["440103-SWJ 2022: 已入库（loaded）  /out/s.md",
+                                                    "440103-WTJ 2022: 未通过校验（refused）  REC-003 …", named]
+    for quiet in ([DepartmentOutcome("440103-SWJ", "loaded", reports={"md": "/out/s.md"})],
+                  [DepartmentOutcome("440103-SWJ", "loaded", reports={"md": "/out/s.md"}, warnings=1,
+                                     input_warnings=1)]):
+        _print_summary(RunSummary(2022, "r3", quiet, quality_page=page))
+        assert named not in capsys.readouterr().out

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from tasks.pipeline import assemble
-from tasks.quality.gate import FAILING_COLUMNS, parameters_for, run_gate
+from tasks.quality.gate import DIFFERENCE_WORDS, FAILING_COLUMNS, parameters_for, run_gate
 from tasks.quality.rules import CATEGORIES, load_rules
 from tasks.quality.views import RunData
 from tasks.sources.base import make_source
@@ -303,7 +303,8 @@ def test_every_rule_that_compares_two_figures_names_the_other():
 
 def test_a_rules_key_and_counterpart_are_columns_of_its_view(base):
     """A mistyped ``key`` would be dropped from the refusal unseen, a mistyped ``counterpart`` column would stop the
-    lookup: each is checked against the view the rule reads, built from the sample."""
+    lookup: each is checked against the view the rule reads, built from the sample; a ``key_labels`` entry names one
+    of the keys, and a ``unit`` is one the refusal knows how to say."""
     from tasks.quality.rundb import run_database
 
     with run_database() as db:
@@ -316,6 +317,8 @@ def test_a_rules_key_and_counterpart_are_columns_of_its_view(base):
                 staged = set(db.duckdb.execute(f'SELECT * FROM "stg_{rule.counterpart[0]}" LIMIT 0').df().columns) \
                     if rule.counterpart else named
                 assert set(rule.counterpart[1] if rule.counterpart else ()) <= staged, rule.rule_id
+            assert set(dict(rule.key_labels)) <= set(rule.key), rule.rule_id  # a label of no key would be lost unseen
+            assert rule.unit in (None, "fen", *DIFFERENCE_WORDS), rule.rule_id
 
 
 def test_a_large_figure_is_written_in_full(base):
