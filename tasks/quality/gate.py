@@ -202,7 +202,8 @@ def failing_rows(rule: Rule, rows: pd.DataFrame, year: int) -> pd.DataFrame:
         return [formatter(v) for v in rows[name]]
 
     provided = column(provided_col)
-    expected = column(rule.expected) if rule.expected else [rule.expected_text or ""] * len(rows)
+    stated = (rule.expected_text or "").replace("{year}", str(year))  # FIN-005: 2022 年内的日期
+    expected = column(rule.expected) if rule.expected else [stated] * len(rows)
     difference = column(rule.difference, fmt if rule.unit == "fen" else _plain)
     return pd.DataFrame({
         "rule": rule.rule_id,

@@ -262,6 +262,9 @@ def parse_date(values: pa.Array, cells: _Cells, nullable: bool) -> pa.Array:
     if not nullable:
         cells.fail(blank, values, lambda v: both("日期为空", "the date is empty"),
                    both("日期，如 2022-03-15", "a date such as 2022-03-15"))
+    cells.fail(matched & ~exists & ~blank, values,  # the form is right, the day is not in the calendar
+               lambda v: both(f"「{v}」不是日历上存在的日期", f"{v!r} is no day of the calendar"),
+               both("日历上存在的日期，如 2022-02-28", "a day of the calendar such as 2022-02-28"))
     cells.fail(~valid & ~blank, values,
                lambda v: both(f"「{v}」不是可识别的日期", f"{v!r} is not a date in a known format"), DATE_FORMS)
     return parsed

@@ -455,7 +455,8 @@ def test_a_counterpart_is_selected_within_its_department():
 def test_a_difference_of_days_and_a_summary_s_row_say_what_they_are(base):
     """REG-006 sets two dates against each other: its 相差 is a count of days and says so (``相差 -8035 天``), not a
     bare number read as 元 beside the money rules'; REC-010's key is the 决算总表's row, which the contract calls 项目,
-    and its refusal calls it 决算总表项目, not a 项目 (a project) the operator would look for among the projects."""
+    and its refusal calls it 决算总表项目, not a 项目 (a project) the operator would look for among the projects; a date
+    outside the year names the year (``应为 2022 年内的日期``), not "the report's year"."""
     def example(rule_id: str) -> str:
         name, change = MUTATIONS[rule_id]
         return next(r for r in run_gate(mutated(base, name, change), PARAMS).for_department(LIWAN)
@@ -463,5 +464,7 @@ def test_a_difference_of_days_and_a_summary_s_row_say_what_they_are(base):
 
     days = example("REG-006")
     assert re.search(r"，相差 -\d+ 天$", days), days
+    outside = example("FIN-005")  # a payment of 2021 in the 2022 ledger: the year it should be in, named
+    assert outside.endswith("支付日期（pay_date）=2021-12-31，应为 2022 年内的日期（a date in 2022）"), outside
     row = example("REC-010")
     assert "（决算总表项目 " in row and "（项目 " not in row, row

@@ -162,12 +162,21 @@ def test_year_first_dates_in_any_form(dates):
     assert [d.strftime("%m-%d") for d in staged] == ["01-03" if d != "2022-12-31" else "12-31" for d in dates]
 
 
-@pytest.mark.parametrize("bad", ["2022-02-30", "2023-02-29", "01/03/2022", "3/1/22", "2022-13-01", "2022-04-31"])
-def test_dates_that_do_not_exist_or_are_ambiguous_are_refused(bad):
+@pytest.mark.parametrize("bad, said", [("2022-02-30", "no day"), ("2023-02-29", "no day"), ("2022-13-01", "no day"),
+                                       ("2022-04-31", "no day"), ("2022年2月30日", "no day"), ("01/03/2022", "form"),
+                                       ("3/1/22", "form")])
+def test_dates_that_do_not_exist_or_are_ambiguous_are_refused(bad, said):
+    """A date in a known form that is no day of the calendar (30 February) is said to be that, not to be in no known
+    form (an operator looked for a formatting fault); a form that could be read two ways is refused as unknown."""
     body = RECORD.format(n=1) + "\n" + RECORD.format(n=2).replace("2022-03-15", bad) + "\n"
     with pytest.raises(SourceError) as caught:
         stage(read(HEADER + "\n" + body))
-    assert caught.value.problem.row == 3 and f"{bad!r} is not a date" in caught.value.problem.message
+    message = caught.value.problem.message
+    assert caught.value.problem.row == 3
+    if said == "no day":
+        assert f"「{bad}」不是日历上存在的日期" in message and "known format" not in message, message
+    else:
+        assert f"{bad!r} is not a date in a known format" in message, message
 
 
 @pytest.mark.parametrize("scan_bytes", [1, 2, 3, 7, 1 << 23])
