@@ -13,6 +13,7 @@ import logging
 import sys
 import threading
 from collections import defaultdict
+from collections.abc import Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,34 +78,39 @@ class RuleResult:
         return f"{self.rule.rule_id} {self.rule.label}：{self.failing_count} 行不符；{self.example()}"
 
     def example(self) -> str:
-        """The first failing row, as staff read it: ``budget_lines.csv 第 9 行：executed=…，应为 …，差额 …``.
-
-        A rule that sets the figure against another figure of the data (``expected_label``) names that figure, its
-        files and the row's key instead, for either side may be the wrong one: ``budget_lines.csv 第 9 行（指标编号
-        L001）：全年执行数（executed）=1000.00，支付明细合计 1100.01（payments.csv），相差 -100.01``."""
+        """The first failing row as staff read it (:func:`row_text`), or why the rule could not be checked."""
         if self.error:
             return self.error
         if self.failing.empty:
             return ""
-        row = self.failing.iloc[0]
-        record = json.loads(row["record"]) if row["record"] else {}
-        where = f"{row['source_file']} 第 {row['row_number']} 行" if row["row_number"] != "" else row["source_file"]
-        labels = dict(self.rule.key_labels)
-        named = [f"{labels.get(k) or field_label(k)} {record[k]}" for k in self.rule.key if record.get(k, "") != ""]
-        if named:
-            where += f"（{'，'.join(named)}）"
-        field = str(row["field"])
-        parts = [f"{field_label(field)}（{field}）={row['value_provided']}" if field_label(field) != field
-                 else f"{field}={row['value_provided']}"]
-        compared = self.rule.expected_label
-        if row["expected_value"] != "":
-            files = record.get("counterpart_source", "")
-            parts.append(f"{compared} {row['expected_value']}" + (f"（{files}）" if files else "") if compared
-                         else f"应为 {row['expected_value']}")
-        if row["difference"] != "":
-            unit = f" {DIFFERENCE_WORDS[self.rule.unit]}" if self.rule.unit in DIFFERENCE_WORDS else ""
-            parts.append(f"{'相差' if compared else '差额'} {row['difference']}{unit}")
-        return f"{where}：" + "，".join(parts)
+        return row_text(self.rule, self.failing.iloc[0])
+
+
+def row_text(rule: Rule, row: Mapping[str, Any]) -> str:
+    """A failing row (of :func:`failing_rows`) as staff read it: ``budget_lines.csv 第 9 行：executed=…，应为 …``.
+
+    A rule that sets the figure against another figure of the data (``expected_label``) names that figure, its files
+    and the row's key instead, for either side may be the wrong one: ``budget_lines.csv 第 9 行（指标编号 L001）：
+    全年执行数（executed）=1000.00，支付明细合计 1100.01（payments.csv），相差 -100.01``; a difference of days says
+    so (``相差 -12 天``)."""
+    record = json.loads(row["record"]) if row["record"] else {}
+    where = f"{row['source_file']} 第 {row['row_number']} 行" if row["row_number"] != "" else row["source_file"]
+    labels = dict(rule.key_labels)
+    named = [f"{labels.get(k) or field_label(k)} {record[k]}" for k in rule.key if record.get(k, "") != ""]
+    if named:
+        where += f"（{'，'.join(named)}）"
+    field = str(row["field"])
+    parts = [f"{field_label(field)}（{field}）={row['value_provided']}" if field_label(field) != field
+             else f"{field}={row['value_provided']}"]
+    compared = rule.expected_label
+    if row["expected_value"] != "":
+        files = record.get("counterpart_source", "")
+        parts.append(f"{compared} {row['expected_value']}" + (f"（{files}）" if files else "") if compared
+                     else f"应为 {row['expected_value']}")
+    if row["difference"] != "":
+        unit = f" {DIFFERENCE_WORDS[rule.unit]}" if rule.unit in DIFFERENCE_WORDS else ""
+        parts.append(f"{'相差' if compared else '差额'} {row['difference']}{unit}")
+    return f"{where}：" + "，".join(parts)
 
 
 @dataclass

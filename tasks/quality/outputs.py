@@ -2,7 +2,8 @@
 :mod:`tasks.warehouse.quality_records`).
 
 CSV columns follow the DATA Act Broker's error and warning reports: rule, field, value provided,
-expected value, difference, source file, row number (plus severity, department, year, message), headed in
+expected value, difference, source file, row number (plus severity, department, year, message), and each row as the
+refusal says it (``detail``: its key, the compared figure and its files, the difference's unit), headed in
 Chinese with the column's code in brackets (``规则（rule）``) for the staff who open them in Excel or WPS;
 :func:`read_report` reads one back with the codes as column names.
 """
@@ -14,10 +15,10 @@ from pathlib import Path
 import pandas as pd
 
 from tasks import glossary as gl
-from tasks.quality.gate import FAILING_COLUMNS, QualityReport
+from tasks.quality.gate import FAILING_COLUMNS, QualityReport, row_text
 from tasks.sources.contract import field_label
 
-REPORT_COLUMNS = [c for c in FAILING_COLUMNS if c != "record"]
+REPORT_COLUMNS = [*(c for c in FAILING_COLUMNS if c not in ("record", "message")), "detail", "message"]
 ERRORS_CSV = "data-quality-errors.csv"
 WARNINGS_CSV = "data-quality-warnings.csv"
 QUARANTINE_CSV = "quarantine.csv"
@@ -26,7 +27,7 @@ QUARANTINE_CSV = "quarantine.csv"
 # The headings staff read in the CSV reports; each keeps its column's code in brackets.
 HEADINGS = {"rule": "规则", "severity": "严重程度", "department": "部门", "year": "年度", "field": "字段",
             "value_provided": "所填值", "expected_value": "对照值", "difference": "差额", "source_file": "来源文件",
-            "row_number": "行号", "message": "说明", "record": "原记录", "reason": "原因"}
+            "row_number": "行号", "detail": "定位与对照", "message": "说明", "record": "原记录", "reason": "原因"}
 
 
 def _headed(frame: pd.DataFrame) -> pd.DataFrame:
@@ -67,6 +68,9 @@ def write_csv_reports(folder: Path, report: QualityReport, code: str) -> dict[st
         rows = report.failing_rows(code, severity)
         path = folder / name
         if len(rows):
+            rules = {r.rule.rule_id: r.rule for r in report.for_department(code)}
+            rows = rows.assign(detail=[row_text(rules[str(r["rule"])], r) if r["rule"] in rules and r["record"] else ""
+                                       for r in rows.to_dict("records")])  # a rule not evaluated: its message says why
             _headed(rows[REPORT_COLUMNS]).to_csv(path, index=False, encoding="utf-8-sig")
             written[severity] = path
         elif path.exists():

@@ -55,8 +55,12 @@ def test_execution_above_budget_is_refused_quarantined_and_alerted(prefect_harne
     assert not (folder / "report.md").exists()
     errors = read_report(folder / "data-quality-errors.csv")
     assert list(errors.columns) == ["rule", "severity", "department", "year", "field", "value_provided",
-                                    "expected_value", "difference", "source_file", "row_number", "message"]
+                                    "expected_value", "difference", "source_file", "row_number", "detail", "message"]
     row = errors[errors["rule"] == "FIN-001"].iloc[0]
+    # each row as the refusal says it, the one to send to the department: its key and the figure it is set against
+    assert row["detail"].startswith(f"{row['source_file']} 第 9 行（指标编号 {line}）：全年执行数（executed）=")
+    assert "，全年预算数 " in row["detail"]
+    assert row["detail"].endswith("，相差 1000.00")
     assert row["severity"] == "fatal" and row["message"].startswith("预算指标的执行数超过预算数")
     with (folder / "data-quality-errors.csv").open(encoding="utf-8-sig") as f:  # as staff read it in Excel
         header, first = f.readline(), f.readline()
