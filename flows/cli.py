@@ -240,9 +240,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         _known_departments(settings, args.departments)
         made = new_duckdb_file(settings.warehouse_url)
-        notice = _new_warehouse(settings, made, reach_warehouse(settings, connect=not in_block))
-        if notice is not None:  # said before the run, and again under its last lines (Prefect's log comes between)
-            print(notice, file=sys.stderr)
+        new = _new_warehouse(settings, made, reach_warehouse(settings, connect=not in_block))
+        notice = None
+        if new is not None:  # said before the run, and again under its last lines (Prefect's log comes between)
+            print(new[0], file=sys.stderr)
+            notice = gl.WAREHOUSE_MADE.format(where=new[1])
     except WarehouseUnreachable as exc:
         return _fail(EXIT_ERROR, str(exc))
     except UsageError as exc:
@@ -302,7 +304,7 @@ def _known_departments(settings: Settings, requested: list[str] | None) -> None:
 def _print_summary(summary: object, notice: str | None = None) -> None:
     """A line per department (its status, its report or why not, what a 草稿 lacks, its data-quality warnings), then
     the run's data-quality page when a department was refused or warned of; then ``notice`` on stderr (the run made
-    a new warehouse: said before it, and again where its last lines are read)."""
+    a new warehouse: said before it, and again, as done, where its last lines are read)."""
     outcomes = getattr(summary, "outcomes", [])
     for o in outcomes:
         where = o.reports.get("md", "") if o.reports else "；".join(o.reasons)
@@ -376,15 +378,16 @@ def _warehouse(settings: Settings, new_ok: bool = False) -> Any:
     from tasks.resources import WarehouseUnreachable, engine_for, new_duckdb_file, reach_warehouse, shown_url
     from tasks.warehouse.migrate import current_revision, upgrade
 
+    reach_warehouse(settings, connect=False)  # the address first (duckdb://folder/…: not a missing file)
     missing = new_duckdb_file(settings.warehouse_url)
     if missing is not None and not new_ok:
         raise WarehouseUnreachable(gl.WAREHOUSE_FILE_MISSING.format(path=missing))
     held = reach_warehouse(settings, attempts=1)  # another application's alembic_version: refused there
     if not held and not new_ok:
         raise WarehouseUnreachable(gl.WAREHOUSE_NOT_SELFEVAL.format(url=shown(settings.warehouse_url)))
-    notice = _new_warehouse(settings, missing, held)
-    if notice is not None:  # form, before the first run: said before it makes the tables, as run says it
-        print(notice, file=sys.stderr)
+    new = _new_warehouse(settings, missing, held)
+    if new is not None:  # form, before the first run: said before it makes the tables, as run says it
+        print(new[0], file=sys.stderr)
     engine = engine_for(settings)
     try:
         upgrade(engine)
@@ -398,16 +401,17 @@ def _warehouse(settings: Settings, new_ok: bool = False) -> Any:
     return engine
 
 
-def _new_warehouse(settings: Settings, made: Path | None, held: bool | None) -> str | None:
-    """What a command that makes the warehouse says first, when it is about to make one (``made``: a DuckDB path
-    with no file before the command, :func:`~tasks.resources.new_duckdb_file`; ``held``: what
+def _new_warehouse(settings: Settings, made: Path | None, held: bool | None) -> tuple[str, str] | None:
+    """What a command that makes the warehouse says first when it is about to make one, and where (``made``: a
+    DuckDB path with no file before the command, :func:`~tasks.resources.new_duckdb_file`; ``held``: what
     :func:`~tasks.resources.reach_warehouse` found, False for a database holding no selfeval tables): a mistyped
     address is a new, empty warehouse, said rather than silent. None when the warehouse is there, or could not be
     looked into (a password in a Prefect Secret block, read by the flow)."""
     if made is not None and made.exists():
-        return gl.WAREHOUSE_NEW_FILE.format(path=made)
+        return gl.WAREHOUSE_NEW_FILE.format(path=made), str(made)
     if held is False:  # a database that answers, with none of selfeval's tables (a mistyped name that exists)
-        return gl.WAREHOUSE_NEW_TABLES.format(url=shown(settings.warehouse_url))
+        where = shown(settings.warehouse_url)
+        return gl.WAREHOUSE_NEW_TABLES.format(url=where), where
     return None
 
 

@@ -135,6 +135,8 @@ WAREHOUSE_NEW_TABLES = ("注意（note）：数据仓库 {url} 中还没有 self
                         "报告中将没有以前年度的数据可比；如本应使用已有的仓库，请停止运行并检查地址"
                         "（this database holds no selfeval warehouse yet: its tables are made there; "
                         "if you meant an existing one, stop and check the address）")
+WAREHOUSE_MADE = ("注意（note）：本次运行新建了数据仓库 {where}，其中没有以前年度的数据（this run made a new warehouse "
+                  "there）：如本应使用已有的仓库，请检查 --warehouse 或 SELFEVAL_WAREHOUSE_URL")
 WAREHOUSE_ASYNC_DRIVER = ("数据仓库地址 {url} 的驱动 {driver} 是异步驱动，selfeval 用同步驱动（selfeval connects "
                           "synchronously, not with {driver}）：请写 postgresql+psycopg://user@host:5432/selfeval")
 WAREHOUSE_DUCKDB_SLASHES = ("数据仓库地址 {url} 少了一个斜杠（a DuckDB address has three slashes before its path: "
@@ -143,9 +145,11 @@ WAREHOUSE_DUCKDB_SLASHES = ("数据仓库地址 {url} 少了一个斜杠（a Duc
 WAREHOUSE_NOT_SELFEVAL = ("数据仓库 {url} 中没有 selfeval 的表（this database holds no selfeval warehouse: no "
                           "alembic_version）：请检查 --warehouse 或 SELFEVAL_WAREHOUSE_URL；"
                           "首次运行 selfeval run 时才建表，本命令不在其中建表")
-WAREHOUSE_FOREIGN = ("数据仓库 {url} 中的 alembic_version（版本 {revision}）属于另一个应用，不是 selfeval 的数据仓库"
-                     "（this database holds another application's migrations, not a selfeval warehouse）："
-                     "请检查 --warehouse 或 SELFEVAL_WAREHOUSE_URL；selfeval 不在其中建表")
+WAREHOUSE_FOREIGN = ("数据仓库 {url} 的 alembic_version（版本 {revision}）不是本 selfeval 能升级的版本："
+                     "是另一个应用的数据库，或已由更新版本的 selfeval 升级过"
+                     "（its alembic_version is none this selfeval can migrate from: another application's "
+                     "database, or one a newer selfeval upgraded）：请检查 --warehouse 或 SELFEVAL_WAREHOUSE_URL，"
+                     "或更新 selfeval；selfeval 不在其中建表")
 WAREHOUSE_UNSUPPORTED = ("数据仓库地址 {url} 不是 DuckDB 或 PostgreSQL（selfeval's warehouse is DuckDB or PostgreSQL, "
                          "not {backend}）：请写 duckdb:///var/selfeval/warehouse.duckdb 或 "
                          "postgresql+psycopg://user@host:5432/selfeval")

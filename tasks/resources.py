@@ -25,7 +25,7 @@ from tasks.sources.base import Source, is_api, make_source
 from tasks.sources.contract import SourceName
 from tasks.sources.http_source import HttpOptions
 from tasks.warehouse.engine import make_engine, warehouse_url
-from tasks.warehouse.migrate import foreign_revision, upgrade
+from tasks.warehouse.migrate import selfeval_revision, upgrade
 
 
 def secret(value: SecretStr | None, block: str | None = None) -> str | None:
@@ -167,8 +167,9 @@ def reach_warehouse(settings: Settings, attempts: int = 3, backoff: float = 1.0,
     """Connect to the configured warehouse once, retrying ``attempts`` times ``backoff``, 2×``backoff``… s
     apart. Raises :class:`WarehouseUnreachable` when it still does not answer, or at once when the address is none
     (:func:`address_problem`: no database named, DuckDB in memory) or the server answered and refused
-    (:func:`refusal`: no such database, the login refused) or holds another application's ``alembic_version``
-    (:func:`~tasks.warehouse.migrate.foreign_revision`: migrating it would end in alembic's traceback). ``connect``
+    (:func:`refusal`: no such database, the login refused) or holds an ``alembic_version`` it cannot migrate from
+    (:func:`~tasks.warehouse.migrate.selfeval_revision`: another application's, a newer selfeval's; migrating it
+    would end in alembic's traceback). ``connect``
     False: the address only, read without its password (which may be in a Prefect Secret block, read through a
     Prefect server). Returns whether the database holds selfeval's tables (an ``alembic_version`` of selfeval's):
     False when a run would make them there (a new DuckDB file; a database that answers and holds none, a mistyped
@@ -188,10 +189,9 @@ def reach_warehouse(settings: Settings, attempts: int = 3, backoff: float = 1.0,
             raise WarehouseUnreachable(gl.WAREHOUSE_URL_INVALID.format(url=shown(settings.warehouse_url))) from None
         try:
             with engine.connect() as conn:
-                ours = sa.inspect(conn).has_table("alembic_version")
-                foreign = foreign_revision(conn) if ours else None
-            if foreign is not None:  # upgrading it would end in alembic's traceback
-                raise WarehouseUnreachable(gl.WAREHOUSE_FOREIGN.format(url=shown_url(engine.url), revision=foreign))
+                ours, unknown = selfeval_revision(conn)
+            if unknown is not None:  # upgrading it would end in alembic's traceback
+                raise WarehouseUnreachable(gl.WAREHOUSE_FOREIGN.format(url=shown_url(engine.url), revision=unknown))
             return ours
         except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
             reason = " ".join(str(exc.orig or exc).split()).split(" (Background on")[0]
@@ -205,7 +205,7 @@ def reach_warehouse(settings: Settings, attempts: int = 3, backoff: float = 1.0,
         finally:
             engine.dispose()
         time.sleep(backoff * 2 ** (attempt - 1))
-    return None  # not reached: the last attempt returns or raises
+    raise ValueError(f"attempts must be at least 1, not {attempts}")
 
 
 def dropped_connection(task: object, task_run: object, state: Any) -> bool:

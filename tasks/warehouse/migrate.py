@@ -47,20 +47,29 @@ def current_revision(engine: sa.Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def foreign_revision(conn: sa.Connection) -> str | None:
-    """The revision in the database's ``alembic_version`` when it is none of selfeval's migrations (another
-    application's database: Prefect's own, say), which :func:`upgrade` cannot start from; None when there is no
-    ``alembic_version``, or its revision is selfeval's."""
+def selfeval_revision(conn: sa.Connection) -> tuple[bool, str | None]:
+    """Whether the database holds a selfeval warehouse, as its ``alembic_version`` says: ``(True, None)`` when it
+    names one of selfeval's migrations; ``(False, None)`` when there is no ``alembic_version`` or it is empty (a
+    run would make selfeval's tables there); ``(False, revision)`` when it names something :func:`upgrade` cannot
+    start from (another application's migrations, several heads, a newer selfeval's revision: ``revision`` says
+    which, or what could not be read)."""
     if not sa.inspect(conn).has_table("alembic_version"):
-        return None
-    current = MigrationContext.configure(conn).get_current_revision()
-    if current is None:
-        return None
+        return False, None
     try:
-        ScriptDirectory.from_config(alembic_config()).get_revision(current)
-    except Exception:  # alembic's CommandError or ResolutionError: not one of ours
-        return current
-    return None
+        heads = MigrationContext.configure(conn).get_current_heads()
+    except Exception as exc:  # a table of that name with other columns, or several rows alembic refuses
+        return False, f"{type(exc).__name__}"
+    if not heads:
+        return False, None
+    script = ScriptDirectory.from_config(alembic_config())
+    for head in heads:
+        try:
+            script.get_revision(head)
+        except Exception:  # alembic's CommandError or ResolutionError: not one of this selfeval's
+            return False, "、".join(heads)
+    if len(heads) > 1:
+        return False, "、".join(heads)
+    return True, None
 
 
 def _at_head(conn: sa.Connection, revision: str) -> bool:

@@ -293,16 +293,21 @@ def test_form_may_come_before_the_first_run_and_says_it_makes_the_warehouse(tmp_
     assert "新建数据仓库" not in capsys.readouterr().err  # the second time, it is there
 
 
-def test_a_database_of_another_applications_migrations_is_refused(tmp_path, monkeypatch, capsys):
-    """An alembic_version that is not selfeval's (Prefect's own database, say): one line naming it, from every command
-    (``run`` included, before Prefect starts: it ended in alembic's 130-line traceback), not alembic's traceback;
-    nothing made there."""
+@pytest.mark.parametrize("rows, said", [(["3c8e5d1f"], "（版本 3c8e5d1f）不是本 selfeval 能升级的版本"),
+                                        (["0019"], "（版本 0019）不是本 selfeval 能升级的版本"),
+                                        (["0018", "a1b2c3"], "不是本 selfeval 能升级的版本")])
+def test_a_database_of_another_applications_migrations_is_refused(tmp_path, monkeypatch, capsys, rows, said):
+    """An alembic_version this selfeval cannot migrate from (another application's: Prefect's own database, say; a
+    newer selfeval's; several heads): one line naming it, from every command (``run`` included, before Prefect
+    starts: it ended in alembic's 130-line traceback, and several heads in a traceback everywhere), not alembic's
+    traceback; nothing made there."""
     import duckdb
 
     other = tmp_path / "prefect.duckdb"
     with duckdb.connect(str(other)) as con:
         con.execute("CREATE TABLE alembic_version (version_num VARCHAR)")
-        con.execute("INSERT INTO alembic_version VALUES ('3c8e5d1f')")
+        for row in rows:
+            con.execute("INSERT INTO alembic_version VALUES (?)", [row])
     monkeypatch.setenv("SELFEVAL_WAREHOUSE_URL", f"duckdb:///{other}")
     for command in (["rollup", "--year", "2022"], ["form", "--year", "2022", "--department", "440103-KGXJ", "--out",
                                                     str(tmp_path / "f.docx")],
@@ -310,11 +315,28 @@ def test_a_database_of_another_applications_migrations_is_refused(tmp_path, monk
         with mock.patch.dict(os.environ):
             assert main(command) == 1, command
         err = capsys.readouterr().err
-        assert err.count("\n") == 1 and "（版本 3c8e5d1f）属于另一个应用" in err and "Traceback" not in err, err
+        assert err.count("\n") == 1 and said in err and "Traceback" not in err, err
     with duckdb.connect(str(other)) as con:
         assert [t for (t,) in con.execute("SELECT table_name FROM information_schema.tables").fetchall()] == [
             "alembic_version"]
     assert not (tmp_path / "out").exists() and not (tmp_path / "f.docx").exists()
+
+
+def test_an_empty_alembic_version_is_no_selfeval_warehouse(tmp_path, monkeypatch, capsys):
+    """An alembic_version with no row (another application's, after its downgrade to base) holds no selfeval warehouse:
+    a reading command refuses it and makes nothing there (rollup made 35 tables), and ``form`` says it makes one."""
+    import duckdb
+
+    other = tmp_path / "other.duckdb"
+    with duckdb.connect(str(other)) as con:
+        con.execute("CREATE TABLE alembic_version (version_num VARCHAR)")
+    monkeypatch.setenv("SELFEVAL_WAREHOUSE_URL", f"duckdb:///{other}")
+    assert main(["rollup", "--year", "2022"]) == 1
+    assert "中没有 selfeval 的表" in capsys.readouterr().err
+    with duckdb.connect(str(other)) as con:
+        assert con.execute("SELECT count(*) FROM information_schema.tables").fetchone() == (1,)
+    assert main(["form", "--year", "2022", "--department", "440103-KGXJ", "--out", str(tmp_path / "f.docx")]) == 0
+    assert "中还没有 selfeval 的表，将在其中新建" in capsys.readouterr().err
 
 
 def test_a_failing_rows_numbers_keep_every_digit():
