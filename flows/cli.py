@@ -228,7 +228,7 @@ def run(args: argparse.Namespace) -> int:
     from prefect.settings import PREFECT_API_URL
 
     from flows.self_evaluation import self_evaluation, with_runner
-    from tasks.pipeline import DataRefused, ReportsNotRendered, RunOutOfMemory, UsageError
+    from tasks.pipeline import UsageError
     from tasks.resources import WarehouseUnreachable, new_duckdb_file, reach_warehouse
 
     if (args.review or settings.review) and not PREFECT_API_URL.value():
@@ -251,6 +251,21 @@ def run(args: argparse.Namespace) -> int:
         return _fail(EXIT_USAGE, str(exc))
     selected = with_runner(self_evaluation, settings.dask_address)
     try:
+        return _ran(selected, args)
+    finally:  # whatever the run's end (a refusal, a failure), where its last lines are read
+        if notice is not None:
+            print(notice, file=sys.stderr)
+
+
+def _ran(selected: Any, args: argparse.Namespace) -> int:
+    """The flow ``selected`` run with the command's arguments, its outcome said (:func:`_print_summary`) and its exit
+    code returned; a server that does not start or answer, said in one line."""
+    from prefect.settings import PREFECT_API_URL
+
+    from tasks.pipeline import DataRefused, ReportsNotRendered, RunOutOfMemory, UsageError
+    from tasks.resources import WarehouseUnreachable
+
+    try:
         with _progress_bar(args.departments):
             state = cast("State[Any]", selected(
                 year=args.year, departments=args.departments, source=args.source, warehouse_url=args.warehouse,
@@ -267,18 +282,18 @@ def run(args: argparse.Namespace) -> int:
         return _fail(EXIT_ERROR, problem)
     result = state.result(raise_on_failure=False)
     if isinstance(result, DataRefused):
-        _print_summary(result.summary, notice)
+        _print_summary(result.summary)
         return _fail(EXIT_REFUSED, str(result))
     if isinstance(result, UsageError):
         return _fail(EXIT_USAGE, str(result))
     if isinstance(result, WarehouseUnreachable | RunOutOfMemory):
         return _fail(EXIT_ERROR, str(result))
     if isinstance(result, ReportsNotRendered):
-        _print_summary(result.summary, notice)
+        _print_summary(result.summary)
         return _fail(EXIT_ERROR, str(result))
     if isinstance(result, BaseException) or not state.is_completed():
         return _fail(EXIT_ERROR, f"{type(result).__name__}: {result}" if result else str(state.message))
-    _print_summary(result, notice)
+    _print_summary(result)
     return EXIT_OK
 
 
@@ -301,10 +316,9 @@ def _known_departments(settings: Settings, requested: list[str] | None) -> None:
         resolve_departments(catalogue, requested)
 
 
-def _print_summary(summary: object, notice: str | None = None) -> None:
+def _print_summary(summary: object) -> None:
     """A line per department (its status, its report or why not, what a 草稿 lacks, its data-quality warnings), then
-    the run's data-quality page when a department was refused or warned of; then ``notice`` on stderr (the run made
-    a new warehouse: said before it, and again, as done, where its last lines are read)."""
+    the run's data-quality page when a department was refused or warned of."""
     outcomes = getattr(summary, "outcomes", [])
     for o in outcomes:
         where = o.reports.get("md", "") if o.reports else "；".join(o.reasons)
@@ -328,8 +342,6 @@ def _print_summary(summary: object, notice: str | None = None) -> None:
                 print(f"{code} {summary.year}: {gl.LAGGING}  {finding}")  # type: ignore[attr-defined]
         for note in monitoring.notes:
             print(note)
-    if notice is not None:
-        print(notice, file=sys.stderr)
 
 
 def _codes(given: list[str] | None) -> list[str] | None:

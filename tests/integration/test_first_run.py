@@ -4,6 +4,7 @@ condition (a refusal, a mistyped code, a server that does not start) ends in one
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
+from tasks import glossary as gl
 from tasks.warehouse.runs import last_statuses, refused_since_loaded
 from tests.conftest import LIWAN
 from tests.integration.test_quality_gate import push_execution_above_budget
@@ -47,6 +49,8 @@ def test_a_slow_temporary_server_still_runs(tmp_path):
     assert (tmp_path / "slow" / "started").exists()  # the server's mark (read by the test of a wrong address)
     assert "Traceback" not in done.stderr + done.stdout
     assert f"注意（note）：新建数据仓库 {tmp_path / 'wh.duckdb'}：这是一个空的新仓库" in done.stderr  # said
+    said = [x for x in done.stderr.splitlines() if x.strip() and not re.match(r"\d\d:\d\d:\d\d\.\d+ \|", x)]
+    assert said[-1] == gl.WAREHOUSE_MADE.format(where=tmp_path / "wh.duckdb")  # and last, but for Prefect's own log
 
 
 def test_a_server_that_does_not_start_in_time_is_one_line(tmp_path):
@@ -217,7 +221,8 @@ def test_run_and_form_say_they_make_selfeval_s_tables_in_a_database_without_them
     with mock.patch.dict(os.environ):
         assert main(["run", "--year", "2022", "--department", LIWAN, "--out", str(tmp_path / "out")]) == 0
     err = capsys.readouterr().err.strip()
-    assert err.count(notice) == 2 and notice in err.splitlines()[-1], err  # before the run, and under its last lines
+    assert err.count(notice) == 1, err  # before the run; then, under its last lines, that it made it
+    assert err.splitlines()[-1].startswith("注意（note）：本次运行新建了数据仓库 postgresql"), err
     with mock.patch.dict(os.environ):
         assert main(["run", "--year", "2022", "--department", LIWAN, "--out", str(tmp_path / "out")]) == 0
     assert notice not in capsys.readouterr().err
