@@ -10,7 +10,7 @@ Money is held as integer 分 (``int64``): exact, and fast to sum.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -100,19 +100,37 @@ class _Cells:
         bad = np.asarray(bad, dtype=bool)
         if not bad.any():
             return
-        first = int(np.argmax(bad))
-        more = int(bad.sum()) - 1
-        note = _more_in_column(more)
-        numbers = self.raw.row_numbers
+        where = np.flatnonzero(bad)
+        first = int(where[0])
+        rows = _rows_of(self.raw, where[:LISTED_MORE + 1])
+        note = _more_in_column(len(where) - 1, rows[1:])
         raise SourceError(self.raw.problem(
             message(str(values[first].as_py())) + note,
-            row=numbers[first] if numbers is not None else self.raw.first_row + first,
+            row=rows[0],
             column=f"{self.header} ({self.col.name})", expected=expected))
 
 
-def _more_in_column(more: int) -> str:
-    """What a message adds when the column has ``more`` such cells after the one it names."""
-    return f"；本列另有 {more} 处（{more} more in this column）" if more else ""
+# the rows of a column's other bad cells a refusal lists, after the one it names: an office mends them in one go
+LISTED_MORE = 10
+
+
+def _rows_of(raw: RawTable, positions: np.ndarray) -> list[int]:
+    """The file's row numbers of cells at ``positions`` of a column (as the office's program shows them)."""
+    numbers = raw.row_numbers
+    return [int(numbers[i]) if numbers is not None else raw.first_row + int(i) for i in positions]
+
+
+def _more_in_column(more: int, rows: Sequence[int] = ()) -> str:
+    """What a message adds when the column has ``more`` such cells after the one it names, at ``rows`` (the first
+    :data:`LISTED_MORE` of them): ``；本列另有 2 处：第 10、20 行（2 more in this column: rows 10, 20）``."""
+    if not more:
+        return ""
+    if not rows:
+        return f"；本列另有 {more} 处（{more} more in this column）"
+    etc = "等" if more > len(rows) else ""
+    shown = "、".join(str(r) for r in rows)
+    return (f"；本列另有 {more} 处：第 {shown} 行{etc}（{more} more in this column: rows "
+            f"{', '.join(str(r) for r in rows)}{', …' if etc else ''}）")
 
 
 def _arrow(values: pd.Series | pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
@@ -262,11 +280,13 @@ def parse_date(values: pa.Array, cells: _Cells, nullable: bool) -> pa.Array:
     if not nullable:
         cells.fail(blank, values, lambda v: both("日期为空", "the date is empty"),
                    both("日期，如 2022-03-15", "a date such as 2022-03-15"))
-    cells.fail(matched & ~exists & ~blank, values,  # the form is right, the day is not in the calendar
-               lambda v: both(f"「{v}」不是日历上存在的日期", f"{v!r} is no day of the calendar"),
-               both("日历上存在的日期，如 2022-02-28", "a day of the calendar such as 2022-02-28"))
-    cells.fail(~valid & ~blank, values,
-               lambda v: both(f"「{v}」不是可识别的日期", f"{v!r} is not a date in a known format"), DATE_FORMS)
+    bad = ~valid & ~blank
+    if bad.any():  # the first bad cell named, with the count of the others, whichever way each is bad
+        if matched[int(np.argmax(bad))]:  # its form is right, its day is not in the calendar (30 February)
+            cells.fail(bad, values, lambda v: both(f"「{v}」不是日历上存在的日期", f"{v!r} is no day of the calendar"),
+                       both("日历上存在的日期，如 2022-02-28", "a day of the calendar such as 2022-02-28"))
+        cells.fail(bad, values,
+                   lambda v: both(f"「{v}」不是可识别的日期", f"{v!r} is not a date in a known format"), DATE_FORMS)
     return parsed
 
 
@@ -429,14 +449,12 @@ def refuse_controls(raw: RawTable) -> None:
         bad = pc.fill_null(pc.match_substring_regex(values, CONTROL_PATTERN), False).to_numpy(zero_copy_only=False)
         if not bad.any():
             continue
-        first = int(np.argmax(bad))
+        where = np.flatnonzero(bad)
+        first = int(where[0])
         char = next(c for c in str(values[first].as_py()) if re.match(CONTROL_PATTERN, c))
-        numbers = raw.row_numbers
-        more = int(bad.sum()) - 1
-        note = _more_in_column(more)
+        rows = _rows_of(raw, where[:LISTED_MORE + 1])
         raise SourceError(raw.problem(
-            holds_control(char) + note,
-            row=int(numbers[first]) if numbers is not None else raw.first_row + first, column=str(header),
+            holds_control(char) + _more_in_column(len(where) - 1, rows[1:]), row=rows[0], column=str(header),
             expected=NO_CONTROLS))
     raw.controls_checked = True
 

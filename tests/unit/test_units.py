@@ -179,6 +179,31 @@ def test_dates_that_do_not_exist_or_are_ambiguous_are_refused(bad, said):
         assert f"{bad!r} is not a date in a known format" in message, message
 
 
+def test_a_column_of_dates_bad_both_ways_names_its_first_bad_cell_and_counts_the_others():
+    """An unknown form above an impossible day: the first is named (the row an officer meets first), and the other
+    counted, whichever way each is bad."""
+    rows = {3: "03/15/2022", 5: "2022-02-30"}
+    body = "".join(RECORD.format(n=i).replace("2022-03-15", rows.get(i + 1, "2022-03-15")) + "\n" for i in range(1, 6))
+    with pytest.raises(SourceError) as caught:
+        stage(read(HEADER + "\n" + body))
+    problem = caught.value.problem
+    assert problem.row == 3 and "'03/15/2022' is not a date in a known format" in problem.message, problem
+    assert "；本列另有 1 处：第 5 行（1 more in this column: rows 5）" in problem.message, problem.message
+
+
+def test_a_refusal_lists_the_rows_of_its_column_s_other_bad_cells():
+    """The other bad cells of the column are listed by row (the first ten), so that an office mends them in one go
+    rather than one run at a time (it said only how many)."""
+    body = "".join(RECORD.format(n=i).replace("2022-03-15", "2022-02-30" if i % 2 else "2022-03-15") + "\n"
+                   for i in range(1, 30))
+    with pytest.raises(SourceError) as caught:
+        stage(read(HEADER + "\n" + body))
+    message = caught.value.problem.message
+    assert caught.value.problem.row == 2
+    assert "；本列另有 14 处：第 4、6、8、10、12、14、16、18、20、22 行等（14 more in this column: rows 4, 6, 8, 10, " \
+           "12, 14, 16, 18, 20, 22, …）" in message, message
+
+
 @pytest.mark.parametrize("scan_bytes", [1, 2, 3, 7, 1 << 23])
 def test_which_bytes_begin_a_line_are_found_as_a_scan_of_every_line_finds_them(monkeypatch, scan_bytes):
     """``_Lines.starts_with`` (a search for each byte after a line break) agrees with splitting the body into its
