@@ -328,7 +328,8 @@ def _print_summary(summary: object) -> None:
             if o.rule_warnings:
                 where += "；" + gl.both(f"{gl.ALERT_WARNINGS} {o.rule_warnings} 条", f"warnings: {o.rule_warnings}")
             if o.input_warnings:
-                where += "；" + gl.both(f"{gl.INPUT_NOTE} {o.input_warnings} 条", f"input notes: {o.input_warnings}")
+                where += "；" + gl.both(f"{gl.INPUT_NOTE} {o.input_warnings} 条，见报告的数据质量说明",
+                                         f"input notes: {o.input_warnings}, in the report's appendix")
         print(f"{o.department_code} {summary.year}: {gl.status(o.status)}  {where}")  # type: ignore[attr-defined]
     page = getattr(summary, "quality_page", None)
     if page and any(o.status == "refused" or (o.status != "skipped" and o.rule_warnings) for o in outcomes):

@@ -91,22 +91,24 @@ def row_text(rule: Rule, row: Mapping[str, Any]) -> str:
 
     A rule that sets the figure against another figure of the data (``expected_label``) names that figure, its files
     and the row's key instead, for either side may be the wrong one: ``budget_lines.csv 第 9 行（指标编号 L001）：
-    全年执行数（executed）=1000.00，支付明细合计 1100.01（payments.csv），相差 -100.01``; a difference of days says
-    so (``相差 -12 天``)."""
-    record = json.loads(row["record"]) if row["record"] else {}
+    全年执行数（executed）=1000.00 元，支付明细合计 1100.01 元（payments.csv），相差 -100.01 元``: a money rule's
+    figures in 元, a difference of days in days (``相差 -12 天``)."""
+    # the view's row is read only for what it names beyond the columns (its key, the compared figure's files)
+    record = json.loads(row["record"]) if row["record"] and (rule.key or rule.expected_label) else {}
     where = f"{row['source_file']} 第 {row['row_number']} 行" if row["row_number"] != "" else row["source_file"]
+    word = f" {VALUE_WORDS[rule.unit]}" if rule.unit in VALUE_WORDS else ""
     labels = dict(rule.key_labels)
     named = [f"{labels.get(k) or field_label(k)} {record[k]}" for k in rule.key if record.get(k, "") != ""]
     if named:
         where += f"（{'，'.join(named)}）"
     field = str(row["field"])
-    parts = [f"{field_label(field)}（{field}）={row['value_provided']}" if field_label(field) != field
-             else f"{field}={row['value_provided']}"]
+    provided = f"{row['value_provided']}{word}" if row["value_provided"] != "" else ""
+    parts = [f"{field_label(field)}（{field}）={provided}" if field_label(field) != field else f"{field}={provided}"]
     compared = rule.expected_label
     if row["expected_value"] != "":
         files = record.get("counterpart_source", "")
-        parts.append(f"{compared} {row['expected_value']}" + (f"（{files}）" if files else "") if compared
-                     else f"应为 {row['expected_value']}")
+        parts.append(f"{compared} {row['expected_value']}{word}" + (f"（{files}）" if files else "") if compared
+                     else f"应为 {row['expected_value']}" + (word if rule.expected else ""))
     if row["difference"] != "":
         unit = f" {DIFFERENCE_WORDS[rule.unit]}" if rule.unit in DIFFERENCE_WORDS else ""
         parts.append(f"{'相差' if compared else '差额'} {row['difference']}{unit}")
@@ -159,9 +161,10 @@ class QualityReport:
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=FAILING_COLUMNS)
 
 
-# the word a refusal's 相差 or 差额 ends with, by the rule's unit, where a bare number would be read as 元 (a money
-# rule's difference is shown in 元 and says nothing more)
-DIFFERENCE_WORDS = {"day": "天"}
+# the word that follows a figure of a refusal, by the rule's unit: a money rule's figures are shown in 元 (the office's
+# files may be in 万元, the quarantine's record is in 分), a difference of dates in days
+VALUE_WORDS = {"fen": "元"}
+DIFFERENCE_WORDS = {"fen": "元", "day": "天"}
 
 
 def _fen_text(value: Any) -> str:

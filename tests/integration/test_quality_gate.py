@@ -60,7 +60,7 @@ def test_execution_above_budget_is_refused_quarantined_and_alerted(prefect_harne
     # each row as the refusal says it, the one to send to the department: its key and the figure it is set against
     assert row["detail"].startswith(f"{row['source_file']} 第 9 行（指标编号 {line}）：全年执行数（executed）=")
     assert "，全年预算数 " in row["detail"]
-    assert row["detail"].endswith("，相差 1000.00")
+    assert row["detail"].endswith("元，相差 1000.00 元")  # in 元: the files may be in 万元
     assert row["severity"] == "fatal" and row["message"].startswith("预算指标的执行数超过预算数")
     with (folder / "data-quality-errors.csv").open(encoding="utf-8-sig") as f:  # as staff read it in Excel
         header, first = f.readline(), f.readline()

@@ -409,7 +409,7 @@ def test_the_run_s_lines_say_a_department_s_warnings_and_name_the_data_quality_p
     _print_summary(warned)
     assert capsys.readouterr().out.splitlines() == [
         "440103-KGXJ 2022: 已入库（loaded）  /out/k.md；数据质量警告 2 条（warnings: 2）；"
-        "输入文件提示 1 条（input notes: 1）",
+        "输入文件提示 1 条，见报告的数据质量说明（input notes: 1, in the report's appendix）",
         "440103-SWJ 2022: 草稿（draft）  /out/s.md（尚未提交：绩效自评）；数据质量警告 1 条（warnings: 1）",
         "440103-WTJ 2022: 未变化，未重算（skipped）  未变化", named]
     refused = RunSummary(2022, "r2", [DepartmentOutcome("440103-SWJ", "loaded", reports={"md": "/out/s.md"}),

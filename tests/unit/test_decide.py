@@ -74,3 +74,21 @@ def test_warnings_load_with_notes_naming_files_in_the_landing_zone():
 def test_a_clean_department_loads_with_no_notes():
     decision = decide(CODE, 2022, [], report(("FIN-001", "critical", None, None)), [], ROOTS)
     assert not decision.refused and decision.notes == []
+
+
+def test_a_rendered_department_counts_its_input_notes_apart_from_its_rule_warnings():
+    """The outcome of a loaded department counts its notes (the report's 数据质量说明) and, of them, those of its input
+    files (rule INPUT: a narrative read as GBK under a BOM), which the data-quality page does not list: the CLI says
+    the two apart and names the page only for rule warnings."""
+    from pathlib import Path
+
+    from tasks.pipeline import INPUT_RULE, Decision, Plan, rendered_outcomes
+    from tasks.report.build import Rendered
+
+    notes = [(INPUT_RULE, "输入文件提示", 1, "narrative.yaml 以 UTF-8 字节顺序标记开头"),
+             ("REG-006", "注册日期不早于签约日期", 1, "…相差 -12 天"), ("STA-003", "统计指标同比变化在界限内", 2, "…")]
+    plan = Plan(2022, "r", "v", ["A", "B"])
+    done = [Rendered("A", {"md": Path("/out/a.md")}, [], None), Rendered("B", {"md": Path("/out/b.md")}, [], None)]
+    out = rendered_outcomes(plan, done, {"A": Decision("A", notes=notes), "B": Decision("B")}, {})
+    assert (out["A"].warnings, out["A"].input_warnings, out["A"].rule_warnings) == (3, 1, 2)
+    assert (out["B"].warnings, out["B"].input_warnings, out["B"].rule_warnings) == (0, 0, 0)

@@ -257,8 +257,8 @@ def test_rec_003_refusal_names_both_sides_not_which_is_right(base):
     row = result.failing.iloc[0]
     text = result.example()
     assert text.startswith(f"{row['source_file']} 第 {row['row_number']} 行（指标编号 {line_id}）：")
-    assert f"支付明细合计 {row['expected_value']}（{payments_file}）" in text
-    assert text.endswith("，相差 -100.01") and "应为" not in text
+    assert f"=4198450.03 元，支付明细合计 {row['expected_value']} 元（{payments_file}）" in text  # in 元: files in 万元
+    assert text.endswith("，相差 -100.01 元") and "应为" not in text
     assert payments_file != row["source_file"]
 
 
@@ -270,7 +270,7 @@ def test_a_line_with_no_payment_names_its_departments_payment_files(base):
     result = next(r for r in run_gate(data, PARAMS).fatal(LIWAN) if r.rule.rule_id == "REC-003")
     payments = data["payments"]
     files = "、".join(dict.fromkeys(payments.loc[payments["department_code"] == LIWAN, "_source"]))
-    assert f"支付明细合计 0.00（{files}）" in result.example()
+    assert f"支付明细合计 0.00 元（{files}）" in result.example()
 
 
 @pytest.mark.parametrize("rule_id", ["FIN-001", "FIN-002", "REC-001", "REC-002", "REC-004", "REC-010", "REC-008",
