@@ -22,6 +22,7 @@ import pandas as pd
 from tasks import glossary as gl
 from tasks.progress import RunProgress
 from tasks.quality.gate import QualityReport
+from tasks.quality.rules import INPUT_RULE
 from tasks.quality.rundb import RunDatabase
 from tasks.quality.views import RunData
 from tasks.report.narrative import narrative_files, narrative_index
@@ -94,7 +95,6 @@ def check_configuration(settings: Settings) -> None:
 
 
 LISTED_CODES = 10  # department codes a failure line names for one reason; the run artifact lists them all
-INPUT_RULE = "INPUT"  # the rule id of what is said of an input file itself (a warning, or a refusal), not of a rule
 
 
 class DataRefused(Exception):

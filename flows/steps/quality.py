@@ -11,7 +11,7 @@ from prefect.cache_policies import NO_CACHE
 
 from tasks.quality import alerts
 from tasks.quality.gate import QualityReport, gate_parameters, run_gate
-from tasks.quality.outputs import write_csv_reports
+from tasks.quality.outputs import write_csv_reports, write_input_errors
 from tasks.quality.page import write_quality_page
 from tasks.quality.rundb import RunDatabase, run_database
 from tasks.quality.views import RunData
@@ -52,6 +52,10 @@ def record_quality(report: QualityReport, settings: Settings, run_id: str,
     for code in report.departments:
         folder = report_dir(settings.output_dir, report.year, code)
         files[code] = {k: str(v) for k, v in write_csv_reports(folder, report, code).items()}
+    for code, problems in (input_problems or {}).items():  # refused for its inputs: its errors listed as well
+        if code not in files and problems:
+            files[code] = {"fatal": str(write_input_errors(report_dir(settings.output_dir, report.year, code), code,
+                                                           report.year, problems))}
     year_dir = Path(settings.output_dir) / str(int(report.year))
     listed = {severity: {code: Path(os.path.relpath(f[severity], year_dir)).as_posix() for code, f in files.items()
                          if severity in f} for severity in ("fatal", "warning")}

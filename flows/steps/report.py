@@ -21,7 +21,6 @@ from tasks import glossary as gl
 from tasks.artifacts import publish_monitoring
 from tasks.domain import today
 from tasks.pipeline import (
-    INPUT_RULE,
     DepartmentOutcome,
     MonitoringSummary,
     chunks,
@@ -30,7 +29,7 @@ from tasks.pipeline import (
     report_notes,
 )
 from tasks.quality.alerts import deliver
-from tasks.quality.rules import load_rules
+from tasks.quality.rules import INPUT_RULE, load_rules
 from tasks.report.build import Rendered, money_figures, notes_rendered, prepare_worker, render_keys
 from tasks.report.build import render_department as render
 from tasks.report.dual import dual_forms, followup_lines, form_path, red_items, write_dual_forms

@@ -22,6 +22,7 @@ from tasks import glossary as gl
 from tasks import pipeline as pl
 from tasks.artifacts import publish_run
 from tasks.progress import RunProgress
+from tasks.quality.rules import INPUT_RULE
 from tasks.quality.rundb import RunDatabase
 from tasks.resources import WarehouseUnreachable, reach_warehouse
 from tasks.settings import Settings
@@ -128,7 +129,7 @@ def gate(settings: Settings, plan: pl.Plan, intake: pl.Intake, db: RunDatabase) 
         for w in dict.fromkeys(intake.warnings.get(code, [])):
             log.warning("%s %s: %s", code, plan.year, w)
         for rule_id, label, failing, example in decision.notes:
-            if rule_id != "INPUT":  # input warnings are logged above
+            if rule_id != INPUT_RULE:  # input warnings are logged above
                 log.warning("%s %s: %s %s：%s 行不符；%s", code, plan.year, rule_id, label, failing, example)
     plan.shown()
     return pl.Verdict(decisions, report.data_docs, page)

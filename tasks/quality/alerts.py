@@ -14,6 +14,7 @@ from pydantic import SecretStr
 
 from tasks import glossary as gl
 from tasks.quality.gate import QualityReport
+from tasks.quality.rules import INPUT_RULE
 from tasks.settings import Settings
 
 EVENT = "selfeval.data-quality.failed"
@@ -47,7 +48,7 @@ def alerts_for(report: QualityReport, input_problems: dict[str, list[str]], run_
     """One alert per refused department-year (and per warned one, if asked)."""
     out = []
     for code, problems in input_problems.items():
-        rules = [{"rule": "INPUT", "label": gl.INPUT_PROBLEM, "failing_rows": 1, "example": p} for p in problems]
+        rules = [{"rule": INPUT_RULE, "label": gl.INPUT_PROBLEM, "failing_rows": 1, "example": p} for p in problems]
         out.append(Alert(code, report.year, "fatal", rules, run_id))
     for code in report.departments:
         for severity, results in (("fatal", report.fatal(code)), ("warning", report.warnings(code))):

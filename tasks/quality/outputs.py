@@ -16,6 +16,7 @@ import pandas as pd
 
 from tasks import glossary as gl
 from tasks.quality.gate import FAILING_COLUMNS, QualityReport, row_text
+from tasks.quality.rules import INPUT_RULE
 from tasks.sources.contract import field_label
 
 REPORT_COLUMNS = [*(c for c in FAILING_COLUMNS if c not in ("record", "message")), "detail", "message"]
@@ -82,6 +83,22 @@ def write_csv_reports(folder: Path, report: QualityReport, code: str) -> dict[st
     elif quarantine.exists():
         quarantine.unlink()
     return written
+
+
+def write_input_errors(folder: Path, code: str, year: int, problems: list[str]) -> Path:
+    """The error report of a department-year refused for its inputs (a cell that is no amount, a missing column:
+    nothing of it reached the rules), a row per problem in :data:`REPORT_COLUMNS`, the problem's text (naming its
+    file, row and column) as the row's 定位与对照: the file sent to the department, as for a rule's refusal. A
+    warnings report of an earlier run is removed (nothing was checked this time)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = pd.DataFrame([{"rule": INPUT_RULE, "severity": "fatal", "department": code, "year": year, "field": "",
+                          "value_provided": "", "expected_value": "", "difference": "", "source_file": "",
+                          "row_number": "", "detail": problem, "message": gl.INPUT_PROBLEM} for problem in problems],
+                        columns=REPORT_COLUMNS)
+    path = folder / ERRORS_CSV
+    _headed(rows).to_csv(path, index=False, encoding="utf-8-sig")
+    (folder / WARNINGS_CSV).unlink(missing_ok=True)
+    return path
 
 
 def quarantine_rows(report: QualityReport, code: str) -> pd.DataFrame:

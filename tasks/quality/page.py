@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from tasks import glossary as gl
 from tasks.quality.gate import QualityReport, RuleResult
+from tasks.quality.rules import INPUT_RULE
 from tasks.settings import TEMPLATES_DIR
 
 PAGES = "data-quality"  # <output_dir>/<year>/data-quality/<run>.html: one page per run, never overwritten
@@ -60,7 +61,7 @@ def rule_rows(report: QualityReport, errors_csv: dict[str, str] | None = None,
             return ""
         return (errors_csv if r.rule.severity == "fatal" else warnings_csv).get(r.department_code, "")
 
-    inputs = [RuleRow(code, "INPUT", INPUT_LABEL, gl.severity("fatal"), False, 1, problem, "")
+    inputs = [RuleRow(code, INPUT_RULE, INPUT_LABEL, gl.severity("fatal"), False, 1, problem, errors_csv.get(code, ""))
               for code, problems in sorted((input_problems or {}).items()) for problem in problems]
     ordered = sorted(report.results, key=lambda r: (*_rank(r), r.department_code, r.rule.rule_id))
     return inputs + [RuleRow(r.department_code, r.rule.rule_id, r.rule.label, gl.severity(r.rule.severity),

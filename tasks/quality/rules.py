@@ -19,6 +19,9 @@ from typing import Any, Literal
 from tasks.settings import EXPECTATIONS_DIR
 
 Severity = Literal["fatal", "warning"]
+# the rule id of what is said of an input file itself (a malformed cell refusing it, or a warning of how it was read),
+# not of a rule of the registry
+INPUT_RULE = "INPUT"
 CATEGORIES = ("existence", "accuracy", "completeness")
 SUITES = ("finance", "performance", "projects", "statistics", "registry", "reconciliation")
 

@@ -14,6 +14,7 @@ import pytest
 
 from flows.serve import serve_reports
 from tasks import glossary as gl
+from tasks.quality.outputs import read_report
 from tests.conftest import LIWAN
 from tests.integration.test_quality_gate import push_execution_above_budget
 
@@ -126,3 +127,8 @@ def test_an_input_refusal_is_on_the_data_quality_page_and_speaks_chinese(prefect
     assert gl.english_words(html_module.unescape(re.sub(r"<[^>]+>", " ", html.split("<body", 1)[1]))) == set()
     assert "全部规则通过" not in html and "1 项未通过" in html
     assert "<td>INPUT</td><td>输入文件有误</td>" in html and "payments.csv" in html
+    # the file to send to the department, as for a rule's refusal, linked from the page
+    errors = read_report(out / "2022" / LIWAN / "data-quality-errors.csv")
+    assert list(errors["rule"]) == ["INPUT"] and "「144O1.45」不是金额" in errors["detail"].iloc[0], errors
+    assert "payments.csv" in errors["detail"].iloc[0] and errors["severity"].iloc[0] == "fatal"
+    assert f'href="../{LIWAN}/data-quality-errors.csv"' in html
