@@ -297,6 +297,19 @@ def _ran(selected: Any, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _say_refused_since(conn: Any, year: int, codes: list[str]) -> None:
+    """On stderr, for each of ``codes`` whose latest data the gate refused after an earlier load, that what the
+    command shows is of that earlier load (:data:`~tasks.glossary.REFUSED_SINCE`), as the roll-up's row says it: the
+    warehouse still holds it, and a rule it shows as passed may have failed on the files since."""
+    from tasks.report.rollup import refusal_text
+    from tasks.warehouse.runs import refused_since_loaded
+
+    for code, (refused_at, loaded_at) in sorted(refused_since_loaded(conn, year).items()):
+        if code in codes:
+            print(gl.REFUSED_SINCE.format(code=code, year=year, text=refusal_text(refused_at, loaded_at, "以下为")),
+                  file=sys.stderr)
+
+
 def _known_departments(settings: Settings, requested: list[str] | None) -> None:
     """Before Prefect's temporary server starts (~10 s), a ``--department`` that the landing zone's catalogue of
     departments does not list: :class:`~tasks.pipeline.UsageError` naming it and the known codes, as the flow's
@@ -463,6 +476,7 @@ def explain(args: argparse.Namespace) -> int:
                                   + f"；请先运行 `selfeval run --year {args.year}`")
             keys = Keys(conn, registry, args.year, [args.department])
             entry = provenance(keys, read_figures(keys, args.department))[args.figure]
+            _say_refused_since(conn, args.year, [args.department])
     except LookupError as exc:
         return _fail(EXIT_USAGE, str(exc))
     finally:
@@ -507,6 +521,8 @@ def projects(args: argparse.Namespace) -> int:
     engine = _warehouse(settings)
     try:
         written = write_projects(engine, settings, args.year, args.department, tuple(args.formats))
+        with engine.connect() as conn:
+            _say_refused_since(conn, args.year, list(written))
     except LookupError as exc:
         return _fail(EXIT_USAGE, str(exc).strip("'\""))
     finally:

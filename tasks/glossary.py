@@ -137,6 +137,8 @@ WAREHOUSE_NEW_TABLES = ("注意（note）：数据仓库 {url} 中还没有 self
                         "if you meant an existing one, stop and check the address）")
 WAREHOUSE_MADE = ("注意（note）：本次运行新建了数据仓库 {where}，其中没有以前年度的数据（this run made a new warehouse "
                   "there）：如本应使用已有的仓库，请检查 --warehouse 或 SELFEVAL_WAREHOUSE_URL")
+REFUSED_SINCE = ("注意（note）：{code} {year}：{text}（its latest data was refused and not loaded: what follows is of "
+                 "the data loaded before）")
 WAREHOUSE_ASYNC_DRIVER = ("数据仓库地址 {url} 的驱动 {driver} 是异步驱动，selfeval 用同步驱动（selfeval connects "
                           "synchronously, not with {driver}）：请写 postgresql+psycopg://user@host:5432/selfeval")
 WAREHOUSE_DUCKDB_SLASHES = ("数据仓库地址 {url} 少了一个斜杠（a DuckDB address has three slashes before its path: "

@@ -88,12 +88,13 @@ def rollup_rows(conn: sa.Connection, year: int) -> list[RollupRow]:
     return rows
 
 
-def refusal_text(refused_at: dt.datetime, loaded_at: dt.datetime | None) -> str:
-    """``2022年12月4日数据未通过校验，本行为12月1日入库的数据`` (dates in Asia/Shanghai)."""
+def refusal_text(refused_at: dt.datetime, loaded_at: dt.datetime | None, this: str = "本行为") -> str:
+    """``2022年12月4日数据未通过校验，本行为12月1日入库的数据`` (dates in Asia/Shanghai; ``this``: what shows the
+    older data, ``以下为`` for a command's output)."""
     def day(moment: dt.datetime) -> str:
         return mon.chinese_date((moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(TIMEZONE))
 
-    shown = f"，本行为{day(loaded_at)}入库的数据" if loaded_at is not None else ""
+    shown = f"，{this}{day(loaded_at)}入库的数据" if loaded_at is not None else ""
     return f"{day(refused_at)}数据{gl.STATUS['refused']}{shown}"
 
 

@@ -226,3 +226,25 @@ def test_run_and_form_say_they_make_selfeval_s_tables_in_a_database_without_them
     with mock.patch.dict(os.environ):
         assert main(["run", "--year", "2022", "--department", LIWAN, "--out", str(tmp_path / "out")]) == 0
     assert notice not in capsys.readouterr().err
+
+
+def test_explain_and_projects_say_the_latest_data_was_refused(prefect_harness, sample_copy, tmp_path, capsys):
+    """A department loaded, then refused: ``explain`` and ``projects`` show the data the warehouse still holds, and
+    say that it is the earlier load's (explain showed REC-003 通过 beside files the latest run refused)."""
+    from flows.cli import main
+
+    warehouse, out = ["--warehouse", f"duckdb:///{tmp_path}/wh.duckdb"], ["--out", str(tmp_path / "out")]
+    commands = (["explain", "--year", "2022", "--figure", "executed", "--department", LIWAN, *warehouse],
+                ["projects", "--year", "2022", "--department", LIWAN, *warehouse, *out])
+    assert main(["run", "--year", "2022", "--department", LIWAN, "--source", str(sample_copy), *warehouse, *out]) == 0
+    capsys.readouterr()  # the new warehouse's notice
+    for command in commands:
+        assert main(command) == 0, command
+        assert "注意（note）" not in capsys.readouterr().err  # loaded, not refused since: nothing to say
+    push_execution_above_budget(sample_copy)
+    assert main(["run", "--year", "2022", "--department", LIWAN, "--source", str(sample_copy), *warehouse, *out]) == 3
+    capsys.readouterr()
+    for command in commands:
+        assert main(command) == 0, command
+        err = capsys.readouterr().err
+        assert f"注意（note）：{LIWAN} 2022：" in err and "数据未通过校验，以下为" in err and "入库的数据" in err, err
