@@ -111,7 +111,8 @@ WAREHOUSE_UNREACHABLE = ("无法连接数据仓库 {url}（cannot reach the ware
                          "（the database said: {reason}）")
 WAREHOUSE_URL_INVALID = ("数据仓库地址 {url} 无法识别或缺少其驱动（the warehouse address is not a URL SQLAlchemy can "
                          "open here）：请检查 "
-                         "--warehouse 或 SELFEVAL_WAREHOUSE_URL，如 duckdb:///var/warehouse.duckdb 或 "
+                         "--warehouse 或 SELFEVAL_WAREHOUSE_URL，如 duckdb:///var/warehouse.duckdb（相对路径）、"
+                         "duckdb:////srv/selfeval/warehouse.duckdb（绝对路径，四个斜杠）或 "
                          "postgresql+psycopg://user@host:5432/db")
 WAREHOUSE_NO_DATABASE = ("数据仓库服务器已应答，但没有数据库 {database}"
                          "（the server at {url} answered, but holds no database {database}）："
