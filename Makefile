@@ -81,5 +81,5 @@ clean: ## Remove the tools' caches (keeps the warehouse var/, the reports out/ a
 	rm -rf .pytest_cache .mypy_cache .ruff_cache
 
 clean-data: ## Delete the default warehouse var/ (every year loaded into it) and the reports out/: asks first
-	@printf '将删除本目录下的 var/（默认数据仓库，含所有已入库年度）和 out/（报告），不是 SELFEVAL_WAREHOUSE_URL、SELFEVAL_OUTPUT_DIR 所指的。确定？（delete var/ and out/ here?）[y/N] '; \
+	@printf '将删除本目录下的 var/（默认数据仓库，含所有已入库年度）和 out/（报告），不一定是 SELFEVAL_WAREHOUSE_URL、SELFEVAL_OUTPUT_DIR 所指的。确定？（delete var/ and out/ here?）[y/N] '; \
 	read answer; case "$$answer" in y|Y|yes) rm -rf var out; echo '已删除（deleted）';; *) echo '未删除（kept）';; esac

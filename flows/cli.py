@@ -252,9 +252,28 @@ def run(args: argparse.Namespace) -> int:
     selected = with_runner(self_evaluation, settings.dask_address)
     try:
         return _ran(selected, args)
-    finally:  # whatever the run's end (a refusal, a failure), where its last lines are read
-        if notice is not None:
+    finally:  # whatever the run's end (a refusal, a failure), where its last lines are read; if it was made
+        if notice is not None and _made(settings, made):
             print(notice, file=sys.stderr)
+
+
+def _made(settings: Settings, made: Path | None) -> bool:
+    """Whether the warehouse a run was to make is there now: the DuckDB file (``made``), or selfeval's tables in the
+    database (made by the flow's plan: not when the run ended before it, a Prefect server that did not start)."""
+    if made is not None:
+        return made.exists()
+    from tasks.resources import engine_for
+    from tasks.warehouse.migrate import selfeval_revision
+
+    try:
+        engine = engine_for(settings)
+        try:
+            with engine.connect() as conn:
+                return selfeval_revision(conn)[0]
+        finally:
+            engine.dispose()
+    except Exception:  # the database gone since: nothing to say of it here (the run's own line says why)
+        return False
 
 
 def _ran(selected: Any, args: argparse.Namespace) -> int:

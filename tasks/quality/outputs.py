@@ -89,7 +89,8 @@ def write_input_errors(folder: Path, code: str, year: int, problems: list[str]) 
     """The error report of a department-year refused for its inputs (a cell that is no amount, a missing column:
     nothing of it reached the rules), a row per problem in :data:`REPORT_COLUMNS`, the problem's text (naming its
     file, row and column) as the row's 定位与对照: the file sent to the department, as for a rule's refusal. A
-    warnings report of an earlier run is removed (nothing was checked this time)."""
+    warnings report and a quarantine of an earlier run are removed (nothing was checked this time: they would list
+    records of files since replaced)."""
     folder.mkdir(parents=True, exist_ok=True)
     rows = pd.DataFrame([{"rule": INPUT_RULE, "severity": "fatal", "department": code, "year": year, "field": "",
                           "value_provided": "", "expected_value": "", "difference": "", "source_file": "",
@@ -98,6 +99,7 @@ def write_input_errors(folder: Path, code: str, year: int, problems: list[str]) 
     path = folder / ERRORS_CSV
     _headed(rows).to_csv(path, index=False, encoding="utf-8-sig")
     (folder / WARNINGS_CSV).unlink(missing_ok=True)
+    (folder / QUARANTINE_CSV).unlink(missing_ok=True)
     return path
 
 

@@ -53,6 +53,15 @@ def test_a_slow_temporary_server_still_runs(tmp_path):
     assert said[-1] == gl.WAREHOUSE_MADE.format(where=tmp_path / "wh.duckdb")  # and last, but for Prefect's own log
 
 
+def test_a_run_that_ends_before_its_plan_does_not_say_it_made_the_tables(tmp_path, pg_url):
+    """A database with no selfeval tables: the run says it will make them, and when the temporary server does not
+    start (so the flow's plan never ran), it does not then say it made them."""
+    done = selfeval(tmp_path, "--warehouse", pg_url, PYTHONPATH=str(slow_server(tmp_path / "slow")),
+                    PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="20")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "中还没有 selfeval 的表，将在其中新建" in done.stderr and "本次运行新建了数据仓库" not in done.stderr
+
+
 def test_a_server_that_does_not_start_in_time_is_one_line(tmp_path):
     # Prefect's own default: the same slow start fails it (which is why selfeval waits longer)
     done = selfeval(tmp_path, PYTHONPATH=str(slow_server(tmp_path / "slow")),

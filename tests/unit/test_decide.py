@@ -82,7 +82,8 @@ def test_a_rendered_department_counts_its_input_notes_apart_from_its_rule_warnin
     the two apart and names the page only for rule warnings."""
     from pathlib import Path
 
-    from tasks.pipeline import INPUT_RULE, Decision, Plan, rendered_outcomes
+    from tasks.pipeline import Decision, Plan, rendered_outcomes
+    from tasks.quality.rules import INPUT_RULE
     from tasks.report.build import Rendered
 
     notes = [(INPUT_RULE, "输入文件提示", 1, "narrative.yaml 以 UTF-8 字节顺序标记开头"),
@@ -92,3 +93,16 @@ def test_a_rendered_department_counts_its_input_notes_apart_from_its_rule_warnin
     out = rendered_outcomes(plan, done, {"A": Decision("A", notes=notes), "B": Decision("B")}, {})
     assert (out["A"].warnings, out["A"].input_warnings, out["A"].rule_warnings) == (3, 1, 2)
     assert (out["B"].warnings, out["B"].input_warnings, out["B"].rule_warnings) == (0, 0, 0)
+
+
+def test_an_input_refusal_s_errors_replace_an_earlier_run_s_reports(tmp_path):
+    """A department refused by a rule in one run and for a malformed file in the next: its 错误明细 lists the input's
+    problem, and the earlier run's warnings and quarantine go (they list records of files since replaced)."""
+    from tasks.quality.outputs import ERRORS_CSV, QUARANTINE_CSV, WARNINGS_CSV, read_report, write_input_errors
+
+    for name in (ERRORS_CSV, WARNINGS_CSV, QUARANTINE_CSV):
+        (tmp_path / name).write_text("规则（rule）\nREC-003\n", encoding="utf-8-sig")
+    path = write_input_errors(tmp_path, "440103-KGXJ", 2022, ["…/payments.csv，第 4 行：「144O1.45」不是金额"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == [ERRORS_CSV]
+    rows = read_report(path)
+    assert list(rows["rule"]) == ["INPUT"] and list(rows["detail"]) == ["…/payments.csv，第 4 行：「144O1.45」不是金额"]

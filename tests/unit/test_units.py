@@ -230,3 +230,14 @@ def test_which_bytes_begin_a_line_are_found_as_a_scan_of_every_line_finds_them(m
                 assert lines.starts_with(chars) is any(c in begun for c in chars), (body, chars)
             assert lines.ends.tolist() == [i for i, byte in enumerate(body) if byte == 10]
             assert lines.quoted is (b'"' in body)
+
+
+def test_the_rows_listed_are_the_file_s_rows_when_blank_lines_come_between():
+    """With a blank line in the body (the reader then numbers each record by its line), the rows listed for the other
+    bad cells are the file's, as the first one's is."""
+    lines = [RECORD.format(n=1), "", RECORD.format(n=2).replace("1.50", "x"), RECORD.format(n=3),
+             RECORD.format(n=4).replace("1.50", "y"), "", RECORD.format(n=5).replace("1.50", "z")]
+    with pytest.raises(SourceError) as caught:
+        stage(read(HEADER + "\n" + "\n".join(lines) + "\n"))
+    assert caught.value.problem.row == 4
+    assert "；本列另有 2 处：第 6、8 行（2 more in this column: rows 6, 8）" in caught.value.problem.message
