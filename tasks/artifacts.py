@@ -8,7 +8,7 @@ from pathlib import Path
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from tasks import glossary as gl
-from tasks.pipeline import RunSummary
+from tasks.pipeline import DepartmentOutcome, RunSummary
 from tasks.quality.outputs import ERRORS_CSV
 from tasks.report.formatting import markdown_table
 from tasks.report.monitoring import Monitoring
@@ -40,9 +40,16 @@ def run_table(summary: RunSummary, settings: Settings) -> list[dict[str, str]]:
                 what += f" [{gl.FORMATS['errors']}]({settings.link(errors)})"
         # the links (or the reason) next to the result: seen without scrolling the table sideways
         rows.append({gl.DEPARTMENT: o.department_code, gl.RESULT: gl.status(o.status),
-                     f"{gl.REPORT} / {gl.REASON}": what, gl.SCORE: o.score or "—", gl.WARNINGS: str(o.warnings),
+                     f"{gl.REPORT} / {gl.REASON}": what, gl.SCORE: o.score or "—", gl.WARNINGS: _warnings(o),
                      gl.RULES: "、".join(o.rules), gl.MISSING: "、".join(o.missing), gl.PROJECTS: o.projects})
     return rows
+
+
+def _warnings(outcome: DepartmentOutcome) -> str:
+    """A department's 警告数: its rule warnings (the data-quality page lists them), its input files' notes apart (they
+    are in its report's 数据质量说明 only): ``2（另有输入文件提示 1 条）``."""
+    notes = f"（另有{gl.INPUT_NOTE} {outcome.input_warnings} 条）" if outcome.input_warnings else ""
+    return f"{outcome.rule_warnings}{notes}"
 
 
 def run_markdown(summary: RunSummary, settings: Settings) -> str:

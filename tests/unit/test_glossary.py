@@ -86,7 +86,7 @@ def test_the_run_artifact_lists_refused_then_drafts_then_loaded_with_links(tmp_p
     folder = out / "2022" / "B"
     summary = RunSummary(2022, "r", [
         DepartmentOutcome("A", "loaded", reports={"html": str(folder / "report.html"), "pdf": str(folder / "r.pdf")},
-                          score="93.50 优秀"),
+                          score="93.50 优秀", warnings=3, input_warnings=1),
         DepartmentOutcome("C", "draft", reports={"html": str(folder / "d.html")}, missing=["绩效自评"]),
         DepartmentOutcome("B", "refused", ["FIN-001 执行数不超过预算数：1 行不符"], rules=["FIN-001"]),
     ], quality_page=str(out / "2022" / "data-quality" / "r.html"))
@@ -94,6 +94,8 @@ def test_the_run_artifact_lists_refused_then_drafts_then_loaded_with_links(tmp_p
     rows = run_table(summary, settings)
     assert [r[gl.DEPARTMENT] for r in rows] == ["B", "C", "A"]
     assert rows[2][gl.SCORE] == "93.50 优秀" and rows[1][gl.SCORE] == "—"
+    # the rules' warnings (the data-quality page's), the input files' notes apart, as the command line says them
+    assert rows[2][gl.WARNINGS] == "2（另有输入文件提示 1 条）" and rows[1][gl.WARNINGS] == "0"
     assert "[网页](http://h:4201/2022/B/report.html)" in rows[2]["报告 / 原因"]
     assert list(rows[0])[:3] == [gl.DEPARTMENT, gl.RESULT, "报告 / 原因"]  # the links seen without scrolling
     text = run_markdown(summary, settings)
