@@ -259,19 +259,14 @@ def run(args: argparse.Namespace) -> int:
 
 def _made(settings: Settings, made: Path | None) -> bool:
     """Whether the warehouse a run was to make is there now: the DuckDB file (``made``), or selfeval's tables in the
-    database (made by the flow's plan: not when the run ended before it, a Prefect server that did not start)."""
+    database (made by the flow's plan: not when the run ended before it, a Prefect server that did not start), as
+    :func:`~tasks.resources.reach_warehouse` finds them."""
     if made is not None:
         return made.exists()
-    from tasks.resources import engine_for
-    from tasks.warehouse.migrate import selfeval_revision
+    from tasks.resources import reach_warehouse
 
     try:
-        engine = engine_for(settings)
-        try:
-            with engine.connect() as conn:
-                return selfeval_revision(conn)[0]
-        finally:
-            engine.dispose()
+        return bool(reach_warehouse(settings, attempts=1))
     except Exception:  # the database gone since: nothing to say of it here (the run's own line says why)
         return False
 
@@ -364,7 +359,7 @@ def _print_summary(summary: object) -> None:
                                          f"input notes: {o.input_warnings}, in the report's appendix")
         print(f"{o.department_code} {summary.year}: {gl.status(o.status)}  {where}")  # type: ignore[attr-defined]
     page = getattr(summary, "quality_page", None)
-    if page and any(o.status == "refused" or (o.status != "skipped" and o.rule_warnings) for o in outcomes):
+    if page and any(o.status == "refused" or o.rule_warnings for o in outcomes):
         print(f"{gl.both(gl.DATA_QUALITY_PAGE, 'data-quality page')}：{page}")
     monitoring = getattr(summary, "monitoring", None)
     if monitoring is not None:

@@ -120,17 +120,14 @@ def _rows_of(raw: RawTable, positions: np.ndarray) -> list[int]:
     return [int(numbers[i]) if numbers is not None else raw.first_row + int(i) for i in positions]
 
 
-def _more_in_column(more: int, rows: Sequence[int] = ()) -> str:
+def _more_in_column(more: int, rows: Sequence[int]) -> str:
     """What a message adds when the column has ``more`` such cells after the one it names, at ``rows`` (the first
     :data:`LISTED_MORE` of them): ``；本列另有 2 处：第 10、20 行（2 more in this column: rows 10, 20）``."""
     if not more:
         return ""
-    if not rows:
-        return f"；本列另有 {more} 处（{more} more in this column）"
     etc = "等" if more > len(rows) else ""
-    shown = "、".join(str(r) for r in rows)
-    return (f"；本列另有 {more} 处：第 {shown} 行{etc}（{more} more in this column: rows "
-            f"{', '.join(str(r) for r in rows)}{', …' if etc else ''}）")
+    return (f"；本列另有 {more} 处：第 {'、'.join(map(str, rows))} 行{etc}（{more} more in this column: rows "
+            f"{', '.join(map(str, rows))}{', …' if etc else ''}）")
 
 
 def _arrow(values: pd.Series | pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
