@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, TypeVar
 import pandas as pd
 
 from tasks import glossary as gl
+from tasks.addresses import without_server_paths
 from tasks.progress import RunProgress
 from tasks.quality.gate import QualityReport
 from tasks.quality.rules import INPUT_RULE
@@ -311,28 +312,6 @@ def input_warnings(chosen: list[str], *extracted: Extracted) -> dict[str, list[s
             for code in ([w.department] if w.department in out else chosen if w.department is None else []):
                 out[str(code)].append(str(w))
     return {c: ws for c, ws in out.items() if ws}
-
-
-def landing_roots(locations: dict[str, str], landing_zone: str) -> dict[str, str]:
-    """Folder sources' absolute paths → how the report names them: relative to the landing zone
-    (``finance/``), or the source's name when it lives elsewhere. URLs are left out."""
-    zone = Path(landing_zone).resolve()
-    roots: dict[str, str] = {}
-    for name, location in locations.items():
-        if "://" in location:
-            continue
-        path = Path(location).resolve()
-        shown = path.relative_to(zone).as_posix() if path.is_relative_to(zone) else name
-        roots[str(path)] = shown
-        roots[location.rstrip("/")] = shown
-    return roots
-
-
-def without_server_paths(text: str, roots: dict[str, str]) -> str:
-    """``text`` with each root's path replaced by its name in the landing zone, longest first."""
-    for root in sorted(roots, key=len, reverse=True):
-        text = text.replace(root + "/", roots[root].rstrip("/") + "/" if roots[root] not in ("", ".") else "")
-    return text
 
 
 def report_notes(warnings: list[str], results: list[tuple[str, str, int, str]],

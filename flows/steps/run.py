@@ -20,6 +20,7 @@ from flows.steps.sources import extract_departments, extract_finance, extract_re
 from flows.steps.warehouse import close_run, find_unchanged, prepare_warehouse
 from tasks import glossary as gl
 from tasks import pipeline as pl
+from tasks.addresses import landing_roots
 from tasks.artifacts import publish_run
 from tasks.progress import RunProgress
 from tasks.quality.rules import INPUT_RULE
@@ -115,10 +116,10 @@ def gate(settings: Settings, plan: pl.Plan, intake: pl.Intake, db: RunDatabase) 
     checked = [c for c in plan.todo if c not in intake.finance.no_data and c not in intake.problems]
     data = pl.assemble(plan.year, plan.catalogue, checked, *intake.extracted[1:], staged=db)
     report = validate(as_is(data), settings)
-    page = record_quality(as_is(report), settings, plan.run_id, intake.problems)
+    roots = landing_roots({**{name: settings.location(name) for name in ("finance", "statistics", "registry")},
+                           "narrative": str(settings.narrative_root())}, settings.source)
+    page = record_quality(as_is(report), settings, plan.run_id, intake.problems, roots)
     alert(as_is(report), intake.problems, settings, plan.run_id)
-    roots = pl.landing_roots({**{name: settings.location(name) for name in ("finance", "statistics", "registry")},
-                              "narrative": str(settings.narrative_root())}, settings.source)
     decisions = pl.decide_all(plan, intake, report, roots)
     for code, decision in decisions.items():
         if decision.refused:

@@ -10,11 +10,13 @@ Chinese with the column's code in brackets (``规则（rule）``) for the staff 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 
 from tasks import glossary as gl
+from tasks.addresses import without_server_paths
 from tasks.quality.gate import FAILING_COLUMNS, QualityReport, row_text
 from tasks.quality.rules import INPUT_RULE
 from tasks.sources.contract import field_label
@@ -31,7 +33,13 @@ HEADINGS = {"rule": "规则", "severity": "严重程度", "department": "部门"
             "row_number": "行号", "detail": "定位与对照", "message": "说明", "record": "原记录", "reason": "原因"}
 
 
-def _headed(frame: pd.DataFrame) -> pd.DataFrame:
+def _headed(frame: pd.DataFrame, roots: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """``frame`` as staff read it: Chinese headings with the codes, the severity and field named, and each file
+    named by its path in the landing zone (``roots``: :func:`tasks.addresses.landing_roots`), not the server's."""
+    if roots:
+        frame = frame.assign(**{c: [without_server_paths(v, roots) if isinstance(v, str) else v for v in frame[c]]
+                                for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(
+                                    frame[c])})
     if "severity" in frame.columns:
         frame = frame.assign(severity=frame["severity"].map(gl.severity))
     if "field" in frame.columns:  # the contract's column by its header: 全年执行数（executed）
@@ -61,8 +69,10 @@ def _code(text: str) -> str:
     return text[text.rfind("（") + 1:-1] if text.endswith("）") else text
 
 
-def write_csv_reports(folder: Path, report: QualityReport, code: str) -> dict[str, Path]:
-    """Error and warning reports for a department-year; the quarantine when it was refused."""
+def write_csv_reports(folder: Path, report: QualityReport, code: str,
+                      roots: Mapping[str, str] | None = None) -> dict[str, Path]:
+    """Error and warning reports for a department-year; the quarantine when it was refused. They go to the
+    department: its files are named by their paths in the landing zone (``roots``), not the server's."""
     folder.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
     for name, severity in ((ERRORS_CSV, "fatal"), (WARNINGS_CSV, "warning")):
@@ -72,32 +82,33 @@ def write_csv_reports(folder: Path, report: QualityReport, code: str) -> dict[st
             rules = {r.rule.rule_id: r.rule for r in report.for_department(code)}
             rows = rows.assign(detail=[row_text(rules[str(r["rule"])], r) if r["rule"] in rules and r["record"] else ""
                                        for r in rows.to_dict("records")])  # a rule not evaluated: its message says why
-            _headed(rows[REPORT_COLUMNS]).to_csv(path, index=False, encoding="utf-8-sig")
+            _headed(rows[REPORT_COLUMNS], roots).to_csv(path, index=False, encoding="utf-8-sig")
             written[severity] = path
         elif path.exists():
             path.unlink()  # a stale report from an earlier run would mislead
     quarantine = folder / QUARANTINE_CSV
     if report.blocked(code):
-        _headed(quarantine_rows(report, code)).to_csv(quarantine, index=False, encoding="utf-8-sig")
+        _headed(quarantine_rows(report, code), roots).to_csv(quarantine, index=False, encoding="utf-8-sig")
         written["quarantine"] = quarantine
     elif quarantine.exists():
         quarantine.unlink()
     return written
 
 
-def write_input_errors(folder: Path, code: str, year: int, problems: list[str]) -> Path:
+def write_input_errors(folder: Path, code: str, year: int, problems: list[str],
+                       roots: Mapping[str, str] | None = None) -> Path:
     """The error report of a department-year refused for its inputs (a cell that is no amount, a missing column:
     nothing of it reached the rules), a row per problem in :data:`REPORT_COLUMNS`, the problem's text (naming its
     file, row and column) as the row's 定位与对照: the file sent to the department, as for a rule's refusal. A
     warnings report and a quarantine of an earlier run are removed (nothing was checked this time: they would list
-    records of files since replaced)."""
+    records of files since replaced). Files are named by their paths in the landing zone (``roots``)."""
     folder.mkdir(parents=True, exist_ok=True)
     rows = pd.DataFrame([{"rule": INPUT_RULE, "severity": "fatal", "department": code, "year": year, "field": "",
                           "value_provided": "", "expected_value": "", "difference": "", "source_file": "",
                           "row_number": "", "detail": problem, "message": gl.INPUT_PROBLEM} for problem in problems],
                         columns=REPORT_COLUMNS)
     path = folder / ERRORS_CSV
-    _headed(rows).to_csv(path, index=False, encoding="utf-8-sig")
+    _headed(rows, roots).to_csv(path, index=False, encoding="utf-8-sig")
     (folder / WARNINGS_CSV).unlink(missing_ok=True)
     (folder / QUARANTINE_CSV).unlink(missing_ok=True)
     return path

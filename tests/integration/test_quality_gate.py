@@ -68,6 +68,11 @@ def test_execution_above_budget_is_refused_quarantined_and_alerted(prefect_harne
     assert first.startswith(f"FIN-001,致命（fatal）,{LIWAN},2022,全年执行数（executed）,")
     assert (row["field"], row["difference"], row["row_number"]) == ("executed", "1000.00", "9")
     assert (folder / "quarantine.csv").exists()
+    # sent to the department: its files named by their paths in the landing zone, never the server's
+    assert row["source_file"] == f"finance/2022/{LIWAN}/budget_lines.csv"
+    for name in ("data-quality-errors.csv", "quarantine.csv"):
+        text = (folder / name).read_text(encoding="utf-8-sig")
+        assert str(sample_copy) not in text and str(sample_copy.resolve()) not in text
 
     assert len(receiver.requests) == 1
     payload = receiver.requests[0]["json"]

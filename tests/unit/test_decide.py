@@ -106,3 +106,19 @@ def test_an_input_refusal_s_errors_replace_an_earlier_run_s_reports(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == [ERRORS_CSV]
     rows = read_report(path)
     assert list(rows["rule"]) == ["INPUT"] and list(rows["detail"]) == ["…/payments.csv，第 4 行：「144O1.45」不是金额"]
+
+
+def test_the_error_report_sent_to_a_department_names_its_files_in_the_landing_zone(tmp_path):
+    """The 错误明细 goes to the department: a file of a folder source is named by its path in the landing zone, as the
+    report names it, not by the server's (a source outside the landing zone: by the source's name)."""
+    from tasks.addresses import landing_roots
+    from tasks.quality.outputs import read_report, write_input_errors
+
+    zone = tmp_path / "landing"
+    roots = landing_roots({"finance": str(zone / "finance"), "registry": str(tmp_path / "elsewhere")}, str(zone))
+    problems = [f"{zone}/finance/2022/440103-KGXJ/payments.csv，第 4 行：「144O1.45」不是金额",
+                f"{tmp_path}/elsewhere/firms.csv，第 2 行：统一社会信用代码无效"]
+    rows = read_report(write_input_errors(tmp_path / "out", "440103-KGXJ", 2022, problems, roots))
+    assert list(rows["detail"]) == ["finance/2022/440103-KGXJ/payments.csv，第 4 行：「144O1.45」不是金额",
+                                    "registry/firms.csv，第 2 行：统一社会信用代码无效"]
+    assert str(tmp_path) not in (tmp_path / "out" / "data-quality-errors.csv").read_text(encoding="utf-8-sig")

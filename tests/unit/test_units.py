@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tasks.pipeline import landing_roots, report_notes, without_server_paths
+from tasks.addresses import landing_roots, without_server_paths
+from tasks.pipeline import report_notes
 from tasks.sources.contract import INVESTMENT_PROJECTS, PAYMENTS
 from tasks.sources.csv_reader import read_csv
 from tasks.sources.errors import SourceError
