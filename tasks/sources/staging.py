@@ -84,22 +84,52 @@ def map_headers(raw: RawTable) -> tuple[dict[str, str], dict[str, str | None]]:
 
 
 class _Cells:
-    """Reports the first bad cell of a column, with the count of the others."""
+    """Reports the first bad cell of a column, with the count of the others.
+
+    A required column's empty cells (:meth:`require`) are said in the file's order with the column's other faults:
+    an empty cell below a malformed one is named after it, not before (an office mends the file from the top)."""
 
     def __init__(self, raw: RawTable, col: Column, header: str):
         self.raw, self.col, self.header = raw, col, header
+        self._empty: tuple[np.ndarray, pa.Array | pa.ChunkedArray, Callable[[str], str], str] | None = None
+
+    @staticmethod
+    def _mask(bad: np.ndarray | pa.Array | pa.ChunkedArray) -> np.ndarray:
+        if not isinstance(bad, np.ndarray):
+            if not pc.any(bad).as_py():
+                return np.zeros(len(bad), dtype=bool)
+            bad = pc.fill_null(bad, False).to_numpy(zero_copy_only=False)
+        return np.asarray(bad, dtype=bool)
+
+    def require(self, empty: np.ndarray | pa.Array | pa.ChunkedArray, values: pa.Array | pa.ChunkedArray,
+                message: Callable[[str], str], expected: str) -> None:
+        """Note the cells a required column leaves ``empty``: said by the next :meth:`fail` whose first bad cell
+        comes after the first empty one, or by :meth:`finish`."""
+        mask = self._mask(empty)
+        self._empty = (mask, values, message, expected) if mask.any() else None
 
     def fail(self, bad: np.ndarray | pa.Array | pa.ChunkedArray, values: pa.Array | pa.ChunkedArray,
              message: Callable[[str], str], expected: str) -> None:
-        """Raise for the first cell where ``bad`` holds (a null is not bad); ``message`` phrases its value
-        (both languages)."""
-        if not isinstance(bad, np.ndarray):
-            if not pc.any(bad).as_py():
-                return
-            bad = pc.fill_null(bad, False).to_numpy(zero_copy_only=False)
-        bad = np.asarray(bad, dtype=bool)
-        if not bad.any():
-            return
+        """Raise for the first cell where ``bad`` holds (a null is not bad), or for an empty cell of a required
+        column at or above it; ``message`` phrases its value (both languages). The others listed are the column's cells
+        that are bad or empty."""
+        mask = self._mask(bad)
+        if self._empty is not None:
+            empty, empty_values, empty_message, empty_expected = self._empty
+            if not mask.any() or int(np.argmax(empty)) <= int(np.argmax(mask)):
+                self._raise(empty | mask, empty_values, empty_message, empty_expected)
+            mask = mask | empty
+        if mask.any():
+            self._raise(mask, values, message, expected)
+
+    def finish(self) -> None:
+        """Raise for the first empty cell of a required column, when no other fault of the column was said."""
+        if self._empty is not None:
+            empty, values, message, expected = self._empty
+            self._raise(empty, values, message, expected)
+
+    def _raise(self, bad: np.ndarray, values: pa.Array | pa.ChunkedArray, message: Callable[[str], str],
+               expected: str) -> None:
         where = np.flatnonzero(bad)
         first = int(where[0])
         rows = _rows_of(self.raw, where[:LISTED_MORE + 1])
@@ -275,8 +305,8 @@ def parse_date(values: pa.Array, cells: _Cells, nullable: bool) -> pa.Array:
     valid = matched & exists
     parsed = pa.array(dates, type=pa.timestamp("s"), mask=~valid)
     if not nullable:
-        cells.fail(blank, values, lambda v: both("日期为空", "the date is empty"),
-                   both("日期，如 2022-03-15", "a date such as 2022-03-15"))
+        cells.require(blank, values, lambda v: both("日期为空", "the date is empty"),
+                      both("日期，如 2022-03-15", "a date such as 2022-03-15"))
     bad = ~valid & ~blank
     if bad.any():  # the first bad cell named, with the count of the others, whichever way each is bad
         if matched[int(np.argmax(bad))]:  # its form is right, its day is not in the calendar (30 February)
@@ -465,13 +495,19 @@ def _nulls_where(blank: pa.Array, values: pa.Array) -> pa.Array:
 
 def _typed(raw: RawTable, col: Column, header: str, unit: str) -> pa.Array:
     """One received column typed as ``col`` says (see :data:`ARROW_TYPES`); raises :class:`SourceError` at
-    the first cell that cannot be."""
+    the first cell that cannot be, or that a required column leaves empty."""
+    cells = _Cells(raw, col, header)
+    typed = _typed_cells(raw, col, header, unit, cells)
+    cells.finish()
+    return typed
+
+
+def _typed_cells(raw: RawTable, col: Column, header: str, unit: str, cells: _Cells) -> pa.Array:
     values = _texts(raw, header)
     if col.kind in ("code", "integer", "year", "decimal", "uscc") or col.nfkc:
         values = normalised(values)  # full-width digits and letters, as an IME types them
     if col.comparison:
         values = pa.array([comparison(v) for v in values.to_pylist()], type=pa.string())
-    cells = _Cells(raw, col, header)
     if col.kind == "money":
         fen = parse_money(values, unit, cells, col.allow_negative)
         # an optional amount left empty is not given (年初预算数), unlike a required one's "—" (zero)
@@ -483,8 +519,8 @@ def _typed(raw: RawTable, col: Column, header: str, unit: str) -> pa.Array:
     blank = pc.equal(stripped, "")
     filled = pc.invert(blank)
     if not col.nullable:
-        cells.fail(blank, values, lambda v: both("值为空", "the value is empty"),
-                   both(f"{KIND_WORDS.get(col.kind, col.kind)}", f"a {col.kind} value"))
+        cells.require(blank, values, lambda v: both("值为空", "the value is empty"),
+                      both(f"{KIND_WORDS.get(col.kind, col.kind)}", f"a {col.kind} value"))
     if col.kind in ("integer", "year"):
         unsigned = pc.replace_substring_regex(stripped, r"^\+", "")  # +2022 is 2022; Arrow's cast refuses the +
         exact = pc.match_substring_regex(unsigned, WHOLE)

@@ -192,6 +192,35 @@ def test_a_column_of_dates_bad_both_ways_names_its_first_bad_cell_and_counts_the
     assert "；本列另有 1 处：第 5 行（1 more in this column: rows 5）" in problem.message, problem.message
 
 
+@pytest.mark.parametrize("rows, named, said, listed", [
+    ({3: "03/15/2022", 5: ""}, 3, "'03/15/2022' is not a date in a known format", 5),  # the empty cell below
+    ({3: "", 5: "2022-02-30"}, 3, "the date is empty", 5),  # the empty cell above
+    ({4: "", 6: ""}, 4, "the date is empty", 6),  # only empty cells
+])
+def test_a_required_column_s_empty_cells_are_said_in_the_file_s_order_with_its_other_faults(rows, named, said, listed):
+    """An empty cell of a required column is named in the file's order among the column's faults (it was named before
+    a malformed date above it: the office mended row 5, ran again and met row 3), and the others are listed, empty
+    or malformed."""
+    body = "".join(RECORD.format(n=i).replace("2022-03-15", rows.get(i + 1, "2022-03-15")) + "\n" for i in range(1, 6))
+    with pytest.raises(SourceError) as caught:
+        stage(read(HEADER + "\n" + body))
+    problem = caught.value.problem
+    assert problem.row == named and said in problem.message, problem
+    assert f"；本列另有 1 处：第 {listed} 行（1 more in this column: rows {listed}）" in problem.message, problem
+
+
+def test_a_required_code_s_empty_cell_below_a_malformed_one_is_named_after_it():
+    """The same for any required column: a 指标编号 empty in row 5 below one too long in row 3."""
+    lines = [RECORD.format(n=i) for i in range(1, 6)]
+    lines[1] = lines[1].replace(",L1,", f",{'L' * 65},", 1)
+    lines[3] = lines[3].replace(",L1,", ",,", 1)
+    with pytest.raises(SourceError) as caught:
+        stage(read(HEADER + "\n" + "\n".join(lines) + "\n"))
+    problem = caught.value.problem
+    assert problem.row == 3 and "the value is 65 characters long" in problem.message, problem
+    assert "1 more in this column: rows 5" in problem.message, problem.message
+
+
 def test_a_refusal_lists_the_rows_of_its_column_s_other_bad_cells():
     """The other bad cells of the column are listed by row (the first ten), so that an office mends them in one go
     rather than one run at a time (it said only how many)."""
