@@ -89,6 +89,11 @@ FORMATS = {"html": "网页", "pdf": "PDF", "docx": "Word", "md": "Markdown", "pr
 
 ALERT_REFUSED = "数据未通过校验，未入库"
 INPUT_PROBLEM = "输入文件有误"  # the label of an input refusal's row (rule INPUT) on the page and in alerts
+# an input refusal's row for a file every department reads (statistics, registry): the department has nothing to mend
+SHARED_INPUT_PROBLEM = both(
+    "全区共用的输入文件有误（统计数据或企业名录），由运维人员修正后重新运行，本部门无需修改文件",
+    "a file every department reads (statistics or registry) is malformed: the operator mends it and runs again; "
+    "nothing for the department to change")
 INPUT_NOTE = "输入文件提示"  # the label of an input warning (rule INPUT) in the report's 数据质量说明 and the CLI
 ALERT_WARNINGS = "数据质量警告"
 

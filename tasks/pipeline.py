@@ -411,6 +411,11 @@ class Intake:
         """Every file read, by URI: its content hash."""
         return file_hashes(*self.extracted)
 
+    def shared_problems(self) -> frozenset[str]:
+        """The problems of the inputs every department reads (no department's own: statistics, registry), as
+        :func:`input_problems` words them: each refuses every department, and none is the department's to mend."""
+        return frozenset(str(p) for e in self.extracted for p in e.problems if p.department is None)
+
     def shared(self) -> dict[str, dict[str, str]]:
         """The shared sources read without a problem, with their files (uri → content hash): what their
         snapshots are keyed by. A source with a problem is left out: the warehouse keeps what it holds."""

@@ -40,10 +40,12 @@ def validate(data: RunData, settings: Settings) -> QualityReport:
 
 @task(name="record-quality", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 2, 4])
 def record_quality(report: QualityReport, settings: Settings, run_id: str,
-                   input_problems: dict[str, list[str]] | None = None, roots: dict[str, str] | None = None) -> str:
+                   input_problems: dict[str, list[str]] | None = None, roots: dict[str, str] | None = None,
+                   shared_problems: frozenset[str] = frozenset()) -> str:
     """Results into the warehouse, the error, warning and quarantine CSVs of each department-year (sent to the
-    departments: files named by their paths in the landing zone, ``roots``), and the run's data-quality page that
-    links them (returned: the run's one artifact links it; for the operator, it names the server's paths)."""
+    departments: files named by their paths in the landing zone, ``roots``; a shared input's problem,
+    ``shared_problems``, said to be the operator's to mend), and the run's data-quality page that links them
+    (returned: the run's one artifact links it; for the operator, it names the server's paths)."""
     engine = engine_for(settings)
     try:
         record_results(engine, report, run_id)
@@ -56,7 +58,7 @@ def record_quality(report: QualityReport, settings: Settings, run_id: str,
     for code, problems in (input_problems or {}).items():  # refused for its inputs: its errors listed as well
         if code not in files and problems:
             files[code] = {"fatal": str(write_input_errors(report_dir(settings.output_dir, report.year, code), code,
-                                                           report.year, problems, roots))}
+                                                           report.year, problems, roots, shared_problems))}
     year_dir = Path(settings.output_dir) / str(int(report.year))
     listed = {severity: {code: Path(os.path.relpath(f[severity], year_dir)).as_posix() for code, f in files.items()
                          if severity in f} for severity in ("fatal", "warning")}

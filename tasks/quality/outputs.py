@@ -10,7 +10,7 @@ Chinese with the column's code in brackets (``规则（rule）``) for the staff 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -96,16 +96,20 @@ def write_csv_reports(folder: Path, report: QualityReport, code: str,
 
 
 def write_input_errors(folder: Path, code: str, year: int, problems: list[str],
-                       roots: Mapping[str, str] | None = None) -> Path:
+                       roots: Mapping[str, str] | None = None, shared: Collection[str] = ()) -> Path:
     """The error report of a department-year refused for its inputs (a cell that is no amount, a missing column:
     nothing of it reached the rules), a row per problem in :data:`REPORT_COLUMNS`, the problem's text (naming its
     file, row and column) as the row's 定位与对照: the file sent to the department, as for a rule's refusal. A
     warnings report and a quarantine of an earlier run are removed (nothing was checked this time: they would list
-    records of files since replaced). Files are named by their paths in the landing zone (``roots``)."""
+    records of files since replaced). Files are named by their paths in the landing zone (``roots``). A problem of
+    ``shared`` (a file every department reads: :meth:`tasks.pipeline.Intake.shared_problems`) says that the
+    operator mends it, not the department."""
     folder.mkdir(parents=True, exist_ok=True)
     rows = pd.DataFrame([{"rule": INPUT_RULE, "severity": "fatal", "department": code, "year": year, "field": "",
                           "value_provided": "", "expected_value": "", "difference": "", "source_file": "",
-                          "row_number": "", "detail": problem, "message": gl.INPUT_PROBLEM} for problem in problems],
+                          "row_number": "", "detail": problem,
+                          "message": gl.SHARED_INPUT_PROBLEM if problem in shared else gl.INPUT_PROBLEM}
+                         for problem in problems],
                         columns=REPORT_COLUMNS)
     path = folder / ERRORS_CSV
     _headed(rows, roots).to_csv(path, index=False, encoding="utf-8-sig")

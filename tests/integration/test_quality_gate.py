@@ -178,3 +178,25 @@ def test_a_refusal_sets_the_last_report_aside_and_the_rollup_says_so(prefect_har
     assert main(args) == 0
     assert (folder / "report.md").read_bytes() == first and not (folder / "stale").exists()
     assert (folder / "approved" / "report.pdf").read_bytes() == b"signed"
+
+
+def test_a_malformed_shared_file_s_error_report_says_it_is_the_operator_s_to_mend(prefect_harness, sample_copy,
+                                                                                   tmp_path, capsys):
+    """A registry file every department reads, malformed, refuses them all; each department's 错误明细 names the file
+    in the landing zone and says that the operator mends it, not the department (it read as the department's own)."""
+    path = sample_copy / "registry" / "enterprises.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[2] = lines[2].replace("2017-02-28", "2017-02-30")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    code = main(["run", "--year", "2022", "--department", LIWAN, "--department", OTHERS[0], "--source",
+                 str(sample_copy), "--warehouse", f"duckdb:///{tmp_path}/wh.duckdb", "--out", str(out)])
+    capsys.readouterr()
+    assert code == 3
+    for department in (LIWAN, OTHERS[0]):
+        rows = read_report(out / "2022" / department / "data-quality-errors.csv")
+        assert list(rows["rule"]) == ["INPUT"], rows
+        detail = rows["detail"].iloc[0]
+        assert detail.startswith("企业登记数据（registry）：registry/enterprises.csv，第 3 行"), detail
+        assert rows["message"].iloc[0].startswith("全区共用的输入文件有误"), rows["message"]
+        assert "本部门无需修改文件" in rows["message"].iloc[0]
