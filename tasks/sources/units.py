@@ -2,7 +2,8 @@
 
 A unit line is read or refused, never guessed past. Accepted, full- or half-width, with or without
 brackets and 人民币: ``单位：元``, ``单位:元``, ``金额单位：人民币元``, ``（单位：万元）``,
-``单位：千元``, ``单位：元、%`` (a money unit beside units of rates or counts). A line that
+``单位：千元``, ``单位：元、%`` (a money unit beside units of rates or counts), ``单 位：万元`` (the label spaced
+out to its column's width), and a title that ends with its unit in brackets, ``国库集中支付明细表（万元）``. A line that
 declares a unit nobody can read (``单位：美元``, ``单位：``, ``单位：万元、元``) is refused with the
 file, the line and the forms accepted; see ``docs/data-contract.md``.
 
@@ -41,6 +42,8 @@ _VALUE = re.compile(r"^\s*(?::|为|是)?\s*\(?\s*(?P<value>[^\s()\[\]【】,;|]*
 # A unit written without 单位: （金额：元）, a line that is only （万元）.
 _AMOUNT = re.compile(r"(?:^|(?<=[\s(\[【,;、|]))金额\s*:\s*(?P<value>[^\s()\[\]【】,;|]*)")
 _BARE = re.compile(r"^\(?\s*(?:人民币)?(?P<value>分|元|千元|万元|亿元)(?:人民币)?\s*\)?$")
+# A title that ends with its unit in brackets: 国库集中支付明细表（万元）, 招商引资项目台账(元).
+_TITLE_UNIT = re.compile(r"\S\s*\(\s*(?:人民币)?(?P<value>分|元|千元|万元|亿元)(?:人民币)?\s*\)$")
 _SEPARATORS = re.compile(r"[、/;]|及|和")
 _HEADER_UNIT = re.compile(
     r"^(?P<name>.*?)\s*\(\s*(?:单位\s*:?\s*)?(?:人民币)?(?P<money>分|元|千元|万元|亿元)\s*\)\s*$")
@@ -91,6 +94,8 @@ def unit_of_line(text: str) -> str | bool | None:
     Raises :class:`UnitLineError` when the line declares a unit that cannot be read.
     """
     line = normalise(text).strip().replace("∶", ":").rstrip("。.")
+    # 单 位：万元, 单　位 (a form's label spaced out to the width of its column; U+3000 is a space after NFKC), 金 额
+    line = re.sub(r"单\s+位", "单位", re.sub(r"金\s+额", "金额", line))
     line = re.sub(r"人民币\s+", "人民币", re.sub(r"(?<=[千万亿])\s+(?=元)", "", line))
     line = re.sub(r"人民币\s*\(", "(", line)
     bare = _BARE.match(line)
@@ -107,11 +112,14 @@ def unit_of_line(text: str) -> str | bool | None:
         money = {u for u in amount if u is not None}
         if len(money) > 1:
             raise UnitLineError(two_units(sorted(money)))
+        if not money and (title := _TITLE_UNIT.search(line)):  # read as 元 before: 10,000× too small in 万元
+            return title.group("value")
         return money.pop() if money else False
     found: list[str | None] = []
     for m in re.finditer("单位", line):
         before, after = line[: m.start()], line[m.end():]
-        if before.endswith(_ORGANISATION_BEFORE) or after.startswith(_ORGANISATION_AFTER):
+        if (re.sub(r"\s+", "", before).endswith(_ORGANISATION_BEFORE)  # 填 报 单 位, spaced out as 单 位 is
+                or re.sub(r"\s+", "", after).startswith(_ORGANISATION_AFTER)):
             continue
         value = _VALUE.match(after)
         found.append(_read_value(value.group("value") if value else ""))

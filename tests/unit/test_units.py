@@ -25,9 +25,22 @@ RECORD = "V{n},D,L1,2022-03-15,甲,30201,1.50"
     ("单位：万元人民币", "万元"), ("单位：元。", "元"), ("单位∶元", "元"), ("（元）", "元"),
     ("天河区招商引资项目台账（金额：元）", "元"), ("2022年天河区重点单位招商项目表", False),
     ("填报单位：广州市荔湾区科技工业和信息化局", False), ("单位名称：某局", False), ("国库集中支付明细表", False),
+    # the label spaced out to its column's width, as 决算 forms print it (read as 元 before: 10,000× too small)
+    ("单 位：万元", "万元"), ("单　位：万元", "万元"), ("单  位 : 万元", "万元"), ("金 额 单 位：万元", "万元"),
+    ("（金　额：万元）", "万元"), ("填 报 单 位：某局", False), ("单 位 名 称：某局", False),
+    # a title that ends with its unit (read as 元 before), and titles that do not
+    ("国库集中支付明细表（万元）", "万元"), ("招商引资项目台账 (元)", "元"), ("2022年部门决算表（人民币万元）", "万元"),
+    ("国库集中支付明细表（2022年）", False), ("万元户调查表", False),
 ])
 def test_unit_lines_offices_write(line, unit):
     assert unit_of_line(line) == unit
+
+
+def test_a_spaced_out_unit_line_scales_the_amounts_it_heads():
+    """单 位：万元 over a ledger: its amounts are 万元 (they were read as 元, 10,000 times too small, and every file of
+    the department agreed, so no rule saw it)."""
+    staged = stage(read("单 位：万元\n" + HEADER + "\n" + RECORD.format(n=1) + "\n"))
+    assert staged["amount"].tolist() == [1_500_000]  # 1.50 万元 = 15,000.00 元 = 1,500,000 分
 
 
 @pytest.mark.parametrize(("line", "why"), [
