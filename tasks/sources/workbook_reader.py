@@ -134,6 +134,73 @@ def _has_records(rows: list[list[str]], first: int, dataset: Dataset) -> bool:
     return False
 
 
+def _uncached_formula(data: bytes, sheet: str, cells: set[tuple[int, int]]) -> tuple[int, int, str] | None:
+    """The first of ``cells`` (0-based row and column: cells calamine read as empty) that holds a formula whose result
+    the file does not store, with the formula; None when there is none.
+
+    Excel and WPS store each formula's result when they save; a workbook written by a program (openpyxl, a web
+    system's export) may hold the formula alone, and calamine reads such a cell as empty, which a money column takes
+    for zero (a 年末结转和结余 of ``=G2-H2`` read 0.00 and agreed with a 决算总表 of the same kind). Read with
+    openpyxl twice, the formulas and the stored results, over the rows of ``cells`` only, and only for the XLSX
+    family: an .xls (and WPS's .et) stores every formula's result, and an ODS is not looked at."""
+    if not cells or not data.startswith(b"PK\x03\x04") or not _has_formulas(data):
+        return None
+    import openpyxl
+
+    wanted = sorted(cells)
+    first, last = wanted[0][0] + 1, wanted[-1][0] + 1  # 1-based, as openpyxl counts
+    try:
+        formulas = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        results = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # an ODS or XLSB: zip files openpyxl does not read
+        return None
+    try:
+        by_row: dict[int, list[int]] = {}
+        for r, c in wanted:
+            by_row.setdefault(r, []).append(c)
+        for r, (given, stored) in enumerate(zip(formulas[sheet].iter_rows(min_row=first, max_row=last),
+                                                results[sheet].iter_rows(min_row=first, max_row=last),
+                                                strict=False), start=first - 1):
+            for c in by_row.get(r, ()):
+                formula = given[c].value if c < len(given) else None
+                text = getattr(formula, "text", formula)  # an array formula's text
+                result = stored[c].value if c < len(stored) else None
+                if isinstance(text, str) and text.startswith("=") and result is None:
+                    return r, c, text
+    finally:
+        formulas.close()
+        results.close()
+    return None
+
+
+_FORMULA = re.compile(rb"<(?:\w+:)?f[ >/]")  # a cell's formula element, <f>, <f t="shared" …/>, <x:f> (OpenXML SDK)
+
+
+def _has_formulas(data: bytes) -> bool:
+    """Whether any worksheet of an XLSX-family workbook holds a formula: one search of each sheet's XML, so that a
+    large export with empty cells and no formula (the common case) is not read again by openpyxl."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as book:
+            return any(_FORMULA.search(book.read(name)) for name in book.namelist()
+                       if name.startswith("xl/worksheets/") and name.endswith(".xml"))
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return False
+
+
+def _record_below(rows: list[list[str]], start: int, width: int) -> int | None:
+    """The first row from ``start`` that reads as a record, not as a note or a signature line: two or more of its
+    first ``width`` cells filled, none of them a note's label (``填表人：…``), not column numbers, a unit row or a
+    合计 row. None when there is none (the notes end the sheet)."""
+    for i in range(start, len(rows)):
+        texts = [c.strip() for c in rows[i][:width] if c and c.strip()]
+        if (len(texts) >= 2 and not any(FOOTER.match(t) for t in texts) and not is_column_numbers(rows[i])
+                and unit_cells(rows[i]) is None and _total_word(texts[0]) not in TOTAL_WORDS):
+            return i
+    return None
+
+
 def _column_letter(col: int) -> str:
     letters = ""
     col += 1
@@ -358,6 +425,8 @@ def read_workbook(data: bytes, uri: str, dataset: Dataset, sheet: str | None = N
     percents = _percent_cells(data, chosen, _percent_columns(header, dataset), range(leaf + 1, len(rows)), values)
     records: list[list[str]] = []
     numbers: list[int] = []
+    headed = [c for c, h in enumerate(header) if not is_unnamed_column(h)]
+    empty: set[tuple[int, int]] = set()  # the records' empty cells: a formula without its result reads as one
     totals: list[tuple[int, list[str]]] = []
     for i in range(leaf + 1, len(rows)):
         row = rows[i] + [""] * (len(header) - len(rows[i]))
@@ -365,6 +434,15 @@ def read_workbook(data: bytes, uri: str, dataset: Dataset, sheet: str | None = N
         if not texts:
             continue
         if FOOTER.match(texts[0]):
+            below = _record_below(rows, i + 1, len(header))
+            if below is not None:  # a note inside the table: the records under it would be dropped unsaid
+                raise fail(both(f"第 {i + 1} 行是表尾的说明（「{texts[0]}」），其下第 {below + 1} 行仍有记录：说明之后"
+                                "的记录会被当作说明而漏读",
+                                f"row {i + 1} is a note ({texts[0]!r}) but row {below + 1} below it holds a record: "
+                                "records after a note would be taken for notes and left out"), row=i + 1,
+                           expected=both("说明、签字行写在全部记录之后（或删去该说明行）",
+                                         "notes and signature lines below every record (or the note removed)"),
+                           in_sheet=chosen)
             _refuse_controls(rows, range(i, len(rows)), uri, dataset, chosen)  # the notes: no record, but text
             break
         for col, money_unit in money_units.items():  # formula noise: the whole 分 the cell stands for
@@ -379,6 +457,21 @@ def read_workbook(data: bytes, uri: str, dataset: Dataset, sheet: str | None = N
             continue
         records.append(row[: len(header)])
         numbers.append(i + 1)
+        empty.update((i, c) for c in headed if c < len(values[i]) and values[i][c] in ("", None))
+    formula = _uncached_formula(data, chosen, empty)
+    if formula is not None:
+        r, c, text = formula
+        raise SourceError(Problem(
+            dataset.source, uri, both(f"单元格 {_column_letter(c)}{r + 1} 是公式 {text}，文件中没有保存它的计算结果"
+                                      "（由程序生成、未经 Excel 或 WPS 打开保存的工作簿）；selfeval 不计算公式，不能把"
+                                      "它当作空值（零）读入",
+                                      f"cell {_column_letter(c)}{r + 1} holds the formula {text} with no stored "
+                                      "result (a workbook written by a program and never saved by Excel or WPS); "
+                                      "selfeval does not compute formulas and will not read it as empty (zero)"),
+            row=r + 1, column=header[c], sheet=chosen,
+            expected=both("在 Excel 或 WPS 中打开该文件、保存一次后再交（保存时会算出并存下公式的结果），或填数值",
+                          "the file opened and saved once in Excel or WPS (which computes and stores the results), "
+                          "or values instead of formulas")))
     if not records and not dataset.may_be_empty:
         raise fail(both("工作表只有表头，没有记录", "the sheet has a header but no records"), row=leaf + 2,
                    expected=both("表头下至少一条记录", "at least one record below the header"), in_sheet=chosen)

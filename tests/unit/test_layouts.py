@@ -363,6 +363,52 @@ def test_signature_lines_and_notes_below_the_table_end_it(footer):
     assert len(stage(read_workbook(data, "b.xlsx", BUDGET_LINES))) == 3
 
 
+@pytest.mark.parametrize("note", ["数据来源：区企业服务平台（一期）导出", "备注：以下为补录项目", "注：下表续"])
+def test_a_note_with_records_below_it_is_refused_not_taken_for_the_table_s_end(note):
+    """A note line between records (an export's 数据来源 line, 以下为补录项目 above late additions): the records under
+    it were dropped unsaid, and a department's 申报企业 read 0. Refused, naming the note's row and the record's."""
+    data = workbook({"明细": [LINE_HEADER, *LINES[:2], [note], LINES[2], ["填表人：王五", "", "", "审核人：李四"]]})
+    with pytest.raises(SourceError) as caught:
+        read_workbook(data, "b.xlsx", BUDGET_LINES)
+    problem = caught.value.problem
+    assert problem.row == 4 and "其下第 5 行仍有记录" in problem.message and problem.sheet == "明细", problem
+
+
+def test_notes_and_signature_lines_spread_over_cells_below_the_table_still_end_it():
+    rows = [LINE_HEADER, *LINES, ["注：1. 本表为决算数。"], ["2. 金额单位为元。"],
+            ["单位负责人：张三", "", "财务负责人：李四", "", "填表人：王五", "", "填表日期：2023年1月10日"]]
+    assert len(stage(read_workbook(workbook({"明细": rows}), "b.xlsx", BUDGET_LINES))) == 3
+
+
+def test_a_formula_whose_result_the_workbook_does_not_store_is_refused_not_read_as_zero():
+    """A workbook written by a program (openpyxl here, as a web system's export is) holds 年末结转和结余 as =G2-H2 with
+    no stored result: calamine reads it empty, and an empty amount is zero, so 328.40 万元 of 结转 read 0.00 with no
+    word. Refused, naming the cell, its column and the formula."""
+    rows = [LINE_HEADER, *[[*r[:8], f"=G{i}-H{i}"] for i, r in enumerate(LINES, start=2)]]
+    with pytest.raises(SourceError) as caught:
+        read_workbook(workbook({"明细": rows}), "b.xlsx", BUDGET_LINES)
+    problem = caught.value.problem
+    assert (problem.row, problem.column, problem.sheet) == (2, "年末结转和结余", "明细"), problem
+    assert "单元格 I2 是公式 =G2-H2，文件中没有保存它的计算结果" in problem.message, problem.message
+
+
+def test_a_formula_with_its_stored_result_reads_as_that_result():
+    """As Excel and WPS save it: the formula and its result; the result is read (and an empty cell is still zero)."""
+    import xlsxwriter
+
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    sheet = book.add_worksheet("明细")
+    sheet.write_row(0, 0, LINE_HEADER)
+    for i, r in enumerate(LINES, start=1):
+        sheet.write_row(i, 0, [*r[:6], float(r[6]), float(r[7])])
+        sheet.write_formula(i, 8, f"=G{i + 1}-H{i + 1}", None, float(r[6]) - float(r[7]))
+    sheet.write_row(4, 0, ["D", "L4", "P3", "其他", "一般公共预算财政拨款", "项目支出", 1.0, 1.0])  # 结转 left empty
+    book.close()
+    frame = stage(read_workbook(out.getvalue(), "b.xlsx", BUDGET_LINES))
+    assert frame["carryover"].tolist() == [1000, 0, 0, 0]
+
+
 @pytest.mark.parametrize("label", ["2022", "2022.12", "2022年12月31日"])
 def test_a_group_label_that_is_a_date_or_a_year(label):
     rows = [[*LINE_HEADER[:6], label, "", ""], [""] * 6 + LINE_HEADER[6:], *LINES]
