@@ -24,7 +24,7 @@ from tasks.addresses import without_server_paths
 from tasks.progress import RunProgress
 from tasks.quality.gate import QualityReport
 from tasks.quality.rules import INPUT_RULE
-from tasks.quality.rundb import RunDatabase
+from tasks.quality.rundb import INDICATOR_UNITS, RunDatabase
 from tasks.quality.views import RunData
 from tasks.report.narrative import narrative_files, narrative_index
 from tasks.settings import EXPECTATIONS_DIR, PROJECT_ROOT, TEMPLATES_DIR, Settings
@@ -32,6 +32,7 @@ from tasks.sources.base import ABSENT, Source
 from tasks.sources.errors import Problem
 from tasks.sources.extract import Extracted
 from tasks.sources.raw import sha256_file
+from tasks.warehouse.metrics import Registry
 
 if TYPE_CHECKING:
     from tasks.report.build import Rendered
@@ -274,11 +275,25 @@ def resolve_departments(available: pd.DataFrame, requested: list[str] | None) ->
     return list(dict.fromkeys(requested))
 
 
+def indicator_units(registry: Registry) -> pd.DataFrame:
+    """Each 指标代码 the report's metrics sum over the statistics (``fct_indicator_value``), with the unit each reads it
+    in (``indicator_code``, ``unit``): what STA-004 holds the statistics' 计量单位 to, since a metric sums the values
+    as written (RETAIL in 万元 read as 亿元 was 10,000 times too large, the growth still right)."""
+    pairs: set[tuple[str, str]] = set()
+    for m in registry.metrics.values():
+        if m.kind == "sum" and m.table == "fct_indicator_value" and m.unit and "indicator_code" in m.filters:
+            codes = m.filters["indicator_code"]
+            pairs.update((str(code), m.unit) for code in (codes if isinstance(codes, list) else [codes]))
+    ordered = sorted(pairs)
+    return pd.DataFrame({"indicator_code": pd.Series([c for c, _ in ordered], dtype="str"),
+                         "unit": pd.Series([u for _, u in ordered], dtype="str")})
+
+
 def assemble(year: int, departments: pd.DataFrame, chosen: list[str], *extracted: Extracted,
-             staged: RunDatabase | None = None) -> RunData:
+             staged: RunDatabase | None = None, units: pd.DataFrame | None = None) -> RunData:
     """One :class:`RunData` of the chosen departments that still have all their inputs; ``staged`` is
     the run database the sources were appended to, when they were (see ``extract_finance`` and
-    ``extract_shared``)."""
+    ``extract_shared``); ``units``: :func:`indicator_units`, for STA-004."""
     failed = {p.department for e in extracted for p in e.problems if p.department}
     keep = [c for c in chosen if c not in failed]
     frames: dict[str, pd.DataFrame] = {}
@@ -288,6 +303,8 @@ def assemble(year: int, departments: pd.DataFrame, chosen: list[str], *extracted
     # departments whose year is open (no 决算总表 yet): the rules of a closed year's 决算 do not apply
     open_years = sorted(c for e in extracted for c in keep if e.open_year(c))
     frames["open_departments"] = pd.DataFrame({"department_code": pd.Series(open_years, dtype="string")})
+    if units is not None:
+        frames[INDICATOR_UNITS] = units
     if staged is not None:
         staged.flush()  # the parts still waiting go into the database, and out of memory
     return RunData(year=year, departments=deps, frames=frames, staged=staged)

@@ -27,6 +27,7 @@ from tasks.quality.rules import INPUT_RULE
 from tasks.quality.rundb import RunDatabase
 from tasks.resources import WarehouseUnreachable, reach_warehouse
 from tasks.settings import Settings
+from tasks.warehouse.metrics import load_registry
 
 
 class ExpectedEnd(logging.Filter):
@@ -114,7 +115,8 @@ def gate(settings: Settings, plan: pl.Plan, intake: pl.Intake, db: RunDatabase) 
     each department decided: refused (nothing of it loads) or accepted with its warnings."""
     log = get_run_logger()
     checked = [c for c in plan.todo if c not in intake.finance.no_data and c not in intake.problems]
-    data = pl.assemble(plan.year, plan.catalogue, checked, *intake.extracted[1:], staged=db)
+    data = pl.assemble(plan.year, plan.catalogue, checked, *intake.extracted[1:], staged=db,
+                       units=pl.indicator_units(load_registry(settings.metrics_registry)))
     report = validate(as_is(data), settings)
     roots = landing_roots({**{name: settings.location(name) for name in ("finance", "statistics", "registry")},
                            "narrative": str(settings.narrative_root())}, settings.source)

@@ -54,6 +54,11 @@ SQL_DIR = Path(__file__).with_name("sql")
 IDX = "_idx"
 
 
+# The frame of :meth:`RunDatabase.build` that holds, per 指标代码, each unit the report reads the statistics in
+# (``indicator_code``, ``unit``: ``tasks.pipeline.indicator_units``), staged as ``ref_indicator_units``.
+INDICATOR_UNITS = "indicator_units"
+
+
 def named_queries(filename: str) -> dict[str, str]:
     """The blocks of ``sql/<filename>``, each starting at a ``-- name: X`` line: name → SELECT text.
 
@@ -232,8 +237,12 @@ class RunDatabase:
         self.stage("summary_items", summary_items(), table="ref_summary_items")
         con.execute("CREATE OR REPLACE TABLE run_params AS SELECT CAST(? AS INTEGER) AS year", [int(year)])
         for name, frame in frames.items():
-            if name not in self.staged():  # an appended dataset is staged already
+            if name not in self.staged() and name != INDICATOR_UNITS:  # an appended dataset is staged already
                 self.stage(name, frame)
+        # the units the report reads the statistics in (STA-004); none given (a gate run outside the flow): no check
+        self.stage(INDICATOR_UNITS, frames.get(INDICATOR_UNITS, pd.DataFrame({
+            "indicator_code": pd.Series([], dtype="str"), "unit": pd.Series([], dtype="str")})),
+            table=f"ref_{INDICATOR_UNITS}")
         if "open_departments" not in frames:  # every department's year closed (see pipeline.assemble)
             self.stage("open_departments", pd.DataFrame({"department_code": pd.Series([], dtype="string")}))
         self._model_context()

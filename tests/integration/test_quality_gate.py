@@ -200,3 +200,24 @@ def test_a_malformed_shared_file_s_error_report_says_it_is_the_operator_s_to_men
         assert detail.startswith("企业登记数据（registry）：registry/enterprises.csv，第 3 行"), detail
         assert rows["message"].iloc[0].startswith("全区共用的输入文件有误"), rows["message"]
         assert "本部门无需修改文件" in rows["message"].iloc[0]
+
+
+def test_statistics_in_another_unit_than_the_report_reads_refuse_its_region_s_departments(prefect_harness, sample_copy,
+                                                                                          tmp_path, capsys):
+    """社会消费品零售总额 written in 万元 (×10,000) where the report reads 亿元: the run's gate holds the statistics to
+    the units of the report's metrics (STA-004), so the 商务局's report does not say 6,120,700.00 亿元."""
+    path = sample_copy / "statistics" / "indicators.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    retail = (frame["指标代码"] == "RETAIL") & (frame["行政区划代码"] == "440103")
+    frame.loc[retail, "数值"] = [f"{float(v) * 10000:.2f}" for v in frame.loc[retail, "数值"]]
+    frame.loc[retail, "计量单位"] = "万元"
+    frame.to_csv(path, index=False)
+    out = tmp_path / "out"
+    code = main(["run", "--year", "2022", "--department", OTHERS[0], "--source", str(sample_copy), "--warehouse",
+                 f"duckdb:///{tmp_path}/wh.duckdb", "--out", str(out)])
+    capsys.readouterr()
+    assert code == 3
+    errors = read_report(out / "2022" / OTHERS[0] / "data-quality-errors.csv")
+    assert set(errors["rule"]) == {"STA-004"}, errors
+    assert set(errors["value_provided"]) == {"万元"} and set(errors["expected_value"]) == {"亿元"}
+    assert not (out / "2022" / OTHERS[0] / "report.md").exists()

@@ -8,13 +8,15 @@ import re
 import pandas as pd
 import pytest
 
-from tasks.pipeline import assemble
+from tasks.pipeline import assemble, indicator_units
 from tasks.quality.gate import DIFFERENCE_WORDS, FAILING_COLUMNS, parameters_for, run_gate
 from tasks.quality.rules import CATEGORIES, load_rules
 from tasks.quality.views import RunData
+from tasks.settings import TEMPLATES_DIR
 from tasks.sources.base import make_source
 from tasks.sources.extract import extract_departments, extract_finance, extract_registry, extract_statistics
 from tasks.uscc import make_uscc
+from tasks.warehouse.metrics import load_registry
 
 LIWAN = "440103-KGXJ"
 PARAMS = parameters_for(2022, 10_000, 1.0)
@@ -27,7 +29,8 @@ def base(sample_dir) -> RunData:
     fin = extract_finance(make_source("finance", sample_dir / "finance"), 2022, [LIWAN])
     reg = extract_registry(make_source("registry", sample_dir / "registry"))
     sta = extract_statistics(make_source("statistics", sample_dir / "statistics"))
-    return assemble(2022, deps, [LIWAN], fin, reg, sta)
+    return assemble(2022, deps, [LIWAN], fin, reg, sta,
+                    units=indicator_units(load_registry(TEMPLATES_DIR / "metrics.yaml")))
 
 
 def mutated(base: RunData, name: str, change) -> RunData:
@@ -121,6 +124,8 @@ MUTATIONS = {
     "STA-001": ("indicators", lambda f: dup(f, int(f[liwan_ind(f, 2022)].index[0]))),
     "STA-002": ("indicators", lambda f: at(f, liwan_ind(f, 2022), "value", 1e12)),
     "STA-003": ("indicators", lambda f: at(f, liwan_ind(f, 2022), "value", tripled(f))),
+    # 社会消费品零售总额 written in 万元 (its value ×10,000), the report reading it in 亿元
+    "STA-004": ("indicators", lambda f: at(f, (f["indicator_code"] == "RETAIL") & (f["year"] == 2021), "unit", "万元")),
 }
 
 
@@ -468,3 +473,25 @@ def test_a_difference_of_days_and_a_summary_s_row_say_what_they_are(base):
     assert outside.endswith("支付日期（pay_date）=2021-12-31，应为 2022 年内的日期（a date in 2022）"), outside
     row = example("REC-010")
     assert "（决算总表项目 " in row and "（项目 " not in row, row
+
+
+def test_the_units_the_report_reads_the_statistics_in_come_from_its_metrics():
+    """STA-004's reference: each 指标代码 a metric sums over the statistics, with the metric's unit."""
+    units = indicator_units(load_registry(TEMPLATES_DIR / "metrics.yaml"))
+    pairs = set(zip(units["indicator_code"], units["unit"], strict=True))
+    assert {("RETAIL", "亿元"), ("TOURISTS", "万人次"), ("RD_EXP", "万元")} <= pairs
+    assert len(pairs) == len(units)
+
+
+def test_an_indicator_in_another_unit_is_refused_naming_its_unit_and_the_report_s(base):
+    """RETAIL's 2021 value written in 万元 (so ×10,000): refused, naming the row's unit and the one the report reads
+    it in, for each year the report reads (growth reads the year before); a 计量单位 the report does not read is left
+    alone (GIOV's)."""
+    data = mutated(base, "indicators", lambda f: at(at(f, (f["indicator_code"] == "RETAIL") & (f["year"] == 2021),
+                                                       "unit", "万元"), f["indicator_code"] == "GIOV", "unit", "万元"))
+    result = next(r for r in run_gate(data, PARAMS).for_department(LIWAN) if r.rule.rule_id == "STA-004")
+    rows = result.failing
+    assert len(rows) == 1 and rows["value_provided"].tolist() == ["万元"], rows
+    assert rows["expected_value"].tolist() == ["亿元"]
+    said = "第 24 行（指标代码 RETAIL，年份 2021）：计量单位（unit）=万元，报告口径单位 亿元"
+    assert result.example().endswith(said), result.example()

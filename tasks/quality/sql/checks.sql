@@ -133,6 +133,17 @@ JOIN int_department_indicators b
  AND b.year = n.year - 1
 WHERE n.year = (SELECT year FROM run_params)
 
+-- name: indicator_units
+-- The region's indicators that a metric of the report reads (ref_indicator_units: the metric registry's sums over
+-- the statistics, each with the unit it reports in: RETAIL in 亿元), every year of them, each with whether its
+-- 计量单位 is that unit: a value written in another (RETAIL in 万元) would be summed as if it were in the metric's.
+SELECT i.* EXCLUDE (_seq, _department_seq), i.unit AS provided, u.expected,
+       CASE WHEN list_contains(u.units, i.unit) THEN 0 ELSE 1 END AS unit_differs,
+       row_number() OVER (ORDER BY i._seq, i._department_seq) - 1 AS _idx
+FROM int_department_indicators i
+JOIN (SELECT indicator_code, list(unit ORDER BY unit) AS units, string_agg(unit, '、' ORDER BY unit) AS expected
+      FROM ref_indicator_units GROUP BY indicator_code) u ON u.indicator_code = i.indicator_code
+
 -- name: figure_scale
 -- Each department-year money figure of the registry (协议投资额, 协议达产年产值或营收 of the projects
 -- signed in the year, 分) against the year before (previous) and the 决算总表's 合计 全年预算数 (budget).
