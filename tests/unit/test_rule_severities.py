@@ -11,6 +11,7 @@ REVIEWED = {
     "FIN-006": "fatal", "FIN-007": "fatal", "FIN-008": "fatal",
     "REC-001": "fatal", "REC-002": "fatal", "REC-003": "fatal", "REC-004": "fatal", "REC-005": "fatal",
     "REC-006": "fatal", "REC-007": "fatal", "REC-008": "warning", "REC-009": "warning", "REC-010": "fatal",
+    "REC-011": "warning",
     "REG-001": "fatal", "REG-002": "fatal", "REG-003": "fatal", "REG-004": "fatal", "REG-005": "fatal",
     "REG-006": "warning",
     "PRF-001": "fatal", "PRF-002": "fatal", "PRF-003": "fatal", "PRF-004": "fatal", "PRF-005": "warning",

@@ -121,6 +121,8 @@ MUTATIONS = {
     "PRJ-004": ("project_self_assessment", lambda f: at(f, first(f), "indicator", "没有这个指标")),
     "PRJ-005": ("project_self_assessment", lambda f: at(f, first(f), "actual", None)),
     "PRJ-006": ("project_targets", lambda f: f[f["project_code"] != f["project_code"].iloc[0]]),
+    # the first payment of each budget line 99.99 元 short: each line within REC-003's 100 元, the department beyond
+    "REC-011": ("payments", lambda f: at(f, ~f["line_id"].duplicated(), "amount", f["amount"] - 9_999)),
     "STA-001": ("indicators", lambda f: dup(f, int(f[liwan_ind(f, 2022)].index[0]))),
     "STA-002": ("indicators", lambda f: at(f, liwan_ind(f, 2022), "value", 1e12)),
     "STA-003": ("indicators", lambda f: at(f, liwan_ind(f, 2022), "value", tripled(f))),
@@ -495,3 +497,16 @@ def test_an_indicator_in_another_unit_is_refused_naming_its_unit_and_the_report_
     assert rows["expected_value"].tolist() == ["亿元"]
     said = "第 24 行（指标代码 RETAIL，年份 2021）：计量单位（unit）=万元，报告口径单位 亿元"
     assert result.example().endswith(said), result.example()
+
+
+def test_lines_each_within_the_tolerance_that_add_up_beyond_it_are_said(base):
+    """Each budget line's payments 99.99 元 short of its 执行数, within REC-003's 100 元 a line: the report's 执行数
+    (the payments') was 0.16 万元 below the 决算总表's with no word. REC-011 warns, naming the 决算总表's 合计 row and
+    the department's difference."""
+    data = mutated(base, "payments", lambda f: at(f, ~f["line_id"].duplicated(), "amount", f["amount"] - 9_999))
+    results = {r.rule.rule_id: r for r in run_gate(data, PARAMS).for_department(LIWAN)}
+    assert results["REC-003"].success and not results["REC-011"].success
+    lines = int(base.frames["payments"]["line_id"].nunique())
+    said = results["REC-011"].example()
+    assert "summary.csv 第 " in said and "：全年执行数（executed）=" in said, said
+    assert said.endswith(f"payments.csv），相差 {lines * 99.99:.2f} 元"), said

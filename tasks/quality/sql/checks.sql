@@ -92,6 +92,21 @@ SELECT l.department_code, l.line_id, l.project_name, l.executed, l._row, l._sour
 FROM stg_budget_lines l
 LEFT JOIN int_line_ledger g ON g.department_code = l.department_code AND g.line_id = l.line_id
 
+-- name: ledger_vs_department
+-- A department's budget lines' execution added up (provided, as the lines state it, which REC-004 holds to the
+-- 决算总表's 合计) against its payments added up (expected: the 执行数 its report shows). REC-003's tolerance is a
+-- line's: lines each within it may add up beyond it (16 lines each 99.99 元 short: 1,599.84 元, unsaid). Names the
+-- 决算总表's 合计 row, or in an open year (no 决算总表) the lines' file and first row.
+SELECT l.department_code, l.provided, coalesce(g.expected, 0) AS expected, l.provided - coalesce(g.expected, 0)
+       AS difference, coalesce(t._source, l._source) AS _source, coalesce(t._row, l._row) AS _row,
+       row_number() OVER (ORDER BY l._seq) - 1 AS _idx
+FROM (SELECT department_code, sum(executed) AS provided, min(_source) AS _source, min(_row) AS _row,
+             min(_seq) AS _seq
+      FROM stg_budget_lines GROUP BY department_code) l
+LEFT JOIN (SELECT department_code, sum(executed_fen) AS expected FROM int_line_ledger GROUP BY department_code) g
+  ON g.department_code = l.department_code
+LEFT JOIN int_summary_total_measures t ON t.department_code = l.department_code AND t.measure = 'executed'
+
 -- name: payment_lines
 -- Each payment with whether its 指标编号 is one of its department's budget lines.
 SELECT p.department_code, p.voucher_no, p.line_id, p._row, p._source, k.line_id IS NOT NULL AS line_known,
