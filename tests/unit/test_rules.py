@@ -510,3 +510,17 @@ def test_lines_each_within_the_tolerance_that_add_up_beyond_it_are_said(base):
     said = results["REC-011"].example()
     assert "summary.csv 第 " in said and "：全年执行数（executed）=" in said, said
     assert said.endswith(f"payments.csv），相差 {lines * 99.99:.2f} 元"), said
+
+
+def test_a_blank_project_actual_is_named_at_the_self_assessment_row_the_department_mends(base):
+    """PRJ-005 named the 绩效目标's row (project_targets.csv) with the 三级指标's name as the 实际完成值: the department
+    went to the wrong file. It names the 绩效自评's row, the project and the 三级指标, and the blank value."""
+    data = mutated(with_projects(base), "project_self_assessment", lambda f: at(f, first(f), "actual", None))
+    result = next(r for r in run_gate(data, PARAMS).for_department(LIWAN) if r.rule.rule_id == "PRJ-005")
+    row = result.failing.iloc[0]
+    assert (row["source_file"], row["row_number"], row["value_provided"]) == (
+        "project_self_assessment.csv", "2", ""), row
+    project = data.frames["project_self_assessment"]["project_code"].iloc[0]
+    said = (f"project_self_assessment.csv 第 2 行（项目编码 {project}，三级指标 服务企业数）："
+            "实际完成值（actual）=，应为 ")
+    assert result.example().startswith(said), result.example()

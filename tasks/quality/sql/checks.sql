@@ -306,12 +306,18 @@ FROM stg_project_self_assessment a
 -- name: project_actuals
 -- Each 绩效目标 of a project whose 绩效自评 has come in (a row of it for the project), with whether the 绩效自评
 -- states it (assessed). A project with no 绩效自评 row at all is not here: its form is a 草稿, named as missing.
-SELECT t.department_code, t.project_code, t.indicator, t._source, t._row,
-       EXISTS (SELECT 1 FROM stg_project_self_assessment a WHERE a.department_code = t.department_code
-               AND a.project_code = t.project_code AND a.indicator = t.indicator
-               AND coalesce(trim(a.actual), '') <> '') AS assessed,
+-- Where the 绩效自评 has a row of the 三级指标 (its 实际完成值 left blank), that row is named, the file the department
+-- mends; where it has none, the 绩效目标's row of it.
+SELECT t.department_code, t.project_code, t.indicator, a.actual,
+       coalesce(a._source, t._source) AS _source, coalesce(a._row, t._row) AS _row,
+       coalesce(a.assessed, false) AS assessed,
        row_number() OVER (ORDER BY t._seq) - 1 AS _idx
 FROM stg_project_targets t
+LEFT JOIN (SELECT department_code, project_code, indicator, arg_min(actual, _seq) AS actual,
+                  arg_min(_source, _seq) AS _source, arg_min(_row, _seq) AS _row,
+                  bool_or(coalesce(trim(actual), '') <> '') AS assessed
+           FROM stg_project_self_assessment GROUP BY department_code, project_code, indicator) a
+  ON a.department_code = t.department_code AND a.project_code = t.project_code AND a.indicator = t.indicator
 WHERE EXISTS (SELECT 1 FROM stg_project_self_assessment s WHERE s.department_code = t.department_code
               AND s.project_code = t.project_code)
 
