@@ -22,6 +22,7 @@ from tasks import glossary as gl
 from tasks.addresses import has_secret, shown
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143  # as a shell reports SIGINT and SIGTERM
 
 if TYPE_CHECKING:
     from prefect.states import State
@@ -61,8 +62,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, title="命令（commands）")
     run = sub.add_parser("run", help="生成一个年度的自评报告（build the reports of a year）")
     run.add_argument("--year", type=int, help="年度（默认：本年，北京时间）")
-    run.add_argument("--department", action="append", dest="departments", metavar="CODE",
-                     help="部门编码，可重复（a department code; repeat for several；默认：全部）")
+    run.add_argument("--department", nargs="+", action="extend", dest="departments", metavar="CODE",
+                     help="部门编码，可列出多个或重复（department codes；默认：全部）")
     run.add_argument("--source", help="含 finance/、statistics/、registry/、narrative/ 的目录（landing zone；"
                                       "默认：自带样例）")
     run.add_argument("--warehouse", help=WAREHOUSE_HELP)
@@ -239,6 +240,7 @@ def run(args: argparse.Namespace) -> int:
                 and not PREFECT_API_URL.value())
     try:
         _known_departments(settings, args.departments)
+        _writable(Path(settings.output_dir))  # an OSError: one line (main), before the server's start and the reads
         made = new_duckdb_file(settings.warehouse_url)
         new = _new_warehouse(settings, made, reach_warehouse(settings, connect=not in_block))
         notice = None
@@ -255,6 +257,23 @@ def run(args: argparse.Namespace) -> int:
     finally:  # whatever the run's end (a refusal, a failure), where its last lines are read; if it was made
         if notice is not None and _made(settings, made):
             print(notice, file=sys.stderr)
+
+
+def _writable(folder: Path) -> None:
+    """Raise :class:`OSError` (said in one line by :func:`main`) when ``folder`` cannot be made or written to: a run
+    found it only when its first report was written, after the sources were read and checked, in ~1,000 lines of
+    tracebacks. A file is made and removed in it, or in the nearest of its parents that is there (permissions alone
+    do not tell: an immutable folder, a read-only mount)."""
+    import errno
+    import tempfile
+
+    probe = folder  # the folder, or the nearest of its parents that is there (nothing is left made)
+    while not probe.exists() and probe.parent != probe:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(probe))
+    with tempfile.TemporaryFile(dir=probe):
+        pass
 
 
 def _made(settings: Settings, made: Path | None) -> bool:
@@ -277,7 +296,8 @@ def _ran(selected: Any, args: argparse.Namespace) -> int:
     from prefect.settings import PREFECT_API_URL
 
     from tasks.pipeline import DataRefused, ReportsNotRendered, RunOutOfMemory, UsageError
-    from tasks.resources import WarehouseUnreachable
+    from tasks.resources import WarehouseUnreachable, unreachable
+    from tasks.settings import Settings
 
     try:
         with _progress_bar(args.departments):
@@ -294,6 +314,8 @@ def _ran(selected: Any, args: argparse.Namespace) -> int:
         if problem is None:
             raise
         return _fail(EXIT_ERROR, problem)
+    if _SIGNALLED:  # interrupted: whatever the flow's state says (an error met while unwinding), main says it
+        raise KeyboardInterrupt
     result = state.result(raise_on_failure=False)
     if isinstance(result, DataRefused):
         _print_summary(result.summary)
@@ -305,6 +327,10 @@ def _ran(selected: Any, args: argparse.Namespace) -> int:
     if isinstance(result, ReportsNotRendered):
         _print_summary(result.summary)
         return _fail(EXIT_ERROR, str(result))
+    said = unreachable(result, args.warehouse or Settings().warehouse_url) if isinstance(result, BaseException) \
+        else None
+    if said is not None:  # another run holds the DuckDB file, the server went away: as the checks before say it
+        return _fail(EXIT_ERROR, str(said))
     if isinstance(result, BaseException) or not state.is_completed():
         return _fail(EXIT_ERROR, f"{type(result).__name__}: {result}" if result else str(state.message))
     _print_summary(result)
@@ -415,7 +441,14 @@ def _warehouse(settings: Settings, new_ok: bool = False) -> Any:
     run (``form``) makes the warehouse there, as a run would."""
     from alembic.util.exc import CommandError
 
-    from tasks.resources import WarehouseUnreachable, engine_for, new_duckdb_file, reach_warehouse, shown_url
+    from tasks.resources import (
+        WarehouseUnreachable,
+        engine_for,
+        new_duckdb_file,
+        reach_warehouse,
+        shown_url,
+        unreachable,
+    )
     from tasks.warehouse.migrate import current_revision, upgrade
 
     reach_warehouse(settings, connect=False)  # the address first (duckdb://folder/…: not a missing file)
@@ -435,8 +468,11 @@ def _warehouse(settings: Settings, new_ok: bool = False) -> Any:
         revision = current_revision(engine)
         engine.dispose()
         raise WarehouseUnreachable(gl.WAREHOUSE_FOREIGN.format(url=shown_url(engine.url), revision=revision)) from None
-    except BaseException:
+    except BaseException as exc:
         engine.dispose()
+        said = unreachable(exc, engine.url)  # a run took the DuckDB file's lock since reach_warehouse looked
+        if said is not None:
+            raise said from None
         raise
     return engine
 
@@ -463,7 +499,9 @@ def _settings(args: argparse.Namespace) -> Settings:
 
     settings = Settings().with_overrides(warehouse_url=getattr(args, "warehouse", None),
                                          output_dir=getattr(args, "out", None), source=getattr(args, "source", None),
-                                         narrative_dir=getattr(args, "narrative_dir", None))
+                                         narrative_dir=getattr(args, "narrative_dir", None),
+                                         **{f"{name}_source": getattr(args, f"{name}_source", None)
+                                            for name in ("finance", "statistics", "registry")})
     check_configuration(settings)
     return settings
 
@@ -506,6 +544,7 @@ def form(args: argparse.Namespace) -> int:
 
     [args.department] = _codes([args.department]) or []
     settings = _settings(args)
+    _known_departments(settings, [args.department])  # a mistyped code: a form no run would read
     out = (Path(args.form_out) if args.form_out
            else settings.output_dir / "forms" / str(args.year) / f"{args.department}.docx")
     if out.suffix.lower() != ".docx":
@@ -555,7 +594,8 @@ def monitor(args: argparse.Namespace) -> int:
 
     args.department = _codes(args.department)
     if args.as_of is not None and args.as_of.year != args.year:
-        return _fail(EXIT_USAGE, f"--as-of {args.as_of} 不在 {args.year} 年内（is not in {args.year}）")
+        return _fail(EXIT_USAGE, f"{gl.USAGE_ERROR}：--as-of {args.as_of} 不在 {args.year} 年内"
+                                 f"（is not in {args.year}）")
     settings = _settings(args)
     engine = _warehouse(settings)
     try:
@@ -643,6 +683,49 @@ def automations(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the command is, as Ctrl-C's KeyboardInterrupt is: the context managers unwind, so
+    Prefect's temporary server stops with the command (killed by the signal's default, it was left listening)."""
+
+
+_SIGNALLED: list[int] = []  # the signals that interrupted the command (a cleanup's error may hide the interrupt)
+_HANDLERS: dict[Any, Any] = {}  # the handlers _on_signals replaced
+
+
+def _on_signals() -> None:
+    """SIGINT and SIGTERM noted and raised as :class:`KeyboardInterrupt` and :class:`Terminated` in the main thread
+    (where a signal handler can be set), so that :func:`main` says them in one line whatever error the unwinding
+    met after them (a DuckDB connection closed under a statement read as "cannot reach the warehouse")."""
+    import signal
+    import threading
+
+    def interrupted(signum: int, frame: object) -> None:
+        _SIGNALLED.append(signum)
+        raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+
+    if threading.current_thread() is threading.main_thread():
+        _SIGNALLED.clear()
+        _HANDLERS.update({sig: signal.signal(sig, interrupted) for sig in (signal.SIGTERM, signal.SIGINT)})
+
+
+def _off_signals() -> None:
+    """The handlers :func:`_on_signals` replaced, back (a test's or an embedding program's)."""
+    import signal
+
+    while _HANDLERS:
+        sig, handler = _HANDLERS.popitem()
+        signal.signal(sig, handler)
+
+
+def _interruption() -> int:
+    """The exit code and one line of a command a signal interrupted (:func:`_on_signals`)."""
+    import signal
+
+    if _SIGNALLED and _SIGNALLED[0] == signal.SIGTERM:
+        return _fail(EXIT_TERMINATED, gl.TERMINATED)
+    return _fail(EXIT_INTERRUPTED, gl.INTERRUPTED)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     commands = {"run": run, "explain": explain, "form": form, "projects": projects, "monitor": monitor,
@@ -656,8 +739,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from tasks.resources import WarehouseUnreachable
     from tasks.settings import invalid_settings
 
+    _on_signals()
     try:
-        return commands[args.command](args)
+        code = commands[args.command](args)
+        return _interruption() if _SIGNALLED else code
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (systemd's stop, timeout): unwound, the temporary server stopped
+        return _interruption()
     except UsageError as exc:  # a folder that does not exist, a malformed reviewed file
         return _fail(EXIT_USAGE, str(exc))
     except (ValidationError, SettingsError) as exc:  # a bad SELFEVAL_* setting or option, whichever command read it
@@ -667,6 +754,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:  # a file or folder selfeval cannot write or read: named, not a traceback
         where = f"{exc.filename}：" if exc.filename else ""
         return _fail(EXIT_ERROR, f"{where}无法读写（cannot read or write: {exc.strerror or exc}）")
+    finally:
+        _off_signals()
 
 
 if __name__ == "__main__":

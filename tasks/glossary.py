@@ -94,6 +94,11 @@ SHARED_INPUT_PROBLEM = both(
     "全区共用的输入文件有误（统计数据或企业名录），由运维人员修正后重新运行，本部门无需修改文件",
     "a file every department reads (statistics or registry) is malformed: the operator mends it and runs again; "
     "nothing for the department to change")
+INTERRUPTED = both("已中断，运行未完成：数据仓库不会只载入一半（入库一次完成），再次运行即可，未完成的部门会重做",
+                   "interrupted before the run finished: the warehouse is never half loaded; run again, and what was "
+                   "not finished is redone")
+TERMINATED = both("已终止（收到 SIGTERM），运行未完成：数据仓库不会只载入一半（入库一次完成），再次运行即可",
+                  "terminated (SIGTERM) before the run finished: the warehouse is never half loaded; run again")
 INPUT_NOTE = "输入文件提示"  # the label of an input warning (rule INPUT) in the report's 数据质量说明 and the CLI
 ALERT_WARNINGS = "数据质量警告"
 

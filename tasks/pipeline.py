@@ -68,6 +68,17 @@ def check_configuration(settings: Settings) -> None:
     if not root.is_dir() and not all(getattr(settings, f"{name}_source") for name in ("finance", "statistics",
                                                                                        "registry")):
         raise UsageError(f"数据目录不存在（no such folder）：{root}；请检查 --source 或 SELFEVAL_SOURCE")
+    sources = ("finance", "statistics", "registry")
+    for name in sources:  # a source given its own folder (--finance DIR), mistyped: not every department refused
+        own = getattr(settings, f"{name}_source")
+        if own and "://" not in own and not Path(own).is_dir():
+            raise UsageError(f"{gl.source(name)}目录不存在（no such folder）：{own}；请检查 --{name} 或 "
+                             f"SELFEVAL_{name.upper()}_SOURCE")
+    defaults = [name for name in sources if not getattr(settings, f"{name}_source")]
+    if defaults and root.is_dir() and not any((root / name).is_dir() for name in defaults):
+        folders = "、".join(f"{name}/" for name in defaults)
+        raise UsageError(f"数据目录 {root} 中没有 {folders}（the folder holds none of {', '.join(defaults)}）："
+                         "--source 应指向含这些目录的 landing zone 本身，而不是其中的某个目录")
     if settings.narrative_dir and not Path(settings.narrative_dir).is_dir():  # given, and mistyped
         raise UsageError(f"文字材料目录不存在（no such folder）：{settings.narrative_dir}；请检查 --narrative 或 "
                          "SELFEVAL_NARRATIVE_DIR")

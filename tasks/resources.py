@@ -98,6 +98,23 @@ class WarehouseUnreachable(Exception):
     DuckDB file): said in one line naming the warehouse without its password, not a traceback."""
 
 
+def unreachable(exc: BaseException, url: str | sa.URL) -> WarehouseUnreachable | None:
+    """A database error met after the warehouse answered once (another command took the DuckDB file's lock
+    between the check and the migration, a server that went away) as :class:`WarehouseUnreachable`, worded as
+    :func:`reach_warehouse` words it; None for any other exception."""
+    if not isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError):
+        return None
+    reason = " ".join(str(exc.orig or exc).split()).split(" (Background on")[0]
+    try:
+        parsed = sa.make_url(url) if isinstance(url, str) else url
+    except (sa.exc.ArgumentError, ValueError):
+        return WarehouseUnreachable(gl.WAREHOUSE_UNREACHABLE.format(url=shown(str(url)), reason=reason, held="",
+                                                                    held_en=""))
+    held = gl.WAREHOUSE_FILE_HELD if parsed.get_backend_name() == "duckdb" else ("", "")
+    return WarehouseUnreachable(gl.WAREHOUSE_UNREACHABLE.format(url=shown_url(parsed), reason=reason, held=held[0],
+                                                                held_en=held[1]))
+
+
 
 
 def shown_url(url: sa.URL) -> str:

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
     (["run", "--bogus"], "无法识别的参数 --bogus"),
     (["projects", "--year", "2022", "--format", "odt"], "参数 --format 不能取 'odt'"),
     (["monitor", "--year", "2023", "--as-of", "2023-13-01"], "参数 --as-of：'2023-13-01' 不是日期"),
-    (["run", "--department"], "参数 --department 后应有一个值"),
+    (["run", "--department"], "参数 --department 后应至少有一个值"),
     (["nothing"], "命令不能取 'nothing'"),
 ])
 def test_a_usage_error_is_one_chinese_line(argv, said, capsys):
@@ -70,7 +70,8 @@ def test_the_commands_own_refusals_are_chinese(argv, said, tmp_path, monkeypatch
 
 
 @pytest.mark.parametrize("argv", [["rollup", "--year", "2022"], ["monitor", "--year", "2023"],
-                                  ["projects", "--year", "2022"], ["form", "--year", "2022", "--department", "D1"],
+                                  ["projects", "--year", "2022"],
+                                  ["form", "--year", "2022", "--department", "440103-KGXJ"],
                                   ["explain", "--year", "2022", "--department", "D1", "--figure", "executed"]])
 @pytest.mark.parametrize(("url", "said"), [
     ("postgresql+psycopg://postgres:PLANTED-pw@127.0.0.1:1/none", "无法连接数据仓库 postgresql+psycopg://postgres:***@"),
@@ -423,3 +424,65 @@ def test_the_run_s_lines_say_a_department_s_warnings_and_name_the_data_quality_p
                                      input_warnings=1)]):
         _print_summary(RunSummary(2022, "r3", quiet, quality_page=page))
         assert named not in capsys.readouterr().out
+
+
+def test_run_says_an_output_folder_it_cannot_write_in_one_line_before_anything_runs(tmp_path, monkeypatch, capsys):
+    """An output folder that cannot be made or written (under a file here; an immutable or read-only one alike) was
+    found when the first report was written, in ~1,000 lines of tracebacks: one line, exit 1, nothing made."""
+    (tmp_path / "a-file").write_text("x", encoding="utf-8")
+    monkeypatch.setenv("SELFEVAL_WAREHOUSE_URL", f"duckdb:///{tmp_path}/wh.duckdb")
+    assert main(["run", "--year", "2022", "--out", str(tmp_path / "a-file" / "out")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{tmp_path / 'a-file'}：无法读写（cannot read or write" in err, err
+    assert not (tmp_path / "wh.duckdb").exists()
+
+
+@pytest.mark.parametrize("given, said", [
+    ("--finance", "财政数据（finance）目录不存在（no such folder）"),
+    ("--source", "中没有 finance/、statistics/、registry/"),
+])
+def test_a_source_folder_that_is_not_there_is_a_usage_error_not_refused_data(given, said, tmp_path, monkeypatch,
+                                                                             capsys):
+    """``--finance`` at a folder that is not there, or ``--source`` at a folder one level too deep (the landing zone's
+    finance/), refused every department as data ("全部部门 未通过校验", an alert in the nightly): a usage error, one
+    line, exit 2, before anything runs."""
+    zone = tmp_path / "zone"
+    (zone / "finance").mkdir(parents=True)
+    monkeypatch.setenv("SELFEVAL_WAREHOUSE_URL", f"duckdb:///{tmp_path}/wh.duckdb")
+    argv = ["run", "--year", "2022", "--out", str(tmp_path / "out")]
+    argv += ["--finance", str(tmp_path / "nope")] if given == "--finance" else ["--source", str(zone / "finance")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and said in err, err
+    assert not (tmp_path / "wh.duckdb").exists()
+
+
+def test_several_departments_may_follow_one_department_option():
+    """``--department A B``, as the README writes it and ``projects`` and ``monitor`` take it (it was refused)."""
+    from flows.cli import _parser
+
+    args = _parser().parse_args(["run", "--department", "440103-KGXJ", "440103-SWJ", "--department", "440103-WTJ"])
+    assert args.departments == ["440103-KGXJ", "440103-SWJ", "440103-WTJ"]
+
+
+def test_form_refuses_a_department_the_catalogue_does_not_list(tmp_path, monkeypatch, capsys):
+    """A mistyped code made a blank form and told the department to save it under a name no run reads (exit 0)."""
+    monkeypatch.setenv("SELFEVAL_WAREHOUSE_URL", f"duckdb:///{tmp_path}/wh.duckdb")
+    assert main(["form", "--year", "2022", "--department", "440103-KGXI", "--out", str(tmp_path / "f.docx")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "440103-KGXI" in err and "440103-KGXJ" in err, err
+    assert not (tmp_path / "f.docx").exists()
+
+
+def test_a_database_error_after_the_warehouse_answered_is_said_as_its_refusal():
+    """Another command took the DuckDB file's lock between the check and the migration: the one line of the check
+    (a traceback and an English line before), naming the file and that another process may hold it."""
+    import sqlalchemy as sa
+
+    from tasks.resources import unreachable
+
+    error = sa.exc.OperationalError("ATTACH", {}, Exception('IO Error: Could not set lock on file "/w/wh.duckdb"'))
+    said = str(unreachable(error, "duckdb:////w/wh.duckdb"))
+    assert said.startswith("无法连接数据仓库 duckdb:////w/wh.duckdb（cannot reach the warehouse）") and (
+        "且没有其他进程占用该文件" in said and "Could not set lock" in said), said
+    assert unreachable(ValueError("x"), "duckdb:////w/wh.duckdb") is None
