@@ -88,11 +88,26 @@ def rollup_rows(conn: sa.Connection, year: int) -> list[RollupRow]:
     return rows
 
 
+def unloaded_text(conn: sa.Connection, year: int) -> str:
+    """The departments whose latest run refused their data and that were never loaded, which the roll-up's table
+    (the warehouse's department-years) cannot list: ``另有 2 个部门的数据未通过校验、从未入库，不在上表中：440103-D003
+    （2022年12月7日）、…`` (dates in Asia/Shanghai); empty when there is none. They were left out unsaid."""
+    never = sorted((code, at) for code, (at, held) in refused_since_loaded(conn, year).items() if held is None)
+    if not never:
+        return ""
+    listed = "、".join(f"{code}（{mon.chinese_date(_local(at))}）" for code, at in never)
+    return f"另有 {len(never)} 个部门的数据{gl.STATUS['refused']}、从未入库，不在上表中：{listed}。"
+
+
+def _local(moment: dt.datetime) -> dt.datetime:
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(TIMEZONE)
+
+
 def refusal_text(refused_at: dt.datetime, loaded_at: dt.datetime | None, this: str = "本行为") -> str:
     """``2022年12月4日数据未通过校验，本行为12月1日入库的数据`` (dates in Asia/Shanghai; ``this``: what shows the
     older data, ``以下为`` for a command's output)."""
     def day(moment: dt.datetime) -> str:
-        return mon.chinese_date((moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(TIMEZONE))
+        return mon.chinese_date(_local(moment))
 
     shown = f"，{this}{day(loaded_at)}入库的数据" if loaded_at is not None else ""
     return f"{day(refused_at)}数据{gl.STATUS['refused']}{shown}"
@@ -126,6 +141,7 @@ def review_cells(conn: sa.Connection, year: int, rows: list[RollupRow]) -> list[
 def write_rollup(engine: sa.Engine, settings: Settings, year: int) -> dict[str, Path]:
     with engine.connect() as conn:
         rows = rollup_rows(conn, year)
+        unloaded = unloaded_text(conn, year)
         decisions = review_cells(conn, year, rows)
         monitoring = mon.monitor(conn, settings, year, today())
         lit = (dual_forms(conn, monitoring, load_lights(settings.monitoring_lights), followup_day=today())
@@ -159,6 +175,8 @@ def write_rollup(engine: sa.Engine, settings: Settings, year: int) -> dict[str, 
     if drafts:
         lines += ["", f"{len(drafts)} 个部门的报告为草稿：" +
                   "；".join(f"{short_name(r)}{r.submitted}" for r in drafts) + "。"]
+    if unloaded:
+        lines += ["", unloaded]
     lines += ["", "![各部门预算与执行](rollup.png)", ""]
     if decisions:
         lines += ["## 审核记录", "", "| 部门编码 | 结论 | 审核人 | 时间 | 意见 | 报告内容 SHA-256 |",
@@ -180,7 +198,7 @@ def write_rollup(engine: sa.Engine, settings: Settings, year: int) -> dict[str, 
     paths = {"md": folder / "rollup.md", "html": folder / "rollup.html"}
     paths["md"].write_text("\n".join(lines), encoding="utf-8")
     html = _environment(TEMPLATES_DIR).get_template("rollup.html.j2").render(
-        title=title, header=header, rows=rows,
+        title=title, header=header, rows=rows, unloaded=unloaded,
         decisions=[(d, LABELS[d.decision], when(d.decided_at)) for d in decisions], projects=projects,
         lights=district_lights(lit, link), followup=district_followup(lit), **_monitoring_context(monitoring))
     paths["html"].write_text(html, encoding="utf-8")

@@ -221,3 +221,20 @@ def test_statistics_in_another_unit_than_the_report_reads_refuse_its_region_s_de
     assert set(errors["rule"]) == {"STA-004"}, errors
     assert set(errors["value_provided"]) == {"万元"} and set(errors["expected_value"]) == {"亿元"}
     assert not (out / "2022" / OTHERS[0] / "report.md").exists()
+
+
+def test_the_rollup_names_a_department_refused_before_it_was_ever_loaded(prefect_harness, sample_copy, tmp_path,
+                                                                         capsys):
+    """A department refused at its first run is in no table of the warehouse, so the roll-up's table cannot list it:
+    it was left out unsaid (3 departments of 5 listed, nothing of the other 2). A sentence under the table names it,
+    in the Markdown and the page."""
+    push_execution_above_budget(sample_copy)
+    out, wh = tmp_path / "out", f"duckdb:///{tmp_path}/wh.duckdb"
+    assert main(["run", "--year", "2022", "--department", LIWAN, "--department", OTHERS[0], "--source",
+                 str(sample_copy), "--warehouse", wh, "--out", str(out)]) == 3
+    assert main(["rollup", "--year", "2022", "--warehouse", wh, "--out", str(out)]) == 0
+    capsys.readouterr()
+    said = f"另有 1 个部门的数据未通过校验、从未入库，不在上表中：{LIWAN}（"
+    text = (out / "2022" / "rollup.md").read_text(encoding="utf-8")
+    assert said in text and f"| {OTHERS[0]} |" in text and f"| {LIWAN} |" not in text, text
+    assert said in (out / "2022" / "rollup.html").read_text(encoding="utf-8")
