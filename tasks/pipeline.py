@@ -680,6 +680,30 @@ def computed(jobs: Mapping[K, Callable[[], V]], threads: int, here: Collection[K
         pool.shutdown(wait=True, cancel_futures=True)  # nothing left to drop once every result is in
 
 
+def redo_reasons(fingerprints: dict[str, str | None], previous: dict[str, dict[str, str]],
+                 rendered: dict[str, bool], code_version: str, force: bool = False) -> dict[str, str]:
+    """Why each department that is not skipped (:func:`unchanged`) is done again, in a few words for the run's log: an
+    operator saw every department loaded again after an upgrade with no word why. ``previous``: what the warehouse
+    last loaded of each (``tasks.warehouse.load.partition_states``: its fingerprint, code version and run)."""
+    out: dict[str, str] = {}
+    skipped = {} if force else unchanged(fingerprints, previous, rendered)
+    for code, digest in fingerprints.items():
+        before = previous.get(code)
+        if code in skipped:
+            continue
+        if force:
+            out[code] = "按 --force 全部重算（forced）"
+        elif before is None:
+            out[code] = "首次载入（first load）"
+        elif before.get("code_version") != code_version:
+            out[code] = f"程序已更新，自运行 {before['run_id']} 以来（the code changed since that run）"
+        elif digest is None or digest != before["inputs_sha256"]:
+            out[code] = "输入文件、文字材料或结果相关的设置已变化（inputs, narrative or settings changed）"
+        else:
+            out[code] = "报告文件不全或不是由上次载入生成，重新生成（its reports are not all there）"
+    return out
+
+
 def unchanged(fingerprints: dict[str, str | None], previous: dict[str, dict[str, str]],
               rendered: dict[str, bool]) -> dict[str, str]:
     """Departments whose inputs and code (the fingerprint covers the code version) are as when they

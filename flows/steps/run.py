@@ -69,12 +69,14 @@ def plan_run(settings: Settings, year: int, departments: list[str] | None, reren
     except pl.UsageError:
         close_run(settings, run_id, "usage", {"year": year, "departments": {}, "requested": departments})
         raise
-    fingerprints, skipped = find_unchanged(settings, year, chosen, version, force)
+    fingerprints, skipped, redone = find_unchanged(settings, year, chosen, version, force)
     plan = pl.Plan(year, run_id, version, chosen, fingerprints, skipped, catalogue=catalogue, departments=found,
                    progress=RunProgress(len(chosen), f"{year} 年自评报告：已完成部门"))
     for code, last_run in skipped.items():
         log.info("%s %s 未变化，未重算（skipped: inputs and code unchanged since run %s）", code, year, last_run)
         plan.advance(code, "skipped")
+    for code, why in redone.items():
+        log.info("%s %s 重算（redone）：%s", code, year, why)
     plan.shown()
     return plan
 

@@ -39,9 +39,10 @@ def promote(settings: Settings, db: RunDatabase, plan: Plan, intake: Intake, acc
 
 @task(name="find-unchanged", cache_policy=NO_CACHE)
 def find_unchanged(settings: Settings, year: int, departments: list[str], code_version: str,
-                   force: bool) -> tuple[dict[str, str | None], dict[str, str]]:
-    """Fingerprint each department-year's inputs; those unchanged since their last load are skipped."""
-    from tasks.pipeline import input_fingerprints, unchanged
+                   force: bool) -> tuple[dict[str, str | None], dict[str, str], dict[str, str]]:
+    """Fingerprint each department-year's inputs; those unchanged since their last load are skipped. Returns the
+    fingerprints, the skipped (department → the run that loaded it) and why each other is done again."""
+    from tasks.pipeline import input_fingerprints, redo_reasons, unchanged
 
     context = {"code_version": code_version, **settings.result_settings()}
     engine = engine_for(settings)
@@ -55,11 +56,10 @@ def find_unchanged(settings: Settings, year: int, departments: list[str], code_v
         fingerprints = input_fingerprints({"finance": fin, "statistics": sta, "registry": reg},
                                           settings.narrative_root(), year, departments, context, earlier,
                                           threads=settings.extract_threads)
-    if force:
-        return fingerprints, {}
     rendered = {code: is_stamped(report_dir(settings.output_dir, year, code), fingerprints[code])
                 for code in departments}
-    return fingerprints, unchanged(fingerprints, previous, rendered)
+    reasons = redo_reasons(fingerprints, previous, rendered, code_version, force)
+    return fingerprints, {} if force else unchanged(fingerprints, previous, rendered), reasons
 
 
 @task(name="prepare-warehouse", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 2, 4],

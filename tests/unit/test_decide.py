@@ -122,3 +122,23 @@ def test_the_error_report_sent_to_a_department_names_its_files_in_the_landing_zo
     assert list(rows["detail"]) == ["finance/2022/440103-KGXJ/payments.csv，第 4 行：「144O1.45」不是金额",
                                     "registry/firms.csv，第 2 行：统一社会信用代码无效"]
     assert str(tmp_path) not in (tmp_path / "out" / "data-quality-errors.csv").read_text(encoding="utf-8-sig")
+
+
+def test_each_department_done_again_says_why():
+    """After an upgrade every department was loaded again with no word why (a newcomer's trial): the run's log says,
+    per department not skipped, whether it is new, the code changed, its inputs or settings changed, its reports are
+    not all there, or --force. (A fingerprint covers the code version, so an upgrade changes every fingerprint.)"""
+    from tasks.pipeline import redo_reasons
+
+    previous = {c: {"inputs_sha256": "same", "code_version": "v1", "run_id": "r1"} for c in ("A", "B", "C", "D")}
+    fingerprints = {"A": "same", "B": "same", "C": "other", "D": "same", "E": "new"}
+    rendered = {"A": True, "B": False, "C": True, "D": True, "E": False}
+    reasons = redo_reasons(fingerprints, previous, rendered, "v1")
+    assert set(reasons) == {"B", "C", "E"}  # A and D skipped
+    assert reasons["B"].startswith("报告文件不全")
+    assert reasons["C"].startswith("输入文件、文字材料或结果相关的设置已变化")
+    assert reasons["E"] == "首次载入（first load）"
+    upgraded = redo_reasons({c: f"{d}-v2" for c, d in fingerprints.items()}, previous, rendered, "v2")
+    assert upgraded["A"] == "程序已更新，自运行 r1 以来（the code changed since that run）" and len(upgraded) == 5
+    forced = redo_reasons(fingerprints, previous, rendered, "v1", force=True)
+    assert set(forced) == set(fingerprints) and set(forced.values()) == {"按 --force 全部重算（forced）"}
