@@ -350,6 +350,20 @@ def _say_refused_since(conn: Any, year: int, codes: list[str]) -> None:
                   file=sys.stderr)
 
 
+def _why_not_loaded(conn: Any, year: int, codes: list[str]) -> str:
+    """What a command adds when it was asked for department-years the warehouse does not hold: those whose data the
+    gate refused (never loaded) are named with the day and their 错误明细; otherwise, to run first."""
+    from tasks.report.rollup import refusal_text
+    from tasks.warehouse.runs import refused_since_loaded
+
+    refused = {code: at for code, (at, held) in refused_since_loaded(conn, year).items() if held is None}
+    said = [f"{code} {refusal_text(refused[code], None)}，见 {year}/{code}/data-quality-errors.csv" for code in codes
+            if code in refused]
+    if said:
+        return "：" + "；".join(said)
+    return f"；请先运行 `selfeval run --year {year}`"
+
+
 def _known_departments(settings: Settings, requested: list[str] | None) -> None:
     """Before Prefect's temporary server starts (~10 s), a ``--department`` that the landing zone's catalogue of
     departments does not list: :class:`~tasks.pipeline.UsageError` naming it and the known codes, as the flow's
@@ -520,12 +534,13 @@ def explain(args: argparse.Namespace) -> int:
     if args.figure not in names:
         return _fail(EXIT_USAGE, f"没有这个指标（unknown figure）：{args.figure!r}；"
                                  f"已有（known）：{', '.join(sorted(names))}")
+    _known_departments(settings, [args.department])  # a mistyped code: said as one, with the known codes
     engine = _warehouse(settings)
     try:
         with engine.connect() as conn:
             if args.department not in q.loaded_departments(conn, args.year):  # no figure, rather than a made-up 0
                 raise LookupError(gl.NOT_LOADED.format(codes=args.department, year=args.year)
-                                  + f"；请先运行 `selfeval run --year {args.year}`")
+                                  + _why_not_loaded(conn, args.year, [args.department]))
             keys = Keys(conn, registry, args.year, [args.department])
             entry = provenance(keys, read_figures(keys, args.department))[args.figure]
             _say_refused_since(conn, args.year, [args.department])
@@ -571,13 +586,15 @@ def projects(args: argparse.Namespace) -> int:
 
     args.department = _codes(args.department)
     settings = _settings(args)
+    _known_departments(settings, args.department)
     engine = _warehouse(settings)
     try:
         written = write_projects(engine, settings, args.year, args.department, tuple(args.formats))
         with engine.connect() as conn:
             _say_refused_since(conn, args.year, list(written))
     except LookupError as exc:
-        return _fail(EXIT_USAGE, str(exc).strip("'\""))
+        with engine.connect() as conn:
+            return _fail(EXIT_USAGE, str(exc).strip("'\"") + _why_not_loaded(conn, args.year, args.department or []))
     finally:
         engine.dispose()
     if not written:
@@ -597,6 +614,7 @@ def monitor(args: argparse.Namespace) -> int:
         return _fail(EXIT_USAGE, f"{gl.USAGE_ERROR}：--as-of {args.as_of} 不在 {args.year} 年内"
                                  f"（is not in {args.year}）")
     settings = _settings(args)
+    _known_departments(settings, args.department)
     engine = _warehouse(settings)
     try:
         folder, page = write_monitoring(engine, settings, args.year, args.as_of, args.department,

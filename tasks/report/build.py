@@ -472,7 +472,7 @@ def write_monitoring(engine: sa.Engine, settings: Settings, year: int, as_of: dt
         held = {r.department_code for r in found.rows}
         unknown = [d for d in departments or [] if d not in held]
         if unknown:
-            raise LookupError(f"{'、'.join(unknown)}：{year} 年未纳入监控 (not monitored in {year})")
+            raise LookupError(f"{'、'.join(unknown)}：{year} 年未纳入监控（not monitored in {year}）")
         if departments:
             found.rows = [r for r in found.rows if r.department_code in departments]
         forms = dual_forms(conn, found, load_lights(settings.monitoring_lights), followup_day=found.as_of)

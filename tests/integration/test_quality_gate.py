@@ -240,3 +240,13 @@ def test_the_rollup_names_a_department_refused_before_it_was_ever_loaded(prefect
     text = (out / "2022" / "rollup.md").read_text(encoding="utf-8")
     assert said in text and f"| {OTHERS[0]} |" in text and f"| {LIWAN} |" not in text, text
     assert said in (out / "2022" / "rollup.html").read_text(encoding="utf-8")
+    # explain and projects say the same of it, not "run it first"; a mistyped code is said as one
+    for argv in (["explain", "--year", "2022", "--department", LIWAN, "--figure", "executed"],
+                 ["projects", "--year", "2022", "--department", LIWAN]):
+        assert main([*argv, "--warehouse", wh]) == 2
+        err = capsys.readouterr().err
+        assert f"{LIWAN} 2022 年未入库" in err and "数据未通过校验" in err and "data-quality-errors.csv" in err, err
+        assert "请先运行" not in err
+    assert main(["explain", "--year", "2022", "--department", "440103-KGXI", "--figure", "executed",
+                 "--warehouse", wh]) == 2
+    assert "440103-KGXI" in capsys.readouterr().err

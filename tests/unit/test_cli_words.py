@@ -72,7 +72,7 @@ def test_the_commands_own_refusals_are_chinese(argv, said, tmp_path, monkeypatch
 @pytest.mark.parametrize("argv", [["rollup", "--year", "2022"], ["monitor", "--year", "2023"],
                                   ["projects", "--year", "2022"],
                                   ["form", "--year", "2022", "--department", "440103-KGXJ"],
-                                  ["explain", "--year", "2022", "--department", "D1", "--figure", "executed"]])
+                                  ["explain", "--year", "2022", "--department", "440103-KGXJ", "--figure", "executed"]])
 @pytest.mark.parametrize(("url", "said"), [
     ("postgresql+psycopg://postgres:PLANTED-pw@127.0.0.1:1/none", "无法连接数据仓库 postgresql+psycopg://postgres:***@"),
     ("notaurl", "数据仓库地址 notaurl 无法识别")])
@@ -255,7 +255,7 @@ def test_run_names_the_address_it_cannot_use(address, said, tmp_path, capsys, mo
 
 @pytest.mark.parametrize("argv", [["rollup", "--year", "2022"], ["monitor", "--year", "2023"],
                                   ["projects", "--year", "2022"],
-                                  ["explain", "--year", "2022", "--department", "D1", "--figure", "executed"]])
+                                  ["explain", "--year", "2022", "--department", "440103-KGXJ", "--figure", "executed"]])
 def test_a_command_that_reads_the_warehouse_refuses_a_missing_file(argv, tmp_path, monkeypatch, capsys):
     """A mistyped DuckDB path: one line naming it, exit 1, and no empty warehouse left there (which would show
     "nothing loaded" to this command and to the next)."""
