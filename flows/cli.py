@@ -398,6 +398,10 @@ def _print_summary(summary: object) -> None:
                 where += "；" + gl.both(f"{gl.INPUT_NOTE} {o.input_warnings} 条，见报告的数据质量说明",
                                          f"input notes: {o.input_warnings}, in the report's appendix")
         print(f"{o.department_code} {summary.year}: {gl.status(o.status)}  {where}")  # type: ignore[attr-defined]
+    if outcomes and all(o.status == "no data yet" for o in outcomes):  # a mistyped year (2020 for 2022), said
+        year = summary.year  # type: ignore[attr-defined]
+        print(gl.both(f"注意：{year} 年没有任何部门的财政数据；如年度有误，请检查 --year",
+                      f"no department has finance files for {year}: check --year if it is mistyped"))
     page = getattr(summary, "quality_page", None)
     if page and any(o.status == "refused" or o.rule_warnings for o in outcomes):
         print(f"{gl.both(gl.DATA_QUALITY_PAGE, 'data-quality page')}：{page}")

@@ -486,3 +486,17 @@ def test_a_database_error_after_the_warehouse_answered_is_said_as_its_refusal():
     assert said.startswith("无法连接数据仓库 duckdb:////w/wh.duckdb（cannot reach the warehouse）") and (
         "且没有其他进程占用该文件" in said and "Could not set lock" in said), said
     assert unreachable(ValueError("x"), "duckdb:////w/wh.duckdb") is None
+
+
+def test_a_run_in_which_no_department_has_data_asks_whether_the_year_is_mistyped(capsys):
+    """``run --year 2020`` for 2022 ended 0 with 该年度尚无数据 for each department and nothing more: a line asks."""
+    from flows.cli import _print_summary
+    from tasks.pipeline import DepartmentOutcome, RunSummary
+
+    _print_summary(RunSummary(2020, "r1", [DepartmentOutcome(c, "no data yet") for c in ("440103-SWJ", "440103-WTJ")]))
+    out = capsys.readouterr().out.splitlines()
+    assert out[-1] == ("注意：2020 年没有任何部门的财政数据；如年度有误，请检查 --year"
+                       "（no department has finance files for 2020: check --year if it is mistyped）"), out
+    _print_summary(RunSummary(2020, "r2", [DepartmentOutcome("440103-SWJ", "no data yet"),
+                                           DepartmentOutcome("440103-WTJ", "loaded", reports={"md": "/o/w.md"})]))
+    assert "没有任何部门" not in capsys.readouterr().out
