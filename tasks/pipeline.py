@@ -439,6 +439,11 @@ class Intake:
         """Every file read, by URI: its content hash."""
         return file_hashes(*self.extracted)
 
+    def problem_records(self) -> dict[str, Problem]:
+        """Each input problem of the sources by its words (as :func:`input_problems` gives them): where it is (file,
+        row, column) for the error report's own columns."""
+        return {str(p): p for e in self.extracted for p in e.problems}
+
     def shared_problems(self) -> frozenset[str]:
         """The problems of the inputs every department reads (no department's own: statistics, registry), as
         :func:`input_problems` words them: each refuses every department, and none is the department's to mend."""

@@ -18,6 +18,7 @@ from tasks.quality.views import RunData
 from tasks.report.render import report_dir
 from tasks.resources import engine_for
 from tasks.settings import Settings
+from tasks.sources.errors import Problem
 from tasks.warehouse.quality_records import record_results
 
 
@@ -41,10 +42,11 @@ def validate(data: RunData, settings: Settings) -> QualityReport:
 @task(name="record-quality", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 2, 4])
 def record_quality(report: QualityReport, settings: Settings, run_id: str,
                    input_problems: dict[str, list[str]] | None = None, roots: dict[str, str] | None = None,
-                   shared_problems: frozenset[str] = frozenset()) -> str:
+                   shared_problems: frozenset[str] = frozenset(), records: dict[str, Problem] | None = None) -> str:
     """Results into the warehouse, the error, warning and quarantine CSVs of each department-year (sent to the
     departments: files named by their paths in the landing zone, ``roots``; a shared input's problem,
-    ``shared_problems``, said to be the operator's to mend), and the run's data-quality page that links them
+    ``shared_problems``, said to be the operator's to mend; an input problem's file, row and column in their
+    columns, ``records``), and the run's data-quality page that links them
     (returned: the run's one artifact links it; for the operator, it names the server's paths)."""
     engine = engine_for(settings)
     try:
@@ -58,7 +60,8 @@ def record_quality(report: QualityReport, settings: Settings, run_id: str,
     for code, problems in (input_problems or {}).items():  # refused for its inputs: its errors listed as well
         if code not in files and problems:
             files[code] = {"fatal": str(write_input_errors(report_dir(settings.output_dir, report.year, code), code,
-                                                           report.year, problems, roots, shared_problems))}
+                                                           report.year, problems, roots, shared_problems,
+                                                           records))}
     year_dir = Path(settings.output_dir) / str(int(report.year))
     listed = {severity: {code: Path(os.path.relpath(f[severity], year_dir)).as_posix() for code, f in files.items()
                          if severity in f} for severity in ("fatal", "warning")}

@@ -122,7 +122,8 @@ def gate(settings: Settings, plan: pl.Plan, intake: pl.Intake, db: RunDatabase) 
     report = validate(as_is(data), settings)
     roots = landing_roots({**{name: settings.location(name) for name in ("finance", "statistics", "registry")},
                            "narrative": str(settings.narrative_root())}, settings.source)
-    page = record_quality(as_is(report), settings, plan.run_id, intake.problems, roots, intake.shared_problems())
+    page = record_quality(as_is(report), settings, plan.run_id, intake.problems, roots, intake.shared_problems(),
+                          as_is(intake.problem_records()))
     alert(as_is(report), intake.problems, settings, plan.run_id)
     decisions = pl.decide_all(plan, intake, report, roots)
     for code, decision in decisions.items():

@@ -20,6 +20,7 @@ from tasks.addresses import without_server_paths
 from tasks.quality.gate import FAILING_COLUMNS, QualityReport, row_text
 from tasks.quality.rules import INPUT_RULE
 from tasks.sources.contract import field_label
+from tasks.sources.errors import Problem
 
 REPORT_COLUMNS = [*(c for c in FAILING_COLUMNS if c not in ("record", "message")), "detail", "message"]
 ERRORS_CSV = "data-quality-errors.csv"
@@ -96,21 +97,28 @@ def write_csv_reports(folder: Path, report: QualityReport, code: str,
 
 
 def write_input_errors(folder: Path, code: str, year: int, problems: list[str],
-                       roots: Mapping[str, str] | None = None, shared: Collection[str] = ()) -> Path:
+                       roots: Mapping[str, str] | None = None, shared: Collection[str] = (),
+                       records: Mapping[str, Problem] | None = None) -> Path:
     """The error report of a department-year refused for its inputs (a cell that is no amount, a missing column:
     nothing of it reached the rules), a row per problem in :data:`REPORT_COLUMNS`, the problem's text (naming its
     file, row and column) as the row's 定位与对照: the file sent to the department, as for a rule's refusal. A
     warnings report and a quarantine of an earlier run are removed (nothing was checked this time: they would list
     records of files since replaced). Files are named by their paths in the landing zone (``roots``). A problem of
     ``shared`` (a file every department reads: :meth:`tasks.pipeline.Intake.shared_problems`) says that the
-    operator mends it, not the department."""
+    operator mends it, not the department. A problem of ``records`` (its words → the :class:`Problem`) fills the
+    report's 字段, 来源文件 and 行号 too, so that the rows can be sorted and filtered by file as a rule's are."""
     folder.mkdir(parents=True, exist_ok=True)
-    rows = pd.DataFrame([{"rule": INPUT_RULE, "severity": "fatal", "department": code, "year": year, "field": "",
-                          "value_provided": "", "expected_value": "", "difference": "", "source_file": "",
-                          "row_number": "", "detail": problem,
-                          "message": gl.SHARED_INPUT_PROBLEM if problem in shared else gl.INPUT_PROBLEM}
-                         for problem in problems],
-                        columns=REPORT_COLUMNS)
+    def where(problem: str) -> dict[str, str]:
+        found = (records or {}).get(problem)
+        if found is None:
+            return {"field": "", "source_file": "", "row_number": ""}
+        return {"field": found.column or "", "source_file": found.uri,
+                "row_number": "" if found.row is None else str(found.row)}
+
+    rows = pd.DataFrame([{"rule": INPUT_RULE, "severity": "fatal", "department": code, "year": year,
+                          "value_provided": "", "expected_value": "", "difference": "", **where(problem),
+                          "detail": problem, "message": gl.SHARED_INPUT_PROBLEM if problem in shared
+                          else gl.INPUT_PROBLEM} for problem in problems], columns=REPORT_COLUMNS)
     path = folder / ERRORS_CSV
     _headed(rows, roots).to_csv(path, index=False, encoding="utf-8-sig")
     (folder / WARNINGS_CSV).unlink(missing_ok=True)

@@ -199,6 +199,9 @@ def test_a_malformed_shared_file_s_error_report_says_it_is_the_operator_s_to_men
         detail = rows["detail"].iloc[0]
         assert detail.startswith("企业登记数据（registry）：registry/enterprises.csv，第 3 行"), detail
         assert rows["message"].iloc[0].startswith("全区共用的输入文件有误"), rows["message"]
+        # the file, row and column in their own columns too, to sort and filter by, as a rule's rows have them
+        assert (rows["source_file"].iloc[0], rows["row_number"].iloc[0]) == ("registry/enterprises.csv", "3"), rows
+        assert rows["field"].iloc[0].startswith("成立日期"), rows["field"]
         assert "本部门无需修改文件" in rows["message"].iloc[0]
 
 
