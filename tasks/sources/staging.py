@@ -114,13 +114,14 @@ class _Cells:
         column at or above it; ``message`` phrases its value (both languages). The others listed are the column's cells
         that are bad or empty."""
         mask = self._mask(bad)
+        if not mask.any():  # this check passed: the empty cells wait for the next one, or for finish
+            return
         if self._empty is not None:
             empty, empty_values, empty_message, empty_expected = self._empty
-            if not mask.any() or int(np.argmax(empty)) <= int(np.argmax(mask)):
+            if int(np.argmax(empty)) <= int(np.argmax(mask)):
                 self._raise(empty | mask, empty_values, empty_message, empty_expected)
             mask = mask | empty
-        if mask.any():
-            self._raise(mask, values, message, expected)
+        self._raise(mask, values, message, expected)
 
     def finish(self) -> None:
         """Raise for the first empty cell of a required column, when no other fault of the column was said."""

@@ -284,3 +284,19 @@ def test_the_rows_listed_are_the_file_s_rows_when_blank_lines_come_between():
         stage(read(HEADER + "\n" + "\n".join(lines) + "\n"))
     assert caught.value.problem.row == 4
     assert "；本列另有 2 处：第 6、8 行（2 more in this column: rows 6, 8）" in caught.value.problem.message
+
+
+def test_an_empty_cell_waits_for_the_column_s_later_checks():
+    """A year column checked twice (a whole number, then plausible): an empty 年份 in row 4 below 1900 in row 2 named
+    the empty cell first, and left 1900 unlisted (the first check, passing, said the empty cells)."""
+    from tasks.sources.contract import INDICATORS
+
+    header = "行政区划代码,行政区划,年份,指标代码,指标名称,行业,数值,计量单位"
+    rows = ["440103,荔湾区,1900,RETAIL,社会消费品零售总额,全部行业,1,亿元",
+            "440103,荔湾区,2022,RETAIL,社会消费品零售总额,全部行业,1,亿元",
+            "440103,荔湾区,,RETAIL,社会消费品零售总额,全部行业,1,亿元"]
+    with pytest.raises(SourceError) as caught:
+        stage(read_csv(("\n".join([header, *rows]) + "\n").encode(), "i.csv", INDICATORS))
+    problem = caught.value.problem
+    assert problem.row == 2 and "'1900' is not a plausible year" in problem.message, problem
+    assert "1 more in this column: rows 4" in problem.message, problem.message
