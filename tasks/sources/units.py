@@ -42,8 +42,8 @@ _VALUE = re.compile(r"^\s*(?::|为|是)?\s*\(?\s*(?P<value>[^\s()\[\]【】,;|]*
 # A unit written without 单位: （金额：元）, a line that is only （万元）.
 _AMOUNT = re.compile(r"(?:^|(?<=[\s(\[【,;、|]))金额\s*:\s*(?P<value>[^\s()\[\]【】,;|]*)")
 _BARE = re.compile(r"^\(?\s*(?:人民币)?(?P<value>分|元|千元|万元|亿元)(?:人民币)?\s*\)?$")
-# A title that ends with its unit in brackets: 国库集中支付明细表（万元）, 招商引资项目台账(元).
-_TITLE_UNIT = re.compile(r"\S\s*\(\s*(?:人民币)?(?P<value>分|元|千元|万元|亿元)(?:人民币)?\s*\)$")
+# A title with its unit in brackets: 国库集中支付明细表（万元）, 招商引资项目台账(元).
+_TITLE_UNIT = re.compile(r"\S\s*\(\s*(?:人民币)?(?P<value>分|元|千元|万元|亿元)(?:人民币)?\s*\)")
 _SEPARATORS = re.compile(r"[、/;]|及|和")
 _HEADER_UNIT = re.compile(
     r"^(?P<name>.*?)\s*\(\s*(?:单位\s*:?\s*)?(?:人民币)?(?P<money>分|元|千元|万元|亿元)\s*\)\s*$")
@@ -112,8 +112,9 @@ def unit_of_line(text: str) -> str | bool | None:
         money = {u for u in amount if u is not None}
         if len(money) > 1:
             raise UnitLineError(two_units(sorted(money)))
-        if not money and (title := _TITLE_UNIT.search(line)):  # read as 元 before: 10,000× too small in 万元
-            return title.group("value")
+        money |= {m.group("value") for m in _TITLE_UNIT.finditer(line)}  # read as 元 before: 10,000× too small
+        if len(money) > 1:
+            raise UnitLineError(two_units(sorted(money)))
         return money.pop() if money else False
     found: list[str | None] = []
     for m in re.finditer("单位", line):
@@ -123,10 +124,12 @@ def unit_of_line(text: str) -> str | bool | None:
             continue
         value = _VALUE.match(after)
         found.append(_read_value(value.group("value") if value else ""))
+    # 预算单位国库集中支付明细表（万元）: 单位 an organisation, the unit in the title's brackets
+    found += [m.group("value") for m in _TITLE_UNIT.finditer(line)]
     if not found:
         return False
     money = {u for u in found if u is not None}
-    if len(money) > 1:
+    if len(money) > 1:  # 支付明细表（万元） 单位：元: which one? refused, not guessed
         raise UnitLineError(two_units(sorted(money)))
     return money.pop() if money else None
 

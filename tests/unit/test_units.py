@@ -31,6 +31,9 @@ RECORD = "V{n},D,L1,2022-03-15,甲,30201,1.50"
     # a title that ends with its unit (read as 元 before), and titles that do not
     ("国库集中支付明细表（万元）", "万元"), ("招商引资项目台账 (元)", "元"), ("2022年部门决算表（人民币万元）", "万元"),
     ("国库集中支付明细表（2022年）", False), ("万元户调查表", False),
+    # a title ending with its unit where 单位 is an organisation (they were read as 元)
+    ("预算单位国库集中支付明细表（万元）", "万元"), ("各单位项目支出明细表（万元）", "万元"),
+    ("填报单位：某局  支付明细表（万元）", "万元"),
 ])
 def test_unit_lines_offices_write(line, unit):
     assert unit_of_line(line) == unit
@@ -45,7 +48,7 @@ def test_a_spaced_out_unit_line_scales_the_amounts_it_heads():
 
 @pytest.mark.parametrize(("line", "why"), [
     ("单位：美元", "'美元' is not a unit"), ("单位：", "names no unit"), ("单位：万元、元", "two money units"),
-    ("单位：广州市某局", "is not a unit"),
+    ("单位：广州市某局", "is not a unit"), ("支付明细表（万元） 单位：元", "two money units"),
 ])
 def test_unit_lines_nobody_can_read_are_refused(line, why):
     with pytest.raises(UnitLineError, match=why):
