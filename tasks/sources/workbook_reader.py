@@ -140,37 +140,76 @@ def _uncached_formula(data: bytes, sheet: str, cells: set[tuple[int, int]]) -> t
 
     Excel and WPS store each formula's result when they save; a workbook written by a program (openpyxl, a web
     system's export) may hold the formula alone, and calamine reads such a cell as empty, which a money column takes
-    for zero (a 年末结转和结余 of ``=G2-H2`` read 0.00 and agreed with a 决算总表 of the same kind). Read with
-    openpyxl twice, the formulas and the stored results, over the rows of ``cells`` only, and only for the XLSX
-    family: an .xls (and WPS's .et) stores every formula's result, and an ODS is not looked at."""
+    for zero (a 年末结转和结余 of ``=G2-H2`` read 0.00 and agreed with a 决算总表 of the same kind). A formula whose
+    stored result is empty text (``=IF(G2>1000,G2,"")``, saved as ``t="str"`` and ``<v></v>``) is a blank, as Excel
+    shows it.
+
+    Read from the sheet's XML with the standard library's parser: a cell with ``<f>`` and no ``<v>``, or an empty one
+    that is not text (openpyxl writes ``<v></v>`` for a formula it did not compute). openpyxl's own reader gives None
+    for all three (and trusts the sheet's ``<dimension>``, which a program may write wrong). Only the XLSX family, and
+    only rows up to the last of ``cells``: an .xls (WPS's .et) stores every formula's result, and an ODS is not looked
+    at."""
     if not cells or not data.startswith(b"PK\x03\x04") or not _has_formulas(data):
         return None
-    import openpyxl
+    import zipfile
+    from xml.etree import ElementTree
 
-    wanted = sorted(cells)
-    first, last = wanted[0][0] + 1, wanted[-1][0] + 1  # 1-based, as openpyxl counts
+    last = max(r for r, _ in cells)
     try:
-        formulas = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-        results = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # an ODS or XLSB: zip files openpyxl does not read
+        with zipfile.ZipFile(io.BytesIO(data)) as book:
+            part = _sheet_part(book, sheet)
+            if part is None:
+                return None
+            with book.open(part) as xml:
+                row, col = -1, -1
+                for event, element in ElementTree.iterparse(xml, events=("start", "end")):
+                    tag = element.tag.rsplit("}", 1)[-1]
+                    if event == "start" and tag == "row":
+                        given = element.get("r")
+                        row, col = (int(given) - 1 if given else row + 1), -1
+                        if row > last:
+                            return None
+                    elif event == "end" and tag == "c":
+                        ref = element.get("r")
+                        col = _column_index(ref) if ref else col + 1
+                        if (row, col) in cells:
+                            parts = {child.tag.rsplit("}", 1)[-1]: child for child in element}
+                            stored = parts.get("v")
+                            empty = stored is None or (not stored.text and element.get("t") != "str")
+                            if "f" in parts and empty:  # no result, or an empty one that is no text (openpyxl's)
+                                text = parts["f"].text
+                                return row, col, f"={text}" if text else "（共享公式，见同列上方的单元格）"
+                        element.clear()
+    except (zipfile.BadZipFile, KeyError, OSError, ElementTree.ParseError, ValueError):
         return None
-    try:
-        by_row: dict[int, list[int]] = {}
-        for r, c in wanted:
-            by_row.setdefault(r, []).append(c)
-        for r, (given, stored) in enumerate(zip(formulas[sheet].iter_rows(min_row=first, max_row=last),
-                                                results[sheet].iter_rows(min_row=first, max_row=last),
-                                                strict=False), start=first - 1):
-            for c in by_row.get(r, ()):
-                formula = given[c].value if c < len(given) else None
-                text = getattr(formula, "text", formula)  # an array formula's text
-                result = stored[c].value if c < len(stored) else None
-                if isinstance(text, str) and text.startswith("=") and result is None:
-                    return r, c, text
-    finally:
-        formulas.close()
-        results.close()
     return None
+
+
+def _sheet_part(book: Any, sheet: str) -> str | None:
+    """The zip member holding worksheet ``sheet``: ``xl/workbook.xml`` names it, its relationships give the part."""
+    import posixpath
+    from xml.etree import ElementTree
+
+    workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
+    rid = next((value for element in workbook.iter() if element.tag.endswith("}sheet") and element.get("name") == sheet
+                for key, value in element.attrib.items() if key.endswith("}id")), None)
+    if rid is None:
+        return None
+    for element in ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels")):
+        if element.get("Id") == rid:
+            target = str(element.get("Target"))
+            return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+    return None
+
+
+def _column_index(ref: str) -> int:
+    """The 0-based column of a cell reference: ``J2`` → 9, ``AA10`` → 26."""
+    col = 0
+    for ch in ref:
+        if not ch.isalpha():
+            break
+        col = col * 26 + ord(ch.upper()) - 64
+    return col - 1
 
 
 _FORMULA = re.compile(rb"<(?:\w+:)?f[ >/]")  # a cell's formula element, <f>, <f t="shared" …/>, <x:f> (OpenXML SDK)

@@ -392,6 +392,45 @@ def test_a_formula_whose_result_the_workbook_does_not_store_is_refused_not_read_
     assert "单元格 I2 是公式 =G2-H2，文件中没有保存它的计算结果" in problem.message, problem.message
 
 
+def test_a_formula_whose_result_is_empty_text_is_a_blank_and_a_wrong_dimension_hides_none():
+    """=IF(G2>1000,G2,"") as Excel saves it, its result empty text (<v></v>): a blank, as Excel shows it (it was refused
+    as never saved); and a program's workbook whose <dimension> says A1 still has its uncached formula found."""
+    import re as regex
+    import zipfile
+
+    import xlsxwriter
+
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    sheet = book.add_worksheet("明细")
+    sheet.write_row(0, 0, [*LINE_HEADER, "年初预算数"])
+    for i, r in enumerate(LINES, start=1):
+        sheet.write_row(i, 0, [*r[:6], float(r[6]), float(r[7]), float(r[8])])
+        sheet.write_formula(i, 9, f'=IF(G{i + 1}>1000,G{i + 1},"")', None, "")
+    book.close()
+    saved = io.BytesIO()  # as Excel saves it: the result's type is text (XlsxWriter leaves it out for "")
+    with zipfile.ZipFile(io.BytesIO(out.getvalue())) as src, zipfile.ZipFile(saved, "w") as dst:
+        for item in src.infolist():
+            body = src.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                body = regex.sub(rb'(<c r="J\d+")(><f>)', rb'\1 t="str"\2', body)
+            dst.writestr(item, body)
+    frame = stage(read_workbook(saved.getvalue(), "b.xlsx", BUDGET_LINES))
+    assert frame["initial_budget"].isna().all() and frame["carryover"].tolist() == [1000, 0, 0]
+
+    rows = [LINE_HEADER, *[[*r[:8], f"=G{i}-H{i}"] for i, r in enumerate(LINES, start=2)]]
+    written = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(workbook({"明细": rows}))) as src, zipfile.ZipFile(written, "w") as dst:
+        for item in src.infolist():
+            body = src.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                body = regex.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1"/>', body)
+            dst.writestr(item, body)
+    with pytest.raises(SourceError) as caught:
+        read_workbook(written.getvalue(), "b.xlsx", BUDGET_LINES)
+    assert "单元格 I2 是公式 =G2-H2" in caught.value.problem.message, caught.value.problem
+
+
 def test_a_formula_with_its_stored_result_reads_as_that_result():
     """As Excel and WPS save it: the formula and its result; the result is read (and an empty cell is still zero)."""
     import xlsxwriter
