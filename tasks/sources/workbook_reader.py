@@ -228,14 +228,18 @@ def _has_formulas(data: bytes) -> bool:
         return False
 
 
-def _record_below(rows: list[list[str]], start: int, width: int) -> int | None:
-    """The first row from ``start`` that reads as a record, not as a note or a signature line: two or more of its
-    first ``width`` cells filled, none of them a note's label (``填表人：…``), not column numbers, a unit row or a
-    合计 row. None when there is none (the notes end the sheet)."""
+def _record_below(rows: list[list[str]], start: int, required: list[int]) -> int | None:
+    """The first row from ``start`` that reads as a record of the table, not as a note or a signature line: every
+    column the contract requires (``required``: their positions) filled, none of its cells a note's label
+    (``填表人：…``), not column numbers, a unit row or a 合计 row. None when there is none (the notes end the sheet).
+    A signature line (``分管领导：张三 | 科室负责人：李四``, ``单位（盖章） | 2023年1月15日``) fills a few cells, not a
+    record's."""
     for i in range(start, len(rows)):
-        texts = [c.strip() for c in rows[i][:width] if c and c.strip()]
-        if (len(texts) >= 2 and not any(FOOTER.match(t) for t in texts) and not is_column_numbers(rows[i])
-                and unit_cells(rows[i]) is None and _total_word(texts[0]) not in TOTAL_WORDS):
+        row = rows[i]
+        texts = [c.strip() for c in row if c and c.strip()]
+        if (texts and all(c < len(row) and row[c] and row[c].strip() for c in required)
+                and not any(FOOTER.match(t) for t in texts) and not is_column_numbers(row)
+                and unit_cells(row) is None and _total_word(texts[0]) not in TOTAL_WORDS):
             return i
     return None
 
@@ -465,6 +469,8 @@ def read_workbook(data: bytes, uri: str, dataset: Dataset, sheet: str | None = N
     records: list[list[str]] = []
     numbers: list[int] = []
     headed = [c for c, h in enumerate(header) if not is_unnamed_column(h)]
+    named_required = {h.strip() for col in dataset.columns if col.required for h in col.headers}
+    required = [c for c, h in enumerate(header) if _base(h) in named_required or h.strip() in named_required]
     empty: set[tuple[int, int]] = set()  # the records' empty cells: a formula without its result reads as one
     totals: list[tuple[int, list[str]]] = []
     for i in range(leaf + 1, len(rows)):
@@ -473,7 +479,7 @@ def read_workbook(data: bytes, uri: str, dataset: Dataset, sheet: str | None = N
         if not texts:
             continue
         if FOOTER.match(texts[0]):
-            below = _record_below(rows, i + 1, len(header))
+            below = _record_below(rows, i + 1, required)
             if below is not None:  # a note inside the table: the records under it would be dropped unsaid
                 raise fail(both(f"第 {i + 1} 行是表尾的说明（「{texts[0]}」），其下第 {below + 1} 行仍有记录：说明之后"
                                 "的记录会被当作说明而漏读",

@@ -374,9 +374,15 @@ def test_a_note_with_records_below_it_is_refused_not_taken_for_the_table_s_end(n
     assert problem.row == 4 and "其下第 5 行仍有记录" in problem.message and problem.sheet == "明细", problem
 
 
-def test_notes_and_signature_lines_spread_over_cells_below_the_table_still_end_it():
-    rows = [LINE_HEADER, *LINES, ["注：1. 本表为决算数。"], ["2. 金额单位为元。"],
-            ["单位负责人：张三", "", "财务负责人：李四", "", "填表人：王五", "", "填表日期：2023年1月10日"]]
+@pytest.mark.parametrize("signed", [
+    ["单位负责人：张三", "", "财务负责人：李四", "", "填表人：王五", "", "填表日期：2023年1月10日"],
+    ["分管领导：张三", "", "科室负责人：李四"], ["单位（盖章）", "", "", "", "", "", "2023年1月15日"],
+    ["复核：李四", "制单：王五"], ["局长：", "张三", "财务科长：", "李四"], ["日期：2023-01-15", "编制单位：某局"],
+    ["其中：政府采购", "", "", "", "", "", "50.00", "50.00", "0"]])
+def test_notes_and_signature_lines_spread_over_cells_below_the_table_still_end_it(signed):
+    """Signature lines of every kind under a note end the table (a few of them were refused as records after the
+    note check came: a record fills every column the contract requires)."""
+    rows = [LINE_HEADER, *LINES, ["注：1. 本表为决算数。"], ["2. 金额单位为元。"], signed]
     assert len(stage(read_workbook(workbook({"明细": rows}), "b.xlsx", BUDGET_LINES))) == 3
 
 
