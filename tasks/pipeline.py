@@ -287,17 +287,20 @@ def resolve_departments(available: pd.DataFrame, requested: list[str] | None) ->
 
 
 def indicator_units(registry: Registry) -> pd.DataFrame:
-    """Each 指标代码 the report's metrics sum over the statistics (``fct_indicator_value``), with the unit each reads it
-    in (``indicator_code``, ``unit``): what STA-004 holds the statistics' 计量单位 to, since a metric sums the values
-    as written (RETAIL in 万元 read as 亿元 was 10,000 times too large, the growth still right)."""
-    pairs: set[tuple[str, str]] = set()
+    """Each 指标代码 the report's metrics sum over the statistics (``fct_indicator_value``), with the 行业 a metric
+    reads of it (None: any) and the unit it reads it in (``indicator_code``, ``industry``, ``unit``): what STA-004
+    holds the statistics' 计量单位 to, since a metric sums the values as written (RETAIL in 万元 read as 亿元 was 10,000
+    times too large, the growth still right)."""
+    found: set[tuple[str, str, str]] = set()  # (code, industry or "" for any, unit)
     for m in registry.metrics.values():
         if m.kind == "sum" and m.table == "fct_indicator_value" and m.unit and "indicator_code" in m.filters:
-            codes = m.filters["indicator_code"]
-            pairs.update((str(code), m.unit) for code in (codes if isinstance(codes, list) else [codes]))
-    ordered = sorted(pairs)
-    return pd.DataFrame({"indicator_code": pd.Series([c for c, _ in ordered], dtype="str"),
-                         "unit": pd.Series([u for _, u in ordered], dtype="str")})
+            codes, industries = m.filters["indicator_code"], m.filters.get("industry", "")
+            found.update((str(code), str(industry), m.unit) for code in (codes if isinstance(codes, list) else [codes])
+                         for industry in (industries if isinstance(industries, list) else [industries]))
+    ordered = sorted(found)
+    return pd.DataFrame({"indicator_code": pd.Series([c for c, _, _ in ordered], dtype="str"),
+                         "industry": pd.Series([i or None for _, i, _ in ordered], dtype="str"),
+                         "unit": pd.Series([u for _, _, u in ordered], dtype="str")})
 
 
 def assemble(year: int, departments: pd.DataFrame, chosen: list[str], *extracted: Extracted,

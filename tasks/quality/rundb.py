@@ -55,7 +55,7 @@ IDX = "_idx"
 
 
 # The frame of :meth:`RunDatabase.build` that holds, per 指标代码, each unit the report reads the statistics in
-# (``indicator_code``, ``unit``: ``tasks.pipeline.indicator_units``), staged as ``ref_indicator_units``.
+# (``indicator_code``, ``industry``, ``unit``: ``tasks.pipeline.indicator_units``), staged as ``ref_indicator_units``.
 INDICATOR_UNITS = "indicator_units"
 
 
@@ -241,7 +241,8 @@ class RunDatabase:
                 self.stage(name, frame)
         # the units the report reads the statistics in (STA-004); none given (a gate run outside the flow): no check
         self.stage(INDICATOR_UNITS, frames.get(INDICATOR_UNITS, pd.DataFrame({
-            "indicator_code": pd.Series([], dtype="str"), "unit": pd.Series([], dtype="str")})),
+            "indicator_code": pd.Series([], dtype="str"), "industry": pd.Series([], dtype="str"),
+            "unit": pd.Series([], dtype="str")})),
             table=f"ref_{INDICATOR_UNITS}")
         if "open_departments" not in frames:  # every department's year closed (see pipeline.assemble)
             self.stage("open_departments", pd.DataFrame({"department_code": pd.Series([], dtype="string")}))

@@ -470,7 +470,7 @@ def read_workbook(data: bytes, uri: str, dataset: Dataset, sheet: str | None = N
     numbers: list[int] = []
     headed = [c for c, h in enumerate(header) if not is_unnamed_column(h)]
     named_required = {h.strip() for col in dataset.columns if col.required for h in col.headers}
-    required = [c for c, h in enumerate(header) if _base(h) in named_required or h.strip() in named_required]
+    required_at = [c for c, h in enumerate(header) if _base(h) in named_required or h.strip() in named_required]
     empty: set[tuple[int, int]] = set()  # the records' empty cells: a formula without its result reads as one
     totals: list[tuple[int, list[str]]] = []
     for i in range(leaf + 1, len(rows)):
@@ -479,7 +479,7 @@ def read_workbook(data: bytes, uri: str, dataset: Dataset, sheet: str | None = N
         if not texts:
             continue
         if FOOTER.match(texts[0]):
-            below = _record_below(rows, i + 1, required)
+            below = _record_below(rows, i + 1, required_at)
             if below is not None:  # a note inside the table: the records under it would be dropped unsaid
                 raise fail(both(f"第 {i + 1} 行是表尾的说明（「{texts[0]}」），其下第 {below + 1} 行仍有记录：说明之后"
                                 "的记录会被当作说明而漏读",

@@ -480,9 +480,9 @@ def test_a_difference_of_days_and_a_summary_s_row_say_what_they_are(base):
 def test_the_units_the_report_reads_the_statistics_in_come_from_its_metrics():
     """STA-004's reference: each 指标代码 a metric sums over the statistics, with the metric's unit."""
     units = indicator_units(load_registry(TEMPLATES_DIR / "metrics.yaml"))
-    pairs = set(zip(units["indicator_code"], units["unit"], strict=True))
-    assert {("RETAIL", "亿元"), ("TOURISTS", "万人次"), ("RD_EXP", "万元")} <= pairs
-    assert len(pairs) == len(units)
+    rows = set(zip(units["indicator_code"], units["industry"].fillna(""), units["unit"], strict=True))
+    assert {("RETAIL", "全部行业", "亿元"), ("TOURISTS", "全部行业", "万人次"), ("RD_EXP", "", "万元")} <= rows
+    assert len(rows) == len(units)
 
 
 def test_an_indicator_in_another_unit_is_refused_naming_its_unit_and_the_report_s(base):
@@ -524,3 +524,25 @@ def test_a_blank_project_actual_is_named_at_the_self_assessment_row_the_departme
     said = (f"project_self_assessment.csv 第 2 行（项目编码 {project}，三级指标 服务企业数）："
             "实际完成值（actual）=，应为 ")
     assert result.example().startswith(said), result.example()
+
+
+
+def spelled(n: int) -> list[str]:
+    """``n`` ways of writing 亿元 as offices do."""
+    return (["亿 元", "人民币亿元", "亿元（人民币）", "(亿元)"] * n)[:n]
+
+
+@pytest.mark.parametrize("change", [
+    # a year the report does not read (it reads its year and the one before)
+    lambda f: at(f, (f["indicator_code"] == "RETAIL") & (f["year"] == 2019), "unit", "万元"),
+    # an industry the metric does not read (retail_sales reads 全部行业)
+    lambda f: pd.concat([f, f[f["indicator_code"] == "RETAIL"].iloc[[0]].assign(industry="批发业", unit="万元")],
+                        ignore_index=True),
+    # the report's unit written another way
+    lambda f: at(f, f["indicator_code"] == "RETAIL", "unit", spelled((f["indicator_code"] == "RETAIL").sum())),
+])
+def test_statistics_the_report_does_not_read_or_read_in_its_unit_pass_sta_004(base, change):
+    """STA-004 refused a RETAIL row of 2019, of 批发业, or written 亿 元 (the review): none is read in another unit."""
+    result = next(r for r in run_gate(mutated(base, "indicators", change), PARAMS).for_department(LIWAN)
+                  if r.rule.rule_id == "STA-004")
+    assert result.success, result.example()

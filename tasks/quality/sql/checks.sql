@@ -150,14 +150,22 @@ WHERE n.year = (SELECT year FROM run_params)
 
 -- name: indicator_units
 -- The region's indicators that a metric of the report reads (ref_indicator_units: the metric registry's sums over
--- the statistics, each with the unit it reports in: RETAIL in 亿元), every year of them, each with whether its
--- 计量单位 is that unit: a value written in another (RETAIL in 万元) would be summed as if it were in the metric's.
+-- the statistics, each with the 行业 it reads, NULL for any, and the unit it reports in: RETAIL 全部行业 in 亿元), of the
+-- years the report reads (its year and the one before, for growth), each with whether its 计量单位 is that unit, as
+-- written any way (亿 元, 人民币亿元, 亿元（人民币）): a value written in another (RETAIL in 万元) would be summed as if
+-- it were in the metric's.
+WITH wanted AS (
+    SELECT indicator_code, industry, list(DISTINCT regexp_replace(unit, '[\s()（）\[\]【】]|人民币', '', 'g')) AS units,
+           string_agg(DISTINCT unit, '、') AS expected
+    FROM ref_indicator_units GROUP BY indicator_code, industry
+)
 SELECT i.* EXCLUDE (_seq, _department_seq), i.unit AS provided, u.expected,
-       CASE WHEN list_contains(u.units, i.unit) THEN 0 ELSE 1 END AS unit_differs,
+       CASE WHEN list_contains(u.units, regexp_replace(coalesce(i.unit, ''), '[\s()（）\[\]【】]|人民币', '', 'g'))
+            THEN 0 ELSE 1 END AS unit_differs,
        row_number() OVER (ORDER BY i._seq, i._department_seq) - 1 AS _idx
 FROM int_department_indicators i
-JOIN (SELECT indicator_code, list(unit ORDER BY unit) AS units, string_agg(unit, '、' ORDER BY unit) AS expected
-      FROM ref_indicator_units GROUP BY indicator_code) u ON u.indicator_code = i.indicator_code
+JOIN wanted u ON u.indicator_code = i.indicator_code AND (u.industry IS NULL OR u.industry = i.industry)
+WHERE i.year >= (SELECT year FROM run_params) - 1
 
 -- name: figure_scale
 -- Each department-year money figure of the registry (协议投资额, 协议达产年产值或营收 of the projects
