@@ -259,6 +259,22 @@ def run(args: argparse.Namespace) -> int:
             print(notice, file=sys.stderr)
 
 
+def _holds_lock(error: BaseException, url: str) -> bool:
+    """Whether ``error`` is DuckDB's "Could not set lock" on the warehouse's own file (another command holds it): said
+    as the check before the run says it. Any other database error (a source database's, the run database's) is not
+    the warehouse's and keeps its own words."""
+    import sqlalchemy as sa
+
+    text = str(error)
+    try:
+        database = sa.make_url(url).database
+    except (sa.exc.ArgumentError, ValueError):
+        return False
+    if "Could not set lock on file" not in text or not database:
+        return False
+    return f'"{database}"' in text or f'"{Path(str(database)).resolve()}"' in text
+
+
 def _writable(folder: Path) -> None:
     """Raise :class:`OSError` (said in one line by :func:`main`) when ``folder`` cannot be made or written to: a run
     found it only when its first report was written, after the sources were read and checked, in ~1,000 lines of
@@ -272,8 +288,11 @@ def _writable(folder: Path) -> None:
         probe = probe.parent
     if not probe.is_dir():
         raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(probe))
-    with tempfile.TemporaryFile(dir=probe):
-        pass
+    try:
+        with tempfile.TemporaryFile(dir=probe):
+            pass
+    except OSError as exc:  # named as the folder asked for, not the probe's random file
+        raise OSError(exc.errno, exc.strerror, str(folder)) from None
 
 
 def _made(settings: Settings, made: Path | None) -> bool:
@@ -327,10 +346,9 @@ def _ran(selected: Any, args: argparse.Namespace) -> int:
     if isinstance(result, ReportsNotRendered):
         _print_summary(result.summary)
         return _fail(EXIT_ERROR, str(result))
-    said = unreachable(result, args.warehouse or Settings().warehouse_url) if isinstance(result, BaseException) \
-        else None
-    if said is not None:  # another run holds the DuckDB file, the server went away: as the checks before say it
-        return _fail(EXIT_ERROR, str(said))
+    url = args.warehouse or Settings().warehouse_url
+    if isinstance(result, BaseException) and _holds_lock(result, url):  # another command holds the warehouse's file
+        return _fail(EXIT_ERROR, str(unreachable(result, url)))
     if isinstance(result, BaseException) or not state.is_completed():
         return _fail(EXIT_ERROR, f"{type(result).__name__}: {result}" if result else str(state.message))
     _print_summary(result)
@@ -723,7 +741,8 @@ def _on_signals() -> None:
 
     def interrupted(signum: int, frame: object) -> None:
         _SIGNALLED.append(signum)
-        raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+        if len(_SIGNALLED) == 1:  # a second signal while the first unwinds is noted, not raised: the temporary
+            raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()  # server's stop must finish
 
     if threading.current_thread() is threading.main_thread():
         _SIGNALLED.clear()

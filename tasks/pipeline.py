@@ -701,11 +701,14 @@ def redo_reasons(fingerprints: dict[str, str | None], previous: dict[str, dict[s
             continue
         if force:
             out[code] = "按 --force 全部重算（forced）"
+        elif digest is None:  # a database's or an API's rows: nothing to compare before reading them
+            out[code] = ("输入来自数据库或接口，无法预先比对，每次重算"
+                         "（inputs read from a database or an API are done each run）")
         elif before is None:
-            out[code] = "首次载入（first load）"
+            out[code] = "尚未入库（not loaded yet）"
         elif before.get("code_version") != code_version:
             out[code] = f"程序已更新，自运行 {before['run_id']} 以来（the code changed since that run）"
-        elif digest is None or digest != before["inputs_sha256"]:
+        elif digest != before["inputs_sha256"]:
             out[code] = "输入文件、文字材料或结果相关的设置已变化（inputs, narrative or settings changed）"
         else:
             out[code] = "报告文件不全或不是由上次载入生成，重新生成（its reports are not all there）"

@@ -500,3 +500,21 @@ def test_a_run_in_which_no_department_has_data_asks_whether_the_year_is_mistyped
     _print_summary(RunSummary(2020, "r2", [DepartmentOutcome("440103-SWJ", "no data yet"),
                                            DepartmentOutcome("440103-WTJ", "loaded", reports={"md": "/o/w.md"})]))
     assert "没有任何部门" not in capsys.readouterr().out
+
+
+
+def test_only_the_warehouse_s_own_lock_is_said_as_the_warehouse_held():
+    """A run that fails on DuckDB's lock of the warehouse's file is said as the check before the run says it; a source
+    database's error, or another file's lock, keeps its own words (not "cannot reach the warehouse")."""
+    import sqlalchemy as sa
+
+    from flows.cli import _holds_lock
+
+    def locked(path: str) -> sa.exc.OperationalError:
+        said = f'IO Error: Could not set lock on file "{path}": Conflicting lock'
+        return sa.exc.OperationalError("x", {}, Exception(said))
+
+    assert _holds_lock(locked("/w/wh.duckdb"), "duckdb:////w/wh.duckdb")
+    assert not _holds_lock(locked("/w/finance.duckdb"), "duckdb:////w/wh.duckdb")
+    assert not _holds_lock(sa.exc.OperationalError("x", {}, Exception("connection to server closed")),
+                           "duckdb:////w/wh.duckdb")
