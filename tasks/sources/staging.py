@@ -487,6 +487,38 @@ def refuse_controls(raw: RawTable) -> None:
     raw.controls_checked = True
 
 
+def _distinct_headers(raw: RawTable) -> None:
+    """Two columns under one header: refused when the header is a contract column's (which holds the figure? a hidden
+    second 协议投资额 held an old value), naming both; another header's later columns renamed ``备注（第 9 列）`` (an
+    unknown column is ignored with a warning either way). A workbook's two 支付金额 columns ended the whole run in a
+    traceback, every department's."""
+    headers = raw.headers
+    if len(set(headers)) == len(headers):
+        return
+    contract = {h.strip() for c in raw.dataset.columns for h in c.headers}
+    first: dict[str, int] = {}
+    named: list[str] = []
+    for i, header in enumerate(headers):
+        if header in first:
+            if split_header_unit(header)[0] in contract or header.strip() in contract:
+                columns = f"第 {first[header] + 1} 列和第 {i + 1} 列"
+                raise SourceError(raw.problem(
+                    both(f"「{header}」有两列（{columns}，或有一列隐藏）：不知道哪一列是要用的数",
+                         f"two columns are headed {header!r} (columns {first[header] + 1} and {i + 1}, perhaps one "
+                         "hidden): which one holds the figure is not for selfeval to guess"),
+                    row=raw.header_row or raw.first_row - 1, column=header,
+                    expected=both("每列只出现一次（删除或改名多余的一列）",
+                                  "each column once (the other removed or renamed)")))
+            named.append(f"{header}（第 {i + 1} 列）")
+            continue
+        first[header] = i
+        named.append(header)
+    if isinstance(raw.frame, pa.Table):
+        raw.frame = raw.frame.rename_columns(named)
+    else:
+        raw.frame = raw.frame.set_axis(named, axis=1)
+
+
 def _nulls_where(blank: pa.Array, values: pa.Array) -> pa.Array:
     """``values`` with a null where ``blank`` holds."""
     if not pc.any(blank).as_py():
@@ -584,6 +616,7 @@ def stage_table(raw: RawTable, release: bool = False) -> pa.Table:
     left as it is), so that a ledger's text and its typed columns are never held whole at once. ``raw.frame``
     then keeps only the columns the contract does not read."""
     dataset = raw.dataset
+    _distinct_headers(raw)
     refuse_controls(raw)
     mapping, units = map_headers(raw)
     by_name = {v: k for k, v in mapping.items()}

@@ -458,3 +458,22 @@ def test_a_formula_with_its_stored_result_reads_as_that_result():
 def test_a_group_label_that_is_a_date_or_a_year(label):
     rows = [[*LINE_HEADER[:6], label, "", ""], [""] * 6 + LINE_HEADER[6:], *LINES]
     assert stage(read_csv(csv_bytes(rows), "b.csv", BUDGET_LINES))["budget"].tolist() == [10000, 5050, 800]
+
+
+
+@pytest.mark.parametrize("form", ["xlsx", "csv"])
+def test_two_columns_under_one_header_are_refused_naming_both_or_told_apart(form):
+    """A workbook with two 全年执行数 columns (one hidden, holding an old value) ended the whole run in a traceback,
+    every department's: refused, naming the header's row and both columns; two columns under one header the contract
+    does not read (备注) are told apart and ignored with the other unknown columns."""
+    header = [*LINE_HEADER, "全年执行数"]
+    rows = [header, *[[*r, "1.00"] for r in LINES]]
+    data = workbook({"明细": rows}) if form == "xlsx" else csv_bytes(rows)
+    reader = read_workbook if form == "xlsx" else read_csv
+    with pytest.raises(SourceError) as caught:
+        stage(reader(data, f"b.{form}", BUDGET_LINES))
+    problem = caught.value.problem
+    assert (problem.row, problem.column) == (1, "全年执行数") and "第 8 列和第 10 列" in problem.message, problem
+    noted = [[*LINE_HEADER, "备注", "备注"], *[[*r, "a", "b"] for r in LINES]]
+    raw = reader(workbook({"明细": noted}) if form == "xlsx" else csv_bytes(noted), f"b.{form}", BUDGET_LINES)
+    assert stage(raw)["budget"].tolist() == [10000, 5050, 800]
