@@ -185,6 +185,38 @@ def _uncached_formula(data: bytes, sheet: str, cells: set[tuple[int, int]]) -> t
     return None
 
 
+_HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*\bhidden="(?:1|true)"')
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row\b([^>]*)>")
+_ROW_NUMBER = re.compile(rb'\br="(\d+)"')
+
+
+def _hidden_rows(data: bytes, sheet: str) -> set[int]:
+    """The 0-based rows of an XLSX-family sheet that are hidden (by hand, or by a filter): ``<row hidden="1">``. One
+    search of the sheet's XML first, the row tags read only when one is hidden; calamine reads hidden rows as any
+    other, so a record the office cannot see counted unsaid (a 已终止 project: 协议投资金额 7.2 亿 for the 4.2 shown).
+    An .xls, an .et and an ODS are not looked at."""
+    if not data.startswith(b"PK\x03\x04"):
+        return set()
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as book:
+            part = _sheet_part(book, sheet)
+            xml = book.read(part) if part is not None else b""
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+        return set()
+    if not _HIDDEN_ROW.search(xml):
+        return set()
+    hidden: set[int] = set()
+    row = -1
+    for tag in _ROW_TAG.finditer(xml):
+        number = _ROW_NUMBER.search(tag.group(1))
+        row = int(number.group(1)) - 1 if number else row + 1
+        if re.search(rb'\bhidden="(?:1|true)"', tag.group(1)):
+            hidden.add(row)
+    return hidden
+
+
 def _sheet_part(book: Any, sheet: str) -> str | None:
     """The zip member holding worksheet ``sheet``: ``xl/workbook.xml`` names it, its relationships give the part."""
     import posixpath
@@ -503,6 +535,19 @@ def read_workbook(data: bytes, uri: str, dataset: Dataset, sheet: str | None = N
         records.append(row[: len(header)])
         numbers.append(i + 1)
         empty.update((i, c) for c in headed if c < len(values[i]) and values[i][c] in ("", None))
+    hidden = sorted(set(numbers) & {r + 1 for r in _hidden_rows(data, chosen)})
+    if hidden:  # what the office sees is not what it sent: which of them count is not for selfeval to decide
+        rows_zh = "、".join(str(r) for r in hidden[:10]) + ("等" if len(hidden) > 10 else "")
+        rows_en = ", ".join(str(r) for r in hidden[:10]) + (", …" if len(hidden) > 10 else "")
+        raise SourceError(Problem(
+            dataset.source, uri,
+            both(f"有 {len(hidden)} 条记录在隐藏的行中（第 {rows_zh} 行，或被筛选隐藏）：打开文件时看不到，"
+                 "是否计入由填报单位决定，selfeval 不替您决定",
+                 f"{len(hidden)} records are in hidden rows (rows {rows_en}; hidden or filtered out): whether they "
+                 "count is the office's to say"),
+            row=hidden[0], sheet=chosen,
+            expected=both("取消隐藏（计入）或删除这些行（不计入），并取消筛选后再交",
+                          "the rows unhidden (they count) or deleted (they do not), and no filter on")))
     formula = _uncached_formula(data, chosen, empty)
     if formula is not None:
         r, c, text = formula

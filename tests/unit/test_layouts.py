@@ -477,3 +477,28 @@ def test_two_columns_under_one_header_are_refused_naming_both_or_told_apart(form
     noted = [[*LINE_HEADER, "备注", "备注"], *[[*r, "a", "b"] for r in LINES]]
     raw = reader(workbook({"明细": noted}) if form == "xlsx" else csv_bytes(noted), f"b.{form}", BUDGET_LINES)
     assert stage(raw)["budget"].tolist() == [10000, 5050, 800]
+
+
+
+def test_records_in_hidden_rows_are_refused_naming_them():
+    """A hidden row under the records (a 已终止 project, or rows a filter hides) was counted though the office does not
+    see it (协议投资金额 7.2 亿 for the 4.2 shown): refused, naming the rows; hidden rows that hold no record (an empty
+    one, a note below) are no matter."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "明细"
+    for r in [LINE_HEADER, *LINES, [], ["注：本表为决算数。"]]:
+        sheet.append(r)
+    for hidden in (3, 5, 6):  # the second record, the empty row and the note
+        sheet.row_dimensions[hidden].hidden = True
+    out = io.BytesIO()
+    book.save(out)
+    with pytest.raises(SourceError) as caught:
+        read_workbook(out.getvalue(), "b.xlsx", BUDGET_LINES)
+    problem = caught.value.problem
+    assert (problem.row, problem.sheet) == (3, "明细"), problem
+    assert "有 1 条记录在隐藏的行中（第 3 行" in problem.message, problem
+    sheet.row_dimensions[3].hidden = False
+    out = io.BytesIO()
+    book.save(out)
+    assert len(stage(read_workbook(out.getvalue(), "b.xlsx", BUDGET_LINES))) == 3
