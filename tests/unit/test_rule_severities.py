@@ -17,7 +17,7 @@ REVIEWED = {
     "PRF-001": "fatal", "PRF-002": "fatal", "PRF-003": "fatal", "PRF-004": "fatal", "PRF-005": "warning",
     "PRF-006": "fatal", "PRF-007": "warning", "PRF-008": "warning", "PRF-009": "warning",
     "PRJ-001": "fatal", "PRJ-002": "fatal", "PRJ-003": "fatal", "PRJ-004": "warning", "PRJ-005": "warning",
-    "PRJ-006": "warning",
+    "PRJ-006": "warning", "PRJ-007": "warning", "PRJ-008": "warning",
     "STA-001": "fatal", "STA-002": "warning", "STA-003": "warning", "STA-004": "fatal",
 }
 

@@ -121,6 +121,9 @@ MUTATIONS = {
     "PRJ-004": ("project_self_assessment", lambda f: at(f, first(f), "indicator", "没有这个指标")),
     "PRJ-005": ("project_self_assessment", lambda f: at(f, first(f), "actual", None)),
     "PRJ-006": ("project_targets", lambda f: f[f["project_code"] != f["project_code"].iloc[0]]),
+    # a percentage 指标值 and a percentage 实际完成值 written as fractions (95 % as 0.95, 93 % as 0.93)
+    "PRJ-007": ("project_targets", lambda f: at(at(f, first(f), "unit", "%"), first(f), "target", "0.95")),
+    "PRJ-008": ("project_self_assessment", lambda f: at(f, f["indicator"] == "服务对象满意度", "actual", "0.93")),
     # the first payment of each budget line 99.99 元 short: each line within REC-003's 100 元, the department beyond
     "REC-011": ("payments", lambda f: at(f, ~f["line_id"].duplicated(), "amount", f["amount"] - 9_999)),
     "STA-001": ("indicators", lambda f: dup(f, int(f[liwan_ind(f, 2022)].index[0]))),
@@ -546,3 +549,12 @@ def test_statistics_the_report_does_not_read_or_read_in_its_unit_pass_sta_004(ba
     result = next(r for r in run_gate(mutated(base, "indicators", change), PARAMS).for_department(LIWAN)
                   if r.rule.rule_id == "STA-004")
     assert result.success, result.example()
+
+
+def test_a_project_actual_written_as_a_fraction_is_warned_of_with_both_readings(base):
+    """老字号企业满意度 93 written 0.93 against ≥90 %: the project form scored 0.93 % (总分 77.75 中 for 87.65 良) with
+    no warning, where the department's own 绩效自评 warns (PRF-008): PRJ-008 warns with both readings."""
+    data = mutated(with_projects(base), "project_self_assessment",
+                   lambda f: at(f, f["indicator"] == "服务对象满意度", "actual", "0.93"))
+    result = next(r for r in run_gate(data, PARAMS).for_department(LIWAN) if r.rule.rule_id == "PRJ-008")
+    assert not result.success and "0.93（按 0.93% 计分；若指 93%，请填写 93）" in result.example(), result.example()

@@ -297,17 +297,47 @@ FROM stg_self_assessment a
 -- Each project's 绩效目标 (三级指标) with whether its project is one of the department's budget lines' 项目编码
 -- (project_known). Whether its 指标值 is a number and its 分值 make the profile's total are checked at intake
 -- (tasks/report/projects.py check_project_inputs), where the profile is known.
-SELECT t.* EXCLUDE (_seq),
+-- A percentage 指标值 written as a fraction (0.95 for 95 %, no % sign) is warned of with both readings (PRJ-007), as
+-- the department's are (PRF-007, the view targets).
+WITH parts AS (
+    SELECT *, trim(regexp_replace(replace(trim(target), ',', ''), '^(≥|≤|≧|≦|>=|<=|>|<|=)', '')) AS bare
+    FROM stg_project_targets
+)
+SELECT t.* EXCLUDE (_seq, bare),
        EXISTS (SELECT 1 FROM stg_budget_lines l WHERE l.department_code = t.department_code
                AND l.project_code = t.project_code) AS project_known,
+       NOT coalesce(t.unit = '%' AND t.nature <> '定性' AND regexp_full_match(t.bare, '\+?[0-9]+(\.[0-9]+)?')
+                    AND TRY_CAST(t.bare AS DECIMAL(18, 6)) > 0 AND TRY_CAST(t.bare AS DECIMAL(18, 6)) <= 1, false)
+           AS target_plausible,
+       CASE WHEN regexp_full_match(t.bare, '\+?[0-9]+(\.[0-9]+)?') THEN
+           t.bare || '（按 ' || t.bare || '% 计；若指 ' || regexp_replace(regexp_replace(CAST(TRY_CAST(ltrim(t.bare, '+')
+           AS DECIMAL(18, 6)) * 100 AS VARCHAR), '0+$', ''), '\.$', '') || '%，请填写 '
+           || regexp_replace(regexp_replace(CAST(TRY_CAST(ltrim(t.bare, '+') AS DECIMAL(18, 6)) * 100 AS VARCHAR),
+                             '0+$', ''), '\.$', '') || '）' END AS target_readings,
        t._seq AS _idx
-FROM stg_project_targets t
+FROM parts t
 
 -- name: project_self_assessment
 -- Each project 绩效自评 row with whether its project and 三级指标 are among the project's 绩效目标 (target_known).
+-- An 实际完成值 of 1 or less with no % sign, against a percentage 指标值 above 1 %, is perhaps a fraction (0.93 for
+-- 93 %): scored as written and warned of with both readings (PRJ-008), as the department's are (PRF-008).
 SELECT a.* EXCLUDE (_seq),
        EXISTS (SELECT 1 FROM stg_project_targets t WHERE t.department_code = a.department_code
                AND t.project_code = a.project_code AND t.indicator = a.indicator) AS target_known,
+       NOT coalesce(EXISTS (SELECT 1 FROM stg_project_targets t WHERE t.department_code = a.department_code
+               AND t.project_code = a.project_code AND t.indicator = a.indicator AND t.unit = '%'
+               AND t.nature <> '定性'
+               AND TRY_CAST(trim(regexp_replace(replace(trim(t.target), ',', ''), '^(≥|≤|≧|≦|>=|<=|>|<|=)', ''))
+                            AS DECIMAL(18, 6)) > 1)
+               AND regexp_full_match(trim(a.actual), '\+?[0-9]+(\.[0-9]+)?')
+               AND TRY_CAST(trim(a.actual) AS DECIMAL(18, 6)) > 0
+               AND TRY_CAST(trim(a.actual) AS DECIMAL(18, 6)) <= 1, false) AS actual_plausible,
+       CASE WHEN regexp_full_match(trim(a.actual), '\+?[0-9]+(\.[0-9]+)?') THEN
+           trim(a.actual) || '（按 ' || trim(a.actual) || '% 计分；若指 '
+           || regexp_replace(regexp_replace(CAST(TRY_CAST(ltrim(trim(a.actual), '+') AS DECIMAL(18, 6)) * 100
+                                                 AS VARCHAR), '0+$', ''), '\.$', '') || '%，请填写 '
+           || regexp_replace(regexp_replace(CAST(TRY_CAST(ltrim(trim(a.actual), '+') AS DECIMAL(18, 6)) * 100
+                                                 AS VARCHAR), '0+$', ''), '\.$', '') || '）' END AS actual_readings,
        a._seq AS _idx
 FROM stg_project_self_assessment a
 
