@@ -257,3 +257,25 @@ def test_explain_and_projects_say_the_latest_data_was_refused(prefect_harness, s
         assert main(command) == 0, command
         err = capsys.readouterr().err
         assert f"注意（note）：{LIWAN} 2022：" in err and "数据未通过校验，以下为" in err and "入库的数据" in err, err
+
+
+
+def test_the_run_s_log_says_why_each_department_is_done_again(prefect_harness, sample_copy, tmp_path):
+    """After an upgrade every department was loaded again with no word why (a newcomer's trial): the run's log says
+    it per department; one unchanged is skipped, one whose file changed says so."""
+    from flows.self_evaluation import self_evaluation
+
+    where = {"year": 2022, "source": str(sample_copy), "warehouse_url": f"duckdb:///{tmp_path}/wh.duckdb",
+             "output_dir": str(tmp_path / "out"), "return_state": True, "departments": [LIWAN, "440103-SWJ"]}
+    first = self_evaluation(**where)
+    assert first.is_completed(), first.message
+    logged = _logs(first.state_details.flow_run_id)
+    assert f"{LIWAN} 2022 重算（redone）：尚未入库（not loaded yet）" in logged, logged
+    path = sample_copy / "narrative" / "2022" / "440103-SWJ.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    second = self_evaluation(**where)
+    logged = _logs(second.state_details.flow_run_id)
+    assert any(m.startswith(f"{LIWAN} 2022 未变化，未重算") for m in logged), logged
+    changed = ("440103-SWJ 2022 重算（redone）：输入文件、文字材料或结果相关的设置已变化"
+               "（inputs, narrative or settings changed）")
+    assert changed in logged, logged
