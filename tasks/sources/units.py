@@ -43,7 +43,9 @@ _VALUE = re.compile(r"^\s*(?::|为|是)?\s*\(?\s*(?P<value>[^\s()\[\]【】,;|]*
 _AMOUNT = re.compile(r"(?:^|(?<=[\s(\[【,;、|]))金额\s*:\s*(?P<value>[^\s()\[\]【】,;|]*)")
 _BARE = re.compile(r"^\(?\s*(?:人民币)?(?P<value>分|元|千元|万元|亿元)(?:人民币)?\s*\)?$")
 # A title with its unit in brackets: 国库集中支付明细表（万元）, 招商引资项目台账(元).
-_TITLE_UNIT = re.compile(r"\S\s*\(\s*(?:人民币)?(?P<value>分|元|千元|万元|亿元)(?:人民币)?\s*\)")
+# Not 分 (a title's （分） is points: 绩效评分表（分）), and only in a line of one cell: a title; a row of group labels
+# over a header (预算执行情况（万元） | 结转结余) names a unit for its own columns only.
+_TITLE_UNIT = re.compile(r"\S\s*\(\s*(?:人民币)?(?P<value>元|千元|万元|亿元)(?:人民币)?\s*\)")
 _SEPARATORS = re.compile(r"[、/;]|及|和")
 _HEADER_UNIT = re.compile(
     r"^(?P<name>.*?)\s*\(\s*(?:单位\s*:?\s*)?(?:人民币)?(?P<money>分|元|千元|万元|亿元)\s*\)\s*$")
@@ -88,8 +90,10 @@ def two_units(units: list[str]) -> str:
     return both(f"写了两个金额单位（{'、'.join(units)}）", f"it names two money units ({'、'.join(units)})")
 
 
-def unit_of_line(text: str) -> str | bool | None:
-    """What one line says of units: a money unit, None (rates or counts only), or False (no unit line).
+def unit_of_line(text: str, title: bool = True) -> str | bool | None:
+    """What one line says of units: a money unit, None (rates or counts only), or False (no unit line). ``title``:
+    the line is one cell (a title), whose unit in brackets counts (国库集中支付明细表（万元）); a line of several cells
+    is not read for one (group labels over a header carry their own columns' units).
 
     Raises :class:`UnitLineError` when the line declares a unit that cannot be read.
     """
@@ -112,7 +116,8 @@ def unit_of_line(text: str) -> str | bool | None:
         money = {u for u in amount if u is not None}
         if len(money) > 1:
             raise UnitLineError(two_units(sorted(money)))
-        money |= {m.group("value") for m in _TITLE_UNIT.finditer(line)}  # read as 元 before: 10,000× too small
+        if title:  # read as 元 before: 10,000× too small
+            money |= {m.group("value") for m in _TITLE_UNIT.finditer(line)}
         if len(money) > 1:
             raise UnitLineError(two_units(sorted(money)))
         return money.pop() if money else False
@@ -125,7 +130,8 @@ def unit_of_line(text: str) -> str | bool | None:
         value = _VALUE.match(after)
         found.append(_read_value(value.group("value") if value else ""))
     # 预算单位国库集中支付明细表（万元）: 单位 an organisation, the unit in the title's brackets
-    found += [m.group("value") for m in _TITLE_UNIT.finditer(line)]
+    if title:
+        found += [m.group("value") for m in _TITLE_UNIT.finditer(line)]
     if not found:
         return False
     money = {u for u in found if u is not None}
@@ -142,9 +148,10 @@ def declared_unit(lines: Sequence[Sequence[str]], first_row: int = 1) -> UnitLin
     """
     found: UnitLine | None = None
     for i, cells in enumerate(lines):
-        text = " ".join(c.strip() for c in cells if c and c.strip())
+        filled = [c.strip() for c in cells if c and c.strip()]
+        text = " ".join(filled)
         try:
-            unit = unit_of_line(text)
+            unit = unit_of_line(text, title=len(filled) == 1)
         except UnitLineError as exc:
             exc.row = first_row + i  # type: ignore[attr-defined]
             exc.text = text  # type: ignore[attr-defined]

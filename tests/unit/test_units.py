@@ -39,6 +39,18 @@ def test_unit_lines_offices_write(line, unit):
     assert unit_of_line(line) == unit
 
 
+@pytest.mark.parametrize("cells, unit", [
+    (["国库集中支付明细表（万元）"], "万元"), (["预算单位国库集中支付明细表（万元）"], "万元"),
+    (["基本信息", "", "", "预算执行情况（万元）", "结转结余"], None),  # group labels: their own columns' units
+    (["计划投资（亿元）", "到位资金"], None), (["评分（分）", "权重（%）"], None), (["绩效评分表（分）"], None)])
+def test_a_title_s_unit_counts_a_row_of_group_labels_does_not(cells, unit):
+    """A title (one cell) with its unit in brackets declares it; a row of several labels above a header does not (a
+    group label's 预算执行情况（万元） read 年末结转和结余, outside the group, in 万元), nor does （分）, which is
+    points."""
+    found = declared_unit([cells])
+    assert (found.unit if found else None) == unit
+
+
 def test_a_spaced_out_unit_line_scales_the_amounts_it_heads():
     """单 位：万元 over a ledger: its amounts are 万元 (they were read as 元, 10,000 times too small, and every file of
     the department agreed, so no rule saw it)."""
