@@ -149,7 +149,7 @@ def _uncached_formula(data: bytes, sheet: str, cells: set[tuple[int, int]]) -> t
     for all three (and trusts the sheet's ``<dimension>``, which a program may write wrong). Only the XLSX family, and
     only rows up to the last of ``cells``: an .xls (WPS's .et) stores every formula's result, and an ODS is not looked
     at."""
-    if not cells or not data.startswith(b"PK\x03\x04") or not _has_formulas(data):
+    if not cells or not data.startswith(b"PK\x03\x04"):
         return None
     import zipfile
     from xml.etree import ElementTree
@@ -158,7 +158,7 @@ def _uncached_formula(data: bytes, sheet: str, cells: set[tuple[int, int]]) -> t
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as book:
             part = _sheet_part(book, sheet)
-            if part is None:
+            if part is None or not _has_formulas(book, part):
                 return None
             with book.open(part) as xml:
                 row, col = -1, -1
@@ -178,16 +178,18 @@ def _uncached_formula(data: bytes, sheet: str, cells: set[tuple[int, int]]) -> t
                             empty = stored is None or (not stored.text and element.get("t") != "str")
                             if "f" in parts and empty:  # no result, or an empty one that is no text (openpyxl's)
                                 text = parts["f"].text
-                                return row, col, f"={text}" if text else "（共享公式，见同列上方的单元格）"
+                                return row, col, f"={text}" if text else "（共享公式，见写出该公式的首个单元格）"
                         element.clear()
+                    elif event == "end" and tag == "row":
+                        element.clear()  # the sheet is not held whole
     except (zipfile.BadZipFile, KeyError, OSError, ElementTree.ParseError, ValueError):
         return None
     return None
 
 
-_HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*\bhidden="(?:1|true)"')
+_HIDDEN_ROW = re.compile(rb"""<(?:\w+:)?row\b[^>]*\bhidden\s*=\s*["'](?:1|true)["']""")
 _ROW_TAG = re.compile(rb"<(?:\w+:)?row\b([^>]*)>")
-_ROW_NUMBER = re.compile(rb'\br="(\d+)"')
+_ROW_NUMBER = re.compile(rb"""\br\s*=\s*["'](\d+)["']""")
 
 
 def _hidden_rows(data: bytes, sheet: str) -> set[int]:
@@ -198,12 +200,13 @@ def _hidden_rows(data: bytes, sheet: str) -> set[int]:
     if not data.startswith(b"PK\x03\x04"):
         return set()
     import zipfile
+    from xml.etree import ElementTree
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as book:
             part = _sheet_part(book, sheet)
             xml = book.read(part) if part is not None else b""
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, ElementTree.ParseError):
         return set()
     if not _HIDDEN_ROW.search(xml):
         return set()
@@ -212,7 +215,7 @@ def _hidden_rows(data: bytes, sheet: str) -> set[int]:
     for tag in _ROW_TAG.finditer(xml):
         number = _ROW_NUMBER.search(tag.group(1))
         row = int(number.group(1)) - 1 if number else row + 1
-        if re.search(rb'\bhidden="(?:1|true)"', tag.group(1)):
+        if re.search(rb"""\bhidden\s*=\s*["'](?:1|true)["']""", tag.group(1)):
             hidden.add(row)
     return hidden
 
@@ -247,31 +250,31 @@ def _column_index(ref: str) -> int:
 _FORMULA = re.compile(rb"<(?:\w+:)?f[ >/]")  # a cell's formula element, <f>, <f t="shared" …/>, <x:f> (OpenXML SDK)
 
 
-def _has_formulas(data: bytes) -> bool:
-    """Whether any worksheet of an XLSX-family workbook holds a formula: one search of each sheet's XML, so that a
-    large export with empty cells and no formula (the common case) is not read again by openpyxl."""
-    import zipfile
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as book:
-            return any(_FORMULA.search(book.read(name)) for name in book.namelist()
-                       if name.startswith("xl/worksheets/") and name.endswith(".xml"))
-    except (zipfile.BadZipFile, KeyError, OSError):
-        return False
+def _has_formulas(book: Any, part: str) -> bool:
+    """Whether the sheet's XML (zip member ``part``) holds a formula: read in slices, so that a large export with
+    empty cells and no formula (the common case) is not parsed, and nothing as large as the sheet is held."""
+    tail = b""
+    with book.open(part) as xml:
+        while chunk := xml.read(1 << 20):
+            if _FORMULA.search(tail + chunk):
+                return True
+            tail = chunk[-16:]
+    return False
 
 
 def _record_below(rows: list[list[str]], start: int, required: list[int]) -> int | None:
-    """The first row from ``start`` that reads as a record of the table, not as a note or a signature line: every
-    column the contract requires (``required``: their positions) filled, none of its cells a note's label
-    (``填表人：…``), not column numbers, a unit row or a 合计 row. None when there is none (the notes end the sheet).
-    A signature line (``分管领导：张三 | 科室负责人：李四``, ``单位（盖章） | 2023年1月15日``) fills a few cells, not a
-    record's."""
+    """The first row from ``start`` that reads as a record of the table, not as a note or a signature line: two
+    or more cells filled, none of them a note's label (``填表人：…``), not column numbers, a unit row or a 合计 row,
+    and more than half of the columns the contract requires (``required``: their positions) filled (a record may
+    leave an amount empty: zero). None when there is none (the notes end the sheet). A signature line
+    (``分管领导：张三 | 科室负责人：李四``, ``单位（盖章） | 2023年1月15日``) fills a few cells, not a record's."""
     for i in range(start, len(rows)):
         row = rows[i]
         texts = [c.strip() for c in row if c and c.strip()]
-        if (texts and all(c < len(row) and row[c] and row[c].strip() for c in required)
-                and not any(FOOTER.match(t) for t in texts) and not is_column_numbers(row)
-                and unit_cells(row) is None and _total_word(texts[0]) not in TOTAL_WORDS):
+        filled = sum(1 for c in required if c < len(row) and row[c] and row[c].strip())
+        if (len(texts) >= 2 and 2 * filled > len(required) and not any(FOOTER.match(t) for t in texts)
+                and not is_column_numbers(row) and unit_cells(row) is None
+                and _total_word(texts[0]) not in TOTAL_WORDS):
             return i
     return None
 

@@ -367,7 +367,8 @@ def test_signature_lines_and_notes_below_the_table_end_it(footer):
 def test_a_note_with_records_below_it_is_refused_not_taken_for_the_table_s_end(note):
     """A note line between records (an export's 数据来源 line, 以下为补录项目 above late additions): the records under
     it were dropped unsaid, and a department's 申报企业 read 0. Refused, naming the note's row and the record's."""
-    data = workbook({"明细": [LINE_HEADER, *LINES[:2], [note], LINES[2], ["填表人：王五", "", "", "审核人：李四"]]})
+    data = workbook({"明细": [LINE_HEADER, *LINES[:2], [note], [*LINES[2][:8], ""],  # its 结转 empty: zero
+                             ["填表人：王五", "", "", "审核人：李四"]]})
     with pytest.raises(SourceError) as caught:
         read_workbook(data, "b.xlsx", BUDGET_LINES)
     problem = caught.value.problem
