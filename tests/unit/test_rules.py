@@ -558,3 +558,8 @@ def test_a_project_actual_written_as_a_fraction_is_warned_of_with_both_readings(
                    lambda f: at(f, f["indicator"] == "服务对象满意度", "actual", "0.93"))
     result = next(r for r in run_gate(data, PARAMS).for_department(LIWAN) if r.rule.rule_id == "PRJ-008")
     assert not result.success and "0.93（按 0.93% 计分；若指 93%，请填写 93）" in result.example(), result.example()
+    for target, unit in (("≥90%", "%"), ("90%", ""), ("90%", None)):  # as a cell formatted as a percentage reads
+        data = mutated(data, "project_targets", lambda f, t=target, u=unit: at(
+            at(f, f["indicator"] == "服务对象满意度", "target", t), f["indicator"] == "服务对象满意度", "unit", u))
+        result = next(r for r in run_gate(data, PARAMS).for_department(LIWAN) if r.rule.rule_id == "PRJ-008")
+        assert not result.success, (target, unit)

@@ -324,11 +324,8 @@ FROM parts t
 SELECT a.* EXCLUDE (_seq),
        EXISTS (SELECT 1 FROM stg_project_targets t WHERE t.department_code = a.department_code
                AND t.project_code = a.project_code AND t.indicator = a.indicator) AS target_known,
-       NOT coalesce(EXISTS (SELECT 1 FROM stg_project_targets t WHERE t.department_code = a.department_code
-               AND t.project_code = a.project_code AND t.indicator = a.indicator AND t.unit = '%'
-               AND t.nature <> '定性'
-               AND TRY_CAST(trim(regexp_replace(replace(trim(t.target), ',', ''), '^(≥|≤|≧|≦|>=|<=|>|<|=)', ''))
-                            AS DECIMAL(18, 6)) > 1)
+       NOT coalesce(EXISTS (SELECT 1 FROM int_project_percent_targets t WHERE t.department_code = a.department_code
+               AND t.project_code = a.project_code AND t.indicator = a.indicator AND t.target_value > 1)
                AND regexp_full_match(trim(a.actual), '\+?[0-9]+(\.[0-9]+)?')
                AND TRY_CAST(trim(a.actual) AS DECIMAL(18, 6)) > 0
                AND TRY_CAST(trim(a.actual) AS DECIMAL(18, 6)) <= 1, false) AS actual_plausible,

@@ -32,6 +32,15 @@ SELECT department_code, indicator,
 FROM stg_targets
 WHERE nature <> '定性' AND (unit = '%' OR (coalesce(trim(unit), '') = '' AND suffix(trim(target), '%')))
 
+-- name: int_project_percent_targets
+-- The same of each project's 绩效目标 (int_percent_targets): the targets in % against which a project's 实际完成值 may be
+-- a percentage written as a fraction (PRJ-008).
+SELECT department_code, project_code, indicator,
+       TRY_CAST(rtrim(trim(regexp_replace(replace(trim(target), ',', ''), '^(≥|≤|≧|≦|>=|<=|>|<|=)', '')), '%')
+                AS DECIMAL(18, 6)) AS target_value
+FROM stg_project_targets
+WHERE nature <> '定性' AND (unit = '%' OR (coalesce(trim(unit), '') = '' AND suffix(trim(target), '%')))
+
 -- name: int_summary_totals
 -- The 决算总表's 合计 row(s) of each department.
 SELECT s.*
