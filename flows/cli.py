@@ -265,9 +265,11 @@ def _holds_lock(error: BaseException, url: str) -> bool:
     the warehouse's and keeps its own words."""
     import sqlalchemy as sa
 
+    from tasks.warehouse.engine import warehouse_url
+
     text = str(error)
     try:
-        database = sa.make_url(url).database
+        database = warehouse_url(url).database  # ~ as DuckDB reads it
     except (sa.exc.ArgumentError, ValueError):
         return False
     if "Could not set lock on file" not in text or not database:
@@ -348,7 +350,7 @@ def _ran(selected: Any, args: argparse.Namespace) -> int:
         return _fail(EXIT_ERROR, str(result))
     url = args.warehouse or Settings().warehouse_url
     if isinstance(result, BaseException) and _holds_lock(result, url):  # another command holds the warehouse's file
-        return _fail(EXIT_ERROR, str(unreachable(result, url)))
+        return _fail(EXIT_ERROR, str(unreachable(result, url) or result))
     if isinstance(result, BaseException) or not state.is_completed():
         return _fail(EXIT_ERROR, f"{type(result).__name__}: {result}" if result else str(state.message))
     _print_summary(result)
@@ -741,8 +743,12 @@ def _on_signals() -> None:
 
     def interrupted(signum: int, frame: object) -> None:
         _SIGNALLED.append(signum)
-        if len(_SIGNALLED) == 1:  # a second signal while the first unwinds is noted, not raised: the temporary
-            raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()  # server's stop must finish
+        if len(_SIGNALLED) == 1:
+            raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+        if len(_SIGNALLED) >= 3:  # asked three times: stop now, as the signal's default does (the server may stay)
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+        # the second, while the first unwinds, is noted, not raised: the temporary server's stop must finish
 
     if threading.current_thread() is threading.main_thread():
         _SIGNALLED.clear()

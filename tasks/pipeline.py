@@ -701,11 +701,11 @@ def redo_reasons(fingerprints: dict[str, str | None], previous: dict[str, dict[s
             continue
         if force:
             out[code] = "按 --force 全部重算（forced）"
-        elif digest is None:  # a database's or an API's rows: nothing to compare before reading them
-            out[code] = ("输入来自数据库或接口，无法预先比对，每次重算"
-                         "（inputs read from a database or an API are done each run）")
         elif before is None:
             out[code] = "尚未入库（not loaded yet）"
+        elif digest is None:  # a database's or an API's rows, or a required file missing: nothing to compare
+            out[code] = ("输入无法预先比对（来自数据库或接口，或缺少必需的文件），每次重算"
+                         "（inputs that cannot be compared before they are read are done each run）")
         elif before.get("code_version") != code_version:
             out[code] = f"程序已更新，自运行 {before['run_id']} 以来（the code changed since that run）"
         elif digest != before["inputs_sha256"]:

@@ -102,9 +102,12 @@ def unreachable(exc: BaseException, url: str | sa.URL) -> WarehouseUnreachable |
     """A database error met after the warehouse answered once (another command took the DuckDB file's lock
     between the check and the migration, a server that went away) as :class:`WarehouseUnreachable`, worded as
     :func:`reach_warehouse` words it; None for any other exception."""
-    if not isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError):
+    if isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError):
+        reason = " ".join(str(exc.orig or exc).split()).split(" (Background on")[0]
+    elif "Could not set lock on file" in str(exc):  # DuckDB's own error, raised through the run database (ATTACH)
+        reason = " ".join(str(exc).split())
+    else:
         return None
-    reason = " ".join(str(exc.orig or exc).split()).split(" (Background on")[0]
     try:
         parsed = sa.make_url(url) if isinstance(url, str) else url
     except (sa.exc.ArgumentError, ValueError):

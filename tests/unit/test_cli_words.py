@@ -518,3 +518,24 @@ def test_only_the_warehouse_s_own_lock_is_said_as_the_warehouse_held():
     assert not _holds_lock(locked("/w/finance.duckdb"), "duckdb:////w/wh.duckdb")
     assert not _holds_lock(sa.exc.OperationalError("x", {}, Exception("connection to server closed")),
                            "duckdb:////w/wh.duckdb")
+    home = Path.home()
+    assert _holds_lock(locked(f"{home}/wh.duckdb"), "duckdb:///~/wh.duckdb")  # ~ as DuckDB reads it
+    from tasks.resources import unreachable  # DuckDB's own error, raised through the run database's ATTACH
+
+    raw = RuntimeError('IO Error: Could not set lock on file "/w/wh.duckdb": Conflicting lock')
+    assert str(unreachable(raw, "duckdb:////w/wh.duckdb")).startswith("无法连接数据仓库 duckdb:////w/wh.duckdb")
+
+
+def test_a_third_signal_stops_the_command_at_once():
+    """The first Ctrl-C unwinds the command, the second is noted (the temporary server's stop finishes), a third stops
+    it at once, as the signal's default does (a hung unwinding could otherwise be left only to kill -9)."""
+    script = ("import os, signal, time\n"
+              "from flows.cli import _on_signals\n"
+              "_on_signals()\n"
+              "try:\n    os.kill(os.getpid(), signal.SIGINT); time.sleep(1)\nexcept KeyboardInterrupt:\n"
+              "    print('unwinding', flush=True)\n"
+              "os.kill(os.getpid(), signal.SIGINT); time.sleep(0.2)\nprint('noted', flush=True)\n"
+              "os.kill(os.getpid(), signal.SIGINT); time.sleep(1)\nprint('not stopped', flush=True)\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.stdout.splitlines() == ["unwinding", "noted"] and done.returncode == -2, (done.stdout, done.stderr)

@@ -138,8 +138,8 @@ def test_each_department_done_again_says_why():
     assert reasons["B"].startswith("报告文件不全")
     assert reasons["C"].startswith("输入文件、文字材料或结果相关的设置已变化")
     assert reasons["E"] == "尚未入库（not loaded yet）"
-    unfingerprinted = redo_reasons({"A": None}, previous, {"A": False}, "v1")
-    assert unfingerprinted["A"].startswith("输入来自数据库或接口，无法预先比对")
+    unfingerprinted = redo_reasons({"A": None, "F": None}, previous, {"A": False, "F": False}, "v1")
+    assert unfingerprinted["A"].startswith("输入无法预先比对") and unfingerprinted["F"] == "尚未入库（not loaded yet）"
     upgraded = redo_reasons({c: f"{d}-v2" for c, d in fingerprints.items()}, previous, rendered, "v2")
     assert upgraded["A"] == "程序已更新，自运行 r1 以来（the code changed since that run）" and len(upgraded) == 5
     forced = redo_reasons(fingerprints, previous, rendered, "v1", force=True)
