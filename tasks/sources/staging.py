@@ -495,17 +495,20 @@ def _distinct_headers(raw: RawTable) -> None:
     headers = raw.headers
     if len(set(headers)) == len(headers):
         return
-    contract = {h.strip() for c in raw.dataset.columns for h in c.headers}
+    dataset = raw.dataset
+    lookup = {h.strip(): c.name for c in dataset.columns for h in c.headers}
     first: dict[str, int] = {}
     named: list[str] = []
     for i, header in enumerate(headers):
         if header in first:
-            if split_header_unit(header)[0] in contract or header.strip() in contract:
-                columns = f"第 {first[header] + 1} 列和第 {i + 1} 列"
+            name = lookup.get(split_header_unit(header)[0]) or lookup.get(header.strip())
+            if name is not None:  # map_headers' words, and where the two columns are
+                label = dataset.column(name).label
                 raise SourceError(raw.problem(
-                    both(f"「{header}」有两列（{columns}，或有一列隐藏）：不知道哪一列是要用的数",
-                         f"two columns are headed {header!r} (columns {first[header] + 1} and {i + 1}, perhaps one "
-                         "hidden): which one holds the figure is not for selfeval to guess"),
+                    both(f"「{header}」和「{header}」两列都是{label}（第 {first[header] + 1} 列和第 {i + 1} 列，"
+                         "或有一列隐藏）：不知道哪一列是要用的数",
+                         f"columns {header!r} and {header!r} both give {label} ({name}) (columns {first[header] + 1} "
+                         f"and {i + 1}, perhaps one hidden): which one holds the figure is not for selfeval to guess"),
                     row=raw.header_row or raw.first_row - 1, column=header,
                     expected=both("每列只出现一次（删除或改名多余的一列）",
                                   "each column once (the other removed or renamed)")))

@@ -474,7 +474,8 @@ def test_two_columns_under_one_header_are_refused_naming_both_or_told_apart(form
     with pytest.raises(SourceError) as caught:
         stage(reader(data, f"b.{form}", BUDGET_LINES))
     problem = caught.value.problem
-    assert (problem.row, problem.column) == (1, "全年执行数") and "第 8 列和第 10 列" in problem.message, problem
+    assert (problem.row, problem.column) == (1, "全年执行数"), problem
+    assert "两列都是全年执行数（第 8 列和第 10 列" in problem.message, problem
     noted = [[*LINE_HEADER, "备注", "备注"], *[[*r, "a", "b"] for r in LINES]]
     raw = reader(workbook({"明细": noted}) if form == "xlsx" else csv_bytes(noted), f"b.{form}", BUDGET_LINES)
     assert stage(raw)["budget"].tolist() == [10000, 5050, 800]
