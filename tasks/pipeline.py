@@ -324,10 +324,15 @@ def assemble(year: int, departments: pd.DataFrame, chosen: list[str], *extracted
     return RunData(year=year, departments=deps, frames=frames, staged=staged)
 
 
+def shared_problems(*extracted: Extracted) -> list[Problem]:
+    """The problems of the inputs every department reads (no department's own: statistics, registry): each refuses
+    every department, and none is the department's to mend."""
+    return [p for e in extracted for p in e.problems if p.department is None]
+
+
 def input_problems(chosen: list[str], *extracted: Extracted) -> dict[str, list[str]]:
     """Errors per department, as messages: its own inputs' problems and any shared input's."""
-    shared: list[Problem] = [p for e in extracted for p in e.problems if p.department is None]
-    out: dict[str, list[str]] = {c: [str(p) for p in shared] for c in chosen}
+    out: dict[str, list[str]] = {c: [str(p) for p in shared_problems(*extracted)] for c in chosen}
     for e in extracted:
         for p in e.problems:
             if p.department in out:
@@ -450,7 +455,7 @@ class Intake:
     def shared_problems(self) -> frozenset[str]:
         """The problems of the inputs every department reads (no department's own: statistics, registry), as
         :func:`input_problems` words them: each refuses every department, and none is the department's to mend."""
-        return frozenset(str(p) for e in self.extracted for p in e.problems if p.department is None)
+        return frozenset(str(p) for p in shared_problems(*self.extracted))
 
     def shared(self) -> dict[str, dict[str, str]]:
         """The shared sources read without a problem, with their files (uri → content hash): what their
@@ -689,12 +694,12 @@ def computed(jobs: Mapping[K, Callable[[], V]], threads: int, here: Collection[K
 
 
 def redo_reasons(fingerprints: dict[str, str | None], previous: dict[str, dict[str, str]],
-                 rendered: dict[str, bool], code_version: str, force: bool = False) -> dict[str, str]:
-    """Why each department that is not skipped (:func:`unchanged`) is done again, in a few words for the run's log: an
-    operator saw every department loaded again after an upgrade with no word why. ``previous``: what the warehouse
-    last loaded of each (``tasks.warehouse.load.partition_states``: its fingerprint, code version and run)."""
+                 skipped: Collection[str], code_version: str, force: bool = False) -> dict[str, str]:
+    """Why each department that is not skipped (``skipped``: :func:`unchanged`'s) is done again, in a few words for
+    the run's log: an operator saw every department loaded again after an upgrade with no word why. ``previous``: what
+    the warehouse last loaded of each (``tasks.warehouse.load.partition_states``: its fingerprint, code version and
+    run)."""
     out: dict[str, str] = {}
-    skipped = {} if force else unchanged(fingerprints, previous, rendered)
     for code, digest in fingerprints.items():
         before = previous.get(code)
         if code in skipped:

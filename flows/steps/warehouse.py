@@ -58,8 +58,8 @@ def find_unchanged(settings: Settings, year: int, departments: list[str], code_v
                                           threads=settings.extract_threads)
     rendered = {code: is_stamped(report_dir(settings.output_dir, year, code), fingerprints[code])
                 for code in departments}
-    reasons = redo_reasons(fingerprints, previous, rendered, code_version, force)
-    return fingerprints, {} if force else unchanged(fingerprints, previous, rendered), reasons
+    skipped = {} if force else unchanged(fingerprints, previous, rendered)
+    return fingerprints, skipped, redo_reasons(fingerprints, previous, skipped, code_version, force)
 
 
 @task(name="prepare-warehouse", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 2, 4],

@@ -187,7 +187,9 @@ def _uncached_formula(data: bytes, sheet: str, cells: set[tuple[int, int]]) -> t
     return None
 
 
-_HIDDEN_ROW = re.compile(rb"""<(?:\w+:)?row\b[^>]*\bhidden\s*=\s*["'](?:1|true)["']""")
+_HIDDEN = rb"""\bhidden\s*=\s*["'](?:1|true)["']"""  # a row's attribute: hidden by hand, or by a filter
+_HIDDEN_ATTRIBUTE = re.compile(_HIDDEN)
+_HIDDEN_ROW = re.compile(rb"<(?:\w+:)?row\b[^>]*" + _HIDDEN)
 _ROW_TAG = re.compile(rb"<(?:\w+:)?row\b([^>]*)>")
 _ROW_NUMBER = re.compile(rb"""\br\s*=\s*["'](\d+)["']""")
 
@@ -215,7 +217,7 @@ def _hidden_rows(data: bytes, sheet: str) -> set[int]:
     for tag in _ROW_TAG.finditer(xml):
         number = _ROW_NUMBER.search(tag.group(1))
         row = int(number.group(1)) - 1 if number else row + 1
-        if re.search(rb"""\bhidden\s*=\s*["'](?:1|true)["']""", tag.group(1)):
+        if _HIDDEN_ATTRIBUTE.search(tag.group(1)):
             hidden.add(row)
     return hidden
 

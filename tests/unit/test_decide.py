@@ -128,19 +128,20 @@ def test_each_department_done_again_says_why():
     """After an upgrade every department was loaded again with no word why (a newcomer's trial): the run's log says,
     per department not skipped, whether it is new, the code changed, its inputs or settings changed, its reports are
     not all there, or --force. (A fingerprint covers the code version, so an upgrade changes every fingerprint.)"""
-    from tasks.pipeline import redo_reasons
+    from tasks.pipeline import redo_reasons, unchanged
 
     previous = {c: {"inputs_sha256": "same", "code_version": "v1", "run_id": "r1"} for c in ("A", "B", "C", "D")}
     fingerprints = {"A": "same", "B": "same", "C": "other", "D": "same", "E": "new"}
     rendered = {"A": True, "B": False, "C": True, "D": True, "E": False}
-    reasons = redo_reasons(fingerprints, previous, rendered, "v1")
+    reasons = redo_reasons(fingerprints, previous, unchanged(fingerprints, previous, rendered), "v1")
     assert set(reasons) == {"B", "C", "E"}  # A and D skipped
     assert reasons["B"].startswith("报告文件不全")
     assert reasons["C"].startswith("输入文件、文字材料或结果相关的设置已变化")
     assert reasons["E"] == "尚未入库（not loaded yet）"
-    unfingerprinted = redo_reasons({"A": None, "F": None}, previous, {"A": False, "F": False}, "v1")
+    unfingerprinted = redo_reasons({"A": None, "F": None}, previous, {}, "v1")
     assert unfingerprinted["A"].startswith("输入无法预先比对") and unfingerprinted["F"] == "尚未入库（not loaded yet）"
-    upgraded = redo_reasons({c: f"{d}-v2" for c, d in fingerprints.items()}, previous, rendered, "v2")
+    moved = {c: f"{d}-v2" for c, d in fingerprints.items()}
+    upgraded = redo_reasons(moved, previous, unchanged(moved, previous, rendered), "v2")
     assert upgraded["A"] == "程序已更新，自运行 r1 以来（the code changed since that run）" and len(upgraded) == 5
-    forced = redo_reasons(fingerprints, previous, rendered, "v1", force=True)
+    forced = redo_reasons(fingerprints, previous, {}, "v1", force=True)
     assert set(forced) == set(fingerprints) and set(forced.values()) == {"按 --force 全部重算（forced）"}
